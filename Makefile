@@ -1,0 +1,57 @@
+# Vigil: `make run` starts the demo, `make test` runs every check. Only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+VIGIL := $(BIN)/vigil
+
+.PHONY: run test lint i18n messages bench clean help
+
+help:
+	@echo "make run    start Vigil with demo data at http://127.0.0.1:$(PORT)"
+	@echo "make test   lint, migration check, translation check and the whole test suite"
+	@echo "make bench  benchmarks (figures go to docs/performance.md)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(VIGIL) compile_catalogs
+	$(VIGIL) migrate --no-input -v0
+	$(VIGIL) demo --if-empty --scale $${VIGIL_DEMO_SCALE:-small}
+	@$(VIGIL) demo_users
+	DEBUG=$${DEBUG:-true} $(VIGIL) runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src bench scripts
+
+i18n: $(VENV)/.installed-dev
+	$(VIGIL) compile_catalogs
+	$(VIGIL) check_catalogs
+
+# Re-extract the message catalogs after changing strings (needs GNU gettext).
+messages: $(VENV)/.installed-dev
+	cd src/vigil && ../../$(VIGIL) makemessages --no-obsolete -l zh_Hans -l ar -l fr -l ru -l es -l en
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check src bench scripts
+	$(VIGIL) makemigrations --check --dry-run
+	$(VIGIL) compile_catalogs
+	$(VIGIL) check_catalogs
+	DATABASE_URL=$${VIGIL_TEST_DATABASE_URL:-sqlite:///$(CURDIR)/var/test.sqlite3} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/static var/test.sqlite3*

@@ -1,0 +1,56 @@
+"""Take the screenshots used in README.md and docs/ from a running Vigil with demo data.
+
+Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]   (default http://127.0.0.1:8000)
+Needs Debian's chromium (/usr/bin/chromium); never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
+PASSWORD = "vigil-demo-2026"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# (username, language, path, file, width, height)
+SHOTS = [
+    ("security.officer", "en", "/", "home-security-officer.png", 1280, 900),
+    ("security.officer", "zh-hans", "/", "home-security-officer-zh.png", 1280, 900),
+    ("traveller", "en", "/", "home-traveller-phone.png", 390, 844),
+    ("admin", "en", "/", "home-administrator.png", 1280, 900),
+    ("admin", "en", "/places/duty-stations/", "duty-stations.png", 1280, 900),
+    ("admin", "en", "/places/duty-stations/map/", "duty-station-map.png", 1280, 900),
+    ("security.officer", "en", "/people/personnel/", "personnel.png", 1280, 900),
+    ("admin", "en", "/people/personnel/import/", "personnel-import.png", 1280, 900),
+    ("traveller", "en", "/people/me/", "my-profile.png", 1280, 900),
+]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for username, language, path, name, width, height in SHOTS:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.add_cookies([{"name": "vigil_language", "value": language,
+                                  "url": BASE}])
+            page = context.new_page()
+            page.goto(f"{BASE}/sign-in/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit].btn")
+            page.goto(f"{BASE}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / name), full_page=False)
+            context.close()
+            print(f"{name}: {username} {language} {path}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from vigil.core import views as core_views
+from vigil.people import api as people_api
+from vigil.places import api as places_api
+
+router = DefaultRouter()
+router.register("countries", places_api.CountryViewSet, basename="country")
+router.register("security-areas", places_api.SecurityAreaViewSet, basename="security-area")
+router.register("duty-stations", places_api.DutyStationViewSet, basename="duty-station")
+router.register("premises", places_api.PremisesViewSet, basename="premises")
+router.register("organizations", people_api.OrganizationViewSet, basename="organization")
+router.register("personnel", people_api.PersonViewSet, basename="person")
+router.register("dependants", people_api.DependantViewSet, basename="dependant")
+
+urlpatterns = [
+    path("", include("vigil.core.urls")),
+    path("places/", include("vigil.places.urls")),
+    path("people/", include("vigil.people.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+]
+
+handler403 = "vigil.core.views.forbidden"
+handler404 = "vigil.core.views.not_found"
+handler500 = "vigil.core.views.server_error"

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "vigil.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Each app's home.py registers its menu entries and home panels.
+        autodiscover_modules("home")

@@ -1,0 +1,335 @@
+"""Authorization: who may do what, to which rows. Default deny.
+
+A user holds role grants (core.models.RoleGrant). Each grant names a role and a scope: global,
+or one organization, country, security area, duty station or premises. The role decides the
+permissions (ROLE_PERMISSIONS, the one declared table); the scope decides the rows.
+
+Two functions serve every service, selector, view and API endpoint:
+
+- ``can(user, perm, obj)``: may this user do this to this object (saved or not yet saved)?
+- ``visible(user, perm, queryset)``: the rows of this queryset this user may see.
+
+A model says where its scope lives through ``scope_paths`` (ScopeKind -> ORM path) and, for
+records a person owns (their own profile, their dependants), ``owner_path`` (path to a user id).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+M = TypeVar("M", bound=Model)
+
+
+class Role(StrEnum):
+    TRAVELLER = "traveller"
+    SECURITY_OFFICER = "security_officer"
+    DESIGNATED_OFFICIAL = "designated_official"
+    DRO_DESK_OFFICER = "dro_desk_officer"
+    HQ_SECURITY_OFFICER = "hq_security_officer"
+    PROTECTION_COORDINATOR = "protection_coordinator"
+    COUNSELLOR = "counsellor"
+    TRAINING_OFFICER = "training_officer"
+    AVIATION_OFFICER = "aviation_officer"
+    BUDGET_OFFICER = "budget_officer"
+    PROGRAMME_MANAGER = "programme_manager"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.TRAVELLER: _("Traveller"),
+    Role.SECURITY_OFFICER: _("Security officer"),
+    Role.DESIGNATED_OFFICIAL: _("Designated official"),
+    Role.DRO_DESK_OFFICER: _("DRO desk officer"),
+    Role.HQ_SECURITY_OFFICER: _("HQ security officer"),
+    Role.PROTECTION_COORDINATOR: _("Protection coordinator"),
+    Role.COUNSELLOR: _("Counsellor"),
+    Role.TRAINING_OFFICER: _("Training officer"),
+    Role.AVIATION_OFFICER: _("Aviation risk officer"),
+    Role.BUDGET_OFFICER: _("Budget officer"),
+    Role.PROGRAMME_MANAGER: _("Programme manager"),
+    Role.ADMINISTRATOR: _("Administrator"),
+}
+
+
+class ScopeKind(StrEnum):
+    GLOBAL = "global"
+    ORGANIZATION = "organization"
+    COUNTRY = "country"
+    SECURITY_AREA = "security_area"
+    DUTY_STATION = "duty_station"
+    PREMISES = "premises"
+
+    @property
+    def label(self) -> str:
+        return str(SCOPE_LABELS[self])
+
+
+SCOPE_LABELS = {
+    ScopeKind.GLOBAL: _("Global"),
+    ScopeKind.ORGANIZATION: _("Organization"),
+    ScopeKind.COUNTRY: _("Country"),
+    ScopeKind.SECURITY_AREA: _("Security area"),
+    ScopeKind.DUTY_STATION: _("Duty station"),
+    ScopeKind.PREMISES: _("Premises"),
+}
+
+# The model that a scope id points at, by label, so that core depends on no other app.
+SCOPE_MODELS = {
+    ScopeKind.ORGANIZATION: "people.Organization",
+    ScopeKind.COUNTRY: "places.Country",
+    ScopeKind.SECURITY_AREA: "places.SecurityArea",
+    ScopeKind.DUTY_STATION: "places.DutyStation",
+    ScopeKind.PREMISES: "places.Premises",
+}
+
+
+class Perm(StrEnum):
+    # Reference data: countries, security areas, duty stations, organizations.
+    VIEW_REFERENCE = "places.view_reference"
+    CHANGE_DUTY_STATION = "places.change_duty_station"
+    IMPORT_DUTY_STATIONS = "places.import_duty_stations"
+    VIEW_PREMISES = "places.view_premises"
+    CHANGE_PREMISES = "places.change_premises"
+    CHANGE_ORGANIZATION = "people.change_organization"
+    # Personnel. VIEW_PERSON shows name, organization, category and duty station; contact
+    # data, residence and emergency contacts need VIEW_PERSONAL_DATA, and each read is audited.
+    VIEW_PERSON = "people.view_person"
+    VIEW_PERSONAL_DATA = "people.view_personal_data"
+    CHANGE_PERSON = "people.change_person"
+    CHANGE_CONTACT_DATA = "people.change_contact_data"
+    IMPORT_PERSONNEL = "people.import_personnel"
+    EXPORT_PERSONAL_DATA = "people.export_personal_data"
+    VIEW_DEPENDANT = "people.view_dependant"
+    CHANGE_DEPENDANT = "people.change_dependant"
+    # Administration.
+    MANAGE_GRANTS = "core.manage_grants"
+    VIEW_AUDIT = "core.view_audit"
+
+
+class Reach(StrEnum):
+    ALL = "all"  # every row, whatever the grant's scope
+    SCOPE = "scope"  # rows inside the grant's scope
+    OWN = "own"  # rows the user owns (own profile, own dependants), whatever the scope
+
+
+_REFERENCE = {Perm.VIEW_REFERENCE: Reach.ALL}
+
+ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
+    Role.TRAVELLER: {
+        **_REFERENCE,
+        Perm.VIEW_PERSON: Reach.OWN,
+        Perm.VIEW_PERSONAL_DATA: Reach.OWN,
+        Perm.CHANGE_CONTACT_DATA: Reach.OWN,
+        Perm.VIEW_DEPENDANT: Reach.OWN,
+        Perm.CHANGE_DEPENDANT: Reach.OWN,
+    },
+    Role.SECURITY_OFFICER: {
+        **_REFERENCE,
+        Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
+        Perm.VIEW_PREMISES: Reach.SCOPE,
+        Perm.CHANGE_PREMISES: Reach.SCOPE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_PERSONAL_DATA: Reach.SCOPE,
+        Perm.VIEW_DEPENDANT: Reach.SCOPE,
+    },
+    Role.DESIGNATED_OFFICIAL: {
+        **_REFERENCE,
+        Perm.VIEW_PREMISES: Reach.SCOPE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_DEPENDANT: Reach.SCOPE,
+    },
+    Role.DRO_DESK_OFFICER: {
+        **_REFERENCE,
+        Perm.VIEW_PREMISES: Reach.SCOPE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+    },
+    Role.HQ_SECURITY_OFFICER: {
+        **_REFERENCE,
+        Perm.VIEW_PREMISES: Reach.SCOPE,
+        Perm.CHANGE_PREMISES: Reach.SCOPE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+    },
+    Role.PROTECTION_COORDINATOR: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
+    Role.COUNSELLOR: {**_REFERENCE},
+    Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
+    Role.AVIATION_OFFICER: {**_REFERENCE},
+    Role.BUDGET_OFFICER: {**_REFERENCE},
+    Role.PROGRAMME_MANAGER: {**_REFERENCE},
+    Role.ADMINISTRATOR: {
+        **_REFERENCE,
+        Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
+        Perm.IMPORT_DUTY_STATIONS: Reach.SCOPE,
+        Perm.VIEW_PREMISES: Reach.SCOPE,
+        Perm.CHANGE_PREMISES: Reach.SCOPE,
+        Perm.CHANGE_ORGANIZATION: Reach.SCOPE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_PERSONAL_DATA: Reach.SCOPE,
+        Perm.CHANGE_PERSON: Reach.SCOPE,
+        Perm.CHANGE_CONTACT_DATA: Reach.SCOPE,
+        Perm.IMPORT_PERSONNEL: Reach.SCOPE,
+        Perm.EXPORT_PERSONAL_DATA: Reach.SCOPE,
+        Perm.VIEW_DEPENDANT: Reach.SCOPE,
+        Perm.CHANGE_DEPENDANT: Reach.SCOPE,
+        Perm.MANAGE_GRANTS: Reach.SCOPE,
+        Perm.VIEW_AUDIT: Reach.SCOPE,
+    },
+}
+
+# Roles whose holders must be privileged staff in the admin site.
+ADMIN_SITE_ROLES = {Role.ADMINISTRATOR}
+
+
+class Grant:
+    """A role held over a scope, as read from RoleGrant; plain data for fast checks."""
+
+    __slots__ = ("role", "scope_id", "scope_kind")
+
+    def __init__(self, role: str, scope_kind: str, scope_id: int | None) -> None:
+        self.role = Role(role)
+        self.scope_kind = ScopeKind(scope_kind)
+        self.scope_id = scope_id
+
+    def __repr__(self) -> str:
+        return f"Grant({self.role}, {self.scope_kind}, {self.scope_id})"
+
+
+def grants_of(user: AnyUser) -> list[Grant]:
+    """The user's grants in force, read once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached: list[Grant] | None = getattr(user, "_vigil_grants", None)
+    if cached is None:
+        from vigil.core.models import RoleGrant
+
+        cached = [Grant(r, k, i) for r, k, i in RoleGrant.objects.in_force()
+                  .filter(user_id=user.pk).values_list("role", "scope_kind", "scope_id")]
+        user._vigil_grants = cached  # type: ignore[union-attr]
+    return cached
+
+
+def forget_grants(user: AnyUser) -> None:
+    if hasattr(user, "_vigil_grants"):
+        del user._vigil_grants  # type: ignore[union-attr]
+
+
+def roles_of(user: AnyUser) -> set[Role]:
+    return {g.role for g in grants_of(user)}
+
+
+def scope_paths(model: type[Model]) -> dict[ScopeKind, str]:
+    paths: dict[ScopeKind, str] = getattr(model, "scope_paths", {})
+    return paths
+
+
+def owner_path(model: type[Model]) -> str | None:
+    path: str | None = getattr(model, "owner_path", None)
+    return path
+
+
+def resolve_path(obj: Model, path: str) -> Any:
+    """Follows an ORM path ("duty_station__country") on an instance, ending on a raw id."""
+    current: Any = obj
+    parts = path.split("__")
+    for part in parts[:-1]:
+        current = getattr(current, part, None)
+        if current is None:
+            return None
+    last = parts[-1]
+    if last == "pk":
+        return current.pk
+    field = current._meta.get_field(last)
+    return getattr(current, field.attname) if field.is_relation else getattr(current, last)
+
+
+def has_perm_anywhere(user: AnyUser, perm: Perm) -> bool:
+    """Does any grant give this permission, in some scope? For showing a menu or a button."""
+    return any(perm in ROLE_PERMISSIONS[g.role] for g in grants_of(user))
+
+
+def holds_globally(user: AnyUser, perm: Perm) -> bool:
+    """Does a global grant give this permission? Needed to act on the whole system at once."""
+    return any(g.scope_kind is ScopeKind.GLOBAL and perm in ROLE_PERMISSIONS[g.role]
+               for g in grants_of(user))
+
+
+def can(user: AnyUser, perm: Perm, obj: Model) -> bool:
+    """May this user do ``perm`` to ``obj``? ``obj`` may be unsaved: its fields decide."""
+    model = type(obj)
+    paths = scope_paths(model)
+    for grant in grants_of(user):
+        reach = ROLE_PERMISSIONS[grant.role].get(perm)
+        if reach is None:
+            continue
+        if reach is Reach.ALL:
+            return True
+        if reach is Reach.OWN:
+            own = owner_path(model)
+            if own is not None and resolve_path(obj, own) == user.pk:
+                return True
+            continue
+        if grant.scope_kind is ScopeKind.GLOBAL:
+            return True
+        path = paths.get(grant.scope_kind)
+        if path is not None and resolve_path(obj, path) == grant.scope_id:
+            return True
+    return False
+
+
+def visible(user: AnyUser, perm: Perm, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The rows of ``queryset`` on which this user holds ``perm``. Default: none."""
+    model = queryset.model
+    paths = scope_paths(model)
+    ids_by_path: dict[str, set[int]] = defaultdict(set)
+    own = False
+    for grant in grants_of(user):
+        reach = ROLE_PERMISSIONS[grant.role].get(perm)
+        if reach is None:
+            continue
+        if reach is Reach.ALL or (reach is Reach.SCOPE and grant.scope_kind is ScopeKind.GLOBAL):
+            return queryset
+        if reach is Reach.OWN:
+            own = own or owner_path(model) is not None
+            continue
+        path = paths.get(grant.scope_kind)
+        if path is not None and grant.scope_id is not None:
+            ids_by_path[path].add(grant.scope_id)
+    if not ids_by_path and not own:
+        return queryset.none()
+    condition = Q()
+    for path, ids in ids_by_path.items():
+        condition |= Q(**{f"{path}__in": sorted(ids)})
+    if own:
+        condition |= Q(**{owner_path(model): user.pk})  # type: ignore[dict-item]
+    return queryset.filter(condition)
+
+
+def require(user: AnyUser, perm: Perm, obj: Model) -> None:
+    """Raise Forbidden unless ``can``. Use after the object was fetched through a selector."""
+    from vigil.core.errors import Forbidden
+
+    if not can(user, perm, obj):
+        raise Forbidden()
+
+
+def get_visible(user: AnyUser, perm: Perm, queryset: QuerySet[M], **lookup: Any) -> M:
+    """One row the user may see, or NotFound: the same answer for missing and forbidden."""
+    from vigil.core.errors import NotFound
+
+    obj = visible(user, perm, queryset).filter(**lookup).first()
+    if obj is None:
+        raise NotFound()
+    return obj

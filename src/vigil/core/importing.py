@@ -1,0 +1,212 @@
+"""CSV imports: read, check every row, then write all or nothing.
+
+Row numbers are the spreadsheet's: the header is row 1, the first record row 2. Every fault
+names its row and column. Without ``skip_invalid``, one bad row means nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from django.utils.translation import gettext as _
+
+from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
+
+T = TypeVar("T")
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
+                "skipped": self.skipped, "errors": [e.as_dict() for e in self.errors]}
+
+
+class RowError(Exception):
+    """Raised by a row parser; carries the faults of that row."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+class ImportFailed(ValidationFailed):
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        shown = report.errors[:MAX_REPORTED_ERRORS]
+        super().__init__(shown, _("%(count)d rows have faults; nothing was imported.")
+                         % {"count": len({e.row for e in report.errors})})
+        self.code = ErrorCode.IMPORT_INVALID
+
+
+def decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed([FieldError(
+            field="file", code=ErrorCode.BAD_FILE,
+            message=_("The file is not UTF-8 text (byte %(pos)d).") % {"pos": exc.start})
+        ]) from exc
+
+
+def read_rows(data: bytes | str, *, required: Iterable[str],
+              optional: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows as (row number, {column: stripped text}), after checking the header."""
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
+                                           message=_("The file is empty."), row=1)]) from None
+    except csv.Error as exc:
+        raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
+                                           message=str(exc), row=1)]) from exc
+    required, known = set(required), set(required) | set(optional)
+    problems = [FieldError(field=c, row=1, code=ErrorCode.REQUIRED,
+                           message=_("The required column “%(column)s” is missing.")
+                           % {"column": c}) for c in sorted(required - set(header))]
+    problems += [FieldError(field=c, row=1, message=_("Unknown column “%(column)s”.")
+                            % {"column": c}) for c in header if c not in known]
+    seen: set[str] = set()
+    for c in header:
+        if c in seen:
+            problems.append(FieldError(field=c, row=1, code=ErrorCode.DUPLICATE,
+                                       message=_("The column “%(column)s” appears twice.")
+                                       % {"column": c}))
+        seen.add(c)
+    if problems:
+        raise ValidationFailed(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise RowError([FieldError(field="", row=number, message=_(
+                    "The row has %(found)d cells; the header has %(expected)d.")
+                    % {"found": len(values), "expected": len(header)})])
+            rows.append((number, {h: v.strip() for h, v in zip(header, values, strict=True)}))
+    except csv.Error as exc:
+        raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
+                                           message=str(exc), row=len(rows) + 2)]) from exc
+    except RowError as exc:
+        raise ValidationFailed(exc.errors) from exc
+    return rows
+
+
+def parse_all(rows: list[tuple[int, dict[str, str]]], parse: Callable[[int, dict[str, str]], T],
+              *, key: Callable[[T], str], key_column: str,
+              progress: Callable[[int], None] | None = None) -> tuple[list[T], ImportReport]:
+    """Parse each row; collect every fault instead of stopping at the first."""
+    report = ImportReport(rows=len(rows))
+    parsed: list[T] = []
+    first_row_of: dict[str, int] = {}
+    for number, row in rows:
+        try:
+            item = parse(number, row)
+        except RowError as exc:
+            report.errors.extend(exc.errors)
+        else:
+            k = key(item)
+            if k in first_row_of:
+                report.errors.append(FieldError(
+                    field=key_column, row=number, code=ErrorCode.DUPLICATE,
+                    message=_("“%(value)s” is already in row %(row)d of this file.")
+                    % {"value": k, "row": first_row_of[k]}))
+            else:
+                first_row_of[k] = number
+                parsed.append(item)
+        if progress:
+            progress(1)
+    return parsed, report
+
+
+class RowParser(Generic[T]):
+    """Collects the faults of one row, so a row reports all of its bad cells at once."""
+
+    def __init__(self, number: int, row: dict[str, str]) -> None:
+        self.number = number
+        self.row = row
+        self.errors: list[FieldError] = []
+
+    def fail(self, column: str, message: str, code: str = ErrorCode.INVALID) -> None:
+        self.errors.append(FieldError(field=column, row=self.number, message=message, code=code))
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        value = self.row.get(column, "")
+        if required and not value:
+            self.fail(column, _("This value is required."), ErrorCode.REQUIRED)
+        if max_length is not None and len(value) > max_length:
+            self.fail(column, _("At most %(n)d characters.") % {"n": max_length})
+        return value
+
+    def number_in(self, column: str, low: float, high: float, *,
+                  required: bool = True) -> float | None:
+        raw = self.row.get(column, "")
+        if not raw:
+            if required:
+                self.fail(column, _("This value is required."), ErrorCode.REQUIRED)
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.fail(column, _("“%(value)s” is not a number.") % {"value": raw})
+            return None
+        if not low <= value <= high:
+            self.fail(column, _("%(value)s is outside %(low)s to %(high)s.")
+                      % {"value": raw, "low": low, "high": high}, ErrorCode.OUT_OF_RANGE)
+            return None
+        return value
+
+    def integer(self, column: str, *, default: int = 0) -> int:
+        raw = self.row.get(column, "")
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.fail(column, _("“%(value)s” is not a whole number.") % {"value": raw})
+            return default
+        if value < 0:
+            self.fail(column, _("The number cannot be negative."), ErrorCode.OUT_OF_RANGE)
+        return value
+
+    def boolean(self, column: str, *, default: bool = False) -> bool:
+        raw = self.row.get(column, "").lower()
+        if not raw:
+            return default
+        if raw in {"1", "true", "yes", "y"}:
+            return True
+        if raw in {"0", "false", "no", "n"}:
+            return False
+        self.fail(column, _("“%(value)s” is not yes or no.") % {"value": raw})
+        return default
+
+    def choice(self, column: str, choices: Iterable[str], *, default: str | None = None) -> str:
+        raw = self.row.get(column, "").lower()
+        options = list(choices)
+        if not raw and default is not None:
+            return default
+        if raw not in options:
+            self.fail(column, _("“%(value)s” is not one of: %(options)s.")
+                      % {"value": raw, "options": ", ".join(options)})
+            return options[0]
+        return raw
+
+    def done(self) -> None:
+        if self.errors:
+            raise RowError(self.errors)

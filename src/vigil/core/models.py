@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.authz import ROLE_LABELS, SCOPE_LABELS, Role, ScopeKind
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(TimestampedModel):
+    """Optimistic locking: every update states the version it read; a stale one is refused."""
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        abstract = True
+
+
+class RoleGrantQuerySet(models.QuerySet["RoleGrant"]):
+    def in_force(self, at: Any = None) -> RoleGrantQuerySet:
+        at = at or timezone.now()
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+
+class RoleGrant(TimestampedModel):
+    """A user holds a role over a scope. The scope id points at the model SCOPE_MODELS names."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="role_grants", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=32,
+                            choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    scope_kind = models.CharField(_("scope"), max_length=16,
+                                  choices=[(s.value, SCOPE_LABELS[s]) for s in ScopeKind])
+    scope_id = models.BigIntegerField(_("scope id"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("granted by"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = RoleGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "scope_kind", "scope_id"],
+                                    condition=Q(scope_id__isnull=False),
+                                    name="rolegrant_unique_scoped"),
+            models.UniqueConstraint(fields=["user", "role"],
+                                    condition=Q(scope_kind=ScopeKind.GLOBAL),
+                                    name="rolegrant_unique_global"),
+            models.CheckConstraint(
+                condition=(Q(scope_kind=ScopeKind.GLOBAL, scope_id__isnull=True)
+                           | (~Q(scope_kind=ScopeKind.GLOBAL) & Q(scope_id__isnull=False))),
+                name="rolegrant_scope_id_iff_not_global"),
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.get_scope_kind_display()}"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One append-only entry in the hash-chained audit log. Written only by core.audit."""
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("actor"))
+    actor_label = models.CharField(_("actor name"), max_length=150)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    sensitive_read = models.BooleanField(_("read of sensitive data"), default=False)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditHead(models.Model):
+    """The chain's tip, one row. Writers lock it, so events are chained one at a time."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")

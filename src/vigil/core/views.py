@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from vigil.core import navigation
+from vigil.core.authz import grants_of, roles_of
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"title": _("Sign in")}
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's work first: the panels of every role the user holds."""
+    from vigil.core import selectors
+
+    return render(request, "core/home.html", {
+        "panels": navigation.panels_for(request),
+        "grants": selectors.grant_descriptions(grants_of(request.user)),
+        "roles": sorted(roles_of(request.user), key=lambda r: list(type(r)).index(r)),
+    })
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready when the database answers, and the broker too when one is configured."""
+    checks: dict[str, Any] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = f"error: {type(exc).__name__}"
+    if settings.CELERY_BROKER_URL:
+        try:
+            from vigil.config.celery import app
+
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"error: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                        status=200 if ok else 503)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = getattr(exception, "message", "") or _("You may not do this.")
+    return render(request, "core/error.html", {"title": _("Not allowed"), "message": message,
+                                               "status": 403}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {
+        "title": _("Not found"), "status": 404,
+        "message": _("There is nothing here, or it is not yours to see.")}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/error.html", {
+        "title": _("Something went wrong"), "status": 500,
+        "message": _("The error was logged. Try again; if it persists, tell your administrator "
+                     "the request id shown below.")}, status=500)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    from vigil.core import selectors
+    from vigil.core.authz import Perm, holds_globally
+    from vigil.core.errors import Forbidden
+    from vigil.core.views_support import list_page
+
+    if not holds_globally(request.user, Perm.VIEW_AUDIT):
+        raise Forbidden()
+    events = selectors.audit_event_list(user=request.user,
+                                        action=request.GET.get("action", ""),
+                                        actor=request.GET.get("actor", ""))
+    return list_page(request, queryset=events, template="core/audit_list.html",
+                     table_template="core/partials/_audit_table.html",
+                     sorts={"seq": "seq"}, default_sort="-seq")

@@ -1,0 +1,147 @@
+"""Shared plumbing of HTML pages: lists with search, sort, pagination and export; forms that
+call a service and show its faults beside the fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
+
+T = TypeVar("T")
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+
+Column = tuple[Any, Callable[[Any], Any]]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Column],
+            filename: str, fmt: str, perm: Perm | None) -> HttpResponse:
+    if perm is not None and not has_perm_anywhere(request.user, perm):
+        raise Forbidden(_("You may not export this list."))
+    rows = queryset[:EXPORT_LIMIT]
+    headers = [str(h) for h, _f in columns]
+    audit.record(actor=request.user, action="core.export",  # type: ignore[arg-type]
+                 object_type=queryset.model._meta.label_lower,
+                 changes={"format": fmt, "query": request.GET.urlencode(),
+                          "rows": queryset.count()},
+                 sensitive_read=perm is not None)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(filename[:31])
+        sheet.append(headers)
+        for obj in rows.iterator(chunk_size=2000):
+            sheet.append([_cell(f(obj)) for _h, f in columns])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
+        return response
+    writer = csv.writer(_Echo())
+
+    def stream() -> Any:
+        yield "\ufeff" + writer.writerow(headers)
+        for obj in rows.iterator(chunk_size=2000):
+            yield writer.writerow([_cell(f(obj)) for _h, f in columns])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
+              table_template: str, sorts: dict[str, str], default_sort: str, filters: forms.Form | None = None,
+              columns: Sequence[Column] = (), export_name: str = "",
+              export_perm: Perm | None = None, extra: dict[str, Any] | None = None
+              ) -> HttpResponse:
+    """Render a list page (or only its table, for an HTMX request) from the URL's query:
+    ``q`` and the filters narrow, ``sort`` orders (``-`` for descending), ``page`` pages,
+    ``format=csv|xlsx`` exports every matching row."""
+    sort = request.GET.get("sort", default_sort)
+    key = sort.lstrip("-")
+    if key not in sorts:
+        sort, key = default_sort, default_sort.lstrip("-")
+    order = sorts[key]
+    queryset = queryset.order_by(f"-{order}" if sort.startswith("-") else order, "pk")
+    fmt = request.GET.get("format", "")
+    if fmt in {"csv", "xlsx"} and columns:
+        return _export(request, queryset, columns, export_name or "export", fmt, export_perm)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "sort": sort,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "can_export": bool(columns) and (export_perm is None
+                                         or has_perm_anywhere(request.user, export_perm)),
+        "table_template": table_template,
+        **(extra or {}),
+    }
+    if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
+        return render(request, table_template, context)
+    return render(request, template, context)
+
+
+def apply_service(form: forms.Form, call: Callable[[], T]) -> T | None:
+    """Call a service; put each fault it reports beside its field (or at the top)."""
+    try:
+        return call()
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            field = error.field if error.field in form.fields else None
+            message = str(error.message) if field else (
+                f"{error.field}: {error.message}" if error.field else str(error.message))
+            form.add_error(field, message)
+    except StaleVersion as exc:
+        form.add_error(None, str(exc.message))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        form.add_error(None, str(exc.message))
+    return None
+
+
+def fresh_copy(obj: Model) -> Model:
+    """A separate instance for a ModelForm to validate, so the original keeps the values read
+    from the database (the service diffs against them for the audit)."""
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def changed_data(form: forms.ModelForm, fields: Sequence[str]) -> dict[str, Any]:  # type: ignore[type-arg]
+    return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}

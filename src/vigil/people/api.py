@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.core.api import WritableServiceViewSet
+from vigil.people import selectors, services
+from vigil.people.models import Dependant, Organization, Person
+
+
+class OrganizationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Organization
+        fields = ["id", "code", "name", "kind", "parent", "is_active", "version"]
+
+
+class OrganizationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["code", "name", "kind", "parent", "is_active", "version"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class OrganizationViewSet(WritableServiceViewSet):
+    output_serializer = OrganizationOutput
+    input_serializer = OrganizationInput
+    selector = staticmethod(selectors.organization_list)
+    filterset_fields = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    create_service = staticmethod(lambda actor, data: services.organization_create(
+        actor=actor, data=data))
+    update_service = staticmethod(lambda actor, obj, data, version:
+                                  services.organization_update(
+                                      actor=actor, organization=obj, data=data, version=version))
+
+
+class EmergencyContactData(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(max_length=150)
+    relationship = serializers.CharField(max_length=60)
+    phone = serializers.CharField(max_length=30)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class PersonOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """Without personal data: lists and anyone who may see the person but not their contacts."""
+
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duty_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "index_number", "family_name", "given_name", "name_original",
+                  "organization", "category", "duty_station", "status", "version"]
+
+
+class PersonDetailOutput(PersonOutput):
+    personal_data = serializers.SerializerMethodField()
+
+    class Meta(PersonOutput.Meta):
+        fields = [*PersonOutput.Meta.fields, "personal_data"]
+
+    def get_personal_data(self, person: Person) -> dict[str, Any] | None:
+        """Present only for readers with the need to know; each such read is audited."""
+        return selectors.person_personal_data(user=self.context["request"].user, person=person)
+
+
+class PersonInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    organization = serializers.SlugRelatedField(slug_field="code",
+                                                queryset=Organization.objects.all())
+    duty_station = serializers.SlugRelatedField(
+        slug_field="code", queryset=Person._meta.get_field("duty_station")
+        .related_model._default_manager.all())  # type: ignore[union-attr]
+    emergency_contacts = EmergencyContactData(many=True, required=False)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Person
+        fields = ["index_number", "family_name", "given_name", "name_original", "organization",
+                  "category", "duty_station", "status", "residence_address",
+                  "residence_latitude", "residence_longitude", "phones", "emails",
+                  "emergency_contacts", "version"]
+        extra_kwargs = {"index_number": {"validators": []}}
+
+
+def _person_create(actor: Any, data: dict[str, Any]) -> Person:
+    contacts = data.pop("emergency_contacts", None)
+    return services.person_create(actor=actor, data=data, emergency_contacts=contacts)
+
+
+def _person_update(actor: Any, obj: Person, data: dict[str, Any], version: int) -> Person:
+    contacts = data.pop("emergency_contacts", None)
+    return services.person_update(actor=actor, person=obj, data=data, version=version,
+                                  emergency_contacts=contacts)
+
+
+class PersonFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="organization__code",
+                                             lookup_expr="iexact")
+    duty_station = django_filters.CharFilter(field_name="duty_station__code",
+                                             lookup_expr="iexact")
+    country = django_filters.CharFilter(field_name="duty_station__country__iso2",
+                                        lookup_expr="iexact")
+
+    class Meta:
+        model = Person
+        fields = ["organization", "duty_station", "country", "category", "status"]
+
+
+class PersonViewSet(WritableServiceViewSet):
+    output_serializer = PersonOutput
+    input_serializer = PersonInput
+    selector = staticmethod(selectors.person_list)
+    filterset_class = PersonFilter
+    search_fields = ["family_name", "given_name", "index_number"]
+    ordering_fields = ["family_name", "index_number"]
+    create_service = staticmethod(_person_create)
+    update_service = staticmethod(_person_update)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        person = self.get_object()
+        return Response(PersonDetailOutput(person, context=self.get_serializer_context()).data)
+
+    def output(self, obj: Any, status_code: int = 200) -> Response:
+        return Response(PersonDetailOutput(obj, context=self.get_serializer_context()).data,
+                        status=status_code)
+
+
+class DependantOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Dependant
+        fields = ["id", "person", "family_name", "given_name", "name_original", "relationship",
+                  "date_of_birth", "lives_with_staff_member", "residence_address",
+                  "residence_latitude", "residence_longitude", "status", "version"]
+
+
+class DependantInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Dependant
+        fields = ["person", "family_name", "given_name", "name_original", "relationship",
+                  "date_of_birth", "lives_with_staff_member", "residence_address",
+                  "residence_latitude", "residence_longitude", "status", "version"]
+
+
+class DependantViewSet(WritableServiceViewSet):
+    """Dependants are personal data: every read through the API is audited."""
+
+    output_serializer = DependantOutput
+    input_serializer = DependantInput
+    selector = staticmethod(selectors.dependant_list)
+    filterset_fields = ["person", "relationship", "status"]
+    search_fields = ["family_name", "given_name"]
+    create_service = staticmethod(lambda actor, data: services.dependant_create(
+        actor=actor, data=data))
+    update_service = staticmethod(lambda actor, obj, data, version: services.dependant_update(
+        actor=actor, dependant=obj, data=data, version=version))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self.output(selectors.dependant_get(user=request.user, pk=pk))

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vigil.people import rules
+from vigil.people.models import Dependant, Organization, Person
+
+
+class ListField(forms.CharField):
+    """Several values in one box, one per line (or separated by semicolons)."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return rules.split_list(text.replace("\n", ";"))
+
+
+class OrganizationFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Code or name"))
+    kind = forms.ChoiceField(label=_("Type"), required=False,
+                             choices=[("", _("Any")), *Organization.Kind.choices])
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "kind": data.get("kind", "")}
+
+
+class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["code", "name", "kind", "parent", "is_active"]
+
+
+class PersonFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        help_text=_("Name or index number"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    category = forms.ChoiceField(label=_("Category"), required=False,
+                                 choices=[("", _("Any")), *Person.Category.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any")), *Person.Status.choices])
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {k: data.get(f, "") for k, f in
+                (("search", "q"), ("country", "country"), ("category", "category"),
+                 ("status", "status"))}
+
+
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    phones = ListField(label=_("Phones"), required=False,
+                       help_text=_("One per line, in international format: +254 20 7621234."))
+    emails = ListField(label=_("E-mail addresses"), required=False, help_text=_("One per line."))
+
+    class Meta:
+        model = Person
+        fields = ["index_number", "family_name", "given_name", "name_original", "organization",
+                  "category", "duty_station", "status", "residence_address",
+                  "residence_latitude", "residence_longitude", "phones", "emails"]
+        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2})}
+
+
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What a staff member keeps up to date about themself."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    phones = ListField(label=_("Phones"), required=False,
+                       help_text=_("One per line, in international format: +254 20 7621234."))
+    emails = ListField(label=_("E-mail addresses"), required=False, help_text=_("One per line."))
+
+    class Meta:
+        model = Person
+        fields = ["phones", "emails", "residence_address", "residence_latitude",
+                  "residence_longitude"]
+        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2})}
+
+
+class EmergencyContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    relationship = forms.CharField(label=_("Relationship"), max_length=60)
+    phone = forms.CharField(label=_("Phone"), max_length=30)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+
+
+EmergencyContactFormSet = forms.formset_factory(EmergencyContactForm, extra=1, max_num=5,
+                                                can_delete=True)
+
+
+class DependantFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    relationship = forms.ChoiceField(label=_("Relationship"), required=False,
+                                     choices=[("", _("Any")), *Dependant.Relationship.choices])
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "relationship": data.get("relationship", "")}
+
+
+class DependantForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Dependant
+        fields = ["family_name", "given_name", "name_original", "relationship",
+                  "date_of_birth", "lives_with_staff_member", "residence_address",
+                  "residence_latitude", "residence_longitude", "status"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}),
+                   "residence_address": forms.Textarea(attrs={"rows": 2})}

@@ -1,0 +1,130 @@
+"""Reads of organizations, personnel and dependants, narrowed to what the user may see.
+
+Personal data (contacts, residence, emergency contacts, dependants) is need-to-know: reading
+it needs its own permission, and every such read is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+
+from vigil.core import audit
+from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.people.models import Dependant, Organization, Person
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+
+def organization_list(*, user: AnyUser, search: str = "", kind: str = "") -> QuerySet[Organization]:
+    qs = visible(user, Perm.VIEW_REFERENCE, Organization.objects.select_related("parent"))
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def organization_get(*, user: AnyUser, pk: Any) -> Organization:
+    return get_visible(user, Perm.VIEW_REFERENCE, Organization.objects.select_related("parent"),
+                       pk=pk)
+
+
+def person_list(*, user: AnyUser, search: str = "", organization: Any = None,
+                duty_station: Any = None, country: str = "", category: str = "",
+                status: str = "") -> QuerySet[Person]:
+    qs = visible(user, Perm.VIEW_PERSON,
+                 Person.objects.select_related("organization", "duty_station",
+                                               "duty_station__country"))
+    if search:
+        qs = qs.filter(Q(family_name__icontains=search) | Q(given_name__icontains=search)
+                       | Q(name_original__icontains=search)
+                       | Q(index_number__iexact=search))
+    if organization:
+        qs = qs.filter(organization_id=organization)
+    if duty_station:
+        qs = qs.filter(duty_station_id=duty_station)
+    if country:
+        qs = qs.filter(duty_station__country__iso2=country.upper())
+    if category:
+        qs = qs.filter(category=category)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def person_get(*, user: AnyUser, pk: Any) -> Person:
+    return get_visible(user, Perm.VIEW_PERSON,
+                       Person.objects.select_related("organization", "duty_station",
+                                                     "duty_station__country", "user"), pk=pk)
+
+
+def person_of_user(*, user: AnyUser) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    return (Person.objects.select_related("organization", "duty_station")
+            .filter(user_id=user.pk).first())
+
+
+def may_see_personal_data(*, user: AnyUser, person: Person) -> bool:
+    return can(user, Perm.VIEW_PERSONAL_DATA, person)
+
+
+def person_personal_data(*, user: AnyUser, person: Person) -> dict[str, Any] | None:
+    """Contact data, residence and emergency contacts, or None when not the user's to see.
+
+    Each read is audited, including a person reading their own record.
+    """
+    if not may_see_personal_data(user=user, person=person):
+        return None
+    audit.record_read(actor=user, action="people.person.read_personal_data", obj=person)  # type: ignore[arg-type]
+    return {
+        "residence_address": person.residence_address,
+        "residence_latitude": person.residence_latitude,
+        "residence_longitude": person.residence_longitude,
+        "phones": list(person.phones),
+        "emails": list(person.emails),
+        "emergency_contacts": [
+            {"name": c.name, "relationship": c.relationship, "phone": c.phone,
+             "email": c.email, "position": c.position}
+            for c in person.emergency_contacts.all()
+        ],
+    }
+
+
+def dependant_list(*, user: AnyUser, search: str = "", person: Any = None,
+                   relationship: str = "", status: str = "") -> QuerySet[Dependant]:
+    qs = visible(user, Perm.VIEW_DEPENDANT,
+                 Dependant.objects.select_related("person", "person__duty_station",
+                                                  "person__organization"))
+    if search:
+        qs = qs.filter(Q(family_name__icontains=search) | Q(given_name__icontains=search)
+                       | Q(person__index_number__iexact=search))
+    if person:
+        qs = qs.filter(person_id=person)
+    if relationship:
+        qs = qs.filter(relationship=relationship)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def dependant_get(*, user: AnyUser, pk: Any) -> Dependant:
+    dependant = get_visible(user, Perm.VIEW_DEPENDANT,
+                            Dependant.objects.select_related("person", "person__duty_station"),
+                            pk=pk)
+    audit.record_read(actor=user, action="people.dependant.read", obj=dependant)  # type: ignore[arg-type]
+    return dependant
+
+
+def personnel_counts(*, user: AnyUser) -> dict[str, int]:
+    """Headline counts over the personnel the user may see, for home pages."""
+    qs = person_list(user=user).filter(status=Person.Status.ACTIVE)
+    data = qs.aggregate(
+        total=Count("pk"),
+        no_residence=Count("pk", filter=Q(residence_latitude__isnull=True)),
+        no_phone=Count("pk", filter=Q(phones=[])),
+    )
+    return {k: int(v or 0) for k, v in data.items()}

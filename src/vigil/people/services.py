@@ -1,0 +1,293 @@
+"""Every write to organizations, personnel and dependants: atomic, permission-checked, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.importing import (
+    ImportFailed,
+    ImportReport,
+    RowError,
+    RowParser,
+    parse_all,
+    read_rows,
+)
+from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.people import rules
+from vigil.people.models import Dependant, EmergencyContact, Organization, Person
+from vigil.places.models import DutyStation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
+PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
+                 "category", "duty_station", "status", "user", *Person.PERSONAL_FIELDS}
+CONTACT_FIELDS = set(Person.PERSONAL_FIELDS)
+DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "relationship",
+                    "date_of_birth", "lives_with_staff_member", "residence_address",
+                    "residence_latitude", "residence_longitude", "status"}
+
+
+# --- Organizations ----------------------------------------------------------------------------
+
+@transaction.atomic
+def organization_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Organization:
+    org = Organization()
+    assign(org, data, ORGANIZATION_FIELDS)
+    if not has_perm_anywhere(actor, Perm.CHANGE_ORGANIZATION):
+        raise Forbidden()
+    validate(org)
+    org.save()
+    audit.record(actor=actor, action="people.organization.create", obj=org,
+                 changes=audit.diff({}, audit.snapshot(org)))
+    return org
+
+
+@transaction.atomic
+def organization_update(*, actor: AbstractBaseUser, organization: Organization,
+                        data: dict[str, Any], version: int | None) -> Organization:
+    require(actor, Perm.CHANGE_ORGANIZATION, organization)
+    check_version(organization, version)
+    before = audit.snapshot(organization)
+    assign(organization, data, ORGANIZATION_FIELDS - {"code"})
+    if organization.parent_id == organization.pk:
+        raise ValidationFailed([FieldError(field="parent", message=_(
+            "An organization cannot be part of itself."))])
+    validate(organization)
+    save_new_version(organization, sorted(ORGANIZATION_FIELDS - {"code"}))
+    audit.record(actor=actor, action="people.organization.update", obj=organization,
+                 changes=audit.diff(before, audit.snapshot(organization)))
+    return organization
+
+
+# --- Personnel --------------------------------------------------------------------------------
+
+def _contacts_from(data: list[dict[str, Any]] | None, person: Person) -> list[EmergencyContact]:
+    contacts: list[EmergencyContact] = []
+    errors: list[FieldError] = []
+    for position, item in enumerate(data or [], start=1):
+        contact = EmergencyContact(person=person, position=position,
+                                   name=str(item.get("name", "")).strip(),
+                                   relationship=str(item.get("relationship", "")).strip(),
+                                   phone=str(item.get("phone", "")).strip(),
+                                   email=str(item.get("email", "")).strip())
+        try:
+            validate(contact, exclude=["person"])
+        except ValidationFailed as exc:
+            errors.extend(FieldError(field=f"emergency_contacts[{position}].{e.field}",
+                                     message=e.message, code=e.code) for e in exc.errors)
+        contacts.append(contact)
+    if errors:
+        raise ValidationFailed(errors)
+    return contacts
+
+
+def _contacts_snapshot(person: Person) -> list[dict[str, str]]:
+    return [{"name": c.name, "relationship": c.relationship, "phone": c.phone,
+             "email": c.email} for c in person.emergency_contacts.all()]
+
+
+def _replace_contacts(person: Person, contacts: list[EmergencyContact]) -> None:
+    person.emergency_contacts.all().delete()
+    for contact in contacts:
+        contact.person = person
+    EmergencyContact.objects.bulk_create(contacts)
+
+
+@transaction.atomic
+def person_create(*, actor: AbstractBaseUser, data: dict[str, Any],
+                  emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
+    person = Person()
+    assign(person, data, PERSON_FIELDS)
+    require(actor, Perm.CHANGE_PERSON, person)
+    validate(person)
+    contacts = _contacts_from(emergency_contacts, person)
+    person.save()
+    _replace_contacts(person, contacts)
+    changes = audit.diff({}, audit.snapshot(person))
+    if contacts:
+        changes["emergency_contacts"] = [[], _contacts_snapshot(person)]
+    audit.record(actor=actor, action="people.person.create", obj=person, changes=changes)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any],
+                  version: int | None,
+                  emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
+    """Change a staff member's record. Moving them to another duty station or organization
+    must be allowed in the scope they leave and in the one they join."""
+    require(actor, Perm.CHANGE_PERSON, person)
+    check_version(person, version)
+    before = audit.snapshot(person)
+    assign(person, data, PERSON_FIELDS)
+    require(actor, Perm.CHANGE_PERSON, person)
+    return _save_person(actor, person, before, emergency_contacts, "people.person.update")
+
+
+@transaction.atomic
+def person_update_contacts(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any],
+                           version: int | None,
+                           emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
+    """A person (or their administrator) keeps contacts and residence up to date."""
+    require(actor, Perm.CHANGE_CONTACT_DATA, person)
+    check_version(person, version)
+    before = audit.snapshot(person)
+    assign(person, data, CONTACT_FIELDS)
+    return _save_person(actor, person, before, emergency_contacts,
+                        "people.person.update_contacts")
+
+
+def _save_person(actor: AbstractBaseUser, person: Person, before: dict[str, Any],
+                 emergency_contacts: list[dict[str, Any]] | None, action: str) -> Person:
+    validate(person)
+    contacts_before = _contacts_snapshot(person)
+    contacts = (_contacts_from(emergency_contacts, person)
+                if emergency_contacts is not None else None)
+    save_new_version(person, sorted(PERSON_FIELDS))
+    changes = audit.diff(before, audit.snapshot(person))
+    if contacts is not None:
+        _replace_contacts(person, contacts)
+        after = _contacts_snapshot(person)
+        if after != contacts_before:
+            changes["emergency_contacts"] = [contacts_before, after]
+    audit.record(actor=actor, action=action, obj=person, changes=changes)
+    return person
+
+
+PERSON_COLUMNS_REQUIRED = ("index_number", "family_name", "organization", "category",
+                           "duty_station")
+PERSON_COLUMNS_OPTIONAL = ("given_name", "name_original", "status", "residence_address",
+                           "residence_latitude", "residence_longitude", "phones", "emails")
+
+
+def personnel_import(*, actor: AbstractBaseUser, data: bytes | str, skip_invalid: bool = False,
+                     progress: Callable[[int], None] | None = None,
+                     on_total: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update personnel from CSV, matched by index number. All rows or none,
+    unless ``skip_invalid``: then the good rows are written and the bad ones reported."""
+    if not has_perm_anywhere(actor, Perm.IMPORT_PERSONNEL):
+        raise Forbidden()
+    rows = read_rows(data, required=PERSON_COLUMNS_REQUIRED, optional=PERSON_COLUMNS_OPTIONAL)
+    if on_total:
+        on_total(len(rows))
+    orgs = {o.code.upper(): o for o in Organization.objects.all()}
+    stations = {s.code: s for s in DutyStation.objects.select_related("country")}
+    existing = {p.index_number: p for p in Person.objects.filter(
+        index_number__in=[r.get("index_number", "").upper() for _n, r in rows])}
+    categories = [c.value for c in Person.Category]
+    statuses = [s.value for s in Person.Status]
+
+    def parse(number: int, row: dict[str, str]) -> Person:
+        p: RowParser[Person] = RowParser(number, row)
+        index = p.text("index_number", required=True).upper()
+        if index and not rules.INDEX_NUMBER.match(index):
+            p.fail("index_number", _("3 to 20 capital letters, digits or hyphens."))
+        family = p.text("family_name", required=True, max_length=100)
+        given = p.text("given_name", max_length=100)
+        original = p.text("name_original", max_length=200)
+        org = orgs.get(p.text("organization", required=True).upper())
+        if row.get("organization") and org is None:
+            p.fail("organization", _("No organization with code “%(value)s”.")
+                   % {"value": row["organization"]}, ErrorCode.UNKNOWN_REFERENCE)
+        category = p.choice("category", categories)
+        station = stations.get(p.text("duty_station", required=True).upper())
+        if row.get("duty_station") and station is None:
+            p.fail("duty_station", _("No duty station with code “%(value)s”.")
+                   % {"value": row["duty_station"]}, ErrorCode.UNKNOWN_REFERENCE)
+        status = p.choice("status", statuses, default=Person.Status.ACTIVE)
+        lat = p.number_in("residence_latitude", -90, 90, required=False)
+        lon = p.number_in("residence_longitude", -180, 180, required=False)
+        if (lat is None) != (lon is None) and not p.errors:
+            p.fail("residence_longitude" if lon is None else "residence_latitude",
+                   _("Give both latitude and longitude, or neither."))
+        phones = rules.split_list(row.get("phones", ""))
+        for phone in phones:
+            if not rules.phone_ok(phone):
+                p.fail("phones", _("“%(value)s” is not a phone number.") % {"value": phone})
+        emails = rules.split_list(row.get("emails", ""))
+        for email in emails:
+            try:
+                validate_email(email)
+            except DjangoValidationError:
+                p.fail("emails", _("“%(value)s” is not an e-mail address.") % {"value": email})
+        p.done()
+        person = existing.get(index) or Person(index_number=index)
+        person.family_name, person.given_name, person.name_original = family, given, original
+        person.organization, person.category, person.duty_station = org, category, station  # type: ignore[assignment]
+        person.status = status
+        person.residence_address = row.get("residence_address", "")
+        person.residence_latitude, person.residence_longitude = lat, lon
+        person.phones, person.emails = phones, emails
+        if not can(actor, Perm.IMPORT_PERSONNEL, person):
+            raise RowError([FieldError(field="duty_station", row=number,
+                                       code=ErrorCode.FORBIDDEN, message=_(
+                                           "You may not manage personnel of this duty station "
+                                           "or organization."))])
+        return person
+
+    people, report = parse_all(rows, parse, key=lambda x: x.index_number,
+                               key_column="index_number", progress=progress)
+    if report.errors and not skip_invalid:
+        raise ImportFailed(report)
+    report.skipped = len({e.row for e in report.errors})
+    with transaction.atomic():
+        new = [x for x in people if x.pk is None]
+        old = [x for x in people if x.pk is not None]
+        Person.objects.bulk_create(new, batch_size=2000)
+        for x in old:
+            x.version += 1
+        Person.objects.bulk_update(old, sorted((PERSON_FIELDS - {"index_number", "user"})
+                                               | {"version"}), batch_size=2000)
+        report.created, report.updated = len(new), len(old)
+        audit.record(actor=actor, action="people.person.import", object_type="people.person",
+                     changes=report.as_dict())
+    return report
+
+
+# --- Dependants -------------------------------------------------------------------------------
+
+@transaction.atomic
+def dependant_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Dependant:
+    dependant = Dependant()
+    assign(dependant, data, DEPENDANT_FIELDS)
+    require(actor, Perm.CHANGE_DEPENDANT, dependant)
+    _check_birth_date(dependant)
+    validate(dependant)
+    dependant.save()
+    audit.record(actor=actor, action="people.dependant.create", obj=dependant,
+                 changes=audit.diff({}, audit.snapshot(dependant)))
+    return dependant
+
+
+@transaction.atomic
+def dependant_update(*, actor: AbstractBaseUser, dependant: Dependant, data: dict[str, Any],
+                     version: int | None) -> Dependant:
+    require(actor, Perm.CHANGE_DEPENDANT, dependant)
+    check_version(dependant, version)
+    before = audit.snapshot(dependant)
+    assign(dependant, data, DEPENDANT_FIELDS - {"person"})
+    _check_birth_date(dependant)
+    validate(dependant)
+    save_new_version(dependant, sorted(DEPENDANT_FIELDS - {"person"}))
+    audit.record(actor=actor, action="people.dependant.update", obj=dependant,
+                 changes=audit.diff(before, audit.snapshot(dependant)))
+    return dependant
+
+
+def _check_birth_date(dependant: Dependant) -> None:
+    born = dependant.date_of_birth
+    if isinstance(born, dt.date) and born > dt.datetime.now(dt.UTC).date():
+        raise ValidationFailed([FieldError(field="date_of_birth", code=ErrorCode.OUT_OF_RANGE,
+                                           message=_("The date of birth is in the future."))])

@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.errors import Forbidden, ValidationFailed
+from vigil.core.views_support import apply_service, changed_data, fresh_copy, list_page
+from vigil.people import selectors, services
+from vigil.people.forms import (
+    ContactForm,
+    DependantFilters,
+    DependantForm,
+    EmergencyContactFormSet,
+    OrganizationFilters,
+    OrganizationForm,
+    PersonFilters,
+    PersonForm,
+)
+from vigil.people.models import Dependant, Person
+from vigil.places.forms import ImportForm
+
+# --- Organizations ----------------------------------------------------------------------------
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    filters = OrganizationFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.organization_list(user=request.user,
+                                                      **filters.selector_args()),
+        template="people/organization_list.html",
+        table_template="people/partials/_organization_table.html",
+        sorts={"code": "code", "name": "name", "kind": "kind"}, default_sort="code",
+        filters=filters,
+        columns=[(_("code"), lambda o: o.code), (_("name"), lambda o: o.name),
+                 (_("type"), lambda o: o.get_kind_display())],
+        export_name="organizations",
+        extra={"may_create": has_perm_anywhere(request.user, Perm.CHANGE_ORGANIZATION)})
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.organization_get(user=request.user, pk=pk)
+    return render(request, "people/organization_detail.html", {
+        "organization": org, "children": org.children.all(),
+        "premises": org.premises.select_related("duty_station").all()
+        if has_perm_anywhere(request.user, Perm.VIEW_PREMISES) else [],
+        "personnel_count": selectors.person_list(user=request.user,
+                                                 organization=org.pk).count(),
+        "may_edit": can(request.user, Perm.CHANGE_ORGANIZATION, org)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = selectors.organization_get(user=request.user, pk=pk) if pk else None
+    if org is not None:
+        require(request.user, Perm.CHANGE_ORGANIZATION, org)
+    elif not has_perm_anywhere(request.user, Perm.CHANGE_ORGANIZATION):
+        raise Forbidden()
+    form = OrganizationForm(request.POST or None, instance=fresh_copy(org) if org else None,
+                            initial={"version": org.version} if org else None)
+    if org is not None:
+        form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, OrganizationForm.Meta.fields)
+        if org is None:
+            saved = apply_service(form, lambda: services.organization_create(
+                actor=request.user, data=data))
+        else:
+            data.pop("code", None)
+            saved = apply_service(form, lambda: services.organization_update(
+                actor=request.user, organization=org, data=data,
+                version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, _("Organization %(name)s saved.") % {"name": saved})
+            return redirect("people:organization_detail", pk=saved.pk)
+    return render(request, "people/organization_form.html", {"form": form, "organization": org})
+
+
+# --- Personnel --------------------------------------------------------------------------------
+
+PERSON_COLUMNS = [
+    (_("index number"), lambda p: p.index_number), (_("family name"), lambda p: p.family_name),
+    (_("given name"), lambda p: p.given_name), (_("organization"), lambda p: p.organization.code),
+    (_("category"), lambda p: p.category), (_("duty station"), lambda p: p.duty_station.code),
+    (_("status"), lambda p: p.status),
+]
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.VIEW_PERSON):
+        raise Forbidden()
+    filters = PersonFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.person_list(user=request.user, **filters.selector_args()),
+        template="people/person_list.html", table_template="people/partials/_person_table.html",
+        sorts={"name": "family_name", "index": "index_number", "organization":
+               "organization__code", "duty_station": "duty_station__name"},
+        default_sort="name", filters=filters, columns=PERSON_COLUMNS, export_name="personnel",
+        export_perm=Perm.EXPORT_PERSONAL_DATA,
+        extra={"may_create": has_perm_anywhere(request.user, Perm.CHANGE_PERSON),
+               "may_import": has_perm_anywhere(request.user, Perm.IMPORT_PERSONNEL)})
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, pk=pk)
+    return _person_page(request, person)
+
+
+def _person_page(request: HttpRequest, person: Person) -> HttpResponse:
+    dependants = (selectors.dependant_list(user=request.user, person=person.pk)
+                  if can(request.user, Perm.VIEW_DEPENDANT, Dependant(person=person)) else None)
+    return render(request, "people/person_detail.html", {
+        "person": person,
+        "personal": selectors.person_personal_data(user=request.user, person=person),
+        "dependants": dependants,
+        "may_edit": can(request.user, Perm.CHANGE_PERSON, person),
+        "may_edit_contacts": can(request.user, Perm.CHANGE_CONTACT_DATA, person),
+        "may_add_dependant": can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)),
+        "is_self": person.user_id == request.user.pk,
+    })
+
+
+@login_required
+def my_profile(request: HttpRequest) -> HttpResponse:
+    person = selectors.person_of_user(user=request.user)
+    if person is None:
+        return render(request, "people/no_profile.html", status=404)
+    return _person_page(request, person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    person = selectors.person_get(user=request.user, pk=pk) if pk else None
+    if person is not None:
+        require(request.user, Perm.CHANGE_PERSON, person)
+    elif not has_perm_anywhere(request.user, Perm.CHANGE_PERSON):
+        raise Forbidden()
+    form = PersonForm(request.POST or None, instance=fresh_copy(person) if person else None,
+                      initial={"version": person.version} if person else None)
+    if person is not None:
+        form.fields["index_number"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, PersonForm.Meta.fields)
+        if person is None:
+            saved = apply_service(form, lambda: services.person_create(
+                actor=request.user, data=data))
+        else:
+            data.pop("index_number", None)
+            saved = apply_service(form, lambda: services.person_update(
+                actor=request.user, person=person, data=data,
+                version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, _("%(name)s saved.") % {"name": saved})
+            return redirect("people:person_detail", pk=saved.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_contacts_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Contacts, residence and emergency contacts: the staff member's own page to keep."""
+    person = selectors.person_get(user=request.user, pk=pk)
+    require(request.user, Perm.CHANGE_CONTACT_DATA, person)
+    initial_contacts = [{"name": c.name, "relationship": c.relationship, "phone": c.phone,
+                         "email": c.email} for c in person.emergency_contacts.all()]
+    form = ContactForm(request.POST or None, instance=fresh_copy(person),
+                       initial={"version": person.version})
+    contacts = EmergencyContactFormSet(request.POST or None, initial=initial_contacts,
+                                       prefix="contacts")
+    if request.method == "POST" and form.is_valid() and contacts.is_valid():
+        data = changed_data(form, ContactForm.Meta.fields)
+        kept = [c.cleaned_data for c in contacts.forms
+                if c.cleaned_data and not c.cleaned_data.get("DELETE")]
+        for item in kept:
+            item.pop("DELETE", None)
+        saved = apply_service(form, lambda: services.person_update_contacts(
+            actor=request.user, person=person, data=data, emergency_contacts=kept,
+            version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, _("Contact details saved."))
+            if saved.user_id == request.user.pk:
+                return redirect("people:my_profile")
+            return redirect("people:person_detail", pk=saved.pk)
+    return render(request, "people/person_contacts_form.html",
+                  {"form": form, "contacts": contacts, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personnel_import(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.IMPORT_PERSONNEL):
+        raise Forbidden()
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "title": _("Import personnel"), "columns": {
+        "required": services.PERSON_COLUMNS_REQUIRED,
+        "optional": services.PERSON_COLUMNS_OPTIONAL}}
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["report"] = report = services.personnel_import(
+                actor=request.user, data=form.cleaned_data["file"].read(),
+                skip_invalid=form.cleaned_data["skip_invalid"])
+            messages.success(request, _("%(created)d created, %(updated)d updated, "
+                                        "%(skipped)d rows skipped.") % {
+                "created": report.created, "updated": report.updated,
+                "skipped": report.skipped})
+        except ValidationFailed as exc:
+            context.update(errors=exc.errors, message=exc.message)
+            return render(request, "core/import.html", context, status=400)
+    return render(request, "core/import.html", context)
+
+
+# --- Dependants -------------------------------------------------------------------------------
+
+@login_required
+def dependant_list(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.VIEW_DEPENDANT):
+        raise Forbidden()
+    filters = DependantFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.dependant_list(user=request.user,
+                                                   **filters.selector_args()),
+        template="people/dependant_list.html",
+        table_template="people/partials/_dependant_table.html",
+        sorts={"name": "family_name", "staff": "person__family_name",
+               "relationship": "relationship"}, default_sort="staff", filters=filters,
+        columns=[(_("family name"), lambda d: d.family_name),
+                 (_("given name"), lambda d: d.given_name),
+                 (_("relationship"), lambda d: d.relationship),
+                 (_("staff member"), lambda d: d.person.index_number),
+                 (_("status"), lambda d: d.status)],
+        export_name="dependants", export_perm=Perm.EXPORT_PERSONAL_DATA)
+
+
+@login_required
+def dependant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dependant = selectors.dependant_get(user=request.user, pk=pk)
+    return render(request, "people/dependant_detail.html", {
+        "dependant": dependant,
+        "may_edit": can(request.user, Perm.CHANGE_DEPENDANT, dependant)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dependant_edit(request: HttpRequest, pk: int | None = None,
+                   person_pk: int | None = None) -> HttpResponse:
+    if pk is not None:
+        dependant: Dependant | None = selectors.dependant_get(user=request.user, pk=pk)
+        assert dependant is not None
+        person = dependant.person
+        require(request.user, Perm.CHANGE_DEPENDANT, dependant)
+    else:
+        dependant = None
+        person = selectors.person_get(user=request.user, pk=person_pk)
+        if not can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)):
+            raise Forbidden()
+    form = DependantForm(request.POST or None,
+                         instance=fresh_copy(dependant) if dependant else None,
+                         initial={"version": dependant.version} if dependant else None)
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, DependantForm.Meta.fields)
+        if dependant is None:
+            saved = apply_service(form, lambda: services.dependant_create(
+                actor=request.user, data={**data, "person": person}))
+        else:
+            saved = apply_service(form, lambda: services.dependant_update(
+                actor=request.user, dependant=dependant, data=data,
+                version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, _("%(name)s saved.") % {"name": saved})
+            return redirect("people:dependant_detail", pk=saved.pk)
+    return render(request, "people/dependant_form.html",
+                  {"form": form, "dependant": dependant, "person": person})
+
+

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.places import selectors, services
+from vigil.places.models import Country, DutyStation, Premises, SecurityArea
+
+
+class CountryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    local_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Country
+        fields = ["id", "iso2", "iso3", "numeric", "name", "local_name", "official_name"]
+
+
+class CountryFilter(django_filters.FilterSet):
+    class Meta:
+        model = Country
+        fields = {"iso2": ["exact"], "iso3": ["exact"]}
+
+
+class CountryViewSet(ServiceViewSet):
+    output_serializer = CountryOutput
+    selector = staticmethod(selectors.country_list)
+    filterset_class = CountryFilter
+    search_fields = ["name", "iso2", "iso3"]
+    ordering_fields = ["name", "iso2"]
+
+
+class SecurityAreaOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+
+    class Meta:
+        model = SecurityArea
+        fields = ["id", "country", "code", "name", "description", "boundary", "version"]
+
+
+class SecurityAreaInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = SecurityArea
+        fields = ["country", "code", "name", "description", "boundary", "version"]
+        validators: list[Any] = []
+
+
+class SecurityAreaViewSet(WritableServiceViewSet):
+    output_serializer = SecurityAreaOutput
+    input_serializer = SecurityAreaInput
+    selector = staticmethod(selectors.security_area_list)
+    filterset_fields = ["country__iso2"]
+    search_fields = ["name", "code"]
+    create_service = staticmethod(lambda actor, data: services.security_area_create(
+        actor=actor, data=data))
+    update_service = staticmethod(lambda actor, obj, data, version: services.security_area_update(
+        actor=actor, area=obj, data=data, version=version))
+
+
+class DutyStationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+
+    class Meta:
+        model = DutyStation
+        fields = ["id", "code", "name", "country", "security_area", "latitude", "longitude",
+                  "time_zone", "kind", "is_active", "version"]
+
+
+class DutyStationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = DutyStation
+        fields = ["code", "name", "country", "security_area", "latitude", "longitude",
+                  "time_zone", "kind", "is_active", "version"]
+        validators: list[Any] = []
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class DutyStationFilter(django_filters.FilterSet):
+    country = django_filters.CharFilter(field_name="country__iso2", lookup_expr="iexact")
+
+    class Meta:
+        model = DutyStation
+        fields = ["country", "kind", "security_area", "is_active"]
+
+
+class DutyStationViewSet(WritableServiceViewSet):
+    output_serializer = DutyStationOutput
+    input_serializer = DutyStationInput
+    selector = staticmethod(selectors.duty_station_list)
+    filterset_class = DutyStationFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code", "country__name"]
+    create_service = staticmethod(lambda actor, data: services.duty_station_create(
+        actor=actor, data=data))
+    update_service = staticmethod(lambda actor, obj, data, version: services.duty_station_update(
+        actor=actor, station=obj, data=data, version=version))
+
+    @extend_schema(responses={200: {"type": "object"}},
+                   description="Visible duty stations as a GeoJSON FeatureCollection.")
+    @action(detail=False, url_path="geojson")
+    def geojson(self, request: Request) -> Response:
+        stations = self.filter_queryset(self.get_queryset())
+        return Response(selectors.duty_station_features(user=request.user, stations=stations))
+
+
+class PremisesOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    organizations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Premises
+        fields = ["id", "duty_station", "name", "address", "latitude", "longitude",
+                  "staff_capacity", "visitor_capacity", "public_access", "organizations",
+                  "version"]
+
+
+class PremisesInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    organizations = serializers.ListField(child=serializers.IntegerField(), required=False)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Premises
+        fields = ["duty_station", "name", "address", "latitude", "longitude", "staff_capacity",
+                  "visitor_capacity", "public_access", "organizations", "version"]
+
+
+def _premises_create(actor: Any, data: dict[str, Any]) -> Premises:
+    orgs = data.pop("organizations", None)
+    return services.premises_create(actor=actor, data=data, organization_ids=orgs)
+
+
+def _premises_update(actor: Any, obj: Premises, data: dict[str, Any], version: int) -> Premises:
+    orgs = data.pop("organizations", None)
+    return services.premises_update(actor=actor, premises=obj, data=data, version=version,
+                                    organization_ids=orgs)
+
+
+class PremisesViewSet(WritableServiceViewSet):
+    output_serializer = PremisesOutput
+    input_serializer = PremisesInput
+    selector = staticmethod(selectors.premises_list)
+    filterset_fields = ["duty_station", "public_access"]
+    search_fields = ["name", "address"]
+    create_service = staticmethod(_premises_create)
+    update_service = staticmethod(_premises_update)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vigil.places.models import DutyStation, Premises
+
+
+class DutyStationFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        help_text=_("Name or code"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
+    kind = forms.ChoiceField(label=_("Type"), required=False,
+                             choices=[("", _("Any"))] + list(DutyStation.Kind.choices))
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "country": data.get("country", ""),
+                "kind": data.get("kind", "")}
+
+
+class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = DutyStation
+        fields = ["code", "name", "country", "security_area", "kind", "latitude", "longitude",
+                  "time_zone", "is_active"]
+        help_texts = {
+            "latitude": _("WGS84 decimal degrees, −90 to 90."),
+            "longitude": _("WGS84 decimal degrees, −180 to 180."),
+            "time_zone": _("IANA name, such as Africa/Nairobi."),
+        }
+
+
+class PremisesFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or address"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "country": data.get("country", "")}
+
+
+class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    organizations = forms.ModelMultipleChoiceField(
+        label=_("Organizations present"), required=False, queryset=None,
+        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Premises
+        fields = ["duty_station", "name", "address", "latitude", "longitude", "staff_capacity",
+                  "visitor_capacity", "public_access"]
+
+    def __init__(self, *args: Any, stations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_model = Premises._meta.get_field("organizations").related_model
+        self.fields["organizations"].queryset = org_model._default_manager.filter(  # type: ignore[attr-defined, union-attr]
+            is_active=True)
+        if stations is not None:
+            self.fields["duty_station"].queryset = stations  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["organizations"].initial = list(
+                self.instance.organizations.values_list("pk", flat=True))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, with a header row."))
+    skip_invalid = forms.BooleanField(
+        label=_("Import the good rows and skip the bad ones"), required=False,
+        help_text=_("Without this, one bad row means nothing is imported."))

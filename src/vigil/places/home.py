@@ -1,0 +1,58 @@
+"""Menu entries and home panels of the places app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.authz import Perm, Role
+from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
+from vigil.places import selectors
+
+register_nav(
+    NavItem(_("Duty stations"), "places:duty_station_list", Perm.VIEW_REFERENCE, order=10),
+    NavItem(_("Map"), "places:duty_station_map", Perm.VIEW_REFERENCE, order=11),
+    NavItem(_("Premises"), "places:premises_list", Perm.VIEW_PREMISES, order=20),
+)
+
+
+def _station_quality(request: HttpRequest) -> dict[str, Any] | None:
+    """Duty stations in the officer's scope that lack what crisis work will need."""
+    editable = selectors.duty_stations_editable(user=request.user)
+    total = editable.count()
+    if total == 0:
+        return None
+    no_area = editable.filter(security_area__isnull=True, is_active=True)
+    no_premises = editable.filter(premises__isnull=True, is_active=True)
+    return {
+        "total": total,
+        "queues": [
+            {"label": _("Active duty stations without a security area"),
+             "count": no_area.count(), "items": list(no_area.order_by("name")[:5])},
+            {"label": _("Active duty stations with no premises recorded"),
+             "count": no_premises.count(), "items": list(no_premises.order_by("name")[:5])},
+        ],
+    }
+
+
+def _premises_summary(request: HttpRequest) -> dict[str, Any] | None:
+    premises = selectors.premises_list(user=request.user)
+    count = premises.count()
+    if count == 0:
+        return None
+    return {"count": count,
+            "public": premises.filter(public_access=True).count(),
+            "items": list(premises.order_by("-staff_capacity")[:5])}
+
+
+register_panel(
+    Panel("places.station_quality", _("Duty station records to complete"),
+          "places/partials/_panel_station_quality.html", _station_quality,
+          roles=frozenset({Role.SECURITY_OFFICER, Role.ADMINISTRATOR}), order=30),
+    Panel("places.premises", _("Premises in your scope"),
+          "places/partials/_panel_premises.html", _premises_summary,
+          roles=frozenset({Role.HQ_SECURITY_OFFICER, Role.DESIGNATED_OFFICIAL,
+                           Role.SECURITY_OFFICER, Role.DRO_DESK_OFFICER}), order=40),
+)

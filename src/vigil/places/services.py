@@ -1,0 +1,250 @@
+"""Every write to places: one function per use case, atomic, permission-checked, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pycountry
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.importing import (
+    ImportFailed,
+    ImportReport,
+    RowError,
+    RowParser,
+    parse_all,
+    read_rows,
+)
+from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.places import rules
+from vigil.places.models import Country, DutyStation, Premises, SecurityArea
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+DUTY_STATION_FIELDS = {"code", "name", "country", "security_area", "latitude", "longitude",
+                       "time_zone", "kind", "is_active"}
+SECURITY_AREA_FIELDS = {"country", "code", "name", "boundary", "description"}
+PREMISES_FIELDS = {"duty_station", "name", "address", "latitude", "longitude", "staff_capacity",
+                   "visitor_capacity", "public_access"}
+
+
+@transaction.atomic
+def countries_sync(*, actor: AbstractBaseUser | None = None) -> int:
+    """Bring the country table in line with ISO 3166-1 as pycountry ships it."""
+    existing = {c.iso2: c for c in Country.objects.all()}
+    created = 0
+    for entry in pycountry.countries:
+        values = {"iso3": entry.alpha_3, "numeric": entry.numeric, "name": entry.name,
+                  "official_name": getattr(entry, "official_name", "")}
+        country = existing.get(entry.alpha_2)
+        if country is None:
+            Country.objects.create(iso2=entry.alpha_2, **values)
+            created += 1
+        elif any(getattr(country, k) != v for k, v in values.items()):
+            Country.objects.filter(pk=country.pk).update(**values)
+    audit.record(actor=actor, action="places.country.sync", object_type="places.country",
+                 changes={"created": created, "total": Country.objects.count()})
+    return created
+
+
+# --- Security areas ---------------------------------------------------------------------------
+
+@transaction.atomic
+def security_area_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> SecurityArea:
+    area = SecurityArea()
+    assign(area, data, SECURITY_AREA_FIELDS)
+    require(actor, Perm.CHANGE_DUTY_STATION, area)
+    validate(area)
+    area.save()
+    audit.record(actor=actor, action="places.security_area.create", obj=area,
+                 changes=audit.diff({}, audit.snapshot(area)))
+    return area
+
+
+@transaction.atomic
+def security_area_update(*, actor: AbstractBaseUser, area: SecurityArea, data: dict[str, Any],
+                         version: int | None) -> SecurityArea:
+    require(actor, Perm.CHANGE_DUTY_STATION, area)
+    check_version(area, version)
+    before = audit.snapshot(area)
+    assign(area, data, SECURITY_AREA_FIELDS - {"country"})
+    validate(area)
+    save_new_version(area, sorted(SECURITY_AREA_FIELDS))
+    audit.record(actor=actor, action="places.security_area.update", obj=area,
+                 changes=audit.diff(before, audit.snapshot(area)))
+    return area
+
+
+# --- Duty stations ----------------------------------------------------------------------------
+
+@transaction.atomic
+def duty_station_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> DutyStation:
+    station = DutyStation()
+    assign(station, data, DUTY_STATION_FIELDS)
+    if isinstance(station.code, str):
+        station.code = station.code.upper()
+    require(actor, Perm.CHANGE_DUTY_STATION, station)
+    validate(station)
+    station.save()
+    audit.record(actor=actor, action="places.duty_station.create", obj=station,
+                 changes=audit.diff({}, audit.snapshot(station)))
+    return station
+
+
+@transaction.atomic
+def duty_station_update(*, actor: AbstractBaseUser, station: DutyStation, data: dict[str, Any],
+                        version: int | None) -> DutyStation:
+    require(actor, Perm.CHANGE_DUTY_STATION, station)
+    check_version(station, version)
+    before = audit.snapshot(station)
+    assign(station, data, DUTY_STATION_FIELDS - {"code"})
+    # Moving a station to another country must be allowed in the new scope too.
+    require(actor, Perm.CHANGE_DUTY_STATION, station)
+    validate(station)
+    save_new_version(station, sorted(DUTY_STATION_FIELDS - {"code"}))
+    audit.record(actor=actor, action="places.duty_station.update", obj=station,
+                 changes=audit.diff(before, audit.snapshot(station)))
+    return station
+
+
+DUTY_STATION_COLUMNS_REQUIRED = ("code", "name", "country", "latitude", "longitude",
+                                 "time_zone")
+DUTY_STATION_COLUMNS_OPTIONAL = ("kind", "security_area", "active")
+
+
+def _country_index() -> dict[str, Country]:
+    index: dict[str, Country] = {}
+    for country in Country.objects.all():
+        index[country.iso2] = country
+        index[country.iso3] = country
+    return index
+
+
+def duty_stations_import(*, actor: AbstractBaseUser, data: bytes | str,
+                         skip_invalid: bool = False,
+                         progress: Callable[[int], None] | None = None,
+                         on_total: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update duty stations from CSV, matched by code. All rows or none."""
+    if not has_perm_anywhere(actor, Perm.IMPORT_DUTY_STATIONS):
+        raise Forbidden()
+    rows = read_rows(data, required=DUTY_STATION_COLUMNS_REQUIRED,
+                     optional=DUTY_STATION_COLUMNS_OPTIONAL)
+    if on_total:
+        on_total(len(rows))
+    countries = _country_index()
+    areas = {(a.country_id, a.code): a for a in SecurityArea.objects.all()}
+    existing = {s.code: s for s in DutyStation.objects.all()}
+    kinds = [k.value for k in DutyStation.Kind]
+
+    def parse(number: int, row: dict[str, str]) -> DutyStation:
+        p: RowParser[DutyStation] = RowParser(number, row)
+        code = p.text("code", required=True).upper()
+        if code and not rules.DUTY_STATION_CODE.match(code):
+            p.fail("code", _("2 to 12 capital letters, digits or hyphens."))
+        name = p.text("name", required=True, max_length=120)
+        country = countries.get(p.text("country", required=True).upper())
+        if row.get("country") and country is None:
+            p.fail("country", _("“%(value)s” is not an ISO 3166-1 country code.")
+                   % {"value": row["country"]}, ErrorCode.UNKNOWN_REFERENCE)
+        lat = p.number_in("latitude", -90, 90)
+        lon = p.number_in("longitude", -180, 180)
+        tz = p.text("time_zone", required=True)
+        if tz and not rules.is_time_zone(tz):
+            p.fail("time_zone", _("“%(value)s” is not an IANA time zone, such as "
+                                  "Africa/Nairobi.") % {"value": tz})
+        kind = p.choice("kind", kinds, default=DutyStation.Kind.FIELD)
+        area = None
+        if row.get("security_area") and country is not None:
+            area = areas.get((country.pk, row["security_area"].upper()))
+            if area is None:
+                p.fail("security_area", _("No security area “%(value)s” in %(country)s.")
+                       % {"value": row["security_area"], "country": country.name},
+                       ErrorCode.UNKNOWN_REFERENCE)
+        active = p.boolean("active", default=True)
+        p.done()
+        station = existing.get(code) or DutyStation(code=code)
+        station.name, station.country, station.security_area = name, country, area
+        station.latitude, station.longitude = lat, lon  # type: ignore[assignment]
+        station.time_zone, station.kind, station.is_active = tz, kind, active
+        if not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
+            raise RowError([FieldError(field="country", row=number, code=ErrorCode.FORBIDDEN,
+                                       message=_("You may not manage duty stations in this "
+                                                 "country."))])
+        return station
+
+    stations, report = parse_all(rows, parse, key=lambda s: s.code, key_column="code",
+                                 progress=progress)
+    if report.errors and not skip_invalid:
+        raise ImportFailed(report)
+    report.skipped = len({e.row for e in report.errors})
+    with transaction.atomic():
+        new = [s for s in stations if s.pk is None]
+        old = [s for s in stations if s.pk is not None]
+        DutyStation.objects.bulk_create(new, batch_size=1000)
+        for s in old:
+            s.version += 1
+        DutyStation.objects.bulk_update(
+            old, ["name", "country", "security_area", "latitude", "longitude", "time_zone",
+                  "kind", "is_active", "version"], batch_size=1000)
+        report.created, report.updated = len(new), len(old)
+        audit.record(actor=actor, action="places.duty_station.import",
+                     object_type="places.dutystation", changes=report.as_dict())
+    return report
+
+
+# --- Premises ---------------------------------------------------------------------------------
+
+def _set_organizations(premises: Premises, organization_ids: list[int] | None) -> list[int]:
+    """Organizations present; the relation is declared by people.Organization."""
+    if organization_ids is None:
+        return sorted(premises.organizations.values_list("pk", flat=True))
+    model = Premises._meta.get_field("organizations").related_model
+    found = set(model._default_manager.filter(pk__in=organization_ids)  # type: ignore[union-attr]
+                .values_list("pk", flat=True))
+    missing = sorted(set(organization_ids) - found)
+    if missing:
+        raise ValidationFailed([FieldError(field="organizations", code=ErrorCode.UNKNOWN_REFERENCE,
+                                           message=_("Unknown organization ids: %(ids)s.")
+                                           % {"ids": missing})])
+    premises.organizations.set(sorted(found))
+    return sorted(found)
+
+
+@transaction.atomic
+def premises_create(*, actor: AbstractBaseUser, data: dict[str, Any],
+                    organization_ids: list[int] | None = None) -> Premises:
+    premises = Premises()
+    assign(premises, data, PREMISES_FIELDS)
+    require(actor, Perm.CHANGE_PREMISES, premises)
+    validate(premises)
+    premises.save()
+    changes = audit.diff({}, audit.snapshot(premises))
+    orgs = _set_organizations(premises, organization_ids or [])
+    changes["organizations"] = [[], orgs]
+    audit.record(actor=actor, action="places.premises.create", obj=premises, changes=changes)
+    return premises
+
+
+@transaction.atomic
+def premises_update(*, actor: AbstractBaseUser, premises: Premises, data: dict[str, Any],
+                    version: int | None, organization_ids: list[int] | None = None) -> Premises:
+    require(actor, Perm.CHANGE_PREMISES, premises)
+    check_version(premises, version)
+    before = audit.snapshot(premises)
+    orgs_before = sorted(premises.organizations.values_list("pk", flat=True))
+    assign(premises, data, PREMISES_FIELDS)
+    require(actor, Perm.CHANGE_PREMISES, premises)
+    validate(premises)
+    save_new_version(premises, sorted(PREMISES_FIELDS))
+    changes = audit.diff(before, audit.snapshot(premises))
+    orgs_after = _set_organizations(premises, organization_ids)
+    if orgs_after != orgs_before:
+        changes["organizations"] = [orgs_before, orgs_after]
+    audit.record(actor=actor, action="places.premises.update", obj=premises, changes=changes)
+    return premises
