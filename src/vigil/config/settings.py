@@ -9,8 +9,6 @@ from pathlib import Path
 import environ
 import leaflet
 
-from vigil.config.languages import LANGUAGES
-
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = Path(__file__).resolve().parents[1]
 
@@ -153,6 +151,7 @@ LANGUAGE_COOKIE_NAME = "vigil_language"
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -166,8 +165,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that a bad token is answered 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -251,4 +251,5 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-VIGIL_DEMO_PASSWORD = "vigil-demo-2026"
+# The published demo password (README); demo data is refused on a database with users.
+VIGIL_DEMO_PASSWORD = "vigil-demo-2026"  # noqa: S105

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from django.db.models import Model
-
 from vigil.core.authz import (
     ADMIN_SITE_ROLES,
     SCOPE_MODELS,

@@ -81,8 +81,9 @@ def _cell(value: Any) -> Any:
 
 
 def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
-              table_template: str, sorts: dict[str, str], default_sort: str, filters: forms.Form | None = None,
-              columns: Sequence[Column] = (), export_name: str = "",
+              table_template: str, sorts: dict[str, str], default_sort: str,
+              filters: forms.Form | None = None, columns: Sequence[Column] = (),
+              export_name: str = "",
               export_perm: Perm | None = None, extra: dict[str, Any] | None = None
               ) -> HttpResponse:
     """Render a list page (or only its table, for an HTMX request) from the URL's query:
@@ -143,5 +144,5 @@ def fresh_copy(obj: Model) -> Model:
     return type(obj)._default_manager.get(pk=obj.pk)
 
 
-def changed_data(form: forms.ModelForm, fields: Sequence[str]) -> dict[str, Any]:  # type: ignore[type-arg]
+def changed_data(form: forms.Form, fields: Sequence[str]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}

@@ -21,24 +21,25 @@ from vigil.places.models import (
 )
 
 
+# Codes other than "invalid": a JSONField would replace an "invalid" message with its own.
 def validate_phone_list(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(_("Give a list of phone numbers."), code="invalid")
+        raise ValidationError(_("Give a list of phone numbers."), code="invalid_phone")
     for number in value:
         if not rules.phone_ok(number):
             raise ValidationError(_("“%(value)s” is not a phone number, such as +254 20 7621234."),
-                                  params={"value": number}, code="invalid")
+                                  params={"value": number}, code="invalid_phone")
 
 
 def validate_email_list(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(_("Give a list of e-mail addresses."), code="invalid")
+        raise ValidationError(_("Give a list of e-mail addresses."), code="invalid_email")
     for address in value:
         try:
             validate_email(address)
         except ValidationError:
             raise ValidationError(_("“%(value)s” is not an e-mail address."),
-                                  params={"value": address}, code="invalid") from None
+                                  params={"value": address}, code="invalid_email") from None
 
 
 class Organization(VersionedModel):

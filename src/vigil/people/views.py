@@ -256,10 +256,10 @@ def dependant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def dependant_edit(request: HttpRequest, pk: int | None = None,
                    person_pk: int | None = None) -> HttpResponse:
     if pk is not None:
-        dependant: Dependant | None = selectors.dependant_get(user=request.user, pk=pk)
-        assert dependant is not None
-        person = dependant.person
-        require(request.user, Perm.CHANGE_DEPENDANT, dependant)
+        found = selectors.dependant_get(user=request.user, pk=pk)
+        person = found.person
+        require(request.user, Perm.CHANGE_DEPENDANT, found)
+        dependant: Dependant | None = found
     else:
         dependant = None
         person = selectors.person_get(user=request.user, pk=person_pk)

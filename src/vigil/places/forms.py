@@ -13,7 +13,7 @@ class DutyStationFilters(forms.Form):
                         help_text=_("Name or code"))
     country = forms.CharField(label=_("Country code"), required=False, max_length=3)
     kind = forms.ChoiceField(label=_("Type"), required=False,
-                             choices=[("", _("Any"))] + list(DutyStation.Kind.choices))
+                             choices=[("", _("Any")), *DutyStation.Kind.choices])
 
     def selector_args(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -29,8 +29,8 @@ class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["code", "name", "country", "security_area", "kind", "latitude", "longitude",
                   "time_zone", "is_active"]
         help_texts = {
-            "latitude": _("WGS84 decimal degrees, −90 to 90."),
-            "longitude": _("WGS84 decimal degrees, −180 to 180."),
+            "latitude": _("WGS84 decimal degrees, -90 to 90."),
+            "longitude": _("WGS84 decimal degrees, -180 to 180."),
             "time_zone": _("IANA name, such as Africa/Nairobi."),
         }
 

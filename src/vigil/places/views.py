@@ -19,7 +19,7 @@ from vigil.places.forms import (
     PremisesFilters,
     PremisesForm,
 )
-from vigil.places.models import DutyStation, Premises
+from vigil.places.models import Premises
 
 STATION_COLUMNS = [
     (_("code"), lambda s: s.code), (_("name"), lambda s: s.name),

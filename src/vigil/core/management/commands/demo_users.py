@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("\nVigil demo sign-ins (password for all: "
                           f"{settings.VIGIL_DEMO_PASSWORD}):")
-        for username, first, last, role, kind, value in DEMO_USERS:
+        for username, _first, _last, role, kind, value in DEMO_USERS:
             scope = kind.value + (f" {value}" if value else "")
             self.stdout.write(f"  {username:<22} {role.label:<24} {scope}")
         self.stdout.write("")
