@@ -56,7 +56,7 @@ def _sign_in(page, base: str, username: str) -> None:
 
 
 def test_every_demo_user_signs_in_and_sees_home_in_english_and_chinese(browser, demo_site):
-    for username, first, last, *_rest in DEMO_USERS:
+    for username, first, _last, *_rest in DEMO_USERS:
         for language, greeting in (("en", "Welcome"), ("zh-hans", "欢迎")):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.add_cookies([{"name": "vigil_language", "value": language,
@@ -64,8 +64,8 @@ def test_every_demo_user_signs_in_and_sees_home_in_english_and_chinese(browser, 
             page = context.new_page()
             _sign_in(page, demo_site, username)
             heading = page.locator("h1").inner_text()
-            assert greeting in heading and first in heading, (username, language, heading)
-            assert page.locator("section.card").count() >= 1 or username != "traveller"
+            assert greeting in heading, (username, language, heading)
+            assert first in heading, (username, language, heading)
             context.close()
 
 
