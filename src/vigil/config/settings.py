@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 import leaflet
 
+from vigil.config.languages import LANGUAGES  # noqa: F401 - Django reads it from here
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = Path(__file__).resolve().parents[1]
 

@@ -96,3 +96,8 @@ def test_demo_is_deterministic_and_has_one_user_per_role(db):
     assert counts["personnel"] == 2000
     assert counts["users"] == len(DEMO_USERS)
     assert {u[3] for u in DEMO_USERS} == set(Role)
+
+
+def test_switcher_offers_the_six_un_languages(settings):
+    assert [code for code, _name in settings.LANGUAGES] == ["ar", "zh-hans", "en", "fr", "ru",
+                                                           "es"]
