@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -62,8 +62,20 @@ def decode(data: bytes | str) -> str:
         ]) from exc
 
 
+@dataclass
+class CsvRows:
+    """The records of a checked file; a row of the wrong width is a fault of that row alone."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    errors: list[FieldError]
+
+    def has(self, column: str) -> bool:
+        return column in self.header
+
+
 def read_rows(data: bytes | str, *, required: Iterable[str],
-              optional: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+              optional: Iterable[str]) -> CsvRows:
     """Rows as (row number, {column: stripped text}), after checking the header."""
     text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -91,31 +103,33 @@ def read_rows(data: bytes | str, *, required: Iterable[str],
     if problems:
         raise ValidationFailed(problems)
     rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[FieldError] = []
+    number = 1
     try:
         for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                raise RowError([FieldError(field="", row=number, message=_(
+                errors.append(FieldError(field="", row=number, message=_(
                     "The row has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(values), "expected": len(header)})])
+                    % {"found": len(values), "expected": len(header)}))
+                continue
             rows.append((number, {h: v.strip() for h, v in zip(header, values, strict=True)}))
     except csv.Error as exc:
         raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
-                                           message=str(exc), row=len(rows) + 2)]) from exc
-    except RowError as exc:
-        raise ValidationFailed(exc.errors) from exc
-    return rows
+                                           message=str(exc), row=number + 1)]) from exc
+    return CsvRows(header=header, rows=rows, errors=errors)
 
 
-def parse_all(rows: list[tuple[int, dict[str, str]]], parse: Callable[[int, dict[str, str]], T],
+def parse_all(csv_rows: CsvRows, parse: Callable[[int, dict[str, str]], T],
               *, key: Callable[[T], str], key_column: str,
               progress: Callable[[int], None] | None = None) -> tuple[list[T], ImportReport]:
     """Parse each row; collect every fault instead of stopping at the first."""
-    report = ImportReport(rows=len(rows))
+    report = ImportReport(rows=len(csv_rows.rows) + len(csv_rows.errors),
+                          errors=list(csv_rows.errors))
     parsed: list[T] = []
     first_row_of: dict[str, int] = {}
-    for number, row in rows:
+    for number, row in csv_rows.rows:
         try:
             item = parse(number, row)
         except RowError as exc:
@@ -135,7 +149,7 @@ def parse_all(rows: list[tuple[int, dict[str, str]]], parse: Callable[[int, dict
     return parsed, report
 
 
-class RowParser(Generic[T]):
+class RowParser:
     """Collects the faults of one row, so a row reports all of its bad cells at once."""
 
     def __init__(self, number: int, row: dict[str, str]) -> None:
@@ -210,3 +224,8 @@ class RowParser(Generic[T]):
     def done(self) -> None:
         if self.errors:
             raise RowError(self.errors)
+
+    def refuse(self, column: str, message: str) -> None:
+        """Stop this row: the user may not touch the record it names."""
+        raise RowError([FieldError(field=column, row=self.number, message=message,
+                                   code=ErrorCode.FORBIDDEN)])

@@ -14,14 +14,7 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, can, has_perm_anywhere, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.importing import (
-    ImportFailed,
-    ImportReport,
-    RowError,
-    RowParser,
-    parse_all,
-    read_rows,
-)
+from vigil.core.importing import ImportFailed, ImportReport, RowParser, parse_all, read_rows
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people import rules
 from vigil.people.models import Dependant, EmergencyContact, Organization, Person
@@ -179,24 +172,30 @@ def personnel_import(*, actor: AbstractBaseUser, data: bytes | str, skip_invalid
     unless ``skip_invalid``: then the good rows are written and the bad ones reported."""
     if not has_perm_anywhere(actor, Perm.IMPORT_PERSONNEL):
         raise Forbidden()
-    rows = read_rows(data, required=PERSON_COLUMNS_REQUIRED, optional=PERSON_COLUMNS_OPTIONAL)
+    csv_rows = read_rows(data, required=PERSON_COLUMNS_REQUIRED,
+                         optional=PERSON_COLUMNS_OPTIONAL)
     if on_total:
-        on_total(len(rows))
+        on_total(len(csv_rows.rows))
     orgs = {o.code.upper(): o for o in Organization.objects.all()}
     stations = {s.code: s for s in DutyStation.objects.select_related("country")}
-    existing = {p.index_number: p for p in Person.objects.filter(
-        index_number__in=[r.get("index_number", "").upper() for _n, r in rows])}
+    existing = {p.index_number: p for p in Person.objects.select_related(
+        "duty_station").filter(index_number__in=[
+            r.get("index_number", "").upper() for _n, r in csv_rows.rows])}
     categories = [c.value for c in Person.Category]
     statuses = [s.value for s in Person.Status]
+    has = csv_rows.has
+    not_yours = _("You may not manage personnel of this duty station or organization.")
 
     def parse(number: int, row: dict[str, str]) -> Person:
-        p: RowParser[Person] = RowParser(number, row)
+        p = RowParser(number, row)
         index = p.text("index_number", required=True).upper()
         if index and not rules.INDEX_NUMBER.match(index):
             p.fail("index_number", _("3 to 20 capital letters, digits or hyphens."))
+        person = existing.get(index) or Person(index_number=index)
+        # An update must be allowed where the person is now, as well as where they go.
+        if person.pk is not None and not can(actor, Perm.IMPORT_PERSONNEL, person):
+            p.refuse("index_number", not_yours)
         family = p.text("family_name", required=True, max_length=100)
-        given = p.text("given_name", max_length=100)
-        original = p.text("name_original", max_length=200)
         org = orgs.get(p.text("organization", required=True).upper())
         if row.get("organization") and org is None:
             p.fail("organization", _("No organization with code “%(value)s”.")
@@ -206,38 +205,43 @@ def personnel_import(*, actor: AbstractBaseUser, data: bytes | str, skip_invalid
         if row.get("duty_station") and station is None:
             p.fail("duty_station", _("No duty station with code “%(value)s”.")
                    % {"value": row["duty_station"]}, ErrorCode.UNKNOWN_REFERENCE)
-        status = p.choice("status", statuses, default=Person.Status.ACTIVE)
-        lat = p.number_in("residence_latitude", -90, 90, required=False)
-        lon = p.number_in("residence_longitude", -180, 180, required=False)
-        if (lat is None) != (lon is None) and not p.errors:
-            p.fail("residence_longitude" if lon is None else "residence_latitude",
-                   _("Give both latitude and longitude, or neither."))
-        phones = rules.split_list(row.get("phones", ""))
-        for phone in phones:
-            if not rules.phone_ok(phone):
-                p.fail("phones", _("“%(value)s” is not a phone number.") % {"value": phone})
-        emails = rules.split_list(row.get("emails", ""))
-        for email in emails:
-            try:
-                validate_email(email)
-            except DjangoValidationError:
-                p.fail("emails", _("“%(value)s” is not an e-mail address.") % {"value": email})
+        # Optional columns absent from the file leave an existing person's value alone.
+        if has("given_name"):
+            person.given_name = p.text("given_name", max_length=100)
+        if has("name_original"):
+            person.name_original = p.text("name_original", max_length=200)
+        if has("status"):
+            person.status = p.choice("status", statuses, default=Person.Status.ACTIVE)
+        if has("residence_address"):
+            person.residence_address = row["residence_address"]
+        if has("residence_latitude") or has("residence_longitude"):
+            lat = p.number_in("residence_latitude", -90, 90, required=False)
+            lon = p.number_in("residence_longitude", -180, 180, required=False)
+            if (lat is None) != (lon is None) and not p.errors:
+                p.fail("residence_longitude" if lon is None else "residence_latitude",
+                       _("Give both latitude and longitude, or neither."))
+            person.residence_latitude, person.residence_longitude = lat, lon
+        if has("phones"):
+            person.phones = rules.split_list(row["phones"])
+            for phone in person.phones:
+                if not rules.phone_ok(phone):
+                    p.fail("phones", _("“%(value)s” is not a phone number.") % {"value": phone})
+        if has("emails"):
+            person.emails = rules.split_list(row["emails"])
+            for email in person.emails:
+                try:
+                    validate_email(email)
+                except DjangoValidationError:
+                    p.fail("emails", _("“%(value)s” is not an e-mail address.")
+                           % {"value": email})
         p.done()
-        person = existing.get(index) or Person(index_number=index)
-        person.family_name, person.given_name, person.name_original = family, given, original
-        person.organization, person.category, person.duty_station = org, category, station  # type: ignore[assignment]
-        person.status = status
-        person.residence_address = row.get("residence_address", "")
-        person.residence_latitude, person.residence_longitude = lat, lon
-        person.phones, person.emails = phones, emails
+        person.family_name, person.category = family, category
+        person.organization, person.duty_station = org, station  # type: ignore[assignment]
         if not can(actor, Perm.IMPORT_PERSONNEL, person):
-            raise RowError([FieldError(field="duty_station", row=number,
-                                       code=ErrorCode.FORBIDDEN, message=_(
-                                           "You may not manage personnel of this duty station "
-                                           "or organization."))])
+            p.refuse("duty_station", not_yours)
         return person
 
-    people, report = parse_all(rows, parse, key=lambda x: x.index_number,
+    people, report = parse_all(csv_rows, parse, key=lambda x: x.index_number,
                                key_column="index_number", progress=progress)
     if report.errors and not skip_invalid:
         raise ImportFailed(report)

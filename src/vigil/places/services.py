@@ -12,14 +12,7 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, can, has_perm_anywhere, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.importing import (
-    ImportFailed,
-    ImportReport,
-    RowError,
-    RowParser,
-    parse_all,
-    read_rows,
-)
+from vigil.core.importing import ImportFailed, ImportReport, RowParser, parse_all, read_rows
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.places import rules
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
@@ -133,20 +126,25 @@ def duty_stations_import(*, actor: AbstractBaseUser, data: bytes | str,
     """Create or update duty stations from CSV, matched by code. All rows or none."""
     if not has_perm_anywhere(actor, Perm.IMPORT_DUTY_STATIONS):
         raise Forbidden()
-    rows = read_rows(data, required=DUTY_STATION_COLUMNS_REQUIRED,
-                     optional=DUTY_STATION_COLUMNS_OPTIONAL)
+    csv_rows = read_rows(data, required=DUTY_STATION_COLUMNS_REQUIRED,
+                         optional=DUTY_STATION_COLUMNS_OPTIONAL)
     if on_total:
-        on_total(len(rows))
+        on_total(len(csv_rows.rows))
     countries = _country_index()
     areas = {(a.country_id, a.code): a for a in SecurityArea.objects.all()}
     existing = {s.code: s for s in DutyStation.objects.all()}
     kinds = [k.value for k in DutyStation.Kind]
+    not_yours = _("You may not manage duty stations in this country.")
 
     def parse(number: int, row: dict[str, str]) -> DutyStation:
-        p: RowParser[DutyStation] = RowParser(number, row)
+        p = RowParser(number, row)
         code = p.text("code", required=True).upper()
         if code and not rules.DUTY_STATION_CODE.match(code):
             p.fail("code", _("2 to 12 capital letters, digits or hyphens."))
+        station = existing.get(code) or DutyStation(code=code)
+        # An update must be allowed where the station is now, as well as where it goes.
+        if station.pk is not None and not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
+            p.refuse("code", not_yours)
         name = p.text("name", required=True, max_length=120)
         country = countries.get(p.text("country", required=True).upper())
         if row.get("country") and country is None:
@@ -158,27 +156,32 @@ def duty_stations_import(*, actor: AbstractBaseUser, data: bytes | str,
         if tz and not rules.is_time_zone(tz):
             p.fail("time_zone", _("“%(value)s” is not an IANA time zone, such as "
                                   "Africa/Nairobi.") % {"value": tz})
-        kind = p.choice("kind", kinds, default=DutyStation.Kind.FIELD)
-        area = None
-        if row.get("security_area") and country is not None:
-            area = areas.get((country.pk, row["security_area"].upper()))
-            if area is None:
-                p.fail("security_area", _("No security area “%(value)s” in %(country)s.")
-                       % {"value": row["security_area"], "country": country.name},
-                       ErrorCode.UNKNOWN_REFERENCE)
-        active = p.boolean("active", default=True)
+        # Optional columns absent from the file leave an existing station's value alone.
+        if csv_rows.has("kind"):
+            station.kind = p.choice("kind", kinds, default=DutyStation.Kind.FIELD)
+        if csv_rows.has("active"):
+            station.is_active = p.boolean("active", default=True)
+        if csv_rows.has("security_area"):
+            station.security_area = None
+            if row["security_area"] and country is not None:
+                station.security_area = areas.get((country.pk, row["security_area"].upper()))
+                if station.security_area is None:
+                    p.fail("security_area", _("No security area “%(value)s” in %(country)s.")
+                           % {"value": row["security_area"], "country": country.name},
+                           ErrorCode.UNKNOWN_REFERENCE)
+        elif (country is not None and station.security_area is not None
+              and station.security_area.country_id != country.pk):
+            p.fail("country", _("The station's security area belongs to another country; "
+                                "give the security_area column too."))
         p.done()
-        station = existing.get(code) or DutyStation(code=code)
-        station.name, station.country, station.security_area = name, country, area
+        station.name, station.country = name, country  # type: ignore[assignment]
         station.latitude, station.longitude = lat, lon  # type: ignore[assignment]
-        station.time_zone, station.kind, station.is_active = tz, kind, active
+        station.time_zone = tz
         if not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
-            raise RowError([FieldError(field="country", row=number, code=ErrorCode.FORBIDDEN,
-                                       message=_("You may not manage duty stations in this "
-                                                 "country."))])
+            p.refuse("country", not_yours)
         return station
 
-    stations, report = parse_all(rows, parse, key=lambda s: s.code, key_column="code",
+    stations, report = parse_all(csv_rows, parse, key=lambda s: s.code, key_column="code",
                                  progress=progress)
     if report.errors and not skip_invalid:
         raise ImportFailed(report)

@@ -55,11 +55,7 @@ def test_person_page_without_need_to_know_shows_no_contacts_and_logs_no_read(
 
 
 def test_chain_verifies_and_events_are_append_only(cast, user_with):
-    admin = user_with(Role.ADMINISTRATOR)
-    for name in ("A", "B", "C"):
-        place_services.duty_station_update(actor=admin, station=cast.mombasa,
-                                           data={"name": name},
-                                           version=cast.mombasa.version)
+    _three_renames(cast, user_with(Role.ADMINISTRATOR))
     checked, broken = audit.verify()
     assert broken is None
     assert checked == AuditEvent.objects.count() >= 3
@@ -73,16 +69,19 @@ def test_chain_verifies_and_events_are_append_only(cast, user_with):
         AuditEvent.objects.filter(pk=event.pk).update(action="x")
 
 
+def _three_renames(cast, admin) -> None:
+    for name in ("A", "B", "C"):
+        place_services.duty_station_update(actor=admin, station=cast.mombasa,
+                                           data={"name": name}, version=cast.mombasa.version)
+
+
 def _raw(sql: str, params: list[object]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def test_verify_catches_a_row_edited_in_the_database(cast, user_with):
-    admin = user_with(Role.ADMINISTRATOR)
-    for name in ("A", "B", "C"):
-        place_services.duty_station_update(actor=admin, station=cast.mombasa,
-                                           data={"name": name}, version=cast.mombasa.version)
+    _three_renames(cast, user_with(Role.ADMINISTRATOR))
     victim = AuditEvent.objects.order_by("seq")[1]
     _raw("UPDATE core_auditevent SET actor_label = %s WHERE id = %s", ["mallory", victim.pk])
     _checked, broken = audit.verify()
@@ -94,11 +93,8 @@ def test_verify_catches_a_row_edited_in_the_database(cast, user_with):
     assert exit_info.value.code == 1
 
 
-def test_verify_catches_a_row_deleted_and_a_rehashed_row(cast, user_with):
-    admin = user_with(Role.ADMINISTRATOR)
-    for name in ("A", "B", "C"):
-        place_services.duty_station_update(actor=admin, station=cast.mombasa,
-                                           data={"name": name}, version=cast.mombasa.version)
+def test_verify_catches_a_row_deleted_from_the_middle(cast, user_with):
+    _three_renames(cast, user_with(Role.ADMINISTRATOR))
     victim = AuditEvent.objects.order_by("seq")[1]
     _raw("DELETE FROM core_auditevent WHERE id = %s", [victim.pk])
     _checked, broken = audit.verify()

@@ -71,3 +71,27 @@ def test_html_import_page(cast, admin, client):
                            {"file": SimpleUploadedFile("p.csv", GOOD.encode())})
     assert response.status_code == 200
     assert Person.objects.filter(index_number="20000002").exists()
+
+
+def test_scoped_administrator_cannot_pull_a_person_into_their_scope(cast, user_with):
+    from vigil.core.authz import ScopeKind
+
+    admin_ke = user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
+    data = (HEADER.split(",phones")[0] + "\n"
+            "10000003,Abdi,,,WFP,international,KE-NBO\n")
+    with pytest.raises(ValidationFailed) as failure:
+        personnel_import(actor=admin_ke, data=data.encode())
+    assert [(e.row, e.field, e.code) for e in failure.value.errors] == [
+        (2, "index_number", "forbidden")]
+    assert Person.objects.get(index_number="10000003").duty_station == cast.mogadishu
+
+
+def test_absent_optional_columns_keep_contact_data(cast, admin):
+    data = ("index_number,family_name,organization,category,duty_station\n"
+            "10000001,Achieng,UNDP,international,KE-MBA\n")
+    personnel_import(actor=admin, data=data.encode())
+    amina = Person.objects.get(index_number="10000001")
+    assert amina.duty_station == cast.mombasa
+    assert amina.phones == ["+254 20 7621234"]
+    assert amina.residence_latitude == -1.2
+    assert amina.version == 2

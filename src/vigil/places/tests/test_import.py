@@ -133,3 +133,38 @@ def test_html_import_shows_row_and_column(cast, admin, client):
     page = response.content.decode()
     assert "<td>5</td>" in page
     assert "<code>latitude</code>" in page
+
+
+def test_scoped_administrator_cannot_pull_another_countrys_station_in(cast, user_with):
+    admin_ke = user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
+    data = HEADER + "SO-MGQ,Mogadishu,KE,-1,36,Africa/Nairobi,field,\n"
+    with pytest.raises(ValidationFailed) as failure:
+        duty_stations_import(actor=admin_ke, data=data.encode())
+    assert [(e.row, e.field, e.code) for e in failure.value.errors] == [
+        (2, "code", "forbidden")]
+    assert DutyStation.objects.get(code="SO-MGQ").country == cast.somalia
+
+
+def test_absent_optional_columns_keep_existing_values(cast, admin):
+    data = ("code,name,country,latitude,longitude,time_zone\n"
+            "KE-NBO,Nairobi,KE,-1.3,36.8,Africa/Nairobi\n")
+    duty_stations_import(actor=admin, data=data.encode())
+    nairobi = DutyStation.objects.get(code="KE-NBO")
+    assert nairobi.kind == DutyStation.Kind.HEADQUARTERS
+    assert nairobi.security_area == cast.nbi_area
+    assert nairobi.latitude == -1.3
+
+
+def test_moving_a_station_abroad_without_its_area_is_refused(cast, admin):
+    data = ("code,name,country,latitude,longitude,time_zone\n"
+            "KE-NBO,Nairobi,SO,-1.3,36.8,Africa/Nairobi\n")
+    with pytest.raises(ValidationFailed) as failure:
+        duty_stations_import(actor=admin, data=data.encode())
+    assert [(e.row, e.field) for e in failure.value.errors] == [(2, "country")]
+
+
+def test_skip_invalid_skips_a_row_of_the_wrong_width(cast, admin):
+    report = duty_stations_import(actor=admin, data=(GOOD + "KE-X1,Short,KE\n").encode(),
+                                  skip_invalid=True)
+    assert (report.rows, report.created, report.skipped) == (4, 2, 1)
+    assert report.errors[0].row == 5
