@@ -96,6 +96,15 @@ SCOPE_MODELS = {
     ScopeKind.PREMISES: "places.Premises",
 }
 
+# How an operator names a scope's object on the command line (`vigil grant … --scope`).
+SCOPE_LOOKUP = {
+    ScopeKind.ORGANIZATION: "code",
+    ScopeKind.COUNTRY: "iso2",
+    ScopeKind.SECURITY_AREA: "pk",
+    ScopeKind.DUTY_STATION: "code",
+    ScopeKind.PREMISES: "pk",
+}
+
 
 class Perm(StrEnum):
     # Reference data: countries, security areas, duty stations, organizations.

@@ -48,44 +48,69 @@ def scope_object(kind: ScopeKind, scope_id: int | None) -> object | None:
     return obj
 
 
-def _may_grant(actor: AbstractBaseUser, kind: ScopeKind, target: object | None) -> bool:
+def _may_grant(actor: AbstractBaseUser | None, kind: ScopeKind, target: object | None) -> bool:
     """An administrator grants within their own scope: a country administrator can grant
-    roles over that country, its areas, duty stations and premises, never globally."""
+    roles over that country, its areas, duty stations and premises, never globally.
+    ``actor`` None is the operator at the server's shell (`vigil grant`), who may do anything."""
+    if actor is None:
+        return True
     if target is None:
         return holds_globally(actor, Perm.MANAGE_GRANTS)
     return isinstance(target, Model) and can(actor, Perm.MANAGE_GRANTS, target)
 
 
+def _parse_grant(role: str, scope_kind: str) -> tuple[Role, ScopeKind]:
+    errors = []
+    if role not in {r.value for r in Role}:
+        errors.append(FieldError(field="role", message=_("Unknown role “%(value)s”.")
+                                 % {"value": role}))
+    if scope_kind not in {k.value for k in ScopeKind}:
+        errors.append(FieldError(field="scope_kind", message=_("Unknown scope “%(value)s”.")
+                                 % {"value": scope_kind}))
+    if errors:
+        raise ValidationFailed(errors)
+    return Role(role), ScopeKind(scope_kind)
+
+
+def _sync_staff_flag(user: AbstractUser) -> None:
+    """The admin site is for holders of an admin-site role in force, and nobody else."""
+    should = user.is_superuser or RoleGrant.objects.in_force().filter(
+        user=user, role__in=[r.value for r in ADMIN_SITE_ROLES]).exists()
+    if user.is_staff != should:
+        user.is_staff = should
+        user.save(update_fields=["is_staff"])
+
+
 @transaction.atomic
-def role_grant_create(*, actor: AbstractBaseUser, user: AbstractUser, role: str,
+def role_grant_create(*, actor: AbstractBaseUser | None, user: AbstractUser, role: str,
                       scope_kind: str, scope_id: int | None = None,
                       expires_at: dt.datetime | None = None, note: str = "") -> RoleGrant:
-    try:
-        role_v, kind = Role(role), ScopeKind(scope_kind)
-    except ValueError as exc:
-        raise ValidationFailed([FieldError(field="role" if "Role" in str(exc) else "scope_kind",
-                                           message=str(exc))]) from exc
+    """Grant a role over a scope. Granting again a grant that has expired renews it."""
+    role_v, kind = _parse_grant(role, scope_kind)
     target = scope_object(kind, scope_id)
     if not _may_grant(actor, kind, target):
         raise Forbidden()
-    if RoleGrant.objects.filter(user=user, role=role_v, scope_kind=kind,
-                                scope_id=scope_id).exists():
+    grant = RoleGrant.objects.filter(user=user, role=role_v, scope_kind=kind,
+                                     scope_id=scope_id).first()
+    if grant is not None and RoleGrant.objects.in_force().filter(pk=grant.pk).exists():
         raise ValidationFailed([FieldError(field="role", code=ErrorCode.DUPLICATE, message=_(
             "This user already holds this role in this scope."))])
-    grant = RoleGrant.objects.create(user=user, role=role_v, scope_kind=kind, scope_id=scope_id,
-                                     expires_at=expires_at, note=note, granted_by=actor)
-    if role_v in ADMIN_SITE_ROLES and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    before = {} if grant is None else {"expires_at": audit.jsonable(grant.expires_at)}
+    if grant is None:
+        grant = RoleGrant(user=user, role=role_v, scope_kind=kind, scope_id=scope_id)
+    grant.expires_at, grant.note, grant.granted_by = expires_at, note, actor  # type: ignore[assignment]
+    grant.save()
+    _sync_staff_flag(user)
     forget_grants(user)
-    audit.record(actor=actor, action="core.role_grant.create", obj=grant,
-                 changes={"user": [None, user.get_username()], "role": [None, role_v.value],
-                          "scope_kind": [None, kind.value], "scope_id": [None, scope_id]})
+    audit.record(actor=actor, action="core.role_grant.create", obj=grant, changes={
+        "user": [None, user.get_username()], "role": [None, role_v.value],
+        "scope_kind": [None, kind.value], "scope_id": [None, scope_id],
+        "expires_at": [before.get("expires_at"), audit.jsonable(expires_at)]})
     return grant
 
 
 @transaction.atomic
-def role_grant_revoke(*, actor: AbstractBaseUser, grant: RoleGrant) -> None:
+def role_grant_revoke(*, actor: AbstractBaseUser | None, grant: RoleGrant) -> None:
     target = scope_object(ScopeKind(grant.scope_kind), grant.scope_id)
     if not _may_grant(actor, ScopeKind(grant.scope_kind), target):
         raise Forbidden()
@@ -93,8 +118,27 @@ def role_grant_revoke(*, actor: AbstractBaseUser, grant: RoleGrant) -> None:
                  changes={"user": [grant.user.get_username(), None],
                           "role": [grant.role, None], "scope_kind": [grant.scope_kind, None],
                           "scope_id": [grant.scope_id, None]})
+    user = grant.user
     grant.delete()
-    forget_grants(grant.user)
+    _sync_staff_flag(user)
+    forget_grants(user)
+
+
+@transaction.atomic
+def user_save(*, actor: AbstractBaseUser, user: AbstractUser, changed: list[str]) -> AbstractUser:
+    """Save a sign-in edited in the admin site: global administrators only, audited (a new
+    password is recorded as changed, never its hash)."""
+    if not holds_globally(actor, Perm.MANAGE_GRANTS):
+        raise Forbidden()
+    created = user.pk is None
+    user.save()
+    if not created:
+        _sync_staff_flag(user)
+    fields = {name: ["…", "(changed)"] if "password" in name else
+              [None, audit.jsonable(getattr(user, name, None))] for name in sorted(changed)}
+    audit.record(actor=actor, action="core.user.create" if created else "core.user.update",
+                 obj=user, changes=fields)
+    return user
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Every ISO 3166-1 country, as pycountry ships it. `vigil sync-countries` refreshes later."""
+"""Every ISO 3166-1 country, as pycountry ships it. `vigil sync_countries` refreshes later."""
 
 import pycountry
 from django.db import migrations
