@@ -5,6 +5,7 @@ Each variable is documented, with its default, in docs/configuration.md.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import leaflet
@@ -181,7 +182,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"user": "2000/hour", "anon": "100/hour"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("VIGIL_API_RATE_USER", default="5000/hour"),
+        "anon": env("VIGIL_API_RATE_ANON", default="100/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",
@@ -230,12 +238,19 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Natural Earth",
 }
 
+def tile_sources(url: str) -> list[str]:
+    """The CSP source for an XYZ tile URL; a {s} subdomain placeholder becomes a wildcard."""
+    if not url:
+        return []
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
 # --- Content Security Policy: nothing comes from another origin. -----------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:", *([VIGIL_MAP_TILE_URL.split("/{")[0]]
-                                          if VIGIL_MAP_TILE_URL else [])],
+        "img-src": ["'self'", "data:", *tile_sources(VIGIL_MAP_TILE_URL)],
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'"],
         "frame-ancestors": ["'none'"],

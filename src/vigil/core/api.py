@@ -8,12 +8,14 @@ from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from vigil.core.errors import DomainError, ErrorCode, NotFound
+from vigil.core.views_support import audit_list_read
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -43,7 +45,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         return Response(NotFound().as_dict(), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, exceptions.ValidationError):
-        return Response({"code": ErrorCode.INVALID, "message": "The input is not valid.",
+        return Response({"code": ErrorCode.INVALID, "message": _("The input is not valid."),
                          "errors": _flatten(exc.detail)}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
@@ -78,9 +80,15 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         data = self.output_serializer(obj, context=self.get_serializer_context()).data
         return Response(data, status=status_code)
 
+    # Set for lists of a sensitive class: each page served is an audited read.
+    audit_list_as: ClassVar[str] = ""
+
     def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        if self.audit_list_as:
+            audit_list_read(request.user, self.audit_list_as, queryset.model._meta.label_lower,
+                            request.query_params.urlencode(), len(page or []))
         serializer = self.output_serializer(page, many=True,
                                             context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
@@ -111,7 +119,7 @@ class WritableServiceViewSet(ServiceViewSet):
         version = data.pop("version", None)
         if version is None:
             raise exceptions.ValidationError({"version": [exceptions.ErrorDetail(
-                "Send the version you read, so that a concurrent change is not overwritten.",
+                _("Send the version you read, so that a concurrent change is not overwritten."),
                 code=ErrorCode.REQUIRED)]})
         obj = type(self).update_service(request.user, obj, data, version)
         return self.output(obj)

@@ -159,7 +159,6 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         **_REFERENCE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
-        Perm.VIEW_DEPENDANT: Reach.SCOPE,
     },
     Role.DRO_DESK_OFFICER: {
         **_REFERENCE,

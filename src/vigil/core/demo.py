@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
 from vigil.core import audit
+from vigil.core.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,6 @@ def database_is_empty() -> bool:
 def demo_load(*, scale: str, seed: int = 2016,
               progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Fill an empty database with demo data. Refuses a database that has users already."""
-    from vigil.core.errors import DomainError
-
     if not database_is_empty():
         raise DomainError("The database already has users; demo data goes only into an empty one.")
     ctx = DemoContext(scale=SCALES[scale], rng=random.Random(seed),  # noqa: S311 - not crypto

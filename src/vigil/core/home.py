@@ -12,7 +12,8 @@ from vigil.core import selectors
 from vigil.core.authz import Perm, Role, holds_globally
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 
-register_nav(NavItem(_("Audit log"), "core:audit_log", Perm.VIEW_AUDIT, order=90))
+register_nav(NavItem(_("Audit log"), "core:audit_log", Perm.VIEW_AUDIT, order=90,
+                     global_only=True))
 
 
 def _admin_queue(request: HttpRequest) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from vigil.core.authz import Perm, Role, has_perm_anywhere, roles_of
+from vigil.core.authz import Perm, Role, has_perm_anywhere, holds_globally, roles_of
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class NavItem:
     url_name: str
     perm: Perm
     order: int = 100
-    section: str = ""
+    # Pages that read the whole system (the audit log) need the permission held globally.
+    global_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def items_for(request: HttpRequest) -> list[dict[str, Any]]:
     exact = any(item.url_name == current for item in _NAV)
     items = []
     for item in _NAV:
-        if has_perm_anywhere(user, item.perm):
+        held = holds_globally if item.global_only else has_perm_anywhere
+        if held(user, item.perm):
             # A detail or edit page lights up the list it belongs to.
             same_family = current.rsplit("_", 1)[0] == item.url_name.rsplit("_", 1)[0]
             active = item.url_name == current if exact else (

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vigil.core.errors import ErrorCode, FieldError, StaleVersion, ValidationFailed
 
@@ -36,7 +37,7 @@ def assign(obj: models.Model, data: dict[str, Any], allowed: set[str]) -> None:
     """Set fields from ``data``; a key that is not an editable field is a fault, not ignored."""
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ValidationFailed([FieldError(field=k, message="This field cannot be set here.",
+        raise ValidationFailed([FieldError(field=k, message=_("This field cannot be set here."),
                                            code=ErrorCode.INVALID) for k in unknown])
     for key, value in data.items():
         setattr(obj, key, value)

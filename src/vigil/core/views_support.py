@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.authz import Perm, has_perm_anywhere, visible
 from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
 
 T = TypeVar("T")
@@ -34,8 +34,11 @@ class _Echo:
 
 def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Column],
             filename: str, fmt: str, perm: Perm | None) -> HttpResponse:
-    if perm is not None and not has_perm_anywhere(request.user, perm):
-        raise Forbidden(_("You may not export this list."))
+    if perm is not None:
+        if not has_perm_anywhere(request.user, perm):
+            raise Forbidden(_("You may not export this list."))
+        # Export only what the export permission's own scope covers, not all that is visible.
+        queryset = visible(request.user, perm, queryset)
     rows = queryset[:EXPORT_LIMIT]
     headers = [str(h) for h, _f in columns]
     audit.record(actor=request.user, action="core.export",  # type: ignore[arg-type]
@@ -84,8 +87,8 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
               table_template: str, sorts: dict[str, str], default_sort: str,
               filters: forms.Form | None = None, columns: Sequence[Column] = (),
               export_name: str = "",
-              export_perm: Perm | None = None, extra: dict[str, Any] | None = None
-              ) -> HttpResponse:
+              export_perm: Perm | None = None, extra: dict[str, Any] | None = None,
+              audit_read_as: str = "") -> HttpResponse:
     """Render a list page (or only its table, for an HTMX request) from the URL's query:
     ``q`` and the filters narrow, ``sort`` orders (``-`` for descending), ``page`` pages,
     ``format=csv|xlsx`` exports every matching row."""
@@ -99,6 +102,9 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
     if fmt in {"csv", "xlsx"} and columns:
         return _export(request, queryset, columns, export_name or "export", fmt, export_perm)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    if audit_read_as:
+        audit_list_read(request.user, audit_read_as, queryset.model._meta.label_lower,
+                        request.GET.urlencode(), len(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -117,6 +123,12 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
         return render(request, table_template, context)
     return render(request, template, context)
+
+
+def audit_list_read(user: Any, action: str, object_type: str, query: str, rows: int) -> None:
+    """One audit event for a page of a sensitive list (HTML or API)."""
+    audit.record(actor=user, action=action, object_type=object_type,
+                 changes={"query": query, "rows": rows}, sensitive_read=True)
 
 
 def apply_service(form: forms.Form, call: Callable[[], T]) -> T | None:

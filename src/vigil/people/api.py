@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from vigil.core.api import WritableServiceViewSet
 from vigil.people import selectors, services
 from vigil.people.models import Dependant, Organization, Person
+from vigil.places.models import DutyStation
 
 
 class OrganizationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -73,9 +74,8 @@ class PersonDetailOutput(PersonOutput):
 class PersonInput(serializers.ModelSerializer):  # type: ignore[type-arg]
     organization = serializers.SlugRelatedField(slug_field="code",
                                                 queryset=Organization.objects.all())
-    duty_station = serializers.SlugRelatedField(
-        slug_field="code", queryset=Person._meta.get_field("duty_station")
-        .related_model._default_manager.all())  # type: ignore[union-attr]
+    duty_station = serializers.SlugRelatedField(slug_field="code",
+                                                queryset=DutyStation.objects.all())
     emergency_contacts = EmergencyContactData(many=True, required=False)
     version = serializers.IntegerField(required=False)
 
@@ -157,6 +157,7 @@ class DependantViewSet(WritableServiceViewSet):
     selector = staticmethod(selectors.dependant_list)
     filterset_fields = ["person", "relationship", "status"]
     search_fields = ["family_name", "given_name"]
+    audit_list_as = "people.dependant.list"
     create_service = staticmethod(lambda actor, data: services.dependant_create(
         actor=actor, data=data))
     update_service = staticmethod(lambda actor, obj, data, version: services.dependant_update(

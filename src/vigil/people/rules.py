@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{5,24}$")
@@ -16,7 +15,3 @@ def phone_ok(value: str) -> bool:
 def split_list(value: str) -> list[str]:
     """A CSV cell holding several values, separated by semicolons."""
     return [part.strip() for part in value.split(";") if part.strip()]
-
-
-def age_on(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

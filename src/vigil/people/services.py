@@ -78,7 +78,7 @@ def _contacts_from(data: list[dict[str, Any]] | None, person: Person) -> list[Em
         try:
             validate(contact, exclude=["person"])
         except ValidationFailed as exc:
-            errors.extend(FieldError(field=f"emergency_contacts[{position}].{e.field}",
+            errors.extend(FieldError(field=f"emergency_contacts[{position - 1}].{e.field}",
                                      message=e.message, code=e.code) for e in exc.errors)
         contacts.append(contact)
     if errors:
@@ -124,7 +124,7 @@ def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, An
     require(actor, Perm.CHANGE_PERSON, person)
     check_version(person, version)
     before = audit.snapshot(person)
-    assign(person, data, PERSON_FIELDS)
+    assign(person, data, PERSON_FIELDS - {"index_number"})
     require(actor, Perm.CHANGE_PERSON, person)
     return _save_person(actor, person, before, emergency_contacts, "people.person.update")
 

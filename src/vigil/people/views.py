@@ -240,7 +240,8 @@ def dependant_list(request: HttpRequest) -> HttpResponse:
                  (_("relationship"), lambda d: d.relationship),
                  (_("staff member"), lambda d: d.person.index_number),
                  (_("status"), lambda d: d.status)],
-        export_name="dependants", export_perm=Perm.EXPORT_PERSONAL_DATA)
+        export_name="dependants", export_perm=Perm.EXPORT_PERSONAL_DATA,
+        audit_read_as="people.dependant.list")
 
 
 @login_required

@@ -112,7 +112,7 @@ class DutyStationViewSet(WritableServiceViewSet):
     @action(detail=False, url_path="geojson")
     def geojson(self, request: Request) -> Response:
         stations = self.filter_queryset(self.get_queryset())
-        return Response(selectors.duty_station_features(user=request.user, stations=stations))
+        return Response(selectors.duty_station_features(stations=stations))
 
 
 class PremisesOutput(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
@@ -78,15 +78,7 @@ def premises_get(*, user: AnyUser, pk: Any) -> Premises:
                        .prefetch_related("organizations"), pk=pk)
 
 
-def countries_with_stations(*, user: AnyUser) -> QuerySet[Country]:
-    """Countries that have at least one visible duty station, for filter menus."""
-    stations = duty_station_list(user=user)
-    return (Country.objects.filter(pk__in=stations.values("country_id"))
-            .annotate(stations=Count("duty_stations")).order_by("name"))
-
-
-def duty_station_features(*, user: AnyUser, stations: QuerySet[DutyStation]
-                          ) -> dict[str, Any]:
+def duty_station_features(*, stations: QuerySet[DutyStation]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (RFC 7946: longitude first) of visible duty stations."""
     rows = stations.values_list("pk", "code", "name", "kind", "country__iso2",
                                 "latitude", "longitude")

@@ -59,7 +59,7 @@ def duty_station_map(request: HttpRequest) -> HttpResponse:
 def duty_station_geojson(request: HttpRequest) -> JsonResponse:
     filters = DutyStationFilters(request.GET)
     stations = selectors.duty_station_list(user=request.user, **filters.selector_args())
-    return JsonResponse(selectors.duty_station_features(user=request.user, stations=stations),
+    return JsonResponse(selectors.duty_station_features(stations=stations),
                         content_type="application/geo+json")
 
 

@@ -101,3 +101,30 @@ def test_demo_is_deterministic_and_has_one_user_per_role(db):
 def test_switcher_offers_the_six_un_languages(settings):
     assert [code for code, _name in settings.LANGUAGES] == ["ar", "zh-hans", "en", "fr", "ru",
                                                            "es"]
+
+
+def test_audit_log_menu_only_for_global_holders(cast, user_with, client):
+    client.force_login(user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya))
+    assert "/audit/" not in client.get("/").content.decode()
+    client.force_login(user_with(Role.ADMINISTRATOR))
+    assert "/audit/" in client.get("/").content.decode()
+
+
+def test_demo_command_refuses_a_database_with_users(cast, user_with):
+    from django.core.management import CommandError, call_command
+
+    user_with(Role.TRAVELLER)
+    with pytest.raises(CommandError, match="already has users"):
+        call_command("demo", verbosity=0)
+    call_command("demo", "--if-empty", verbosity=0)  # succeeds, does nothing
+
+
+@pytest.mark.parametrize(("url", "sources"), [
+    ("", []),
+    ("https://tiles.example.org/{z}/{x}/{y}.png", ["https://tiles.example.org"]),
+    ("https://{s}.tile.example.org/{z}/{x}/{y}.png", ["https://*.tile.example.org"]),
+])
+def test_tile_url_becomes_a_csp_source(url, sources):
+    from vigil.config.settings import tile_sources
+
+    assert tile_sources(url) == sources

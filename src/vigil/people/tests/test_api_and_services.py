@@ -169,3 +169,43 @@ def test_person_list_orders_and_searches(cast, admin, client):
     assert "HASSAN" in page
     assert "ACHIENG" not in page
     assert Person.objects.count() == 3
+
+
+def test_index_number_cannot_change_after_creation(cast, admin, api):
+    response = api(admin).patch(f"/api/v1/personnel/{cast.amina.pk}/",
+                                {"index_number": "99999999", "version": 1}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "index_number"
+    cast.amina.refresh_from_db()
+    assert cast.amina.index_number == "10000001"
+
+
+def test_emergency_contact_errors_are_numbered_like_the_input(cast, admin, api):
+    response = api(admin).patch(f"/api/v1/personnel/{cast.amina.pk}/", {
+        "version": 1, "emergency_contacts": [{"name": "A", "relationship": "B",
+                                              "phone": "no"}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "emergency_contacts[0].phone"
+
+
+def test_dependant_lists_are_audited_reads(cast, admin, api, client):
+    api(admin).get("/api/v1/dependants/")
+    client.force_login(admin)
+    client.get("/people/dependants/")
+    events = AuditEvent.objects.filter(action="people.dependant.list", sensitive_read=True)
+    assert events.count() == 2
+    assert {e.changes["rows"] for e in events} == {2}
+
+
+def test_export_covers_only_the_export_permissions_scope(cast, user_with, client):
+    from vigil.core.models import RoleGrant
+
+    # Administrator (export) for Kenya, security officer (view, no export) everywhere.
+    user = user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
+    RoleGrant.objects.create(user=user, role=Role.SECURITY_OFFICER, scope_kind="global")
+    client.force_login(user)
+    page = client.get("/people/personnel/").content.decode()
+    assert "ABDI" in page  # sees Somalia through the officer grant
+    text = b"".join(client.get("/people/personnel/?format=csv").streaming_content).decode()
+    assert "10000001" in text
+    assert "10000003" not in text  # but may export only Kenya

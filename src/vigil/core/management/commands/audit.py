@@ -15,8 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         checked, broken = audit.verify()
         if broken is None:
-            self.stdout.write(f"Audit chain intact: {checked} events verified.")
+            self.stdout.write(f"Audit chain intact. Events verified: {checked}.")
             return
         self.stderr.write(f"Audit chain BROKEN at event #{broken.seq}: {broken.reason}. "
-                          f"{checked} events before it verified.")
+                          f"Events verified before it: {checked}.")
         sys.exit(1)

@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vigil.core import demo
+from vigil.core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -28,7 +29,10 @@ class Command(BaseCommand):
                     tasks[step] = bar.add_task(step, total=total)
                 bar.update(tasks[step], completed=done, total=total)
 
-            counts = demo.demo_load(scale=options["scale"], seed=options["seed"],
-                                    progress=progress)
+            try:
+                counts = demo.demo_load(scale=options["scale"], seed=options["seed"],
+                                        progress=progress)
+            except DomainError as exc:
+                raise CommandError(str(exc.message)) from exc
         for key, value in counts.items():
             self.stdout.write(f"{key}: {value}")
