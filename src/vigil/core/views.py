@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from vigil.core import navigation
-from vigil.core.authz import grants_of, roles_of
+from vigil.core import navigation, selectors
+from vigil.core.authz import Perm, grants_of, holds_globally, roles_of
+from vigil.core.errors import Forbidden
+from vigil.core.views_support import list_page
 
 
 class LoginView(auth_views.LoginView):
@@ -29,8 +31,6 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's work first: the panels of every role the user holds."""
-    from vigil.core import selectors
-
     return render(request, "core/home.html", {
         "panels": navigation.panels_for(request),
         "grants": selectors.grant_descriptions(grants_of(request.user)),
@@ -91,11 +91,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    from vigil.core import selectors
-    from vigil.core.authz import Perm, holds_globally
-    from vigil.core.errors import Forbidden
-    from vigil.core.views_support import list_page
-
     if not holds_globally(request.user, Perm.VIEW_AUDIT):
         raise Forbidden()
     events = selectors.audit_event_list(user=request.user,
