@@ -180,7 +180,7 @@ def load_users(ctx: DemoContext) -> None:
                                          is_staff=role is Role.ADMINISTRATOR)
         station = stations.get(value or "", nairobi) if kind is ScopeKind.DUTY_STATION \
             else nairobi
-        Person.objects.create(
+        person = Person.objects.create(
             index_number=f"DEMO{index:04d}", family_name=last, given_name=first,
             organization=ctx.data["organizations"]["DSS" if role is not Role.TRAVELLER
                                                    else "UNDP"],
@@ -190,6 +190,12 @@ def load_users(ctx: DemoContext) -> None:
         grants.append(RoleGrant(user=user, role=Role.TRAVELLER, scope_kind=ScopeKind.GLOBAL,
                                 note="demo"))
         if role is Role.TRAVELLER:
+            # The traveller has a family, so "my profile" shows dependants.
+            Dependant.objects.bulk_create([
+                Dependant(person=person, family_name=last, given_name="Joseph",
+                          relationship="spouse", date_of_birth=dt.date(1986, 4, 2)),
+                Dependant(person=person, family_name=last, given_name="Wanjiru",
+                          relationship="child", date_of_birth=dt.date(2015, 9, 14))])
             continue
         if kind is ScopeKind.GLOBAL:
             grants.append(RoleGrant(user=user, role=role, scope_kind=kind, note="demo"))
