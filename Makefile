@@ -9,7 +9,7 @@ VIGIL := $(BIN)/vigil
 
 help:
 	@echo "make run    start Vigil with demo data at http://127.0.0.1:$(PORT)"
-	@echo "make test   lint, migration check, translation check and the whole test suite"
+	@echo "make test   lint, types, migration check, translation check and the whole test suite"
 	@echo "make bench  benchmarks (figures go to docs/performance.md)"
 
 $(BIN)/python:
@@ -44,6 +44,7 @@ messages: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src bench scripts
+	$(BIN)/mypy src
 	$(VIGIL) makemigrations --check --dry-run
 	$(VIGIL) compile_catalogs
 	$(VIGIL) check_catalogs

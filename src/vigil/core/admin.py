@@ -55,16 +55,16 @@ class RoleGrantAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
 
     def save_model(self, request: HttpRequest, obj: RoleGrant, form: Any, change: bool) -> None:
         saved = services.role_grant_create(
-            actor=request.user, user=obj.user, role=obj.role, scope_kind=obj.scope_kind,  # type: ignore[arg-type]
+            actor=request.user, user=obj.user, role=obj.role, scope_kind=obj.scope_kind,
             scope_id=obj.scope_id, expires_at=obj.expires_at, note=obj.note)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: RoleGrant) -> None:
-        services.role_grant_revoke(actor=request.user, grant=obj)  # type: ignore[arg-type]
+        services.role_grant_revoke(actor=request.user, grant=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for grant in queryset:
-            services.role_grant_revoke(actor=request.user, grant=grant)  # type: ignore[arg-type]
+            services.role_grant_revoke(actor=request.user, grant=grant)
 
 
 @admin.register(AuditEvent)
@@ -89,13 +89,13 @@ class VigilUserAdmin(VigilAdminMixin, UserAdmin):  # type: ignore[type-arg]
     list_filter = ["is_active", "is_staff"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.user_save(actor=request.user, user=obj,  # type: ignore[arg-type]
+        services.user_save(actor=request.user, user=obj,
                            changed=list(form.changed_data))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         # People are deactivated, never deleted: the audit log and records point at them.
         obj.is_active = False
-        services.user_save(actor=request.user, user=obj, changed=["is_active"])  # type: ignore[arg-type]
+        services.user_save(actor=request.user, user=obj, changed=["is_active"])
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

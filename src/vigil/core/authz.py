@@ -225,13 +225,13 @@ def grants_of(user: AnyUser) -> list[Grant]:
 
         cached = [Grant(r, k, i) for r, k, i in RoleGrant.objects.in_force()
                   .filter(user_id=user.pk).values_list("role", "scope_kind", "scope_id")]
-        user._vigil_grants = cached  # type: ignore[union-attr]
+        setattr(user, "_vigil_grants", cached)  # noqa: B010 - a per-object cache
     return cached
 
 
 def forget_grants(user: AnyUser) -> None:
     if hasattr(user, "_vigil_grants"):
-        del user._vigil_grants  # type: ignore[union-attr]
+        delattr(user, "_vigil_grants")
 
 
 def roles_of(user: AnyUser) -> set[Role]:
@@ -320,8 +320,9 @@ def visible(user: AnyUser, perm: Perm, queryset: QuerySet[M]) -> QuerySet[M]:
     condition = Q()
     for path, ids in ids_by_path.items():
         condition |= Q(**{f"{path}__in": sorted(ids)})
-    if own:
-        condition |= Q(**{owner_path(model): user.pk})  # type: ignore[dict-item]
+    own_path = owner_path(model)
+    if own and own_path is not None:
+        condition |= Q(**{own_path: user.pk})
     return queryset.filter(condition)
 
 

@@ -26,7 +26,9 @@ from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.models import RoleGrant
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+    from django.contrib.auth.models import User
+
+    from vigil.core.authz import AnyUser
 
 
 def scope_object(kind: ScopeKind, scope_id: int | None) -> object | None:
@@ -40,7 +42,7 @@ def scope_object(kind: ScopeKind, scope_id: int | None) -> object | None:
         raise ValidationFailed([FieldError(field="scope_id", code=ErrorCode.REQUIRED,
                                            message=_("Choose the scope's object."))])
     model = apps.get_model(SCOPE_MODELS[kind])
-    obj = model._default_manager.filter(pk=scope_id).first()
+    obj: object | None = model._default_manager.filter(pk=scope_id).first()
     if obj is None:
         raise ValidationFailed([FieldError(field="scope_id", code=ErrorCode.UNKNOWN_REFERENCE,
                                            message=_("No %(kind)s with id %(id)s.")
@@ -48,7 +50,7 @@ def scope_object(kind: ScopeKind, scope_id: int | None) -> object | None:
     return obj
 
 
-def _may_grant(actor: AbstractBaseUser | None, kind: ScopeKind, target: object | None) -> bool:
+def _may_grant(actor: AnyUser | None, kind: ScopeKind, target: object | None) -> bool:
     """An administrator grants within their own scope: a country administrator can grant
     roles over that country, its areas, duty stations and premises, never globally.
     ``actor`` None is the operator at the server's shell (`vigil grant`), who may do anything."""
@@ -72,7 +74,7 @@ def _parse_grant(role: str, scope_kind: str) -> tuple[Role, ScopeKind]:
     return Role(role), ScopeKind(scope_kind)
 
 
-def _sync_staff_flag(user: AbstractUser) -> None:
+def _sync_staff_flag(user: User) -> None:
     """The admin site is for holders of an admin-site role in force, and nobody else."""
     should = user.is_superuser or RoleGrant.objects.in_force().filter(
         user=user, role__in=[r.value for r in ADMIN_SITE_ROLES]).exists()
@@ -82,7 +84,7 @@ def _sync_staff_flag(user: AbstractUser) -> None:
 
 
 @transaction.atomic
-def role_grant_create(*, actor: AbstractBaseUser | None, user: AbstractUser, role: str,
+def role_grant_create(*, actor: AnyUser | None, user: User, role: str,
                       scope_kind: str, scope_id: int | None = None,
                       expires_at: dt.datetime | None = None, note: str = "") -> RoleGrant:
     """Grant a role over a scope. Granting again a grant that has expired renews it."""
@@ -110,7 +112,7 @@ def role_grant_create(*, actor: AbstractBaseUser | None, user: AbstractUser, rol
 
 
 @transaction.atomic
-def role_grant_revoke(*, actor: AbstractBaseUser | None, grant: RoleGrant) -> None:
+def role_grant_revoke(*, actor: AnyUser | None, grant: RoleGrant) -> None:
     target = scope_object(ScopeKind(grant.scope_kind), grant.scope_id)
     if not _may_grant(actor, ScopeKind(grant.scope_kind), target):
         raise Forbidden()
@@ -125,7 +127,7 @@ def role_grant_revoke(*, actor: AbstractBaseUser | None, grant: RoleGrant) -> No
 
 
 @transaction.atomic
-def user_save(*, actor: AbstractBaseUser, user: AbstractUser, changed: list[str]) -> AbstractUser:
+def user_save(*, actor: AnyUser, user: User, changed: list[str]) -> User:
     """Save a sign-in edited in the admin site: global administrators only, audited (a new
     password is recorded as changed, never its hash)."""
     if not holds_globally(actor, Perm.MANAGE_GRANTS):
@@ -142,9 +144,9 @@ def user_save(*, actor: AbstractBaseUser, user: AbstractUser, changed: list[str]
 
 
 @transaction.atomic
-def user_create(*, actor: AbstractBaseUser | None, username: str, email: str = "",
+def user_create(*, actor: AnyUser | None, username: str, email: str = "",
                 first_name: str = "", last_name: str = "", password: str | None = None
-                ) -> AbstractUser:
+                ) -> User:
     """Create a sign-in. ``actor`` None is the system itself (demo, first administrator)."""
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
@@ -159,4 +161,4 @@ def user_create(*, actor: AbstractBaseUser | None, username: str, email: str = "
     user.save()
     audit.record(actor=actor, action="core.user.create", obj=user,
                  changes={"username": [None, username], "email": [None, email]})
-    return user  # type: ignore[return-value]
+    return user

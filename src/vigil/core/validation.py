@@ -54,8 +54,8 @@ def save_new_version(obj: models.Model, fields: list[str]) -> None:
     """Save with version+1, but only if nobody saved in between (compare-and-set)."""
     model = type(obj)
     current: int = obj.version  # type: ignore[attr-defined]
-    values = {f: getattr(obj, obj._meta.get_field(f).attname) for f in fields}
-    values = {obj._meta.get_field(f).attname: v for f, v in values.items()}
+    concrete = {f.name: f for f in obj._meta.concrete_fields}
+    values = {concrete[f].attname: getattr(obj, concrete[f].attname) for f in fields}
     if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
         values["updated_at"] = timezone.now()
     updated = model._default_manager.filter(pk=obj.pk, version=current).update(

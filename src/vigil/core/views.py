@@ -7,13 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from vigil.core import navigation, selectors
-from vigil.core.authz import Perm, grants_of, holds_globally, roles_of
+from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
 from vigil.core.views_support import list_page
 
@@ -34,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "panels": navigation.panels_for(request),
         "grants": selectors.grant_descriptions(grants_of(request.user)),
-        "roles": sorted(roles_of(request.user), key=lambda r: list(type(r)).index(r)),
+        "roles": sorted(roles_of(request.user), key=list(Role).index),
     })
 
 
@@ -90,7 +91,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HttpRequest) -> HttpResponseBase:
     if not holds_globally(request.user, Perm.VIEW_AUDIT):
         raise Forbidden()
     events = selectors.audit_event_list(user=request.user,

@@ -12,6 +12,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ class _Echo:
 
 
 def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Column],
-            filename: str, fmt: str, perm: Perm | None) -> HttpResponse:
+            filename: str, fmt: str, perm: Perm | None) -> HttpResponseBase:
     if perm is not None:
         if not has_perm_anywhere(request.user, perm):
             raise Forbidden(_("You may not export this list."))
@@ -41,7 +42,7 @@ def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Col
         queryset = visible(request.user, perm, queryset)
     rows = queryset[:EXPORT_LIMIT]
     headers = [str(h) for h, _f in columns]
-    audit.record(actor=request.user, action="core.export",  # type: ignore[arg-type]
+    audit.record(actor=request.user, action="core.export",
                  object_type=queryset.model._meta.label_lower,
                  changes={"format": fmt, "query": request.GET.urlencode(),
                           "rows": queryset.count()},
@@ -68,9 +69,9 @@ def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Col
         for obj in rows.iterator(chunk_size=2000):
             yield writer.writerow([_cell(f(obj)) for _h, f in columns])
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
-    return response
+    streaming = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    streaming["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return streaming
 
 
 def _cell(value: Any) -> Any:
@@ -88,7 +89,7 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
               filters: forms.Form | None = None, columns: Sequence[Column] = (),
               export_name: str = "",
               export_perm: Perm | None = None, extra: dict[str, Any] | None = None,
-              audit_read_as: str = "") -> HttpResponse:
+              audit_read_as: str = "") -> HttpResponseBase:
     """Render a list page (or only its table, for an HTMX request) from the URL's query:
     ``q`` and the filters narrow, ``sort`` orders (``-`` for descending), ``page`` pages,
     ``format=csv|xlsx`` exports every matching row."""
@@ -131,7 +132,7 @@ def audit_list_read(user: Any, action: str, object_type: str, query: str, rows: 
                  changes={"query": query, "rows": rows}, sensitive_read=True)
 
 
-def apply_service(form: forms.Form, call: Callable[[], T]) -> T | None:
+def apply_service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
     """Call a service; put each fault it reports beside its field (or at the top)."""
     try:
         return call()
@@ -156,5 +157,5 @@ def fresh_copy(obj: Model) -> Model:
     return type(obj)._default_manager.get(pk=obj.pk)
 
 
-def changed_data(form: forms.Form, fields: Sequence[str]) -> dict[str, Any]:
+def changed_data(form: forms.BaseForm, fields: Sequence[str]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}

@@ -19,7 +19,7 @@ class ListField(forms.CharField):
             return "\n".join(value)
         return value
 
-    def to_python(self, value: Any) -> list[str]:
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         return rules.split_list(text.replace("\n", ";"))
 

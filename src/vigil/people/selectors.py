@@ -79,7 +79,7 @@ def person_personal_data(*, user: AnyUser, person: Person) -> dict[str, Any] | N
     """
     if not may_see_personal_data(user=user, person=person):
         return None
-    audit.record_read(actor=user, action="people.person.read_personal_data", obj=person)  # type: ignore[arg-type]
+    audit.record_read(actor=user, action="people.person.read_personal_data", obj=person)
     return {
         "residence_address": person.residence_address,
         "residence_latitude": person.residence_latitude,
@@ -115,7 +115,7 @@ def dependant_get(*, user: AnyUser, pk: Any) -> Dependant:
     dependant = get_visible(user, Perm.VIEW_DEPENDANT,
                             Dependant.objects.select_related("person", "person__duty_station"),
                             pk=pk)
-    audit.record_read(actor=user, action="people.dependant.read", obj=dependant)  # type: ignore[arg-type]
+    audit.record_read(actor=user, action="people.dependant.read", obj=dependant)
     return dependant
 
 

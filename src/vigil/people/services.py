@@ -21,7 +21,7 @@ from vigil.people.models import Dependant, EmergencyContact, Organization, Perso
 from vigil.places.models import DutyStation
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from vigil.core.authz import AnyUser
 
 ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
 PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
@@ -35,7 +35,7 @@ DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "rel
 # --- Organizations ----------------------------------------------------------------------------
 
 @transaction.atomic
-def organization_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Organization:
+def organization_create(*, actor: AnyUser, data: dict[str, Any]) -> Organization:
     org = Organization()
     assign(org, data, ORGANIZATION_FIELDS)
     if not has_perm_anywhere(actor, Perm.CHANGE_ORGANIZATION):
@@ -48,7 +48,7 @@ def organization_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Org
 
 
 @transaction.atomic
-def organization_update(*, actor: AbstractBaseUser, organization: Organization,
+def organization_update(*, actor: AnyUser, organization: Organization,
                         data: dict[str, Any], version: int | None) -> Organization:
     require(actor, Perm.CHANGE_ORGANIZATION, organization)
     check_version(organization, version)
@@ -99,7 +99,7 @@ def _replace_contacts(person: Person, contacts: list[EmergencyContact]) -> None:
 
 
 @transaction.atomic
-def person_create(*, actor: AbstractBaseUser, data: dict[str, Any],
+def person_create(*, actor: AnyUser, data: dict[str, Any],
                   emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
     person = Person()
     assign(person, data, PERSON_FIELDS)
@@ -116,7 +116,7 @@ def person_create(*, actor: AbstractBaseUser, data: dict[str, Any],
 
 
 @transaction.atomic
-def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any],
+def person_update(*, actor: AnyUser, person: Person, data: dict[str, Any],
                   version: int | None,
                   emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
     """Change a staff member's record. Moving them to another duty station or organization
@@ -130,7 +130,7 @@ def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, An
 
 
 @transaction.atomic
-def person_update_contacts(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any],
+def person_update_contacts(*, actor: AnyUser, person: Person, data: dict[str, Any],
                            version: int | None,
                            emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
     """A person (or their administrator) keeps contacts and residence up to date."""
@@ -142,7 +142,7 @@ def person_update_contacts(*, actor: AbstractBaseUser, person: Person, data: dic
                         "people.person.update_contacts")
 
 
-def _save_person(actor: AbstractBaseUser, person: Person, before: dict[str, Any],
+def _save_person(actor: AnyUser, person: Person, before: dict[str, Any],
                  emergency_contacts: list[dict[str, Any]] | None, action: str) -> Person:
     validate(person)
     contacts_before = _contacts_snapshot(person)
@@ -165,7 +165,7 @@ PERSON_COLUMNS_OPTIONAL = ("given_name", "name_original", "status", "residence_a
                            "residence_latitude", "residence_longitude", "phones", "emails")
 
 
-def personnel_import(*, actor: AbstractBaseUser, data: bytes | str, skip_invalid: bool = False,
+def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = False,
                      progress: Callable[[int], None] | None = None,
                      on_total: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update personnel from CSV, matched by index number. All rows or none,
@@ -263,7 +263,7 @@ def personnel_import(*, actor: AbstractBaseUser, data: bytes | str, skip_invalid
 # --- Dependants -------------------------------------------------------------------------------
 
 @transaction.atomic
-def dependant_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Dependant:
+def dependant_create(*, actor: AnyUser, data: dict[str, Any]) -> Dependant:
     dependant = Dependant()
     assign(dependant, data, DEPENDANT_FIELDS)
     require(actor, Perm.CHANGE_DEPENDANT, dependant)
@@ -276,7 +276,7 @@ def dependant_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Depend
 
 
 @transaction.atomic
-def dependant_update(*, actor: AbstractBaseUser, dependant: Dependant, data: dict[str, Any],
+def dependant_update(*, actor: AnyUser, dependant: Dependant, data: dict[str, Any],
                      version: int | None) -> Dependant:
     require(actor, Perm.CHANGE_DEPENDANT, dependant)
     check_version(dependant, version)

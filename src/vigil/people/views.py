@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -30,7 +31,7 @@ from vigil.places.forms import ImportForm
 
 
 @login_required
-def organization_list(request: HttpRequest) -> HttpResponse:
+def organization_list(request: HttpRequest) -> HttpResponseBase:
     filters = OrganizationFilters(request.GET)
     return list_page(
         request, queryset=selectors.organization_list(user=request.user,
@@ -96,7 +97,7 @@ PERSON_COLUMNS = [
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: HttpRequest) -> HttpResponseBase:
     if not has_perm_anywhere(request.user, Perm.VIEW_PERSON):
         raise Forbidden()
     filters = PersonFilters(request.GET)
@@ -224,7 +225,7 @@ def personnel_import(request: HttpRequest) -> HttpResponse:
 # --- Dependants -------------------------------------------------------------------------------
 
 @login_required
-def dependant_list(request: HttpRequest) -> HttpResponse:
+def dependant_list(request: HttpRequest) -> HttpResponseBase:
     if not has_perm_anywhere(request.user, Perm.VIEW_DEPENDANT):
         raise Forbidden()
     filters = DependantFilters(request.GET)

@@ -43,9 +43,11 @@ def load_places(ctx: DemoContext) -> None:
     by_key = {(c["name"].lower(), c["country"]): c for c in cities}
     wanted: list[tuple[dict[str, str], str]] = []
     seen: set[tuple[str, str]] = set()
-    for group, kind in ((HEADQUARTERS, DutyStation.Kind.HEADQUARTERS),
-                        (REGIONAL_COMMISSIONS, DutyStation.Kind.REGIONAL_COMMISSION),
-                        (FIELD_FIRST, DutyStation.Kind.FIELD)):
+    groups: tuple[tuple[list[tuple[str, str]], str], ...] = (
+        (HEADQUARTERS, DutyStation.Kind.HEADQUARTERS),
+        (REGIONAL_COMMISSIONS, DutyStation.Kind.REGIONAL_COMMISSION),
+        (FIELD_FIRST, DutyStation.Kind.FIELD))
+    for group, kind in groups:
         for name, iso2 in group:
             city = by_key.get((name.lower(), iso2))
             if city is not None:
@@ -79,11 +81,11 @@ def load_places(ctx: DemoContext) -> None:
     taken: set[str] = set()
     stations = []
     for index, (city, kind) in enumerate(wanted):
-        area = areas.get((city["country"], city["name"]))
+        own_area = areas.get((city["country"], city["name"]))
         stations.append(DutyStation(
             code=_code(city["name"], city["country"], taken), name=city["name"],
             country=countries[city["country"]],
-            security_area=saved[(area.country.pk, area.code)] if area else None,
+            security_area=saved[(own_area.country.pk, own_area.code)] if own_area else None,
             latitude=float(city["latitude"]), longitude=float(city["longitude"]),
             time_zone=city["time_zone"], kind=kind))
         ctx.progress("Duty stations", index + 1, len(wanted))

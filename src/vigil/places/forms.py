@@ -58,7 +58,7 @@ class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, stations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org_model = Premises._meta.get_field("organizations").related_model
-        self.fields["organizations"].queryset = org_model._default_manager.filter(  # type: ignore[attr-defined, union-attr]
+        self.fields["organizations"].queryset = org_model._default_manager.filter(  # type: ignore[attr-defined]
             is_active=True)
         if stations is not None:
             self.fields["duty_station"].queryset = stations  # type: ignore[attr-defined]

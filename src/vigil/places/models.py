@@ -139,7 +139,7 @@ class DutyStation(VersionedModel):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        if (self.security_area_id and self.country_id
+        if (self.security_area is not None and self.country_id
                 and self.security_area.country_id != self.country_id):
             raise ValidationError({"security_area": _(
                 "This security area belongs to another country.")})

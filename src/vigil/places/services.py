@@ -18,7 +18,7 @@ from vigil.places import rules
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from vigil.core.authz import AnyUser
 
 DUTY_STATION_FIELDS = {"code", "name", "country", "security_area", "latitude", "longitude",
                        "time_zone", "kind", "is_active"}
@@ -28,7 +28,7 @@ PREMISES_FIELDS = {"duty_station", "name", "address", "latitude", "longitude", "
 
 
 @transaction.atomic
-def countries_sync(*, actor: AbstractBaseUser | None = None) -> int:
+def countries_sync(*, actor: AnyUser | None = None) -> int:
     """Bring the country table in line with ISO 3166-1 as pycountry ships it."""
     existing = {c.iso2: c for c in Country.objects.all()}
     created = 0
@@ -49,7 +49,7 @@ def countries_sync(*, actor: AbstractBaseUser | None = None) -> int:
 # --- Security areas ---------------------------------------------------------------------------
 
 @transaction.atomic
-def security_area_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> SecurityArea:
+def security_area_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityArea:
     area = SecurityArea()
     assign(area, data, SECURITY_AREA_FIELDS)
     require(actor, Perm.CHANGE_DUTY_STATION, area)
@@ -61,7 +61,7 @@ def security_area_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Se
 
 
 @transaction.atomic
-def security_area_update(*, actor: AbstractBaseUser, area: SecurityArea, data: dict[str, Any],
+def security_area_update(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any],
                          version: int | None) -> SecurityArea:
     require(actor, Perm.CHANGE_DUTY_STATION, area)
     check_version(area, version)
@@ -77,7 +77,7 @@ def security_area_update(*, actor: AbstractBaseUser, area: SecurityArea, data: d
 # --- Duty stations ----------------------------------------------------------------------------
 
 @transaction.atomic
-def duty_station_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> DutyStation:
+def duty_station_create(*, actor: AnyUser, data: dict[str, Any]) -> DutyStation:
     station = DutyStation()
     assign(station, data, DUTY_STATION_FIELDS)
     if isinstance(station.code, str):
@@ -91,7 +91,7 @@ def duty_station_create(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Dut
 
 
 @transaction.atomic
-def duty_station_update(*, actor: AbstractBaseUser, station: DutyStation, data: dict[str, Any],
+def duty_station_update(*, actor: AnyUser, station: DutyStation, data: dict[str, Any],
                         version: int | None) -> DutyStation:
     require(actor, Perm.CHANGE_DUTY_STATION, station)
     check_version(station, version)
@@ -119,7 +119,7 @@ def _country_index() -> dict[str, Country]:
     return index
 
 
-def duty_stations_import(*, actor: AbstractBaseUser, data: bytes | str,
+def duty_stations_import(*, actor: AnyUser, data: bytes | str,
                          skip_invalid: bool = False,
                          progress: Callable[[int], None] | None = None,
                          on_total: Callable[[int], None] | None = None) -> ImportReport:
@@ -208,7 +208,7 @@ def _set_organizations(premises: Premises, organization_ids: list[int] | None) -
     if organization_ids is None:
         return sorted(premises.organizations.values_list("pk", flat=True))
     model = Premises._meta.get_field("organizations").related_model
-    found = set(model._default_manager.filter(pk__in=organization_ids)  # type: ignore[union-attr]
+    found = set(model._default_manager.filter(pk__in=organization_ids)
                 .values_list("pk", flat=True))
     missing = sorted(set(organization_ids) - found)
     if missing:
@@ -220,7 +220,7 @@ def _set_organizations(premises: Premises, organization_ids: list[int] | None) -
 
 
 @transaction.atomic
-def premises_create(*, actor: AbstractBaseUser, data: dict[str, Any],
+def premises_create(*, actor: AnyUser, data: dict[str, Any],
                     organization_ids: list[int] | None = None) -> Premises:
     premises = Premises()
     assign(premises, data, PREMISES_FIELDS)
@@ -235,7 +235,7 @@ def premises_create(*, actor: AbstractBaseUser, data: dict[str, Any],
 
 
 @transaction.atomic
-def premises_update(*, actor: AbstractBaseUser, premises: Premises, data: dict[str, Any],
+def premises_update(*, actor: AnyUser, premises: Premises, data: dict[str, Any],
                     version: int | None, organization_ids: list[int] | None = None) -> Premises:
     require(actor, Perm.CHANGE_PREMISES, premises)
     check_version(premises, version)

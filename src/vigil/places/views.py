@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -31,7 +32,7 @@ STATION_COLUMNS = [
 
 
 @login_required
-def duty_station_list(request: HttpRequest) -> HttpResponse:
+def duty_station_list(request: HttpRequest) -> HttpResponseBase:
     filters = DutyStationFilters(request.GET)
     stations = selectors.duty_station_list(user=request.user, **filters.selector_args())
     return list_page(
@@ -141,7 +142,7 @@ PREMISES_COLUMNS = [
 
 
 @login_required
-def premises_list(request: HttpRequest) -> HttpResponse:
+def premises_list(request: HttpRequest) -> HttpResponseBase:
     if not has_perm_anywhere(request.user, Perm.VIEW_PREMISES):
         raise Forbidden()
     filters = PremisesFilters(request.GET)

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No {kind.value} with {field} {value!r}.")
             scope_id = target.pk
         try:
-            user = get_user_model().objects.filter(username=options["username"]).first()
+            user: Any = get_user_model().objects.filter(username=options["username"]).first()
             if user is None:
                 if not options["create"]:
                     raise CommandError(f"No user {options['username']!r}; add --create.")
