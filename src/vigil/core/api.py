@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from vigil.core import audit
 from vigil.core.errors import DomainError, ErrorCode, NotFound
-from vigil.core.views_support import audit_list_read
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -87,8 +87,9 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         if self.audit_list_as:
-            audit_list_read(request.user, self.audit_list_as, queryset.model._meta.label_lower,
-                            request.query_params.urlencode(), len(page or []))
+            audit.record_list_read(actor=request.user, action=self.audit_list_as,
+                                   object_type=queryset.model._meta.label_lower,
+                                   query=request.query_params.urlencode(), rows=len(page or []))
         serializer = self.output_serializer(page, many=True,
                                             context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)

@@ -138,6 +138,13 @@ def record_read(*, actor: AbstractBaseUser | AnonymousUser, action: str,
     return record(actor=actor, action=action, obj=obj, sensitive_read=True)
 
 
+def record_list_read(*, actor: AbstractBaseUser | AnonymousUser, action: str, object_type: str,
+                     query: str, rows: int) -> AuditEvent:
+    """Audit one page of a list of a sensitive class (HTML or API): what was asked, how many."""
+    return record(actor=actor, action=action, object_type=object_type,
+                  changes={"query": query, "rows": rows}, sensitive_read=True)
+
+
 @dataclass(frozen=True)
 class Break:
     seq: int

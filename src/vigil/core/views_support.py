@@ -104,8 +104,9 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
         return _export(request, queryset, columns, export_name or "export", fmt, export_perm)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     if audit_read_as:
-        audit_list_read(request.user, audit_read_as, queryset.model._meta.label_lower,
-                        request.GET.urlencode(), len(page.object_list))
+        audit.record_list_read(actor=request.user, action=audit_read_as,
+                               object_type=queryset.model._meta.label_lower,
+                               query=request.GET.urlencode(), rows=len(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -124,12 +125,6 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
         return render(request, table_template, context)
     return render(request, template, context)
-
-
-def audit_list_read(user: Any, action: str, object_type: str, query: str, rows: int) -> None:
-    """One audit event for a page of a sensitive list (HTML or API)."""
-    audit.record(actor=user, action=action, object_type=object_type,
-                 changes={"query": query, "rows": rows}, sensitive_read=True)
 
 
 def apply_service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
