@@ -319,11 +319,25 @@ def visible(user: AnyUser, perm: Perm, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset.none()
     condition = Q()
     for path, ids in ids_by_path.items():
-        condition |= Q(**{f"{path}__in": sorted(ids)})
+        condition |= _scope_condition(model, path, sorted(ids))
     own_path = owner_path(model)
     if own and own_path is not None:
         condition |= Q(**{own_path: user.pk})
     return queryset.filter(condition)
+
+
+def _scope_condition(model: type[Model], path: str, ids: list[int]) -> Q:
+    """``path__in=ids``, with a path across relations turned into a subquery on the first
+    foreign key. Every term of the final OR then tests an indexed column of the model's own
+    table, which lets the database combine index lookups instead of scanning every row."""
+    head, _sep, rest = path.partition("__")
+    if not rest:
+        return Q(**{f"{path}__in": ids})
+    related = model._meta.get_field(head).related_model
+    if related is None or isinstance(related, str):
+        raise TypeError(f"{model.__name__}.{head} in a scope path is not a relation")
+    inner = related._default_manager.filter(**{f"{rest}__in": ids}).values("pk")
+    return Q(**{f"{head}__in": inner})
 
 
 def require(user: AnyUser, perm: Perm, obj: Model) -> None:
