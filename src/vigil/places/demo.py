@@ -38,6 +38,13 @@ def _code(name: str, iso2: str, taken: set[str]) -> str:
     return code
 
 
+def _demo_boundary(lat: float, lon: float, half: float = 0.25) -> dict[str, object]:
+    """An illustrative square around the city (demo data, not a real area boundary)."""
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+            [lon - half, lat + half], [lon - half, lat - half]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 4), round(y, 4)] for x, y in ring]]}
+
+
 def load_places(ctx: DemoContext) -> None:
     cities = read_cities()
     by_key = {(c["name"].lower(), c["country"]): c for c in cities}
@@ -70,8 +77,10 @@ def load_places(ctx: DemoContext) -> None:
             continue
         key = (city["country"], city["name"])
         code = "".join(c for c in city["name"].upper() if c.isalnum())[:16] or "AREA"
+        lat, lon = float(city["latitude"]), float(city["longitude"])
         areas[key] = SecurityArea(country=countries[city["country"]], code=code,
-                                  name=f"Greater {city['name']}")
+                                  name=f"Greater {city['name']}",
+                                  boundary=_demo_boundary(lat, lon))
     unique_areas: dict[tuple[int, str], SecurityArea] = {}
     for area in areas.values():
         unique_areas.setdefault((area.country.pk, area.code), area)

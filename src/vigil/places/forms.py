@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigil.places.models import DutyStation, Premises
+from vigil.places.models import DutyStation, Premises, SecurityArea
 
 
 class DutyStationFilters(forms.Form):
@@ -32,6 +32,30 @@ class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
             "latitude": _("WGS84 decimal degrees, -90 to 90."),
             "longitude": _("WGS84 decimal degrees, -180 to 180."),
             "time_zone": _("IANA name, such as Africa/Nairobi."),
+        }
+
+
+class SecurityAreaFilters(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or code"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "country": data.get("country", "")}
+
+
+class SecurityAreaForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = SecurityArea
+        fields = ["country", "code", "name", "description", "boundary"]
+        widgets = {"boundary": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+                   "description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "code": _("Capital letters, digits and hyphens; unique within the country."),
+            "boundary": _("Optional. A GeoJSON (RFC 7946) Polygon or MultiPolygon geometry, "
+                          "longitude first, WGS84."),
         }
 
 

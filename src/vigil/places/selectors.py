@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
@@ -23,8 +23,15 @@ def country_by_code(*, user: AnyUser, code: str) -> Country:
     return get_visible(user, Perm.VIEW_REFERENCE, Country.objects.all(), **{field: code})
 
 
-def security_area_list(*, user: AnyUser) -> QuerySet[SecurityArea]:
-    return visible(user, Perm.VIEW_REFERENCE, SecurityArea.objects.select_related("country"))
+def security_area_list(*, user: AnyUser, search: str = "",
+                       country: str = "") -> QuerySet[SecurityArea]:
+    qs = visible(user, Perm.VIEW_REFERENCE, SecurityArea.objects.select_related("country")
+                 .annotate(station_count=Count("duty_stations")))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if country:
+        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
+    return qs
 
 
 def security_area_get(*, user: AnyUser, pk: Any) -> SecurityArea:

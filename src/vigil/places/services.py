@@ -66,7 +66,7 @@ def security_area_update(*, actor: AnyUser, area: SecurityArea, data: dict[str, 
     require(actor, Perm.CHANGE_DUTY_STATION, area)
     check_version(area, version)
     before = audit.snapshot(area)
-    assign(area, data, SECURITY_AREA_FIELDS - {"country"})
+    assign(area, data, SECURITY_AREA_FIELDS - {"country", "code"})
     validate(area)
     save_new_version(area, sorted(SECURITY_AREA_FIELDS))
     audit.record(actor=actor, action="places.security_area.update", obj=area,

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +22,8 @@ from vigil.places.forms import (
     ImportForm,
     PremisesFilters,
     PremisesForm,
+    SecurityAreaFilters,
+    SecurityAreaForm,
 )
 from vigil.places.models import Premises
 
@@ -70,6 +75,7 @@ def duty_station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     premises = selectors.premises_list(user=request.user, duty_station=station.pk)
     return render(request, "places/duty_station_detail.html", {
         "station": station, "premises": premises,
+        "local_now": timezone.now().astimezone(ZoneInfo(station.time_zone)),
         "may_edit": can(request.user, Perm.CHANGE_DUTY_STATION, station)})
 
 
@@ -199,3 +205,65 @@ def _stations_for_premises(request: HttpRequest) -> list[int]:
         "pk", "country_id", "security_area_id")
     return [s.pk for s in stations
             if can(request.user, Perm.CHANGE_PREMISES, Premises(duty_station=s))]
+
+
+AREA_COLUMNS = [
+    (_("country"), lambda a: a.country.iso2), (_("code"), lambda a: a.code),
+    (_("name"), lambda a: a.name), (_("duty stations"), lambda a: a.station_count),
+]
+
+
+@login_required
+def security_area_list(request: HttpRequest) -> HttpResponseBase:
+    filters = SecurityAreaFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.security_area_list(user=request.user,
+                                                       **filters.selector_args()),
+        template="places/security_area_list.html",
+        table_template="places/partials/_security_area_table.html",
+        sorts={"name": "name", "code": "code", "country": "country__name",
+               "stations": "station_count"},
+        default_sort="country", filters=filters, columns=AREA_COLUMNS,
+        export_name="security-areas",
+        extra={"may_create": has_perm_anywhere(request.user, Perm.CHANGE_DUTY_STATION)})
+
+
+@login_required
+def security_area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    area = selectors.security_area_get(user=request.user, pk=pk)
+    return render(request, "places/security_area_detail.html", {
+        "area": area,
+        "stations": selectors.duty_station_list(user=request.user, security_area=area.pk),
+        "may_edit": can(request.user, Perm.CHANGE_DUTY_STATION, area),
+        "tile_url": settings.VIGIL_MAP_TILE_URL,
+        "tile_attribution": settings.VIGIL_MAP_TILE_ATTRIBUTION})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def security_area_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    area = selectors.security_area_get(user=request.user, pk=pk) if pk else None
+    if area is not None:
+        require(request.user, Perm.CHANGE_DUTY_STATION, area)
+    elif not has_perm_anywhere(request.user, Perm.CHANGE_DUTY_STATION):
+        raise Forbidden()
+    form = SecurityAreaForm(request.POST or None, instance=fresh_copy(area) if area else None,
+                            initial={"version": area.version} if area else None)
+    if area is not None:
+        form.fields["country"].disabled = True
+        form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, SecurityAreaForm.Meta.fields)
+        if area is None:
+            saved = apply_service(form, lambda: services.security_area_create(
+                actor=request.user, data=data))
+        else:
+            data.pop("country", None)
+            data.pop("code", None)
+            saved = apply_service(form, lambda: services.security_area_update(
+                actor=request.user, area=area, data=data,
+                version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, _("Security area %(name)s saved.") % {"name": saved})
+            return redirect("places:security_area_detail", pk=saved.pk)
+    return render(request, "places/security_area_form.html", {"form": form, "area": area})

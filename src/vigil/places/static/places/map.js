@@ -14,6 +14,14 @@
         attribution: el.dataset.attribution,
       }).addTo(map).bringToBack();
     });
+    let boundary = null;
+    if (el.dataset.boundary) {
+      const geometry = JSON.parse(document.getElementById(el.dataset.boundary).textContent);
+      boundary = L.geoJSON(geometry, {
+        style: { color: "#a4161a", weight: 2, dashArray: "6 4", fillColor: "#a4161a", fillOpacity: 0.08 },
+      }).addTo(map);
+      map.fitBounds(boundary.getBounds(), { padding: [20, 20] });
+    }
     fetch(el.dataset.points, { credentials: "same-origin" }).then((r) => r.json()).then((data) => {
       const layer = L.geoJSON(data, {
         pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
@@ -28,7 +36,9 @@
           marker.bindTooltip(feature.properties.name);
         },
       }).addTo(map);
-      if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 6 });
+      if (data.features.length && !boundary) {
+        map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 6 });
+      }
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
