@@ -28,6 +28,8 @@ SHOTS = [
     ("security.officer", "en", "/people/personnel/", "personnel.png", 1280, 900),
     ("admin", "en", "/people/personnel/import/", "personnel-import.png", 1280, 900),
     ("traveller", "en", "/people/me/", "my-profile.png", 1280, 900),
+    ("security.officer", "en", "/places/security-areas/1/", "security-area.png", 1280, 900),
+    ("security.officer", "en", "/places/duty-stations/4/", "duty-station.png", 1280, 900),
 ]
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
@@ -140,6 +141,24 @@ def user_save(*, actor: AnyUser, user: User, changed: list[str]) -> User:
               [None, audit.jsonable(getattr(user, name, None))] for name in sorted(changed)}
     audit.record(actor=actor, action="core.user.create" if created else "core.user.update",
                  obj=user, changes=fields)
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, actor: AnyUser | None, user: User, password: str) -> User:
+    """Set a password: the person themself (a change, or a reset by e-mailed link), or the
+    system. Checked against the password rules; audited without any trace of the password."""
+    if actor is not None and actor.pk != user.pk:
+        raise Forbidden()
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed([FieldError(field="new_password1", message=m)
+                                for m in exc.messages]) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor=user, action="core.user.password_set", obj=user,
+                 changes={"password": ["…", "(changed)"]})
     return user
 
 

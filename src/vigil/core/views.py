@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 from vigil.core import navigation, selectors
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
+from vigil.core.forms import PasswordChangeForm, SetPasswordForm
 from vigil.core.views_support import list_page
 
 
@@ -27,6 +29,49 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Mails a one-time link; says the same whether or not the address is known."""
+
+    template_name = "core/password_reset.html"
+    email_template_name = "core/email/password_reset.txt"
+    subject_template_name = "core/email/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+    extra_context = {"title": _("Reset your password")}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "core/password_message.html"
+    extra_context = {"title": _("Check your e-mail"), "message": _(
+        "If the address belongs to a Vigil account, a link to set a new password is on its "
+        "way. It works once, for three days.")}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_form.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("core:password_reset_complete")
+    extra_context = {"title": _("Choose a new password")}
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "core/password_message.html"
+    extra_context = {"title": _("Password set"), "message": _(
+        "Your new password is set. Sign in with it.")}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_form.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("core:password_change_done")
+    extra_context = {"title": _("Change your password")}
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "core/password_message.html"
+    extra_context = {"title": _("Password changed"), "message": _(
+        "Your password is changed. Other sessions were signed out.")}
 
 
 @login_required
