@@ -96,6 +96,10 @@ def user_with(db: Any) -> Callable[..., Any]:
         if role is not None:
             RoleGrant.objects.create(user=user, role=role, scope_kind=kind,
                                      scope_id=target.pk if target is not None else None)
+            # As the grant service does: the admin site is for global administrators.
+            if role is Role.ADMINISTRATOR and kind is ScopeKind.GLOBAL:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
         if person is not None:
             person.user = user
             person.save(update_fields=["user"])

@@ -4,16 +4,20 @@ audited like any other."""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
-from vigil.core import services
+from vigil.core import context, services
 from vigil.core.authz import Perm, holds_globally
+from vigil.core.errors import ValidationFailed
 from vigil.core.models import AuditEvent, RoleGrant
 
 
@@ -42,8 +46,21 @@ class VigilAdminMixin:
         return self._allowed(request) and not self.read_only
 
 
+class RoleGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = RoleGrant
+        fields = ["user", "role", "scope_kind", "scope_id", "expires_at", "note"]
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Leaving "user" out of the model's own checks skips the two uniqueness constraints
+        # (both name it): the service decides, refusing a grant in force and renewing an
+        # expired one. The scope check constraint does not name "user" and still runs.
+        return {*super()._get_validation_exclusions(), "user"}
+
+
 @admin.register(RoleGrant)
 class RoleGrantAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    form = RoleGrantForm
     list_display = ["user", "role", "scope_kind", "scope_id", "expires_at", "granted_by"]
     list_filter = ["role", "scope_kind"]
     search_fields = ["user__username"]
@@ -58,6 +75,14 @@ class RoleGrantAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
             actor=request.user, user=obj.user, role=obj.role, scope_kind=obj.scope_kind,
             scope_id=obj.scope_id, expires_at=obj.expires_at, note=obj.note)
         obj.pk = saved.pk
+
+    def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().add_view(request, *args, **kwargs)
+        except ValidationFailed as exc:
+            for error in exc.errors:
+                messages.error(request, str(error))
+            return redirect(request.get_full_path())
 
     def delete_model(self, request: HttpRequest, obj: RoleGrant) -> None:
         services.role_grant_revoke(actor=request.user, grant=obj)
@@ -76,6 +101,15 @@ class AuditEventAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
     search_fields = ["action", "actor_label", "object_repr"]
 
 
+class AdminPasswordForm(auth_forms.AdminPasswordChangeForm):  # type: ignore[type-arg]
+    """An administrator sets someone's password: through the audited service. Django's admin
+    builds this form without the request, so the actor comes from the request context."""
+
+    def save(self, commit: bool = True) -> Any:
+        return services.user_password_set(actor=context.request_user(), user=self.user,
+                                          password=self.cleaned_data["password1"])
+
+
 class VigilUserAdmin(VigilAdminMixin, UserAdmin):  # type: ignore[type-arg]
     """Sign-ins. Roles are granted under "role grants"; Django's groups and model permissions
     are not used by Vigil, so they are not offered here."""
@@ -92,12 +126,10 @@ class VigilUserAdmin(VigilAdminMixin, UserAdmin):  # type: ignore[type-arg]
         services.user_save(actor=request.user, user=obj,
                            changed=list(form.changed_data))
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        # People are deactivated, never deleted: the audit log and records point at them.
-        obj.is_active = False
-        services.user_save(actor=request.user, user=obj, changed=["is_active"])
+    change_password_form = AdminPasswordForm
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People are deactivated (the "active" box), never deleted: records point at them.
         return False
 
 

@@ -38,8 +38,9 @@ class FieldError:
         return data
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row is not None else ""
-        return f"{where}{self.field}: {self.message}"
+        place = ", ".join(p for p in (f"row {self.row}" if self.row is not None else "",
+                                       self.field) if p)
+        return f"{place}: {self.message}" if place else str(self.message)
 
 
 class DomainError(Exception):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core import selectors
 from vigil.core.authz import Perm, Role, holds_globally
+from vigil.core.models import RoleGrant
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 
 register_nav(NavItem(_("Audit log"), "core:audit_log", Perm.VIEW_AUDIT, order=90,
@@ -20,7 +21,8 @@ def _admin_queue(request: HttpRequest) -> dict[str, Any] | None:
     if not holds_globally(request.user, Perm.MANAGE_GRANTS):
         return None
     users = get_user_model().objects.filter(is_active=True)
-    without_role = users.filter(role_grants__isnull=True).order_by("username")
+    holding = RoleGrant.objects.in_force().values("user_id")
+    without_role = users.exclude(pk__in=holding).order_by("username")
     return {
         "without_role": list(without_role[:5]),
         "without_role_count": without_role.count(),

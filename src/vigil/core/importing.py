@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 MAX_REPORTED_ERRORS = 200
 
 
@@ -146,7 +148,21 @@ def parse_all(csv_rows: CsvRows, parse: Callable[[int, dict[str, str]], T],
                 parsed.append(item)
         if progress:
             progress(1)
+    report.errors.sort(key=lambda e: e.row or 0)
     return parsed, report
+
+
+def working_copy(obj: M | None, factory: Callable[[], M]) -> M:
+    """A separate instance to fill from one row, so that a row later refused (a duplicate, a
+    fault under --skip-invalid) never leaves its values on the record another row writes."""
+    if obj is None:
+        return factory()
+    copy = type(obj)(**{f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields})
+    copy._state.adding = False
+    copy._state.db = obj._state.db
+    # Related rows already loaded stay loaded: scope checks read them for every row.
+    copy._state.fields_cache = dict(obj._state.fields_cache)
+    return copy
 
 
 class RowParser:

@@ -22,9 +22,11 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = context.request_id.set(rid)
+        request_token = context.request.set(request)
         try:
             response = self.get_response(request)
         finally:
+            context.request.reset(request_token)
             context.request_id.reset(token)
         response["X-Request-ID"] = rid
         return response

@@ -76,9 +76,11 @@ def _parse_grant(role: str, scope_kind: str) -> tuple[Role, ScopeKind]:
 
 
 def _sync_staff_flag(user: User) -> None:
-    """The admin site is for holders of an admin-site role in force, and nobody else."""
+    """The admin site is for global holders of an admin-site role in force (a scoped
+    administrator works in Vigil's own pages), and nobody else."""
     should = user.is_superuser or RoleGrant.objects.in_force().filter(
-        user=user, role__in=[r.value for r in ADMIN_SITE_ROLES]).exists()
+        user=user, role__in=[r.value for r in ADMIN_SITE_ROLES],
+        scope_kind=ScopeKind.GLOBAL).exists()
     if user.is_staff != should:
         user.is_staff = should
         user.save(update_fields=["is_staff"])
@@ -146,9 +148,11 @@ def user_save(*, actor: AnyUser, user: User, changed: list[str]) -> User:
 
 @transaction.atomic
 def user_password_set(*, actor: AnyUser | None, user: User, password: str) -> User:
-    """Set a password: the person themself (a change, or a reset by e-mailed link), or the
-    system. Checked against the password rules; audited without any trace of the password."""
-    if actor is not None and actor.pk != user.pk:
+    """Set a password: the person themself (a change, or a reset by e-mailed link), a global
+    administrator, or the system. Checked against the password rules; audited without any
+    trace of the password."""
+    if (actor is not None and actor.pk != user.pk
+            and not holds_globally(actor, Perm.MANAGE_GRANTS)):
         raise Forbidden()
     try:
         password_validation.validate_password(password, user)
@@ -157,7 +161,7 @@ def user_password_set(*, actor: AnyUser | None, user: User, password: str) -> Us
                                 for m in exc.messages]) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(actor=user, action="core.user.password_set", obj=user,
+    audit.record(actor=actor or user, action="core.user.password_set", obj=user,
                  changes={"password": ["…", "(changed)"]})
     return user
 

@@ -196,6 +196,7 @@ def load_users(ctx: DemoContext) -> None:
                           relationship="spouse", date_of_birth=dt.date(1986, 4, 2)),
                 Dependant(person=person, family_name=last, given_name="Wanjiru",
                           relationship="child", date_of_birth=dt.date(2015, 9, 14))])
+            ctx.counts["dependants"] = ctx.counts.get("dependants", 0) + 2
             continue
         if kind is ScopeKind.GLOBAL:
             grants.append(RoleGrant(user=user, role=role, scope_kind=kind, note="demo"))

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigil.people import rules
 from vigil.people.models import Dependant, Organization, Person
@@ -88,7 +89,7 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class EmergencyContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=150)
     relationship = forms.CharField(label=_("Relationship"), max_length=60)
     phone = forms.CharField(label=_("Phone"), max_length=30)
     email = forms.EmailField(label=_("E-mail address"), required=False)

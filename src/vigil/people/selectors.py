@@ -111,6 +111,15 @@ def dependant_list(*, user: AnyUser, search: str = "", person: Any = None,
     return qs
 
 
+def dependants_of(*, user: AnyUser, person: Person) -> list[Dependant]:
+    """A staff member's dependants, as shown on their page: an audited read."""
+    rows = list(dependant_list(user=user, person=person.pk))
+    audit.record_list_read(actor=user, action="people.dependant.list",
+                           object_type="people.dependant", query=f"person={person.pk}",
+                           rows=len(rows))
+    return rows
+
+
 def dependant_get(*, user: AnyUser, pk: Any) -> Dependant:
     dependant = get_visible(user, Perm.VIEW_DEPENDANT,
                             Dependant.objects.select_related("person", "person__duty_station"),

@@ -12,9 +12,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.importing import ImportFailed, ImportReport, RowParser, parse_all, read_rows
+from vigil.core.importing import (
+    ImportFailed,
+    ImportReport,
+    RowParser,
+    parse_all,
+    read_rows,
+    working_copy,
+)
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people import rules
 from vigil.people.models import Dependant, EmergencyContact, Organization, Person
@@ -38,7 +45,8 @@ DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "rel
 def organization_create(*, actor: AnyUser, data: dict[str, Any]) -> Organization:
     org = Organization()
     assign(org, data, ORGANIZATION_FIELDS)
-    if not has_perm_anywhere(actor, Perm.CHANGE_ORGANIZATION):
+    # Organizations are reference data for the whole system: created by global holders only.
+    if not holds_globally(actor, Perm.CHANGE_ORGANIZATION):
         raise Forbidden()
     validate(org)
     org.save()
@@ -191,7 +199,7 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
         index = p.text("index_number", required=True).upper()
         if index and not rules.INDEX_NUMBER.match(index):
             p.fail("index_number", _("3 to 20 capital letters, digits or hyphens."))
-        person = existing.get(index) or Person(index_number=index)
+        person = working_copy(existing.get(index), lambda: Person(index_number=index))
         # An update must be allowed where the person is now, as well as where they go.
         if person.pk is not None and not can(actor, Perm.IMPORT_PERSONNEL, person):
             p.refuse("index_number", not_yours)

@@ -119,7 +119,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_page(request: HttpRequest, person: Person) -> HttpResponse:
-    dependants = (selectors.dependant_list(user=request.user, person=person.pk)
+    dependants = (selectors.dependants_of(user=request.user, person=person)
                   if can(request.user, Perm.VIEW_DEPENDANT, Dependant(person=person)) else None)
     return render(request, "people/person_detail.html", {
         "person": person,

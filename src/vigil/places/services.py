@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, can, has_perm_anywhere, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.importing import ImportFailed, ImportReport, RowParser, parse_all, read_rows
+from vigil.core.importing import (
+    ImportFailed,
+    ImportReport,
+    RowParser,
+    parse_all,
+    read_rows,
+    working_copy,
+)
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.places import rules
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
@@ -132,7 +139,7 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
         on_total(len(csv_rows.rows))
     countries = _country_index()
     areas = {(a.country_id, a.code): a for a in SecurityArea.objects.all()}
-    existing = {s.code: s for s in DutyStation.objects.all()}
+    existing = {s.code: s for s in DutyStation.objects.select_related("security_area")}
     kinds = [k.value for k in DutyStation.Kind]
     not_yours = _("You may not manage duty stations in this country.")
 
@@ -141,7 +148,7 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
         code = p.text("code", required=True).upper()
         if code and not rules.DUTY_STATION_CODE.match(code):
             p.fail("code", _("2 to 12 capital letters, digits or hyphens."))
-        station = existing.get(code) or DutyStation(code=code)
+        station = working_copy(existing.get(code), lambda: DutyStation(code=code))
         # An update must be allowed where the station is now, as well as where it goes.
         if station.pk is not None and not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
             p.refuse("code", not_yours)

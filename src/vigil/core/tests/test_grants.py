@@ -124,3 +124,60 @@ def test_grant_command_bootstraps_the_first_administrator(cast, capsys):
         call_command("grant", "root", "traveller", "--scope", "country:QQ")
     with pytest.raises(CommandError, match="add --create"):
         call_command("grant", "nobody", "traveller")
+
+
+def test_admin_site_renews_an_expired_grant(cast, user_with, client):
+    admin = user_with(Role.ADMINISTRATOR)
+    bob = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya)
+    RoleGrant.objects.filter(user=bob).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(admin)
+    response = client.post("/admin/core/rolegrant/add/", {
+        "user": bob.pk, "role": "security_officer", "scope_kind": "country",
+        "scope_id": cast.kenya.pk})
+    assert response.status_code == 302
+    assert RoleGrant.objects.in_force().filter(user=bob).count() == 1
+
+
+def test_admin_site_duplicate_grant_is_refused_with_a_message(cast, user_with, client):
+    admin = user_with(Role.ADMINISTRATOR)
+    bob = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya)
+    client.force_login(admin)
+    response = client.post("/admin/core/rolegrant/add/", {
+        "user": bob.pk, "role": "security_officer", "scope_kind": "country",
+        "scope_id": cast.kenya.pk}, follow=True)
+    assert "already holds this role" in response.content.decode()
+    assert RoleGrant.objects.filter(user=bob).count() == 1
+
+
+def test_admin_sets_a_password_through_the_audited_service(cast, user_with, client):
+    admin = user_with(Role.ADMINISTRATOR)
+    bob = user_with(None)
+    client.force_login(admin)
+    new = "another long passphrase 77"
+    response = client.post(f"/admin/auth/user/{bob.pk}/password/",
+                           {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert bob.check_password(new)
+    event = AuditEvent.objects.get(action="core.user.password_set")
+    assert event.actor == admin
+    assert event.object_id == str(bob.pk)
+
+
+def test_scoped_administrator_gets_no_admin_site(cast, user_with):
+    root = user_with(Role.ADMINISTRATOR)
+    carol = user_with(None)
+    services.role_grant_create(actor=root, user=carol, role="administrator",
+                               scope_kind="country", scope_id=cast.kenya.pk)
+    carol.refresh_from_db()
+    assert not carol.is_staff
+
+
+def test_grant_command_reports_bad_input_plainly(cast):
+    call_command("grant", "Root", "administrator", "--create")
+    with pytest.raises(CommandError, match="already holds"):
+        call_command("grant", "root", "administrator")  # same user, any case
+    with pytest.raises(CommandError, match="named by its number"):
+        call_command("grant", "root", "traveller", "--scope", "security_area:abc")
+    with pytest.raises(CommandError, match="Unknown scope kind"):
+        call_command("grant", "root", "traveller", "--scope", "galaxy:1")

@@ -209,3 +209,20 @@ def test_export_covers_only_the_export_permissions_scope(cast, user_with, client
     text = b"".join(client.get("/people/personnel/?format=csv").streaming_content).decode()
     assert "10000001" in text
     assert "10000003" not in text  # but may export only Kenya
+
+
+def test_only_global_administrators_create_organizations(cast, user_with, api):
+    payload = {"code": "UNOPS", "name": "UN Office for Project Services",
+               "kind": "fund_programme"}
+    scoped = api(user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya))
+    assert scoped.post("/api/v1/organizations/", payload, format="json").status_code == 403
+    assert api(user_with(Role.ADMINISTRATOR)).post(
+        "/api/v1/organizations/", payload, format="json").status_code == 201
+
+
+def test_person_page_listing_dependants_is_an_audited_read(cast, user_with, client):
+    client.force_login(user_with(Role.TRAVELLER, person=cast.amina))
+    page = client.get("/people/me/").content.decode()
+    assert "ACHIENG, Tom" in page
+    event = AuditEvent.objects.get(action="people.dependant.list")
+    assert event.changes == {"query": f"person={cast.amina.pk}", "rows": 1}

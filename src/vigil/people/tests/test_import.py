@@ -95,3 +95,16 @@ def test_absent_optional_columns_keep_contact_data(cast, admin):
     assert amina.phones == ["+254 20 7621234"]
     assert amina.residence_latitude == -1.2
     assert amina.version == 2
+
+
+def test_import_of_existing_people_reads_stay_constant(cast, user_with,
+                                                       django_assert_max_num_queries):
+    from vigil.core.authz import ScopeKind
+
+    admin_ke = user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
+    data = ("index_number,family_name,organization,category,duty_station\n"
+            "10000001,Achieng,UNDP,international,KE-MBA\n"
+            "10000002,Hassan,WFP,international,KE-NBO\n")
+    with django_assert_max_num_queries(20):
+        report = personnel_import(actor=admin_ke, data=data.encode())
+    assert report.updated == 2

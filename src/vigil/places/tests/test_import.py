@@ -168,3 +168,20 @@ def test_skip_invalid_skips_a_row_of_the_wrong_width(cast, admin):
                                   skip_invalid=True)
     assert (report.rows, report.created, report.skipped) == (4, 2, 1)
     assert report.errors[0].row == 5
+
+
+def test_a_refused_duplicate_row_leaves_the_first_rows_values(cast, admin):
+    data = ("code,name,country,latitude,longitude,time_zone,kind,active\n"
+            "KE-NBO,Nairobi 1,KE,-1.3,36.8,Africa/Nairobi,hq,yes\n"
+            "KE-NBO,Nairobi 2,KE,-1.3,36.8,Africa/Nairobi,field,no\n")
+    report = duty_stations_import(actor=admin, data=data.encode(), skip_invalid=True)
+    assert report.skipped == 1
+    nairobi = DutyStation.objects.get(code="KE-NBO")
+    assert (nairobi.name, nairobi.kind, nairobi.is_active) == ("Nairobi 1", "hq", True)
+
+
+def test_import_reads_stay_constant_per_row(cast, admin, django_assert_max_num_queries):
+    rows = "".join(f"KE-T{n:03d},Town {n},KE,-1,36,Africa/Nairobi,field,NBI\n"
+                   for n in range(40))
+    with django_assert_max_num_queries(20):
+        duty_stations_import(actor=admin, data=(HEADER + rows).encode())

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vigil.core import services
 from vigil.core.authz import SCOPE_LOOKUP, SCOPE_MODELS, Role, ScopeKind
-from vigil.core.errors import DomainError
+from vigil.core.errors import DomainError, ValidationFailed
 
 
 class Command(BaseCommand):
@@ -36,13 +36,16 @@ class Command(BaseCommand):
         if kind is not ScopeKind.GLOBAL:
             model = apps.get_model(SCOPE_MODELS[kind])
             field = SCOPE_LOOKUP[kind]
-            target = model._default_manager.filter(
-                **{field: value.upper() if field != "pk" else value}).first()
+            if field == "pk" and not value.isdigit():
+                raise CommandError(f"A {kind.value} is named by its number, not {value!r}.")
+            lookup = {"pk": int(value)} if field == "pk" else {f"{field}__iexact": value}
+            target = model._default_manager.filter(**lookup).first()
             if target is None:
                 raise CommandError(f"No {kind.value} with {field} {value!r}.")
             scope_id = target.pk
         try:
-            user: Any = get_user_model().objects.filter(username=options["username"]).first()
+            user: Any = get_user_model().objects.filter(
+                username__iexact=options["username"]).first()
             if user is None:
                 if not options["create"]:
                     raise CommandError(f"No user {options['username']!r}; add --create.")
@@ -50,7 +53,9 @@ class Command(BaseCommand):
                                             email=options["email"])
             services.role_grant_create(actor=None, user=user, role=options["role"],
                                        scope_kind=kind, scope_id=scope_id)
+        except ValidationFailed as exc:
+            raise CommandError("; ".join(str(e) for e in exc.errors)) from exc
         except DomainError as exc:
-            raise CommandError(str(getattr(exc, "errors", None) or exc.message)) from exc
+            raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"{user.get_username()} is now {Role(options['role']).label} "
                           f"({options['scope']}).")

@@ -10,7 +10,9 @@
     }
     fetch(el.dataset.basemap).then((r) => r.json()).then((data) => {
       L.geoJSON(data, {
-        style: { color: "#7d8b99", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 },
+        // Over configured tiles the basemap draws borders only, so the tiles stay visible.
+        style: { color: "#7d8b99", weight: 0.6, fillColor: "#f4f1ea",
+                 fillOpacity: el.dataset.tiles ? 0 : 1 },
         attribution: el.dataset.attribution,
       }).addTo(map).bringToBack();
     });
