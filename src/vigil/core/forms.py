@@ -1,12 +1,24 @@
-"""Password forms that save through the core service, so each change is audited."""
+"""Forms shared by every app: list filters, and password forms that save through the audited
+core service."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth import forms as auth_forms
 
 from vigil.core import services
+
+
+class ListFilters(forms.Form):
+    """The filter bar of a list page. Every field is a keyword of the list's selector, except
+    the free-text box ``q``, which is its ``search``."""
+
+    def selector_args(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {("search" if name == "q" else name): data.get(name) or ""
+                for name in self.fields}
 
 
 class _SavesThroughService:

@@ -6,19 +6,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, has_perm_anywhere, visible
+from vigil.core.authz import Perm, has_perm_anywhere, require, visible
 from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
 
 T = TypeVar("T")
@@ -154,3 +156,50 @@ def fresh_copy(obj: Model) -> Model:
 
 def changed_data(form: forms.BaseForm, fields: Sequence[str]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+
+
+@dataclass(frozen=True)
+class EditPage:
+    """The create-and-edit page of one kind of record, shared by every app.
+
+    ``create(actor, data, form)`` and ``update(actor, obj, data, version, form)`` call the
+    app's services; ``fixed`` fields are shown but cannot change once the record exists."""
+
+    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    perm: Perm
+    template: str
+    context_name: str
+    detail_url: str
+    saved_message: Any  # translatable, with %(name)s
+    create: Callable[..., Model]
+    update: Callable[..., Model]
+    fixed: tuple[str, ...] = ()
+
+    def respond(self, request: HttpRequest, obj: Model | None, *,
+                may_create: bool | None = None, form_kwargs: dict[str, Any] | None = None,
+                context: dict[str, Any] | None = None) -> HttpResponse:
+        if obj is not None:
+            require(request.user, self.perm, obj)
+        elif not (may_create if may_create is not None
+                  else has_perm_anywhere(request.user, self.perm)):
+            raise Forbidden()
+        form = self.form_class(request.POST or None,
+                               instance=fresh_copy(obj) if obj is not None else None,
+                               initial={"version": getattr(obj, "version", None)}
+                               if obj is not None else None, **(form_kwargs or {}))
+        if obj is not None:
+            for name in self.fixed:
+                form.fields[name].disabled = True
+        if request.method == "POST" and form.is_valid():
+            fields = [f for f in (self.form_class._meta.fields or [])
+                      if obj is None or f not in self.fixed]
+            data = changed_data(form, fields)
+            version = form.cleaned_data.get("version")
+            saved = apply_service(form, lambda: (
+                self.create(request.user, data, form) if obj is None
+                else self.update(request.user, obj, data, version, form)))
+            if saved is not None:
+                messages.success(request, self.saved_message % {"name": saved})
+                return redirect(self.detail_url, pk=saved.pk)
+        return render(request, self.template,
+                      {"form": form, self.context_name: obj, **(context or {})})

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vigil.core.forms import ListFilters
 from vigil.people import rules
 from vigil.people.models import Dependant, Organization, Person
 
@@ -25,14 +26,10 @@ class ListField(forms.CharField):
         return rules.split_list(text.replace("\n", ";"))
 
 
-class OrganizationFilters(forms.Form):
+class OrganizationFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False, help_text=_("Code or name"))
     kind = forms.ChoiceField(label=_("Type"), required=False,
                              choices=[("", _("Any")), *Organization.Kind.choices])
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "kind": data.get("kind", "")}
 
 
 class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -43,7 +40,7 @@ class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["code", "name", "kind", "parent", "is_active"]
 
 
-class PersonFilters(forms.Form):
+class PersonFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False,
                         help_text=_("Name or index number"))
     country = forms.CharField(label=_("Country code"), required=False, max_length=2)
@@ -51,12 +48,6 @@ class PersonFilters(forms.Form):
                                  choices=[("", _("Any")), *Person.Category.choices])
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any")), *Person.Status.choices])
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {k: data.get(f, "") for k, f in
-                (("search", "q"), ("country", "country"), ("category", "category"),
-                 ("status", "status"))}
 
 
 class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -99,14 +90,10 @@ EmergencyContactFormSet = forms.formset_factory(EmergencyContactForm, extra=1, m
                                                 can_delete=True)
 
 
-class DependantFilters(forms.Form):
+class DependantFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False)
     relationship = forms.ChoiceField(label=_("Relationship"), required=False,
                                      choices=[("", _("Any")), *Dependant.Relationship.choices])
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "relationship": data.get("relationship", "")}
 
 
 class DependantForm(forms.ModelForm):  # type: ignore[type-arg]

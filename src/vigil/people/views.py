@@ -8,11 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
 from vigil.core.errors import Forbidden, ValidationFailed
-from vigil.core.views_support import apply_service, changed_data, fresh_copy, list_page
+from vigil.core.views_support import EditPage, apply_service, changed_data, fresh_copy, list_page
 from vigil.people import selectors, services
 from vigil.people.forms import (
     ContactForm,
@@ -58,32 +59,24 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, Perm.CHANGE_ORGANIZATION, org)})
 
 
+ORGANIZATION_EDIT = EditPage(
+    form_class=OrganizationForm, perm=Perm.CHANGE_ORGANIZATION,
+    template="people/organization_form.html", context_name="organization",
+    detail_url="people:organization_detail",
+    saved_message=_lazy("Organization %(name)s saved."),
+    create=lambda actor, data, form: services.organization_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.organization_update(
+        actor=actor, organization=obj, data=data, version=version),
+    fixed=("code",))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk) if pk else None
-    if org is not None:
-        require(request.user, Perm.CHANGE_ORGANIZATION, org)
-    elif not has_perm_anywhere(request.user, Perm.CHANGE_ORGANIZATION):
-        raise Forbidden()
-    form = OrganizationForm(request.POST or None, instance=fresh_copy(org) if org else None,
-                            initial={"version": org.version} if org else None)
-    if org is not None:
-        form.fields["code"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, OrganizationForm.Meta.fields)
-        if org is None:
-            saved = apply_service(form, lambda: services.organization_create(
-                actor=request.user, data=data))
-        else:
-            data.pop("code", None)
-            saved = apply_service(form, lambda: services.organization_update(
-                actor=request.user, organization=org, data=data,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("Organization %(name)s saved.") % {"name": saved})
-            return redirect("people:organization_detail", pk=saved.pk)
-    return render(request, "people/organization_form.html", {"form": form, "organization": org})
+    return ORGANIZATION_EDIT.respond(request, org,
+                                     may_create=holds_globally(request.user,
+                                                               Perm.CHANGE_ORGANIZATION))
 
 
 # --- Personnel --------------------------------------------------------------------------------
@@ -140,32 +133,21 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     return _person_page(request, person)
 
 
+PERSON_EDIT = EditPage(
+    form_class=PersonForm, perm=Perm.CHANGE_PERSON, template="people/person_form.html",
+    context_name="person", detail_url="people:person_detail",
+    saved_message=_lazy("%(name)s saved."),
+    create=lambda actor, data, form: services.person_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.person_update(
+        actor=actor, person=obj, data=data, version=version),
+    fixed=("index_number",))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     person = selectors.person_get(user=request.user, pk=pk) if pk else None
-    if person is not None:
-        require(request.user, Perm.CHANGE_PERSON, person)
-    elif not has_perm_anywhere(request.user, Perm.CHANGE_PERSON):
-        raise Forbidden()
-    form = PersonForm(request.POST or None, instance=fresh_copy(person) if person else None,
-                      initial={"version": person.version} if person else None)
-    if person is not None:
-        form.fields["index_number"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, PersonForm.Meta.fields)
-        if person is None:
-            saved = apply_service(form, lambda: services.person_create(
-                actor=request.user, data=data))
-        else:
-            data.pop("index_number", None)
-            saved = apply_service(form, lambda: services.person_update(
-                actor=request.user, person=person, data=data,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("%(name)s saved.") % {"name": saved})
-            return redirect("people:person_detail", pk=saved.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": person})
+    return PERSON_EDIT.respond(request, person)
 
 
 @login_required
@@ -253,36 +235,30 @@ def dependant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, Perm.CHANGE_DEPENDANT, dependant)})
 
 
+def _dependant_edit_page(person: Person) -> EditPage:
+    return EditPage(
+        form_class=DependantForm, perm=Perm.CHANGE_DEPENDANT,
+        template="people/dependant_form.html", context_name="dependant",
+        detail_url="people:dependant_detail", saved_message=_lazy("%(name)s saved."),
+        create=lambda actor, data, form: services.dependant_create(
+            actor=actor, data={**data, "person": person}),
+        update=lambda actor, obj, data, version, form: services.dependant_update(
+            actor=actor, dependant=obj, data=data, version=version))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dependant_edit(request: HttpRequest, pk: int | None = None,
                    person_pk: int | None = None) -> HttpResponse:
+    """Edit a dependant, or add one to the staff member named in the URL."""
     if pk is not None:
-        found = selectors.dependant_get(user=request.user, pk=pk)
-        person = found.person
-        require(request.user, Perm.CHANGE_DEPENDANT, found)
-        dependant: Dependant | None = found
+        dependant: Dependant | None = selectors.dependant_get(user=request.user, pk=pk)
+        person = dependant.person  # type: ignore[union-attr]
     else:
         dependant = None
         person = selectors.person_get(user=request.user, pk=person_pk)
-        if not can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)):
-            raise Forbidden()
-    form = DependantForm(request.POST or None,
-                         instance=fresh_copy(dependant) if dependant else None,
-                         initial={"version": dependant.version} if dependant else None)
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, DependantForm.Meta.fields)
-        if dependant is None:
-            saved = apply_service(form, lambda: services.dependant_create(
-                actor=request.user, data={**data, "person": person}))
-        else:
-            saved = apply_service(form, lambda: services.dependant_update(
-                actor=request.user, dependant=dependant, data=data,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("%(name)s saved.") % {"name": saved})
-            return redirect("people:dependant_detail", pk=saved.pk)
-    return render(request, "people/dependant_form.html",
-                  {"form": form, "dependant": dependant, "person": person})
+    return _dependant_edit_page(person).respond(
+        request, dependant, context={"person": person},
+        may_create=can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)))
 
 

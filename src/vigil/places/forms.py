@@ -5,20 +5,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.forms import ListFilters
 from vigil.places.models import DutyStation, Premises, SecurityArea
 
 
-class DutyStationFilters(forms.Form):
+class DutyStationFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False,
                         help_text=_("Name or code"))
     country = forms.CharField(label=_("Country code"), required=False, max_length=3)
     kind = forms.ChoiceField(label=_("Type"), required=False,
                              choices=[("", _("Any")), *DutyStation.Kind.choices])
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "country": data.get("country", ""),
-                "kind": data.get("kind", "")}
 
 
 class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -35,13 +31,9 @@ class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class SecurityAreaFilters(forms.Form):
+class SecurityAreaFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or code"))
     country = forms.CharField(label=_("Country code"), required=False, max_length=3)
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "country": data.get("country", "")}
 
 
 class SecurityAreaForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -59,13 +51,9 @@ class SecurityAreaForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class PremisesFilters(forms.Form):
+class PremisesFilters(ListFilters):
     q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or address"))
     country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-
-    def selector_args(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "country": data.get("country", "")}
 
 
 class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -7,14 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import Forbidden, ValidationFailed
-from vigil.core.views_support import apply_service, changed_data, fresh_copy, list_page
+from vigil.core.views_support import EditPage, list_page
 from vigil.places import selectors, services
 from vigil.places.forms import (
     DutyStationFilters,
@@ -79,33 +81,21 @@ def duty_station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, Perm.CHANGE_DUTY_STATION, station)})
 
 
+STATION_EDIT = EditPage(
+    form_class=DutyStationForm, perm=Perm.CHANGE_DUTY_STATION,
+    template="places/duty_station_form.html", context_name="station",
+    detail_url="places:duty_station_detail", saved_message=_lazy("Duty station %(name)s saved."),
+    create=lambda actor, data, form: services.duty_station_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.duty_station_update(
+        actor=actor, station=obj, data=data, version=version),
+    fixed=("code",))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def duty_station_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     station = selectors.duty_station_get(user=request.user, pk=pk) if pk else None
-    if station is not None:
-        require(request.user, Perm.CHANGE_DUTY_STATION, station)
-    elif not has_perm_anywhere(request.user, Perm.CHANGE_DUTY_STATION):
-        raise Forbidden()
-    form = DutyStationForm(request.POST or None,
-                           instance=fresh_copy(station) if station else None,
-                           initial={"version": station.version} if station else None)
-    if station is not None:
-        form.fields["code"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, DutyStationForm.Meta.fields)
-        if station is None:
-            saved = apply_service(form, lambda: services.duty_station_create(
-                actor=request.user, data=data))
-        else:
-            data.pop("code", None)
-            saved = apply_service(form, lambda: services.duty_station_update(
-                actor=request.user, station=station, data=data,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("Duty station %(name)s saved.") % {"name": saved})
-            return redirect("places:duty_station_detail", pk=saved.pk)
-    return render(request, "places/duty_station_form.html", {"form": form, "station": station})
+    return STATION_EDIT.respond(request, station)
 
 
 @login_required
@@ -170,33 +160,28 @@ def premises_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "premises": premises, "may_edit": can(request.user, Perm.CHANGE_PREMISES, premises)})
 
 
+def _organization_ids(form: Any) -> list[int]:
+    return [o.pk for o in form.cleaned_data["organizations"]]
+
+
+PREMISES_EDIT = EditPage(
+    form_class=PremisesForm, perm=Perm.CHANGE_PREMISES, template="places/premises_form.html",
+    context_name="premises", detail_url="places:premises_detail",
+    saved_message=_lazy("Premises %(name)s saved."),
+    create=lambda actor, data, form: services.premises_create(
+        actor=actor, data=data, organization_ids=_organization_ids(form)),
+    update=lambda actor, obj, data, version, form: services.premises_update(
+        actor=actor, premises=obj, data=data, version=version,
+        organization_ids=_organization_ids(form)))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def premises_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     premises = selectors.premises_get(user=request.user, pk=pk) if pk else None
-    if premises is not None:
-        require(request.user, Perm.CHANGE_PREMISES, premises)
-    elif not has_perm_anywhere(request.user, Perm.CHANGE_PREMISES):
-        raise Forbidden()
     stations = selectors.duty_station_list(user=request.user).filter(
         pk__in=_stations_for_premises(request))
-    form = PremisesForm(request.POST or None, stations=stations,
-                        instance=fresh_copy(premises) if premises else None,
-                        initial={"version": premises.version} if premises else None)
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, PremisesForm.Meta.fields)
-        orgs = [o.pk for o in form.cleaned_data["organizations"]]
-        if premises is None:
-            saved = apply_service(form, lambda: services.premises_create(
-                actor=request.user, data=data, organization_ids=orgs))
-        else:
-            saved = apply_service(form, lambda: services.premises_update(
-                actor=request.user, premises=premises, data=data, organization_ids=orgs,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("Premises %(name)s saved.") % {"name": saved})
-            return redirect("places:premises_detail", pk=saved.pk)
-    return render(request, "places/premises_form.html", {"form": form, "premises": premises})
+    return PREMISES_EDIT.respond(request, premises, form_kwargs={"stations": stations})
 
 
 def _stations_for_premises(request: HttpRequest) -> list[int]:
@@ -239,31 +224,19 @@ def security_area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tile_attribution": settings.VIGIL_MAP_TILE_ATTRIBUTION})
 
 
+AREA_EDIT = EditPage(
+    form_class=SecurityAreaForm, perm=Perm.CHANGE_DUTY_STATION,
+    template="places/security_area_form.html", context_name="area",
+    detail_url="places:security_area_detail",
+    saved_message=_lazy("Security area %(name)s saved."),
+    create=lambda actor, data, form: services.security_area_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.security_area_update(
+        actor=actor, area=obj, data=data, version=version),
+    fixed=("country", "code"))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def security_area_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     area = selectors.security_area_get(user=request.user, pk=pk) if pk else None
-    if area is not None:
-        require(request.user, Perm.CHANGE_DUTY_STATION, area)
-    elif not has_perm_anywhere(request.user, Perm.CHANGE_DUTY_STATION):
-        raise Forbidden()
-    form = SecurityAreaForm(request.POST or None, instance=fresh_copy(area) if area else None,
-                            initial={"version": area.version} if area else None)
-    if area is not None:
-        form.fields["country"].disabled = True
-        form.fields["code"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, SecurityAreaForm.Meta.fields)
-        if area is None:
-            saved = apply_service(form, lambda: services.security_area_create(
-                actor=request.user, data=data))
-        else:
-            data.pop("country", None)
-            data.pop("code", None)
-            saved = apply_service(form, lambda: services.security_area_update(
-                actor=request.user, area=area, data=data,
-                version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("Security area %(name)s saved.") % {"name": saved})
-            return redirect("places:security_area_detail", pk=saved.pk)
-    return render(request, "places/security_area_form.html", {"form": form, "area": area})
+    return AREA_EDIT.respond(request, area)
