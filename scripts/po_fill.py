@@ -1,7 +1,8 @@
 """Fill untranslated or fuzzy entries of a catalog from a JSON object {msgid: msgstr}.
 
 Usage: .venv/bin/python scripts/po_fill.py CATALOG.po TRANSLATIONS.json
-Entries with a context are keyed "context\\x04msgid", as gettext does.
+Entries with a context are keyed "context\\x04msgid", as gettext does; a plural entry takes a
+list of its forms (or one string, for languages with a single form such as Chinese).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ def main() -> None:
     for entry in catalog:
         key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
         if key in table and (not entry.translated() or entry.fuzzy):
-            entry.msgstr = table[key]
+            value = table[key]
+            if entry.msgid_plural:
+                # A list gives each plural form; one string serves languages with one form.
+                forms = value if isinstance(value, list) else [value]
+                entry.msgstr_plural = dict(enumerate(forms))
+            else:
+                entry.msgstr = value
             if entry.fuzzy:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = entry.previous_msgctxt = None

@@ -30,6 +30,10 @@ SHOTS = [
     ("traveller", "en", "/people/me/", "my-profile.png", 1280, 900),
     ("security.officer", "en", "/places/security-areas/1/", "security-area.png", 1280, 900),
     ("security.officer", "en", "/places/duty-stations/4/", "duty-station.png", 1280, 900),
+    ("dro.desk", "en", "/", "home-dro.png", 1280, 900),
+    ("dro.desk", "en", "/risk/levels/", "security-levels.png", 1280, 900),
+    ("dro.desk", "en", "/risk/levels/map/", "security-level-map.png", 1280, 900),
+    ("security.officer", "en", "/risk/areas/4/propose/", "threat-assessment.png", 1280, 900),
 ]
 
 

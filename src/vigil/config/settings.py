@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vigil.core",
     "vigil.places",
     "vigil.people",
+    "vigil.risk",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,10 @@ SESSION_COOKIE_SECURE = env.bool("VIGIL_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy that ends TLS, trust its X-Forwarded-Proto so that links built from
+# the request (password reset mails) start with https.
+if env.bool("VIGIL_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalization -------------------------------------------------------------------
@@ -182,14 +187,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "user": env("VIGIL_API_RATE_USER", default="5000/hour"),
-        "anon": env("VIGIL_API_RATE_ANON", default="100/hour"),
-    },
+    # Every API endpoint needs a signed-in user, so only users are throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env("VIGIL_API_RATE_USER", default="5000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil API",
@@ -223,6 +223,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = MAIL_DIR
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vigil@localhost")
+# Where people reach Vigil: the links in e-mails start with it.
+VIGIL_BASE_URL = env("VIGIL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Maps -----------------------------------------------------------------------------------
 # Empty: the offline Natural Earth basemap only. Set an XYZ URL to draw tiles beneath it.

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from vigil.core import views as core_views
 from vigil.people import api as people_api
 from vigil.places import api as places_api
+from vigil.risk import api as risk_api
 
 router = DefaultRouter()
 router.register("countries", places_api.CountryViewSet, basename="country")
@@ -16,11 +17,13 @@ router.register("premises", places_api.PremisesViewSet, basename="premises")
 router.register("organizations", people_api.OrganizationViewSet, basename="organization")
 router.register("personnel", people_api.PersonViewSet, basename="person")
 router.register("dependants", people_api.DependantViewSet, basename="dependant")
+router.register("security-levels", risk_api.SecurityLevelViewSet, basename="security-level")
 
 urlpatterns = [
     path("", include("vigil.core.urls")),
     path("places/", include("vigil.places.urls")),
     path("people/", include("vigil.people.urls")),
+    path("risk/", include("vigil.risk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

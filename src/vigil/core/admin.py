@@ -51,6 +51,15 @@ class RoleGrantForm(forms.ModelForm):  # type: ignore[type-arg]
         model = RoleGrant
         fields = ["user", "role", "scope_kind", "scope_id", "expires_at", "note"]
 
+    def clean(self) -> dict[str, Any]:
+        # Said here too, beside the form, so the input is kept; the service decides anyway.
+        data = super().clean() or {}
+        if data.get("user") and RoleGrant.objects.in_force().filter(
+                user=data["user"], role=data.get("role"), scope_kind=data.get("scope_kind"),
+                scope_id=data.get("scope_id")).exists():
+            raise forms.ValidationError(_("This user already holds this role in this scope."))
+        return data
+
     def _get_validation_exclusions(self) -> set[str]:
         # Leaving "user" out of the model's own checks skips the two uniqueness constraints
         # (both name it): the service decides, refusing a grant in force and renewing an
@@ -103,7 +112,10 @@ class AuditEventAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
 
 class AdminPasswordForm(auth_forms.AdminPasswordChangeForm):  # type: ignore[type-arg]
     """An administrator sets someone's password: through the audited service. Django's admin
-    builds this form without the request, so the actor comes from the request context."""
+    builds this form without the request, so the actor comes from the request context.
+    Vigil has no password-less sign-in, so the "disable password" choice is not offered."""
+
+    usable_password = None
 
     def save(self, commit: bool = True) -> Any:
         return services.user_password_set(actor=context.request_user(), user=self.user,

@@ -124,6 +124,11 @@ class Perm(StrEnum):
     EXPORT_PERSONAL_DATA = "people.export_personal_data"
     VIEW_DEPENDANT = "people.view_dependant"
     CHANGE_DEPENDANT = "people.change_dependant"
+    # Security risk management.
+    VIEW_RISK = "risk.view"
+    PROPOSE_SECURITY_LEVEL = "risk.propose_security_level"
+    REVIEW_SECURITY_LEVEL = "risk.review_security_level"
+    CONFIGURE_RISK = "risk.configure"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -148,6 +153,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     },
     Role.SECURITY_OFFICER: {
         **_REFERENCE,
+        Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.PROPOSE_SECURITY_LEVEL: Reach.SCOPE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
@@ -157,11 +164,14 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     },
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
+        Perm.VIEW_RISK: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
     Role.DRO_DESK_OFFICER: {
         **_REFERENCE,
+        Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.REVIEW_SECURITY_LEVEL: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
@@ -176,7 +186,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
     Role.AVIATION_OFFICER: {**_REFERENCE},
     Role.BUDGET_OFFICER: {**_REFERENCE},
-    Role.PROGRAMME_MANAGER: {**_REFERENCE},
+    Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE},
     Role.ADMINISTRATOR: {
         **_REFERENCE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
@@ -192,6 +202,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.EXPORT_PERSONAL_DATA: Reach.SCOPE,
         Perm.VIEW_DEPENDANT: Reach.SCOPE,
         Perm.CHANGE_DEPENDANT: Reach.SCOPE,
+        Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.CONFIGURE_RISK: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
     },
@@ -338,6 +350,19 @@ def _scope_condition(model: type[Model], path: str, ids: list[int]) -> Q:
         raise TypeError(f"{model.__name__}.{head} in a scope path is not a relation")
     inner = related._default_manager.filter(**{f"{rest}__in": ids}).values("pk")
     return Q(**{f"{head}__in": inner})
+
+
+def users_with_perm(perm: Perm, obj: Model) -> list[Any]:
+    """The active users who may do ``perm`` to ``obj``: whom to ask for an approval."""
+    from django.contrib.auth import get_user_model
+
+    from vigil.core.models import RoleGrant
+
+    roles = [role.value for role, table in ROLE_PERMISSIONS.items() if perm in table]
+    user_ids = (RoleGrant.objects.in_force().filter(role__in=roles)
+                .values_list("user_id", flat=True).distinct())
+    candidates = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    return [user for user in candidates if can(user, perm, obj)]
 
 
 def require(user: AnyUser, perm: Perm, obj: Model) -> None:

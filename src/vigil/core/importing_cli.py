@@ -27,7 +27,7 @@ class ImportCommand(BaseCommand):
                             help="Import the good rows and report the bad ones.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["username"]).first()
+        user = get_user_model().objects.filter(username__iexact=options["username"]).first()
         if user is None:
             raise CommandError(f"No user {options['username']!r}.")
         path: Path = options["file"]

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 
 from vigil.core.authz import SCOPE_MODELS, Grant, Perm, ScopeKind, holds_globally
-from vigil.core.models import AuditEvent, RoleGrant
+from vigil.core.models import AuditEvent, Notification, RoleGrant
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -46,6 +46,17 @@ def audit_event_list(*, user: AnyUser, action: str = "", actor: str = "",
     if sensitive is not None:
         qs = qs.filter(sensitive_read=sensitive)
     return qs
+
+
+def notification_list(*, user: AnyUser) -> QuerySet[Notification]:
+    """A person's own notifications; nobody else's, whatever their role."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=user.pk)
+
+
+def unread_notification_count(*, user: AnyUser) -> int:
+    return notification_list(user=user).filter(read_at__isnull=True).count()
 
 
 def grant_list(*, user: AnyUser) -> QuerySet[RoleGrant]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
@@ -24,7 +29,7 @@ from vigil.core.authz import (
     holds_globally,
 )
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.models import RoleGrant
+from vigil.core.models import Notification, RoleGrant
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -185,3 +190,44 @@ def user_create(*, actor: AnyUser | None, username: str, email: str = "",
     audit.record(actor=actor, action="core.user.create", obj=user,
                  changes={"username": [None, username], "email": [None, email]})
     return user
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+def notify(*, users: Iterable[User], subject: str, body: str = "", url: str = "") -> int:
+    """Tell each user, in Vigil and by e-mail. The e-mail is sent after the transaction that
+    caused it commits, so a rolled-back change never mails anyone."""
+    from vigil.core.tasks import send_notification_email
+
+    created = 0
+    for user in {u.pk: u for u in users if u.is_active}.values():
+        note = Notification.objects.create(user=user, subject=subject[:200], body=body,
+                                           url=url)
+        created += 1
+        if user.email:
+            transaction.on_commit(partial(send_notification_email.delay, note.pk))
+    return created
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Send one notification's e-mail once. Returns whether it was sent now."""
+    with transaction.atomic():
+        note = (Notification.objects.select_for_update().select_related("user")
+                .filter(pk=notification_id, emailed_at__isnull=True).first())
+        if note is None:
+            return False
+        link = f"\n\n{settings.VIGIL_BASE_URL}{note.url}" if note.url else ""
+        send_mail(note.subject, f"{note.body}{link}", None, [note.user.email])
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True
+
+
+def notification_mark_read(*, actor: AnyUser, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read: the ones named, or all."""
+    if not actor.is_authenticated:
+        return 0
+    qs = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

@@ -8,13 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.core import navigation, selectors
+from vigil.core import navigation, selectors, services
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
 from vigil.core.forms import PasswordChangeForm, SetPasswordForm
@@ -133,6 +133,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "title": _("Something went wrong"), "status": 500,
         "message": _("The error was logged. Try again; if it persists, tell your administrator "
                      "the request id shown below.")}, status=500)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        services.notification_mark_read(actor=request.user, notification_ids=ids or None)
+        return redirect("core:notifications")
+    return list_page(request, queryset=selectors.notification_list(user=request.user),
+                     template="core/notification_list.html",
+                     table_template="core/partials/_notification_table.html",
+                     sorts={"created": "created_at"}, default_sort="-created")
 
 
 @login_required

@@ -208,7 +208,9 @@ def load_users(ctx: DemoContext) -> None:
             grants.append(RoleGrant(user=user, role=role, scope_kind=kind,
                                     scope_id=stations[value or ""].pk, note="demo"))
     RoleGrant.objects.bulk_create(grants)
-    ctx.counts.update(users=len(DEMO_USERS), role_grants=len(grants))
+    # Each demo user is a staff member too.
+    ctx.counts.update(users=len(DEMO_USERS), role_grants=len(grants),
+                      personnel=ctx.counts.get("personnel", 0) + len(DEMO_USERS))
 
 
 register_step(20, "organizations", load_organizations)

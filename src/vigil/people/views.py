@@ -44,7 +44,7 @@ def organization_list(request: HttpRequest) -> HttpResponseBase:
         columns=[(_("code"), lambda o: o.code), (_("name"), lambda o: o.name),
                  (_("type"), lambda o: o.get_kind_display())],
         export_name="organizations",
-        extra={"may_create": has_perm_anywhere(request.user, Perm.CHANGE_ORGANIZATION)})
+        extra={"may_create": holds_globally(request.user, Perm.CHANGE_ORGANIZATION)})
 
 
 @login_required

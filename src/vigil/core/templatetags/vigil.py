@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -35,6 +36,35 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> str:
 def badge(value: str, label: Any) -> str:
     tone = BADGE_TONES.get(str(value), "neutral")
     return format_html('<span class="badge {}">{}</span>', tone, label)
+
+
+# Security levels 1-6: one style everywhere, the number and the word always inside.
+LEVEL_TONES = {1: "ok", 2: "ok", 3: "info", 4: "warn", 5: "bad", 6: "bad"}
+
+
+@register.simple_tag
+def level_badge(level: int | None) -> str:
+    from vigil.risk.models import LEVEL_LABELS
+
+    if not level:
+        return format_html('<span class="badge neutral">{}</span>', _("no level"))
+    return format_html('<span class="badge lvl lvl-{} {}">{} · {}</span>', level,
+                       LEVEL_TONES[level], level, LEVEL_LABELS[level])
+
+
+@register.simple_tag
+def due_badge(due: Any, today: Any) -> str:
+    """A review date beside how far it is: overdue in red, due within 30 days in amber."""
+    if due is None:
+        return format_html('<span class="badge warn">{}</span>', _("no review date"))
+    days = (due - today).days
+    if days < 0:
+        return format_html('<span class="badge bad">{} · {}</span>', due.isoformat(),
+                           ngettext("overdue by %(n)d day", "overdue by %(n)d days", -days)
+                           % {"n": -days})
+    tone = "warn" if days <= 30 else "ok"
+    return format_html('<span class="badge {}">{} · {}</span>', tone, due.isoformat(),
+                       ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days})
 
 
 @register.filter

@@ -93,7 +93,7 @@ def test_demo_is_deterministic_and_has_one_user_per_role(db):
     assert first == second
     counts = first["counts"]
     assert counts["duty_stations"] == 50
-    assert counts["personnel"] == 2000
+    assert counts["personnel"] == 2000 + len(DEMO_USERS)
     assert counts["users"] == len(DEMO_USERS)
     assert {u[3] for u in DEMO_USERS} == set(Role)
 

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.forms import ListFilters
+from vigil.risk import rules
+from vigil.risk.models import IMPACT_LABELS, LEVEL_LABELS, LIKELIHOOD_LABELS, THREAT_LABELS
+
+LEVEL_CHOICES = [(n, f"{n} · {label}") for n, label in LEVEL_LABELS.items()]
+
+
+class LevelBoardFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Area name or code"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
+    overdue_only = forms.BooleanField(label=_("Only overdue or without a level"),
+                                      required=False)
+
+
+class ThreatAssessmentForm(forms.Form):
+    """The five threat categories, each rated for likelihood and impact with a justification,
+    and the level proposed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, review: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        previous = review.ratings if review is not None else {}
+        for category in rules.THREAT_CATEGORIES:
+            label = THREAT_LABELS[category]
+            old = previous.get(category, {})
+            self.fields[f"{category}_likelihood"] = forms.ChoiceField(
+                label=_("%(category)s: likelihood") % {"category": label},
+                choices=[("", "—"), *LIKELIHOOD_LABELS.items()],
+                initial=old.get("likelihood"))
+            self.fields[f"{category}_impact"] = forms.ChoiceField(
+                label=_("%(category)s: impact") % {"category": label},
+                choices=[("", "—"), *IMPACT_LABELS.items()], initial=old.get("impact"))
+            self.fields[f"{category}_justification"] = forms.CharField(
+                label=_("%(category)s: justification") % {"category": label},
+                widget=forms.Textarea(attrs={"rows": 2}), initial=old.get("justification"))
+        self.fields["proposed_level"] = forms.TypedChoiceField(
+            label=_("Proposed security level"), choices=LEVEL_CHOICES, coerce=int,
+            initial=review.proposed_level if review is not None else None,
+            help_text=_("The assessment derives a level from the worst-rated category; "
+                        "propose another only with a justification."))
+        self.fields["justification"] = forms.CharField(
+            label=_("Why this level"), required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            initial=review.justification if review is not None else "")
+        if review is not None:
+            self.fields["version"].initial = review.version
+
+    def ratings(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {c: {"likelihood": data.get(f"{c}_likelihood", ""),
+                    "impact": data.get(f"{c}_impact", ""),
+                    "justification": data.get(f"{c}_justification", "")}
+                for c in rules.THREAT_CATEGORIES}
+
+    def categories(self) -> list[dict[str, Any]]:
+        """The fields grouped by category, for the template."""
+        return [{"label": THREAT_LABELS[c], "likelihood": self[f"{c}_likelihood"],
+                 "impact": self[f"{c}_impact"], "justification": self[f"{c}_justification"]}
+                for c in rules.THREAT_CATEGORIES]
+
+
+class ApproveForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    next_review_due = forms.DateField(label=_("Next review due"),
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    comment = forms.CharField(label=_("Comments"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("What must change"),
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StartReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MatrixForm(forms.Form):
+    """The 5x5 risk matrix, one choice per cell."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, matrix: dict[str, dict[str, str]], **kwargs: Any) -> None:
+        from vigil.risk.models import RISK_LEVEL_LABELS
+
+        super().__init__(*args, **kwargs)
+        for likelihood in reversed(rules.LIKELIHOODS):
+            for impact in rules.IMPACTS:
+                self.fields[f"{likelihood}__{impact}"] = forms.ChoiceField(
+                    label=f"{LIKELIHOOD_LABELS[likelihood]} / {IMPACT_LABELS[impact]}",
+                    choices=list(RISK_LEVEL_LABELS.items()),
+                    initial=matrix[likelihood][impact])
+
+    def matrix(self) -> dict[str, dict[str, str]]:
+        return {li: {im: self.cleaned_data[f"{li}__{im}"] for im in rules.IMPACTS}
+                for li in rules.LIKELIHOODS}
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"label": LIKELIHOOD_LABELS[li],
+                 "cells": [self[f"{li}__{im}"] for im in rules.IMPACTS]}
+                for li in reversed(rules.LIKELIHOODS)]

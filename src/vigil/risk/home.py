@@ -1,0 +1,58 @@
+"""Menu entries and home panels of security risk management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.authz import Perm, Role
+from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
+from vigil.risk import selectors
+from vigil.risk.models import SecurityLevelReview
+
+register_nav(
+    NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50),
+    NavItem(_("Risk matrix"), "risk:settings", Perm.CONFIGURE_RISK, order=95,
+            global_only=True),
+)
+
+
+# Areas without any level come first, then the longest overdue.
+BY_DUE = F("next_review_due").asc(nulls_first=True)
+
+
+def _levels_due(request: HttpRequest) -> dict[str, Any] | None:
+    """Proposals waiting for this reviewer, and the areas whose level review is overdue."""
+    areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
+    overdue = list(areas.order_by(BY_DUE)[:8])
+    awaiting = selectors.awaiting_review(user=request.user)
+    if not overdue and not awaiting:
+        return None
+    return {"awaiting": awaiting[:8], "awaiting_count": len(awaiting), "overdue": overdue,
+            "overdue_count": areas.count(), "today": timezone.localdate()}
+
+
+def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
+    mine = selectors.level_reviews(user=request.user).filter(
+        proposed_by_id=request.user.pk,
+        status__in=[SecurityLevelReview.Status.PROPOSED, SecurityLevelReview.Status.UNDER_REVIEW,
+                    SecurityLevelReview.Status.RETURNED]).order_by("-proposed_at")
+    areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
+    if not mine.exists() and not areas.exists():
+        return None
+    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(BY_DUE)[:8]),
+            "overdue_count": areas.count(), "today": timezone.localdate()}
+
+
+register_panel(
+    Panel("risk.levels_due", _("Security level reviews"), "risk/partials/_panel_levels_due.html",
+          _levels_due, roles=frozenset({Role.DRO_DESK_OFFICER, Role.DESIGNATED_OFFICIAL}),
+          order=15),
+    Panel("risk.my_proposals", _("Security levels in your areas"),
+          "risk/partials/_panel_my_proposals.html", _my_proposals,
+          roles=frozenset({Role.SECURITY_OFFICER}), order=15),
+)

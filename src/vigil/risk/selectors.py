@@ -1,0 +1,111 @@
+"""Reads of security risk management, narrowed to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import (
+    Avg,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+
+from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.places.models import SecurityArea
+from vigil.risk import rules
+from vigil.risk.models import RiskSettings, SecurityLevelReview
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+
+def risk_settings() -> RiskSettings:
+    return RiskSettings.objects.get(pk=1)
+
+
+def level_reviews(*, user: AnyUser, status: str = "", country: str = "",
+                  area: Any = None) -> QuerySet[SecurityLevelReview]:
+    qs = visible(user, Perm.VIEW_RISK, SecurityLevelReview.objects.select_related(
+        "security_area", "security_area__country", "proposed_by", "decided_by"))
+    if status:
+        qs = qs.filter(status=status)
+    if country:
+        qs = qs.filter(security_area__country__iso2=country.upper())
+    if area:
+        qs = qs.filter(security_area_id=area)
+    return qs
+
+
+def level_review_get(*, user: AnyUser, pk: Any) -> SecurityLevelReview:
+    return get_visible(user, Perm.VIEW_RISK, SecurityLevelReview.objects.select_related(
+        "security_area", "security_area__country", "proposed_by", "decided_by", "reviewer"),
+        pk=pk)
+
+
+def area_get(*, user: AnyUser, pk: Any) -> SecurityArea:
+    return get_visible(user, Perm.VIEW_RISK, SecurityArea.objects.select_related("country"),
+                       pk=pk)
+
+
+def areas_with_levels(*, user: AnyUser, country: str = "", search: str = "",
+                      overdue_only: bool = False) -> QuerySet[SecurityArea]:
+    """Every security area in scope with its level in force (the latest approved review),
+    when that level must be reviewed, and any proposal in progress."""
+    approved = SecurityLevelReview.objects.filter(
+        security_area=OuterRef("pk"), status=SecurityLevelReview.Status.APPROVED
+    ).order_by("-decided_at", "-pk")
+    open_review = SecurityLevelReview.objects.filter(
+        security_area=OuterRef("pk"), status__in=rules.OPEN_LEVEL_STATES)
+    qs = visible(user, Perm.VIEW_RISK, SecurityArea.objects.select_related("country")).annotate(
+        current_level=Subquery(approved.values("proposed_level")[:1]),
+        current_review=Subquery(approved.values("pk")[:1]),
+        approved_at=Subquery(approved.values("decided_at")[:1]),
+        next_review_due=Subquery(approved.values("next_review_due")[:1]),
+        open_review=Subquery(open_review.values("pk")[:1]),
+        open_status=Subquery(open_review.values("status")[:1]),
+    )
+    if country:
+        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if overdue_only:
+        qs = qs.filter(Q(next_review_due__lt=timezone.localdate())
+                       | Q(current_level__isnull=True))
+    return qs
+
+
+def awaiting_review(*, user: AnyUser) -> list[SecurityLevelReview]:
+    """Proposals the user may decide: in their scope, not their own."""
+    pending = level_reviews(user=user).filter(
+        status__in=[SecurityLevelReview.Status.PROPOSED,
+                    SecurityLevelReview.Status.UNDER_REVIEW]).exclude(
+        proposed_by_id=user.pk).order_by("proposed_at")
+    return [r for r in pending if can(user, Perm.REVIEW_SECURITY_LEVEL, r)]
+
+
+def review_timeliness(*, user: AnyUser, since: dt.date | None = None) -> dict[str, Any]:
+    """How long reviews took (proposal to decision), over approved reviews in scope: the
+    measure of SP2.1.c.i, timely review and approval of security levels."""
+    qs = level_reviews(user=user, status=SecurityLevelReview.Status.APPROVED)
+    if since is not None:
+        qs = qs.filter(decided_at__date__gte=since)
+    took = ExpressionWrapper(F("decided_at") - F("proposed_at"), output_field=DurationField())
+    average = qs.aggregate(avg=Avg(took))["avg"]
+    return {"count": qs.count(),
+            "average_days": round(average.total_seconds() / 86400, 1) if average else None}
+
+
+def level_features(*, areas: QuerySet[SecurityArea]) -> dict[str, Any]:
+    """GeoJSON of areas with a boundary, each with its current level."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": a.pk, "geometry": a.boundary,
+         "properties": {"name": a.name, "code": a.code, "country": a.country.iso2,
+                        "level": getattr(a, "current_level", None)}}
+        for a in areas if a.boundary]}
