@@ -34,6 +34,9 @@ SHOTS = [
     ("dro.desk", "en", "/risk/levels/", "security-levels.png", 1280, 900),
     ("dro.desk", "en", "/risk/levels/map/", "security-level-map.png", 1280, 900),
     ("security.officer", "en", "/risk/areas/4/propose/", "threat-assessment.png", 1280, 900),
+    ("dro.desk", "en", "/risk/sras/1/", "sra.png", 1280, 1400),
+    ("dro.desk", "en", "/risk/due/", "reviews-due.png", 1280, 900),
+    ("dro.desk", "en", "/risk/criticality/", "criticality-board.png", 1280, 900),
 ]
 
 

@@ -129,6 +129,9 @@ class Perm(StrEnum):
     PROPOSE_SECURITY_LEVEL = "risk.propose_security_level"
     REVIEW_SECURITY_LEVEL = "risk.review_security_level"
     CONFIGURE_RISK = "risk.configure"
+    EDIT_SRA = "risk.edit_sra"
+    APPROVE_SRA = "risk.approve_sra"
+    ENDORSE_SRA = "risk.endorse_sra"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -155,6 +158,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.PROPOSE_SECURITY_LEVEL: Reach.SCOPE,
+        Perm.EDIT_SRA: Reach.SCOPE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
@@ -165,6 +169,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.APPROVE_SRA: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
@@ -172,6 +177,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.REVIEW_SECURITY_LEVEL: Reach.SCOPE,
+        Perm.ENDORSE_SRA: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },

@@ -9,9 +9,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from vigil.core.demo import DemoContext, register_step
-from vigil.places.models import SecurityArea
+from vigil.people.models import Organization
+from vigil.places.models import Country, SecurityArea
 from vigil.risk import rules
-from vigil.risk.models import SecurityLevelReview
+from vigil.risk.models import (
+    ProgrammeActivity,
+    RiskEntry,
+    SecurityLevelReview,
+    SecurityRiskAssessment,
+)
+from vigil.risk.services import sra_snapshot
 
 WHY = {
     "armed_conflict": "Armed groups active within 100 km; no attacks on the UN this year.",
@@ -85,3 +92,72 @@ def load_levels(ctx: DemoContext) -> None:
 
 
 register_step(50, "security levels", load_levels)
+
+
+DEMO_RISKS = [
+    ("crime", "Armed robbery and car-jacking of UN vehicles", "personnel", "likely", "severe",
+     "Armoured vehicles; radio check-in on every movement; no travel after dark.",
+     ["vehicles", "telecommunications"], "unlikely", "severe", "control"),
+    ("terrorism", "Attack with explosives on a UN compound", "premises", "moderately_likely",
+     "critical", "Blast film, stand-off perimeter, vehicle screening at the gate.",
+     ["premises"], "unlikely", "critical", "control"),
+    ("civil_unrest", "Demonstrations blocking the road to the office", "programmes", "likely",
+     "moderate", "Alternate work arrangements; warden system alerts.",
+     ["coordination", "telecommunications"], "moderately_likely", "minor", "accept"),
+    ("hazards", "Road traffic accidents on intercity roads", "personnel", "very_likely",
+     "severe", "Defensive-driving training; speed limiters; no night driving.",
+     ["training", "vehicles"], "likely", "moderate", "control"),
+    ("armed_conflict", "Cross-fire between armed groups near field sites", "personnel",
+     "likely", "critical", "Movement only with escort; bunkers at field sites.",
+     ["equipment", "premises"], "likely", "critical", "avoid"),
+]
+DEMO_ACTIVITIES = [("WFP", "General food distribution", "pc1"),
+                   ("UNICEF", "Vaccination campaign", "pc2"),
+                   ("UNDP", "Governance workshop", "pc4"),
+                   ("UNHCR", "Registration of new arrivals", "")]
+
+
+def load_sras(ctx: DemoContext) -> None:
+    users = get_user_model().objects
+    officer, do, dro = (users.get(username=u) for u in ("security.officer",
+                                                         "designated.official", "dro.desk"))
+    orgs = {o.code: o for o in Organization.objects.all()}
+    today = timezone.localdate()
+    now = timezone.now()
+    plans = [("KE", "endorsed", 120, 5), ("KE", "draft", 200, 3), ("SO", "approved", -20, 5),
+             ("SS", "endorsed", -45, 4), ("ET", "submitted", 60, 3), ("CD", "endorsed", 30, 5)]
+    made = 0
+    for iso2, status, due_in, risks in plans:
+        country = Country.objects.filter(iso2=iso2).first()
+        if country is None:
+            continue
+        start = today - dt.timedelta(days=180)
+        stamps: dict[str, object] = {}
+        if status in {"submitted", "approved", "endorsed"}:
+            stamps.update(submitted_by=officer, submitted_at=now - dt.timedelta(days=40))
+        if status in {"approved", "endorsed"}:
+            stamps.update(approved_by=do, approved_at=now - dt.timedelta(days=30))
+        if status == "endorsed":
+            stamps.update(endorsed_by=dro, endorsed_at=now - dt.timedelta(days=20))
+        sra = SecurityRiskAssessment.objects.create(
+            country=country, title=f"{country.name} security risk assessment "
+                                   f"{'(revision)' if status == 'draft' else today.year}",
+            summary="Country-wide assessment agreed with the security management team.",
+            status=status, valid_from=start, valid_until=start + dt.timedelta(days=365),
+            review_due=today + dt.timedelta(days=due_in), **stamps)
+        RiskEntry.objects.bulk_create([
+            RiskEntry(sra=sra, position=n, threat_category=r[0], description=r[1],
+                      at_risk=r[2], likelihood=r[3], impact=r[4], mitigation=r[5],
+                      moss_categories=r[6], residual_likelihood=r[7], residual_impact=r[8],
+                      response=r[9])
+            for n, r in enumerate(DEMO_RISKS[:risks], start=1)])
+        ProgrammeActivity.objects.bulk_create([
+            ProgrammeActivity(sra=sra, organization=orgs[code], name=name, criticality=pc)
+            for code, name, pc in DEMO_ACTIVITIES if code in orgs])
+        sra.versions.create(number=1, snapshot=sra_snapshot(sra), reason="demo",
+                            created_by=officer)
+        made += 1
+    ctx.counts["security_risk_assessments"] = made
+
+
+register_step(55, "risk assessments", load_sras)

@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
 from vigil.risk import rules
-from vigil.risk.models import IMPACT_LABELS, LEVEL_LABELS, LIKELIHOOD_LABELS, THREAT_LABELS
+from vigil.risk.models import (
+    IMPACT_LABELS,
+    LEVEL_LABELS,
+    LIKELIHOOD_LABELS,
+    MOSS_CATEGORY_LABELS,
+    THREAT_LABELS,
+    ProgrammeActivity,
+    RiskEntry,
+    SecurityRiskAssessment,
+)
 
 LEVEL_CHOICES = [(n, f"{n} · {label}") for n, label in LEVEL_LABELS.items()]
 
@@ -109,3 +118,53 @@ class MatrixForm(forms.Form):
         return [{"label": LIKELIHOOD_LABELS[li],
                  "cells": [self[f"{li}__{im}"] for im in rules.IMPACTS]}
                 for li in reversed(rules.LIKELIHOODS)]
+
+
+class SraFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("Any")), *SecurityRiskAssessment.Status.choices])
+    past_review = forms.BooleanField(label=_("Only past their review date"), required=False)
+
+
+class SraForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = SecurityRiskAssessment
+        fields = ["country", "security_area", "title", "summary", "valid_from", "valid_until",
+                  "review_due"]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}),
+                   "valid_until": forms.DateInput(attrs={"type": "date"}),
+                   "review_due": forms.DateInput(attrs={"type": "date"}),
+                   "summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class RiskEntryForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    moss_categories = forms.MultipleChoiceField(
+        label=_("MOSS categories of the measures"), required=False,
+        choices=list(MOSS_CATEGORY_LABELS.items()), widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = RiskEntry
+        fields = ["threat_category", "description", "at_risk", "likelihood", "impact",
+                  "mitigation", "moss_categories", "residual_likelihood", "residual_impact",
+                  "response"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}),
+                   "mitigation": forms.Textarea(attrs={"rows": 3})}
+
+
+class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ProgrammeActivity
+        fields = ["organization", "name", "criticality"]
+
+
+class SraActionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Comments"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

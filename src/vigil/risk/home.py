@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,27 +12,28 @@ from vigil.core.authz import Perm, Role
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.risk import selectors
 from vigil.risk.models import SecurityLevelReview
+from vigil.risk.views import BY_DUE_DATE
 
 register_nav(
     NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50),
+    NavItem(_("Risk assessments"), "risk:sra_list", Perm.VIEW_RISK, order=51),
+    NavItem(_("Reviews due"), "risk:reviews_due", Perm.REVIEW_SECURITY_LEVEL, order=52),
     NavItem(_("Risk matrix"), "risk:settings", Perm.CONFIGURE_RISK, order=95,
             global_only=True),
 )
 
 
-# Areas without any level come first, then the longest overdue.
-BY_DUE = F("next_review_due").asc(nulls_first=True)
-
-
 def _levels_due(request: HttpRequest) -> dict[str, Any] | None:
     """Proposals waiting for this reviewer, and the areas whose level review is overdue."""
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
-    overdue = list(areas.order_by(BY_DUE)[:8])
+    overdue = list(areas.order_by(BY_DUE_DATE)[:8])
     awaiting = selectors.awaiting_review(user=request.user)
-    if not overdue and not awaiting:
+    sras_due = selectors.sra_list(user=request.user, past_review=True).order_by("review_due")
+    if not overdue and not awaiting and not sras_due.exists():
         return None
     return {"awaiting": awaiting[:8], "awaiting_count": len(awaiting), "overdue": overdue,
-            "overdue_count": areas.count(), "today": timezone.localdate()}
+            "overdue_count": areas.count(), "sras_due": list(sras_due[:5]),
+            "sras_due_count": sras_due.count(), "today": timezone.localdate()}
 
 
 def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
@@ -44,7 +44,7 @@ def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
     if not mine.exists() and not areas.exists():
         return None
-    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(BY_DUE)[:8]),
+    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(BY_DUE_DATE)[:8]),
             "overdue_count": areas.count(), "today": timezone.localdate()}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 LIKELIHOODS = ("very_unlikely", "unlikely", "moderately_likely", "likely", "very_likely")
 IMPACTS = ("negligible", "minor", "moderate", "severe", "critical")
@@ -209,3 +210,49 @@ def threshold_problems(thresholds: object) -> list[str]:
     if len({s for s, _l in pairs}) != len(pairs):
         problems.append("Each score may start only one level.")
     return problems
+
+
+# --- Security risk assessments ----------------------------------------------------------------
+
+AT_RISK = ("personnel", "premises", "assets", "programmes")
+MOSS_CATEGORIES = ("telecommunications", "documentation", "coordination", "medical",
+                   "equipment", "vehicles", "premises", "training", "residential")
+
+SRA_TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(frozenset({"draft"}), "submitted"),
+    "approve": Transition(frozenset({"submitted"}), "approved"),
+    "endorse": Transition(frozenset({"approved"}), "endorsed"),
+    "return": Transition(frozenset({"submitted", "approved"}), "draft"),
+}
+
+
+def highest(levels: Iterable[str]) -> str | None:
+    """The highest of some risk levels, or None when there are none."""
+    ranked = [rank(level) for level in levels]
+    return RISK_LEVELS[max(ranked)] if ranked else None
+
+
+Snapshot = Mapping[str, Any]
+
+
+def snapshot_diff(older: Snapshot, newer: Snapshot) -> dict[str, Any]:
+    """What changed between two SRA snapshots: header fields, and register rows and
+    activities added, removed or changed (matched by their id)."""
+    def rows(snapshot: Snapshot, key: str) -> dict[Any, dict[str, Any]]:
+        return {row["id"]: row for row in snapshot.get(key) or [] if isinstance(row, dict)}
+
+    def fields(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+        return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b))
+                if k != "id" and a.get(k) != b.get(k)]
+
+    result: dict[str, Any] = {"header": fields(older.get("header") or {},
+                                               newer.get("header") or {})}
+    for key in ("entries", "activities"):
+        a, b = rows(older, key), rows(newer, key)
+        result[key] = {
+            "added": [b[i] for i in b if i not in a],
+            "removed": [a[i] for i in a if i not in b],
+            "changed": [{"id": i, "before": a[i], "after": b[i], "fields": fields(a[i], b[i])}
+                        for i in a if i in b and a[i] != b[i]],
+        }
+    return result

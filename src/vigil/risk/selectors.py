@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -20,7 +21,14 @@ from django.utils import timezone
 from vigil.core.authz import Perm, can, get_visible, visible
 from vigil.places.models import SecurityArea
 from vigil.risk import rules
-from vigil.risk.models import RiskSettings, SecurityLevelReview
+from vigil.risk.models import (
+    ProgrammeActivity,
+    RiskEntry,
+    RiskSettings,
+    SecurityLevelReview,
+    SecurityRiskAssessment,
+    SraVersion,
+)
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -109,3 +117,82 @@ def level_features(*, areas: QuerySet[SecurityArea]) -> dict[str, Any]:
          "properties": {"name": a.name, "code": a.code, "country": a.country.iso2,
                         "level": getattr(a, "current_level", None)}}
         for a in areas if a.boundary]}
+
+
+# --- Security risk assessments ----------------------------------------------------------------
+
+def sra_list(*, user: AnyUser, search: str = "", country: str = "", status: str = "",
+             past_review: bool = False) -> QuerySet[SecurityRiskAssessment]:
+    qs = visible(user, Perm.VIEW_RISK, SecurityRiskAssessment.objects.select_related(
+        "country", "security_area"))
+    if search:
+        qs = qs.filter(title__icontains=search)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if past_review:
+        qs = qs.filter(review_due__lt=timezone.localdate())
+    return qs
+
+
+def sra_get(*, user: AnyUser, pk: Any) -> SecurityRiskAssessment:
+    return get_visible(user, Perm.VIEW_RISK, SecurityRiskAssessment.objects.select_related(
+        "country", "security_area", "submitted_by", "approved_by", "endorsed_by"), pk=pk)
+
+
+@dataclass
+class RegisterRow:
+    entry: RiskEntry
+    inherent: str
+    residual: str
+
+
+def register(*, sra: SecurityRiskAssessment) -> list[RegisterRow]:
+    """The register with each risk's inherent and residual level, by the matrix in force."""
+    matrix = risk_settings().matrix
+    return [RegisterRow(e, rules.risk_level(matrix, e.likelihood, e.impact),
+                        rules.risk_level(matrix, e.residual_likelihood, e.residual_impact))
+            for e in sra.entries.all()]
+
+
+@dataclass
+class ActivityRow:
+    activity: ProgrammeActivity
+    residual: str | None
+    flag: rules.ActivityFlag | None
+
+
+def activities(*, sra: SecurityRiskAssessment,
+               rows: list[RegisterRow] | None = None) -> list[ActivityRow]:
+    """Each activity against the highest residual risk of the register: acceptable for its
+    criticality, not acceptable, or lacking the PC assessment it needs."""
+    residual = rules.highest(r.residual for r in (rows if rows is not None
+                                                  else register(sra=sra)))
+    result = []
+    for activity in sra.activities.select_related("organization"):
+        flag = rules.activity_flag(activity.criticality or None, residual) if residual else None
+        result.append(ActivityRow(activity, residual, flag))
+    return result
+
+
+def flagged_activities(*, user: AnyUser) -> list[dict[str, Any]]:
+    """The board of programme criticality: every flagged activity of the SRAs in force
+    (approved or endorsed) and in preparation, in scope."""
+    board = []
+    for sra in sra_list(user=user).exclude(status=SecurityRiskAssessment.Status.DRAFT) \
+            .prefetch_related("entries", "activities__organization"):
+        for row in activities(sra=sra):
+            if row.flag is not None:
+                board.append({"sra": sra, "row": row})
+    return board
+
+
+def version_pair(*, sra: SecurityRiskAssessment, older: Any, newer: Any
+                 ) -> tuple[SraVersion, SraVersion, dict[str, Any]] | None:
+    versions = {v.number: v for v in sra.versions.filter(number__in=[older, newer])}
+    try:
+        a, b = versions[int(older)], versions[int(newer)]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return a, b, rules.snapshot_diff(a.snapshot, b.snapshot)

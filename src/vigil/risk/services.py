@@ -4,7 +4,7 @@ through the transition tables of rules.py."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -15,10 +15,17 @@ from vigil.core import audit
 from vigil.core.authz import Perm, holds_globally, require, users_with_perm
 from vigil.core.errors import DomainError, ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.services import notify
-from vigil.core.validation import check_version
+from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.places.models import SecurityArea
 from vigil.risk import rules
-from vigil.risk.models import RiskSettings, SecurityLevelReview
+from vigil.risk.models import (
+    ProgrammeActivity,
+    RiskEntry,
+    RiskSettings,
+    SecurityLevelReview,
+    SecurityRiskAssessment,
+    SraVersion,
+)
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -175,8 +182,6 @@ def _decide_guard(actor: AnyUser, review: SecurityLevelReview) -> None:
 
 def _save_transition(actor: AnyUser, review: SecurityLevelReview, action: str,
                      before: dict[str, Any], version: int | None) -> SecurityLevelReview:
-    from vigil.core.validation import save_new_version
-
     save_new_version(review, ["status", "reviewer", "review_started_at", "decided_by",
                               "decided_at", "decision_comment", "next_review_due", "ratings",
                               "derived_level", "proposed_level", "justification",
@@ -266,3 +271,215 @@ def security_level_resubmit(*, actor: AnyUser, review: SecurityLevelReview, rati
     saved = _save_transition(actor, review, "resubmit", before, version)
     _notify_reviewers(review)
     return saved
+
+
+# --- Security risk assessments ----------------------------------------------------------------
+
+SRA_FIELDS = {"country", "security_area", "title", "summary", "valid_from", "valid_until",
+              "review_due"}
+ENTRY_FIELDS = {"threat_category", "description", "at_risk", "likelihood", "impact",
+                "mitigation", "moss_categories", "residual_likelihood", "residual_impact",
+                "response"}
+ACTIVITY_FIELDS = {"organization", "name", "criticality"}
+# Who moves an SRA: the permission each action needs.
+SRA_ACTION_PERMS = {"submit": Perm.EDIT_SRA, "approve": Perm.APPROVE_SRA,
+                    "endorse": Perm.ENDORSE_SRA}
+
+
+def sra_snapshot(sra: SecurityRiskAssessment) -> dict[str, Any]:
+    """Everything a reader compares between two versions, in plain data."""
+    header = audit.snapshot(sra, SRA_FIELDS | {"status"})
+    return {
+        "header": header,
+        "entries": [{"id": e.pk, **audit.snapshot(e, ENTRY_FIELDS)}
+                    for e in sra.entries.all()],
+        "activities": [{"id": a.pk, **audit.snapshot(a, ACTIVITY_FIELDS)}
+                       for a in sra.activities.all()],
+    }
+
+
+def _keep_version(actor: AnyUser, sra: SecurityRiskAssessment, reason: str) -> None:
+    SraVersion.objects.create(sra=sra, number=sra.version, snapshot=sra_snapshot(sra),
+                              reason=reason, created_by_id=cast(int, actor.pk))
+
+
+def _check_dates(sra: SecurityRiskAssessment) -> list[FieldError]:
+    errors = []
+    if sra.valid_from and sra.valid_until and sra.valid_until < sra.valid_from:
+        errors.append(FieldError(field="valid_until", message=_(
+            "The end of validity comes before its start.")))
+    if sra.valid_from and sra.review_due and sra.review_due < sra.valid_from:
+        errors.append(FieldError(field="review_due", message=_(
+            "The review falls before the assessment takes effect.")))
+    return errors
+
+
+@transaction.atomic
+def sra_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityRiskAssessment:
+    sra = SecurityRiskAssessment()
+    assign(sra, data, SRA_FIELDS)
+    require(actor, Perm.EDIT_SRA, sra)
+    validate(sra, extra=_check_dates(sra))
+    sra.save()
+    audit.record(actor=actor, action="risk.sra.create", obj=sra,
+                 changes=audit.diff({}, audit.snapshot(sra)))
+    _keep_version(actor, sra, "created")
+    return sra
+
+
+def _editable(actor: AnyUser, sra: SecurityRiskAssessment, version: int | None) -> None:
+    require(actor, Perm.EDIT_SRA, sra)
+    check_version(sra, version)
+    if sra.status != SecurityRiskAssessment.Status.DRAFT:
+        raise TransitionRefused(_("Only a draft can be changed. This assessment is "
+                                  "“%(status)s”.") % {"status": sra.get_status_display()})
+
+
+def _bump(actor: AnyUser, sra: SecurityRiskAssessment, reason: str) -> None:
+    """Every change of a part of the SRA makes a new version of the whole."""
+    save_new_version(sra, ["title"])
+    _keep_version(actor, sra, reason)
+
+
+@transaction.atomic
+def sra_update(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
+               version: int | None) -> SecurityRiskAssessment:
+    _editable(actor, sra, version)
+    before = audit.snapshot(sra)
+    assign(sra, data, SRA_FIELDS - {"country"})
+    require(actor, Perm.EDIT_SRA, sra)
+    validate(sra, extra=_check_dates(sra))
+    save_new_version(sra, sorted(SRA_FIELDS - {"country"}))
+    audit.record(actor=actor, action="risk.sra.update", obj=sra,
+                 changes=audit.diff(before, audit.snapshot(sra)))
+    _keep_version(actor, sra, "edited")
+    return sra
+
+
+def _entry_errors(entry: RiskEntry) -> list[FieldError]:
+    unknown = sorted(set(entry.moss_categories or []) - set(rules.MOSS_CATEGORIES)) \
+        if isinstance(entry.moss_categories, list) else ["?"]
+    if unknown:
+        return [FieldError(field="moss_categories", message=_(
+            "Not MOSS categories: %(values)s.") % {"values": ", ".join(map(str, unknown))})]
+    return []
+
+
+@transaction.atomic
+def risk_entry_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
+                    version: int | None, entry: RiskEntry | None = None) -> RiskEntry:
+    """Add a risk to the register of a draft SRA, or change one."""
+    _editable(actor, sra, version)
+    created = entry is None
+    entry = entry or RiskEntry(sra=sra, position=sra.entries.count() + 1)
+    if entry.sra_id != sra.pk:
+        raise ValidationFailed([FieldError(field="entry", message=_(
+            "This risk belongs to another assessment."))])
+    before = {} if created else audit.snapshot(entry, ENTRY_FIELDS)
+    assign(entry, data, ENTRY_FIELDS)
+    validate(entry, exclude=["sra"], extra=_entry_errors(entry))
+    entry.save()
+    audit.record(actor=actor, action="risk.sra.entry_save", obj=sra,
+                 changes={"entry": entry.pk,
+                          **audit.diff(before, audit.snapshot(entry, ENTRY_FIELDS))})
+    _bump(actor, sra, "register")
+    return entry
+
+
+@transaction.atomic
+def risk_entry_remove(*, actor: AnyUser, sra: SecurityRiskAssessment, entry: RiskEntry,
+                      version: int | None) -> SecurityRiskAssessment:
+    _editable(actor, sra, version)
+    if entry.sra_id != sra.pk:
+        raise ValidationFailed([FieldError(field="entry", message=_(
+            "This risk belongs to another assessment."))])
+    audit.record(actor=actor, action="risk.sra.entry_remove", obj=sra,
+                 changes={"entry": entry.pk, **audit.diff(audit.snapshot(entry, ENTRY_FIELDS),
+                                                          {})})
+    entry.delete()
+    _bump(actor, sra, "register")
+    return sra
+
+
+@transaction.atomic
+def activity_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
+                  version: int | None, activity: ProgrammeActivity | None = None
+                  ) -> ProgrammeActivity:
+    """Add or change a programme activity and its criticality (draft SRAs only)."""
+    _editable(actor, sra, version)
+    created = activity is None
+    activity = activity or ProgrammeActivity(sra=sra)
+    if activity.sra_id != sra.pk:
+        raise ValidationFailed([FieldError(field="activity", message=_(
+            "This activity belongs to another assessment."))])
+    before = {} if created else audit.snapshot(activity, ACTIVITY_FIELDS)
+    assign(activity, data, ACTIVITY_FIELDS)
+    validate(activity, exclude=["sra"])
+    activity.save()
+    audit.record(actor=actor, action="risk.sra.activity_save", obj=sra,
+                 changes={"activity": activity.pk,
+                          **audit.diff(before, audit.snapshot(activity, ACTIVITY_FIELDS))})
+    _bump(actor, sra, "activities")
+    return activity
+
+
+@transaction.atomic
+def sra_transition(*, actor: AnyUser, sra: SecurityRiskAssessment, action: str,
+                   version: int | None, comment: str = "") -> SecurityRiskAssessment:
+    """Submit (officer), approve (DO), endorse (DRO) or return (DO or DRO, with comments)."""
+    target = rules.next_state(rules.SRA_TRANSITIONS, action, sra.status)
+    if action == "return":
+        perm = Perm.APPROVE_SRA if sra.status == "submitted" else Perm.ENDORSE_SRA
+    else:
+        perm = SRA_ACTION_PERMS.get(action, Perm.EDIT_SRA)
+    require(actor, perm, sra)
+    check_version(sra, version)
+    if target is None:
+        raise TransitionRefused(_("An assessment that is “%(status)s” cannot be "
+                                  "%(action)s.") % {"status": sra.get_status_display(),
+                                                    "action": SRA_ACTION_LABELS.get(action,
+                                                                                    action)})
+    if action == "submit" and not sra.entries.exists():
+        raise ValidationFailed([FieldError(field="entries", message=_(
+            "An assessment without any risk in its register cannot be submitted."))])
+    if action == "return" and not comment.strip():
+        raise ValidationFailed([FieldError(field="comment", code=ErrorCode.REQUIRED,
+                                           message=_("Say what must change."))])
+    before = audit.snapshot(sra)
+    now = timezone.now()
+    sra.status = target
+    stamp = {"submit": ("submitted_by", "submitted_at"), "approve": ("approved_by",
+                                                                     "approved_at"),
+             "endorse": ("endorsed_by", "endorsed_at")}.get(action)
+    if stamp:
+        setattr(sra, stamp[0], actor)
+        setattr(sra, stamp[1], now)
+    sra.return_comment = comment.strip() if action == "return" else ""
+    save_new_version(sra, ["status", "submitted_by", "submitted_at", "approved_by",
+                           "approved_at", "endorsed_by", "endorsed_at", "return_comment"])
+    audit.record(actor=actor, action=f"risk.sra.{action}", obj=sra,
+                 changes=audit.diff(before, audit.snapshot(sra)))
+    _keep_version(actor, sra, action)
+    _notify_next(sra, action)
+    return sra
+
+
+SRA_ACTION_LABELS = {"submit": _("submitted"), "approve": _("approved"),
+                     "endorse": _("endorsed"), "return": _("returned")}
+
+
+def _notify_next(sra: SecurityRiskAssessment, action: str) -> None:
+    """Tell whoever must act next."""
+    url = reverse("risk:sra_detail", args=[sra.pk])
+    if action == "submit":
+        users, subject = users_with_perm(Perm.APPROVE_SRA, sra), _(
+            "SRA “%(title)s” awaits your approval")
+    elif action == "approve":
+        users, subject = users_with_perm(Perm.ENDORSE_SRA, sra), _(
+            "SRA “%(title)s” awaits DRO endorsement")
+    else:
+        users = [u for u in (sra.submitted_by,) if u is not None]
+        subject = _("SRA “%(title)s” endorsed") if action == "endorse" else _(
+            "SRA “%(title)s” returned with comments")
+    notify(users=users, subject=subject % {"title": sra.title}, body=sra.return_comment,
+           url=url)

@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,13 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally
 from vigil.core.errors import Forbidden, NotFound
-from vigil.core.views_support import apply_service, list_page
+from vigil.core.views_support import EditPage, apply_service, changed_data, fresh_copy, list_page
 from vigil.risk import rules, selectors, services
 from vigil.risk.forms import (
+    ActivityForm,
     ApproveForm,
     LevelBoardFilters,
     MatrixForm,
     ReturnForm,
+    RiskEntryForm,
+    SraActionForm,
+    SraFilters,
+    SraForm,
     StartReviewForm,
     ThreatAssessmentForm,
 )
@@ -32,7 +38,11 @@ from vigil.risk.models import (
     RISK_LEVEL_LABELS,
     THREAT_LABELS,
     SecurityLevelReview,
+    SecurityRiskAssessment,
 )
+
+# Areas without any level first, then the longest overdue.
+BY_DUE_DATE = F("next_review_due").asc(nulls_first=True)
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -218,3 +228,172 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "risk/settings.html", {
         "form": form, "current": current, "impacts": list(IMPACT_LABELS.values()),
         "levels": RISK_LEVEL_LABELS})
+
+
+# --- Security risk assessments ----------------------------------------------------------------
+
+@login_required
+def sra_list(request: HttpRequest) -> HttpResponseBase:
+    _require_view(request)
+    filters = SraFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.sra_list(user=request.user, **filters.selector_args()),
+        template="risk/sra_list.html", table_template="risk/partials/_sra_table.html",
+        sorts={"title": "title", "country": "country__name", "due": "review_due",
+               "status": "status"},
+        default_sort="due", filters=filters,
+        extra={"may_create": has_perm_anywhere(request.user, Perm.EDIT_SRA),
+               "today": timezone.localdate()})
+
+
+SRA_EDIT = EditPage(
+    form_class=SraForm, perm=Perm.EDIT_SRA, template="risk/sra_form.html",
+    context_name="sra", detail_url="risk:sra_detail",
+    saved_message=_lazy("Assessment %(name)s saved."),
+    create=lambda actor, data, form: services.sra_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.sra_update(
+        actor=actor, sra=obj, data=data, version=version),
+    fixed=("country",))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sra_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk) if pk else None
+    return SRA_EDIT.respond(request, sra)
+
+
+@login_required
+def sra_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    return _sra_page(request, sra)
+
+
+def _sra_page(request: HttpRequest, sra: SecurityRiskAssessment,
+              action_form: SraActionForm | None = None, failed: str = "") -> HttpResponse:
+    rows = selectors.register(sra=sra)
+    user = request.user
+    allowed = rules.allowed_actions(rules.SRA_TRANSITIONS, sra.status)
+    may = {
+        "submit": "submit" in allowed and can(user, Perm.EDIT_SRA, sra),
+        "approve": "approve" in allowed and can(user, Perm.APPROVE_SRA, sra),
+        "endorse": "endorse" in allowed and can(user, Perm.ENDORSE_SRA, sra),
+    }
+    may["return"] = "return" in allowed and (
+        (sra.status == "submitted" and may["approve"])
+        or (sra.status == "approved" and can(user, Perm.ENDORSE_SRA, sra)))
+    versions = list(sra.versions.select_related("created_by")[:30])
+    return render(request, "risk/sra_detail.html", {
+        "sra": sra, "rows": rows, "activities": selectors.activities(sra=sra, rows=rows),
+        "may": may, "may_edit": sra.status == "draft" and can(user, Perm.EDIT_SRA, sra),
+        "action_form": action_form or SraActionForm(initial={"version": sra.version}),
+        "failed": failed, "versions": versions, "today": timezone.localdate(),
+        "levels": RISK_LEVEL_LABELS}, status=400 if failed else 200)
+
+
+@login_required
+@require_POST
+def sra_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in rules.SRA_TRANSITIONS:
+        raise NotFound()
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.sra_transition(
+            actor=request.user, sra=sra, action=action, version=form.cleaned_data["version"],
+            comment=form.cleaned_data["comment"]))
+        if saved is not None:
+            messages.success(request, _("Assessment %(action)s.") % {
+                "action": services.SRA_ACTION_LABELS[action]})
+            return redirect("risk:sra_detail", pk=sra.pk)
+    return _sra_page(request, sra, action_form=form, failed=action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    if not can(request.user, Perm.EDIT_SRA, sra):
+        raise Forbidden()
+    entry = get_object_or_404(sra.entries, pk=entry_pk) if entry_pk else None
+    form = RiskEntryForm(request.POST or None, instance=fresh_copy(entry) if entry else None,
+                         initial={"version": sra.version})
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, list(RiskEntryForm.Meta.fields))
+        saved = apply_service(form, lambda: services.risk_entry_save(
+            actor=request.user, sra=sra, data=data, entry=entry,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Risk saved in the register."))
+            return redirect("risk:sra_detail", pk=sra.pk)
+    return render(request, "risk/entry_form.html", {"form": form, "sra": sra, "entry": entry})
+
+
+@login_required
+@require_POST
+def entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    entry = get_object_or_404(sra.entries, pk=entry_pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.risk_entry_remove(
+            actor=request.user, sra=sra, entry=entry, version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Risk removed from the register."))
+            return redirect("risk:sra_detail", pk=sra.pk)
+    return _sra_page(request, sra, action_form=form, failed="remove")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int, activity_pk: int | None = None) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    if not can(request.user, Perm.EDIT_SRA, sra):
+        raise Forbidden()
+    activity = get_object_or_404(sra.activities, pk=activity_pk) if activity_pk else None
+    form = ActivityForm(request.POST or None,
+                        instance=fresh_copy(activity) if activity else None,
+                        initial={"version": sra.version})
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, ActivityForm.Meta.fields)
+        saved = apply_service(form, lambda: services.activity_save(
+            actor=request.user, sra=sra, data=data, activity=activity,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Programme activity saved."))
+            return redirect("risk:sra_detail", pk=sra.pk)
+    return render(request, "risk/activity_form.html", {"form": form, "sra": sra,
+                                                       "activity": activity})
+
+
+@login_required
+def sra_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions of an assessment side by side."""
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    pair = selectors.version_pair(sra=sra, older=request.GET.get("a"),
+                                  newer=request.GET.get("b"))
+    if pair is None:
+        raise NotFound()
+    older, newer, diff = pair
+    return render(request, "risk/sra_diff.html", {"sra": sra, "older": older, "newer": newer,
+                                                  "diff": diff})
+
+
+@login_required
+def criticality_board(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    return render(request, "risk/criticality_board.html", {
+        "board": selectors.flagged_activities(user=request.user),
+        "levels": RISK_LEVEL_LABELS})
+
+
+@login_required
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    """One page for the DRO desk: areas whose level review is overdue (or that have no level)
+    and SRAs past their review date."""
+    _require_view(request)
+    return render(request, "risk/reviews_due.html", {
+        "areas": selectors.areas_with_levels(user=request.user, overdue_only=True)
+        .order_by(BY_DUE_DATE),
+        "sras": selectors.sra_list(user=request.user, past_review=True).order_by("review_due"),
+        "today": timezone.localdate()})
