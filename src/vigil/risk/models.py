@@ -260,3 +260,22 @@ class SraVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sra} v{self.number}"
+
+
+class ReviewReminder(models.Model):
+    """A reminder sent about one review falling due, so that the daily run never sends the
+    same one twice (stage "soon" within 30 days, then "overdue")."""
+
+    kind = models.CharField(max_length=20)  # "security_level" | "sra"
+    object_id = models.BigIntegerField()
+    due = models.DateField()
+    stage = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review reminder")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id", "due", "stage"],
+                                               name="reviewreminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.stage}"

@@ -20,6 +20,7 @@ from vigil.places.models import SecurityArea
 from vigil.risk import rules
 from vigil.risk.models import (
     ProgrammeActivity,
+    ReviewReminder,
     RiskEntry,
     RiskSettings,
     SecurityLevelReview,
@@ -483,3 +484,69 @@ def _notify_next(sra: SecurityRiskAssessment, action: str) -> None:
             "SRA “%(title)s” returned with comments")
     notify(users=users, subject=subject % {"title": sra.title}, body=sra.return_comment,
            url=url)
+
+
+# --- Reminders of reviews falling due ---------------------------------------------------------
+
+REMIND_DAYS_BEFORE = 30
+
+
+def _stage(due: dt.date, today: dt.date) -> str | None:
+    if due < today:
+        return "overdue"
+    if (due - today).days <= REMIND_DAYS_BEFORE:
+        return "soon"
+    return None
+
+
+@transaction.atomic
+def review_reminders_send(*, today: dt.date | None = None) -> int:
+    """Tell whoever must act about each security level and SRA review due within 30 days or
+    overdue: once per review, stage and due date, however often this runs."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=REMIND_DAYS_BEFORE)
+    sent = 0
+    latest: dict[int, SecurityLevelReview] = {}
+    for review in (SecurityLevelReview.objects.filter(status="approved")
+                   .select_related("security_area").order_by("decided_at")):
+        latest[review.security_area_id] = review  # the last approved is the level in force
+    for review in latest.values():
+        due = review.next_review_due
+        if due is None or due > horizon:
+            continue
+        stage = _stage(due, today)
+        if stage is None or _already(kind="security_level", pk=review.pk, due=due,
+                                     stage=stage):
+            continue
+        subject = (_("Security level review of %(area)s overdue since %(date)s")
+                   if stage == "overdue" else
+                   _("Security level review of %(area)s due on %(date)s")) % {
+            "area": review.security_area, "date": due.isoformat()}
+        notify(users=[*users_with_perm(Perm.PROPOSE_SECURITY_LEVEL, review),
+                      *users_with_perm(Perm.REVIEW_SECURITY_LEVEL, review)],
+               subject=subject, url=reverse("risk:area_levels", args=[review.security_area_id]))
+        sent += 1
+    for sra in SecurityRiskAssessment.objects.filter(
+            status__in=["approved", "endorsed"], review_due__lte=horizon):
+        stage = _stage(sra.review_due, today)
+        if stage is None or _already(kind="sra", pk=sra.pk, due=sra.review_due, stage=stage):
+            continue
+        subject = (_("SRA “%(title)s” overdue for review since %(date)s")
+                   if stage == "overdue" else
+                   _("SRA “%(title)s” due for review on %(date)s")) % {
+            "title": sra.title, "date": sra.review_due.isoformat()}
+        notify(users=[*users_with_perm(Perm.EDIT_SRA, sra),
+                      *users_with_perm(Perm.ENDORSE_SRA, sra)],
+               subject=subject, url=reverse("risk:sra_detail", args=[sra.pk]))
+        sent += 1
+    if sent:
+        audit.record(actor=None, action="risk.reminders.send", object_type="risk",
+                     changes={"date": today.isoformat(), "sent": sent})
+    return sent
+
+
+def _already(*, kind: str, pk: int, due: dt.date, stage: str) -> bool:
+    """Record the reminder; True when it had been sent before."""
+    _reminder, created = ReviewReminder.objects.get_or_create(kind=kind, object_id=pk,
+                                                              due=due, stage=stage)
+    return not created

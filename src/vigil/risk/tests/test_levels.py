@@ -336,3 +336,21 @@ def test_api_propose_and_approve(cast, officer, dro, api):
                           {"version": 2, "comment": "x"}, format="json")
     assert again.status_code == 409
     assert again.json()["code"] == "transition_refused"
+
+
+def test_reviews_falling_due_are_reminded_once_per_stage(cast, officer, dro, proposal):
+    from vigil.risk.tasks import send_review_reminders
+
+    today = timezone.localdate()
+    services.security_level_approve(actor=dro, review=proposal, version=1,
+                                    next_review_due=today + dt.timedelta(days=20))
+    Notification.objects.all().delete()
+    assert send_review_reminders() == 1
+    subjects = set(Notification.objects.values_list("user__username", "subject"))
+    assert {u for u, _s in subjects} == {"so", "dro"}
+    assert all("due on" in s for _u, s in subjects)
+    assert send_review_reminders() == 0  # the same stage is never sent twice
+    later = today + dt.timedelta(days=25)
+    assert services.review_reminders_send(today=later) == 1  # now overdue: a new stage
+    far = services.review_reminders_send(today=today - dt.timedelta(days=60))
+    assert far == 0  # more than 30 days before: nothing yet
