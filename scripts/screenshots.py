@@ -37,6 +37,8 @@ SHOTS = [
     ("dro.desk", "en", "/risk/sras/1/", "sra.png", 1280, 1400),
     ("dro.desk", "en", "/risk/due/", "reviews-due.png", 1280, 900),
     ("dro.desk", "en", "/risk/criticality/", "criticality-board.png", 1280, 900),
+    ("security.officer", "en", "/risk/moss/1/", "moss.png", 1280, 1100),
+    ("security.officer", "en", "/risk/moss/assessments/3/", "moss-assessment.png", 1280, 1100),
 ]
 
 

@@ -132,6 +132,12 @@ class Perm(StrEnum):
     EDIT_SRA = "risk.edit_sra"
     APPROVE_SRA = "risk.approve_sra"
     ENDORSE_SRA = "risk.endorse_sra"
+    EDIT_MOSS = "risk.edit_moss"
+    APPROVE_MOSS = "risk.approve_moss"
+    ASSESS_MOSS = "risk.assess_moss"
+    EDIT_PLAN = "risk.edit_plan"
+    APPROVE_PLAN = "risk.approve_plan"
+    ENDORSE_PLAN = "risk.endorse_plan"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -159,6 +165,9 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.PROPOSE_SECURITY_LEVEL: Reach.SCOPE,
         Perm.EDIT_SRA: Reach.SCOPE,
+        Perm.EDIT_MOSS: Reach.SCOPE,
+        Perm.ASSESS_MOSS: Reach.SCOPE,
+        Perm.EDIT_PLAN: Reach.SCOPE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
@@ -170,6 +179,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.APPROVE_SRA: Reach.SCOPE,
+        Perm.APPROVE_PLAN: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
@@ -178,11 +188,15 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.REVIEW_SECURITY_LEVEL: Reach.SCOPE,
         Perm.ENDORSE_SRA: Reach.SCOPE,
+        Perm.APPROVE_MOSS: Reach.SCOPE,
+        Perm.ENDORSE_PLAN: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
     Role.HQ_SECURITY_OFFICER: {
         **_REFERENCE,
+        Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.ASSESS_MOSS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,

@@ -13,7 +13,6 @@ from vigil.places import selectors
 
 register_nav(
     NavItem(_("Duty stations"), "places:duty_station_list", Perm.VIEW_REFERENCE, order=10),
-    NavItem(_("Map"), "places:duty_station_map", Perm.VIEW_REFERENCE, order=11),
     NavItem(_("Security areas"), "places:security_area_list", Perm.VIEW_REFERENCE, order=12),
     NavItem(_("Premises"), "places:premises_list", Perm.VIEW_PREMISES, order=20),
 )

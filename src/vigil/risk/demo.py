@@ -10,15 +10,19 @@ from django.utils import timezone
 
 from vigil.core.demo import DemoContext, register_step
 from vigil.people.models import Organization
-from vigil.places.models import Country, SecurityArea
-from vigil.risk import rules
+from vigil.places.models import Country, DutyStation, Premises, SecurityArea
+from vigil.risk import rules, services
 from vigil.risk.models import (
+    PlanContact,
+    PlanRoute,
+    PlanSite,
+    PlanZone,
     ProgrammeActivity,
     RiskEntry,
     SecurityLevelReview,
+    SecurityPlan,
     SecurityRiskAssessment,
 )
-from vigil.risk.services import sra_snapshot
 
 WHY = {
     "armed_conflict": "Armed groups active within 100 km; no attacks on the UN this year.",
@@ -154,10 +158,94 @@ def load_sras(ctx: DemoContext) -> None:
         ProgrammeActivity.objects.bulk_create([
             ProgrammeActivity(sra=sra, organization=orgs[code], name=name, criticality=pc)
             for code, name, pc in DEMO_ACTIVITIES if code in orgs])
-        sra.versions.create(number=1, snapshot=sra_snapshot(sra), reason="demo",
+        sra.versions.create(number=1, snapshot=services.sra_snapshot(sra), reason="demo",
                             created_by=officer)
         made += 1
     ctx.counts["security_risk_assessments"] = made
 
 
 register_step(55, "risk assessments", load_sras)
+
+
+def load_moss(ctx: DemoContext) -> None:
+    """Kenya's MOSS, derived from its endorsed SRA and approved, with compliance of Nairobi
+    assessed three times (rising) and of one premises once."""
+    users = get_user_model().objects
+    officer, dro = users.get(username="security.officer"), users.get(username="dro.desk")
+    sra = SecurityRiskAssessment.objects.filter(country__iso2="KE", status="endorsed").first()
+    nairobi = DutyStation.objects.filter(country__iso2="KE", name="Nairobi").first()
+    if sra is None or nairobi is None:
+        return
+    document = services.moss_document_create(actor=officer, country=sra.country,
+                                             title="MOSS Kenya", sra=sra)
+    document = services.moss_document_approve(actor=dro, document=document,
+                                              version=document.version)
+    today = timezone.localdate()
+    made = 0
+    for months_ago, compliant_share in ((12, 0.55), (6, 0.7), (1, 0.85)):
+        assessment = services.compliance_assessment_start(
+            actor=officer, document=document, duty_station=nairobi,
+            assessed_on=today - dt.timedelta(days=30 * months_ago))
+        results = {}
+        rows = list(assessment.results.order_by("pk"))
+        for n, row in enumerate(rows):
+            ok = n < round(len(rows) * compliant_share)
+            results[row.item_id] = {"state": "compliant" if ok else "partly_compliant",
+                                    "evidence": "Checked on site.",
+                                    "corrective_action": "" if ok else "Complete the measure.",
+                                    "action_owner": "" if ok else "Field security unit",
+                                    "action_due": None if ok else today + dt.timedelta(60)}
+        services.compliance_assessment_record(actor=officer, assessment=assessment,
+                                              results=results, version=assessment.version,
+                                              final=True)
+        made += 1
+    premises = Premises.objects.filter(duty_station=nairobi).first()
+    if premises is not None:
+        services.compliance_assessment_start(actor=officer, document=document,
+                                             duty_station=None, premises=premises)
+        made += 1
+    ctx.counts["moss_assessments"] = made
+
+
+register_step(60, "MOSS", load_moss)
+
+
+def load_plans(ctx: DemoContext) -> None:
+    """Nairobi's endorsed security plan, and a draft one for Mombasa."""
+    users = get_user_model().objects
+    do, dro = users.get(username="designated.official"), users.get(username="dro.desk")
+    today = timezone.localdate()
+    made = 0
+    for name, status in (("Nairobi", "endorsed"), ("Mombasa", "draft")):
+        station = DutyStation.objects.filter(country__iso2="KE", name=name).first()
+        if station is None:
+            continue
+        plan = SecurityPlan.objects.create(
+            country=station.country, duty_station=station, title=f"{name} security plan",
+            status=status, review_due=today + dt.timedelta(days=150),
+            approved_by=do if status == "endorsed" else None,
+            approved_at=timezone.now() - dt.timedelta(days=40) if status == "endorsed"
+            else None, endorsed_by=dro if status == "endorsed" else None,
+            endorsed_at=timezone.now() - dt.timedelta(days=30) if status == "endorsed"
+            else None)
+        PlanZone.objects.bulk_create([
+            PlanZone(plan=plan, name=f"{name} {z}", warden=w, warden_phone=p)
+            for z, w, p in (("North", "Wanjiru Mwangi", "+254 700 100001"),
+                            ("South", "Joseph Otieno", "+254 700 100002"))])
+        head = PlanContact.objects.create(plan=plan, role="Designated official",
+                                          name="Grace Haile", phone="+254 20 7621000")
+        PlanContact.objects.create(plan=plan, role="Security adviser", name="Daniel Mwangi",
+                                   phone="+254 20 7621234", radio_callsign="SIERRA 1",
+                                   reports_to=head)
+        PlanSite.objects.create(plan=plan, kind="concentration", name=f"UN House {name}",
+                                latitude=station.latitude, longitude=station.longitude,
+                                capacity=400)
+        PlanRoute.objects.create(plan=plan, kind="evacuation", name="Airport convoy",
+                                 destination="International airport",
+                                 description="Escorted convoy by the main road.",
+                                 trigger="Security level 5, or on the DO's order.")
+        made += 1
+    ctx.counts["security_plans"] = made
+
+
+register_step(65, "security plans", load_plans)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
+from vigil.places.models import Country, DutyStation, Premises
 from vigil.risk import rules
 from vigil.risk.models import (
     IMPACT_LABELS,
@@ -13,8 +14,11 @@ from vigil.risk.models import (
     LIKELIHOOD_LABELS,
     MOSS_CATEGORY_LABELS,
     THREAT_LABELS,
+    MossDocument,
+    MossItem,
     ProgrammeActivity,
     RiskEntry,
+    SecurityPlan,
     SecurityRiskAssessment,
 )
 
@@ -168,3 +172,88 @@ class SraActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(label=_("Comments"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MossFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("Any")), *MossDocument.Kind.choices])
+
+
+class MossDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MossDocument.Kind.choices)
+    sra = forms.ModelChoiceField(label=_("Derived from the SRA"), required=False,
+                                 queryset=SecurityRiskAssessment.objects.none(),
+                                 help_text=_("Required for a country MOSS: an SRA approved "
+                                             "by the designated official."))
+    country = forms.ModelChoiceField(label=_("Country"), required=False,
+                                     queryset=Country.objects.all(),
+                                     help_text=_("For H-MOSS; a country MOSS takes the "
+                                                 "SRA's country."))
+    title = forms.CharField(label=_("Title"), max_length=200)
+
+    def __init__(self, *args: Any, sras: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if sras is not None:
+            self.fields["sra"].queryset = sras  # type: ignore[attr-defined]
+
+
+class MossItemForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = MossItem
+        fields = ["category", "standard", "requirement", "remarks", "applies_to"]
+        widgets = {"standard": forms.Textarea(attrs={"rows": 2}),
+                   "requirement": forms.Textarea(attrs={"rows": 2}),
+                   "remarks": forms.Textarea(attrs={"rows": 2})}
+
+
+class StartAssessmentForm(forms.Form):
+    duty_station = forms.ModelChoiceField(label=_("Duty station"), required=False,
+                                          queryset=DutyStation.objects.none())
+    premises = forms.ModelChoiceField(label=_("or premises"), required=False,
+                                      queryset=Premises.objects.none())
+    residence_index = forms.CharField(label=_("or the residence of (index number)"),
+                                      required=False, max_length=20)
+    assessed_on = forms.DateField(label=_("Assessed on"),
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, stations: Any = None, premises: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if stations is not None:
+            self.fields["duty_station"].queryset = stations  # type: ignore[attr-defined]
+        if premises is not None:
+            self.fields["premises"].queryset = premises  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("duty_station") or data.get("premises")
+                or data.get("residence_index")):
+            raise forms.ValidationError(_("Choose the place assessed."))
+        return data
+
+
+class PlanFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any")), *SecurityPlan.Status.choices])
+
+
+class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = SecurityPlan
+        fields = ["country", "duty_station", "title", "review_due"]
+        widgets = {"review_due": forms.DateInput(attrs={"type": "date"})}
+
+
+def plan_part_form(model: type[Any], fields: list[str]) -> type[forms.ModelForm]:  # type: ignore[type-arg]
+    """The form of one part of a plan (zones, tree, sites, routes, attachments)."""
+    return forms.modelform_factory(model, fields=fields, widgets={
+        name: forms.Textarea(attrs={"rows": 2})
+        for name in ("description", "notes", "trigger") if name in fields})

@@ -17,7 +17,8 @@ from vigil.risk.views import BY_DUE_DATE
 register_nav(
     NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50),
     NavItem(_("Risk assessments"), "risk:sra_list", Perm.VIEW_RISK, order=51),
-    NavItem(_("Reviews due"), "risk:reviews_due", Perm.REVIEW_SECURITY_LEVEL, order=52),
+    NavItem(_("MOSS"), "risk:moss_list", Perm.VIEW_RISK, order=53),
+    NavItem(_("Security plans"), "risk:plan_list", Perm.VIEW_RISK, order=54),
     NavItem(_("Risk matrix"), "risk:settings", Perm.CONFIGURE_RISK, order=95,
             global_only=True),
 )

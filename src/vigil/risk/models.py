@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
 from vigil.core.models import VersionedModel
-from vigil.places.models import SecurityArea
+from vigil.places.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, SecurityArea
 from vigil.risk import rules
 
 LEVEL_LABELS = {1: _("Minimal"), 2: _("Low"), 3: _("Moderate"), 4: _("Substantial"),
@@ -62,6 +62,7 @@ class SecurityLevelReview(VersionedModel):
         UNDER_REVIEW = "under_review", _("Under review")
         APPROVED = "approved", _("Approved")
         RETURNED = "returned", _("Returned with comments")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     security_area = models.ForeignKey(SecurityArea, on_delete=models.PROTECT,
                                       related_name="level_reviews",
@@ -75,6 +76,7 @@ class SecurityLevelReview(VersionedModel):
                               default=Status.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("proposed by"))
+    # The first proposal: resubmissions keep it, so review time counts every round.
     proposed_at = models.DateTimeField(_("proposed"))
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="+",
@@ -134,6 +136,7 @@ class SecurityRiskAssessment(VersionedModel):
         SUBMITTED = "submitted", _("Submitted to the designated official")
         APPROVED = "approved", _("Approved by the designated official")
         ENDORSED = "endorsed", _("Endorsed by DRO")
+        SUPERSEDED = "superseded", _("Superseded by a later assessment")
 
     country = models.ForeignKey("places.Country", on_delete=models.PROTECT,
                                 related_name="risk_assessments", verbose_name=_("country"))
@@ -279,3 +282,290 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} {self.stage}"
+
+
+APPLIES_TO = [("all", _("Everywhere")), ("duty_station", _("Duty station")),
+              ("premises", _("Premises")), ("residence", _("Residence"))]
+
+
+class MossDocument(VersionedModel):
+    """Minimum operating security standards (MOSS) of a country, derived from its SRA in
+    force; or H-MOSS for headquarters premises. A table of items, edited as a draft and
+    approved by DRO."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country MOSS")
+        HQ = "hq", _("Headquarters MOSS (H-MOSS)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    country = models.ForeignKey("places.Country", on_delete=models.PROTECT,
+                                related_name="moss_documents", verbose_name=_("country"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices,
+                            default=Kind.COUNTRY)
+    sra = models.ForeignKey(SecurityRiskAssessment, on_delete=models.PROTECT, null=True,
+                            blank=True, related_name="moss_documents",
+                            verbose_name=_("derived from the SRA"))
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "country"}
+
+    class Meta:
+        verbose_name = _("MOSS document")
+        verbose_name_plural = _("MOSS documents")
+        ordering = ["country__name", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MossItem(models.Model):
+    document = models.ForeignKey(MossDocument, on_delete=models.CASCADE, related_name="items",
+                                 verbose_name=_("MOSS document"))
+    position = models.PositiveIntegerField(_("order"), default=0)
+    category = models.CharField(_("category"), max_length=20,
+                                choices=list(MOSS_CATEGORY_LABELS.items()))
+    standard = models.TextField(_("standard requirement"))
+    requirement = models.TextField(_("country-specific requirement"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    applies_to = models.CharField(_("applies to"), max_length=12, choices=APPLIES_TO,
+                                  default="all")
+
+    class Meta:
+        verbose_name = _("MOSS item")
+        ordering = ["category", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.standard[:80]
+
+
+class ComplianceAssessment(VersionedModel):
+    """How far one duty station, premises or residence meets a MOSS document, item by item."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("In progress")
+        FINAL = "final", _("Final")
+
+    document = models.ForeignKey(MossDocument, on_delete=models.PROTECT,
+                                 related_name="assessments", verbose_name=_("MOSS document"))
+    duty_station = models.ForeignKey("places.DutyStation", on_delete=models.PROTECT,
+                                     related_name="moss_assessments",
+                                     verbose_name=_("duty station"))
+    premises = models.ForeignKey("places.Premises", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="moss_assessments",
+                                 verbose_name=_("premises"))
+    residence_of = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="residence_assessments",
+                                     verbose_name=_("residence of"))
+    assessed_on = models.DateField(_("assessed on"))
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("assessor"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.DRAFT)
+    compliance = models.FloatField(_("compliance %"), null=True, blank=True)
+
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "duty_station__country",
+                             ScopeKind.SECURITY_AREA: "duty_station__security_area",
+                             ScopeKind.DUTY_STATION: "duty_station",
+                             ScopeKind.PREMISES: "premises"}
+
+    class Meta:
+        verbose_name = _("MOSS compliance assessment")
+        verbose_name_plural = _("MOSS compliance assessments")
+        ordering = ["-assessed_on", "-pk"]
+        constraints = [models.CheckConstraint(
+            condition=Q(premises__isnull=True) | Q(residence_of__isnull=True),
+            name="moss_assessment_premises_or_residence")]
+
+    def __str__(self) -> str:
+        return f"{self.target_label} · {self.assessed_on}"
+
+    @property
+    def target_kind(self) -> str:
+        if self.premises_id:
+            return "premises"
+        if self.residence_of_id:
+            return "residence"
+        return "duty_station"
+
+    @property
+    def target_label(self) -> str:
+        if self.premises_id:
+            return str(self.premises)
+        if self.residence_of_id:
+            return str(_("Residence of %(name)s") % {"name": self.residence_of})
+        return str(self.duty_station)
+
+
+class ComplianceResult(models.Model):
+    class State(models.TextChoices):
+        COMPLIANT = "compliant", _("Compliant")
+        PARTLY = "partly_compliant", _("Partly compliant")
+        NON = "non_compliant", _("Non-compliant")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+    assessment = models.ForeignKey(ComplianceAssessment, on_delete=models.CASCADE,
+                                   related_name="results")
+    item = models.ForeignKey(MossItem, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
+    action_owner = models.CharField(_("action owner"), max_length=150, blank=True)
+    action_due = models.DateField(_("action due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("compliance result")
+        ordering = ["item__category", "item__position", "item__pk"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "item"],
+                                               name="complianceresult_one_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.state}"
+
+
+class SecurityPlan(VersionedModel):
+    """The security plan of a country or duty station: zones and wardens, the communication
+    tree, concentration points and safe havens, relocation and evacuation routes with their
+    triggers, and attachments. Drafted by the security officer, approved by the DO, endorsed
+    by DRO."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved by the designated official")
+        ENDORSED = "endorsed", _("Endorsed by DRO")
+
+    country = models.ForeignKey("places.Country", on_delete=models.PROTECT,
+                                related_name="security_plans", verbose_name=_("country"))
+    duty_station = models.ForeignKey("places.DutyStation", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="security_plans",
+                                     verbose_name=_("duty station"),
+                                     help_text=_("Empty for the country plan."))
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    review_due = models.DateField(_("review due"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    endorsed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    endorsed_at = models.DateTimeField(_("endorsed"), null=True, blank=True)
+    return_comment = models.TextField(_("comments when returned"), blank=True)
+
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "country",
+                             ScopeKind.DUTY_STATION: "duty_station"}
+
+    class Meta:
+        verbose_name = _("security plan")
+        verbose_name_plural = _("security plans")
+        ordering = ["country__name", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (self.duty_station is not None and self.country_id
+                and self.duty_station.country_id != self.country_id):
+            raise ValidationError({"duty_station": _(
+                "This duty station is in another country.")})
+
+
+class PlanZone(models.Model):
+    plan = models.ForeignKey(SecurityPlan, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(_("zone"), max_length=120)
+    description = models.TextField(_("boundaries and notes"), blank=True)
+    warden = models.CharField(_("warden"), max_length=150)
+    warden_phone = models.CharField(_("warden's phone"), max_length=30)
+    deputy = models.CharField(_("deputy warden"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("zone and warden")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanContact(models.Model):
+    """A node of the communication tree: who calls whom when the plan is activated."""
+
+    plan = models.ForeignKey(SecurityPlan, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField(_("role"), max_length=120)
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30)
+    radio_callsign = models.CharField(_("radio call sign"), max_length=30, blank=True)
+    reports_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="calls", verbose_name=_("reports to"))
+
+    class Meta:
+        verbose_name = _("communication tree entry")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.name}"
+
+
+class PlanSite(models.Model):
+    class Kind(models.TextChoices):
+        CONCENTRATION_POINT = "concentration", _("Concentration point")
+        SAFE_HAVEN = "safe_haven", _("Safe haven")
+
+    plan = models.ForeignKey(SecurityPlan, on_delete=models.CASCADE, related_name="sites")
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=150)
+    latitude = models.FloatField(_("latitude"), validators=LATITUDE_VALIDATORS)
+    longitude = models.FloatField(_("longitude"), validators=LONGITUDE_VALIDATORS)
+    capacity = models.PositiveIntegerField(_("capacity (people)"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("concentration point or safe haven")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanRoute(models.Model):
+    class Kind(models.TextChoices):
+        RELOCATION = "relocation", _("Relocation")
+        EVACUATION = "evacuation", _("Evacuation")
+
+    plan = models.ForeignKey(SecurityPlan, on_delete=models.CASCADE, related_name="routes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("route"), max_length=150)
+    description = models.TextField(_("way and means"))
+    destination = models.CharField(_("destination"), max_length=150)
+    trigger = models.TextField(_("trigger"),
+                               help_text=_("What makes the DO order this move."))
+
+    class Meta:
+        verbose_name = _("relocation or evacuation route")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanAttachment(models.Model):
+    plan = models.ForeignKey(SecurityPlan, on_delete=models.CASCADE,
+                             related_name="attachments")
+    title = models.CharField(_("title"), max_length=150)
+    file = models.FileField(_("file"), upload_to="plans/%Y/")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Marks messages for translation without translating here; services translate them.
+from django.utils.translation import gettext_noop as N_
+
 LIKELIHOODS = ("very_unlikely", "unlikely", "moderately_likely", "likely", "very_likely")
 IMPACTS = ("negligible", "minor", "moderate", "severe", "critical")
 RISK_LEVELS = ("low", "medium", "high", "very_high", "unacceptable")
@@ -171,6 +174,7 @@ LEVEL_TRANSITIONS: dict[str, Transition] = {
     "approve": Transition(frozenset({"proposed", "under_review"}), "approved"),
     "return": Transition(frozenset({"proposed", "under_review"}), "returned"),
     "resubmit": Transition(frozenset({"returned"}), "proposed"),
+    "withdraw": Transition(frozenset({"proposed", "returned"}), "withdrawn"),
 }
 OPEN_LEVEL_STATES = frozenset({"proposed", "under_review", "returned"})
 
@@ -224,6 +228,14 @@ SRA_TRANSITIONS: dict[str, Transition] = {
     "endorse": Transition(frozenset({"approved"}), "endorsed"),
     "return": Transition(frozenset({"submitted", "approved"}), "draft"),
 }
+PLAN_TRANSITIONS: dict[str, Transition] = {
+    "approve": Transition(frozenset({"draft"}), "approved"),
+    "endorse": Transition(frozenset({"approved"}), "endorsed"),
+    "return": Transition(frozenset({"approved"}), "draft"),
+}
+# Endorsing an SRA supersedes the endorsed SRA of the same place before it.
+SRA_IN_FORCE = "endorsed"
+SRA_SUPERSEDED = "superseded"
 
 
 def highest(levels: Iterable[str]) -> str | None:
@@ -256,3 +268,27 @@ def snapshot_diff(older: Snapshot, newer: Snapshot) -> dict[str, Any]:
                         for i in a if i in b and a[i] != b[i]],
         }
     return result
+
+
+def applies(item_applies_to: str, target_kind: str) -> bool:
+    """Does a MOSS item apply to a duty station, a premises or a residence?"""
+    return item_applies_to in {"all", target_kind}
+
+
+def result_problems(state: str, corrective_action: str, owner: str, due: object,
+                    *, final: bool) -> list[tuple[str, str]]:
+    """(field, message) faults of one compliance result. A final assessment rates every
+    item; an item not fully compliant needs a corrective action with its owner and date."""
+    problems = []
+    if state and state not in COMPLIANCE_STATES:
+        problems.append(("state", N_("Not a compliance state.")))
+    if final and not state:
+        problems.append(("state", N_("Rate this item before the assessment is final.")))
+    if state in {"partly_compliant", "non_compliant"}:
+        if not corrective_action.strip():
+            problems.append(("corrective_action", N_("Say what will be done.")))
+        if not owner.strip():
+            problems.append(("action_owner", N_("Name who will do it.")))
+        if due is None:
+            problems.append(("action_due", N_("Give the date it is due.")))
+    return problems

@@ -22,10 +22,13 @@ from vigil.core.authz import Perm, can, get_visible, visible
 from vigil.places.models import SecurityArea
 from vigil.risk import rules
 from vigil.risk.models import (
+    ComplianceAssessment,
+    MossDocument,
     ProgrammeActivity,
     RiskEntry,
     RiskSettings,
     SecurityLevelReview,
+    SecurityPlan,
     SecurityRiskAssessment,
     SraVersion,
 )
@@ -132,7 +135,10 @@ def sra_list(*, user: AnyUser, search: str = "", country: str = "", status: str 
     if status:
         qs = qs.filter(status=status)
     if past_review:
-        qs = qs.filter(review_due__lt=timezone.localdate())
+        # Only assessments in force (or on their way to it) fall due.
+        qs = qs.filter(review_due__lt=timezone.localdate()).exclude(
+            status__in=[SecurityRiskAssessment.Status.DRAFT,
+                        SecurityRiskAssessment.Status.SUPERSEDED])
     return qs
 
 
@@ -180,7 +186,8 @@ def flagged_activities(*, user: AnyUser) -> list[dict[str, Any]]:
     """The board of programme criticality: every flagged activity of the SRAs in force
     (approved or endorsed) and in preparation, in scope."""
     board = []
-    for sra in sra_list(user=user).exclude(status=SecurityRiskAssessment.Status.DRAFT) \
+    for sra in sra_list(user=user).exclude(status__in=[SecurityRiskAssessment.Status.DRAFT,
+                                                       SecurityRiskAssessment.Status.SUPERSEDED]) \
             .prefetch_related("entries", "activities__organization"):
         for row in activities(sra=sra):
             if row.flag is not None:
@@ -196,3 +203,76 @@ def version_pair(*, sra: SecurityRiskAssessment, older: Any, newer: Any
     except (KeyError, TypeError, ValueError):
         return None
     return a, b, rules.snapshot_diff(a.snapshot, b.snapshot)
+
+
+# --- MOSS -------------------------------------------------------------------------------------
+
+def moss_documents(*, user: AnyUser, search: str = "", country: str = "", status: str = "",
+                   kind: str = "") -> QuerySet[MossDocument]:
+    qs = visible(user, Perm.VIEW_RISK, MossDocument.objects.select_related("country", "sra"))
+    if search:
+        qs = qs.filter(title__icontains=search)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def moss_document_get(*, user: AnyUser, pk: Any) -> MossDocument:
+    return get_visible(user, Perm.VIEW_RISK, MossDocument.objects.select_related(
+        "country", "sra", "approved_by"), pk=pk)
+
+
+def moss_assessments(*, user: AnyUser, document: Any = None
+                     ) -> QuerySet[ComplianceAssessment]:
+    qs = visible(user, Perm.VIEW_RISK, ComplianceAssessment.objects.select_related(
+        "document", "duty_station", "premises", "residence_of", "assessor"))
+    if document is not None:
+        qs = qs.filter(document_id=document)
+    return qs
+
+
+def moss_assessment_get(*, user: AnyUser, pk: Any) -> ComplianceAssessment:
+    return get_visible(user, Perm.VIEW_RISK, ComplianceAssessment.objects.select_related(
+        "document", "document__country", "duty_station", "premises", "residence_of",
+        "assessor"), pk=pk)
+
+
+def compliance_trend(*, user: AnyUser, assessment: ComplianceAssessment
+                     ) -> list[ComplianceAssessment]:
+    """The final assessments of the same place, oldest first: how compliance moved."""
+    same_place = Q(duty_station_id=assessment.duty_station_id) & (
+        Q(premises_id=assessment.premises_id) if assessment.premises_id
+        else Q(premises__isnull=True)) & (
+        Q(residence_of_id=assessment.residence_of_id) if assessment.residence_of_id
+        else Q(residence_of__isnull=True))
+    return list(moss_assessments(user=user).filter(same_place, status="final",
+                                                   compliance__isnull=False)
+                .order_by("assessed_on", "pk"))
+
+
+def approved_sras_for_moss(*, user: AnyUser) -> QuerySet[SecurityRiskAssessment]:
+    return sra_list(user=user).filter(status__in=["approved", "endorsed"])
+
+
+# --- Security plans ---------------------------------------------------------------------------
+
+def plan_list(*, user: AnyUser, search: str = "", country: str = "", status: str = ""
+              ) -> QuerySet[SecurityPlan]:
+    qs = visible(user, Perm.VIEW_RISK, SecurityPlan.objects.select_related(
+        "country", "duty_station"))
+    if search:
+        qs = qs.filter(title__icontains=search)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def plan_get(*, user: AnyUser, pk: Any) -> SecurityPlan:
+    return get_visible(user, Perm.VIEW_RISK, SecurityPlan.objects.select_related(
+        "country", "duty_station", "approved_by", "endorsed_by"), pk=pk)

@@ -4,9 +4,11 @@ through the transition tables of rules.py."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +21,21 @@ from vigil.core.validation import assign, check_version, save_new_version, valid
 from vigil.places.models import SecurityArea
 from vigil.risk import rules
 from vigil.risk.models import (
+    ComplianceAssessment,
+    ComplianceResult,
+    MossDocument,
+    MossItem,
+    PlanAttachment,
+    PlanContact,
+    PlanRoute,
+    PlanSite,
+    PlanZone,
     ProgrammeActivity,
     ReviewReminder,
     RiskEntry,
     RiskSettings,
     SecurityLevelReview,
+    SecurityPlan,
     SecurityRiskAssessment,
     SraVersion,
 )
@@ -172,7 +184,20 @@ def _move(review: SecurityLevelReview, action: str) -> str:
 
 
 ACTION_LABELS = {"start_review": _("taken for review"), "approve": _("approved"),
-                 "return": _("returned"), "resubmit": _("resubmitted")}
+                 "return": _("returned"), "resubmit": _("resubmitted"),
+                 "withdraw": _("withdrawn")}
+
+
+@transaction.atomic
+def security_level_withdraw(*, actor: AnyUser, review: SecurityLevelReview,
+                            version: int | None) -> SecurityLevelReview:
+    """The officer drops a proposal (say, one returned that no longer applies), so the area
+    can take a new one."""
+    require(actor, Perm.PROPOSE_SECURITY_LEVEL, review)
+    check_version(review, version)
+    before = audit.snapshot(review)
+    review.status = _move(review, "withdraw")
+    return _save_transition(actor, review, "withdraw", before, version)
 
 
 def _decide_guard(actor: AnyUser, review: SecurityLevelReview) -> None:
@@ -266,9 +291,10 @@ def security_level_resubmit(*, actor: AnyUser, review: SecurityLevelReview, rati
     review.status = target
     review.ratings, review.derived_level, review.proposed_level = clean, derived, level
     review.justification = justification.strip()
-    review.proposed_by, review.proposed_at = actor, timezone.now()  # type: ignore[assignment]
+    review.proposed_by = actor  # type: ignore[assignment]
     review.reviewer = review.review_started_at = review.decided_by = None
     review.decided_at = None
+    review.decision_comment = ""  # the comments answered stay in the audit log
     saved = _save_transition(actor, review, "resubmit", before, version)
     _notify_reviewers(review)
     return saved
@@ -425,6 +451,22 @@ def activity_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str
 
 
 @transaction.atomic
+def activity_remove(*, actor: AnyUser, sra: SecurityRiskAssessment,
+                    activity: ProgrammeActivity, version: int | None
+                    ) -> SecurityRiskAssessment:
+    _editable(actor, sra, version)
+    if activity.sra_id != sra.pk:
+        raise ValidationFailed([FieldError(field="activity", message=_(
+            "This activity belongs to another assessment."))])
+    audit.record(actor=actor, action="risk.sra.activity_remove", obj=sra, changes={
+        "activity": activity.pk,
+        **audit.diff(audit.snapshot(activity, ACTIVITY_FIELDS), {})})
+    activity.delete()
+    _bump(actor, sra, "activities")
+    return sra
+
+
+@transaction.atomic
 def sra_transition(*, actor: AnyUser, sra: SecurityRiskAssessment, action: str,
                    version: int | None, comment: str = "") -> SecurityRiskAssessment:
     """Submit (officer), approve (DO), endorse (DRO) or return (DO or DRO, with comments)."""
@@ -455,22 +497,47 @@ def sra_transition(*, actor: AnyUser, sra: SecurityRiskAssessment, action: str,
     if stamp:
         setattr(sra, stamp[0], actor)
         setattr(sra, stamp[1], now)
+    if action == "endorse" and sra.approved_by_id == actor.pk:
+        raise Forbidden(_("The designated official who approved the assessment does not "
+                          "endorse it too."))
+    if action == "return":
+        # The round starts again: its approvals no longer hold (the audit log keeps them).
+        sra.submitted_by = sra.approved_by = None
+        sra.submitted_at = sra.approved_at = None
     sra.return_comment = comment.strip() if action == "return" else ""
     save_new_version(sra, ["status", "submitted_by", "submitted_at", "approved_by",
                            "approved_at", "endorsed_by", "endorsed_at", "return_comment"])
     audit.record(actor=actor, action=f"risk.sra.{action}", obj=sra,
                  changes=audit.diff(before, audit.snapshot(sra)))
     _keep_version(actor, sra, action)
-    _notify_next(sra, action)
+    if action == "endorse":
+        _supersede_previous(actor, sra)
+    _notify_next(sra, action, returned_by_dro=action == "return" and before["status"]
+                 == "approved")
     return sra
+
+
+def _supersede_previous(actor: AnyUser, sra: SecurityRiskAssessment) -> None:
+    """The endorsed SRA of the same country and area before this one stops being in force."""
+    older = SecurityRiskAssessment.objects.filter(
+        country=sra.country, security_area=sra.security_area,
+        status=rules.SRA_IN_FORCE).exclude(pk=sra.pk)
+    for previous in older:
+        before = audit.snapshot(previous)
+        previous.status = rules.SRA_SUPERSEDED
+        save_new_version(previous, ["status"])
+        audit.record(actor=actor, action="risk.sra.supersede", obj=previous,
+                     changes={**audit.diff(before, audit.snapshot(previous)),
+                              "by": sra.pk})
 
 
 SRA_ACTION_LABELS = {"submit": _("submitted"), "approve": _("approved"),
                      "endorse": _("endorsed"), "return": _("returned")}
 
 
-def _notify_next(sra: SecurityRiskAssessment, action: str) -> None:
-    """Tell whoever must act next."""
+def _notify_next(sra: SecurityRiskAssessment, action: str, *,
+                 returned_by_dro: bool = False) -> None:
+    """Tell whoever must act next (on a DRO return, the DO who approved as well)."""
     url = reverse("risk:sra_detail", args=[sra.pk])
     if action == "submit":
         users, subject = users_with_perm(Perm.APPROVE_SRA, sra), _(
@@ -478,10 +545,14 @@ def _notify_next(sra: SecurityRiskAssessment, action: str) -> None:
     elif action == "approve":
         users, subject = users_with_perm(Perm.ENDORSE_SRA, sra), _(
             "SRA “%(title)s” awaits DRO endorsement")
+    elif action == "endorse":
+        users, subject = [u for u in (sra.submitted_by,) if u is not None], _(
+            "SRA “%(title)s” endorsed")
     else:
-        users = [u for u in (sra.submitted_by,) if u is not None]
-        subject = _("SRA “%(title)s” endorsed") if action == "endorse" else _(
-            "SRA “%(title)s” returned with comments")
+        users = users_with_perm(Perm.EDIT_SRA, sra)
+        if returned_by_dro:
+            users += users_with_perm(Perm.APPROVE_SRA, sra)
+        subject = _("SRA “%(title)s” returned with comments")
     notify(users=users, subject=subject % {"title": sra.title}, body=sra.return_comment,
            url=url)
 
@@ -550,3 +621,351 @@ def _already(*, kind: str, pk: int, due: dt.date, stage: str) -> bool:
     _reminder, created = ReviewReminder.objects.get_or_create(kind=kind, object_id=pk,
                                                               due=due, stage=stage)
     return not created
+
+
+# --- MOSS -------------------------------------------------------------------------------------
+
+MOSS_ITEM_FIELDS = {"category", "standard", "requirement", "remarks", "applies_to"}
+STANDARD_ITEMS = Path(__file__).parent / "data" / "moss_standard.json"
+
+
+def standard_moss_items() -> list[dict[str, str]]:
+    rows = json.loads(STANDARD_ITEMS.read_text(encoding="utf-8"))["items"]
+    return [{"category": c, "standard": s, "requirement": r, "applies_to": a}
+            for c, s, r, a in rows]
+
+
+@transaction.atomic
+def moss_document_create(*, actor: AnyUser, country: Any, title: str,
+                         kind: str = MossDocument.Kind.COUNTRY,
+                         sra: SecurityRiskAssessment | None = None) -> MossDocument:
+    """Start a MOSS document, seeded with the standard items. A country MOSS derives from an
+    SRA of that country that the DO has approved; H-MOSS covers headquarters premises."""
+    document = MossDocument(country=country, kind=kind, sra=sra, title=title.strip())
+    require(actor, Perm.EDIT_MOSS, document)
+    errors = []
+    if kind == MossDocument.Kind.COUNTRY:
+        if sra is None:
+            errors.append(FieldError(field="sra", code=ErrorCode.REQUIRED, message=_(
+                "A country MOSS derives from the SRA in force: choose it.")))
+        elif sra.country_id != document.country_id:
+            errors.append(FieldError(field="sra", message=_(
+                "This SRA assesses another country.")))
+        elif sra.status not in {"approved", "endorsed"}:
+            errors.append(FieldError(field="sra", message=_(
+                "Derive MOSS from an SRA the designated official has approved.")))
+    validate(document, extra=errors)
+    document.save()
+    items = [i for i in standard_moss_items()
+             if kind == MossDocument.Kind.COUNTRY or i["applies_to"] in {"all", "premises"}]
+    MossItem.objects.bulk_create([MossItem(document=document, position=n, **item)
+                                  for n, item in enumerate(items, start=1)])
+    audit.record(actor=actor, action="risk.moss.create", obj=document,
+                 changes={**audit.diff({}, audit.snapshot(document)), "items": len(items)})
+    return document
+
+
+def _moss_editable(actor: AnyUser, document: MossDocument, version: int | None) -> None:
+    require(actor, Perm.EDIT_MOSS, document)
+    check_version(document, version)
+    if document.status != MossDocument.Status.DRAFT:
+        raise TransitionRefused(_("An approved MOSS document does not change; start a new "
+                                  "one from the SRA in force."))
+
+
+@transaction.atomic
+def moss_item_save(*, actor: AnyUser, document: MossDocument, data: dict[str, Any],
+                   version: int | None, item: MossItem | None = None) -> MossItem:
+    _moss_editable(actor, document, version)
+    created = item is None
+    item = item or MossItem(document=document, position=document.items.count() + 1)
+    if item.document_id != document.pk:
+        raise ValidationFailed([FieldError(field="item", message=_(
+            "This item belongs to another document."))])
+    before = {} if created else audit.snapshot(item, MOSS_ITEM_FIELDS)
+    assign(item, data, MOSS_ITEM_FIELDS)
+    validate(item, exclude=["document"])
+    item.save()
+    save_new_version(document, ["title"])
+    audit.record(actor=actor, action="risk.moss.item_save", obj=document,
+                 changes={"item": item.pk,
+                          **audit.diff(before, audit.snapshot(item, MOSS_ITEM_FIELDS))})
+    return item
+
+
+@transaction.atomic
+def moss_item_remove(*, actor: AnyUser, document: MossDocument, item: MossItem,
+                     version: int | None) -> MossDocument:
+    _moss_editable(actor, document, version)
+    if item.document_id != document.pk:
+        raise ValidationFailed([FieldError(field="item", message=_(
+            "This item belongs to another document."))])
+    audit.record(actor=actor, action="risk.moss.item_remove", obj=document,
+                 changes={"item": item.pk, **audit.diff(audit.snapshot(item, MOSS_ITEM_FIELDS),
+                                                        {})})
+    item.delete()
+    save_new_version(document, ["title"])
+    return document
+
+
+@transaction.atomic
+def moss_document_approve(*, actor: AnyUser, document: MossDocument,
+                          version: int | None) -> MossDocument:
+    """DSS approval, given by the DRO desk."""
+    require(actor, Perm.APPROVE_MOSS, document)
+    check_version(document, version)
+    if document.status != MossDocument.Status.DRAFT:
+        raise TransitionRefused(_("This MOSS document is approved already."))
+    if not document.items.exists():
+        raise ValidationFailed([FieldError(field="items", message=_(
+            "A MOSS document without items cannot be approved."))])
+    before = audit.snapshot(document)
+    document.status = MossDocument.Status.APPROVED
+    document.approved_by, document.approved_at = actor, timezone.now()  # type: ignore[assignment]
+    save_new_version(document, ["status", "approved_by", "approved_at"])
+    audit.record(actor=actor, action="risk.moss.approve", obj=document,
+                 changes=audit.diff(before, audit.snapshot(document)))
+    return document
+
+
+@transaction.atomic
+def compliance_assessment_start(*, actor: AnyUser, document: MossDocument, duty_station: Any,
+                                premises: Any = None, residence_of: Any = None,
+                                assessed_on: dt.date | None = None) -> ComplianceAssessment:
+    """Open an assessment of one duty station, premises or residence against approved MOSS,
+    with one result to rate for every item that applies there."""
+    if premises is not None:
+        duty_station = premises.duty_station
+    if residence_of is not None:
+        duty_station = residence_of.duty_station
+    assessment = ComplianceAssessment(document=document, duty_station=duty_station,
+                                      premises=premises, residence_of=residence_of,
+                                      assessed_on=assessed_on or timezone.localdate(),
+                                      assessor_id=cast(int, actor.pk))
+    require(actor, Perm.ASSESS_MOSS, assessment)
+    errors = []
+    if document.status != MossDocument.Status.APPROVED:
+        errors.append(FieldError(field="document", message=_(
+            "Assess against approved MOSS only.")))
+    if duty_station is not None and duty_station.country_id != document.country_id:
+        errors.append(FieldError(field="duty_station", message=_(
+            "This place is in another country than the MOSS document.")))
+    if premises is not None and residence_of is not None:
+        errors.append(FieldError(field="premises", message=_(
+            "Assess a premises or a residence, not both at once.")))
+    if errors:
+        raise ValidationFailed(errors)
+    validate(assessment)
+    assessment.save()
+    kind = assessment.target_kind
+    items = [i for i in document.items.all() if rules.applies(i.applies_to, kind)]
+    ComplianceResult.objects.bulk_create([ComplianceResult(assessment=assessment, item=i)
+                                          for i in items])
+    audit.record(actor=actor, action="risk.moss.assessment_start", obj=assessment,
+                 changes={**audit.diff({}, audit.snapshot(assessment)), "items": len(items)})
+    return assessment
+
+
+@transaction.atomic
+def compliance_assessment_record(*, actor: AnyUser, assessment: ComplianceAssessment,
+                                 results: dict[int, dict[str, Any]], version: int | None,
+                                 final: bool = False) -> ComplianceAssessment:
+    """Record the state, evidence and corrective action of each item; make it final when
+    every item is rated. Every fault is named by its item."""
+    require(actor, Perm.ASSESS_MOSS, assessment)
+    check_version(assessment, version)
+    if assessment.status != ComplianceAssessment.Status.DRAFT:
+        raise TransitionRefused(_("A final assessment does not change; start a new one."))
+    rows = {r.item_id: r for r in assessment.results.select_related("item")}
+    unknown = sorted(set(results) - set(rows))
+    errors = [FieldError(field=f"item-{i}", message=_("Not an item of this assessment."))
+              for i in unknown]
+    for item_id, row in rows.items():
+        given = results.get(item_id, {})
+        for key in ("state", "evidence", "corrective_action", "action_owner", "action_due"):
+            if key in given:
+                setattr(row, key, given[key] if given[key] is not None else (
+                    None if key == "action_due" else ""))
+        errors += [FieldError(field=f"item-{item_id}-{field}", message=_(message))
+                   for field, message in rules.result_problems(
+                       row.state, row.corrective_action, row.action_owner, row.action_due,
+                       final=final)]
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(assessment)
+    ComplianceResult.objects.bulk_update(rows.values(), ["state", "evidence",
+                                                         "corrective_action", "action_owner",
+                                                         "action_due"])
+    assessment.compliance = rules.compliance_percent(r.state for r in rows.values()
+                                                     if r.state)
+    if final:
+        assessment.status = ComplianceAssessment.Status.FINAL
+    save_new_version(assessment, ["compliance", "status"])
+    audit.record(actor=actor, action="risk.moss.assessment_record", obj=assessment,
+                 changes={**audit.diff(before, audit.snapshot(assessment)),
+                          "results": {str(k): v for k, v in results.items()}})
+    return assessment
+
+
+# --- Security plans ---------------------------------------------------------------------------
+
+PLAN_FIELDS = {"country", "duty_station", "title", "review_due"}
+# The structured parts of a plan: model and the fields a person fills.
+PLAN_PARTS: dict[str, tuple[type[models.Model], set[str]]] = {
+    "zones": (PlanZone, {"name", "description", "warden", "warden_phone", "deputy"}),
+    "contacts": (PlanContact, {"role", "name", "phone", "radio_callsign", "reports_to"}),
+    "sites": (PlanSite, {"kind", "name", "latitude", "longitude", "capacity", "notes"}),
+    "routes": (PlanRoute, {"kind", "name", "description", "destination", "trigger"}),
+    "attachments": (PlanAttachment, {"title", "file"}),
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {".pdf", ".docx", ".xlsx", ".odt", ".png", ".jpg", ".jpeg"}
+PLAN_ACTION_PERMS = {"approve": Perm.APPROVE_PLAN, "endorse": Perm.ENDORSE_PLAN,
+                     "return": Perm.ENDORSE_PLAN}
+
+
+@transaction.atomic
+def plan_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityPlan:
+    plan = SecurityPlan()
+    assign(plan, data, PLAN_FIELDS)
+    require(actor, Perm.EDIT_PLAN, plan)
+    validate(plan)
+    plan.save()
+    audit.record(actor=actor, action="risk.plan.create", obj=plan,
+                 changes=audit.diff({}, audit.snapshot(plan)))
+    return plan
+
+
+def _plan_editable(actor: AnyUser, plan: SecurityPlan, version: int | None) -> None:
+    require(actor, Perm.EDIT_PLAN, plan)
+    check_version(plan, version)
+    if plan.status != SecurityPlan.Status.DRAFT:
+        raise TransitionRefused(_("Only a draft plan changes. Ask DRO to return it first."))
+
+
+@transaction.atomic
+def plan_update(*, actor: AnyUser, plan: SecurityPlan, data: dict[str, Any],
+                version: int | None) -> SecurityPlan:
+    _plan_editable(actor, plan, version)
+    before = audit.snapshot(plan)
+    assign(plan, data, PLAN_FIELDS - {"country"})
+    require(actor, Perm.EDIT_PLAN, plan)
+    validate(plan)
+    save_new_version(plan, sorted(PLAN_FIELDS - {"country"}))
+    audit.record(actor=actor, action="risk.plan.update", obj=plan,
+                 changes=audit.diff(before, audit.snapshot(plan)))
+    return plan
+
+
+def _attachment_errors(row: models.Model) -> list[FieldError]:
+    upload = getattr(row, "file", None)
+    if not upload or not hasattr(upload, "size"):
+        return []
+    errors = []
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        errors.append(FieldError(field="file", code=ErrorCode.OUT_OF_RANGE, message=_(
+            "The file is larger than 10 MB.")))
+    if Path(upload.name).suffix.lower() not in ATTACHMENT_TYPES:
+        errors.append(FieldError(field="file", message=_(
+            "Attach a PDF, Word, Excel, OpenDocument or image file.")))
+    return errors
+
+
+@transaction.atomic
+def plan_part_save(*, actor: AnyUser, plan: SecurityPlan, part: str, data: dict[str, Any],
+                   version: int | None, row: models.Model | None = None) -> models.Model:
+    """Add or change one row of a structured part of a draft plan."""
+    if part not in PLAN_PARTS:
+        raise ValidationFailed([FieldError(field="part", message=_("Not a part of a plan."))])
+    _plan_editable(actor, plan, version)
+    model, fields = PLAN_PARTS[part]
+    created = row is None
+    row = row or model(plan=plan)
+    if getattr(row, "plan_id", None) != plan.pk:
+        raise ValidationFailed([FieldError(field="row", message=_(
+            "This row belongs to another plan."))])
+    reports_to = data.get("reports_to")
+    if reports_to is not None and getattr(reports_to, "plan_id", plan.pk) != plan.pk:
+        raise ValidationFailed([FieldError(field="reports_to", message=_(
+            "Choose someone of this plan's tree."))])
+    before = {} if created else audit.snapshot(row, fields)
+    assign(row, data, fields)
+    validate(row, exclude=["plan"], extra=_attachment_errors(row))
+    row.save()
+    save_new_version(plan, ["title"])
+    audit.record(actor=actor, action=f"risk.plan.{part}_save", obj=plan,
+                 changes={"row": row.pk, **audit.diff(before, audit.snapshot(row, fields))})
+    return row
+
+
+@transaction.atomic
+def plan_part_remove(*, actor: AnyUser, plan: SecurityPlan, part: str, row: models.Model,
+                     version: int | None) -> SecurityPlan:
+    if part not in PLAN_PARTS:
+        raise ValidationFailed([FieldError(field="part", message=_("Not a part of a plan."))])
+    _plan_editable(actor, plan, version)
+    if getattr(row, "plan_id", None) != plan.pk:
+        raise ValidationFailed([FieldError(field="row", message=_(
+            "This row belongs to another plan."))])
+    audit.record(actor=actor, action=f"risk.plan.{part}_remove", obj=plan,
+                 changes={"row": row.pk,
+                          **audit.diff(audit.snapshot(row, PLAN_PARTS[part][1]), {})})
+    row.delete()
+    save_new_version(plan, ["title"])
+    return plan
+
+
+@transaction.atomic
+def plan_transition(*, actor: AnyUser, plan: SecurityPlan, action: str, version: int | None,
+                    comment: str = "") -> SecurityPlan:
+    """The DO approves a complete draft; DRO endorses it or returns it with comments."""
+    perm = PLAN_ACTION_PERMS.get(action)
+    if perm is None:
+        raise ValidationFailed([FieldError(field="action", message=_("Not a plan action."))])
+    require(actor, perm, plan)
+    check_version(plan, version)
+    target = rules.next_state(rules.PLAN_TRANSITIONS, action, plan.status)
+    if target is None:
+        raise TransitionRefused(_("A plan that is “%(status)s” cannot be %(action)s.") % {
+            "status": plan.get_status_display(), "action": SRA_ACTION_LABELS[action]})
+    if action == "approve":
+        missing = [FieldError(field=part, code=ErrorCode.REQUIRED, message=message)
+                   for part, message in (
+                       ("zones", _("Name at least one zone and its warden.")),
+                       ("contacts", _("Set out the communication tree.")),
+                       ("sites", _("Give at least one concentration point or safe haven.")),
+                       ("routes", _("Describe at least one relocation or evacuation route.")))
+                   if not getattr(plan, part).exists()]
+        if missing:
+            raise ValidationFailed(missing)
+    if action == "endorse" and plan.approved_by_id == actor.pk:
+        raise Forbidden(_("The designated official who approved the plan does not endorse "
+                          "it too."))
+    if action == "return" and not comment.strip():
+        raise ValidationFailed([FieldError(field="comment", code=ErrorCode.REQUIRED,
+                                           message=_("Say what must change."))])
+    before = audit.snapshot(plan)
+    now = timezone.now()
+    plan.status = target
+    if action == "approve":
+        plan.approved_by, plan.approved_at = actor, now  # type: ignore[assignment]
+    elif action == "endorse":
+        plan.endorsed_by, plan.endorsed_at = actor, now  # type: ignore[assignment]
+    else:
+        plan.approved_by, plan.approved_at = None, None
+    plan.return_comment = comment.strip() if action == "return" else ""
+    save_new_version(plan, ["status", "approved_by", "approved_at", "endorsed_by",
+                            "endorsed_at", "return_comment"])
+    audit.record(actor=actor, action=f"risk.plan.{action}", obj=plan,
+                 changes=audit.diff(before, audit.snapshot(plan)))
+    url = reverse("risk:plan_detail", args=[plan.pk])
+    if action == "approve":
+        notify(users=users_with_perm(Perm.ENDORSE_PLAN, plan), url=url,
+               subject=_("Security plan “%(title)s” awaits DRO endorsement") % {
+                   "title": plan.title})
+    elif action == "return":
+        notify(users=[*users_with_perm(Perm.EDIT_PLAN, plan),
+                      *users_with_perm(Perm.APPROVE_PLAN, plan)], url=url,
+               subject=_("Security plan “%(title)s” returned with comments") % {
+                   "title": plan.title}, body=plan.return_comment)
+    return plan

@@ -1,43 +1,59 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally
-from vigil.core.errors import Forbidden, NotFound
+from vigil.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from vigil.core.views_support import EditPage, apply_service, changed_data, fresh_copy, list_page
+from vigil.people import selectors as people_selectors
+from vigil.places.models import DutyStation, Premises
 from vigil.risk import rules, selectors, services
 from vigil.risk.forms import (
     ActivityForm,
     ApproveForm,
     LevelBoardFilters,
     MatrixForm,
+    MossDocumentForm,
+    MossFilters,
+    MossItemForm,
+    PlanFilters,
+    PlanForm,
     ReturnForm,
     RiskEntryForm,
     SraActionForm,
     SraFilters,
     SraForm,
+    StartAssessmentForm,
     StartReviewForm,
     ThreatAssessmentForm,
+    plan_part_form,
 )
 from vigil.risk.models import (
     IMPACT_LABELS,
     LIKELIHOOD_LABELS,
     RISK_LEVEL_LABELS,
     THREAT_LABELS,
+    ComplianceAssessment,
+    ComplianceResult,
+    MossDocument,
     SecurityLevelReview,
+    SecurityPlan,
     SecurityRiskAssessment,
 )
 
@@ -57,7 +73,7 @@ def level_board(request: HttpRequest) -> HttpResponseBase:
     _require_view(request)
     filters = LevelBoardFilters(request.GET)
     areas = selectors.areas_with_levels(user=request.user, **filters.selector_args())
-    since = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    since = timezone.localdate() - dt.timedelta(days=365)
     return list_page(
         request, queryset=areas, template="risk/level_board.html",
         table_template="risk/partials/_level_table.html",
@@ -168,6 +184,8 @@ def _detail(request: HttpRequest, review: SecurityLevelReview, **forms: object) 
         "may_start": may_decide and "start_review" in actions,
         "may_resubmit": "resubmit" in actions and can(request.user,
                                                       Perm.PROPOSE_SECURITY_LEVEL, review),
+        "may_withdraw": "withdraw" in actions and can(request.user,
+                                                      Perm.PROPOSE_SECURITY_LEVEL, review),
         "approve_form": forms.get("approve_form") or ApproveForm(initial=initial),
         "return_form": forms.get("return_form") or ReturnForm(initial=initial),
         "start_form": forms.get("start_form") or StartReviewForm(initial=initial),
@@ -190,6 +208,10 @@ DECISIONS: dict[str, tuple[Any, Callable[[Any, SecurityLevelReview, dict[str, An
                      services.security_level_start_review(actor=actor, review=review,
                                                           version=data["version"]),
                      _lazy("You are reviewing this proposal."), "start_form"),
+    "withdraw": (StartReviewForm, lambda actor, review, data:
+                 services.security_level_withdraw(actor=actor, review=review,
+                                                  version=data["version"]),
+                 _lazy("Proposal withdrawn."), "start_form"),
 }
 
 
@@ -345,6 +367,22 @@ def entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def activity_remove(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    activity = get_object_or_404(sra.activities, pk=activity_pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.activity_remove(
+            actor=request.user, sra=sra, activity=activity,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Programme activity removed."))
+            return redirect("risk:sra_detail", pk=sra.pk)
+    return _sra_page(request, sra, action_form=form, failed="remove")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, pk: int, activity_pk: int | None = None) -> HttpResponse:
     sra = selectors.sra_get(user=request.user, pk=pk)
@@ -397,3 +435,353 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
         .order_by(BY_DUE_DATE),
         "sras": selectors.sra_list(user=request.user, past_review=True).order_by("review_due"),
         "today": timezone.localdate()})
+
+
+# --- MOSS -------------------------------------------------------------------------------------
+
+@login_required
+def moss_list(request: HttpRequest) -> HttpResponseBase:
+    _require_view(request)
+    filters = MossFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.moss_documents(user=request.user,
+                                                   **filters.selector_args()),
+        template="risk/moss_list.html", table_template="risk/partials/_moss_table.html",
+        sorts={"title": "title", "country": "country__name", "status": "status"},
+        default_sort="country", filters=filters,
+        extra={"may_create": has_perm_anywhere(request.user, Perm.EDIT_MOSS)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moss_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.EDIT_MOSS):
+        raise Forbidden()
+    sras = selectors.approved_sras_for_moss(user=request.user)
+    initial = {}
+    if request.GET.get("sra", "").isdigit():
+        sra = sras.filter(pk=int(request.GET["sra"])).first()
+        if sra is not None:
+            initial = {"sra": sra.pk, "kind": "country",
+                       "title": _("MOSS %(country)s") % {"country": sra.country.local_name}}
+    form = MossDocumentForm(request.POST or None, sras=sras, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        country = data["sra"].country if data.get("sra") else data.get("country")
+        if country is None:
+            form.add_error("country", _("Choose the country."))
+        else:
+            document = apply_service(form, lambda: services.moss_document_create(
+                actor=request.user, country=country, title=data["title"], kind=data["kind"],
+                sra=data.get("sra")))
+            if document is not None:
+                messages.success(request, _("MOSS document started with the standard items; "
+                                            "adapt them to the country."))
+                return redirect("risk:moss_detail", pk=document.pk)
+    return render(request, "risk/moss_form.html", {"form": form})
+
+
+@login_required
+def moss_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.moss_document_get(user=request.user, pk=pk)
+    return _moss_page(request, document)
+
+
+def _moss_page(request: HttpRequest, document: MossDocument,
+               start_form: StartAssessmentForm | None = None) -> HttpResponse:
+    user = request.user
+    stations = DutyStation.objects.filter(country=document.country, is_active=True)
+    premises = Premises.objects.filter(duty_station__country=document.country)
+    return render(request, "risk/moss_detail.html", {
+        "document": document, "items": document.items.all(),
+        "assessments": selectors.moss_assessments(user=user, document=document.pk),
+        "may_edit": document.status == "draft" and can(user, Perm.EDIT_MOSS, document),
+        "may_approve": document.status == "draft" and can(user, Perm.APPROVE_MOSS, document),
+        "may_assess": document.status == "approved" and has_perm_anywhere(
+            user, Perm.ASSESS_MOSS),
+        "start_form": start_form or StartAssessmentForm(
+            stations=stations, premises=premises,
+            initial={"assessed_on": timezone.localdate()}),
+        "version_form": SraActionForm(initial={"version": document.version}),
+    }, status=400 if start_form is not None else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moss_item_edit(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
+    document = selectors.moss_document_get(user=request.user, pk=pk)
+    if not can(request.user, Perm.EDIT_MOSS, document):
+        raise Forbidden()
+    item = get_object_or_404(document.items, pk=item_pk) if item_pk else None
+    form = MossItemForm(request.POST or None, instance=fresh_copy(item) if item else None,
+                        initial={"version": document.version})
+    if request.method == "POST" and form.is_valid():
+        data = changed_data(form, list(MossItemForm.Meta.fields))
+        saved = apply_service(form, lambda: services.moss_item_save(
+            actor=request.user, document=document, data=data, item=item,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("MOSS item saved."))
+            return redirect("risk:moss_detail", pk=document.pk)
+    return render(request, "risk/moss_item_form.html", {"form": form, "document": document,
+                                                        "item": item})
+
+
+@login_required
+@require_POST
+def moss_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    document = selectors.moss_document_get(user=request.user, pk=pk)
+    item = get_object_or_404(document.items, pk=item_pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.moss_item_remove(
+            actor=request.user, document=document, item=item,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("MOSS item removed."))
+            return redirect("risk:moss_detail", pk=document.pk)
+    messages.error(request, "; ".join(str(e) for e in form.non_field_errors()))
+    return redirect("risk:moss_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def moss_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.moss_document_get(user=request.user, pk=pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.moss_document_approve(
+            actor=request.user, document=document, version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("MOSS approved."))
+            return redirect("risk:moss_detail", pk=document.pk)
+    messages.error(request, "; ".join(str(e) for e in form.non_field_errors()))
+    return redirect("risk:moss_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def moss_assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.moss_document_get(user=request.user, pk=pk)
+    form = StartAssessmentForm(
+        request.POST, stations=DutyStation.objects.filter(country=document.country),
+        premises=Premises.objects.filter(duty_station__country=document.country))
+    if form.is_valid():
+        data = form.cleaned_data
+        person = None
+        if data.get("residence_index"):
+            person = people_selectors.person_list(user=request.user).filter(
+                index_number=data["residence_index"].upper()).first()
+            if person is None:
+                form.add_error("residence_index", _("No staff member with this index "
+                                                    "number in your scope."))
+        if not form.errors:
+            assessment = apply_service(form, lambda: services.compliance_assessment_start(
+                actor=request.user, document=document, duty_station=data.get("duty_station"),
+                premises=data.get("premises"), residence_of=person,
+                assessed_on=data["assessed_on"]))
+            if assessment is not None:
+                return redirect("risk:moss_assessment", pk=assessment.pk)
+    return _moss_page(request, document, start_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moss_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rate each item; save as you go, and make it final when every item is rated."""
+    assessment = selectors.moss_assessment_get(user=request.user, pk=pk)
+    results = list(assessment.results.select_related("item"))
+    errors: dict[str, str] = {}
+    summary: list[str] = []
+    if request.method == "POST":
+        if not can(request.user, Perm.ASSESS_MOSS, assessment):
+            raise Forbidden()
+        given = {r.item_id: {
+            "state": request.POST.get(f"item-{r.item_id}-state", ""),
+            "evidence": request.POST.get(f"item-{r.item_id}-evidence", ""),
+            "corrective_action": request.POST.get(f"item-{r.item_id}-corrective_action", ""),
+            "action_owner": request.POST.get(f"item-{r.item_id}-action_owner", ""),
+            "action_due": parse_date(request.POST.get(f"item-{r.item_id}-action_due", "")
+                                     or "") or None,
+        } for r in results}
+        try:
+            services.compliance_assessment_record(
+                actor=request.user, assessment=assessment, results=given,
+                version=int(request.POST.get("version") or 0) or None,
+                final="final" in request.POST)
+        except ValidationFailed as exc:
+            errors = {e.field: str(e.message) for e in exc.errors}
+            summary = [str(e.message) for e in exc.errors if not e.field.startswith("item-")]
+            for r in results:  # show what was typed, not what is stored
+                for key, value in given[r.item_id].items():
+                    setattr(r, key, value)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            summary = [str(exc.message)]
+        else:
+            messages.success(request, _("Assessment saved."))
+            return redirect("risk:moss_assessment", pk=assessment.pk)
+    rows = [{"result": r, "errors": {k.rsplit("-", 1)[1]: v for k, v in errors.items()
+                                     if k.startswith(f"item-{r.item_id}-")}}
+            for r in results]
+    trend = selectors.compliance_trend(user=request.user, assessment=assessment)
+    return render(request, "risk/moss_assessment.html", {
+        "assessment": assessment, "rows": rows, "summary": summary,
+        "error_count": len(errors), "trend": trend, "chart": trend_chart(trend),
+        "states": ComplianceResult.State.choices,
+        "may_record": assessment.status == "draft"
+        and can(request.user, Perm.ASSESS_MOSS, assessment)},
+        status=400 if errors or summary else 200)
+
+
+def trend_chart(trend: list[ComplianceAssessment]) -> dict[str, Any] | None:
+    """Points of a compliance-over-time line, for a small SVG drawn by the template."""
+    if len(trend) < 2:
+        return None
+    width, height, pad = 560, 180, 30
+    first, last = trend[0].assessed_on, trend[-1].assessed_on
+    span = max((last - first).days, 1)
+    points = []
+    for a in trend:
+        x = pad + (width - 2 * pad) * (a.assessed_on - first).days / span
+        y = height - pad - (height - 2 * pad) * (a.compliance or 0) / 100
+        points.append({"x": round(x, 1), "y": round(y, 1), "date": a.assessed_on,
+                       "value": round(a.compliance or 0)})
+    return {"width": width, "height": height, "pad": pad, "points": points,
+            "path": " ".join(f"{p['x']},{p['y']}" for p in points)}
+
+
+# --- Security plans ---------------------------------------------------------------------------
+
+PART_LABELS = {"zones": _lazy("Zones and wardens"), "contacts": _lazy("Communication tree"),
+               "sites": _lazy("Concentration points and safe havens"),
+               "routes": _lazy("Relocation and evacuation routes"),
+               "attachments": _lazy("Attachments")}
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponseBase:
+    _require_view(request)
+    filters = PlanFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.plan_list(user=request.user, **filters.selector_args()),
+        template="risk/plan_list.html", table_template="risk/partials/_plan_table.html",
+        sorts={"title": "title", "country": "country__name", "due": "review_due",
+               "status": "status"},
+        default_sort="country", filters=filters,
+        extra={"may_create": has_perm_anywhere(request.user, Perm.EDIT_PLAN),
+               "today": timezone.localdate()})
+
+
+PLAN_EDIT = EditPage(
+    form_class=PlanForm, perm=Perm.EDIT_PLAN, template="risk/plan_form.html",
+    context_name="plan", detail_url="risk:plan_detail",
+    saved_message=_lazy("Security plan %(name)s saved."),
+    create=lambda actor, data, form: services.plan_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.plan_update(
+        actor=actor, plan=obj, data=data, version=version),
+    fixed=("country",))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, pk=pk) if pk else None
+    return PLAN_EDIT.respond(request, plan)
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _plan_page(request, selectors.plan_get(user=request.user, pk=pk))
+
+
+def _plan_page(request: HttpRequest, plan: SecurityPlan,
+               action_form: SraActionForm | None = None) -> HttpResponse:
+    user = request.user
+    allowed = rules.allowed_actions(rules.PLAN_TRANSITIONS, plan.status)
+    may = {action: action in allowed and can(user, services.PLAN_ACTION_PERMS[action], plan)
+           for action in rules.PLAN_TRANSITIONS}
+    parts = [{"key": key, "label": PART_LABELS[key], "rows": list(getattr(plan, key).all())}
+             for key in services.PLAN_PARTS]
+    return render(request, "risk/plan_detail.html", {
+        "plan": plan, "parts": parts, "may": may, "today": timezone.localdate(),
+        "may_edit": plan.status == "draft" and can(user, Perm.EDIT_PLAN, plan),
+        "action_form": action_form or SraActionForm(initial={"version": plan.version})},
+        status=400 if action_form is not None else 200)
+
+
+@login_required
+@require_POST
+def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in rules.PLAN_TRANSITIONS:
+        raise NotFound()
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.plan_transition(
+            actor=request.user, plan=plan, action=action, version=form.cleaned_data["version"],
+            comment=form.cleaned_data["comment"]))
+        if saved is not None:
+            messages.success(request, _("Security plan %(action)s.") % {
+                "action": services.SRA_ACTION_LABELS[action]})
+            return redirect("risk:plan_detail", pk=plan.pk)
+    return _plan_page(request, plan, action_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_part_edit(request: HttpRequest, pk: int, part: str,
+                   row_pk: int | None = None) -> HttpResponse:
+    if part not in services.PLAN_PARTS:
+        raise NotFound()
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    if not can(request.user, Perm.EDIT_PLAN, plan):
+        raise Forbidden()
+    model, fields = services.PLAN_PARTS[part]
+    row = get_object_or_404(getattr(plan, part), pk=row_pk) if row_pk else None
+    form_class = plan_part_form(model, sorted(fields))
+    form = form_class(request.POST or None, request.FILES or None,
+                      instance=fresh_copy(row) if row else None)
+    if "reports_to" in form.fields:
+        others = plan.contacts.exclude(pk=row.pk) if row else plan.contacts.all()
+        form.fields["reports_to"].queryset = others  # type: ignore[attr-defined]
+    version_form = SraActionForm(request.POST or None, initial={"version": plan.version})
+    if request.method == "POST" and form.is_valid() and version_form.is_valid():
+        data = changed_data(form, sorted(fields))
+        saved = apply_service(form, lambda: services.plan_part_save(
+            actor=request.user, plan=plan, part=part, data=data, row=row,
+            version=version_form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Saved in the plan."))
+            return redirect("risk:plan_detail", pk=plan.pk)
+    return render(request, "risk/plan_part_form.html", {
+        "form": form, "plan": plan, "part_label": PART_LABELS[part], "row": row,
+        "version": plan.version, "multipart": part == "attachments"})
+
+
+@login_required
+@require_POST
+def plan_part_remove(request: HttpRequest, pk: int, part: str, row_pk: int) -> HttpResponse:
+    if part not in services.PLAN_PARTS:
+        raise NotFound()
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    row = get_object_or_404(getattr(plan, part), pk=row_pk)
+    form = SraActionForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.plan_part_remove(
+            actor=request.user, plan=plan, part=part, row=row,
+            version=form.cleaned_data["version"]))
+        if saved is not None:
+            messages.success(request, _("Removed from the plan."))
+            return redirect("risk:plan_detail", pk=plan.pk)
+    return _plan_page(request, plan, action_form=form)
+
+
+@login_required
+def plan_attachment(request: HttpRequest, pk: int, row_pk: int) -> FileResponse:
+    """An attachment, to those who may see the plan; never served as a public file."""
+    plan = selectors.plan_get(user=request.user, pk=pk)
+    attachment = get_object_or_404(plan.attachments, pk=row_pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                        filename=Path(attachment.file.name or "attachment").name)

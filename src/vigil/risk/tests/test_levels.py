@@ -354,3 +354,23 @@ def test_reviews_falling_due_are_reminded_once_per_stage(cast, officer, dro, pro
     assert services.review_reminders_send(today=later) == 1  # now overdue: a new stage
     far = services.review_reminders_send(today=today - dt.timedelta(days=60))
     assert far == 0  # more than 30 days before: nothing yet
+
+
+def test_withdrawn_proposal_frees_the_area(cast, officer, dro, proposal):
+    services.security_level_return(actor=dro, review=proposal, comment="Redo.", version=1)
+    with pytest.raises(Forbidden):
+        services.security_level_withdraw(actor=dro, review=proposal, version=2)
+    services.security_level_withdraw(actor=officer, review=proposal, version=2)
+    assert proposal.status == "withdrawn"
+    fresh = services.security_level_propose(actor=officer, area=cast.nbi_area,
+                                            ratings=ratings(), proposed_level=4)
+    assert fresh.pk != proposal.pk
+
+
+def test_resubmission_keeps_the_first_proposal_time(cast, officer, dro, proposal):
+    first = proposal.proposed_at
+    services.security_level_return(actor=dro, review=proposal, comment="Redo.", version=1)
+    again = services.security_level_resubmit(actor=officer, review=proposal,
+                                             ratings=ratings(), proposed_level=4, version=2)
+    assert again.proposed_at == first
+    assert again.decision_comment == ""

@@ -158,11 +158,12 @@ def test_compliance_percent(states, percent):
     assert result == (pytest.approx(percent) if percent is not None else None)
 
 
-ALL_LEVEL_STATES = ("proposed", "under_review", "approved", "returned")
+ALL_LEVEL_STATES = ("proposed", "under_review", "approved", "returned", "withdrawn")
 LEVEL_MOVES = {("proposed", "start_review"): "under_review",
                ("proposed", "approve"): "approved", ("under_review", "approve"): "approved",
                ("proposed", "return"): "returned", ("under_review", "return"): "returned",
-               ("returned", "resubmit"): "proposed"}
+               ("returned", "resubmit"): "proposed",
+               ("proposed", "withdraw"): "withdrawn", ("returned", "withdraw"): "withdrawn"}
 
 
 @pytest.mark.parametrize(("state", "action"),

@@ -244,9 +244,74 @@ def test_reviews_due_page_lists_overdue_levels_and_sras(cast, people, sra, clien
     SecurityRiskAssessment.objects.filter(pk=sra.pk).update(
         review_due=timezone.localdate() - dt.timedelta(days=2))
     client.force_login(people["dro"])
+    assert "Nairobi SRA 2026" not in client.get("/risk/due/").content.decode()  # a draft
+    SecurityRiskAssessment.objects.filter(pk=sra.pk).update(status="endorsed")
     page = client.get("/risk/due/").content.decode()
     assert "Nairobi SRA 2026" in page
     assert "overdue by 2 days" in page
     assert "Greater Nairobi" in page  # no level approved yet
     client.force_login(people["other_so"])
     assert client.get(f"/risk/sras/{sra.pk}/").status_code == 404
+
+
+def _endorsed(people, sra):
+    sra = _with_entry(people, sra)
+    for who, action in (("so", "submit"), ("do", "approve"), ("dro", "endorse")):
+        sra = services.sra_transition(actor=people[who], sra=sra, action=action,
+                                      version=sra.version)
+    return sra
+
+
+def test_endorsing_a_new_sra_supersedes_the_previous(cast, people, sra):
+    old = _endorsed(people, sra)
+    new = services.sra_create(actor=people["so"], data={
+        "country": cast.kenya, "security_area": cast.nbi_area, "title": "Nairobi SRA 2027",
+        "valid_from": TODAY, "valid_until": TODAY + dt.timedelta(days=365),
+        "review_due": TODAY + dt.timedelta(days=180)})
+    _endorsed(people, new)
+    old.refresh_from_db()
+    assert old.status == "superseded"
+    assert AuditEvent.objects.filter(action="risk.sra.supersede", object_id=str(old.pk))
+
+
+def test_a_return_clears_the_rounds_approvals_and_tells_the_do(cast, people, sra):
+    sra = _with_entry(people, sra)
+    sra = services.sra_transition(actor=people["so"], sra=sra, action="submit",
+                                  version=sra.version)
+    sra = services.sra_transition(actor=people["do"], sra=sra, action="approve",
+                                  version=sra.version)
+    Notification.objects.all().delete()
+    sra = services.sra_transition(actor=people["dro"], sra=sra, action="return",
+                                  version=sra.version, comment="Add flooding.")
+    assert (sra.approved_by, sra.submitted_by) == (None, None)
+    told = set(Notification.objects.values_list("user_id", flat=True))
+    assert {people["so"].pk, people["do"].pk} <= told
+
+
+def test_who_approved_does_not_endorse(cast, people, sra):
+    from vigil.core.models import RoleGrant
+
+    RoleGrant.objects.create(user=people["do"], role=Role.DRO_DESK_OFFICER,
+                             scope_kind="country", scope_id=cast.kenya.pk)
+    sra = _with_entry(people, sra)
+    sra = services.sra_transition(actor=people["so"], sra=sra, action="submit",
+                                  version=sra.version)
+    sra = services.sra_transition(actor=people["do"], sra=sra, action="approve",
+                                  version=sra.version)
+    from vigil.core.authz import forget_grants
+
+    forget_grants(people["do"])
+    with pytest.raises(Forbidden):
+        services.sra_transition(actor=people["do"], sra=sra, action="endorse",
+                                version=sra.version)
+
+
+def test_activity_removed_from_a_draft(cast, people, sra, client):
+    activity = services.activity_save(actor=people["so"], sra=sra, version=1, data={
+        "organization": cast.wfp, "name": "Food", "criticality": "pc2"})
+    sra.refresh_from_db()
+    client.force_login(people["so"])
+    response = client.post(f"/risk/sras/{sra.pk}/activities/{activity.pk}/remove/",
+                           {"version": sra.version})
+    assert response.status_code == 302
+    assert not sra.activities.exists()
