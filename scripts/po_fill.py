@@ -31,7 +31,7 @@ def main() -> None:
                 entry.msgstr = value
             if entry.fuzzy:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = entry.previous_msgctxt = None
+            entry.previous_msgid = entry.previous_msgctxt = entry.previous_msgid_plural = None
             filled += 1
     catalog.save(path)
     left = len(catalog.untranslated_entries()) + len(catalog.fuzzy_entries())

@@ -39,6 +39,9 @@ SHOTS = [
     ("dro.desk", "en", "/risk/criticality/", "criticality-board.png", 1280, 900),
     ("security.officer", "en", "/risk/moss/1/", "moss.png", 1280, 1100),
     ("security.officer", "en", "/risk/moss/assessments/3/", "moss-assessment.png", 1280, 1100),
+    ("security.officer", "en", "/risk/plans/1/", "security-plan.png", 1280, 1100),
+    ("dro.desk", "en", "/risk/missions/", "missions.png", 1280, 900),
+    ("security.officer", "en", "/risk/surveys/", "surveys.png", 1280, 900),
 ]
 
 

@@ -138,6 +138,9 @@ class Perm(StrEnum):
     EDIT_PLAN = "risk.edit_plan"
     APPROVE_PLAN = "risk.approve_plan"
     ENDORSE_PLAN = "risk.endorse_plan"
+    MANAGE_MISSIONS = "risk.manage_missions"
+    SURVEY_PREMISES = "risk.survey_premises"
+    FOLLOW_UP_MISSIONS = "risk.follow_up_missions"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -168,6 +171,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.EDIT_MOSS: Reach.SCOPE,
         Perm.ASSESS_MOSS: Reach.SCOPE,
         Perm.EDIT_PLAN: Reach.SCOPE,
+        Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
+        Perm.SURVEY_PREMISES: Reach.SCOPE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
@@ -180,6 +185,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.APPROVE_SRA: Reach.SCOPE,
         Perm.APPROVE_PLAN: Reach.SCOPE,
+        Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
@@ -190,6 +196,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.ENDORSE_SRA: Reach.SCOPE,
         Perm.APPROVE_MOSS: Reach.SCOPE,
         Perm.ENDORSE_PLAN: Reach.SCOPE,
+        Perm.MANAGE_MISSIONS: Reach.SCOPE,
+        Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
     },
@@ -197,6 +205,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.ASSESS_MOSS: Reach.SCOPE,
+        Perm.SURVEY_PREMISES: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,

@@ -13,7 +13,7 @@ def vigil(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
         "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
-        "nav_items": navigation.items_for(request),
+        "nav_sections": navigation.sections_for(request),
         "unread_notifications": selectors.unread_notification_count(user=user)
         if user is not None and user.is_authenticated else 0,
     }

@@ -13,8 +13,10 @@ from vigil.core.authz import Perm, Role, holds_globally
 from vigil.core.models import RoleGrant
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 
+register_nav(NavItem(_("Users and roles"), "admin:index", Perm.MANAGE_GRANTS, order=89,
+                     global_only=True, section="admin"))
 register_nav(NavItem(_("Audit log"), "core:audit_log", Perm.VIEW_AUDIT, order=90,
-                     global_only=True))
+                     global_only=True, section="admin"))
 
 
 def _admin_queue(request: HttpRequest) -> dict[str, Any] | None:

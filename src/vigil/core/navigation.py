@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import Perm, Role, has_perm_anywhere, holds_globally, roles_of
 
@@ -23,6 +24,12 @@ class NavItem:
     order: int = 100
     # Pages that read the whole system (the audit log) need the permission held globally.
     global_only: bool = False
+    # Items of one section share a menu in the header: places, people, risk, admin.
+    section: str = ""
+
+
+SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"),
+                  "admin": _("Administration")}
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,21 @@ def items_for(request: HttpRequest) -> list[dict[str, Any]]:
             active = item.url_name == current if exact else (
                 same_family and item.url_name.endswith("_list"))
             items.append({"label": item.label, "url": reverse(item.url_name),
-                          "active": active})
+                          "active": active, "section": item.section})
     return items
+
+
+def sections_for(request: HttpRequest) -> list[dict[str, Any]]:
+    """The header menu: a section with one item is a link, with more a drop-down."""
+    sections: dict[str, dict[str, Any]] = {}
+    for item in items_for(request):
+        key = item["section"] or item["url"]
+        section = sections.setdefault(key, {"label": SECTION_LABELS.get(item["section"],
+                                                                        item["label"]),
+                                            "items": [], "active": False})
+        section["items"].append(item)
+        section["active"] = section["active"] or item["active"]
+    return list(sections.values())
 
 
 def panels_for(request: HttpRequest) -> list[dict[str, Any]]:

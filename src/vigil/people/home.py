@@ -12,9 +12,12 @@ from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.people import selectors
 
 register_nav(
-    NavItem(_("Organizations"), "people:organization_list", Perm.VIEW_REFERENCE, order=30),
-    NavItem(_("Personnel"), "people:person_list", Perm.VIEW_PERSON, order=40),
-    NavItem(_("Dependants"), "people:dependant_list", Perm.VIEW_DEPENDANT, order=41),
+    NavItem(_("Organizations"), "people:organization_list", Perm.VIEW_REFERENCE, order=30,
+            section="people"),
+    NavItem(_("Personnel"), "people:person_list", Perm.VIEW_PERSON, order=40,
+            section="people"),
+    NavItem(_("Dependants"), "people:dependant_list", Perm.VIEW_DEPENDANT, order=41,
+            section="people"),
 )
 
 

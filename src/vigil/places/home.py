@@ -12,9 +12,12 @@ from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.places import selectors
 
 register_nav(
-    NavItem(_("Duty stations"), "places:duty_station_list", Perm.VIEW_REFERENCE, order=10),
-    NavItem(_("Security areas"), "places:security_area_list", Perm.VIEW_REFERENCE, order=12),
-    NavItem(_("Premises"), "places:premises_list", Perm.VIEW_PREMISES, order=20),
+    NavItem(_("Duty stations"), "places:duty_station_list", Perm.VIEW_REFERENCE, order=10,
+            section="places"),
+    NavItem(_("Security areas"), "places:security_area_list", Perm.VIEW_REFERENCE, order=12,
+            section="places"),
+    NavItem(_("Premises"), "places:premises_list", Perm.VIEW_PREMISES, order=20,
+            section="places"),
 )
 
 

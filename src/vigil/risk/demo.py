@@ -4,6 +4,7 @@ a proposal waiting for the DRO desk officer and one returned to the security off
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -13,11 +14,17 @@ from vigil.people.models import Organization
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 from vigil.risk import rules, services
 from vigil.risk.models import (
+    Mission,
+    MissionRecommendation,
+    MossDocument,
+    MossItem,
     PlanContact,
     PlanRoute,
     PlanSite,
     PlanZone,
+    PremisesSurvey,
     ProgrammeActivity,
+    Questionnaire,
     RiskEntry,
     SecurityLevelReview,
     SecurityPlan,
@@ -204,7 +211,33 @@ def load_moss(ctx: DemoContext) -> None:
         services.compliance_assessment_start(actor=officer, document=document,
                                              duty_station=None, premises=premises)
         made += 1
+    made += _load_h_moss(dro)
     ctx.counts["moss_assessments"] = made
+
+
+def _load_h_moss(dro: Any) -> int:
+    """H-MOSS of New York headquarters, approved, with one assessment by its HQ officer."""
+    new_york = DutyStation.objects.filter(kind="hq", name="New York").first()
+    premises = Premises.objects.filter(duty_station=new_york).first()
+    if new_york is None or premises is None:
+        return 0
+    document = MossDocument.objects.create(
+        country=new_york.country, kind=MossDocument.Kind.HQ, duty_station=new_york,
+        title="H-MOSS New York", status=MossDocument.Status.APPROVED, approved_by=dro,
+        approved_at=timezone.now())
+    MossItem.objects.bulk_create([
+        MossItem(document=document, position=n, **item)
+        for n, item in enumerate(services.standard_moss_items(), start=1)
+        if item["applies_to"] in {"all", "premises"}])
+    hq_officer = get_user_model().objects.get(username="hq.security")
+    assessment = services.compliance_assessment_start(actor=hq_officer, document=document,
+                                                      duty_station=None, premises=premises)
+    results = {r.item_id: {"state": "compliant", "evidence": "Inspected."}
+               for r in assessment.results.all()}
+    services.compliance_assessment_record(actor=hq_officer, assessment=assessment,
+                                          results=results, version=assessment.version,
+                                          final=True)
+    return 1
 
 
 register_step(60, "MOSS", load_moss)
@@ -249,3 +282,68 @@ def load_plans(ctx: DemoContext) -> None:
 
 
 register_step(65, "security plans", load_plans)
+
+
+def load_missions(ctx: DemoContext) -> None:
+    """Missions of the last year to half the demo countries, with recommendations."""
+    today = timezone.localdate()
+    countries = list(Country.objects.filter(duty_stations__isnull=False).distinct()
+                     .order_by("name"))
+    missions, recommendations = [], []
+    for index, country in enumerate(countries[::2][:12]):
+        start = today - dt.timedelta(days=30 + 25 * index)
+        completed = index % 4 != 3
+        missions.append(Mission(
+            country=country, kind="assessment" if index % 2 else "assistance",
+            purpose="Review the security risk assessment and MOSS implementation.",
+            team="DSS/DRO desk, regional security adviser", planned_start=start,
+            planned_end=start + dt.timedelta(days=5),
+            status="completed" if completed else "planned",
+            completed_on=start + dt.timedelta(days=5) if completed else None,
+            report="The security management team works well; see recommendations."
+            if completed else ""))
+    Mission.objects.bulk_create(missions)
+    for mission in Mission.objects.filter(status="completed"):
+        for n, (finding, advice) in enumerate((
+                ("Emergency communications not tested this year.",
+                 "Test the radio network twice a year."),
+                ("Residence coordinates missing for a fifth of personnel.",
+                 "Complete the personnel records before the next headcount drill."))):
+            recommendations.append(MissionRecommendation(
+                mission=mission, finding=finding, recommendation=advice,
+                owner="Country security management team",
+                due=(mission.completed_on or today) + dt.timedelta(days=45 + 30 * n),
+                status="closed" if n == 0 else "open",
+                closed_on=today if n == 0 else None,
+                closure_note="Tested on the last drill." if n == 0 else ""))
+    MissionRecommendation.objects.bulk_create(recommendations)
+    ctx.counts["missions"] = len(missions)
+
+
+register_step(70, "missions", load_missions)
+
+
+def load_surveys(ctx: DemoContext) -> None:
+    """Vulnerability surveys of the Kenyan premises, improving over time."""
+    officer = get_user_model().objects.get(username="security.officer")
+    questionnaire = Questionnaire.objects.filter(is_active=True).first()
+    if questionnaire is None:
+        return
+    specs = services.questionnaire_specs(questionnaire)
+    today = timezone.localdate()
+    surveys = []
+    for premises in Premises.objects.filter(duty_station__country__iso2="KE"):
+        for months_ago, worst in ((10, 2), (4, 1)):
+            answers = {s.id: min(len(s.scores) - 1, ctx.rng.randrange(0, worst + 1))
+                       for s in specs}
+            score, vulnerable = rules.survey_result(specs, answers)
+            surveys.append(PremisesSurvey(
+                premises=premises, questionnaire=questionnaire, surveyor=officer,
+                surveyed_on=today - dt.timedelta(days=30 * months_ago),
+                answers={str(k): v for k, v in answers.items()}, score=score,
+                vulnerabilities=vulnerable))
+    PremisesSurvey.objects.bulk_create(surveys)
+    ctx.counts["vulnerability_surveys"] = len(surveys)
+
+
+register_step(75, "vulnerability surveys", load_surveys)

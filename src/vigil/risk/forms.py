@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
-from vigil.places.models import Country, DutyStation, Premises
+from vigil.places.models import DutyStation, Premises
 from vigil.risk import rules
 from vigil.risk.models import (
     IMPACT_LABELS,
@@ -14,6 +14,8 @@ from vigil.risk.models import (
     LIKELIHOOD_LABELS,
     MOSS_CATEGORY_LABELS,
     THREAT_LABELS,
+    Mission,
+    MissionRecommendation,
     MossDocument,
     MossItem,
     ProgrammeActivity,
@@ -187,10 +189,10 @@ class MossDocumentForm(forms.Form):
                                  queryset=SecurityRiskAssessment.objects.none(),
                                  help_text=_("Required for a country MOSS: an SRA approved "
                                              "by the designated official."))
-    country = forms.ModelChoiceField(label=_("Country"), required=False,
-                                     queryset=Country.objects.all(),
-                                     help_text=_("For H-MOSS; a country MOSS takes the "
-                                                 "SRA's country."))
+    duty_station = forms.ModelChoiceField(
+        label=_("Headquarters duty station"), required=False,
+        queryset=DutyStation.objects.filter(kind="hq"),
+        help_text=_("For H-MOSS; a country MOSS takes the SRA's country."))
     title = forms.CharField(label=_("Title"), max_length=200)
 
     def __init__(self, *args: Any, sras: Any = None, **kwargs: Any) -> None:
@@ -257,3 +259,50 @@ def plan_part_form(model: type[Any], fields: list[str]) -> type[forms.ModelForm]
     return forms.modelform_factory(model, fields=fields, widgets={
         name: forms.Textarea(attrs={"rows": 2})
         for name in ("description", "notes", "trigger") if name in fields})
+
+
+class MissionFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Purpose"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any")), *Mission.Status.choices])
+
+
+class MissionForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Mission
+        fields = ["country", "kind", "purpose", "team", "planned_start", "planned_end"]
+        widgets = {"planned_start": forms.DateInput(attrs={"type": "date"}),
+                   "planned_end": forms.DateInput(attrs={"type": "date"}),
+                   "purpose": forms.Textarea(attrs={"rows": 3})}
+
+
+class MissionCloseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
+        ("completed", _("Completed")), ("cancelled", _("Cancelled"))])
+    completed_on = forms.DateField(label=_("Completed on"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    report = forms.CharField(label=_("Report summary"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class RecommendationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = MissionRecommendation
+        fields = ["finding", "recommendation", "owner", "due"]
+        widgets = {"due": forms.DateInput(attrs={"type": "date"}),
+                   "finding": forms.Textarea(attrs={"rows": 2}),
+                   "recommendation": forms.Textarea(attrs={"rows": 2})}
+
+
+class CloseRecommendationForm(forms.Form):
+    note = forms.CharField(label=_("How it was done"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SurveyFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False,
+                        help_text=_("Premises or duty station"))
+    country = forms.CharField(label=_("Country code"), required=False, max_length=2)

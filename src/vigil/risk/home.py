@@ -15,12 +15,20 @@ from vigil.risk.models import SecurityLevelReview
 from vigil.risk.views import BY_DUE_DATE
 
 register_nav(
-    NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50),
-    NavItem(_("Risk assessments"), "risk:sra_list", Perm.VIEW_RISK, order=51),
-    NavItem(_("MOSS"), "risk:moss_list", Perm.VIEW_RISK, order=53),
-    NavItem(_("Security plans"), "risk:plan_list", Perm.VIEW_RISK, order=54),
+    NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50,
+            section="risk"),
+    NavItem(_("Risk assessments"), "risk:sra_list", Perm.VIEW_RISK, order=51,
+            section="risk"),
+    NavItem(_("MOSS"), "risk:moss_list", Perm.VIEW_RISK, order=53,
+            section="risk"),
+    NavItem(_("Security plans"), "risk:plan_list", Perm.VIEW_RISK, order=54,
+            section="risk"),
+    NavItem(_("Missions"), "risk:mission_list", Perm.VIEW_RISK, order=55,
+            section="risk"),
+    NavItem(_("Vulnerability surveys"), "risk:survey_list", Perm.VIEW_RISK, order=56,
+            section="risk"),
     NavItem(_("Risk matrix"), "risk:settings", Perm.CONFIGURE_RISK, order=95,
-            global_only=True),
+            global_only=True, section="admin"),
 )
 
 

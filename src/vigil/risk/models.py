@@ -308,6 +308,10 @@ class MossDocument(VersionedModel):
     sra = models.ForeignKey(SecurityRiskAssessment, on_delete=models.PROTECT, null=True,
                             blank=True, related_name="moss_documents",
                             verbose_name=_("derived from the SRA"))
+    # H-MOSS belongs to a headquarters duty station, whose HQ security officers work on it.
+    duty_station = models.ForeignKey("places.DutyStation", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="moss_documents",
+                                     verbose_name=_("headquarters duty station"))
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
@@ -315,7 +319,8 @@ class MossDocument(VersionedModel):
                                     null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
-    scope_paths: ClassVar = {ScopeKind.COUNTRY: "country"}
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "country",
+                             ScopeKind.DUTY_STATION: "duty_station"}
 
     class Meta:
         verbose_name = _("MOSS document")
@@ -569,3 +574,153 @@ class PlanAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Mission(VersionedModel):
+    """A security assistance or assessment mission to a country, planned and then completed,
+    whose recommendations are followed to closure."""
+
+    class Kind(models.TextChoices):
+        ASSISTANCE = "assistance", _("Security assistance")
+        ASSESSMENT = "assessment", _("Security assessment")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    country = models.ForeignKey("places.Country", on_delete=models.PROTECT,
+                                related_name="missions", verbose_name=_("country"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    purpose = models.TextField(_("purpose"))
+    team = models.CharField(_("team"), max_length=300, blank=True)
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PLANNED)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    report = models.TextField(_("report summary"), blank=True)
+
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "country"}
+
+    class Meta:
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+        ordering = ["-planned_start", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")),
+                                              name="mission_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.country} · {self.planned_start}"
+
+
+class MissionRecommendation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE,
+                                related_name="recommendations", verbose_name=_("mission"))
+    finding = models.TextField(_("finding"))
+    recommendation = models.TextField(_("recommendation"))
+    owner = models.CharField(_("owner"), max_length=150)
+    due = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.OPEN)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_note = models.TextField(_("how it was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        ordering = ["status", "due", "pk"]
+
+    def __str__(self) -> str:
+        return self.recommendation[:80]
+
+
+class Questionnaire(VersionedModel):
+    """A premises vulnerability questionnaire: sections of weighted questions, each with an
+    answer scale. Administrators configure it; surveys keep the questionnaire they used."""
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("in use"), default=True)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        verbose_name = _("vulnerability questionnaire")
+        verbose_name_plural = _("vulnerability questionnaires")
+        ordering = ["-is_active", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionnaireSection(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
+                                      related_name="sections")
+    title = models.CharField(_("section"), max_length=150)
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("questionnaire section")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    section = models.ForeignKey(QuestionnaireSection, on_delete=models.CASCADE,
+                                related_name="questions")
+    text = models.TextField(_("question"))
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    # [[label, score 0-100], ...] in the order shown.
+    options = models.JSONField(_("answer scale"))
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        options = self.options
+        if (not isinstance(options, list) or len(options) < 2 or not all(
+                isinstance(o, list) and len(o) == 2 and isinstance(o[1], int)
+                and 0 <= o[1] <= 100 for o in options)):
+            raise ValidationError({"options": _(
+                "Give at least two answers, each [label, score from 0 to 100].")})
+
+
+class PremisesSurvey(models.Model):
+    """One answering of the questionnaire for a premises: its score and vulnerabilities."""
+
+    premises = models.ForeignKey("places.Premises", on_delete=models.PROTECT,
+                                 related_name="surveys", verbose_name=_("premises"))
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT,
+                                      related_name="surveys")
+    surveyed_on = models.DateField(_("surveyed on"))
+    surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("surveyor"))
+    answers = models.JSONField(_("answers"))  # {question id: option index}
+    score = models.FloatField(_("score"))
+    vulnerabilities = models.JSONField(_("vulnerabilities"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths: ClassVar = {ScopeKind.COUNTRY: "premises__duty_station__country",
+                             ScopeKind.SECURITY_AREA: "premises__duty_station__security_area",
+                             ScopeKind.DUTY_STATION: "premises__duty_station",
+                             ScopeKind.PREMISES: "premises"}
+
+    class Meta:
+        verbose_name = _("vulnerability survey")
+        verbose_name_plural = _("vulnerability surveys")
+        ordering = ["-surveyed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.premises} · {self.surveyed_on}"

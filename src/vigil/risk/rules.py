@@ -292,3 +292,40 @@ def result_problems(state: str, corrective_action: str, owner: str, due: object,
         if due is None:
             problems.append(("action_due", N_("Give the date it is due.")))
     return problems
+
+
+def coverage_percent(countries_with_presence: set[int], visited: set[int]
+                     ) -> float | None:
+    """SP2.1.c.ii: the share of countries with UN presence that received a security
+    assistance or assessment visit in the period; None when there is no presence."""
+    if not countries_with_presence:
+        return None
+    return 100.0 * len(countries_with_presence & visited) / len(countries_with_presence)
+
+
+# --- Premises vulnerability questionnaire -----------------------------------------------------
+
+VULNERABLE_BELOW = 50  # an answer scoring under this is a vulnerability
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: int
+    weight: int
+    scores: tuple[int, ...]  # the score of each answer option, in order
+
+
+def survey_result(questions: Iterable[QuestionSpec], answers: Mapping[int, int]
+                  ) -> tuple[float, list[int]]:
+    """(weighted score 0-100, ids of the questions answered with a vulnerability). Every
+    question must have an answer that is one of its options."""
+    total = weight = 0.0
+    vulnerable = []
+    for q in questions:
+        option = answers[q.id]
+        score = q.scores[option]
+        total += score * q.weight
+        weight += q.weight
+        if score < VULNERABLE_BELOW:
+            vulnerable.append(q.id)
+    return (round(total / weight, 1) if weight else 0.0), vulnerable

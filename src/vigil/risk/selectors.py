@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Avg,
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
@@ -18,13 +19,20 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, visible
-from vigil.places.models import SecurityArea
+from vigil.core.errors import NotFound
+from vigil.people.models import Person
+from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 from vigil.risk import rules
 from vigil.risk.models import (
     ComplianceAssessment,
+    Mission,
+    MissionRecommendation,
     MossDocument,
+    PremisesSurvey,
     ProgrammeActivity,
+    Questionnaire,
     RiskEntry,
     RiskSettings,
     SecurityLevelReview,
@@ -230,15 +238,22 @@ def moss_assessments(*, user: AnyUser, document: Any = None
                      ) -> QuerySet[ComplianceAssessment]:
     qs = visible(user, Perm.VIEW_RISK, ComplianceAssessment.objects.select_related(
         "document", "duty_station", "premises", "residence_of", "assessor"))
+    # A residence assessment names a staff member: personal data, need-to-know.
+    known = visible(user, Perm.VIEW_PERSONAL_DATA, Person.objects.all()).values("pk")
+    qs = qs.filter(Q(residence_of__isnull=True) | Q(residence_of__in=known))
     if document is not None:
         qs = qs.filter(document_id=document)
     return qs
 
 
 def moss_assessment_get(*, user: AnyUser, pk: Any) -> ComplianceAssessment:
-    return get_visible(user, Perm.VIEW_RISK, ComplianceAssessment.objects.select_related(
-        "document", "document__country", "duty_station", "premises", "residence_of",
-        "assessor"), pk=pk)
+    assessment = moss_assessments(user=user).select_related("document__country").filter(
+        pk=pk).first()
+    if assessment is None:
+        raise NotFound()
+    if assessment.residence_of_id:
+        audit.record_read(actor=user, action="risk.moss.read_residence", obj=assessment)
+    return assessment
 
 
 def compliance_trend(*, user: AnyUser, assessment: ComplianceAssessment
@@ -276,3 +291,76 @@ def plan_list(*, user: AnyUser, search: str = "", country: str = "", status: str
 def plan_get(*, user: AnyUser, pk: Any) -> SecurityPlan:
     return get_visible(user, Perm.VIEW_RISK, SecurityPlan.objects.select_related(
         "country", "duty_station", "approved_by", "endorsed_by"), pk=pk)
+
+
+# --- Missions ---------------------------------------------------------------------------------
+
+def mission_list(*, user: AnyUser, search: str = "", country: str = "", status: str = "",
+                 kind: str = "") -> QuerySet[Mission]:
+    qs = visible(user, Perm.VIEW_RISK, Mission.objects.select_related("country")).annotate(
+        open_recommendations=Count("recommendations",
+                                   filter=Q(recommendations__status="open")))
+    if search:
+        qs = qs.filter(purpose__icontains=search)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def mission_get(*, user: AnyUser, pk: Any) -> Mission:
+    return get_visible(user, Perm.VIEW_RISK, Mission.objects.select_related("country"), pk=pk)
+
+
+def mission_coverage(*, user: AnyUser, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """SP2.1.c.ii over the user's scope: countries with an active duty station, and how many
+    of them had a completed mission in the period."""
+    countries = visible(user, Perm.VIEW_RISK, Country.objects.all()).values("pk")
+    presence = set(DutyStation.objects.filter(is_active=True, country_id__in=countries)
+                   .values_list("country_id", flat=True))
+    visited = set(mission_list(user=user).filter(
+        status="completed", completed_on__gte=since, completed_on__lte=until)
+        .values_list("country_id", flat=True))
+    return {"countries": len(presence), "visited": len(presence & visited),
+            "percent": rules.coverage_percent(presence, visited)}
+
+
+def open_recommendations(*, user: AnyUser) -> QuerySet[MissionRecommendation]:
+    missions = mission_list(user=user).values("pk")
+    return (MissionRecommendation.objects.filter(mission__in=missions, status="open")
+            .select_related("mission", "mission__country").order_by("due"))
+
+
+# --- Premises vulnerability surveys -----------------------------------------------------------
+
+def surveyed_premises(*, user: AnyUser, search: str = "", country: str = ""
+                      ) -> QuerySet[Premises]:
+    """Premises in scope with their latest survey score."""
+    latest = PremisesSurvey.objects.filter(premises=OuterRef("pk")).order_by(
+        "-surveyed_on", "-pk")
+    qs = visible(user, Perm.VIEW_RISK, Premises.objects.select_related(
+        "duty_station", "duty_station__country")).annotate(
+        last_score=Subquery(latest.values("score")[:1]),
+        last_surveyed=Subquery(latest.values("surveyed_on")[:1]))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(duty_station__name__icontains=search))
+    if country:
+        qs = qs.filter(duty_station__country__iso2=country.upper())
+    return qs
+
+
+def premises_for_survey(*, user: AnyUser, pk: Any) -> Premises:
+    return get_visible(user, Perm.VIEW_RISK, Premises.objects.select_related(
+        "duty_station", "duty_station__country"), pk=pk)
+
+
+def surveys_of(*, user: AnyUser, premises: Premises) -> list[PremisesSurvey]:
+    return list(visible(user, Perm.VIEW_RISK, PremisesSurvey.objects.filter(
+        premises=premises).select_related("surveyor", "questionnaire")))
+
+
+def active_questionnaire() -> Questionnaire | None:
+    return Questionnaire.objects.filter(is_active=True).order_by("-pk").first()

@@ -23,6 +23,8 @@ from vigil.risk import rules
 from vigil.risk.models import (
     ComplianceAssessment,
     ComplianceResult,
+    Mission,
+    MissionRecommendation,
     MossDocument,
     MossItem,
     PlanAttachment,
@@ -30,7 +32,9 @@ from vigil.risk.models import (
     PlanRoute,
     PlanSite,
     PlanZone,
+    PremisesSurvey,
     ProgrammeActivity,
+    Questionnaire,
     ReviewReminder,
     RiskEntry,
     RiskSettings,
@@ -194,10 +198,17 @@ def security_level_withdraw(*, actor: AnyUser, review: SecurityLevelReview,
     """The officer drops a proposal (say, one returned that no longer applies), so the area
     can take a new one."""
     require(actor, Perm.PROPOSE_SECURITY_LEVEL, review)
+    if review.proposed_by_id != actor.pk:
+        raise Forbidden(_("Only who proposed may withdraw the proposal."))
     check_version(review, version)
     before = audit.snapshot(review)
     review.status = _move(review, "withdraw")
-    return _save_transition(actor, review, "withdraw", before, version)
+    saved = _save_transition(actor, review, "withdraw", before, version)
+    notify(users=users_with_perm(Perm.REVIEW_SECURITY_LEVEL, review),
+           subject=_("Security level proposal for %(area)s withdrawn") % {
+               "area": review.security_area},
+           url=reverse("risk:level_detail", args=[review.pk]))
+    return saved
 
 
 def _decide_guard(actor: AnyUser, review: SecurityLevelReview) -> None:
@@ -500,6 +511,7 @@ def sra_transition(*, actor: AnyUser, sra: SecurityRiskAssessment, action: str,
     if action == "endorse" and sra.approved_by_id == actor.pk:
         raise Forbidden(_("The designated official who approved the assessment does not "
                           "endorse it too."))
+    round_people = [u for u in (sra.submitted_by, sra.approved_by) if u is not None]
     if action == "return":
         # The round starts again: its approvals no longer hold (the audit log keeps them).
         sra.submitted_by = sra.approved_by = None
@@ -512,8 +524,7 @@ def sra_transition(*, actor: AnyUser, sra: SecurityRiskAssessment, action: str,
     _keep_version(actor, sra, action)
     if action == "endorse":
         _supersede_previous(actor, sra)
-    _notify_next(sra, action, returned_by_dro=action == "return" and before["status"]
-                 == "approved")
+    _notify_next(sra, action, round_people=round_people)
     return sra
 
 
@@ -526,6 +537,7 @@ def _supersede_previous(actor: AnyUser, sra: SecurityRiskAssessment) -> None:
         before = audit.snapshot(previous)
         previous.status = rules.SRA_SUPERSEDED
         save_new_version(previous, ["status"])
+        _keep_version(actor, previous, "superseded")
         audit.record(actor=actor, action="risk.sra.supersede", obj=previous,
                      changes={**audit.diff(before, audit.snapshot(previous)),
                               "by": sra.pk})
@@ -536,8 +548,9 @@ SRA_ACTION_LABELS = {"submit": _("submitted"), "approve": _("approved"),
 
 
 def _notify_next(sra: SecurityRiskAssessment, action: str, *,
-                 returned_by_dro: bool = False) -> None:
-    """Tell whoever must act next (on a DRO return, the DO who approved as well)."""
+                 round_people: list[Any] | None = None) -> None:
+    """Tell whoever must act next; on a return, the officer who submitted and the DO who
+    approved the round."""
     url = reverse("risk:sra_detail", args=[sra.pk])
     if action == "submit":
         users, subject = users_with_perm(Perm.APPROVE_SRA, sra), _(
@@ -549,9 +562,7 @@ def _notify_next(sra: SecurityRiskAssessment, action: str, *,
         users, subject = [u for u in (sra.submitted_by,) if u is not None], _(
             "SRA “%(title)s” endorsed")
     else:
-        users = users_with_perm(Perm.EDIT_SRA, sra)
-        if returned_by_dro:
-            users += users_with_perm(Perm.APPROVE_SRA, sra)
+        users = list(round_people or [])
         subject = _("SRA “%(title)s” returned with comments")
     notify(users=users, subject=subject % {"title": sra.title}, body=sra.return_comment,
            url=url)
@@ -638,12 +649,21 @@ def standard_moss_items() -> list[dict[str, str]]:
 @transaction.atomic
 def moss_document_create(*, actor: AnyUser, country: Any, title: str,
                          kind: str = MossDocument.Kind.COUNTRY,
-                         sra: SecurityRiskAssessment | None = None) -> MossDocument:
+                         sra: SecurityRiskAssessment | None = None,
+                         duty_station: Any = None) -> MossDocument:
     """Start a MOSS document, seeded with the standard items. A country MOSS derives from an
-    SRA of that country that the DO has approved; H-MOSS covers headquarters premises."""
-    document = MossDocument(country=country, kind=kind, sra=sra, title=title.strip())
+    SRA of that country that the DO has approved; H-MOSS covers the premises of one
+    headquarters duty station."""
+    if duty_station is not None:
+        country = duty_station.country
+    document = MossDocument(country=country, kind=kind, sra=sra, title=title.strip(),
+                            duty_station=duty_station)
     require(actor, Perm.EDIT_MOSS, document)
     errors = []
+    if kind == MossDocument.Kind.HQ and (duty_station is None
+                                         or duty_station.kind != "hq"):
+        errors.append(FieldError(field="duty_station", code=ErrorCode.REQUIRED, message=_(
+            "H-MOSS belongs to a headquarters duty station: choose it.")))
     if kind == MossDocument.Kind.COUNTRY:
         if sra is None:
             errors.append(FieldError(field="sra", code=ErrorCode.REQUIRED, message=_(
@@ -969,3 +989,206 @@ def plan_transition(*, actor: AnyUser, plan: SecurityPlan, action: str, version:
                subject=_("Security plan “%(title)s” returned with comments") % {
                    "title": plan.title}, body=plan.return_comment)
     return plan
+
+
+# --- Security assistance and assessment missions ----------------------------------------------
+
+MISSION_FIELDS = {"country", "kind", "purpose", "team", "planned_start", "planned_end"}
+RECOMMENDATION_FIELDS = {"finding", "recommendation", "owner", "due"}
+
+
+def _mission_dates(mission: Mission) -> list[FieldError]:
+    if (mission.planned_start and mission.planned_end
+            and mission.planned_end < mission.planned_start):
+        return [FieldError(field="planned_end", message=_(
+            "The mission ends before it starts."))]
+    return []
+
+
+@transaction.atomic
+def mission_create(*, actor: AnyUser, data: dict[str, Any]) -> Mission:
+    mission = Mission()
+    assign(mission, data, MISSION_FIELDS)
+    require(actor, Perm.MANAGE_MISSIONS, mission)
+    validate(mission, extra=_mission_dates(mission))
+    mission.save()
+    audit.record(actor=actor, action="risk.mission.create", obj=mission,
+                 changes=audit.diff({}, audit.snapshot(mission)))
+    return mission
+
+
+@transaction.atomic
+def mission_update(*, actor: AnyUser, mission: Mission, data: dict[str, Any],
+                   version: int | None) -> Mission:
+    require(actor, Perm.MANAGE_MISSIONS, mission)
+    check_version(mission, version)
+    if mission.status != Mission.Status.PLANNED:
+        raise TransitionRefused(_("Only a planned mission changes."))
+    before = audit.snapshot(mission)
+    assign(mission, data, MISSION_FIELDS - {"country"})
+    validate(mission, extra=_mission_dates(mission))
+    save_new_version(mission, sorted(MISSION_FIELDS - {"country"}))
+    audit.record(actor=actor, action="risk.mission.update", obj=mission,
+                 changes=audit.diff(before, audit.snapshot(mission)))
+    return mission
+
+
+@transaction.atomic
+def mission_close(*, actor: AnyUser, mission: Mission, outcome: str, version: int | None,
+                  completed_on: dt.date | None = None, report: str = "") -> Mission:
+    """Record a planned mission as completed (with its date and report) or cancelled."""
+    require(actor, Perm.MANAGE_MISSIONS, mission)
+    check_version(mission, version)
+    if mission.status != Mission.Status.PLANNED:
+        raise TransitionRefused(_("This mission is closed already."))
+    if outcome not in {"completed", "cancelled"}:
+        raise ValidationFailed([FieldError(field="outcome", message=_(
+            "Say whether the mission was completed or cancelled."))])
+    errors = []
+    if outcome == "completed":
+        if completed_on is None:
+            errors.append(FieldError(field="completed_on", code=ErrorCode.REQUIRED,
+                                     message=_("Give the date the mission ended.")))
+        elif completed_on > timezone.localdate():
+            errors.append(FieldError(field="completed_on", code=ErrorCode.OUT_OF_RANGE,
+                                     message=_("A mission cannot end in the future.")))
+        if not report.strip():
+            errors.append(FieldError(field="report", code=ErrorCode.REQUIRED,
+                                     message=_("Summarize the mission's report.")))
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(mission)
+    mission.status = outcome
+    mission.completed_on = completed_on if outcome == "completed" else None
+    mission.report = report.strip()
+    save_new_version(mission, ["status", "completed_on", "report"])
+    audit.record(actor=actor, action=f"risk.mission.{outcome}", obj=mission,
+                 changes=audit.diff(before, audit.snapshot(mission)))
+    return mission
+
+
+@transaction.atomic
+def recommendation_save(*, actor: AnyUser, mission: Mission, data: dict[str, Any],
+                        recommendation: MissionRecommendation | None = None
+                        ) -> MissionRecommendation:
+    """The mission team records a finding and its recommendation, with owner and due date."""
+    require(actor, Perm.MANAGE_MISSIONS, mission)
+    if mission.status != Mission.Status.COMPLETED:
+        raise TransitionRefused(_("Recommendations follow a completed mission."))
+    created = recommendation is None
+    row = recommendation or MissionRecommendation(mission=mission)
+    if row.mission_id != mission.pk:
+        raise ValidationFailed([FieldError(field="recommendation", message=_(
+            "This recommendation belongs to another mission."))])
+    before = {} if created else audit.snapshot(row, RECOMMENDATION_FIELDS)
+    assign(row, data, RECOMMENDATION_FIELDS)
+    validate(row, exclude=["mission"])
+    row.save()
+    audit.record(actor=actor, action="risk.mission.recommendation_save", obj=mission,
+                 changes={"recommendation": row.pk,
+                          **audit.diff(before, audit.snapshot(row, RECOMMENDATION_FIELDS))})
+    if created:
+        notify(users=users_with_perm(Perm.FOLLOW_UP_MISSIONS, mission),
+               subject=_("Mission recommendation for %(country)s due %(date)s") % {
+                   "country": mission.country, "date": row.due.isoformat()},
+               body=row.recommendation, url=reverse("risk:mission_detail", args=[mission.pk]))
+    return row
+
+
+@transaction.atomic
+def recommendation_close(*, actor: AnyUser, recommendation: MissionRecommendation,
+                         note: str, closed_on: dt.date | None = None
+                         ) -> MissionRecommendation:
+    """The country team closes a recommendation, saying how it was done."""
+    mission = recommendation.mission
+    require(actor, Perm.FOLLOW_UP_MISSIONS, mission)
+    if recommendation.status != MissionRecommendation.Status.OPEN:
+        raise TransitionRefused(_("This recommendation is closed already."))
+    if not note.strip():
+        raise ValidationFailed([FieldError(field="note", code=ErrorCode.REQUIRED,
+                                           message=_("Say how it was done."))])
+    before = audit.snapshot(recommendation)
+    recommendation.status = MissionRecommendation.Status.CLOSED
+    recommendation.closed_on = closed_on or timezone.localdate()
+    recommendation.closure_note = note.strip()
+    recommendation.save(update_fields=["status", "closed_on", "closure_note"])
+    audit.record(actor=actor, action="risk.mission.recommendation_close", obj=mission,
+                 changes={"recommendation": recommendation.pk,
+                          **audit.diff(before, audit.snapshot(recommendation))})
+    return recommendation
+
+
+# --- Premises vulnerability surveys -----------------------------------------------------------
+
+def questionnaire_specs(questionnaire: Questionnaire) -> list[rules.QuestionSpec]:
+    return [rules.QuestionSpec(q.pk, q.weight, tuple(score for _label, score in q.options))
+            for section in questionnaire.sections.prefetch_related("questions")
+            for q in section.questions.all()]
+
+
+@transaction.atomic
+def premises_survey_record(*, actor: AnyUser, premises: Any, questionnaire: Questionnaire,
+                           answers: dict[int, Any], surveyed_on: dt.date | None = None
+                           ) -> PremisesSurvey:
+    """Answer every question for a premises; the score and the vulnerabilities follow."""
+    survey = PremisesSurvey(premises=premises, questionnaire=questionnaire,
+                            surveyed_on=surveyed_on or timezone.localdate(),
+                            surveyor_id=cast(int, actor.pk), answers={}, score=0)
+    require(actor, Perm.SURVEY_PREMISES, survey)
+    if not questionnaire.is_active:
+        raise ValidationFailed([FieldError(field="questionnaire", message=_(
+            "This questionnaire is no longer in use."))])
+    specs = questionnaire_specs(questionnaire)
+    clean: dict[int, int] = {}
+    errors = []
+    for spec in specs:
+        raw = answers.get(spec.id)
+        try:
+            option = int(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            option = -1
+        if not 0 <= option < len(spec.scores):
+            errors.append(FieldError(field=f"q-{spec.id}", code=ErrorCode.REQUIRED,
+                                     message=_("Choose an answer.")))
+        else:
+            clean[spec.id] = option
+    if surveyed_on is not None and surveyed_on > timezone.localdate():
+        errors.append(FieldError(field="surveyed_on", code=ErrorCode.OUT_OF_RANGE,
+                                 message=_("A survey cannot be dated in the future.")))
+    if errors:
+        raise ValidationFailed(errors)
+    survey.score, survey.vulnerabilities = rules.survey_result(specs, clean)
+    survey.answers = {str(k): v for k, v in clean.items()}
+    survey.save()
+    audit.record(actor=actor, action="risk.survey.record", obj=survey,
+                 changes={"premises": premises.pk, "score": survey.score,
+                          "vulnerabilities": survey.vulnerabilities})
+    return survey
+
+
+@transaction.atomic
+def questionnaire_copy(*, actor: AnyUser, questionnaire: Questionnaire) -> Questionnaire:
+    """A new editable questionnaire from one that surveys already used (those keep theirs);
+    the copy replaces the original in use."""
+    if not holds_globally(actor, Perm.CONFIGURE_RISK):
+        raise Forbidden()
+    copy = Questionnaire.objects.create(name=f"{questionnaire.name} (copy)",
+                                        source=questionnaire.source, is_active=True)
+    for section in questionnaire.sections.prefetch_related("questions"):
+        new_section = copy.sections.create(title=section.title, position=section.position)
+        for q in section.questions.all():
+            new_section.questions.create(text=q.text, weight=q.weight, options=q.options,
+                                         position=q.position)
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(is_active=False)
+    audit.record(actor=actor, action="risk.questionnaire.copy", obj=copy,
+                 changes={"from": questionnaire.pk})
+    return copy
+
+
+def config_saved(*, actor: AnyUser, obj: models.Model, created: bool,
+                 before: dict[str, Any]) -> None:
+    """Audit a configuration change made in the admin site (questionnaires)."""
+    if not holds_globally(actor, Perm.CONFIGURE_RISK):
+        raise Forbidden()
+    audit.record(actor=actor, action=f"risk.config.{'create' if created else 'update'}",
+                 obj=obj, changes=audit.diff(before, audit.snapshot(obj)))

@@ -27,13 +27,18 @@ from vigil.risk import rules, selectors, services
 from vigil.risk.forms import (
     ActivityForm,
     ApproveForm,
+    CloseRecommendationForm,
     LevelBoardFilters,
     MatrixForm,
+    MissionCloseForm,
+    MissionFilters,
+    MissionForm,
     MossDocumentForm,
     MossFilters,
     MossItemForm,
     PlanFilters,
     PlanForm,
+    RecommendationForm,
     ReturnForm,
     RiskEntryForm,
     SraActionForm,
@@ -41,6 +46,7 @@ from vigil.risk.forms import (
     SraForm,
     StartAssessmentForm,
     StartReviewForm,
+    SurveyFilters,
     ThreatAssessmentForm,
     plan_part_form,
 )
@@ -51,7 +57,9 @@ from vigil.risk.models import (
     THREAT_LABELS,
     ComplianceAssessment,
     ComplianceResult,
+    Mission,
     MossDocument,
+    PremisesSurvey,
     SecurityLevelReview,
     SecurityPlan,
     SecurityRiskAssessment,
@@ -184,8 +192,7 @@ def _detail(request: HttpRequest, review: SecurityLevelReview, **forms: object) 
         "may_start": may_decide and "start_review" in actions,
         "may_resubmit": "resubmit" in actions and can(request.user,
                                                       Perm.PROPOSE_SECURITY_LEVEL, review),
-        "may_withdraw": "withdraw" in actions and can(request.user,
-                                                      Perm.PROPOSE_SECURITY_LEVEL, review),
+        "may_withdraw": "withdraw" in actions and review.proposed_by_id == request.user.pk,
         "approve_form": forms.get("approve_form") or ApproveForm(initial=initial),
         "return_form": forms.get("return_form") or ReturnForm(initial=initial),
         "start_form": forms.get("start_form") or StartReviewForm(initial=initial),
@@ -299,7 +306,8 @@ def _sra_page(request: HttpRequest, sra: SecurityRiskAssessment,
     may = {
         "submit": "submit" in allowed and can(user, Perm.EDIT_SRA, sra),
         "approve": "approve" in allowed and can(user, Perm.APPROVE_SRA, sra),
-        "endorse": "endorse" in allowed and can(user, Perm.ENDORSE_SRA, sra),
+        "endorse": "endorse" in allowed and can(user, Perm.ENDORSE_SRA, sra)
+        and sra.approved_by_id != user.pk,
     }
     may["return"] = "return" in allowed and (
         (sra.status == "submitted" and may["approve"])
@@ -310,6 +318,8 @@ def _sra_page(request: HttpRequest, sra: SecurityRiskAssessment,
         "may": may, "may_edit": sra.status == "draft" and can(user, Perm.EDIT_SRA, sra),
         "action_form": action_form or SraActionForm(initial={"version": sra.version}),
         "failed": failed, "versions": versions, "today": timezone.localdate(),
+        "may_derive_moss": has_perm_anywhere(user, Perm.EDIT_MOSS)
+        and sra.status in {"approved", "endorsed"},
         "levels": RISK_LEVEL_LABELS}, status=400 if failed else 200)
 
 
@@ -467,13 +477,17 @@ def moss_create(request: HttpRequest) -> HttpResponse:
     form = MossDocumentForm(request.POST or None, sras=sras, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        country = data["sra"].country if data.get("sra") else data.get("country")
+        station = data.get("duty_station")
+        country = data["sra"].country if data.get("sra") else (
+            station.country if station else None)
         if country is None:
-            form.add_error("country", _("Choose the country."))
+            form.add_error("sra" if data["kind"] == "country" else "duty_station",
+                           _("Choose the SRA (country MOSS) or the headquarters duty "
+                             "station (H-MOSS)."))
         else:
             document = apply_service(form, lambda: services.moss_document_create(
                 actor=request.user, country=country, title=data["title"], kind=data["kind"],
-                sra=data.get("sra")))
+                sra=data.get("sra"), duty_station=station))
             if document is not None:
                 messages.success(request, _("MOSS document started with the standard items; "
                                             "adapt them to the country."))
@@ -785,3 +799,181 @@ def plan_attachment(request: HttpRequest, pk: int, row_pk: int) -> FileResponse:
     attachment = get_object_or_404(plan.attachments, pk=row_pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True,
                         filename=Path(attachment.file.name or "attachment").name)
+
+
+# --- Missions ---------------------------------------------------------------------------------
+
+@login_required
+def mission_list(request: HttpRequest) -> HttpResponseBase:
+    _require_view(request)
+    filters = MissionFilters(request.GET)
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=365)
+    return list_page(
+        request, queryset=selectors.mission_list(user=request.user, **filters.selector_args()),
+        template="risk/mission_list.html", table_template="risk/partials/_mission_table.html",
+        sorts={"start": "planned_start", "country": "country__name", "status": "status"},
+        default_sort="-start", filters=filters,
+        extra={"may_create": has_perm_anywhere(request.user, Perm.MANAGE_MISSIONS),
+               "coverage": selectors.mission_coverage(user=request.user, since=since,
+                                                      until=today),
+               "open_recommendations": selectors.open_recommendations(user=request.user),
+               "today": today})
+
+
+MISSION_EDIT = EditPage(
+    form_class=MissionForm, perm=Perm.MANAGE_MISSIONS, template="risk/mission_form.html",
+    context_name="mission", detail_url="risk:mission_detail",
+    saved_message=_lazy("Mission %(name)s saved."),
+    create=lambda actor, data, form: services.mission_create(actor=actor, data=data),
+    update=lambda actor, obj, data, version, form: services.mission_update(
+        actor=actor, mission=obj, data=data, version=version),
+    fixed=("country",))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mission_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    mission = selectors.mission_get(user=request.user, pk=pk) if pk else None
+    return MISSION_EDIT.respond(request, mission)
+
+
+@login_required
+def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _mission_page(request, selectors.mission_get(user=request.user, pk=pk))
+
+
+def _mission_page(request: HttpRequest, mission: Mission, **forms: Any) -> HttpResponse:
+    user = request.user
+    manage = can(user, Perm.MANAGE_MISSIONS, mission)
+    return render(request, "risk/mission_detail.html", {
+        "mission": mission, "recommendations": mission.recommendations.all(),
+        "may_close": manage and mission.status == "planned",
+        "may_recommend": manage and mission.status == "completed",
+        "may_follow_up": can(user, Perm.FOLLOW_UP_MISSIONS, mission),
+        "close_form": forms.get("close_form") or MissionCloseForm(
+            initial={"version": mission.version, "completed_on": timezone.localdate()}),
+        "recommendation_form": forms.get("recommendation_form") or RecommendationForm(),
+        "failed_close": forms.get("failed_close"), "today": timezone.localdate()},
+        status=400 if forms else 200)
+
+
+@login_required
+@require_POST
+def mission_close(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = selectors.mission_get(user=request.user, pk=pk)
+    form = MissionCloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        saved = apply_service(form, lambda: services.mission_close(
+            actor=request.user, mission=mission, outcome=data["outcome"],
+            completed_on=data.get("completed_on"), report=data.get("report", ""),
+            version=data["version"]))
+        if saved is not None:
+            messages.success(request, _("Mission recorded as %(status)s.") % {
+                "status": saved.get_status_display()})
+            return redirect("risk:mission_detail", pk=mission.pk)
+    return _mission_page(request, mission, close_form=form)
+
+
+@login_required
+@require_POST
+def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = selectors.mission_get(user=request.user, pk=pk)
+    form = RecommendationForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.recommendation_save(
+            actor=request.user, mission=mission,
+            data=changed_data(form, RecommendationForm.Meta.fields)))
+        if saved is not None:
+            messages.success(request, _("Recommendation recorded."))
+            return redirect("risk:mission_detail", pk=mission.pk)
+    return _mission_page(request, mission, recommendation_form=form)
+
+
+@login_required
+@require_POST
+def recommendation_close(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+    mission = selectors.mission_get(user=request.user, pk=pk)
+    recommendation = get_object_or_404(mission.recommendations, pk=rec_pk)
+    form = CloseRecommendationForm(request.POST)
+    if form.is_valid():
+        saved = apply_service(form, lambda: services.recommendation_close(
+            actor=request.user, recommendation=recommendation, note=form.cleaned_data["note"]))
+        if saved is not None:
+            messages.success(request, _("Recommendation closed."))
+            return redirect("risk:mission_detail", pk=mission.pk)
+    messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("risk:mission_detail", pk=mission.pk)
+
+
+# --- Premises vulnerability surveys -----------------------------------------------------------
+
+@login_required
+def survey_list(request: HttpRequest) -> HttpResponseBase:
+    _require_view(request)
+    filters = SurveyFilters(request.GET)
+    return list_page(
+        request, queryset=selectors.surveyed_premises(user=request.user,
+                                                      **filters.selector_args()),
+        template="risk/survey_list.html", table_template="risk/partials/_survey_table.html",
+        sorts={"name": "name", "score": "last_score", "date": "last_surveyed"},
+        default_sort="score", filters=filters)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def premises_surveys(request: HttpRequest, pk: int) -> HttpResponse:
+    """A premises' surveys and their trend; and the questionnaire to answer a new one."""
+    premises = selectors.premises_for_survey(user=request.user, pk=pk)
+    questionnaire = selectors.active_questionnaire()
+    may_survey = questionnaire is not None and can(
+        request.user, Perm.SURVEY_PREMISES, PremisesSurvey(premises=premises))
+    errors: dict[str, str] = {}
+    chosen: dict[str, str] = {}
+    if request.method == "POST":
+        if not may_survey or questionnaire is None:
+            raise Forbidden()
+        chosen = {key: str(request.POST.get(key, "")) for key in request.POST
+                  if key.startswith("q-")}
+        answers = {int(k[2:]): v for k, v in chosen.items() if k[2:].isdigit()}
+        try:
+            survey = services.premises_survey_record(
+                actor=request.user, premises=premises, questionnaire=questionnaire,
+                answers=answers,
+                surveyed_on=parse_date(request.POST.get("surveyed_on", "")) or None)
+        except ValidationFailed as exc:
+            errors = {e.field: str(e.message) for e in exc.errors}
+        else:
+            messages.success(request, _("Survey recorded: score %(score)s.") % {
+                "score": survey.score})
+            return redirect("risk:premises_surveys", pk=premises.pk)
+    surveys = selectors.surveys_of(user=request.user, premises=premises)
+    sections: list[dict[str, Any]] = [{"title": section.title, "questions": [
+        {"question": q, "error": errors.get(f"q-{q.pk}", ""),
+         "chosen": chosen.get(f"q-{q.pk}", "")} for q in section.questions.all()]}
+        for section in (questionnaire.sections.prefetch_related("questions")
+                        if questionnaire else [])]
+    questions = {row["question"].pk: row["question"] for s in sections
+                 for row in s["questions"]}
+    latest = surveys[0] if surveys else None
+    return render(request, "risk/premises_surveys.html", {
+        "premises": premises, "questionnaire": questionnaire, "may_survey": may_survey,
+        "surveys": surveys, "latest": latest, "errors": errors, "sections": sections,
+        "vulnerable": [questions[i] for i in (latest.vulnerabilities if latest else [])
+                       if i in questions],
+        "chart": score_chart(list(reversed(surveys))), "today": timezone.localdate()},
+        status=400 if errors else 200)
+
+
+def score_chart(surveys: list[PremisesSurvey]) -> dict[str, Any] | None:
+    """The survey scores over time, as points of the same small SVG as compliance."""
+    if len(surveys) < 2:
+        return None
+    first, last = surveys[0].surveyed_on, surveys[-1].surveyed_on
+    span = max((last - first).days, 1)
+    points = [{"x": round(30 + 500 * (s.surveyed_on - first).days / span, 1),
+               "y": round(150 - 120 * s.score / 100, 1), "date": s.surveyed_on,
+               "value": round(s.score)} for s in surveys]
+    return {"width": 560, "height": 180, "pad": 30, "points": points,
+            "path": " ".join(f"{p['x']},{p['y']}" for p in points)}

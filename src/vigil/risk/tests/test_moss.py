@@ -69,11 +69,44 @@ def test_document_needs_an_approved_sra_of_its_country(cast, people, sra, user_w
     assert failure.value.errors[0].field == "sra"
 
 
-def test_hq_moss_needs_no_sra_and_keeps_premises_items(cast, people):
+def test_hq_moss_belongs_to_an_hq_duty_station_and_keeps_premises_items(cast, people):
+    with pytest.raises(ValidationFailed) as failure:
+        services.moss_document_create(actor=people["so"], country=cast.kenya, title="H-MOSS",
+                                      kind=MossDocument.Kind.HQ, duty_station=cast.mombasa)
+    assert failure.value.errors[0].field == "duty_station"
     document = services.moss_document_create(actor=people["so"], country=cast.kenya,
                                              title="H-MOSS Nairobi",
-                                             kind=MossDocument.Kind.HQ)
+                                             kind=MossDocument.Kind.HQ,
+                                             duty_station=cast.nairobi)
     assert set(document.items.values_list("applies_to", flat=True)) <= {"all", "premises"}
+
+
+def test_hq_security_officer_works_on_the_h_moss_of_their_duty_station(cast, people,
+                                                                      user_with, client):
+    hq_officer = user_with(Role.HQ_SECURITY_OFFICER, ScopeKind.DUTY_STATION, cast.nairobi)
+    document = services.moss_document_create(actor=people["so"], country=cast.kenya,
+                                             title="H-MOSS Nairobi",
+                                             kind=MossDocument.Kind.HQ,
+                                             duty_station=cast.nairobi)
+    services.moss_document_approve(actor=people["dro"], document=document, version=1)
+    client.force_login(hq_officer)
+    assert "H-MOSS Nairobi" in client.get("/risk/moss/").content.decode()
+    response = client.post(f"/risk/moss/{document.pk}/assess/", {
+        "premises": cast.gigiri.pk, "assessed_on": TODAY.isoformat()})
+    assert response.status_code == 302
+
+
+def test_residence_assessments_are_need_to_know(cast, people, moss, user_with, client):
+    from vigil.core.models import AuditEvent
+
+    assessment = services.compliance_assessment_start(actor=people["so"], document=moss,
+                                                      duty_station=None,
+                                                      residence_of=cast.amina)
+    client.force_login(user_with(Role.PROGRAMME_MANAGER))  # sees risk, not personal data
+    assert client.get(f"/risk/moss/assessments/{assessment.pk}/").status_code == 404
+    client.force_login(people["so"])
+    assert client.get(f"/risk/moss/assessments/{assessment.pk}/").status_code == 200
+    assert AuditEvent.objects.filter(action="risk.moss.read_residence").exists()
 
 
 def test_items_change_only_in_draft_and_approval_is_dros(cast, people, sra):
