@@ -18,6 +18,13 @@ router.register("organizations", people_api.OrganizationViewSet, basename="organ
 router.register("personnel", people_api.PersonViewSet, basename="person")
 router.register("dependants", people_api.DependantViewSet, basename="dependant")
 router.register("security-levels", risk_api.SecurityLevelViewSet, basename="security-level")
+router.register("sras", risk_api.SraViewSet, basename="sra")
+router.register("moss-documents", risk_api.MossDocumentViewSet, basename="moss-document")
+router.register("moss-assessments", risk_api.ComplianceAssessmentViewSet,
+                basename="moss-assessment")
+router.register("security-plans", risk_api.SecurityPlanViewSet, basename="security-plan")
+router.register("missions", risk_api.MissionViewSet, basename="mission")
+router.register("premises-surveys", risk_api.PremisesSurveyViewSet, basename="premises-survey")
 
 urlpatterns = [
     path("", include("vigil.core.urls")),

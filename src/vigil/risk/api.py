@@ -8,9 +8,25 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet
-from vigil.risk import selectors, services
-from vigil.risk.models import SecurityLevelReview
+from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.core.authz import Perm, visible
+from vigil.core.errors import NotFound
+from vigil.places.models import Country
+from vigil.risk import rules, selectors, services
+from vigil.risk.models import (
+    ComplianceAssessment,
+    ComplianceResult,
+    Mission,
+    MissionRecommendation,
+    MossDocument,
+    MossItem,
+    PremisesSurvey,
+    ProgrammeActivity,
+    RiskEntry,
+    SecurityLevelReview,
+    SecurityPlan,
+    SecurityRiskAssessment,
+)
 
 
 class LevelReviewOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -106,3 +122,287 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+
+
+# --- Security risk assessments ----------------------------------------------------------------
+
+class RiskEntryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    inherent_level = serializers.SerializerMethodField()
+    residual_level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskEntry
+        fields = ["id", "threat_category", "description", "at_risk", "likelihood", "impact",
+                  "inherent_level", "mitigation", "moss_categories", "residual_likelihood",
+                  "residual_impact", "residual_level", "response"]
+
+    def _matrix(self) -> Any:
+        # Read once per response, not once per row.
+        cached = getattr(self, "_matrix_in_force", None)
+        if cached is None:
+            cached = self._matrix_in_force = selectors.risk_settings().matrix
+        return cached
+
+    def get_inherent_level(self, entry: RiskEntry) -> str:
+        return rules.risk_level(self._matrix(), entry.likelihood, entry.impact)
+
+    def get_residual_level(self, entry: RiskEntry) -> str:
+        return rules.risk_level(self._matrix(), entry.residual_likelihood,
+                                entry.residual_impact)
+
+
+class ActivityOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ProgrammeActivity
+        fields = ["id", "organization", "name", "criticality"]
+
+
+class SraOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    entries = RiskEntryOutput(many=True, read_only=True)
+    activities = ActivityOutput(many=True, read_only=True)
+
+    class Meta:
+        model = SecurityRiskAssessment
+        fields = ["id", "country", "security_area", "title", "summary", "status", "valid_from",
+                  "valid_until", "review_due", "submitted_at", "approved_at", "endorsed_at",
+                  "return_comment", "entries", "activities", "version"]
+
+
+class SraInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = SecurityRiskAssessment
+        fields = ["country", "security_area", "title", "summary", "valid_from", "valid_until",
+                  "review_due", "version"]
+
+
+class EntryInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField()
+
+    class Meta:
+        model = RiskEntry
+        fields = ["threat_category", "description", "at_risk", "likelihood", "impact",
+                  "mitigation", "moss_categories", "residual_likelihood", "residual_impact",
+                  "response", "version"]
+
+
+class TransitionInput(serializers.Serializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SraViewSet(WritableServiceViewSet):
+    """Security risk assessments with their register. Writes go through the services: only
+    drafts change, and every change is a new version."""
+
+    output_serializer = SraOutput
+    input_serializer = SraInput
+    selector = staticmethod(selectors.sra_list)
+    filterset_fields = ["status", "security_area"]
+    search_fields = ["title"]
+    create_service = staticmethod(lambda actor, data: services.sra_create(actor=actor,
+                                                                          data=data))
+    update_service = staticmethod(lambda actor, obj, data, version: services.sra_update(
+        actor=actor, sra=obj, data=data, version=version))
+
+    @extend_schema(request=EntryInput, responses={201: RiskEntryOutput})
+    @action(detail=True, methods=["post"])
+    def entries(self, request: Request, pk: str) -> Response:
+        data = _valid(EntryInput, request.data)
+        version = data.pop("version")
+        entry = services.risk_entry_save(actor=request.user, sra=self.get_object(), data=data,
+                                         version=version)
+        return Response(RiskEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionInput, responses={200: SraOutput})
+    @action(detail=True, methods=["post"], url_path=r"(?P<move>submit|approve|endorse|return)")
+    def move(self, request: Request, pk: str, move: str) -> Response:
+        data = _valid(TransitionInput, request.data)
+        return self.output(services.sra_transition(
+            actor=request.user, sra=self.get_object(), action=move, version=data["version"],
+            comment=data["comment"]))
+
+
+# --- MOSS, plans, missions, surveys: read, and their main moves -------------------------------
+
+class MossItemOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = MossItem
+        fields = ["id", "category", "standard", "requirement", "remarks", "applies_to"]
+
+
+class MossDocumentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    items = MossItemOutput(many=True, read_only=True)
+
+    class Meta:
+        model = MossDocument
+        fields = ["id", "country", "kind", "sra", "duty_station", "title", "status",
+                  "approved_at", "items", "version"]
+
+
+class MossDocumentViewSet(ServiceViewSet):
+    output_serializer = MossDocumentOutput
+    selector = staticmethod(selectors.moss_documents)
+    filterset_fields = ["status", "kind"]
+
+
+class ComplianceResultOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = ComplianceResult
+        fields = ["item", "state", "evidence", "corrective_action", "action_owner",
+                  "action_due"]
+
+
+class ComplianceAssessmentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    results = ComplianceResultOutput(many=True, read_only=True)
+
+    class Meta:
+        model = ComplianceAssessment
+        fields = ["id", "document", "duty_station", "premises", "residence_of", "assessed_on",
+                  "status", "compliance", "results", "version"]
+
+
+class ResultInput(serializers.Serializer):  # type: ignore[type-arg]
+    item = serializers.IntegerField()
+    state = serializers.CharField(required=False, allow_blank=True)
+    evidence = serializers.CharField(required=False, allow_blank=True)
+    corrective_action = serializers.CharField(required=False, allow_blank=True)
+    action_owner = serializers.CharField(required=False, allow_blank=True)
+    action_due = serializers.DateField(required=False, allow_null=True)
+
+
+class RecordInput(serializers.Serializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField()
+    final = serializers.BooleanField(default=False)
+    results = ResultInput(many=True)
+
+
+class ComplianceAssessmentViewSet(ServiceViewSet):
+    """MOSS compliance assessments; a residence's is need-to-know and its reads audited."""
+
+    output_serializer = ComplianceAssessmentOutput
+    selector = staticmethod(selectors.moss_assessments)
+    filterset_fields = ["document", "duty_station", "premises", "status"]
+
+    def get_object(self) -> Any:
+        return selectors.moss_assessment_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=RecordInput, responses={200: ComplianceAssessmentOutput})
+    @action(detail=True, methods=["post"])
+    def record(self, request: Request, pk: str) -> Response:
+        data = _valid(RecordInput, request.data)
+        results = {r.pop("item"): r for r in data["results"]}
+        return self.output(services.compliance_assessment_record(
+            actor=request.user, assessment=self.get_object(), results=results,
+            version=data["version"], final=data["final"]))
+
+
+class PlanOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    zones = serializers.SerializerMethodField()
+    contacts = serializers.SerializerMethodField()
+    sites = serializers.SerializerMethodField()
+    routes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SecurityPlan
+        fields = ["id", "country", "duty_station", "title", "status", "review_due",
+                  "approved_at", "endorsed_at", "return_comment", "zones", "contacts", "sites",
+                  "routes", "version"]
+
+    def _rows(self, plan: SecurityPlan, part: str) -> list[dict[str, Any]]:
+        fields = sorted(services.PLAN_PARTS[part][1])
+        return [{"id": row.pk, **{f: getattr(row, f"{f}_id", None) if f == "reports_to"
+                                  else getattr(row, f) for f in fields}}
+                for row in getattr(plan, part).all()]
+
+    def get_zones(self, plan: SecurityPlan) -> list[dict[str, Any]]:
+        return self._rows(plan, "zones")
+
+    def get_contacts(self, plan: SecurityPlan) -> list[dict[str, Any]]:
+        return self._rows(plan, "contacts")
+
+    def get_sites(self, plan: SecurityPlan) -> list[dict[str, Any]]:
+        return self._rows(plan, "sites")
+
+    def get_routes(self, plan: SecurityPlan) -> list[dict[str, Any]]:
+        return self._rows(plan, "routes")
+
+
+class SecurityPlanViewSet(ServiceViewSet):
+    output_serializer = PlanOutput
+    selector = staticmethod(selectors.plan_list)
+    filterset_fields = ["status", "duty_station"]
+
+    @extend_schema(request=TransitionInput, responses={200: PlanOutput})
+    @action(detail=True, methods=["post"], url_path=r"(?P<move>approve|endorse|return)")
+    def move(self, request: Request, pk: str, move: str) -> Response:
+        data = _valid(TransitionInput, request.data)
+        return self.output(services.plan_transition(
+            actor=request.user, plan=self.get_object(), action=move, version=data["version"],
+            comment=data["comment"]))
+
+
+class RecommendationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = MissionRecommendation
+        fields = ["id", "finding", "recommendation", "owner", "due", "status", "closed_on",
+                  "closure_note"]
+
+
+class MissionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    recommendations = RecommendationOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Mission
+        fields = ["id", "country", "kind", "purpose", "team", "planned_start", "planned_end",
+                  "status", "completed_on", "report", "recommendations", "version"]
+
+
+class MissionViewSet(ServiceViewSet):
+    output_serializer = MissionOutput
+    selector = staticmethod(selectors.mission_list)
+    filterset_fields = ["status", "kind"]
+
+
+class SurveyOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = PremisesSurvey
+        fields = ["id", "premises", "questionnaire", "surveyed_on", "answers", "score",
+                  "vulnerabilities"]
+
+
+class SurveyInput(serializers.Serializer):  # type: ignore[type-arg]
+    premises = serializers.IntegerField()
+    surveyed_on = serializers.DateField(required=False, allow_null=True)
+    answers = serializers.DictField(child=serializers.IntegerField())
+
+
+def _surveys(*, user: Any) -> Any:
+    return visible(user, Perm.VIEW_RISK, PremisesSurvey.objects.all())
+
+
+class PremisesSurveyViewSet(ServiceViewSet):
+    output_serializer = SurveyOutput
+    selector = staticmethod(_surveys)
+    filterset_fields = ["premises"]
+
+    @extend_schema(request=SurveyInput, responses={201: SurveyOutput})
+    def create(self, request: Request) -> Response:
+        data = _valid(SurveyInput, request.data)
+        premises = selectors.premises_for_survey(user=request.user, pk=data["premises"])
+        questionnaire = selectors.active_questionnaire()
+        if questionnaire is None:
+            raise NotFound()
+        survey = services.premises_survey_record(
+            actor=request.user, premises=premises, questionnaire=questionnaire,
+            answers={int(k): v for k, v in data["answers"].items()},
+            surveyed_on=data.get("surveyed_on"))
+        return self.output(survey, status.HTTP_201_CREATED)

@@ -299,7 +299,8 @@ def mission_list(*, user: AnyUser, search: str = "", country: str = "", status: 
                  kind: str = "") -> QuerySet[Mission]:
     qs = visible(user, Perm.VIEW_RISK, Mission.objects.select_related("country")).annotate(
         open_recommendations=Count("recommendations",
-                                   filter=Q(recommendations__status="open")))
+                                   filter=Q(recommendations__status="open"))
+    ).order_by("-planned_start", "-pk")  # a grouped query drops Meta.ordering
     if search:
         qs = qs.filter(purpose__icontains=search)
     if country:

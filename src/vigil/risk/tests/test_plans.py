@@ -140,3 +140,13 @@ def test_plan_pages(cast, people, plan, client):
     client.force_login(people["traveller"])
     assert client.get("/risk/plans/").status_code == 403
     assert SecurityPlan.objects.count() == 1
+
+
+@pytest.mark.parametrize("state", ["draft", "approved", "endorsed"])
+@pytest.mark.parametrize("action", ["approve", "endorse", "return"])
+def test_every_plan_state_and_action_allowed_or_refused(state, action):
+    from vigil.risk import rules
+
+    expected = {("draft", "approve"): "approved", ("approved", "endorse"): "endorsed",
+                ("approved", "return"): "draft"}.get((state, action))
+    assert rules.next_state(rules.PLAN_TRANSITIONS, action, state) == expected
