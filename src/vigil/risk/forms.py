@@ -105,16 +105,38 @@ class MatrixForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, matrix: dict[str, dict[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, matrix: dict[str, dict[str, str]],
+                 thresholds: list[list[int]], **kwargs: Any) -> None:
         from vigil.risk.models import RISK_LEVEL_LABELS
 
         super().__init__(*args, **kwargs)
+        self.fields["level_thresholds"] = forms.CharField(
+            label=_("Security level thresholds"), widget=forms.Textarea(attrs={"rows": 6}),
+            initial="\n".join(f"{score} = {level}" for score, level in thresholds),
+            help_text=_("One line per level: the lowest threat score (likelihood rank x "
+                        "impact rank, 1 to 25) of the worst category that gives it."))
         for likelihood in reversed(rules.LIKELIHOODS):
             for impact in rules.IMPACTS:
                 self.fields[f"{likelihood}__{impact}"] = forms.ChoiceField(
                     label=f"{LIKELIHOOD_LABELS[likelihood]} / {IMPACT_LABELS[impact]}",
                     choices=list(RISK_LEVEL_LABELS.items()),
                     initial=matrix[likelihood][impact])
+
+    def thresholds(self) -> list[list[int]] | None:
+        """The level thresholds as typed: one "lowest score = level" per line."""
+        text = self.cleaned_data.get("level_thresholds", "")
+        pairs = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            score, _sep, level = line.partition("=")
+            try:
+                pairs.append([int(score), int(level)])
+            except ValueError:
+                self.add_error("level_thresholds", _(
+                    "Write one “lowest score = level” per line, such as “10 = 4”."))
+                return None
+        return pairs
 
     def matrix(self) -> dict[str, dict[str, str]]:
         return {li: {im: self.cleaned_data[f"{li}__{im}"] for im in rules.IMPACTS}

@@ -621,6 +621,18 @@ def review_reminders_send(*, today: dt.date | None = None) -> int:
                       *users_with_perm(Perm.ENDORSE_SRA, sra)],
                subject=subject, url=reverse("risk:sra_detail", args=[sra.pk]))
         sent += 1
+    for plan in SecurityPlan.objects.filter(status="endorsed", review_due__lte=horizon):
+        stage = _stage(plan.review_due, today)
+        if stage is None or _already(kind="plan", pk=plan.pk, due=plan.review_due,
+                                     stage=stage):
+            continue
+        subject = (_("Security plan “%(title)s” overdue for review since %(date)s")
+                   if stage == "overdue" else
+                   _("Security plan “%(title)s” due for review on %(date)s")) % {
+            "title": plan.title, "date": plan.review_due.isoformat()}
+        notify(users=users_with_perm(Perm.EDIT_PLAN, plan), subject=subject,
+               url=reverse("risk:plan_detail", args=[plan.pk]))
+        sent += 1
     if sent:
         audit.record(actor=None, action="risk.reminders.send", object_type="risk",
                      changes={"date": today.isoformat(), "sent": sent})

@@ -247,13 +247,17 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
         raise Forbidden()
     current = selectors.risk_settings()
     form = MatrixForm(request.POST or None, matrix=current.matrix,
+                      thresholds=current.level_thresholds,
                       initial={"version": current.version})
     if request.method == "POST" and form.is_valid():
-        saved = apply_service(form, lambda: services.risk_settings_update(
-            actor=request.user, matrix=form.matrix(), version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("Risk matrix saved."))
-            return redirect("risk:settings")
+        thresholds = form.thresholds()
+        if thresholds is not None:
+            saved = apply_service(form, lambda: services.risk_settings_update(
+                actor=request.user, matrix=form.matrix(), level_thresholds=thresholds,
+                version=form.cleaned_data["version"]))
+            if saved is not None:
+                messages.success(request, _("Risk settings saved."))
+                return redirect("risk:settings")
     return render(request, "risk/settings.html", {
         "form": form, "current": current, "impacts": list(IMPACT_LABELS.values()),
         "levels": RISK_LEVEL_LABELS})

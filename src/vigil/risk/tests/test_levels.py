@@ -374,3 +374,34 @@ def test_resubmission_keeps_the_first_proposal_time(cast, officer, dro, proposal
                                              ratings=ratings(), proposed_level=4, version=2)
     assert again.proposed_at == first
     assert again.decision_comment == ""
+
+
+def _settings_form(thresholds_text):
+    data = {"version": 1, "level_thresholds": thresholds_text}
+    for li in rules.LIKELIHOODS:
+        for im in rules.IMPACTS:
+            data[f"{li}__{im}"] = rules.DEFAULT_MATRIX[li][im]
+    return data
+
+
+def test_administrator_edits_thresholds_on_the_settings_page(cast, user_with, client):
+    from vigil.risk.models import RiskSettings
+
+    client.force_login(user_with(Role.ADMINISTRATOR))
+    bad = client.post("/risk/settings/", _settings_form("1 = 1\nten = 4"))
+    assert "lowest score = level" in bad.content.decode()
+    falling = client.post("/risk/settings/", _settings_form("1 = 3\n10 = 2"))
+    assert "Levels must rise with scores." in falling.content.decode()
+    good = client.post("/risk/settings/", _settings_form("1 = 1\n5 = 3\n16 = 6"))
+    assert good.status_code == 302
+    assert RiskSettings.objects.get().level_thresholds == [[1, 1], [5, 3], [16, 6]]
+
+
+def test_plans_falling_due_are_reminded(cast, user_with):
+    from vigil.risk.models import SecurityPlan
+
+    officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya)
+    SecurityPlan.objects.create(country=cast.kenya, title="Kenya plan", status="endorsed",
+                                review_due=timezone.localdate() + dt.timedelta(days=10))
+    assert services.review_reminders_send() == 1
+    assert Notification.objects.filter(user=officer, subject__contains="Kenya plan").exists()
