@@ -127,7 +127,23 @@ class SecurityLevelReview(VersionedModel):
         return (self.decided_at - self.proposed_at).days
 
 
-class SecurityRiskAssessment(VersionedModel):
+class ApprovalRecord(VersionedModel):
+    """Who approved (the DO) and endorsed (DRO) a document, and the comments of the last
+    return: shared by SRAs and security plans."""
+
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    endorsed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    endorsed_at = models.DateTimeField(_("endorsed"), null=True, blank=True)
+    return_comment = models.TextField(_("comments when returned"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class SecurityRiskAssessment(ApprovalRecord):
     """A security risk assessment (SRA) of a country or one of its areas, with its register
     of risks, moved from draft to DO approval and DRO endorsement."""
 
@@ -154,13 +170,6 @@ class SecurityRiskAssessment(VersionedModel):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+")
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
-    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    endorsed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
-    endorsed_at = models.DateTimeField(_("endorsed"), null=True, blank=True)
-    return_comment = models.TextField(_("comments when returned"), blank=True)
 
     scope_paths: ClassVar = {ScopeKind.COUNTRY: "country",
                              ScopeKind.SECURITY_AREA: "security_area"}
@@ -435,7 +444,7 @@ class ComplianceResult(models.Model):
         return f"{self.item} · {self.state}"
 
 
-class SecurityPlan(VersionedModel):
+class SecurityPlan(ApprovalRecord):
     """The security plan of a country or duty station: zones and wardens, the communication
     tree, concentration points and safe havens, relocation and evacuation routes with their
     triggers, and attachments. Drafted by the security officer, approved by the DO, endorsed
@@ -456,13 +465,6 @@ class SecurityPlan(VersionedModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     review_due = models.DateField(_("review due"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
-    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    endorsed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
-    endorsed_at = models.DateTimeField(_("endorsed"), null=True, blank=True)
-    return_comment = models.TextField(_("comments when returned"), blank=True)
 
     scope_paths: ClassVar = {ScopeKind.COUNTRY: "country",
                              ScopeKind.DUTY_STATION: "duty_station"}
