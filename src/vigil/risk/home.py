@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.authz import Perm, Role
+from vigil.core.authz import Perm, Role, can
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.risk import selectors
 from vigil.risk.models import SecurityLevelReview
@@ -57,6 +57,39 @@ def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
             "overdue_count": areas.count(), "today": timezone.localdate()}
 
 
+def _awaiting_approval(request: HttpRequest) -> dict[str, Any] | None:
+    """Documents waiting for this reader's decision: SRAs to approve or endorse, security
+    plans to approve or endorse, MOSS drafts to approve."""
+    user = request.user
+    queues = [
+        (_("Security risk assessments to approve"), "risk:sra_detail",
+         selectors.sra_list(user=user, status="submitted"), Perm.APPROVE_SRA),
+        (_("Security risk assessments to endorse"), "risk:sra_detail",
+         selectors.sra_list(user=user, status="approved"), Perm.ENDORSE_SRA),
+        (_("Security plans to approve"), "risk:plan_detail",
+         selectors.plan_list(user=user, status="draft"), Perm.APPROVE_PLAN),
+        (_("Security plans to endorse"), "risk:plan_detail",
+         selectors.plan_list(user=user, status="approved"), Perm.ENDORSE_PLAN),
+        (_("MOSS documents to approve"), "risk:moss_detail",
+         selectors.moss_documents(user=user, status="draft"), Perm.APPROVE_MOSS),
+    ]
+    shown = []
+    for label, url_name, queryset, perm in queues:
+        items = [obj for obj in queryset[:50] if (can(user, perm, obj)
+                 and getattr(obj, "approved_by_id", None) != user.pk) or (perm in {
+                     Perm.APPROVE_SRA, Perm.APPROVE_PLAN, Perm.APPROVE_MOSS}
+                 and can(user, perm, obj))]
+        if items:
+            shown.append({"label": label, "url_name": url_name, "items": items[:6],
+                          "count": len(items)})
+    return {"queues": shown} if shown else None
+
+
+register_panel(
+    Panel("risk.awaiting_approval", _("Awaiting your decision"),
+          "risk/partials/_panel_awaiting.html", _awaiting_approval,
+          roles=frozenset({Role.DESIGNATED_OFFICIAL, Role.DRO_DESK_OFFICER}), order=12),
+)
 register_panel(
     Panel("risk.levels_due", _("Security level reviews"), "risk/partials/_panel_levels_due.html",
           _levels_due, roles=frozenset({Role.DRO_DESK_OFFICER, Role.DESIGNATED_OFFICIAL}),

@@ -315,3 +315,14 @@ def test_activity_removed_from_a_draft(cast, people, sra, client):
                            {"version": sra.version})
     assert response.status_code == 302
     assert not sra.activities.exists()
+
+
+def test_home_pages_list_what_awaits_each_decision(cast, people, sra, client):
+    sra = _with_entry(people, sra)
+    services.sra_transition(actor=people["so"], sra=sra, action="submit", version=sra.version)
+    client.force_login(people["do"])
+    page = client.get("/").content.decode()
+    assert "Security risk assessments to approve" in page
+    assert "Nairobi SRA 2026" in page
+    client.force_login(people["dro"])
+    assert "Security risk assessments to endorse" not in client.get("/").content.decode()
