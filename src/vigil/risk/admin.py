@@ -5,6 +5,7 @@ have used is read-only (copy it to change it), so old scores keep their meaning.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,8 @@ class ConfigAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     vigil_perm = Perm.CONFIGURE_RISK
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if self._used(obj):
+            raise PermissionDenied  # a questionnaire surveys used is copied, not changed
         before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
         services.config_saved(actor=request.user, obj=obj, created=not change, before=before)
@@ -31,6 +34,14 @@ class ConfigAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         for obj, fields in formset.changed_objects:
             services.config_saved(actor=request.user, obj=obj, created=False,
                                   before={"changed_fields": fields})
+        for obj in formset.deleted_objects:
+            audit.record(actor=request.user, action="risk.config.delete", obj=obj,
+                         changes=audit.diff(audit.snapshot(obj), {}))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit.record(actor=request.user, action="risk.config.delete", obj=obj,
+                     changes=audit.diff(audit.snapshot(obj), {}))
+        super().delete_model(request, obj)
 
     def _used(self, obj: Any) -> bool:
         questionnaire = getattr(obj, "questionnaire", None) or getattr(
@@ -45,12 +56,14 @@ class ConfigAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         return self.has_change_permission(request, obj)
 
 
-class SectionInline(admin.TabularInline):  # type: ignore[type-arg]
+class SectionInline(VigilAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
+    vigil_perm = Perm.CONFIGURE_RISK
     model = QuestionnaireSection
     extra = 0
 
 
-class QuestionInline(admin.StackedInline):  # type: ignore[type-arg]
+class QuestionInline(VigilAdminMixin, admin.StackedInline):  # type: ignore[type-arg]
+    vigil_perm = Perm.CONFIGURE_RISK
     model = Question
     extra = 0
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 
 from vigil.core.api import ServiceViewSet, WritableServiceViewSet
 from vigil.core.authz import Perm, visible
-from vigil.core.errors import NotFound
+from vigil.core.errors import FieldError, NotFound, ValidationFailed
 from vigil.places.models import Country
 from vigil.risk import rules, selectors, services
 from vigil.risk.models import (
@@ -401,6 +402,9 @@ class PremisesSurveyViewSet(ServiceViewSet):
         questionnaire = selectors.active_questionnaire()
         if questionnaire is None:
             raise NotFound()
+        if not all(str(k).isdigit() for k in data["answers"]):
+            raise ValidationFailed([FieldError(field="answers", message=_(
+                "Key each answer by its question id."))])
         survey = services.premises_survey_record(
             actor=request.user, premises=premises, questionnaire=questionnaire,
             answers={int(k): v for k, v in data["answers"].items()},

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, holds_globally, require, users_with_perm
+from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
 from vigil.core.errors import DomainError, ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
@@ -672,6 +672,9 @@ def moss_document_create(*, actor: AnyUser, country: Any, title: str,
                             duty_station=duty_station)
     require(actor, Perm.EDIT_MOSS, document)
     errors = []
+    if kind == MossDocument.Kind.COUNTRY and duty_station is not None:
+        errors.append(FieldError(field="duty_station", message=_(
+            "A country MOSS covers the whole country; only H-MOSS names a duty station.")))
     if kind == MossDocument.Kind.HQ and (duty_station is None
                                          or duty_station.kind != "hq"):
         errors.append(FieldError(field="duty_station", code=ErrorCode.REQUIRED, message=_(
@@ -775,6 +778,8 @@ def compliance_assessment_start(*, actor: AnyUser, document: MossDocument, duty_
                                       assessed_on=assessed_on or timezone.localdate(),
                                       assessor_id=cast(int, actor.pk))
     require(actor, Perm.ASSESS_MOSS, assessment)
+    if residence_of is not None and not can(actor, Perm.VIEW_PERSONAL_DATA, residence_of):
+        raise Forbidden(_("A residence is personal data: you may not assess this one."))
     errors = []
     if document.status != MossDocument.Status.APPROVED:
         errors.append(FieldError(field="document", message=_(
@@ -851,7 +856,7 @@ PLAN_PARTS: dict[str, tuple[type[models.Model], set[str]]] = {
     "attachments": (PlanAttachment, {"title", "file"}),
 }
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {".pdf", ".docx", ".xlsx", ".odt", ".png", ".jpg", ".jpeg"}
+ATTACHMENT_TYPES = {".pdf", ".docx", ".xlsx", ".odt", ".ods", ".png", ".jpg", ".jpeg"}
 PLAN_ACTION_PERMS = {"approve": Perm.APPROVE_PLAN, "endorse": Perm.ENDORSE_PLAN,
                      "return": Perm.ENDORSE_PLAN}
 
@@ -922,12 +927,27 @@ def plan_part_save(*, actor: AnyUser, plan: SecurityPlan, part: str, data: dict[
             "Choose someone of this plan's tree."))])
     before = {} if created else audit.snapshot(row, fields)
     assign(row, data, fields)
-    validate(row, exclude=["plan"], extra=_attachment_errors(row))
+    validate(row, exclude=["plan"], extra=_attachment_errors(row) + _tree_errors(row))
     row.save()
     save_new_version(plan, ["title"])
     audit.record(actor=actor, action=f"risk.plan.{part}_save", obj=plan,
                  changes={"row": row.pk, **audit.diff(before, audit.snapshot(row, fields))})
     return row
+
+
+def _tree_errors(row: models.Model) -> list[FieldError]:
+    """The communication tree is a tree: nobody reports, through others, to themself."""
+    if not isinstance(row, PlanContact) or row.reports_to_id is None:
+        return []
+    seen = {row.pk} if row.pk else set()
+    current = row.reports_to
+    while current is not None:
+        if current.pk in seen:
+            return [FieldError(field="reports_to", message=_(
+                "This would make the communication tree loop."))]
+        seen.add(current.pk)
+        current = current.reports_to
+    return []
 
 
 @transaction.atomic

@@ -958,9 +958,10 @@ def premises_surveys(request: HttpRequest, pk: int) -> HttpResponse:
          "chosen": chosen.get(f"q-{q.pk}", "")} for q in section.questions.all()]}
         for section in (questionnaire.sections.prefetch_related("questions")
                         if questionnaire else [])]
-    questions = {row["question"].pk: row["question"] for s in sections
-                 for row in s["questions"]}
     latest = surveys[0] if surveys else None
+    # The latest survey's vulnerabilities, read from the questionnaire it used.
+    questions = {q.pk: q for section in (latest.questionnaire.sections.prefetch_related(
+        "questions") if latest else []) for q in section.questions.all()}
     return render(request, "risk/premises_surveys.html", {
         "premises": premises, "questionnaire": questionnaire, "may_survey": may_survey,
         "surveys": surveys, "latest": latest, "errors": errors, "sections": sections,

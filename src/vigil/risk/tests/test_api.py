@@ -81,3 +81,11 @@ def test_moss_plans_missions_surveys_read_and_write(cast, people, api, user_with
     assert survey.json()["score"] == 100.0
     assert client.get("/api/v1/security-plans/").status_code == 200
     assert client.get("/api/v1/missions/").status_code == 200
+
+
+def test_survey_answers_must_be_keyed_by_question_id(cast, user_with, api):
+    hq = user_with(Role.HQ_SECURITY_OFFICER, ScopeKind.PREMISES, cast.gigiri)
+    response = api(hq).post("/api/v1/premises-surveys/", {
+        "premises": cast.gigiri.pk, "answers": {"fire": 0}}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "answers"

@@ -254,3 +254,14 @@ def test_assessment_page_names_the_faulty_item(cast, people, moss, client):
     page = response.content.decode()
     assert "Name who will do it." in page
     assert "shown beside" in page
+
+
+def test_residence_needs_personal_data_rights_and_country_moss_names_no_station(
+        cast, people, moss, sra):
+    with pytest.raises(Forbidden):
+        services.compliance_assessment_start(actor=people["hq"], document=moss,
+                                             duty_station=None, residence_of=cast.amina)
+    with pytest.raises(ValidationFailed) as failure:
+        services.moss_document_create(actor=people["so"], country=cast.kenya, title="M",
+                                      sra=sra, duty_station=cast.nairobi)
+    assert failure.value.errors[0].field == "duty_station"

@@ -150,3 +150,16 @@ def test_every_plan_state_and_action_allowed_or_refused(state, action):
     expected = {("draft", "approve"): "approved", ("approved", "endorse"): "endorsed",
                 ("approved", "return"): "draft"}.get((state, action))
     assert rules.next_state(rules.PLAN_TRANSITIONS, action, state) == expected
+
+
+def test_communication_tree_cannot_loop(cast, people, plan):
+    so = people["so"]
+    a = services.plan_part_save(actor=so, plan=plan, part="contacts", version=plan.version,
+                                data={"role": "A", "name": "A", "phone": "+1 555 0001"})
+    b = services.plan_part_save(actor=so, plan=plan, part="contacts", version=plan.version,
+                                data={"role": "B", "name": "B", "phone": "+1 555 0002",
+                                      "reports_to": a})
+    with pytest.raises(ValidationFailed) as failure:
+        services.plan_part_save(actor=so, plan=plan, part="contacts", row=a,
+                                version=plan.version, data={"reports_to": b})
+    assert failure.value.errors[0].field == "reports_to"
