@@ -454,6 +454,7 @@ class SecurityPlan(ApprovalRecord):
         DRAFT = "draft", _("Draft")
         APPROVED = "approved", _("Approved by the designated official")
         ENDORSED = "endorsed", _("Endorsed by DRO")
+        SUPERSEDED = "superseded", _("Superseded by a later plan")
 
     country = models.ForeignKey("places.Country", on_delete=models.PROTECT,
                                 related_name="security_plans", verbose_name=_("country"))

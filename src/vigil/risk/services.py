@@ -876,8 +876,11 @@ def plan_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityPlan:
 def _plan_editable(actor: AnyUser, plan: SecurityPlan, version: int | None) -> None:
     require(actor, Perm.EDIT_PLAN, plan)
     check_version(plan, version)
-    if plan.status != SecurityPlan.Status.DRAFT:
+    if plan.status == SecurityPlan.Status.APPROVED:
         raise TransitionRefused(_("Only a draft plan changes. Ask DRO to return it first."))
+    if plan.status != SecurityPlan.Status.DRAFT:
+        raise TransitionRefused(_("An endorsed plan does not change: write the next one as a "
+                                  "new plan; its endorsement supersedes this one."))
 
 
 @transaction.atomic
@@ -1010,6 +1013,15 @@ def plan_transition(*, actor: AnyUser, plan: SecurityPlan, action: str, version:
                             "endorsed_at", "return_comment"])
     audit.record(actor=actor, action=f"risk.plan.{action}", obj=plan,
                  changes=audit.diff(before, audit.snapshot(plan)))
+    if action == "endorse":
+        for previous in SecurityPlan.objects.filter(
+                country=plan.country, duty_station=plan.duty_station,
+                status=SecurityPlan.Status.ENDORSED).exclude(pk=plan.pk):
+            old = audit.snapshot(previous)
+            previous.status = SecurityPlan.Status.SUPERSEDED
+            save_new_version(previous, ["status"])
+            audit.record(actor=actor, action="risk.plan.supersede", obj=previous,
+                         changes={**audit.diff(old, audit.snapshot(previous)), "by": plan.pk})
     url = reverse("risk:plan_detail", args=[plan.pk])
     if action == "approve":
         notify(users=users_with_perm(Perm.ENDORSE_PLAN, plan), url=url,

@@ -163,3 +163,23 @@ def test_communication_tree_cannot_loop(cast, people, plan):
         services.plan_part_save(actor=so, plan=plan, part="contacts", row=a,
                                 version=plan.version, data={"reports_to": b})
     assert failure.value.errors[0].field == "reports_to"
+
+
+def test_endorsing_a_new_plan_supersedes_the_old_one(cast, people, plan):
+    def endorse(p):
+        p = _complete(people, p)
+        p = services.plan_transition(actor=people["do"], plan=p, action="approve",
+                                     version=p.version)
+        return services.plan_transition(actor=people["dro"], plan=p, action="endorse",
+                                        version=p.version)
+
+    old = endorse(plan)
+    with pytest.raises(TransitionRefused, match="new plan"):
+        services.plan_update(actor=people["so"], plan=old, data={"title": "x"},
+                             version=old.version)
+    new = services.plan_create(actor=people["so"], data={
+        "country": cast.kenya, "duty_station": cast.nairobi, "title": "Nairobi plan 2027",
+        "review_due": DUE})
+    endorse(new)
+    old.refresh_from_db()
+    assert old.status == "superseded"
