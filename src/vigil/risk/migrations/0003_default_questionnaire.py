@@ -24,5 +24,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("risk", "0009_questionnaire_premisessurvey_questionnairesection_and_more")]
+    dependencies = [("risk", "0002_settings_row")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
