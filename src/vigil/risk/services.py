@@ -403,38 +403,60 @@ def _entry_errors(entry: RiskEntry) -> list[FieldError]:
     return []
 
 
+# --- Rows of a document (register, activities, MOSS items, plan parts) ------------------------
+
+def _save_row(*, actor: AnyUser, parent: models.Model, row: models.Model, link: str,
+              fields: set[str], data: dict[str, Any], action: str, key: str,
+              errors: list[FieldError] | None = None) -> models.Model:
+    """Add or change one row of a document: the row must belong to the document; its fields
+    are validated; one audit event names the row under ``key`` and holds what changed."""
+    if getattr(row, f"{link}_id") != parent.pk:
+        raise ValidationFailed([FieldError(field=key, message=_(
+            "This row belongs to another document."))])
+    before = {} if row.pk is None else audit.snapshot(row, fields)
+    assign(row, data, fields)
+    validate(row, exclude=[link], extra=(errors or []) + _row_errors(row))
+    row.save()
+    audit.record(actor=actor, action=action, obj=parent,
+                 changes={key: row.pk, **audit.diff(before, audit.snapshot(row, fields))})
+    return row
+
+
+def _remove_row(*, actor: AnyUser, parent: models.Model, row: models.Model, link: str,
+                fields: set[str], action: str, key: str) -> None:
+    if getattr(row, f"{link}_id") != parent.pk:
+        raise ValidationFailed([FieldError(field=key, message=_(
+            "This row belongs to another document."))])
+    audit.record(actor=actor, action=action, obj=parent,
+                 changes={key: row.pk, **audit.diff(audit.snapshot(row, fields), {})})
+    row.delete()
+
+
+def _row_errors(row: models.Model) -> list[FieldError]:
+    """Rules of particular rows: MOSS categories of a risk, attachments, the tree."""
+    if isinstance(row, RiskEntry):
+        return _entry_errors(row)
+    return _attachment_errors(row) + _tree_errors(row)
+
+
 @transaction.atomic
 def risk_entry_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
                     version: int | None, entry: RiskEntry | None = None) -> RiskEntry:
     """Add a risk to the register of a draft SRA, or change one."""
     _editable(actor, sra, version)
-    created = entry is None
-    entry = entry or RiskEntry(sra=sra, position=sra.entries.count() + 1)
-    if entry.sra_id != sra.pk:
-        raise ValidationFailed([FieldError(field="entry", message=_(
-            "This risk belongs to another assessment."))])
-    before = {} if created else audit.snapshot(entry, ENTRY_FIELDS)
-    assign(entry, data, ENTRY_FIELDS)
-    validate(entry, exclude=["sra"], extra=_entry_errors(entry))
-    entry.save()
-    audit.record(actor=actor, action="risk.sra.entry_save", obj=sra,
-                 changes={"entry": entry.pk,
-                          **audit.diff(before, audit.snapshot(entry, ENTRY_FIELDS))})
+    row = _save_row(actor=actor, parent=sra, link="sra", fields=ENTRY_FIELDS, data=data,
+                    row=entry or RiskEntry(sra=sra, position=sra.entries.count() + 1),
+                    action="risk.sra.entry_save", key="entry")
     _bump(actor, sra, "register")
-    return entry
+    return row  # type: ignore[return-value]
 
 
 @transaction.atomic
 def risk_entry_remove(*, actor: AnyUser, sra: SecurityRiskAssessment, entry: RiskEntry,
                       version: int | None) -> SecurityRiskAssessment:
     _editable(actor, sra, version)
-    if entry.sra_id != sra.pk:
-        raise ValidationFailed([FieldError(field="entry", message=_(
-            "This risk belongs to another assessment."))])
-    audit.record(actor=actor, action="risk.sra.entry_remove", obj=sra,
-                 changes={"entry": entry.pk, **audit.diff(audit.snapshot(entry, ENTRY_FIELDS),
-                                                          {})})
-    entry.delete()
+    _remove_row(actor=actor, parent=sra, row=entry, link="sra", fields=ENTRY_FIELDS,
+                action="risk.sra.entry_remove", key="entry")
     _bump(actor, sra, "register")
     return sra
 
@@ -445,20 +467,11 @@ def activity_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str
                   ) -> ProgrammeActivity:
     """Add or change a programme activity and its criticality (draft SRAs only)."""
     _editable(actor, sra, version)
-    created = activity is None
-    activity = activity or ProgrammeActivity(sra=sra)
-    if activity.sra_id != sra.pk:
-        raise ValidationFailed([FieldError(field="activity", message=_(
-            "This activity belongs to another assessment."))])
-    before = {} if created else audit.snapshot(activity, ACTIVITY_FIELDS)
-    assign(activity, data, ACTIVITY_FIELDS)
-    validate(activity, exclude=["sra"])
-    activity.save()
-    audit.record(actor=actor, action="risk.sra.activity_save", obj=sra,
-                 changes={"activity": activity.pk,
-                          **audit.diff(before, audit.snapshot(activity, ACTIVITY_FIELDS))})
+    row = _save_row(actor=actor, parent=sra, link="sra", fields=ACTIVITY_FIELDS, data=data,
+                    row=activity or ProgrammeActivity(sra=sra),
+                    action="risk.sra.activity_save", key="activity")
     _bump(actor, sra, "activities")
-    return activity
+    return row  # type: ignore[return-value]
 
 
 @transaction.atomic
@@ -466,13 +479,8 @@ def activity_remove(*, actor: AnyUser, sra: SecurityRiskAssessment,
                     activity: ProgrammeActivity, version: int | None
                     ) -> SecurityRiskAssessment:
     _editable(actor, sra, version)
-    if activity.sra_id != sra.pk:
-        raise ValidationFailed([FieldError(field="activity", message=_(
-            "This activity belongs to another assessment."))])
-    audit.record(actor=actor, action="risk.sra.activity_remove", obj=sra, changes={
-        "activity": activity.pk,
-        **audit.diff(audit.snapshot(activity, ACTIVITY_FIELDS), {})})
-    activity.delete()
+    _remove_row(actor=actor, parent=sra, row=activity, link="sra", fields=ACTIVITY_FIELDS,
+                action="risk.sra.activity_remove", key="activity")
     _bump(actor, sra, "activities")
     return sra
 
@@ -712,33 +720,20 @@ def _moss_editable(actor: AnyUser, document: MossDocument, version: int | None) 
 def moss_item_save(*, actor: AnyUser, document: MossDocument, data: dict[str, Any],
                    version: int | None, item: MossItem | None = None) -> MossItem:
     _moss_editable(actor, document, version)
-    created = item is None
-    item = item or MossItem(document=document, position=document.items.count() + 1)
-    if item.document_id != document.pk:
-        raise ValidationFailed([FieldError(field="item", message=_(
-            "This item belongs to another document."))])
-    before = {} if created else audit.snapshot(item, MOSS_ITEM_FIELDS)
-    assign(item, data, MOSS_ITEM_FIELDS)
-    validate(item, exclude=["document"])
-    item.save()
+    row = _save_row(actor=actor, parent=document, link="document", fields=MOSS_ITEM_FIELDS,
+                    data=data, action="risk.moss.item_save", key="item",
+                    row=item or MossItem(document=document,
+                                         position=document.items.count() + 1))
     save_new_version(document, ["title"])
-    audit.record(actor=actor, action="risk.moss.item_save", obj=document,
-                 changes={"item": item.pk,
-                          **audit.diff(before, audit.snapshot(item, MOSS_ITEM_FIELDS))})
-    return item
+    return row  # type: ignore[return-value]
 
 
 @transaction.atomic
 def moss_item_remove(*, actor: AnyUser, document: MossDocument, item: MossItem,
                      version: int | None) -> MossDocument:
     _moss_editable(actor, document, version)
-    if item.document_id != document.pk:
-        raise ValidationFailed([FieldError(field="item", message=_(
-            "This item belongs to another document."))])
-    audit.record(actor=actor, action="risk.moss.item_remove", obj=document,
-                 changes={"item": item.pk, **audit.diff(audit.snapshot(item, MOSS_ITEM_FIELDS),
-                                                        {})})
-    item.delete()
+    _remove_row(actor=actor, parent=document, row=item, link="document",
+                fields=MOSS_ITEM_FIELDS, action="risk.moss.item_remove", key="item")
     save_new_version(document, ["title"])
     return document
 
@@ -919,23 +914,14 @@ def plan_part_save(*, actor: AnyUser, plan: SecurityPlan, part: str, data: dict[
         raise ValidationFailed([FieldError(field="part", message=_("Not a part of a plan."))])
     _plan_editable(actor, plan, version)
     model, fields = PLAN_PARTS[part]
-    created = row is None
-    row = row or model(plan=plan)
-    if getattr(row, "plan_id", None) != plan.pk:
-        raise ValidationFailed([FieldError(field="row", message=_(
-            "This row belongs to another plan."))])
     reports_to = data.get("reports_to")
     if reports_to is not None and getattr(reports_to, "plan_id", plan.pk) != plan.pk:
         raise ValidationFailed([FieldError(field="reports_to", message=_(
             "Choose someone of this plan's tree."))])
-    before = {} if created else audit.snapshot(row, fields)
-    assign(row, data, fields)
-    validate(row, exclude=["plan"], extra=_attachment_errors(row) + _tree_errors(row))
-    row.save()
+    saved = _save_row(actor=actor, parent=plan, row=row or model(plan=plan), link="plan",
+                      fields=fields, data=data, action=f"risk.plan.{part}_save", key="row")
     save_new_version(plan, ["title"])
-    audit.record(actor=actor, action=f"risk.plan.{part}_save", obj=plan,
-                 changes={"row": row.pk, **audit.diff(before, audit.snapshot(row, fields))})
-    return row
+    return saved
 
 
 def _tree_errors(row: models.Model) -> list[FieldError]:
@@ -959,13 +945,8 @@ def plan_part_remove(*, actor: AnyUser, plan: SecurityPlan, part: str, row: mode
     if part not in PLAN_PARTS:
         raise ValidationFailed([FieldError(field="part", message=_("Not a part of a plan."))])
     _plan_editable(actor, plan, version)
-    if getattr(row, "plan_id", None) != plan.pk:
-        raise ValidationFailed([FieldError(field="row", message=_(
-            "This row belongs to another plan."))])
-    audit.record(actor=actor, action=f"risk.plan.{part}_remove", obj=plan,
-                 changes={"row": row.pk,
-                          **audit.diff(audit.snapshot(row, PLAN_PARTS[part][1]), {})})
-    row.delete()
+    _remove_row(actor=actor, parent=plan, row=row, link="plan", fields=PLAN_PARTS[part][1],
+                action=f"risk.plan.{part}_remove", key="row")
     save_new_version(plan, ["title"])
     return plan
 
