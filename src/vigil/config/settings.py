@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "vigil.places",
     "vigil.people",
     "vigil.risk",
+    "vigil.travel",
 ]
 
 MIDDLEWARE = [

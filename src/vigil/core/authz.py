@@ -141,6 +141,16 @@ class Perm(StrEnum):
     MANAGE_MISSIONS = "risk.manage_missions"
     SURVEY_PREMISES = "risk.survey_premises"
     FOLLOW_UP_MISSIONS = "risk.follow_up_missions"
+    # Travel (TRIP). Whereabouts are personal data: each read is audited.
+    VIEW_TRAVEL = "travel.view"
+    REQUEST_TRAVEL = "travel.request"
+    APPROVE_TRAVEL = "travel.approve"
+    SET_AREA_CONTROLS = "travel.set_area_controls"
+    EDIT_ADVISORY = "travel.edit_advisory"
+    EDIT_DIRECTORY = "travel.edit_directory"
+    ASSESS_AIR_OPERATOR = "travel.assess_air_operator"
+    VIEW_WHEREABOUTS = "travel.view_whereabouts"
+    VIEW_COVERAGE = "travel.view_coverage"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -162,6 +172,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.CHANGE_CONTACT_DATA: Reach.OWN,
         Perm.VIEW_DEPENDANT: Reach.OWN,
         Perm.CHANGE_DEPENDANT: Reach.OWN,
+        Perm.VIEW_TRAVEL: Reach.OWN,
+        Perm.REQUEST_TRAVEL: Reach.OWN,
     },
     Role.SECURITY_OFFICER: {
         **_REFERENCE,
@@ -179,10 +191,20 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_PERSON: Reach.SCOPE,
         Perm.VIEW_PERSONAL_DATA: Reach.SCOPE,
         Perm.VIEW_DEPENDANT: Reach.SCOPE,
+        Perm.VIEW_TRAVEL: Reach.SCOPE,
+        Perm.APPROVE_TRAVEL: Reach.SCOPE,
+        Perm.EDIT_ADVISORY: Reach.SCOPE,
+        Perm.EDIT_DIRECTORY: Reach.SCOPE,
+        Perm.VIEW_WHEREABOUTS: Reach.SCOPE,
+        Perm.VIEW_COVERAGE: Reach.SCOPE,
     },
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
         Perm.VIEW_RISK: Reach.SCOPE,
+        Perm.VIEW_TRAVEL: Reach.SCOPE,
+        Perm.SET_AREA_CONTROLS: Reach.SCOPE,
+        Perm.VIEW_WHEREABOUTS: Reach.SCOPE,
+        Perm.VIEW_COVERAGE: Reach.SCOPE,
         Perm.APPROVE_SRA: Reach.SCOPE,
         Perm.APPROVE_PLAN: Reach.SCOPE,
         Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
@@ -196,6 +218,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.ENDORSE_SRA: Reach.SCOPE,
         Perm.APPROVE_MOSS: Reach.SCOPE,
         Perm.ENDORSE_PLAN: Reach.SCOPE,
+        Perm.EDIT_ADVISORY: Reach.SCOPE,
+        Perm.VIEW_COVERAGE: Reach.SCOPE,
         Perm.MANAGE_MISSIONS: Reach.SCOPE,
         Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
@@ -213,9 +237,10 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.PROTECTION_COORDINATOR: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
     Role.COUNSELLOR: {**_REFERENCE},
     Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
-    Role.AVIATION_OFFICER: {**_REFERENCE},
+    Role.AVIATION_OFFICER: {**_REFERENCE, Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE},
     Role.BUDGET_OFFICER: {**_REFERENCE},
-    Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE},
+    Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE,
+                             Perm.VIEW_COVERAGE: Reach.SCOPE},
     Role.ADMINISTRATOR: {
         **_REFERENCE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
@@ -233,6 +258,12 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.CHANGE_DEPENDANT: Reach.SCOPE,
         Perm.VIEW_RISK: Reach.SCOPE,
         Perm.CONFIGURE_RISK: Reach.SCOPE,
+        Perm.VIEW_TRAVEL: Reach.SCOPE,
+        Perm.REQUEST_TRAVEL: Reach.SCOPE,
+        Perm.EDIT_ADVISORY: Reach.SCOPE,
+        Perm.EDIT_DIRECTORY: Reach.SCOPE,
+        Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE,
+        Perm.VIEW_COVERAGE: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
     },

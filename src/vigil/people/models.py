@@ -113,6 +113,13 @@ class Person(VersionedModel):
                               validators=[validate_email_list])
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="person", verbose_name=_("user account"))
+    # The day the residence was last confirmed: coverage of whereabouts (SP2.2.c.i) counts a
+    # residence only while this is recent. Set whenever the residence is saved or confirmed.
+    residence_confirmed_on = models.DateField(_("residence confirmed on"), null=True, blank=True)
+    # Security training certificates, until the training module keeps the records: the day
+    # the course was passed. BSAFE is a prerequisite of all travel; SSAFE where the DO says.
+    bsafe_certified_on = models.DateField(_("BSAFE certificate date"), null=True, blank=True)
+    ssafe_certified_on = models.DateField(_("SSAFE certificate date"), null=True, blank=True)
 
     scope_paths: ClassVar = {ScopeKind.ORGANIZATION: "organization",
                              ScopeKind.COUNTRY: "duty_station__country",
@@ -135,7 +142,10 @@ class Person(VersionedModel):
         ]
         indexes = [models.Index(fields=["duty_station", "status"]),
                    models.Index(fields=["organization", "status"]),
-                   models.Index(fields=["family_name"])]
+                   models.Index(fields=["family_name"]),
+                   # Who lives within a radius: a bounding-box range on these two columns.
+                   models.Index(fields=["residence_latitude", "residence_longitude"],
+                                name="person_residence_point")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -206,6 +216,7 @@ class Dependant(VersionedModel):
                                             validators=LONGITUDE_VALIDATORS)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.ACTIVE)
+    residence_confirmed_on = models.DateField(_("residence confirmed on"), null=True, blank=True)
 
     scope_paths: ClassVar = {ScopeKind.ORGANIZATION: "person__organization",
                              ScopeKind.COUNTRY: "person__duty_station__country",
@@ -224,6 +235,8 @@ class Dependant(VersionedModel):
                 | Q(residence_latitude__isnull=False, residence_longitude__isnull=False),
                 name="dependant_residence_both_coordinates_or_none"),
         ]
+        indexes = [models.Index(fields=["residence_latitude", "residence_longitude"],
+                                name="dependant_residence_point")]
 
     def __str__(self) -> str:
         return f"{self.family_name.upper()}, {self.given_name}" if self.given_name \

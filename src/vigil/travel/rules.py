@@ -1,0 +1,408 @@
+"""Travel clearance and whereabouts: pure rules over plain data, no ORM.
+
+The clearance rule table (RULES) is the one statement of what TRIP checks. For every stop of an
+itinerary (the destination of each segment that does not bring the traveller home) the rules
+look at the facts of that stop and of the traveller, and give reasons. Each reason is a stable
+code; its outcome is REFUSED or APPROVAL. The request's outcome is the worst of its reasons:
+
+- any reason with outcome REFUSED: refused, with every reason;
+- else any with outcome APPROVAL: needs approval by the security officer of that stop;
+- else: cleared automatically.
+
+Sources: UNSMS Security Policy Manual, chapter on security clearance (clearance is mandatory
+for official travel, whatever the security level; manual where the DO controls movement);
+DSS TRIP guidance (BSAFE prerequisite; SSAFE where the DO designates); ../shared/DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(StrEnum):
+    CLEARED = "cleared"
+    APPROVAL = "approval"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    outcome: Outcome
+    message: Any  # lazy text with %(name)s parameters, rendered in the reader's language
+    source: str
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("bsafe_missing", Outcome.REFUSED,
+         _("No BSAFE certificate is recorded for the traveller. BSAFE is required for all "
+           "travel."), "DSS TRIP guidance; SPM security clearance chapter"),
+    Rule("bsafe_expired", Outcome.REFUSED,
+         _("The traveller's BSAFE certificate of %(date)s is no longer valid on %(on)s."),
+         "DSS TRIP guidance (certificate valid %(years)s years)"),
+    Rule("ssafe_required", Outcome.REFUSED,
+         _("%(place)s requires SSAFE, and the traveller has no valid SSAFE certificate."),
+         "Designated official's requirement for the area"),
+    Rule("area_closed", Outcome.REFUSED,
+         _("The designated official has closed %(place)s to travel."),
+         "Designated official's movement control"),
+    Rule("level_refused", Outcome.REFUSED,
+         _("%(place)s is at security level %(level)s; travel there is refused from level "
+           "%(limit)s."), "Travel settings"),
+    Rule("overlap", Outcome.REFUSED,
+         _("The trip overlaps trip %(other)s of the same traveller, which is cleared."),
+         "TRIP: one itinerary at a time"),
+    Rule("level_manual", Outcome.APPROVAL,
+         _("%(place)s is at security level %(level)s; from level %(limit)s clearance is "
+           "manual."), "SPM security clearance; travel settings"),
+    Rule("level_unknown", Outcome.APPROVAL,
+         _("No security level is recorded for %(place)s."), "SPM security clearance"),
+    Rule("advisory", Outcome.APPROVAL,
+         _("A travel advisory of level %(level)s (%(title)s) is in force for %(place)s."),
+         "Travel advisories in force"),
+    Rule("manual_clearance", Outcome.APPROVAL,
+         _("The designated official requires manual clearance for %(place)s."),
+         "Designated official's movement control"),
+    Rule("movement_limit", Outcome.APPROVAL,
+         _("%(place)s admits at most %(limit)s visitors at a time; %(count)s are cleared "
+           "for these days."), "Designated official's movement control"),
+    Rule("lead_time", Outcome.APPROVAL,
+         _("Arrival in %(place)s is %(days)s days away; requests are due %(limit)s days "
+           "ahead."), "Travel settings"),
+    Rule("operator_unsuitable", Outcome.APPROVAL,
+         _("The air operator %(operator)s is assessed unsuitable for UN travel."),
+         "DSS aviation advice (CATSU)"),
+)}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> Outcome:
+        return RULES[self.code].outcome
+
+    def message(self) -> str:
+        return str(RULES[self.code].message) % self.params
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": self.params}
+
+
+def reason_from(data: dict[str, Any]) -> Reason:
+    return Reason(data["code"], dict(data.get("params", {})))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configurable thresholds (travel settings)."""
+
+    manual_level: int = 4
+    refusal_level: int | None = None
+    advisory_level: int = 4
+    lead_days: int = 7
+    certificate_years: int = 3
+
+
+@dataclass(frozen=True)
+class Traveller:
+    bsafe_on: dt.date | None
+    ssafe_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Control:
+    """What the designated official set for an area."""
+
+    closed: bool = False
+    manual: bool = False
+    ssafe_required: bool = False
+    max_visitors: int | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """The facts of one destination of an itinerary."""
+
+    place: str
+    arrives_at: dt.datetime
+    leaves_at: dt.datetime
+    level: int | None
+    advisories: Sequence[tuple[int, str]] = ()  # (level, title) of advisories in force
+    control: Control = Control()
+    visitors: int = 0  # other cleared travellers in the area during the stay
+    operator: str = ""  # the air operator of the segment that arrives here
+    operator_unsuitable: bool = False
+
+
+def certificate_valid(passed_on: dt.date | None, on: dt.date, years: int) -> bool:
+    """A certificate passed on ``passed_on`` is valid through the day before its anniversary
+    ``years`` later."""
+    if passed_on is None or passed_on > on:
+        return False
+    try:
+        expires = passed_on.replace(year=passed_on.year + years)
+    except ValueError:  # 29 February
+        expires = passed_on.replace(year=passed_on.year + years, day=28)
+    return on < expires
+
+
+def traveller_reasons(traveller: Traveller, last_day: dt.date, policy: Policy) -> list[Reason]:
+    if traveller.bsafe_on is None:
+        return [Reason("bsafe_missing")]
+    if not certificate_valid(traveller.bsafe_on, last_day, policy.certificate_years):
+        return [Reason("bsafe_expired", {"date": traveller.bsafe_on.isoformat(),
+                                         "on": last_day.isoformat(),
+                                         "years": policy.certificate_years})]
+    return []
+
+
+def stop_reasons(stop: Stop, traveller: Traveller, policy: Policy,
+                 now: dt.datetime) -> list[Reason]:
+    """Every reason that this stop is not cleared automatically."""
+    place = stop.place
+    reasons: list[Reason] = []
+    if stop.control.closed:
+        reasons.append(Reason("area_closed", {"place": place}))
+    if stop.control.ssafe_required and not certificate_valid(
+            traveller.ssafe_on, stop.leaves_at.date(), policy.certificate_years):
+        reasons.append(Reason("ssafe_required", {"place": place}))
+    if stop.level is None:
+        reasons.append(Reason("level_unknown", {"place": place}))
+    elif policy.refusal_level is not None and stop.level >= policy.refusal_level:
+        reasons.append(Reason("level_refused", {"place": place, "level": stop.level,
+                                                "limit": policy.refusal_level}))
+    elif stop.level >= policy.manual_level:
+        reasons.append(Reason("level_manual", {"place": place, "level": stop.level,
+                                               "limit": policy.manual_level}))
+    for level, title in stop.advisories:
+        if level >= policy.advisory_level:
+            reasons.append(Reason("advisory", {"place": place, "level": level,
+                                               "title": title}))
+    if stop.control.manual:
+        reasons.append(Reason("manual_clearance", {"place": place}))
+    if stop.control.max_visitors is not None and stop.visitors >= stop.control.max_visitors:
+        reasons.append(Reason("movement_limit", {"place": place,
+                                                 "limit": stop.control.max_visitors,
+                                                 "count": stop.visitors}))
+    days = (stop.arrives_at - now).total_seconds() / 86400
+    if policy.lead_days and days < policy.lead_days:
+        reasons.append(Reason("lead_time", {"place": place, "days": max(0, math.floor(days)),
+                                            "limit": policy.lead_days}))
+    if stop.operator_unsuitable:
+        reasons.append(Reason("operator_unsuitable", {"operator": stop.operator}))
+    return reasons
+
+
+def outcome_of(reasons: Iterable[Reason]) -> Outcome:
+    outcomes = {r.outcome for r in reasons}
+    if Outcome.REFUSED in outcomes:
+        return Outcome.REFUSED
+    if Outcome.APPROVAL in outcomes:
+        return Outcome.APPROVAL
+    return Outcome.CLEARED
+
+
+def fingerprint(stop_key: str, reasons: Iterable[Reason]) -> str:
+    """What an approval was given for: the stop and the codes that made it manual. An amended
+    itinerary keeps an approval only where this is unchanged."""
+    return stop_key + "|" + ",".join(sorted({r.code for r in reasons
+                                             if r.outcome is Outcome.APPROVAL}))
+
+
+# --- Request states -----------------------------------------------------------------------------
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  # awaiting approval of one or more stops
+    CLEARED = "cleared"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+# Which action each state allows. Submitting or amending re-runs the rules, whose outcome
+# decides the next state (pending, cleared or refused).
+ACTIONS: dict[Status, frozenset[str]] = {
+    Status.DRAFT: frozenset({"edit", "submit", "cancel"}),
+    Status.PENDING: frozenset({"amend", "cancel", "decide"}),
+    Status.CLEARED: frozenset({"amend", "cancel"}),
+    Status.REFUSED: frozenset({"amend"}),
+    Status.CANCELLED: frozenset(),
+}
+
+
+def allows(status: str, action: str) -> bool:
+    return action in ACTIONS[Status(status)]
+
+
+def status_after(outcome: Outcome) -> Status:
+    return {Outcome.CLEARED: Status.CLEARED, Outcome.APPROVAL: Status.PENDING,
+            Outcome.REFUSED: Status.REFUSED}[outcome]
+
+
+# --- Geometry -------------------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0088
+# Each stored presence covers at most this long; longer stays are cut into pieces. A query at
+# time t then needs only presences that start in (t - MAX_PRESENCE, t], an index range.
+MAX_PRESENCE = dt.timedelta(days=14)
+# Grid cells of CELL_DEGREES x CELL_DEGREES index presences by place.
+CELL_DEGREES = 0.25
+_COLUMNS = round(360 / CELL_DEGREES)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _row(lat: float) -> int:
+    return min(int(math.floor((lat + 90) / CELL_DEGREES)), round(180 / CELL_DEGREES) - 1)
+
+
+def _column(lon: float) -> int:
+    return int(math.floor((lon + 180) / CELL_DEGREES)) % _COLUMNS
+
+
+def cell(lat: float, lon: float) -> int:
+    return _row(lat) * _COLUMNS + _column(lon)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A bounding box; west > east when it crosses the antimeridian."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        if not self.south <= lat <= self.north:
+            return False
+        if self.west <= self.east:
+            return self.west <= lon <= self.east
+        return lon >= self.west or lon <= self.east
+
+    def lon_ranges(self) -> list[tuple[float, float]]:
+        if self.west <= self.east:
+            return [(self.west, self.east)]
+        return [(self.west, 180.0), (-180.0, self.east)]
+
+
+def circle_box(lat: float, lon: float, radius_km: float) -> Box:
+    """The smallest latitude/longitude box around a circle (a pole inside widens it fully)."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    south, north = lat - dlat, lat + dlat
+    if north >= 90 or south <= -90:
+        return Box(max(south, -90), min(north, 90), -180, 180)
+    # The widest longitude reach of a circle on a sphere.
+    dlon = math.degrees(math.asin(min(1.0, math.sin(radius_km / EARTH_RADIUS_KM)
+                                      / math.cos(math.radians(lat)))))
+    if dlon >= 180 or radius_km / EARTH_RADIUS_KM >= math.pi / 2:
+        return Box(south, north, -180, 180)
+    west, east = lon - dlon, lon + dlon
+    if west < -180:
+        west += 360
+    if east > 180:
+        east -= 360
+    return Box(south, north, west, east)
+
+
+def cell_ranges(box: Box) -> list[tuple[int, int]]:
+    """The cells of a box, as inclusive ranges of cell numbers (one or two per grid row)."""
+    ranges = []
+    for row in range(_row(box.south), _row(box.north) + 1):
+        for west, east in box.lon_ranges():
+            first, last = _column(west), _column(east) if east < 180 else _COLUMNS - 1
+            if last < first:
+                ranges += [(row * _COLUMNS + first, row * _COLUMNS + _COLUMNS - 1),
+                           (row * _COLUMNS, row * _COLUMNS + last)]
+            else:
+                ranges.append((row * _COLUMNS + first, row * _COLUMNS + last))
+    return ranges
+
+
+def split_interval(start: dt.datetime, end: dt.datetime,
+                   piece: dt.timedelta = MAX_PRESENCE) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) cut into pieces no longer than ``piece``."""
+    out = []
+    while start < end:
+        stop = min(end, start + piece)
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def coverage_percent(covered: int, total: int) -> float | None:
+    return round(100 * covered / total, 1) if total else None
+
+
+# --- Local times ----------------------------------------------------------------------------------
+
+def aware(local: dt.datetime, zone: Any) -> dt.datetime:
+    """A wall-clock time in a time zone as an aware datetime. A time that the zone skips (the
+    hour lost when clocks go forward) is refused; an hour that repeats takes its first pass."""
+    value = local.replace(tzinfo=zone, fold=0)
+    round_trip = value.astimezone(dt.UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError("nonexistent")
+    return value
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One segment as whereabouts needs it (UTC)."""
+
+    departs_at: dt.datetime
+    arrives_at: dt.datetime
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    lodging: tuple[float, float] | None
+    home: bool  # arrives at the traveller's duty station: the trip ends here
+    stays_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Where a traveller is presumed during [starts_at, ends_at)."""
+
+    kind: str  # "transit" (at either end of a segment in progress) or "stay"
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    point: tuple[float, float]
+    leg: int  # index of the segment
+
+
+def pieces(legs: Sequence[Leg]) -> list[Piece]:
+    """The presumed places of a traveller over an itinerary.
+
+    - During a segment [departure, arrival) the traveller is in transit: presumed at both ends.
+    - From an arrival to the next departure they stay at the destination: the lodging given
+      for it, else the destination itself.
+    - After the last segment: nothing, if it ends at the duty station (the traveller is home);
+      else the stay lasts until ``stays_until``.
+    """
+    out: list[Piece] = []
+    for index, leg in enumerate(legs):
+        if leg.arrives_at > leg.departs_at:
+            out.append(Piece("transit", leg.departs_at, leg.arrives_at, leg.origin, index))
+            out.append(Piece("transit", leg.departs_at, leg.arrives_at, leg.destination, index))
+        following = legs[index + 1].departs_at if index + 1 < len(legs) else (
+            None if leg.home else leg.stays_until)
+        if following is not None and following > leg.arrives_at:
+            out.append(Piece("stay", leg.arrives_at, following,
+                             leg.lodging or leg.destination, index))
+    return out
