@@ -31,6 +31,7 @@ urlpatterns = [
     path("places/", include("vigil.places.urls")),
     path("people/", include("vigil.people.urls")),
     path("risk/", include("vigil.risk.urls")),
+    path("travel/", include("vigil.travel.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

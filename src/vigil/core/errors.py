@@ -57,6 +57,13 @@ class DomainError(Exception):
         return {"code": self.code, "message": str(self.message)}
 
 
+class TransitionRefused(DomainError):
+    """The record's state does not allow this action."""
+
+    status = 409
+    code = "transition_refused"
+
+
 class ValidationFailed(DomainError):
     """Input that breaks a rule. Carries every fault found, each naming its field."""
 

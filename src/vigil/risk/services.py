@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
-from vigil.core.errors import DomainError, ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.errors import (
+    DomainError,
+    ErrorCode,
+    FieldError,
+    Forbidden,
+    TransitionRefused,
+    ValidationFailed,
+)
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.places.models import SecurityArea
@@ -46,11 +53,6 @@ from vigil.risk.models import (
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
-
-
-class TransitionRefused(DomainError):
-    status = 409
-    code = "transition_refused"
 
 
 def risk_settings() -> RiskSettings:

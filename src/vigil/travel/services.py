@@ -1,0 +1,749 @@
+"""Every write of travel: requests and their itineraries, clearance, approval, advisories,
+the directory, area controls, air operators, and the presences that whereabouts reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, can, require, users_with_perm
+from vigil.core.errors import (
+    ErrorCode,
+    FieldError,
+    Forbidden,
+    TransitionRefused,
+    ValidationFailed,
+)
+from vigil.core.services import notify
+from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.people.models import Dependant, Person
+from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.travel import geo, rules
+from vigil.travel.models import (
+    Advisory,
+    AirOperator,
+    AreaControl,
+    Clearance,
+    Delegation,
+    Presence,
+    SecurityContact,
+    Segment,
+    TravelRequest,
+    TravelSettings,
+)
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+
+def travel_settings() -> TravelSettings:
+    return TravelSettings.objects.get_or_create(pk=1)[0]
+
+
+def level_of(area_id: int | None) -> int | None:
+    """The security level in force in an area: its latest approved review (risk module)."""
+    if area_id is None:
+        return None
+    from vigil.risk.models import SecurityLevelReview
+
+    level: int | None = (SecurityLevelReview.objects.filter(
+        security_area_id=area_id, status=SecurityLevelReview.Status.APPROVED)
+        .order_by("-decided_at", "-pk").values_list("proposed_level", flat=True).first())
+    return level
+
+
+def advisories_in_force(country_id: int, area_id: int | None,
+                        on: dt.date) -> list[Advisory]:
+    """Advisories for the country as a whole or for the area, valid on a day."""
+    place = Q(security_area__isnull=True) | Q(security_area_id=area_id) if area_id else \
+        Q(security_area__isnull=True)
+    return list(Advisory.objects.filter(place, country_id=country_id, withdrawn=False,
+                                        issued_on__lte=on)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+                .order_by("-level", "-issued_on"))
+
+
+def course_dates(person: Person) -> rules.Traveller:
+    """The traveller's BSAFE and SSAFE dates. The training module, once it exists, answers
+    here from its certificates instead of the dates kept on the person."""
+    return rules.Traveller(bsafe_on=person.bsafe_certified_on, ssafe_on=person.ssafe_certified_on)
+
+
+# --- Who may file a request ---------------------------------------------------------------------
+
+def may_request_for(actor: AnyUser, person: Person) -> bool:
+    """The traveller, an assistant the traveller named, or an office in whose scope the
+    traveller works (REQUEST_TRAVEL)."""
+    probe = TravelRequest(traveller=person)
+    if can(actor, Perm.REQUEST_TRAVEL, probe):
+        return True
+    return actor.is_authenticated and Delegation.objects.filter(
+        person=person, assistant_id=actor.pk).exists()
+
+
+def _require_filer(actor: AnyUser, request: TravelRequest) -> None:
+    if not may_request_for(actor, request.traveller):
+        raise Forbidden()
+
+
+# --- Itinerary input ------------------------------------------------------------------------------
+
+SEGMENT_FIELDS = {"origin_station", "origin_name", "origin_country", "origin_area",
+                  "origin_latitude", "origin_longitude", "origin_tz",
+                  "destination_station", "destination_name", "destination_country",
+                  "destination_area", "destination_latitude", "destination_longitude",
+                  "destination_tz", "departs_local", "arrives_local", "mode", "operator",
+                  "flight_number", "lodging_name", "lodging_address", "lodging_latitude",
+                  "lodging_longitude", "stays_until_local"}
+REQUEST_FIELDS = {"purpose", "kind", "contacts"}
+
+
+def _fill_end(segment: Segment, end: str, data: dict[str, Any], field: str,
+              errors: list[FieldError]) -> None:
+    """One end of a segment: a duty station gives everything; a named place needs its
+    country and coordinates, and finds its area and time zone from them."""
+    station: DutyStation | None = data.get(f"{end}_station")
+    setattr(segment, f"{end}_station", station)
+    if station is not None:
+        segment.__dict__.update({
+            f"{end}_name": data.get(f"{end}_name") or station.name,
+            f"{end}_country_id": station.country_id,
+            f"{end}_area_id": station.security_area_id,
+            f"{end}_latitude": station.latitude, f"{end}_longitude": station.longitude,
+            f"{end}_tz": data.get(f"{end}_tz") or station.time_zone})
+        return
+    country: Country | None = data.get(f"{end}_country")
+    lat, lon = data.get(f"{end}_latitude"), data.get(f"{end}_longitude")
+    name = (data.get(f"{end}_name") or "").strip()
+    if not name:
+        errors.append(FieldError(f"{field}.{end}_name", _("Name the place or choose a duty "
+                                                          "station."), ErrorCode.REQUIRED))
+    if country is None:
+        errors.append(FieldError(f"{field}.{end}_country", _("Give the country of the place."),
+                                 ErrorCode.REQUIRED))
+    if lat is None or lon is None:
+        errors.append(FieldError(f"{field}.{end}_latitude", _(
+            "Give the coordinates of the place."), ErrorCode.REQUIRED))
+    if country is None or lat is None or lon is None:
+        return
+    area: SecurityArea | None = data.get(f"{end}_area")
+    if area is not None and area.country_id != country.pk:
+        errors.append(FieldError(f"{field}.{end}_area", _(
+            "This security area belongs to another country.")))
+    if area is None:
+        area = geo.area_at(country, lat, lon)
+    zone = data.get(f"{end}_tz") or geo.zone_for(country.iso2, lat, lon)
+    if not zone:
+        errors.append(FieldError(f"{field}.{end}_tz", _("Give the time zone of the place."),
+                                 ErrorCode.REQUIRED))
+    segment.__dict__.update({
+        f"{end}_name": name, f"{end}_country_id": country.pk,
+        f"{end}_area_id": area.pk if area else None, f"{end}_latitude": lat,
+        f"{end}_longitude": lon, f"{end}_tz": zone or ""})
+
+
+def _utc(local: dt.datetime | None, zone: str, field: str,
+         errors: list[FieldError]) -> dt.datetime | None:
+    if local is None:
+        return None
+    if timezone.is_aware(local):
+        return local.astimezone(dt.UTC)
+    try:
+        return rules.aware(local, ZoneInfo(zone)).astimezone(dt.UTC)
+    except (ValueError, KeyError):
+        errors.append(FieldError(field, _("%(time)s does not exist in %(zone)s: the clocks "
+                                          "change then.") % {"time": local.isoformat(" "),
+                                                             "zone": zone}))
+        return None
+
+
+def _build_segments(request: TravelRequest, items: Sequence[dict[str, Any]]
+                    ) -> list[Segment]:
+    """Segment objects from input rows, or every fault named by row and field."""
+    errors: list[FieldError] = []
+    segments: list[Segment] = []
+    for index, data in enumerate(items):
+        field = f"segments[{index}]"
+        unknown = sorted(set(data) - SEGMENT_FIELDS)
+        errors += [FieldError(f"{field}.{k}", _("This field cannot be set here."))
+                   for k in unknown]
+        segment = Segment(request=request, position=index + 1,
+                          mode=data.get("mode") or Segment.Mode.AIR,
+                          operator=data.get("operator"),
+                          flight_number=(data.get("flight_number") or "").strip().upper(),
+                          lodging_name=data.get("lodging_name") or "",
+                          lodging_address=data.get("lodging_address") or "",
+                          lodging_latitude=data.get("lodging_latitude"),
+                          lodging_longitude=data.get("lodging_longitude"))
+        _fill_end(segment, "origin", data, field, errors)
+        _fill_end(segment, "destination", data, field, errors)
+        if data.get("departs_local") is None:
+            errors.append(FieldError(f"{field}.departs_local", _("Give the departure time."),
+                                     ErrorCode.REQUIRED))
+        if data.get("arrives_local") is None:
+            errors.append(FieldError(f"{field}.arrives_local", _("Give the arrival time."),
+                                     ErrorCode.REQUIRED))
+        departs = _utc(data.get("departs_local"), segment.origin_tz, f"{field}.departs_local",
+                       errors) if segment.origin_tz else None
+        arrives = _utc(data.get("arrives_local"), segment.destination_tz,
+                       f"{field}.arrives_local", errors) if segment.destination_tz else None
+        stays = _utc(data.get("stays_until_local"), segment.destination_tz,
+                     f"{field}.stays_until_local", errors) if segment.destination_tz else None
+        if departs and arrives and arrives < departs:
+            errors.append(FieldError(f"{field}.arrives_local", _(
+                "The arrival (%(arrives)s UTC) is before the departure (%(departs)s UTC).")
+                % {"arrives": arrives.strftime("%Y-%m-%d %H:%M"),
+                   "departs": departs.strftime("%Y-%m-%d %H:%M")}))
+        if segments and departs and segments[-1].arrives_at and \
+                departs < segments[-1].arrives_at:
+            errors.append(FieldError(f"{field}.departs_local", _(
+                "This segment leaves before the previous one arrives.")))
+        if (segment.lodging_latitude is None) != (segment.lodging_longitude is None):
+            errors.append(FieldError(f"{field}.lodging_longitude", _(
+                "Give both latitude and longitude, or neither.")))
+        if departs is not None:
+            segment.departs_at = departs
+        if arrives is not None:
+            segment.arrives_at = arrives
+        segment.stays_until = stays
+        if stays is not None and arrives is not None and stays <= arrives:
+            errors.append(FieldError(f"{field}.stays_until_local", _(
+                "The stay must end after the arrival.")))
+        if departs and arrives:
+            try:
+                segment.full_clean(exclude=["request", "departs_at", "arrives_at"])
+            except Exception as exc:  # noqa: BLE001 - Django's ValidationError, by field
+                for name, messages in getattr(exc, "message_dict", {}).items():
+                    errors += [FieldError(f"{field}.{name}", m) for m in messages]
+        segments.append(segment)
+    if errors:
+        raise ValidationFailed(errors)
+    return segments
+
+
+def _check_complete(request: TravelRequest, segments: list[Segment], *,
+                    is_new_trip: bool) -> None:
+    """What a submitted itinerary must have, beyond a draft."""
+    errors: list[FieldError] = []
+    if not segments:
+        errors.append(FieldError("segments", _("Give at least one segment."),
+                                 ErrorCode.REQUIRED))
+    for index, segment in enumerate(segments):
+        if segment.mode == Segment.Mode.AIR and segment.operator is None:
+            errors.append(FieldError(f"segments[{index}].operator", _(
+                "Name the air operator: its suitability is part of the clearance."),
+                ErrorCode.REQUIRED))
+    if segments:
+        last = segments[-1]
+        if last.destination_station_id != request.traveller.duty_station_id and \
+                last.stays_until is None:
+            errors.append(FieldError(f"segments[{len(segments) - 1}].stays_until_local", _(
+                "The trip does not end at %(station)s: say until when you stay at %(place)s, "
+                "or add the way back.") % {"station": request.traveller.duty_station.name,
+                                            "place": last.destination_name},
+                ErrorCode.REQUIRED))
+        if is_new_trip and segments[0].departs_at < timezone.now():
+            errors.append(FieldError("segments[0].departs_local", _(
+                "The first departure is in the past.")))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_dependants(person: Person, dependants: Sequence[Dependant]) -> None:
+    wrong = [d for d in dependants if d.person_id != person.pk
+             or d.status != Dependant.Status.ACTIVE]
+    if wrong:
+        raise ValidationFailed([FieldError("dependants", _(
+            "%(name)s is not an eligible dependant of the traveller.") % {"name": d})
+            for d in wrong])
+
+
+def _save_itinerary(request: TravelRequest, segments: list[Segment],
+                    dependants: Sequence[Dependant]) -> None:
+    request.segments.all().delete()
+    for segment in segments:
+        segment.request = request
+    Segment.objects.bulk_create(segments)
+    request.dependants.set(dependants)
+    if segments:
+        request.starts_at = segments[0].departs_at
+        request.ends_at = max(segments[-1].stays_until or segments[-1].arrives_at,
+                              segments[-1].arrives_at)
+    else:
+        request.starts_at = request.ends_at = None
+
+
+def _itinerary_snapshot(request: TravelRequest) -> list[str]:
+    return [f"{s.origin_name} {s.departs_at:%Y-%m-%d %H:%M}Z → {s.destination_name} "
+            f"{s.arrives_at:%Y-%m-%d %H:%M}Z" for s in request.segments.all()]
+
+
+# --- Requests -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def request_create(*, actor: AnyUser, traveller: Person, data: dict[str, Any],
+                   segments: Sequence[dict[str, Any]] = (),
+                   dependants: Sequence[Dependant] = (), submit: bool = False) -> TravelRequest:
+    """A new request, saved as a draft; ``submit`` also submits it at once."""
+    request = TravelRequest(traveller=traveller, requested_by=actor)
+    _require_filer(actor, request)
+    assign(request, data, REQUEST_FIELDS)
+    validate(request, exclude=["requested_by", "dependants"])
+    _check_dependants(traveller, dependants)
+    built = _build_segments(request, segments)
+    if submit:
+        _check_complete(request, built, is_new_trip=True)
+    request.save()
+    _save_itinerary(request, built, dependants)
+    request.save(update_fields=["starts_at", "ends_at"])
+    audit.record(actor=actor, action="travel.request.create", obj=request,
+                 changes={"traveller": [None, str(traveller)], "purpose": [None, request.purpose],
+                          "itinerary": [None, _itinerary_snapshot(request)]})
+    if submit:
+        _evaluate_and_route(actor, request, action="submit")
+    return request
+
+
+@transaction.atomic
+def request_update(*, actor: AnyUser, request: TravelRequest, data: dict[str, Any],
+                   segments: Sequence[dict[str, Any]] | None, dependants: Sequence[Dependant]
+                   | None, version: int | None) -> TravelRequest:
+    """Edit a draft, or amend a submitted request: an amendment runs the rules again."""
+    _require_filer(actor, request)
+    action = "edit" if request.status == TravelRequest.Status.DRAFT else "amend"
+    if not request.allows(action):
+        raise TransitionRefused(_("A %(status)s request cannot be changed.")
+                          % {"status": request.get_status_display().lower()})
+    check_version(request, version)
+    before = audit.snapshot(request)
+    old_itinerary = _itinerary_snapshot(request)
+    assign(request, data, REQUEST_FIELDS)
+    validate(request, exclude=["requested_by", "dependants"])
+    if dependants is not None:
+        _check_dependants(request.traveller, dependants)
+    built = _build_segments(request, segments) if segments is not None else \
+        list(request.segments.all())
+    if action == "amend":
+        _check_complete(request, built, is_new_trip=False)
+    _save_itinerary(request, built,
+                    dependants if dependants is not None else list(request.dependants.all()))
+    save_new_version(request, ["purpose", "kind", "contacts", "starts_at", "ends_at"])
+    changes = audit.diff(before, audit.snapshot(request))
+    new_itinerary = _itinerary_snapshot(request)
+    if new_itinerary != old_itinerary:
+        changes["itinerary"] = [old_itinerary, new_itinerary]
+    audit.record(actor=actor, action=f"travel.request.{action}", obj=request, changes=changes)
+    if action == "amend":
+        _evaluate_and_route(actor, request, action="amend")
+    return request
+
+
+@transaction.atomic
+def request_submit(*, actor: AnyUser, request: TravelRequest,
+                   version: int | None) -> TravelRequest:
+    _require_filer(actor, request)
+    if not request.allows("submit"):
+        raise TransitionRefused(_("Only a draft can be submitted."))
+    check_version(request, version)
+    _check_complete(request, list(request.segments.all()), is_new_trip=True)
+    _evaluate_and_route(actor, request, action="submit")
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
+                   version: int | None) -> TravelRequest:
+    _require_filer(actor, request)
+    if not request.allows("cancel"):
+        raise TransitionRefused(_("This request cannot be cancelled."))
+    check_version(request, version)
+    if request.status != TravelRequest.Status.DRAFT and not reason.strip():
+        raise ValidationFailed([FieldError("reason", _(
+            "Say why the trip is cancelled: the officers who cleared it are told."),
+            ErrorCode.REQUIRED)])
+    previous = request.status
+    request.status, request.cancel_reason = TravelRequest.Status.CANCELLED, reason.strip()
+    save_new_version(request, ["status", "cancel_reason"])
+    request.clearances.filter(status=Clearance.Status.PENDING).delete()
+    presence_rebuild(request)
+    audit.record(actor=actor, action="travel.request.cancel", obj=request,
+                 changes={"status": [previous, request.status], "reason": reason.strip()})
+    if previous != TravelRequest.Status.DRAFT:
+        officers = {u.pk: u for c in request.clearances.all()
+                    for u in users_with_perm(Perm.APPROVE_TRAVEL, c)}
+        notify(users=officers.values(), subject=_("Trip %(ref)s cancelled") % {
+            "ref": request.reference}, body=reason.strip(), url=_detail_url(request))
+    return request
+
+
+def _detail_url(request: TravelRequest) -> str:
+    return reverse("travel:request_detail", args=[request.pk])
+
+
+# --- Clearance ------------------------------------------------------------------------------------
+
+@dataclass
+class StopResult:
+    segment: Segment
+    leaves_at: dt.datetime
+    reasons: list[rules.Reason]
+
+    @property
+    def outcome(self) -> rules.Outcome:
+        return rules.outcome_of(self.reasons)
+
+
+def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[StopResult]:
+    """Run the clearance rules on every stop of the itinerary (nothing is written)."""
+    now = now or timezone.now()
+    policy = travel_settings().policy()
+    segments = list(request.segments.select_related("operator").order_by("position"))
+    home = request.traveller.duty_station_id
+    traveller = course_dates(request.traveller)
+    common: list[rules.Reason] = []
+    if segments:
+        last_day = (request.ends_at or segments[-1].arrives_at).date()
+        common += rules.traveller_reasons(traveller, last_day, policy)
+        overlapping = TravelRequest.objects.filter(
+            traveller=request.traveller, status=TravelRequest.Status.CLEARED,
+            starts_at__lt=request.ends_at, ends_at__gt=request.starts_at).exclude(pk=request.pk)
+        common += [rules.Reason("overlap", {"other": other.reference})
+                   for other in overlapping.order_by("starts_at")]
+    results = []
+    for index, segment in enumerate(segments):
+        if segment.destination_station_id == home and segment.destination_station_id:
+            continue
+        leaves = segments[index + 1].departs_at if index + 1 < len(segments) else \
+            (segment.stays_until or segment.arrives_at)
+        area_id = segment.destination_area_id
+        control = AreaControl.objects.filter(security_area_id=area_id).first() \
+            if area_id else None
+        visitors = 0
+        if control is not None and control.max_visitors is not None:
+            visitors = Presence.objects.filter(
+                security_area_id=area_id, cleared=True, starts_at__lt=leaves,
+                ends_at__gt=segment.arrives_at, dependant__isnull=True).exclude(
+                request=request).values("person_id").distinct().count()
+        operator = segment.operator
+        stop = rules.Stop(
+            place=segment.destination_name, arrives_at=segment.arrives_at, leaves_at=leaves,
+            level=level_of(area_id),
+            advisories=[(a.level, a.title) for a in advisories_in_force(
+                segment.destination_country_id, area_id, segment.arrives_at.date())],
+            control=control.as_rule() if control else rules.Control(), visitors=visitors,
+            operator=str(operator) if operator else "",
+            operator_unsuitable=operator is not None
+            and operator.suitability == AirOperator.Suitability.UNSUITABLE)
+        reasons = common + rules.stop_reasons(stop, traveller, policy, now)
+        results.append(StopResult(segment, leaves, reasons))
+    return results
+
+
+def _stop_key(segment: Segment, leaves: dt.datetime) -> str:
+    return (f"{segment.destination_country_id}:{segment.destination_area_id}:"
+            f"{segment.destination_station_id}:{segment.destination_name}:"
+            f"{segment.arrives_at:%Y%m%d%H%M}:{leaves:%Y%m%d%H%M}")
+
+
+def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) -> None:
+    """Run the rules, keep approvals of unchanged stops, set the request's state, tell the
+    approvers of new pending stops, and rewrite the presences."""
+    now = timezone.now()
+    settings = travel_settings()
+    previous = {c.fingerprint: c for c in request.clearances.filter(
+        status=Clearance.Status.APPROVED)}
+    request.clearances.all().delete()
+    created: list[Clearance] = []
+    for position, result in enumerate(evaluate(request, now=now), start=1):
+        segment = result.segment
+        fingerprint = rules.fingerprint(_stop_key(segment, result.leaves_at), result.reasons)
+        outcome = result.outcome
+        kept = previous.get(fingerprint) if outcome is rules.Outcome.APPROVAL else None
+        clearance = Clearance(
+            request=request, position=position, place=segment.destination_name,
+            country_id=segment.destination_country_id,
+            security_area_id=segment.destination_area_id,
+            duty_station_id=segment.destination_station_id, arrives_at=segment.arrives_at,
+            level=level_of(segment.destination_area_id),
+            reasons=[r.as_dict() for r in result.reasons], fingerprint=fingerprint,
+            requested_at=now, status={rules.Outcome.CLEARED: Clearance.Status.CLEARED,
+                                      rules.Outcome.APPROVAL: Clearance.Status.PENDING,
+                                      rules.Outcome.REFUSED: Clearance.Status.RULE_REFUSED
+                                      }[outcome])
+        if outcome is rules.Outcome.APPROVAL:
+            clearance.due_at = now + dt.timedelta(hours=settings.approval_hours)
+        if kept is not None:
+            clearance.status = Clearance.Status.APPROVED
+            clearance.decided_by_id, clearance.decided_at = kept.decided_by_id, kept.decided_at
+            clearance.comment, clearance.requested_at = kept.comment, kept.requested_at
+            clearance.due_at = kept.due_at
+        created.append(clearance)
+    Clearance.objects.bulk_create(created)
+    previous_status = request.status
+    request.status = _status_from(created)
+    if request.submitted_at is None:
+        request.submitted_at = now
+    if request.status in {TravelRequest.Status.CLEARED, TravelRequest.Status.REFUSED}:
+        request.decided_at = now
+    save_new_version(request, ["status", "submitted_at", "decided_at"])
+    presence_rebuild(request)
+    audit.record(actor=actor, action=f"travel.request.{action}.outcome", obj=request,
+                 changes={"status": [previous_status, request.status],
+                          "stops": [{"place": c.place, "status": c.status,
+                                     "reasons": [r["code"] for r in c.reasons]}
+                                    for c in created]})
+    for clearance in created:
+        if clearance.status == Clearance.Status.PENDING:
+            _notify_approvers(request, clearance)
+
+
+def _status_from(clearances: Sequence[Clearance]) -> str:
+    states = {c.status for c in clearances}
+    if states & {Clearance.Status.RULE_REFUSED, Clearance.Status.REFUSED}:
+        return TravelRequest.Status.REFUSED
+    if Clearance.Status.PENDING in states:
+        return TravelRequest.Status.PENDING
+    return TravelRequest.Status.CLEARED
+
+
+def approvers_of(clearance: Clearance) -> list[Any]:
+    return users_with_perm(Perm.APPROVE_TRAVEL, clearance)
+
+
+def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
+    reasons = "\n".join(f"- {r.message()}" for r in clearance.reason_list)
+    notify(users=approvers_of(clearance),
+           subject=_("Travel clearance requested: %(who)s to %(place)s") % {
+               "who": request.traveller, "place": clearance.place},
+           body=_("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n%(reasons)s") % {
+               "ref": request.reference, "when": clearance.arrives_at.strftime("%Y-%m-%d %H:%M"),
+               "reasons": reasons}, url=_detail_url(request))
+
+
+@transaction.atomic
+def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
+                     comment: str) -> Clearance:
+    """The security officer of the stop approves or refuses it, with a comment."""
+    require(actor, Perm.APPROVE_TRAVEL, clearance)
+    request = TravelRequest.objects.select_for_update().get(pk=clearance.request_id)
+    clearance = Clearance.objects.select_for_update().get(pk=clearance.pk)
+    if clearance.status != Clearance.Status.PENDING or request.status != \
+            TravelRequest.Status.PENDING:
+        raise TransitionRefused(_("This stop is not awaiting approval."))
+    if request.traveller.user_id == actor.pk:
+        raise Forbidden(_("You cannot clear your own travel."))
+    if not approve and not comment.strip():
+        raise ValidationFailed([FieldError("comment", _("Say why the stop is refused."),
+                                           ErrorCode.REQUIRED)])
+    now = timezone.now()
+    clearance.status = Clearance.Status.APPROVED if approve else Clearance.Status.REFUSED
+    clearance.decided_by, clearance.decided_at = actor, now  # type: ignore[assignment]
+    clearance.comment = comment.strip()
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    previous = request.status
+    request.status = _status_from(list(request.clearances.all()))
+    if request.status != previous:
+        request.decided_at = now
+        save_new_version(request, ["status", "decided_at"])
+        presence_rebuild(request)
+    audit.record(actor=actor, action="travel.clearance.approve" if approve
+                 else "travel.clearance.refuse", obj=request,
+                 changes={"stop": clearance.place, "comment": clearance.comment,
+                          "status": [previous, request.status]})
+    traveller_user = request.traveller.user
+    recipients = [u for u in (traveller_user, request.requested_by) if u is not None]
+    if request.status != previous:
+        subject = _("Trip %(ref)s cleared") if request.status == TravelRequest.Status.CLEARED \
+            else _("Trip %(ref)s refused")
+        notify(users=recipients, subject=subject % {"ref": request.reference},
+               body=f"{clearance.place}: {clearance.comment}", url=_detail_url(request))
+    elif approve:
+        notify(users=recipients, subject=_("%(place)s approved for trip %(ref)s") % {
+            "place": clearance.place, "ref": request.reference}, body=clearance.comment,
+            url=_detail_url(request))
+    return clearance
+
+
+# --- Presences ------------------------------------------------------------------------------------
+
+def presence_rows(request: TravelRequest, segments: Sequence[Segment],
+                  subjects: Sequence[tuple[int, int | None]], home_station: int | None,
+                  cleared: bool) -> list[Presence]:
+    legs = [rules.Leg(departs_at=s.departs_at, arrives_at=s.arrives_at,
+                      origin=(s.origin_latitude, s.origin_longitude),
+                      destination=(s.destination_latitude, s.destination_longitude),
+                      lodging=s.lodging_point,
+                      home=s.destination_station_id is not None
+                      and s.destination_station_id == home_station,
+                      stays_until=s.stays_until) for s in segments]
+    rows = []
+    for piece in rules.pieces(legs):
+        segment = segments[piece.leg]
+        at_origin = piece.kind == "transit" and piece.point == legs[piece.leg].origin
+        country = segment.origin_country_id if at_origin else segment.destination_country_id
+        area = segment.origin_area_id if at_origin else segment.destination_area_id
+        lat, lon = piece.point
+        for start, end in rules.split_interval(piece.starts_at, piece.ends_at):
+            rows += [Presence(request=request, segment=segment, person_id=person_id,
+                              dependant_id=dependant_id, kind=piece.kind, cleared=cleared,
+                              starts_at=start, ends_at=end, latitude=lat, longitude=lon,
+                              cell=rules.cell(lat, lon), country_id=country,
+                              security_area_id=area)
+                     for person_id, dependant_id in subjects]
+    return rows
+
+
+def presence_rebuild(request: TravelRequest) -> int:
+    """Rewrite where the request places its travellers: submitted requests only; cleared
+    ones count for whereabouts, pending ones are kept for a crisis that wants them."""
+    request.presences.all().delete()
+    if request.status not in {TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED}:
+        return 0
+    segments = list(request.segments.order_by("position"))
+    subjects = [(request.traveller_id, None),
+                *((request.traveller_id, d) for d in
+                  request.dependants.values_list("pk", flat=True))]
+    rows = presence_rows(request, segments, subjects, request.traveller.duty_station_id,
+                         request.status == TravelRequest.Status.CLEARED)
+    Presence.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# --- Delegations ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def delegation_add(*, actor: AnyUser, person: Person, assistant: Any) -> Delegation:
+    probe = Delegation(person=person, assistant=assistant)
+    if not (person.user_id == actor.pk or can(actor, Perm.REQUEST_TRAVEL,
+                                                TravelRequest(traveller=person))):
+        raise Forbidden()
+    if assistant.pk == person.user_id:
+        raise ValidationFailed([FieldError("assistant", _("You need no assistant for "
+                                                          "yourself."))])
+    if Delegation.objects.filter(person=person, assistant=assistant).exists():
+        raise ValidationFailed([FieldError("assistant", _("This assistant is already named."))])
+    probe.save()
+    audit.record(actor=actor, action="travel.delegation.add", obj=probe,
+                 changes={"assistant": [None, assistant.get_username()]})
+    return probe
+
+
+@transaction.atomic
+def delegation_remove(*, actor: AnyUser, delegation: Delegation) -> None:
+    person = delegation.person
+    if not (person.user_id == actor.pk or can(actor, Perm.REQUEST_TRAVEL,
+                                                TravelRequest(traveller=person))):
+        raise Forbidden()
+    audit.record(actor=actor, action="travel.delegation.remove", obj=delegation,
+                 changes={"assistant": [delegation.assistant.get_username(), None]})
+    delegation.delete()
+
+
+# --- Reference records: advisories, directory, area controls, air operators -----------------------
+
+ADVISORY_FIELDS = {"country", "security_area", "level", "title", "text", "source", "source_url",
+                   "external_id", "issued_on", "valid_until", "withdrawn"}
+CONTACT_FIELDS = {"country", "security_area", "duty_station", "function", "name", "phones",
+                  "email", "radio", "around_the_clock", "position"}
+CONTROL_FIELDS = {"manual_clearance", "closed", "ssafe_required", "max_visitors",
+                  "movement_limits"}
+
+
+def _save_record(actor: AnyUser, obj: Any, perm: Perm, data: dict[str, Any],
+                 allowed: set[str], action: str, version: int | None) -> Any:
+    """Create or update one simple record: permission on the old and the new scope, model
+    validation, version check, audit."""
+    creating = obj.pk is None
+    if not creating:
+        require(actor, perm, obj)
+        check_version(obj, version)
+    before = {} if creating else audit.snapshot(obj)
+    assign(obj, data, allowed)
+    require(actor, perm, obj)
+    validate(obj)
+    if creating:
+        obj.save()
+    else:
+        save_new_version(obj, sorted(allowed & {f.name for f in obj._meta.concrete_fields}))
+    audit.record(actor=actor, action=f"{action}.{'create' if creating else 'update'}", obj=obj,
+                 changes=audit.diff(before, audit.snapshot(obj)))
+    return obj
+
+
+@transaction.atomic
+def advisory_save(*, actor: AnyUser, advisory: Advisory | None, data: dict[str, Any],
+                  version: int | None = None) -> Advisory:
+    result: Advisory = _save_record(actor, advisory or Advisory(), Perm.EDIT_ADVISORY, data,
+                                    ADVISORY_FIELDS, "travel.advisory", version)
+    return result
+
+
+@transaction.atomic
+def contact_save(*, actor: AnyUser, contact: SecurityContact | None, data: dict[str, Any],
+                 version: int | None = None) -> SecurityContact:
+    result: SecurityContact = _save_record(actor, contact or SecurityContact(),
+                                           Perm.EDIT_DIRECTORY, data, CONTACT_FIELDS,
+                                           "travel.contact", version)
+    return result
+
+
+@transaction.atomic
+def contact_delete(*, actor: AnyUser, contact: SecurityContact) -> None:
+    require(actor, Perm.EDIT_DIRECTORY, contact)
+    audit.record(actor=actor, action="travel.contact.delete", obj=contact,
+                 changes=audit.diff(audit.snapshot(contact), {}))
+    contact.delete()
+
+
+@transaction.atomic
+def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any],
+                      version: int | None = None) -> AreaControl:
+    control = AreaControl.objects.filter(security_area=area).first() or \
+        AreaControl(security_area=area)
+    control.set_by = actor  # type: ignore[assignment]
+    result: AreaControl = _save_record(actor, control, Perm.SET_AREA_CONTROLS, data,
+                                       CONTROL_FIELDS, "travel.area_control", version)
+    AreaControl.objects.filter(pk=result.pk).update(set_by=actor)
+    return result
+
+
+@transaction.atomic
+def operator_assess(*, actor: AnyUser, operator: AirOperator, suitability: str, note: str,
+                    version: int | None = None) -> AirOperator:
+    result: AirOperator = _save_record(actor, operator, Perm.ASSESS_AIR_OPERATOR,
+                                       {"suitability": suitability,
+                                        "suitability_note": note.strip()},
+                                       {"suitability", "suitability_note"},
+                                       "travel.air_operator", version)
+    return result
+
+
+# --- Residence confirmation -----------------------------------------------------------------------
+
+@transaction.atomic
+def residence_confirm(*, actor: AnyUser, person: Person, version: int | None) -> Person:
+    """The staff member (or an office with the right) says the residence on file is current:
+    it then counts for whereabouts coverage."""
+    require(actor, Perm.CHANGE_CONTACT_DATA, person)
+    check_version(person, version)
+    if person.residence_latitude is None:
+        raise ValidationFailed([FieldError("residence_latitude", _(
+            "Give the residence coordinates first: a residence without them cannot be "
+            "found in a crisis."), ErrorCode.REQUIRED)])
+    before = person.residence_confirmed_on
+    person.residence_confirmed_on = timezone.localdate()
+    save_new_version(person, ["residence_confirmed_on"])
+    audit.record(actor=actor, action="travel.residence.confirm", obj=person,
+                 changes={"residence_confirmed_on": [str(before) if before else None,
+                                                     str(person.residence_confirmed_on)]})
+    return person
