@@ -8,6 +8,7 @@ from vigil.core import views as core_views
 from vigil.people import api as people_api
 from vigil.places import api as places_api
 from vigil.risk import api as risk_api
+from vigil.travel import api as travel_api
 
 router = DefaultRouter()
 router.register("countries", places_api.CountryViewSet, basename="country")
@@ -25,6 +26,13 @@ router.register("moss-assessments", risk_api.ComplianceAssessmentViewSet,
 router.register("security-plans", risk_api.SecurityPlanViewSet, basename="security-plan")
 router.register("missions", risk_api.MissionViewSet, basename="mission")
 router.register("premises-surveys", risk_api.PremisesSurveyViewSet, basename="premises-survey")
+router.register("travel-requests", travel_api.TravelRequestViewSet, basename="travel-request")
+router.register("clearances", travel_api.ClearanceViewSet, basename="clearance")
+router.register("advisories", travel_api.AdvisoryViewSet, basename="advisory")
+router.register("security-contacts", travel_api.SecurityContactViewSet,
+                basename="security-contact")
+router.register("air-operators", travel_api.AirOperatorViewSet, basename="air-operator")
+router.register("whereabouts", travel_api.WhereaboutsViewSet, basename="whereabouts")
 
 urlpatterns = [
     path("", include("vigil.core.urls")),

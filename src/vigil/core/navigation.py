@@ -29,6 +29,7 @@ class NavItem:
 
 
 SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"),
+                  "travel": _("Travel"),
                   "admin": _("Administration")}
 
 

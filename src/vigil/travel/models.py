@@ -180,8 +180,8 @@ class Advisory(VersionedModel):
         return str(ADVISORY_LEVEL_LABELS[self.level])
 
     def clean(self) -> None:
-        if (self.security_area_id and self.country_id
-                and self.security_area.country_id != self.country_id):
+        area = self.security_area if self.security_area_id else None
+        if area is not None and self.country_id and area.country_id != self.country_id:
             raise ValidationError({"security_area": _(
                 "This security area belongs to another country.")})
 
@@ -221,11 +221,11 @@ class SecurityContact(VersionedModel):
 
     def clean(self) -> None:
         errors = {}
-        if (self.security_area_id and self.country_id
-                and self.security_area.country_id != self.country_id):
+        area = self.security_area if self.security_area_id else None
+        if area is not None and self.country_id and area.country_id != self.country_id:
             errors["security_area"] = _("This security area belongs to another country.")
-        if (self.duty_station_id and self.country_id
-                and self.duty_station.country_id != self.country_id):
+        station = self.duty_station if self.duty_station_id else None
+        if station is not None and self.country_id and station.country_id != self.country_id:
             errors["duty_station"] = _("This duty station is in another country.")
         if errors:
             raise ValidationError(errors)
@@ -346,10 +346,12 @@ class Segment(models.Model):
     origin_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("from country"))
     origin_area = models.ForeignKey(SecurityArea, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", verbose_name=_("from security area"))
+                                    blank=True, related_name="+",
+                                    verbose_name=_("from security area"))
     origin_latitude = models.FloatField(_("latitude"), validators=LATITUDE_VALIDATORS)
     origin_longitude = models.FloatField(_("longitude"), validators=LONGITUDE_VALIDATORS)
-    origin_tz = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    origin_tz = models.CharField(_("time zone"), max_length=64,
+                                 validators=[validate_time_zone])
     destination_station = models.ForeignKey(DutyStation, on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="+",
                                       verbose_name=_("to duty station"))
@@ -360,7 +362,8 @@ class Segment(models.Model):
                                    blank=True, related_name="+", verbose_name=_("to security area"))
     destination_latitude = models.FloatField(_("latitude"), validators=LATITUDE_VALIDATORS)
     destination_longitude = models.FloatField(_("longitude"), validators=LONGITUDE_VALIDATORS)
-    destination_tz = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    destination_tz = models.CharField(_("time zone"), max_length=64,
+                                      validators=[validate_time_zone])
     departs_at = models.DateTimeField(_("departure"))
     arrives_at = models.DateTimeField(_("arrival"))
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.AIR)
@@ -493,3 +496,6 @@ class Presence(models.Model):
             models.Index(fields=["dependant", "starts_at"], name="presence_dependant_time"),
             models.Index(fields=["security_area", "starts_at"], name="presence_area_time"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"

@@ -249,7 +249,7 @@ def status_after(outcome: Outcome) -> Status:
             Outcome.REFUSED: Status.REFUSED}[outcome]
 
 
-# --- Geometry -------------------------------------------------------------------------------------
+# --- Geometry ------------------------------------------------------------------------------------
 
 EARTH_RADIUS_KM = 6371.0088
 # Each stored presence covers at most this long; longer stays are cut into pieces. A query at
@@ -269,11 +269,11 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _row(lat: float) -> int:
-    return min(int(math.floor((lat + 90) / CELL_DEGREES)), round(180 / CELL_DEGREES) - 1)
+    return min(math.floor((lat + 90) / CELL_DEGREES), round(180 / CELL_DEGREES) - 1)
 
 
 def _column(lon: float) -> int:
-    return int(math.floor((lon + 180) / CELL_DEGREES)) % _COLUMNS
+    return math.floor((lon + 180) / CELL_DEGREES) % _COLUMNS
 
 
 def cell(lat: float, lon: float) -> int:
@@ -350,7 +350,7 @@ def coverage_percent(covered: int, total: int) -> float | None:
     return round(100 * covered / total, 1) if total else None
 
 
-# --- Local times ----------------------------------------------------------------------------------
+# --- Local times ---------------------------------------------------------------------------------
 
 def aware(local: dt.datetime, zone: Any) -> dt.datetime:
     """A wall-clock time in a time zone as an aware datetime. A time that the zone skips (the

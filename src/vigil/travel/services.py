@@ -96,7 +96,7 @@ def _require_filer(actor: AnyUser, request: TravelRequest) -> None:
         raise Forbidden()
 
 
-# --- Itinerary input ------------------------------------------------------------------------------
+# --- Itinerary input -----------------------------------------------------------------------------
 
 SEGMENT_FIELDS = {"origin_station", "origin_name", "origin_country", "origin_area",
                   "origin_latitude", "origin_longitude", "origin_tz",
@@ -222,7 +222,7 @@ def _build_segments(request: TravelRequest, items: Sequence[dict[str, Any]]
         if departs and arrives:
             try:
                 segment.full_clean(exclude=["request", "departs_at", "arrives_at"])
-            except Exception as exc:  # noqa: BLE001 - Django's ValidationError, by field
+            except Exception as exc:
                 for name, messages in getattr(exc, "message_dict", {}).items():
                     errors += [FieldError(f"{field}.{name}", m) for m in messages]
         segments.append(segment)
@@ -288,14 +288,14 @@ def _itinerary_snapshot(request: TravelRequest) -> list[str]:
             f"{s.arrives_at:%Y-%m-%d %H:%M}Z" for s in request.segments.all()]
 
 
-# --- Requests -------------------------------------------------------------------------------------
+# --- Requests ------------------------------------------------------------------------------------
 
 @transaction.atomic
 def request_create(*, actor: AnyUser, traveller: Person, data: dict[str, Any],
                    segments: Sequence[dict[str, Any]] = (),
                    dependants: Sequence[Dependant] = (), submit: bool = False) -> TravelRequest:
     """A new request, saved as a draft; ``submit`` also submits it at once."""
-    request = TravelRequest(traveller=traveller, requested_by=actor)
+    request = TravelRequest(traveller=traveller, requested_by=actor)  # type: ignore[misc]
     _require_filer(actor, request)
     assign(request, data, REQUEST_FIELDS)
     validate(request, exclude=["requested_by", "dependants"])
@@ -390,7 +390,7 @@ def _detail_url(request: TravelRequest) -> str:
     return reverse("travel:request_detail", args=[request.pk])
 
 
-# --- Clearance ------------------------------------------------------------------------------------
+# --- Clearance -----------------------------------------------------------------------------------
 
 @dataclass
 class StopResult:
@@ -574,7 +574,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     return clearance
 
 
-# --- Presences ------------------------------------------------------------------------------------
+# --- Presences -----------------------------------------------------------------------------------
 
 def presence_rows(request: TravelRequest, segments: Sequence[Segment],
                   subjects: Sequence[tuple[int, int | None]], home_station: int | None,
@@ -619,7 +619,7 @@ def presence_rebuild(request: TravelRequest) -> int:
     return len(rows)
 
 
-# --- Delegations ----------------------------------------------------------------------------------
+# --- Delegations ---------------------------------------------------------------------------------
 
 @transaction.atomic
 def delegation_add(*, actor: AnyUser, person: Person, assistant: Any) -> Delegation:
@@ -649,7 +649,7 @@ def delegation_remove(*, actor: AnyUser, delegation: Delegation) -> None:
     delegation.delete()
 
 
-# --- Reference records: advisories, directory, area controls, air operators -----------------------
+# --- Reference records: advisories, directory, area controls, air operators ----------------------
 
 ADVISORY_FIELDS = {"country", "security_area", "level", "title", "text", "source", "source_url",
                    "external_id", "issued_on", "valid_until", "withdrawn"}
@@ -728,7 +728,7 @@ def operator_assess(*, actor: AnyUser, operator: AirOperator, suitability: str, 
     return result
 
 
-# --- Residence confirmation -----------------------------------------------------------------------
+# --- Residence confirmation ----------------------------------------------------------------------
 
 @transaction.atomic
 def residence_confirm(*, actor: AnyUser, person: Person, version: int | None) -> Person:

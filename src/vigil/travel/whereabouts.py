@@ -95,7 +95,7 @@ def where(*, at: dt.datetime, person: Person | None = None, dependant: Dependant
         rows = _active_at(Presence.objects.filter(person_id=person.pk, dependant__isnull=True),
                           at, include_pending)
     else:
-        raise TypeError("where() needs a person or a dependant")
+        rows = Presence.objects.none()
     found = _from_presences(rows)
     if found:
         return found[0]
@@ -105,7 +105,8 @@ def where(*, at: dt.datetime, person: Person | None = None, dependant: Dependant
                                ((dependant.residence_latitude, dependant.residence_longitude),))
         home = _home(dependant.person)
         return Whereabouts(dependant.person_id, dependant.pk, home.basis, home.points)
-    assert person is not None
+    if person is None:
+        raise TypeError("where() needs a person or a dependant")
     return _home(person)
 
 
@@ -118,7 +119,7 @@ def _home(person: Person) -> Whereabouts:
                        ((station.latitude, station.longitude),))
 
 
-# --- Who is in a place -----------------------------------------------------------------------------
+# --- Who is in a place ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Region:
@@ -196,6 +197,8 @@ def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
     residents = people.filter(residence_latitude__isnull=False)
     for pk, lat, lon, away in residents.annotate(away=person_away).values_list(
             "pk", "residence_latitude", "residence_longitude", "away"):
+        if lat is None or lon is None:
+            continue
         if region is None or region.contains(lat, lon):
             home_of[pk] = Whereabouts(pk, None, Basis.RESIDENCE, ((lat, lon),))
             if away:
@@ -223,6 +226,8 @@ def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
                 found.append(Whereabouts(person_id, pk, home.basis, home.points))
     for pk, person_id, lat, lon in dependants_own.exclude(dependant_away).values_list(
             "pk", "person_id", "residence_latitude", "residence_longitude"):
+        if lat is None or lon is None:
+            continue
         if region is None or region.contains(lat, lon):
             found.append(Whereabouts(person_id, pk, Basis.RESIDENCE, ((lat, lon),)))
     return found

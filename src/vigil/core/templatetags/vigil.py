@@ -13,7 +13,21 @@ register = template.Library()
 BADGE_TONES = {
     "active": "ok", "eligible": "ok", "on_leave": "warn", "separated": "neutral",
     "inactive": "neutral", "hq": "info", "rc": "info", "field": "neutral",
+    # Travel requests, clearances and air operators.
+    "draft": "neutral", "pending": "warn", "cleared": "ok", "approved": "ok", "refused": "bad",
+    "rule_refused": "bad", "cancelled": "neutral", "suitable": "ok", "unsuitable": "bad",
+    "not_assessed": "neutral",
 }
+
+ADVISORY_TONES = {1: "ok", 2: "info", 3: "warn", 4: "bad"}
+
+
+@register.simple_tag
+def advisory_badge(advisory: Any) -> str:
+    """An advisory level 1-4 with its words, one style everywhere."""
+    return format_html('<span class="badge {}">{} · {}</span>',
+                       ADVISORY_TONES.get(advisory.level, "neutral"), advisory.level,
+                       advisory.level_label)
 
 
 @register.simple_tag(takes_context=True)

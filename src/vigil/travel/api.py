@@ -1,0 +1,503 @@
+"""Travel API: requests and their itineraries, clearance decisions, advisories, the security
+directory, air operators, whereabouts and coverage. Reads through selectors, writes through
+services; local times go in and come out with their time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.core.api import ServiceViewSet
+from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.errors import Forbidden, NotFound
+from vigil.people.models import Dependant, Person
+from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.travel import selectors, services
+from vigil.travel.models import (
+    Advisory,
+    AirOperator,
+    Clearance,
+    SecurityContact,
+    Segment,
+    TravelRequest,
+)
+
+
+def _valid(serializer_class: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _local(value: dt.datetime | None, zone: str) -> str | None:
+    return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
+
+
+# --- Requests -------------------------------------------------------------------------------------
+
+class SegmentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    origin_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    destination_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    origin_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    destination_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    departs_local = serializers.SerializerMethodField()
+    arrives_local = serializers.SerializerMethodField()
+    operator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Segment
+        fields = ["position", "origin_station", "origin_name", "origin_country", "origin_area",
+                  "origin_latitude", "origin_longitude", "origin_tz", "destination_station",
+                  "destination_name", "destination_country", "destination_area",
+                  "destination_latitude", "destination_longitude", "destination_tz",
+                  "departs_at", "arrives_at", "departs_local", "arrives_local", "mode",
+                  "operator", "flight_number", "lodging_name", "lodging_address",
+                  "lodging_latitude", "lodging_longitude", "stays_until"]
+
+    def get_departs_local(self, segment: Segment) -> str | None:
+        return _local(segment.departs_at, segment.origin_tz)
+
+    def get_arrives_local(self, segment: Segment) -> str | None:
+        return _local(segment.arrives_at, segment.destination_tz)
+
+    def get_operator(self, segment: Segment) -> dict[str, Any] | None:
+        operator = segment.operator
+        if operator is None:
+            return None
+        return {"id": operator.pk, "name": operator.name, "iata": operator.iata,
+                "suitability": operator.suitability}
+
+
+class ClearanceOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    reasons = serializers.SerializerMethodField()
+    request = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Clearance
+        fields = ["id", "request", "position", "place", "country", "security_area",
+                  "duty_station", "arrives_at", "level", "status", "reasons", "requested_at",
+                  "due_at", "decided_by", "decided_at", "comment"]
+
+    def get_reasons(self, clearance: Clearance) -> list[dict[str, Any]]:
+        """Each reason: its stable code, its outcome, and its message in the reader's
+        language (Accept-Language)."""
+        return [{"code": r.code, "outcome": str(r.outcome), "params": r.params,
+                 "message": r.message()} for r in clearance.reason_list]
+
+
+class RequestOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    reference = serializers.CharField(read_only=True)
+    segments = SegmentOutput(many=True, read_only=True)
+    clearances = ClearanceOutput(many=True, read_only=True)
+
+    class Meta:
+        model = TravelRequest
+        fields = ["id", "reference", "traveller", "requested_by", "purpose", "kind",
+                  "dependants", "contacts", "status", "starts_at", "ends_at", "submitted_at",
+                  "decided_at", "cancel_reason", "segments", "clearances", "version"]
+
+
+class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
+    origin_station = serializers.SlugRelatedField(slug_field="code", required=False,
+                                                  queryset=DutyStation.objects.all())
+    origin_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    origin_country = serializers.SlugRelatedField(slug_field="iso2", required=False,
+                                                  queryset=Country.objects.all())
+    origin_area = serializers.PrimaryKeyRelatedField(required=False,
+                                                     queryset=SecurityArea.objects.all())
+    origin_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    origin_longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    origin_tz = serializers.CharField(required=False, allow_blank=True)
+    destination_station = serializers.SlugRelatedField(slug_field="code", required=False,
+                                                       queryset=DutyStation.objects.all())
+    destination_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    destination_country = serializers.SlugRelatedField(slug_field="iso2", required=False,
+                                                       queryset=Country.objects.all())
+    destination_area = serializers.PrimaryKeyRelatedField(required=False,
+                                                          queryset=SecurityArea.objects.all())
+    destination_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    destination_longitude = serializers.FloatField(required=False, min_value=-180,
+                                                   max_value=180)
+    destination_tz = serializers.CharField(required=False, allow_blank=True)
+    departs_local = serializers.DateTimeField(
+        help_text="Wall-clock time at the origin, without an offset (2027-03-01T08:30).",
+        default_timezone=dt.UTC)
+    arrives_local = serializers.DateTimeField(
+        help_text="Wall-clock time at the destination, without an offset.",
+        default_timezone=dt.UTC)
+    mode = serializers.ChoiceField(choices=Segment.Mode.choices, required=False)
+    operator = serializers.PrimaryKeyRelatedField(required=False, allow_null=True,
+                                                  queryset=AirOperator.objects.all())
+    flight_number = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    lodging_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    lodging_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    lodging_latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90,
+                                              max_value=90)
+    lodging_longitude = serializers.FloatField(required=False, allow_null=True,
+                                               min_value=-180, max_value=180)
+    stays_until_local = serializers.DateTimeField(required=False, allow_null=True,
+                                                  default_timezone=dt.UTC)
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Local times: an offset in the input is refused rather than silently moved."""
+        values = super().to_internal_value(data)
+        for key in ("departs_local", "arrives_local", "stays_until_local"):
+            if values.get(key) is not None:
+                raw = str(data.get(key, ""))
+                if raw.endswith("Z") or "+" in raw[10:] or raw[10:].count("-") > 0:
+                    raise serializers.ValidationError({key: [_(
+                        "Give the local wall-clock time without an offset; the place's time "
+                        "zone applies.")]})
+                values[key] = values[key].replace(tzinfo=None)
+        return values
+
+
+class RequestInput(serializers.Serializer):  # type: ignore[type-arg]
+    traveller = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(),
+                                                   required=False)
+    purpose = serializers.CharField(max_length=300, required=False)
+    kind = serializers.ChoiceField(choices=TravelRequest.Kind.choices, required=False)
+    contacts = serializers.ListField(child=serializers.DictField(), required=False)
+    dependants = serializers.PrimaryKeyRelatedField(many=True, required=False,
+                                                    queryset=Dependant.objects.all())
+    segments = SegmentInput(many=True, required=False)
+    submit = serializers.BooleanField(required=False, default=False)
+    version = serializers.IntegerField(required=False)
+
+
+class VersionInput(serializers.Serializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionInput(serializers.Serializer):  # type: ignore[type-arg]
+    decision = serializers.ChoiceField(choices=["approve", "refuse"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _request_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("purpose", "kind", "contacts") if k in data}
+
+
+class TravelRequestViewSet(ServiceViewSet):
+    """Travel requests the user may see: their own, those in their scope, and those that stop
+    in their scope. POST creates (with ``submit`` true it is submitted at once)."""
+
+    output_serializer = RequestOutput
+    input_serializer = RequestInput
+    selector = staticmethod(selectors.request_list)
+    filterset_fields = ["status", "kind"]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("segments", "clearances", "dependants")
+
+    @extend_schema(request=RequestInput, responses={201: RequestOutput})
+    def create(self, request: Request) -> Response:
+        data = _valid(RequestInput, request.data)
+        traveller = data.get("traveller") or Person.objects.filter(
+            user_id=request.user.pk or 0).first()
+        if traveller is None:
+            raise serializers.ValidationError({"traveller": [_("Name the traveller.")]})
+        if "purpose" not in data:
+            raise serializers.ValidationError({"purpose": [_("This field is required.")]})
+        travel = services.request_create(
+            actor=request.user, traveller=traveller, data=_request_fields(data),
+            segments=data.get("segments", []), dependants=data.get("dependants", []),
+            submit=data["submit"])
+        return self.output(travel, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RequestInput, responses={200: RequestOutput})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Edit a draft or amend a submitted request (the rules run again)."""
+        travel = self.get_object()
+        data = _valid(RequestInput, request.data, partial=True)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": [_(
+                "Send the version you read, so that a concurrent change is not overwritten.")]})
+        travel = services.request_update(
+            actor=request.user, request=travel, data=_request_fields(data),
+            segments=data.get("segments"), dependants=data.get("dependants"),
+            version=data["version"])
+        if data.get("submit") and travel.allows("submit"):
+            travel = services.request_submit(actor=request.user, request=travel,
+                                             version=travel.version)
+        return self.output(travel)
+
+    @extend_schema(request=VersionInput, responses={200: RequestOutput})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        data = _valid(VersionInput, request.data)
+        return self.output(services.request_submit(actor=request.user,
+                                                   request=self.get_object(),
+                                                   version=data["version"]))
+
+    @extend_schema(request=VersionInput, responses={200: RequestOutput})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        data = _valid(VersionInput, request.data)
+        return self.output(services.request_cancel(actor=request.user,
+                                                   request=self.get_object(),
+                                                   reason=data["reason"],
+                                                   version=data["version"]))
+
+
+def _queue(*, user: Any) -> Any:
+    return Clearance.objects.filter(pk__in=[c.pk for c in selectors.approval_queue(user=user)])
+
+
+class ClearanceViewSet(ServiceViewSet):
+    """The approval queue: stops awaiting this officer's decision, oldest first."""
+
+    output_serializer = ClearanceOutput
+    selector = staticmethod(_queue)
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().order_by("requested_at", "pk")
+
+    @extend_schema(request=DecisionInput, responses={200: ClearanceOutput})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str) -> Response:
+        data = _valid(DecisionInput, request.data)
+        return self.output(services.clearance_decide(
+            actor=request.user, clearance=self.get_object(),
+            approve=data["decision"] == "approve", comment=data["comment"]))
+
+
+# --- Advisories, directory, operators -------------------------------------------------------------
+
+class AdvisoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    level_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Advisory
+        fields = ["id", "country", "security_area", "level", "level_label", "title", "text",
+                  "source", "source_url", "external_id", "issued_on", "valid_until",
+                  "withdrawn", "version"]
+
+
+class AdvisoryInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Advisory
+        fields = ["country", "security_area", "level", "title", "text", "source", "source_url",
+                  "issued_on", "valid_until", "withdrawn", "version"]
+
+
+def _advisories(*, user: Any) -> Any:
+    return selectors.advisory_list()
+
+
+class AdvisoryViewSet(ServiceViewSet):
+    """Travel advisories: every signed-in user reads them; officers issue them in scope."""
+
+    output_serializer = AdvisoryOutput
+    input_serializer = AdvisoryInput
+    selector = staticmethod(_advisories)
+    filterset_fields = ["level", "source", "withdrawn"]
+
+    def create(self, request: Request) -> Response:
+        data = _valid(AdvisoryInput, request.data)
+        data.pop("version", None)
+        return self.output(services.advisory_save(actor=request.user, advisory=None, data=data),
+                           status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        advisory = self.get_object()
+        data = _valid(AdvisoryInput, request.data, partial=True)
+        version = data.pop("version", None)
+        return self.output(services.advisory_save(actor=request.user, advisory=advisory,
+                                                  data=data, version=version))
+
+
+class ContactOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+
+    class Meta:
+        model = SecurityContact
+        fields = ["id", "country", "security_area", "duty_station", "function", "name",
+                  "phones", "email", "radio", "around_the_clock", "position", "version"]
+
+
+class ContactInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = SecurityContact
+        fields = ["country", "security_area", "duty_station", "function", "name", "phones",
+                  "email", "radio", "around_the_clock", "position", "version"]
+
+
+def _contacts(*, user: Any) -> Any:
+    return SecurityContact.objects.select_related("country").order_by("country__name",
+                                                                       "position")
+
+
+class SecurityContactViewSet(ServiceViewSet):
+    """The security directory."""
+
+    output_serializer = ContactOutput
+    input_serializer = ContactInput
+    selector = staticmethod(_contacts)
+    filterset_fields = ["country", "duty_station", "security_area"]
+
+    def create(self, request: Request) -> Response:
+        data = _valid(ContactInput, request.data)
+        data.pop("version", None)
+        return self.output(services.contact_save(actor=request.user, contact=None, data=data),
+                           status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        data = _valid(ContactInput, request.data, partial=True)
+        version = data.pop("version", None)
+        return self.output(services.contact_save(actor=request.user, contact=contact,
+                                                 data=data, version=version))
+
+
+class OperatorOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+
+    class Meta:
+        model = AirOperator
+        fields = ["id", "name", "iata", "icao", "callsign", "country", "is_active",
+                  "suitability", "suitability_note", "version"]
+
+
+class AssessInput(serializers.Serializer):  # type: ignore[type-arg]
+    suitability = serializers.ChoiceField(choices=AirOperator.Suitability.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField()
+
+
+def _operators(*, user: Any) -> Any:
+    return selectors.operator_list()
+
+
+class AirOperatorViewSet(ServiceViewSet):
+    output_serializer = OperatorOutput
+    selector = staticmethod(_operators)
+    filterset_fields = ["suitability", "iata", "icao", "is_active"]
+
+    @extend_schema(request=AssessInput, responses={200: OperatorOutput})
+    @action(detail=True, methods=["post"])
+    def assess(self, request: Request, pk: str) -> Response:
+        data = _valid(AssessInput, request.data)
+        return self.output(services.operator_assess(
+            actor=request.user, operator=self.get_object(), suitability=data["suitability"],
+            note=data["note"], version=data["version"]))
+
+
+# --- Whereabouts ----------------------------------------------------------------------------------
+
+class WhereaboutsOutput(serializers.Serializer):  # type: ignore[type-arg]
+    person = serializers.IntegerField(source="person.pk")
+    person_name = serializers.CharField(source="person.full_name")
+    dependant = serializers.IntegerField(source="dependant.pk", allow_null=True, default=None)
+    dependant_name = serializers.SerializerMethodField()
+    organization = serializers.CharField(source="person.organization.code")
+    basis = serializers.CharField(source="place.basis")
+    points = serializers.ListField(source="place.points", child=serializers.ListField())
+    trip = serializers.IntegerField(source="trip.pk", allow_null=True, default=None)
+    where = serializers.CharField()
+
+    def get_dependant_name(self, row: selectors.Row) -> str | None:
+        return str(row.dependant) if row.dependant else None
+
+
+def _at(request: Request) -> dt.datetime:
+    raw = request.query_params.get("at")
+    if not raw:
+        return timezone.now()
+    value = serializers.DateTimeField(default_timezone=dt.UTC).to_internal_value(raw)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+def _number(request: Request, name: str, low: float, high: float,
+            default: float | None = None) -> float:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        if default is not None:
+            return default
+        raise serializers.ValidationError({name: [_("This parameter is required.")]})
+    try:
+        value = float(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: [_("A number is required.")]}) from None
+    if not low <= value <= high:
+        raise serializers.ValidationError({name: [_("Give a number from %(low)s to %(high)s.")
+                                                  % {"low": low, "high": high}]})
+    return value
+
+
+AT = OpenApiParameter("at", str, description="Moment (ISO 8601, UTC if no offset); now if "
+                      "absent.")
+
+
+class WhereaboutsViewSet(viewsets.ViewSet):
+    """Who is presumed where. Personal data: each call is an audited read, and answers are
+    limited to places in the caller's whereabouts scope."""
+
+    def _answer(self, rows: list[selectors.Row], at: dt.datetime) -> Response:
+        return Response({"at": at.isoformat(), "count": len(rows),
+                         "results": WhereaboutsOutput(rows, many=True).data})
+
+    @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float),
+                               OpenApiParameter("radius_km", float), AT],
+                   responses={200: WhereaboutsOutput(many=True)})
+    @action(detail=False, methods=["get"])
+    def near(self, request: Request) -> Response:
+        at = _at(request)
+        rows = selectors.who_is_near(user=request.user, lat=_number(request, "lat", -90, 90),
+                                     lon=_number(request, "lon", -180, 180),
+                                     radius_km=_number(request, "radius_km", 0.1, 2000, 25.0),
+                                     at=at)
+        return self._answer(rows, at)
+
+    @extend_schema(parameters=[OpenApiParameter("area", int), AT],
+                   responses={200: WhereaboutsOutput(many=True)})
+    @action(detail=False, methods=["get"], url_path="in")
+    def inside(self, request: Request) -> Response:
+        at = _at(request)
+        area = SecurityArea.objects.filter(pk=request.query_params.get("area") or 0).first() \
+            if str(request.query_params.get("area", "")).isdigit() else None
+        if area is None:
+            raise NotFound()
+        return self._answer(selectors.who_is_in(user=request.user, area=area, at=at), at)
+
+    @extend_schema(parameters=[OpenApiParameter("person", int), AT],
+                   responses={200: WhereaboutsOutput})
+    @action(detail=False, methods=["get"])
+    def where(self, request: Request) -> Response:
+        at = _at(request)
+        raw = str(request.query_params.get("person", ""))
+        person = Person.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if person is None:
+            raise NotFound()
+        row = selectors.where(user=request.user, person=person, at=at)
+        return Response(WhereaboutsOutput(row).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def coverage(self, request: Request) -> Response:
+        """Indicator SP2.2.c.i over the caller's scope, by duty station and organization."""
+        if not has_perm_anywhere(request.user, Perm.VIEW_COVERAGE):
+            raise Forbidden()
+        data = selectors.coverage(user=request.user)
+        keys = ("total", "known", "percent", "staff", "staff_known", "dependants",
+                "dependants_known", "by_station", "by_organization")
+        return Response({k: data[k] for k in keys} | {"residence_confirmed_since":
+                                                      data["cutoff"].isoformat()})

@@ -1,0 +1,60 @@
+"""Menu entries and home panels of travel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.authz import Perm, Role
+from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
+from vigil.travel import selectors
+from vigil.travel.models import TravelRequest
+
+register_nav(
+    NavItem(_("My trips"), "travel:my_trips", Perm.VIEW_TRAVEL, order=60, section="travel"),
+    NavItem(_("Approval queue"), "travel:approval_queue", Perm.APPROVE_TRAVEL, order=61,
+            section="travel"),
+    NavItem(_("Travel requests"), "travel:request_list", Perm.APPROVE_TRAVEL, order=62,
+            section="travel"),
+    NavItem(_("Who is where"), "travel:whereabouts", Perm.VIEW_WHEREABOUTS, order=63,
+            section="travel"),
+    NavItem(_("Whereabouts coverage"), "travel:coverage", Perm.VIEW_COVERAGE, order=64,
+            section="travel"),
+    NavItem(_("Travel advisories"), "travel:advisory_list", Perm.VIEW_REFERENCE, order=65,
+            section="travel"),
+    NavItem(_("Security directory"), "travel:directory", Perm.VIEW_REFERENCE, order=66,
+            section="travel"),
+    NavItem(_("Travel controls"), "travel:area_controls", Perm.SET_AREA_CONTROLS, order=67,
+            section="travel"),
+    NavItem(_("Air operators"), "travel:operator_list", Perm.ASSESS_AIR_OPERATOR, order=68,
+            section="travel"),
+)
+
+
+def _my_trips(request: HttpRequest) -> dict[str, Any] | None:
+    now = timezone.now()
+    trips = list(selectors.request_list(user=request.user, mine=True).filter(
+        ends_at__gte=now).exclude(status=TravelRequest.Status.CANCELLED)
+        .order_by("starts_at")[:5])
+    drafts = selectors.request_list(user=request.user, mine=True).filter(
+        status=TravelRequest.Status.DRAFT).count()
+    return {"trips": trips, "drafts": drafts}
+
+
+def _approvals(request: HttpRequest) -> dict[str, Any] | None:
+    queue = selectors.approval_queue(user=request.user)
+    now = timezone.now()
+    return {"queue": queue[:6], "count": len(queue),
+            "overdue": sum(1 for c in queue if c.due_at and c.due_at < now), "now": now}
+
+
+register_panel(
+    Panel("travel.mine", _("My trips"), "travel/partials/_panel_my_trips.html", _my_trips,
+          roles=frozenset({Role.TRAVELLER}), order=40),
+    Panel("travel.approvals", _("Travel awaiting your clearance"),
+          "travel/partials/_panel_approvals.html", _approvals,
+          roles=frozenset({Role.SECURITY_OFFICER}), order=8),
+)

@@ -1,0 +1,425 @@
+"""Reads of travel, narrowed to what the user may see. Whereabouts are personal data: each
+read of them is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from vigil.core import audit
+from vigil.core.authz import (
+    ROLE_PERMISSIONS,
+    Grant,
+    Perm,
+    Reach,
+    ScopeKind,
+    can,
+    get_visible,
+    grants_of,
+    visible,
+)
+from vigil.core.errors import Forbidden, NotFound
+from vigil.people.models import Dependant, Person
+from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.travel import rules, whereabouts
+from vigil.travel.models import (
+    Advisory,
+    AirOperator,
+    AreaControl,
+    Clearance,
+    Delegation,
+    Presence,
+    SecurityContact,
+    TravelRequest,
+)
+from vigil.travel.services import travel_settings
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+
+# --- Requests ------------------------------------------------------------------------------------
+
+def _requests_seen(user: AnyUser) -> QuerySet[TravelRequest]:
+    """Requests the user may read: by the traveller's home scope or ownership, by the scope
+    of one of its stops (the destination's officers), or as the filer or a named assistant."""
+    base = TravelRequest.objects.all()
+    home = visible(user, Perm.VIEW_TRAVEL, base).values("pk")
+    stops = visible(user, Perm.VIEW_TRAVEL, Clearance.objects.all()).values("request_id")
+    condition = Q(pk__in=home) | Q(pk__in=stops)
+    if user.is_authenticated:
+        condition |= Q(requested_by_id=user.pk) | Q(
+            traveller__in=Delegation.objects.filter(assistant_id=user.pk).values("person_id"))
+    return base.filter(condition)
+
+
+def request_list(*, user: AnyUser, search: str = "", status: str = "", kind: str = "",
+                 country: str = "", mine: bool = False) -> QuerySet[TravelRequest]:
+    qs = _requests_seen(user).select_related(
+        "traveller", "traveller__duty_station", "traveller__organization")
+    if mine and user.is_authenticated:
+        qs = qs.filter(Q(traveller__user_id=user.pk) | Q(requested_by_id=user.pk))
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if country:
+        qs = qs.filter(segments__destination_country__iso2=country.upper()).distinct()
+    if search:
+        qs = qs.filter(Q(purpose__icontains=search) | Q(traveller__family_name__icontains=search)
+                       | Q(segments__destination_name__icontains=search)).distinct()
+    return qs
+
+
+def request_get(*, user: AnyUser, pk: Any) -> TravelRequest:
+    request = request_list(user=user).filter(pk=pk).first()
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def may_see_request(user: AnyUser, request: TravelRequest) -> bool:
+    return _requests_seen(user).filter(pk=request.pk).exists()
+
+
+def approval_queue(*, user: AnyUser) -> list[Clearance]:
+    """Stops awaiting this officer's decision, oldest first, each with its age and due time."""
+    qs = visible(user, Perm.APPROVE_TRAVEL, Clearance.objects.filter(
+        status=Clearance.Status.PENDING, request__status=TravelRequest.Status.PENDING)
+    ).select_related("request", "request__traveller", "request__traveller__organization",
+                     "country", "security_area").order_by("requested_at", "pk")
+    if user.is_authenticated:
+        qs = qs.exclude(request__traveller__user_id=user.pk)
+    return list(qs[:500])
+
+
+def queue_counts(*, user: AnyUser) -> dict[str, int]:
+    now = timezone.now()
+    queue = approval_queue(user=user)
+    return {"total": len(queue), "overdue": sum(1 for c in queue if c.due_at and c.due_at < now)}
+
+
+def delegations_of(*, user: AnyUser) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(person__user_id=user.pk or 0).select_related("assistant")
+
+
+def represented(*, user: AnyUser) -> list[Person]:
+    """Whom this user may file travel for: themselves and those who named them assistant."""
+    people = list(Person.objects.filter(
+        Q(user_id=user.pk) | Q(travel_delegates__assistant_id=user.pk)).distinct()
+        .select_related("duty_station")) if user.is_authenticated else []
+    return people
+
+
+# --- Advisories and the directory ----------------------------------------------------------------
+
+def advisory_list(*, search: str = "", country: str = "", level: Any = None,
+                  source: str = "", in_force: bool = False) -> QuerySet[Advisory]:
+    """Advisories are for everyone who travels: no scope narrows them."""
+    qs = Advisory.objects.select_related("country", "security_area")
+    if country:
+        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
+    if level:
+        qs = qs.filter(level=int(level))
+    if source:
+        qs = qs.filter(source=source)
+    if in_force:
+        today = timezone.localdate()
+        qs = qs.filter(withdrawn=False, issued_on__lte=today).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(country__name__icontains=search))
+    return qs
+
+
+def advisory_get(*, pk: Any) -> Advisory:
+    advisory = advisory_list().filter(pk=pk).first()
+    if advisory is None:
+        raise NotFound()
+    return advisory
+
+
+def advisories_for_places(places: list[tuple[int, int | None]], on: dt.date) -> list[Advisory]:
+    """Advisories in force for (country, area) pairs: what a traveller sees while planning."""
+    from vigil.travel.services import advisories_in_force
+
+    seen: dict[int, Advisory] = {}
+    for country_id, area_id in places:
+        for advisory in advisories_in_force(country_id, area_id, on):
+            seen.setdefault(advisory.pk, advisory)
+    return sorted(seen.values(), key=lambda a: (-a.level, a.country_id))
+
+
+def directory_countries() -> QuerySet[Country]:
+    """Countries with a duty station, a contact or an advisory, with their counts."""
+    return Country.objects.annotate(
+        stations=Count("duty_stations", distinct=True),
+        contacts=Count("security_contacts", distinct=True),
+    ).filter(Q(stations__gt=0) | Q(contacts__gt=0)).order_by("name")
+
+
+def contacts_of(country: Country) -> QuerySet[SecurityContact]:
+    return SecurityContact.objects.filter(country=country).select_related(
+        "security_area", "duty_station").order_by("position", "function", "name")
+
+
+def contact_get(*, user: AnyUser, pk: Any) -> SecurityContact:
+    contact = SecurityContact.objects.select_related("country").filter(pk=pk).first()
+    if contact is None:
+        raise NotFound()
+    return contact
+
+
+def controls_for(*, user: AnyUser) -> QuerySet[SecurityArea]:
+    """Security areas the user may set controls for (or read as an officer), with them."""
+    qs = visible(user, Perm.SET_AREA_CONTROLS, SecurityArea.objects.all()) | visible(
+        user, Perm.VIEW_TRAVEL, SecurityArea.objects.all())
+    return qs.select_related("country", "travel_control").distinct().order_by(
+        "country__name", "name")
+
+
+def area_for_control(*, user: AnyUser, pk: Any) -> SecurityArea:
+    return get_visible(user, Perm.SET_AREA_CONTROLS, SecurityArea.objects.select_related(
+        "country"), pk=pk)
+
+
+def control_of(area: SecurityArea) -> AreaControl | None:
+    return AreaControl.objects.filter(security_area=area).first()
+
+
+def operator_list(*, search: str = "", suitability: str = "", country: str = "",
+                  active: str = "") -> QuerySet[AirOperator]:
+    qs = AirOperator.objects.select_related("country")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(iata__iexact=search)
+                       | Q(icao__iexact=search))
+    if suitability:
+        qs = qs.filter(suitability=suitability)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if active in {"yes", "no"}:
+        qs = qs.filter(is_active=active == "yes")
+    return qs
+
+
+def operator_get(*, pk: Any) -> AirOperator:
+    operator = AirOperator.objects.filter(pk=pk).first()
+    if operator is None:
+        raise NotFound()
+    return operator
+
+
+# --- Whereabouts ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScopeFilter:
+    """The places a user's whereabouts grants cover, to keep only those answers."""
+
+    everywhere: bool
+    countries: frozenset[int]
+    areas: frozenset[int]
+    stations: frozenset[int]
+
+    @property
+    def anything(self) -> bool:
+        return self.everywhere or bool(self.countries or self.areas or self.stations)
+
+
+def whereabouts_scope(user: AnyUser) -> ScopeFilter:
+    grants: list[Grant] = [g for g in grants_of(user)
+                           if ROLE_PERMISSIONS[g.role].get(Perm.VIEW_WHEREABOUTS) is Reach.SCOPE]
+    ids: dict[ScopeKind, set[int]] = {k: set() for k in ScopeKind}
+    for grant in grants:
+        if grant.scope_kind is ScopeKind.GLOBAL:
+            return ScopeFilter(True, frozenset(), frozenset(), frozenset())
+        if grant.scope_id is not None:
+            ids[grant.scope_kind].add(grant.scope_id)
+    return ScopeFilter(False, frozenset(ids[ScopeKind.COUNTRY]),
+                       frozenset(ids[ScopeKind.SECURITY_AREA]),
+                       frozenset(ids[ScopeKind.DUTY_STATION]))
+
+
+@dataclass
+class Row:
+    """One answer of a whereabouts query, as a page or the API shows it."""
+
+    person: Person
+    dependant: Dependant | None
+    place: whereabouts.Whereabouts
+    trip: TravelRequest | None
+    where: str  # the country/area/station the answer sits in, for display
+
+    @property
+    def name(self) -> str:
+        return str(self.dependant) if self.dependant else str(self.person)
+
+
+def _rows(found: list[whereabouts.Whereabouts]) -> list[Row]:
+    people = Person.objects.select_related("organization").in_bulk(
+        {w.person_id for w in found})
+    stations = DutyStation.objects.in_bulk({p.duty_station_id for p in people.values()})
+    for person in people.values():
+        person.duty_station = stations[person.duty_station_id]
+    dependants = Dependant.objects.in_bulk({w.dependant_id for w in found if w.dependant_id})
+    trips = TravelRequest.objects.in_bulk({w.request_id for w in found if w.request_id})
+    segments = {p.segment_id: p for p in Presence.objects.filter(
+        segment_id__in={w.segment_id for w in found if w.segment_id}).select_related(
+        "segment")}
+    out = []
+    for w in found:
+        person = people[w.person_id]
+        segment = segments[w.segment_id].segment if w.segment_id in segments else None
+        if segment is None:
+            label = person.duty_station.name
+        elif w.basis == whereabouts.Basis.TRANSIT:
+            label = f"{segment.origin_name} → {segment.destination_name}"
+        else:
+            label = segment.lodging_name or segment.destination_name
+        out.append(Row(person, dependants.get(w.dependant_id) if w.dependant_id else None, w,
+                       trips.get(w.request_id) if w.request_id else None, label))
+    return out
+
+
+def _in_scope(scope: ScopeFilter, rows: list[Row]) -> list[Row]:
+    if scope.everywhere:
+        return rows
+    keep = []
+    presences = {(p.request_id, p.segment_id): p for p in Presence.objects.filter(
+        request_id__in={r.place.request_id for r in rows if r.place.request_id})}
+    for row in rows:
+        country: int | None
+        area: int | None
+        station: int | None = None
+        if row.place.request_id:
+            p = presences.get((row.place.request_id, row.place.segment_id or 0))
+            country, area = (p.country_id, p.security_area_id) if p else (None, None)
+        else:
+            station_obj = row.person.duty_station
+            country, area, station = (station_obj.country_id, station_obj.security_area_id,
+                                      station_obj.pk)
+        if country in scope.countries or area in scope.areas or station in scope.stations:
+            keep.append(row)
+    return keep
+
+
+def who_is_in(*, user: AnyUser, area: SecurityArea, at: dt.datetime) -> list[Row]:
+    if not can(user, Perm.VIEW_WHEREABOUTS, area):
+        raise Forbidden()
+    rows = _rows(whereabouts.who_is_in(at, area=area))
+    audit.record(actor=user, action="travel.whereabouts.read", obj=area,
+                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
+    return rows
+
+
+def who_is_near(*, user: AnyUser, lat: float, lon: float, radius_km: float,
+                at: dt.datetime) -> list[Row]:
+    scope = whereabouts_scope(user)
+    if not scope.anything:
+        raise Forbidden()
+    rows = _in_scope(scope, _rows(whereabouts.who_is_near(lat, lon, radius_km, at)))
+    audit.record(actor=user, action="travel.whereabouts.read", object_type="point",
+                 object_repr=f"{lat:.4f},{lon:.4f} r={radius_km} km",
+                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
+    return rows
+
+
+def where(*, user: AnyUser, person: Person, at: dt.datetime) -> Row:
+    if not (can(user, Perm.VIEW_WHEREABOUTS, person) or person.user_id == user.pk):
+        raise Forbidden()
+    found = whereabouts.where(at=at, person=person)
+    audit.record(actor=user, action="travel.whereabouts.read", obj=person,
+                 changes={"at": at.isoformat()}, sensitive_read=True)
+    return _rows([found])[0]
+
+
+def areas_watched(*, user: AnyUser) -> QuerySet[SecurityArea]:
+    return visible(user, Perm.VIEW_WHEREABOUTS, SecurityArea.objects.select_related("country"))
+
+
+# --- Coverage (SP2.2.c.i) ------------------------------------------------------------------------
+
+def _on_trip(now: dt.datetime, **match: Any) -> Exists:
+    return Exists(Presence.objects.filter(
+        cleared=True, starts_at__gt=now - rules.MAX_PRESENCE, starts_at__lte=now,
+        ends_at__gt=now, **match))
+
+
+def coverage(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Share of personnel and eligible dependants whose whereabouts are known now: a residence
+    with coordinates confirmed within the configured period, or a cleared trip covering now.
+    By duty station and organization, over the people in the user's scope."""
+    now = now or timezone.now()
+    cutoff = timezone.localdate() - dt.timedelta(days=travel_settings().residence_days)
+    known = Value(1)
+    staff = visible(user, Perm.VIEW_COVERAGE, Person.objects.exclude(
+        status=Person.Status.SEPARATED)).annotate(covered=Case(When(
+            Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff)
+            | Q(_on_trip(now, person=OuterRef("pk"), dependant__isnull=True)), then=known),
+            default=Value(0), output_field=IntegerField()))
+    family = visible(user, Perm.VIEW_COVERAGE, Dependant.objects.filter(
+        status=Dependant.Status.ACTIVE).exclude(person__status=Person.Status.SEPARATED)
+    ).annotate(covered=Case(When(
+        Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff)
+        | Q(residence_latitude__isnull=True, person__residence_latitude__isnull=False,
+            person__residence_confirmed_on__gte=cutoff)
+        | Q(_on_trip(now, dependant=OuterRef("pk"))), then=known),
+        default=Value(0), output_field=IntegerField()))
+    groups: dict[str, dict[tuple[str, str], dict[str, int]]] = {"station": {}, "organization": {}}
+    for name, qs, prefix in (("staff", staff, ""), ("dependants", family, "person__")):
+        for key, fields in (("station", (f"{prefix}duty_station__code",
+                                         f"{prefix}duty_station__name")),
+                            ("organization", (f"{prefix}organization__code",
+                                              f"{prefix}organization__name"))):
+            for row in qs.values(*fields).annotate(total=Count("pk"), known=Sum("covered")):
+                bucket = groups[key].setdefault((row[fields[0]], row[fields[1]]), {
+                    "staff": 0, "staff_known": 0, "dependants": 0, "dependants_known": 0})
+                bucket[name] += row["total"]
+                bucket[f"{name}_known"] += row["known"] or 0
+
+    def table(key: str) -> list[dict[str, Any]]:
+        out = []
+        for (code, label), b in sorted(groups[key].items(), key=lambda i: i[0][1] or ""):
+            total, known_count = b["staff"] + b["dependants"], b["staff_known"] + \
+                b["dependants_known"]
+            out.append({"code": code, "name": label, **b, "total": total,
+                        "known": known_count,
+                        "percent": rules.coverage_percent(known_count, total)})
+        return out
+
+    by_station = table("station")
+    total = sum(r["total"] for r in by_station)
+    known_total = sum(r["known"] for r in by_station)
+    return {"total": total, "known": known_total,
+            "percent": rules.coverage_percent(known_total, total),
+            "staff": sum(r["staff"] for r in by_station),
+            "staff_known": sum(r["staff_known"] for r in by_station),
+            "dependants": sum(r["dependants"] for r in by_station),
+            "dependants_known": sum(r["dependants_known"] for r in by_station),
+            "by_station": by_station, "by_organization": table("organization"),
+            "cutoff": cutoff, "uncovered_staff": staff.filter(covered=0),
+            "uncovered_dependants": family.filter(covered=0)}
+
+
+def uncovered(*, user: AnyUser, data: dict[str, Any]) -> dict[str, Any]:
+    """The names behind the gap, only for those who may see the people (audited)."""
+    staff = visible(user, Perm.VIEW_PERSON, data["uncovered_staff"]).select_related(
+        "duty_station", "organization").order_by("duty_station__name", "family_name")
+    family = visible(user, Perm.VIEW_DEPENDANT, data["uncovered_dependants"]).select_related(
+        "person", "person__duty_station").order_by("person__duty_station__name",
+                                                   "family_name")
+    return {"staff": staff, "dependants": family}
