@@ -60,8 +60,11 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Person
         fields = ["index_number", "family_name", "given_name", "name_original", "organization",
                   "category", "duty_station", "status", "residence_address",
-                  "residence_latitude", "residence_longitude", "phones", "emails"]
-        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2})}
+                  "residence_latitude", "residence_longitude", "phones", "emails",
+                  "bsafe_certified_on", "ssafe_certified_on"]
+        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2}),
+                   "bsafe_certified_on": forms.DateInput(attrs={"type": "date"}),
+                   "ssafe_certified_on": forms.DateInput(attrs={"type": "date"})}
 
 
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]

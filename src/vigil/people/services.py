@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
 ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
 PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
-                 "category", "duty_station", "status", "user", *Person.PERSONAL_FIELDS}
+                 "category", "duty_station", "status", "user", "bsafe_certified_on",
+                 "ssafe_certified_on", *Person.PERSONAL_FIELDS}
+RESIDENCE_FIELDS = ("residence_address", "residence_latitude", "residence_longitude")
 CONTACT_FIELDS = set(Person.PERSONAL_FIELDS)
 DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "relationship",
                     "date_of_birth", "lives_with_staff_member", "residence_address",
@@ -114,6 +117,8 @@ def person_create(*, actor: AnyUser, data: dict[str, Any],
     require(actor, Perm.CHANGE_PERSON, person)
     validate(person)
     contacts = _contacts_from(emergency_contacts, person)
+    if person.residence_latitude is not None:
+        person.residence_confirmed_on = timezone.localdate()
     person.save()
     _replace_contacts(person, contacts)
     changes = audit.diff({}, audit.snapshot(person))
@@ -156,7 +161,11 @@ def _save_person(actor: AnyUser, person: Person, before: dict[str, Any],
     contacts_before = _contacts_snapshot(person)
     contacts = (_contacts_from(emergency_contacts, person)
                 if emergency_contacts is not None else None)
-    save_new_version(person, sorted(PERSON_FIELDS))
+    # Saving a residence with coordinates confirms it (whereabouts coverage, SP2.2.c.i).
+    if person.residence_latitude is not None and any(
+            before.get(f) != audit.snapshot(person).get(f) for f in RESIDENCE_FIELDS):
+        person.residence_confirmed_on = timezone.localdate()
+    save_new_version(person, sorted(PERSON_FIELDS | {"residence_confirmed_on"}))
     changes = audit.diff(before, audit.snapshot(person))
     if contacts is not None:
         _replace_contacts(person, contacts)
