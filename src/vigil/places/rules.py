@@ -55,3 +55,12 @@ def boundary_problem(geometry: Any) -> str | None:
         return _("The boundary is not a valid polygon: %(reason)s.") % {
             "reason": explain_validity(shp)}
     return None
+
+
+# Places that ISO 3166-1 does not list but UN records name, with the user-assigned code in
+# common use. Kosovo: XK / XKX, as the European Commission and the IMF use it; the UN refers
+# to it "in the context of Security Council resolution 1244 (1999)".
+EXTRA_TERRITORIES: dict[str, dict[str, str]] = {
+    "XK": {"iso3": "XKX", "numeric": "", "name": "Kosovo",
+           "official_name": "Kosovo (under UNSCR 1244 (1999))"},
+}

@@ -39,12 +39,14 @@ def countries_sync(*, actor: AnyUser | None = None) -> int:
     """Bring the country table in line with ISO 3166-1 as pycountry ships it."""
     existing = {c.iso2: c for c in Country.objects.all()}
     created = 0
-    for entry in pycountry.countries:
-        values = {"iso3": entry.alpha_3, "numeric": entry.numeric, "name": entry.name,
-                  "official_name": getattr(entry, "official_name", "")}
-        country = existing.get(entry.alpha_2)
+    entries = [(e.alpha_2, {"iso3": e.alpha_3, "numeric": e.numeric, "name": e.name,
+                            "official_name": getattr(e, "official_name", "")})
+               for e in pycountry.countries]
+    entries += [(code, dict(values)) for code, values in rules.EXTRA_TERRITORIES.items()]
+    for iso2, values in entries:
+        country = existing.get(iso2)
         if country is None:
-            Country.objects.create(iso2=entry.alpha_2, **values)
+            Country.objects.create(iso2=iso2, **values)
             created += 1
         elif any(getattr(country, k) != v for k, v in values.items()):
             Country.objects.filter(pk=country.pk).update(**values)
