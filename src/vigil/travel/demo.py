@@ -297,12 +297,13 @@ def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels:
     reasons = rules.traveller_reasons(traveller, leaves.date(), policy) + \
         rules.stop_reasons(stop, traveller, policy, submitted)
     outcome = rules.outcome_of(reasons)
-    status = {TravelRequest.Status.PENDING: Clearance.Status.PENDING,
+    status: str = {TravelRequest.Status.PENDING: Clearance.Status.PENDING,
               TravelRequest.Status.REFUSED: Clearance.Status.REFUSED if outcome !=
               rules.Outcome.REFUSED else Clearance.Status.RULE_REFUSED,
               TravelRequest.Status.CLEARED: Clearance.Status.APPROVED
               if outcome is not rules.Outcome.CLEARED else Clearance.Status.CLEARED,
-              TravelRequest.Status.CANCELLED: Clearance.Status.CLEARED}[travel.status]
+              TravelRequest.Status.CANCELLED: Clearance.Status.CLEARED
+              }[TravelRequest.Status(travel.status)]
     if status in (Clearance.Status.PENDING, Clearance.Status.APPROVED) and \
             outcome is not rules.Outcome.APPROVAL:
         reasons = [*(r for r in reasons if r.outcome is not rules.Outcome.REFUSED),
@@ -326,7 +327,8 @@ def _traveller_trips(ctx: DemoContext, kisumu: SecurityArea | None,
     home = person.duty_station
     stations = {s.name: s for s in DutyStation.objects.filter(country__iso2="KE")}
 
-    def there_and_back(destination: DutyStation, days: int, nights: int) -> list[dict]:
+    def there_and_back(destination: DutyStation, days: int,
+                       nights: int) -> list[dict[str, object]]:
         zone = ZoneInfo(home.time_zone)
         start = (timezone.now() + dt.timedelta(days=days)).astimezone(zone).replace(
             hour=8, minute=0, second=0, microsecond=0, tzinfo=None)
