@@ -1,6 +1,7 @@
 """Take the screenshots used in README.md and docs/ from a running Vigil with demo data.
 
-Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]   (default http://127.0.0.1:8000)
+Usage: .venv/bin/python scripts/screenshots.py [BASE_URL [PART_OF_FILE_NAME]]
+(default http://127.0.0.1:8000, every shot)
 Needs Debian's chromium (/usr/bin/chromium); never downloads a browser.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+ONLY = sys.argv[2] if len(sys.argv) > 2 else ""  # take only the shots whose file has this
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 PASSWORD = "vigil-demo-2026"  # noqa: S105 - the published demo password
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,6 +44,17 @@ SHOTS = [
     ("security.officer", "en", "/risk/plans/1/", "security-plan.png", 1280, 1100),
     ("dro.desk", "en", "/risk/missions/", "missions.png", 1280, 900),
     ("security.officer", "en", "/risk/surveys/", "surveys.png", 1280, 900),
+    ("traveller", "en", "/travel/", "travel-my-trips.png", 1280, 900),
+    ("traveller", "en", "/travel/requests/new/", "travel-request-form-phone.png", 390, 1600),
+    ("security.officer", "en", "/travel/requests/281/", "travel-request-detail.png", 1280, 1100),
+    ("security.officer", "zh-hans", "/travel/requests/281/", "travel-request-detail-zh.png",
+     1280, 1100),
+    ("security.officer", "en", "/travel/approvals/", "travel-approval-queue.png", 1280, 900),
+    ("security.officer", "en", "/travel/whereabouts/?latitude=-1.2864&longitude=36.8172"
+     "&radius_km=25&when=now", "travel-whereabouts.png", 1280, 1000),
+    ("security.officer", "en", "/travel/coverage/", "travel-coverage.png", 1280, 1100),
+    ("traveller", "en", "/travel/directory/KE/", "travel-directory.png", 1280, 1000),
+    ("traveller", "en", "/travel/advisories/", "travel-advisories.png", 1280, 900),
 ]
 
 
@@ -50,6 +63,8 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for username, language, path, name, width, height in SHOTS:
+            if ONLY not in name:
+                continue
             context = browser.new_context(viewport={"width": width, "height": height})
             context.add_cookies([{"name": "vigil_language", "value": language,
                                   "url": BASE}])

@@ -98,18 +98,20 @@ def request_list(request: HttpRequest) -> HttpResponseBase:
 
 
 def _itinerary(travel: TravelRequest) -> list[dict[str, Any]]:
+    """Each segment with its times as wall-clock times of its own places (naive, so that the
+    templates do not move them into the reader's zone)."""
     from zoneinfo import ZoneInfo
+
+    def wall(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+        return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if value else None
 
     rows = []
     for segment in travel.segments.select_related("operator").order_by("position"):
-        rows.append({"segment": segment,
-                     "departs": segment.departs_at.astimezone(ZoneInfo(segment.origin_tz)),
-                     "arrives": segment.arrives_at.astimezone(ZoneInfo(segment.destination_tz)),
-                     "stays_until": segment.stays_until.astimezone(
-                         ZoneInfo(segment.destination_tz)) if segment.stays_until else None,
-                     "overnight": segment.departs_at.astimezone(ZoneInfo(segment.origin_tz))
-                     .date() != segment.arrives_at.astimezone(
-                         ZoneInfo(segment.destination_tz)).date()})
+        departs = wall(segment.departs_at, segment.origin_tz)
+        arrives = wall(segment.arrives_at, segment.destination_tz)
+        rows.append({"segment": segment, "departs": departs, "arrives": arrives,
+                     "stays_until": wall(segment.stays_until, segment.destination_tz),
+                     "overnight": bool(departs and arrives and departs.date() != arrives.date())})
     return rows
 
 

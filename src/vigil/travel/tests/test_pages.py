@@ -55,6 +55,9 @@ def test_the_traveller_files_a_trip_on_the_form_and_the_right_officer_decides(
     assert travel.contacts == [{"name": "Hotel Sahafi", "phone": "+252 1 234567",
                                 "email": "front@sahafi.example"}]
     detail = client.get(reverse("travel:request_detail", args=[travel.pk])).content.decode()
+    # Times are shown as entered: wall-clock time of each place, with its zone.
+    assert f"{local(30)[:10]} 08:00" in detail
+    assert "Africa/Mogadishu" in detail
     assert "level_manual" in detail
     assert "Waiting for" in detail
     # The Kenya officer sees the trip of a Nairobi traveller, but it is not in their queue
