@@ -151,6 +151,7 @@ class Perm(StrEnum):
     ASSESS_AIR_OPERATOR = "travel.assess_air_operator"
     VIEW_WHEREABOUTS = "travel.view_whereabouts"
     VIEW_COVERAGE = "travel.view_coverage"
+    CONFIGURE_TRAVEL = "travel.configure"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -264,6 +265,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.EDIT_DIRECTORY: Reach.SCOPE,
         Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE,
         Perm.VIEW_COVERAGE: Reach.SCOPE,
+        Perm.CONFIGURE_TRAVEL: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
     },

@@ -17,7 +17,7 @@ register_nav(
     NavItem(_("My trips"), "travel:my_trips", Perm.VIEW_TRAVEL, order=60, section="travel"),
     NavItem(_("Approval queue"), "travel:approval_queue", Perm.APPROVE_TRAVEL, order=61,
             section="travel"),
-    NavItem(_("Travel requests"), "travel:request_list", Perm.APPROVE_TRAVEL, order=62,
+    NavItem(_("Travel requests"), "travel:request_list", Perm.VIEW_WHEREABOUTS, order=62,
             section="travel"),
     NavItem(_("Who is where"), "travel:whereabouts", Perm.VIEW_WHEREABOUTS, order=63,
             section="travel"),
@@ -31,6 +31,9 @@ register_nav(
             section="travel"),
     NavItem(_("Air operators"), "travel:operator_list", Perm.ASSESS_AIR_OPERATOR, order=68,
             section="travel"),
+    NavItem(_("Travel settings"), "admin:travel_travelsettings_changelist",
+            Perm.CONFIGURE_TRAVEL,
+            order=96, global_only=True, section="admin"),
 )
 
 

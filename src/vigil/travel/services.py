@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, require, users_with_perm
+from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
 from vigil.core.errors import (
     ErrorCode,
     FieldError,
@@ -726,6 +726,15 @@ def operator_assess(*, actor: AnyUser, operator: AirOperator, suitability: str, 
                                        {"suitability", "suitability_note"},
                                        "travel.air_operator", version)
     return result
+
+
+@transaction.atomic
+def settings_saved(*, actor: AnyUser, settings: TravelSettings, before: dict[str, Any]) -> None:
+    """The admin site saved the travel settings: audit the change."""
+    if not holds_globally(actor, Perm.CONFIGURE_TRAVEL):
+        raise Forbidden()
+    audit.record(actor=actor, action="travel.settings.update", obj=settings,
+                 changes=audit.diff(before, audit.snapshot(settings)))
 
 
 # --- Residence confirmation ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from shapely.geometry import shape
 from shapely.prepared import prep
 
@@ -63,18 +63,20 @@ class Whereabouts:
 def _active_at(qs: QuerySet[Presence], at: dt.datetime,
                include_pending: bool) -> QuerySet[Presence]:
     qs = qs.filter(starts_at__gt=at - rules.MAX_PRESENCE, starts_at__lte=at, ends_at__gt=at)
+    qs = qs.annotate(trip_start=F("request__starts_at"))
     return qs if include_pending else qs.filter(cleared=True)
 
 
 def _from_presences(rows: Iterable[Presence]) -> list[Whereabouts]:
     """Group presence rows by person: the two ends of a segment in progress make one answer.
-    Should two trips cover the same moment, the later-starting one wins."""
+    Should two trips cover the same moment, the trip that starts later wins."""
     grouped: dict[tuple[int, int | None], list[Presence]] = {}
     for row in rows:
         grouped.setdefault((row.person_id, row.dependant_id), []).append(row)
     out = []
     for (person_id, dependant_id), items in grouped.items():
-        items.sort(key=lambda r: (r.starts_at, r.request_id, r.kind == Presence.Kind.TRANSIT))
+        items.sort(key=lambda r: (getattr(r, "trip_start", None) or r.starts_at, r.request_id,
+                                  r.kind == Presence.Kind.TRANSIT))
         last = items[-1]
         same = [r for r in items if r.request_id == last.request_id
                 and r.segment_id == last.segment_id and r.kind == last.kind]
@@ -170,17 +172,33 @@ def _live_dependants() -> QuerySet[Dependant]:
         person__status=Person.Status.SEPARATED)
 
 
+def _live_presences(qs: QuerySet[Presence]) -> QuerySet[Presence]:
+    """Presences of staff still serving and of dependants still eligible."""
+    return qs.exclude(person__status=Person.Status.SEPARATED).filter(
+        Q(dependant__isnull=True) | Q(dependant__status=Dependant.Status.ACTIVE))
+
+
 def _travellers(presences: QuerySet[Presence], region: Region,
                 at: dt.datetime, include_pending: bool) -> dict[tuple[int, int | None],
                                                                   Whereabouts]:
-    rows = list(_active_at(presences, at, include_pending).only(
-        "pk", "person_id", "dependant_id", "kind", "latitude", "longitude", "request_id",
-        "segment_id", "cleared", "starts_at"))
+    """Travellers presumed in the region at ``at``. A presence in the region makes a
+    candidate; the candidate's whereabouts are then read from all their presences at ``at``
+    (both ends of a segment, and the trip that wins should two overlap), and kept only if
+    they put the person in the region."""
+    fields = ("pk", "person_id", "dependant_id", "kind", "latitude", "longitude", "request_id",
+              "segment_id", "cleared", "starts_at")
+    rows = _active_at(_live_presences(presences), at, include_pending).only(*fields)
     inside = {(r.person_id, r.dependant_id) for r in rows if region.contains(r.latitude,
                                                                              r.longitude)}
-    # Whereabouts of those inside, from all their rows at t (both ends of a segment).
-    return {w.key: w for w in _from_presences(r for r in rows
-                                              if (r.person_id, r.dependant_id) in inside)}
+    if not inside:
+        return {}
+    everything = _active_at(Presence.objects.filter(
+        person_id__in=sorted({p for p, _d in inside})), at, include_pending).only(*fields)
+    found = {}
+    for w in _from_presences(r for r in everything if (r.person_id, r.dependant_id) in inside):
+        if any(region.contains(lat, lon) for lat, lon in w.points):
+            found[w.key] = w
+    return found
 
 
 def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
@@ -275,8 +293,17 @@ def who_is_in(at: dt.datetime, *, area: SecurityArea | None = None,
         return _present(polygon(geometry), at, include_pending)
     if area is None:
         raise TypeError("who_is_in() needs an area or a geometry")
-    travellers = {w.key: w for w in _from_presences(_active_at(
-        Presence.objects.filter(security_area=area), at, include_pending))}
+    tagged = _active_at(_live_presences(Presence.objects.filter(security_area=area)), at,
+                        include_pending)
+    keys = {(r.person_id, r.dependant_id) for r in tagged}
+    in_area = {(r.request_id, r.segment_id, r.kind, r.latitude, r.longitude) for r in tagged}
+    everything = _active_at(Presence.objects.filter(
+        person_id__in=sorted({p for p, _d in keys})), at, include_pending) if keys else []
+    travellers = {
+        w.key: w for w in _from_presences(r for r in everything
+                                          if (r.person_id, r.dependant_id) in keys)
+        if any((w.request_id, w.segment_id, w.basis, lat, lon) in in_area
+               for lat, lon in w.points)}
     stations = DutyStation.objects.filter(security_area=area)
     people = _live_people().filter(duty_station__security_area=area)
     home = _at_home(people.filter(residence_latitude__isnull=False), stations,

@@ -242,3 +242,23 @@ def test_residence_confirmation(client, cast, traveller):
     client.post(reverse("travel:residence_confirm"))
     cast.amina.refresh_from_db()
     assert cast.amina.residence_confirmed_on == timezone.localdate()
+
+
+def test_travel_settings_in_the_admin_site(client, user_with, kenya_officer):
+    admin = user_with(Role.ADMINISTRATOR)
+    client.force_login(admin)
+    page = client.get(reverse("admin:travel_travelsettings_changelist"), follow=True)
+    assert page.status_code == 200
+    settings = services.travel_settings()
+    data = {"manual_level": 3, "advisory_level": 4, "lead_days": 5, "certificate_years": 3,
+            "approval_hours": 24, "residence_days": 180, "refusal_level": ""}
+    response = client.post(reverse("admin:travel_travelsettings_change", args=[settings.pk]),
+                           data)
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert (settings.manual_level, settings.lead_days) == (3, 5)
+    event = AuditEvent.objects.get(action="travel.settings.update")
+    assert event.changes["manual_level"] == [4, 3]
+    client.force_login(kenya_officer)
+    assert client.get(reverse("admin:travel_travelsettings_change",
+                              args=[settings.pk])).status_code in (302, 403)
