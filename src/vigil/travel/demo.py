@@ -159,7 +159,7 @@ def _training_and_residences(ctx: DemoContext) -> None:
             days=rng.randrange(1400, 1800) if draw < 0.1 else rng.randrange(10, 1000))
         person.ssafe_certified_on = today - dt.timedelta(days=rng.randrange(10, 900)) \
             if rng.random() < 0.35 else None
-        person.residence_confirmed_on = today - dt.timedelta(days=rng.randrange(1, 700)) \
+        person.residence_confirmed_on = today - dt.timedelta(days=rng.randrange(1, 420)) \
             if person.residence_latitude is not None and rng.random() < 0.85 else None
         batch.append(person)
         if len(batch) == 5000:

@@ -327,6 +327,8 @@ def cell_ranges(box: Box) -> list[tuple[int, int]]:
     for row in range(_row(box.south), _row(box.north) + 1):
         for west, east in box.lon_ranges():
             first, last = _column(west), _column(east) if east < 180 else _COLUMNS - 1
+            if east >= 180 and first > 0:  # longitude 180 is -180: the first column
+                ranges.append((row * _COLUMNS, row * _COLUMNS))
             if last < first:
                 ranges += [(row * _COLUMNS + first, row * _COLUMNS + _COLUMNS - 1),
                            (row * _COLUMNS, row * _COLUMNS + last)]
