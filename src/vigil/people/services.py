@@ -237,6 +237,9 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
             if (lat is None) != (lon is None) and not p.errors:
                 p.fail("residence_longitude" if lon is None else "residence_latitude",
                        _("Give both latitude and longitude, or neither."))
+            if (lat, lon) != (person.residence_latitude, person.residence_longitude) \
+                    and lat is not None:
+                person.residence_confirmed_on = timezone.localdate()  # as the file says
             person.residence_latitude, person.residence_longitude = lat, lon
         if has("phones"):
             person.phones = rules.split_list(row["phones"])
@@ -270,7 +273,8 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
         for x in old:
             x.version += 1
         Person.objects.bulk_update(old, sorted((PERSON_FIELDS - {"index_number", "user"})
-                                               | {"version"}), batch_size=2000)
+                                               | {"version", "residence_confirmed_on"}),
+                                   batch_size=2000)
         report.created, report.updated = len(new), len(old)
         audit.record(actor=actor, action="people.person.import", object_type="people.person",
                      changes=report.as_dict())
@@ -286,6 +290,8 @@ def dependant_create(*, actor: AnyUser, data: dict[str, Any]) -> Dependant:
     require(actor, Perm.CHANGE_DEPENDANT, dependant)
     _check_birth_date(dependant)
     validate(dependant)
+    if dependant.residence_latitude is not None:
+        dependant.residence_confirmed_on = timezone.localdate()
     dependant.save()
     audit.record(actor=actor, action="people.dependant.create", obj=dependant,
                  changes=audit.diff({}, audit.snapshot(dependant)))
@@ -301,7 +307,12 @@ def dependant_update(*, actor: AnyUser, dependant: Dependant, data: dict[str, An
     assign(dependant, data, DEPENDANT_FIELDS - {"person"})
     _check_birth_date(dependant)
     validate(dependant)
-    save_new_version(dependant, sorted(DEPENDANT_FIELDS - {"person"}))
+    # Saving a residence with coordinates confirms it (whereabouts coverage, SP2.2.c.i).
+    if dependant.residence_latitude is not None and any(
+            before.get(f) != audit.snapshot(dependant).get(f) for f in RESIDENCE_FIELDS):
+        dependant.residence_confirmed_on = timezone.localdate()
+    save_new_version(dependant, sorted((DEPENDANT_FIELDS - {"person"})
+                                       | {"residence_confirmed_on"}))
     audit.record(actor=actor, action="people.dependant.update", obj=dependant,
                  changes=audit.diff(before, audit.snapshot(dependant)))
     return dependant

@@ -415,7 +415,7 @@ class WhereaboutsOutput(serializers.Serializer):  # type: ignore[type-arg]
     where = serializers.CharField()
 
     def get_dependant_name(self, row: selectors.Row) -> str | None:
-        return str(row.dependant) if row.dependant else None
+        return row.name if row.dependant else None
 
 
 def _at(request: Request) -> dt.datetime:

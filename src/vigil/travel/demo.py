@@ -237,14 +237,14 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
                 kind=TravelRequest.Kind.OFFICIAL if rng.random() < 0.85 else
                 TravelRequest.Kind.PERSONAL, status=status, starts_at=departs,
                 ends_at=returns, submitted_at=None if status == "draft" else
-                departs - dt.timedelta(days=rng.randrange(3, 30)),
+                min(now, departs - dt.timedelta(days=rng.randrange(3, 30))),
                 decided_at=None if status in ("draft", "pending") else
-                departs - dt.timedelta(days=rng.randrange(1, 3)),
+                min(now, departs - dt.timedelta(days=rng.randrange(1, 3))),
                 cancel_reason="Plans changed." if status == "cancelled" else ""))
             plans.append((home, destination, departs, arrives, back, returns,
                           rng.choice(operators), bsafe, ssafe))
         TravelRequest.objects.bulk_create(requests, batch_size=2000)
-        segments, clearances, presences = [], [], []
+        segments, clearances, presences, moved = [], [], [], []
         for travel, (home, destination, departs, arrives, back, returns, operator, bsafe,
                      ssafe) in zip(requests, plans, strict=True):
             legs = [
@@ -265,14 +265,19 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
             ]
             segments += legs
             if travel.status != TravelRequest.Status.DRAFT:
-                clearances.append(_clearance(travel, legs[0], back, levels, controls, policy,
-                                             rules.Traveller(bsafe, ssafe)))
+                clearance = _clearance(travel, legs[0], back, levels, controls, policy,
+                                       rules.Traveller(bsafe, ssafe))
+                clearances.append(clearance)
+                if travel.status != _request_status(clearance.status, travel.status):
+                    travel.status = _request_status(clearance.status, travel.status)
+                    moved.append(travel)
             if travel.status in (TravelRequest.Status.CLEARED, TravelRequest.Status.PENDING):
                 presences += services.presence_rows(
                     travel, legs, [(travel.traveller_id, None)], home.pk,
                     travel.status == TravelRequest.Status.CLEARED)
         Segment.objects.bulk_create(segments, batch_size=2000)
         Clearance.objects.bulk_create(clearances, batch_size=2000)
+        TravelRequest.objects.bulk_update(moved, ["status"], batch_size=2000)
         Presence.objects.bulk_create(presences, batch_size=5000)
         ctx.progress("Travel requests", min(total, start + 2000), total)
     ctx.counts["travel_requests"] = TravelRequest.objects.count()
@@ -288,7 +293,9 @@ def _end(end: str, station: DutyStation) -> dict[str, object]:
 def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels: dict[int, int],
                controls: dict[int, rules.Control], policy: rules.Policy,
                traveller: rules.Traveller) -> Clearance:
-    """The clearance the rules give the stop, bent to the state the demo chose."""
+    """The clearance the rules give the stop. The state the demo drew for the request holds
+    where the rules allow it: a stop the rules clear is cleared, one they refuse is refused,
+    and one that needs approval waits or was approved."""
     area = leg.destination_area_id
     stop = rules.Stop(place=leg.destination_name, arrives_at=leg.arrives_at, leaves_at=leaves,
                       level=levels.get(area) if area else None,
@@ -297,25 +304,36 @@ def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels:
     reasons = rules.traveller_reasons(traveller, leaves.date(), policy) + \
         rules.stop_reasons(stop, traveller, policy, submitted)
     outcome = rules.outcome_of(reasons)
-    status: str = {TravelRequest.Status.PENDING: Clearance.Status.PENDING,
-              TravelRequest.Status.REFUSED: Clearance.Status.REFUSED if outcome !=
-              rules.Outcome.REFUSED else Clearance.Status.RULE_REFUSED,
-              TravelRequest.Status.CLEARED: Clearance.Status.APPROVED
-              if outcome is not rules.Outcome.CLEARED else Clearance.Status.CLEARED,
-              TravelRequest.Status.CANCELLED: Clearance.Status.CLEARED
-              }[TravelRequest.Status(travel.status)]
-    if status in (Clearance.Status.PENDING, Clearance.Status.APPROVED) and \
-            outcome is not rules.Outcome.APPROVAL:
-        reasons = [*(r for r in reasons if r.outcome is not rules.Outcome.REFUSED),
-                   rules.Reason("manual_clearance", {"place": leg.destination_name})]
+    drawn = travel.status
+    if outcome is rules.Outcome.REFUSED:
+        status = Clearance.Status.RULE_REFUSED
+    elif outcome is rules.Outcome.CLEARED:
+        status = Clearance.Status.CLEARED
+    elif drawn == TravelRequest.Status.PENDING:
+        status = Clearance.Status.PENDING
+    elif drawn == TravelRequest.Status.REFUSED:
+        status = Clearance.Status.REFUSED
+    else:
+        status = Clearance.Status.APPROVED
+    decided = status in (Clearance.Status.APPROVED, Clearance.Status.REFUSED)
     return Clearance(request=travel, position=1, place=leg.destination_name,
                      country_id=leg.destination_country_id, security_area_id=area,
                      duty_station_id=leg.destination_station_id, arrives_at=leg.arrives_at,
                      level=stop.level, reasons=[r.as_dict() for r in reasons], status=status,
                      fingerprint="demo", requested_at=submitted,
                      due_at=submitted + dt.timedelta(hours=48),
-                     comment="Demo decision." if status in (Clearance.Status.APPROVED,
-                                                            Clearance.Status.REFUSED) else "")
+                     decided_at=travel.decided_at if decided else None,
+                     comment="Demo decision." if decided else "")
+
+
+def _request_status(clearance: str, drawn: str) -> str:
+    """A cancelled request stays cancelled; otherwise the stop's state decides."""
+    if drawn == TravelRequest.Status.CANCELLED:
+        return drawn
+    states: dict[str, str] = {Clearance.Status.PENDING: TravelRequest.Status.PENDING,
+                              Clearance.Status.REFUSED: TravelRequest.Status.REFUSED,
+                              Clearance.Status.RULE_REFUSED: TravelRequest.Status.REFUSED}
+    return states.get(clearance, TravelRequest.Status.CLEARED)
 
 
 def _traveller_trips(ctx: DemoContext, kisumu: SecurityArea | None,

@@ -46,7 +46,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
            "travel."), "DSS TRIP guidance; SPM security clearance chapter"),
     Rule("bsafe_expired", Outcome.REFUSED,
          _("The traveller's BSAFE certificate of %(date)s is no longer valid on %(on)s."),
-         "DSS TRIP guidance (certificate valid %(years)s years)"),
+         "DSS TRIP guidance; validity in the travel settings"),
     Rule("ssafe_required", Outcome.REFUSED,
          _("%(place)s requires SSAFE, and the traveller has no valid SSAFE certificate."),
          "Designated official's requirement for the area"),

@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vigil.core import audit
 from vigil.core.authz import (
@@ -266,10 +267,15 @@ class Row:
 
     @property
     def name(self) -> str:
-        return str(self.dependant) if self.dependant else str(self.person)
+        if self.dependant is None:
+            return str(self.person)
+        return str(self.dependant) if self.dependant.family_name else \
+            _("A dependant of %(name)s") % {"name": self.person}
 
 
-def _rows(found: list[whereabouts.Whereabouts]) -> list[Row]:
+def _rows(found: list[whereabouts.Whereabouts], user: AnyUser) -> list[Row]:
+    """Answers as rows. Whereabouts readers who may not see a person's personal data get
+    the duty station instead of a residence, and no dependant's name."""
     people = Person.objects.select_related("organization").in_bulk(
         {w.person_id for w in found})
     stations = DutyStation.objects.in_bulk({p.duty_station_id for p in people.values()})
@@ -280,9 +286,17 @@ def _rows(found: list[whereabouts.Whereabouts]) -> list[Row]:
     segments = {p.segment_id: p for p in Presence.objects.filter(
         segment_id__in={w.segment_id for w in found if w.segment_id}).select_related(
         "segment")}
+    personal: dict[int, bool] = {}
     out = []
     for w in found:
         person = people[w.person_id]
+        if person.pk not in personal:
+            personal[person.pk] = can(user, Perm.VIEW_PERSONAL_DATA, person)
+        place = w
+        if w.basis == whereabouts.Basis.RESIDENCE and not personal[person.pk]:
+            station = person.duty_station
+            place = whereabouts.Whereabouts(w.person_id, w.dependant_id, w.basis,
+                                            ((station.latitude, station.longitude),))
         segment = segments[w.segment_id].segment if w.segment_id in segments else None
         if segment is None:
             label = person.duty_station.name
@@ -290,7 +304,11 @@ def _rows(found: list[whereabouts.Whereabouts]) -> list[Row]:
             label = f"{segment.origin_name} → {segment.destination_name}"
         else:
             label = segment.lodging_name or segment.destination_name
-        out.append(Row(person, dependants.get(w.dependant_id) if w.dependant_id else None, w,
+        dependant = dependants.get(w.dependant_id) if w.dependant_id else None
+        if dependant is not None and not can(user, Perm.VIEW_DEPENDANT, dependant):
+            dependant = Dependant(pk=dependant.pk, person=person, family_name="",
+                                  given_name="")
+        out.append(Row(person, dependant, place,
                        trips.get(w.request_id) if w.request_id else None, label))
     return out
 
@@ -319,8 +337,8 @@ def _in_scope(scope: ScopeFilter, rows: list[Row]) -> list[Row]:
 
 def who_is_in(*, user: AnyUser, area: SecurityArea, at: dt.datetime) -> list[Row]:
     if not can(user, Perm.VIEW_WHEREABOUTS, area):
-        raise Forbidden()
-    rows = _rows(whereabouts.who_is_in(at, area=area))
+        raise NotFound()  # the same answer as for an area that does not exist
+    rows = _rows(whereabouts.who_is_in(at, area=area), user)
     audit.record(actor=user, action="travel.whereabouts.read", obj=area,
                  changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
     return rows
@@ -331,7 +349,7 @@ def who_is_near(*, user: AnyUser, lat: float, lon: float, radius_km: float,
     scope = whereabouts_scope(user)
     if not scope.anything:
         raise Forbidden()
-    rows = _in_scope(scope, _rows(whereabouts.who_is_near(lat, lon, radius_km, at)))
+    rows = _in_scope(scope, _rows(whereabouts.who_is_near(lat, lon, radius_km, at), user))
     audit.record(actor=user, action="travel.whereabouts.read", object_type="point",
                  object_repr=f"{lat:.4f},{lon:.4f} r={radius_km} km",
                  changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
@@ -340,11 +358,11 @@ def who_is_near(*, user: AnyUser, lat: float, lon: float, radius_km: float,
 
 def where(*, user: AnyUser, person: Person, at: dt.datetime) -> Row:
     if not (can(user, Perm.VIEW_WHEREABOUTS, person) or person.user_id == user.pk):
-        raise Forbidden()
+        raise NotFound()  # the same answer as for a person who does not exist
     found = whereabouts.where(at=at, person=person)
     audit.record(actor=user, action="travel.whereabouts.read", obj=person,
                  changes={"at": at.isoformat()}, sensitive_read=True)
-    return _rows([found])[0]
+    return _rows([found], user)[0]
 
 
 def areas_watched(*, user: AnyUser) -> QuerySet[SecurityArea]:

@@ -372,6 +372,9 @@ def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
             "Say why the trip is cancelled: the officers who cleared it are told."),
             ErrorCode.REQUIRED)])
     previous = request.status
+    # The officers of every stop, asked or not yet, are told; found before pending stops go.
+    officers = {u.pk: u for c in request.clearances.all()
+                for u in users_with_perm(Perm.APPROVE_TRAVEL, c)}
     request.status, request.cancel_reason = TravelRequest.Status.CANCELLED, reason.strip()
     save_new_version(request, ["status", "cancel_reason"])
     request.clearances.filter(status=Clearance.Status.PENDING).delete()
@@ -379,8 +382,6 @@ def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
     audit.record(actor=actor, action="travel.request.cancel", obj=request,
                  changes={"status": [previous, request.status], "reason": reason.strip()})
     if previous != TravelRequest.Status.DRAFT:
-        officers = {u.pk: u for c in request.clearances.all()
-                    for u in users_with_perm(Perm.APPROVE_TRAVEL, c)}
         notify(users=officers.values(), subject=_("Trip %(ref)s cancelled") % {
             "ref": request.reference}, body=reason.strip(), url=_detail_url(request))
     return request
@@ -420,8 +421,12 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
         common += [rules.Reason("overlap", {"other": other.reference})
                    for other in overlapping.order_by("starts_at")]
     results = []
+    stops = [i for i, s in enumerate(segments)
+             if not (s.destination_station_id and s.destination_station_id == home)]
+    if segments and not stops:
+        stops = [0]  # a trip that only comes home still has its traveller checked
     for index, segment in enumerate(segments):
-        if segment.destination_station_id == home and segment.destination_station_id:
+        if index not in stops:
             continue
         leaves = segments[index + 1].departs_at if index + 1 < len(segments) else \
             (segment.stays_until or segment.arrives_at)
@@ -434,16 +439,20 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
                 security_area_id=area_id, cleared=True, starts_at__lt=leaves,
                 ends_at__gt=segment.arrives_at, dependant__isnull=True).exclude(
                 request=request).values("person_id").distinct().count()
-        operator = segment.operator
+        # The segment that arrives here, and a segment home from here, fly its operators.
+        following = segments[index + 1] if index + 1 < len(segments) else None
+        flown = [segment.operator] + ([following.operator] if following is not None
+                                      and index + 1 not in stops else [])
+        unsuitable = [o for o in flown if o is not None
+                      and o.suitability == AirOperator.Suitability.UNSUITABLE]
+        operator = unsuitable[0] if unsuitable else segment.operator
         stop = rules.Stop(
             place=segment.destination_name, arrives_at=segment.arrives_at, leaves_at=leaves,
             level=level_of(area_id),
             advisories=[(a.level, a.title) for a in advisories_in_force(
                 segment.destination_country_id, area_id, segment.arrives_at.date())],
             control=control.as_rule() if control else rules.Control(), visitors=visitors,
-            operator=str(operator) if operator else "",
-            operator_unsuitable=operator is not None
-            and operator.suitability == AirOperator.Suitability.UNSUITABLE)
+            operator=str(operator) if operator else "", operator_unsuitable=bool(unsuitable))
         reasons = common + rules.stop_reasons(stop, traveller, policy, now)
         results.append(StopResult(segment, leaves, reasons))
     return results

@@ -131,7 +131,9 @@ def test_whereabouts_api(api, cast, traveller, airline, levels, kenya_officer, s
         "area": levels["mba"].pk, "at": during.isoformat()}).json()
     assert cast.amina.pk in {r["person"] for r in inside["results"]}
     assert api(kenya_officer).get("/api/v1/whereabouts/in/", {
-        "area": levels["mgq"].pk}).status_code == 403
+        "area": levels["mgq"].pk}).status_code == 404  # as for an area that does not exist
+    assert api(somalia_officer).get("/api/v1/whereabouts/where/", {
+        "person": cast.amina.pk}).status_code == 404
     where = api(kenya_officer).get("/api/v1/whereabouts/where/", {
         "person": cast.amina.pk, "at": during.isoformat()}).json()
     assert where["basis"] == "stay"
@@ -176,3 +178,19 @@ def test_an_unsuitable_operator_makes_the_stop_manual(api, traveller, airline, l
                                   payload(airline, destination="KE-MBA"), format="json").json()
     assert created["status"] == "pending"
     assert {r["code"] for r in created["clearances"][0]["reasons"]} == {"operator_unsuitable"}
+
+
+def test_whereabouts_without_personal_data_rights_show_the_duty_station(
+        api, cast, user_with, kenya_officer):
+    official = user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya)
+    nairobi = {"lat": cast.nairobi.latitude, "lon": cast.nairobi.longitude, "radius_km": 50}
+    officer_rows = api(kenya_officer).get("/api/v1/whereabouts/near/", nairobi).json()
+    official_rows = api(official).get("/api/v1/whereabouts/near/", nairobi).json()
+    amina = [r for r in officer_rows["results"] if r["person"] == cast.amina.pk
+             and r["dependant"] is None][0]
+    assert amina["points"] == [[-1.2, 36.8]]  # the residence, for the security officer
+    seen = [r for r in official_rows["results"] if r["person"] == cast.amina.pk]
+    own = [r for r in seen if r["dependant"] is None][0]
+    assert own["points"] == [[cast.nairobi.latitude, cast.nairobi.longitude]]
+    child = [r for r in seen if r["dependant"] is not None][0]
+    assert child["dependant_name"] is None or "Tom" not in child["dependant_name"]

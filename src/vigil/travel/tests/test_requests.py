@@ -199,3 +199,29 @@ def test_a_one_way_trip_must_say_how_long_the_stay_lasts(cast, traveller, trip, 
                            stays_until_local=start + dt.timedelta(days=5))])
     assert request.status == "cleared"
     assert request.ends_at - request.starts_at == dt.timedelta(days=5)
+
+
+def test_an_unsuitable_operator_on_the_way_home_makes_the_stop_manual(cast, traveller, trip,
+                                                                      levels, airline):
+    from vigil.travel.models import AirOperator
+
+    bad = AirOperator.objects.create(name="Risky Air", iata="RX", icao="RSK",
+                                     suitability=AirOperator.Suitability.UNSUITABLE)
+    legs = trip.there_and_back(cast.mombasa)
+    legs[1]["operator"] = bad
+    request = services.request_create(actor=traveller, traveller=cast.amina,
+                                      data={"purpose": "x"}, segments=legs, submit=True)
+    assert request.status == TravelRequest.Status.PENDING
+    assert codes(request) == ["operator_unsuitable"]
+
+
+def test_cancelling_tells_the_officer_who_was_asked(cast, traveller, trip, levels,
+                                                   somalia_officer):
+    request = services.request_create(actor=traveller, traveller=cast.amina,
+                                      data={"purpose": "x"},
+                                      segments=trip.there_and_back(cast.mogadishu), submit=True)
+    assert request.status == TravelRequest.Status.PENDING
+    services.request_cancel(actor=traveller, request=request, reason="Not needed",
+                            version=request.version)
+    assert Notification.objects.filter(user=somalia_officer,
+                                       subject__contains="cancelled").exists()
