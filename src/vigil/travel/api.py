@@ -5,7 +5,7 @@ services; local times go in and come out with their time zones."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -300,26 +300,35 @@ def _advisories(*, user: Any) -> Any:
     return selectors.advisory_list()
 
 
-class AdvisoryViewSet(ServiceViewSet):
+class RecordViewSet(ServiceViewSet):
+    """A simple record kept by one save service: POST creates, PATCH (with the version read)
+    changes."""
+
+    # save(actor=..., record=None or the record, data=..., version=...) -> the record
+    save: ClassVar[Any]
+
+    def create(self, request: Request) -> Response:
+        data = _valid(self.input_serializer, request.data)
+        data.pop("version", None)
+        return self.output(type(self).save(request.user, None, data, None),
+                           status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        record = self.get_object()
+        data = _valid(self.input_serializer, request.data, partial=True)
+        version = data.pop("version", None)
+        return self.output(type(self).save(request.user, record, data, version))
+
+
+class AdvisoryViewSet(RecordViewSet):
     """Travel advisories: every signed-in user reads them; officers issue them in scope."""
 
     output_serializer = AdvisoryOutput
     input_serializer = AdvisoryInput
     selector = staticmethod(_advisories)
     filterset_fields = ["level", "source", "withdrawn"]
-
-    def create(self, request: Request) -> Response:
-        data = _valid(AdvisoryInput, request.data)
-        data.pop("version", None)
-        return self.output(services.advisory_save(actor=request.user, advisory=None, data=data),
-                           status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        advisory = self.get_object()
-        data = _valid(AdvisoryInput, request.data, partial=True)
-        version = data.pop("version", None)
-        return self.output(services.advisory_save(actor=request.user, advisory=advisory,
-                                                  data=data, version=version))
+    save = staticmethod(lambda actor, record, data, version: services.advisory_save(
+        actor=actor, advisory=record, data=data, version=version))
 
 
 class ContactOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -346,26 +355,15 @@ def _contacts(*, user: Any) -> Any:
                                                                        "position")
 
 
-class SecurityContactViewSet(ServiceViewSet):
+class SecurityContactViewSet(RecordViewSet):
     """The security directory."""
 
     output_serializer = ContactOutput
     input_serializer = ContactInput
     selector = staticmethod(_contacts)
     filterset_fields = ["country", "duty_station", "security_area"]
-
-    def create(self, request: Request) -> Response:
-        data = _valid(ContactInput, request.data)
-        data.pop("version", None)
-        return self.output(services.contact_save(actor=request.user, contact=None, data=data),
-                           status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        contact = self.get_object()
-        data = _valid(ContactInput, request.data, partial=True)
-        version = data.pop("version", None)
-        return self.output(services.contact_save(actor=request.user, contact=contact,
-                                                 data=data, version=version))
+    save = staticmethod(lambda actor, record, data, version: services.contact_save(
+        actor=actor, contact=record, data=data, version=version))
 
 
 class OperatorOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
