@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
 from vigil.core.errors import (
-    DomainError,
     ErrorCode,
     FieldError,
     Forbidden,
