@@ -153,7 +153,8 @@ def _training_and_residences(ctx: DemoContext) -> None:
     today = timezone.localdate()
     rng = ctx.rng
     batch = []
-    for person in Person.objects.only("pk", "residence_latitude").iterator(chunk_size=5000):
+    for person in Person.objects.only("pk", "residence_latitude").order_by("pk").iterator(
+            chunk_size=5000):
         draw = rng.random()
         person.bsafe_certified_on = None if draw < 0.04 else today - dt.timedelta(
             days=rng.randrange(1400, 1800) if draw < 0.1 else rng.randrange(10, 1000))
@@ -196,8 +197,8 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
     policy = services.travel_settings().policy()
     requester = get_user_model().objects.get(username="admin")
     people = list(Person.objects.exclude(status=Person.Status.SEPARATED).filter(
-        user__isnull=True).values_list("pk", "duty_station_id", "bsafe_certified_on",
-                                       "ssafe_certified_on"))
+        user__isnull=True).order_by("pk").values_list(
+        "pk", "duty_station_id", "bsafe_certified_on", "ssafe_certified_on"))
     rng.shuffle(people)
     total = max(40, len(people) // 7)
     by_id = {s.pk: s for s in stations}
