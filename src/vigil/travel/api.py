@@ -5,6 +5,7 @@ services; local times go in and come out with their time zones."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.places.rules import boundary_problem
 from vigil.travel import selectors, services
 from vigil.travel.models import (
     Advisory,
@@ -465,11 +467,22 @@ class WhereaboutsViewSet(viewsets.ViewSet):
                                      at=at)
         return self._answer(rows, at)
 
-    @extend_schema(parameters=[OpenApiParameter("area", int), AT],
-                   responses={200: WhereaboutsOutput(many=True)})
+    @extend_schema(parameters=[OpenApiParameter("area", int), OpenApiParameter(
+        "polygon", str, description="A GeoJSON Polygon or MultiPolygon, instead of an area."),
+        AT], responses={200: WhereaboutsOutput(many=True)})
     @action(detail=False, methods=["get"], url_path="in")
     def inside(self, request: Request) -> Response:
         at = _at(request)
+        if request.query_params.get("polygon"):
+            try:
+                geometry = json.loads(request.query_params["polygon"])
+            except ValueError:
+                geometry = None
+            problem = boundary_problem(geometry)
+            if problem:
+                raise serializers.ValidationError({"polygon": [problem]})
+            return self._answer(selectors.who_is_in_polygon(user=request.user,
+                                                            geometry=geometry, at=at), at)
         area = SecurityArea.objects.filter(pk=request.query_params.get("area") or 0).first() \
             if str(request.query_params.get("area", "")).isdigit() else None
         if area is None:

@@ -356,6 +356,18 @@ def who_is_near(*, user: AnyUser, lat: float, lon: float, radius_km: float,
     return rows
 
 
+def who_is_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetime) -> list[Row]:
+    """Everyone presumed inside a drawn GeoJSON polygon, within the user's scope."""
+    scope = whereabouts_scope(user)
+    if not scope.anything:
+        raise Forbidden()
+    rows = _in_scope(scope, _rows(whereabouts.who_is_in(at, geometry=geometry), user))
+    audit.record(actor=user, action="travel.whereabouts.read", object_type="polygon",
+                 object_repr=str(geometry.get("type", ""))[:40],
+                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
+    return rows
+
+
 def where(*, user: AnyUser, person: Person, at: dt.datetime) -> Row:
     if not (can(user, Perm.VIEW_WHEREABOUTS, person) or person.user_id == user.pk):
         raise NotFound()  # the same answer as for a person who does not exist

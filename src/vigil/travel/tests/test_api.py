@@ -194,3 +194,21 @@ def test_whereabouts_without_personal_data_rights_show_the_duty_station(
     assert own["points"] == [[cast.nairobi.latitude, cast.nairobi.longitude]]
     child = next(r for r in seen if r["dependant"] is not None)
     assert child["dependant_name"] == "A dependant of ACHIENG, A"
+
+
+def test_who_is_in_a_drawn_polygon(api, cast, kenya_officer, traveller):
+    import json
+
+    square = {"type": "Polygon", "coordinates": [[[36.7, -1.3], [36.9, -1.3], [36.9, -1.1],
+                                                  [36.7, -1.1], [36.7, -1.3]]]}
+    found = api(kenya_officer).get("/api/v1/whereabouts/in/",
+                                   {"polygon": json.dumps(square)}).json()
+    assert cast.amina.pk in {r["person"] for r in found["results"]}  # residence -1.2, 36.8
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    bad = api(kenya_officer).get("/api/v1/whereabouts/in/", {"polygon": json.dumps(bow_tie)})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "polygon"
+    assert api(kenya_officer).get("/api/v1/whereabouts/in/",
+                                  {"polygon": "{not json"}).status_code == 400
+    assert api(traveller).get("/api/v1/whereabouts/in/",
+                              {"polygon": json.dumps(square)}).status_code == 403
