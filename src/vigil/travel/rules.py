@@ -214,9 +214,11 @@ def outcome_of(reasons: Iterable[Reason]) -> Outcome:
 
 def fingerprint(stop_key: str, reasons: Iterable[Reason]) -> str:
     """What an approval was given for: the stop and the codes that made it manual. An amended
-    itinerary keeps an approval only where this is unchanged."""
+    itinerary keeps an approval only where this is unchanged. The lead time is left out: it
+    only grows shorter as time passes, and an approved stop stays approved for it."""
     return stop_key + "|" + ",".join(sorted({r.code for r in reasons
-                                             if r.outcome is Outcome.APPROVAL}))
+                                             if r.outcome is Outcome.APPROVAL
+                                             and r.code != "lead_time"}))
 
 
 # --- Request states -----------------------------------------------------------------------------
@@ -386,6 +388,7 @@ class Piece:
     ends_at: dt.datetime
     point: tuple[float, float]
     leg: int  # index of the segment
+    at_origin: bool = False  # the origin end of a segment in progress
 
 
 def pieces(legs: Sequence[Leg]) -> list[Piece]:
@@ -400,7 +403,8 @@ def pieces(legs: Sequence[Leg]) -> list[Piece]:
     out: list[Piece] = []
     for index, leg in enumerate(legs):
         if leg.arrives_at > leg.departs_at:
-            out.append(Piece("transit", leg.departs_at, leg.arrives_at, leg.origin, index))
+            out.append(Piece("transit", leg.departs_at, leg.arrives_at, leg.origin, index,
+                             at_origin=True))
             out.append(Piece("transit", leg.departs_at, leg.arrives_at, leg.destination, index))
         following = legs[index + 1].departs_at if index + 1 < len(legs) else (
             None if leg.home else leg.stays_until)

@@ -598,7 +598,7 @@ def presence_rows(request: TravelRequest, segments: Sequence[Segment],
     rows = []
     for piece in rules.pieces(legs):
         segment = segments[piece.leg]
-        at_origin = piece.kind == "transit" and piece.point == legs[piece.leg].origin
+        at_origin = piece.at_origin
         country = segment.origin_country_id if at_origin else segment.destination_country_id
         area = segment.origin_area_id if at_origin else segment.destination_area_id
         lat, lon = piece.point
