@@ -144,8 +144,11 @@ class Person(VersionedModel):
                    models.Index(fields=["organization", "status"]),
                    models.Index(fields=["family_name"]),
                    # Who lives within a radius: a bounding-box range on these two columns.
+                   # Partial, so that "no residence coordinates" is looked up by duty
+                   # station instead of through this index.
                    models.Index(fields=["residence_latitude", "residence_longitude"],
-                                name="person_residence_point")]
+                                name="person_residence_point",
+                                condition=Q(residence_latitude__isnull=False))]
 
     def __str__(self) -> str:
         return self.full_name
@@ -236,7 +239,9 @@ class Dependant(VersionedModel):
                 name="dependant_residence_both_coordinates_or_none"),
         ]
         indexes = [models.Index(fields=["residence_latitude", "residence_longitude"],
-                                name="dependant_residence_point")]
+                                name="dependant_residence_point",
+                                condition=Q(residence_latitude__isnull=False)),
+                   models.Index(fields=["person", "status"], name="dependant_person_status")]
 
     def __str__(self) -> str:
         return f"{self.family_name.upper()}, {self.given_name}" if self.given_name \

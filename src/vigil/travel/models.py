@@ -493,7 +493,10 @@ class Presence(models.Model):
         indexes = [
             models.Index(fields=["cell", "starts_at"], name="presence_cell_time"),
             models.Index(fields=["person", "starts_at"], name="presence_person_time"),
-            models.Index(fields=["dependant", "starts_at"], name="presence_dependant_time"),
+            # Partial: a staff member's own presences (dependant IS NULL) are found through
+            # presence_person_time, never by scanning every staff presence of the window.
+            models.Index(fields=["dependant", "starts_at"], name="presence_dependant_time",
+                         condition=Q(dependant__isnull=False)),
             models.Index(fields=["security_area", "starts_at"], name="presence_area_time"),
         ]
 

@@ -153,8 +153,13 @@ def _box_filter(box: rules.Box, lat: str, lon: str) -> Q:
 
 
 def _cell_filter(box: rules.Box) -> Q:
+    """The box's grid cells. Few cells are listed one by one, so that each is an equality on
+    the (cell, starts_at) index and the time range narrows it too; many go as ranges."""
+    ranges = rules.cell_ranges(box)
+    if sum(last - first + 1 for first, last in ranges) <= 64:
+        return Q(cell__in=sorted({c for first, last in ranges for c in range(first, last + 1)}))
     condition = Q()
-    for first, last in rules.cell_ranges(box):
+    for first, last in ranges:
         condition |= Q(cell__gte=first, cell__lte=last) if first != last else Q(cell=first)
     return condition
 
@@ -213,7 +218,7 @@ def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
     person_away = _away(at, include_pending, person=OuterRef("pk"), dependant__isnull=True)
     dependant_away = _away(at, include_pending, dependant=OuterRef("pk"))
     residents = people.filter(residence_latitude__isnull=False)
-    for pk, lat, lon, away in residents.annotate(away=person_away).values_list(
+    for pk, lat, lon, away in residents.annotate(away=person_away).order_by().values_list(
             "pk", "residence_latitude", "residence_longitude", "away"):
         if lat is None or lon is None:
             continue
@@ -222,12 +227,12 @@ def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
             if away:
                 away_ids.add(pk)
     points = {pk: (lat, lon) for pk, lat, lon in
-              stations.values_list("pk", "latitude", "longitude")
+              stations.order_by().values_list("pk", "latitude", "longitude")
               if region is None or region.contains(lat, lon)}
     at_station = _live_people().filter(residence_latitude__isnull=True,
                                        duty_station_id__in=list(points))
     if points:
-        for pk, station_id, away in at_station.annotate(away=person_away).values_list(
+        for pk, station_id, away in at_station.annotate(away=person_away).order_by().values_list(
                 "pk", "duty_station_id", "away"):
             home_of[pk] = Whereabouts(pk, None, Basis.DUTY_STATION, (points[station_id],))
             if away:
@@ -235,14 +240,15 @@ def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
     found = [w for pk, w in home_of.items() if pk not in away_ids]
     # Dependants without coordinates of their own live at the staff member's home, whether
     # or not the staff member is travelling.
-    if home_of:
-        sharing = _live_dependants().filter(residence_latitude__isnull=True).filter(
-            Q(person__in=residents.values("pk")) | Q(person__in=at_station.values("pk")))
-        for pk, person_id in sharing.exclude(dependant_away).values_list("pk", "person_id"):
-            home = home_of.get(person_id)
-            if home is not None:
-                found.append(Whereabouts(person_id, pk, home.basis, home.points))
-    for pk, person_id, lat, lon in dependants_own.exclude(dependant_away).values_list(
+    staff = sorted(home_of)
+    for start in range(0, len(staff), 5000):  # an index lookup per staff member found
+        sharing = _live_dependants().filter(residence_latitude__isnull=True,
+                                            person_id__in=staff[start:start + 5000])
+        for pk, person_id in sharing.exclude(dependant_away).order_by().values_list(
+                "pk", "person_id"):
+            home = home_of[person_id]
+            found.append(Whereabouts(person_id, pk, home.basis, home.points))
+    for pk, person_id, lat, lon in dependants_own.exclude(dependant_away).order_by().values_list(
             "pk", "person_id", "residence_latitude", "residence_longitude"):
         if lat is None or lon is None:
             continue

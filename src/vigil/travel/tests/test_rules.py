@@ -339,6 +339,14 @@ def test_there_and_back_transit_at_both_ends_then_a_stay_then_home() -> None:
         ("transit", hours(72), hours(73), MBA, 1), ("transit", hours(72), hours(73), NBO, 1)]
 
 
+def test_only_the_first_transit_piece_is_at_the_origin() -> None:
+    """Told by position, not by coordinates: both ends may share them (a transfer from a
+    place to the duty station at the same point), and each keeps its own country and area."""
+    for destination in (MBA, NBO):
+        legs = [leg(NBO, destination, hours(0), hours(1), stays_until=hours(5))]
+        assert [p.at_origin for p in rules.pieces(legs)] == [True, False, False]
+
+
 def test_a_stay_without_lodging_is_at_the_destination() -> None:
     legs = [leg(NBO, MBA, hours(0), hours(1)), leg(MBA, NBO, hours(5), hours(6), home=True)]
     assert rules.pieces(legs)[2].point == MBA
