@@ -53,6 +53,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/whereabouts.py --people 70000 --segments 200000 --queries 100
 
 clean:
 	rm -rf $(VENV) var/static var/test.sqlite3*
