@@ -73,13 +73,23 @@ def area_get(*, user: AnyUser, pk: Any) -> SecurityArea:
                        pk=pk)
 
 
+def _approved_reviews() -> QuerySet[SecurityLevelReview]:
+    return SecurityLevelReview.objects.filter(
+        security_area=OuterRef("pk"), status=SecurityLevelReview.Status.APPROVED
+    ).order_by("-decided_at", "-pk")
+
+
+def with_level(areas: QuerySet[SecurityArea]) -> QuerySet[SecurityArea]:
+    """Security areas annotated with ``current_level``, the level in force (the latest
+    approved review), in one query."""
+    return areas.annotate(current_level=Subquery(_approved_reviews().values("proposed_level")[:1]))
+
+
 def areas_with_levels(*, user: AnyUser, country: str = "", search: str = "",
                       overdue_only: bool = False) -> QuerySet[SecurityArea]:
     """Every security area in scope with its level in force (the latest approved review),
     when that level must be reviewed, and any proposal in progress."""
-    approved = SecurityLevelReview.objects.filter(
-        security_area=OuterRef("pk"), status=SecurityLevelReview.Status.APPROVED
-    ).order_by("-decided_at", "-pk")
+    approved = _approved_reviews()
     open_review = SecurityLevelReview.objects.filter(
         security_area=OuterRef("pk"), status__in=rules.OPEN_LEVEL_STATES)
     qs = visible(user, Perm.VIEW_RISK, SecurityArea.objects.select_related("country")).annotate(

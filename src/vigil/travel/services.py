@@ -398,6 +398,7 @@ class StopResult:
     segment: Segment
     leaves_at: dt.datetime
     reasons: list[rules.Reason]
+    level: int | None
 
     @property
     def outcome(self) -> rules.Outcome:
@@ -454,7 +455,7 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
             control=control.as_rule() if control else rules.Control(), visitors=visitors,
             operator=str(operator) if operator else "", operator_unsuitable=bool(unsuitable))
         reasons = common + rules.stop_reasons(stop, traveller, policy, now)
-        results.append(StopResult(segment, leaves, reasons))
+        results.append(StopResult(segment, leaves, reasons, stop.level))
     return results
 
 
@@ -483,8 +484,8 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
             country_id=segment.destination_country_id,
             security_area_id=segment.destination_area_id,
             duty_station_id=segment.destination_station_id, arrives_at=segment.arrives_at,
-            level=level_of(segment.destination_area_id),
-            reasons=[r.as_dict() for r in result.reasons], fingerprint=fingerprint,
+            level=result.level, reasons=[r.as_dict() for r in result.reasons],
+            fingerprint=fingerprint,
             requested_at=now, status={rules.Outcome.CLEARED: Clearance.Status.CLEARED,
                                       rules.Outcome.APPROVAL: Clearance.Status.PENDING,
                                       rules.Outcome.REFUSED: Clearance.Status.RULE_REFUSED
@@ -539,6 +540,17 @@ def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
                "reasons": reasons}, url=_detail_url(request))
 
 
+def _awaiting(clearance: Clearance, request: TravelRequest) -> bool:
+    return clearance.status == Clearance.Status.PENDING and \
+        request.status == TravelRequest.Status.PENDING
+
+
+def may_decide(user: AnyUser, clearance: Clearance, request: TravelRequest) -> bool:
+    """Whether ``clearance_decide`` would accept this user's decision on this stop now."""
+    return _awaiting(clearance, request) and can(user, Perm.APPROVE_TRAVEL, clearance) \
+        and request.traveller.user_id != user.pk
+
+
 @transaction.atomic
 def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
                      comment: str) -> Clearance:
@@ -546,8 +558,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     require(actor, Perm.APPROVE_TRAVEL, clearance)
     request = TravelRequest.objects.select_for_update().get(pk=clearance.request_id)
     clearance = Clearance.objects.select_for_update().get(pk=clearance.pk)
-    if clearance.status != Clearance.Status.PENDING or request.status != \
-            TravelRequest.Status.PENDING:
+    if not _awaiting(clearance, request):
         raise TransitionRefused(_("This stop is not awaiting approval."))
     if request.traveller.user_id == actor.pk:
         raise Forbidden(_("You cannot clear your own travel."))

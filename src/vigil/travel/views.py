@@ -22,6 +22,7 @@ from vigil.core.errors import Forbidden, NotFound, ValidationFailed
 from vigil.core.views_support import EditPage, apply_service, list_page
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.risk.selectors import with_level
 from vigil.travel import selectors, services
 from vigil.travel.forms import (
     AdvisoryFilters,
@@ -124,10 +125,8 @@ def _detail(request: HttpRequest, travel: TravelRequest, *, status: int = 200,
                                                       "decided_by").order_by("position"))
     decide_forms = decide_forms or {}
     for clearance in clearances:
-        clearance.may_decide = (clearance.status == Clearance.Status.PENDING  # type: ignore[attr-defined]
-                                and travel.status == TravelRequest.Status.PENDING
-                                and can(user, Perm.APPROVE_TRAVEL, clearance)
-                                and travel.traveller.user_id != user.pk)
+        clearance.may_decide = services.may_decide(  # type: ignore[attr-defined]
+            user, clearance, travel)
         clearance.form = decide_forms.get(clearance.pk) or DecideForm()  # type: ignore[attr-defined]
         clearance.approvers = (  # type: ignore[attr-defined]
             services.approvers_of(clearance)
@@ -410,10 +409,8 @@ def directory_country(request: HttpRequest, iso2: str) -> HttpResponse:
     country = Country.objects.filter(iso2=iso2.upper()).first()
     if country is None:
         raise NotFound()
-    areas = list(SecurityArea.objects.filter(country=country).select_related(
+    areas = list(with_level(SecurityArea.objects.filter(country=country)).select_related(
         "travel_control").order_by("name"))
-    for area in areas:
-        area.level = services.level_of(area.pk)  # type: ignore[attr-defined]
     probe = SecurityContact(country=country)
     return render(request, "travel/directory_country.html", {
         "country": country, "areas": areas,
@@ -470,9 +467,8 @@ def area_controls(request: HttpRequest) -> HttpResponse:
     if not (has_perm_anywhere(request.user, Perm.SET_AREA_CONTROLS)
             or has_perm_anywhere(request.user, Perm.VIEW_TRAVEL)):
         raise Forbidden()
-    areas = list(selectors.controls_for(user=request.user)[:500])
+    areas = list(with_level(selectors.controls_for(user=request.user))[:500])
     for area in areas:
-        area.level = services.level_of(area.pk)  # type: ignore[attr-defined]
         area.may_set = can(request.user, Perm.SET_AREA_CONTROLS, area)  # type: ignore[attr-defined]
     return render(request, "travel/area_controls.html", {"areas": areas})
 
