@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "vigil.people",
     "vigil.risk",
     "vigil.travel",
+    "vigil.incidents",
+    "vigil.crisis",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ class Role(StrEnum):
     AVIATION_OFFICER = "aviation_officer"
     BUDGET_OFFICER = "budget_officer"
     PROGRAMME_MANAGER = "programme_manager"
+    WARDEN = "warden"
     ADMINISTRATOR = "administrator"
 
     @property
@@ -61,6 +62,7 @@ ROLE_LABELS = {
     Role.AVIATION_OFFICER: _("Aviation risk officer"),
     Role.BUDGET_OFFICER: _("Budget officer"),
     Role.PROGRAMME_MANAGER: _("Programme manager"),
+    Role.WARDEN: _("Warden"),
     Role.ADMINISTRATOR: _("Administrator"),
 }
 
@@ -152,6 +154,18 @@ class Perm(StrEnum):
     VIEW_WHEREABOUTS = "travel.view_whereabouts"
     VIEW_COVERAGE = "travel.view_coverage"
     CONFIGURE_TRAVEL = "travel.configure"
+    # Incidents (the security return).
+    VIEW_INCIDENT = "incidents.view"
+    RECORD_INCIDENT = "incidents.record"
+    IMPORT_INCIDENTS = "incidents.import"
+    # Crisis management. The headcount names people: only the crisis's own scope sees it.
+    VIEW_CRISIS = "crisis.view"
+    DECLARE_CRISIS = "crisis.declare"
+    MANAGE_CRISIS = "crisis.manage"
+    ACCOUNT_FOR = "crisis.account"
+    CHECK_IN = "crisis.check_in"
+    IMPORT_CAP = "crisis.import_cap"
+    CONFIGURE_CRISIS = "crisis.configure"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -175,6 +189,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.CHANGE_DEPENDANT: Reach.OWN,
         Perm.VIEW_TRAVEL: Reach.OWN,
         Perm.REQUEST_TRAVEL: Reach.OWN,
+        Perm.CHECK_IN: Reach.OWN,
     },
     Role.SECURITY_OFFICER: {
         **_REFERENCE,
@@ -198,6 +213,14 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.EDIT_DIRECTORY: Reach.SCOPE,
         Perm.VIEW_WHEREABOUTS: Reach.SCOPE,
         Perm.VIEW_COVERAGE: Reach.SCOPE,
+        Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.RECORD_INCIDENT: Reach.SCOPE,
+        Perm.VIEW_CRISIS: Reach.SCOPE,
+        Perm.DECLARE_CRISIS: Reach.SCOPE,
+        Perm.MANAGE_CRISIS: Reach.SCOPE,
+        Perm.ACCOUNT_FOR: Reach.SCOPE,
+        Perm.IMPORT_CAP: Reach.SCOPE,
+        Perm.CHECK_IN: Reach.SCOPE,
     },
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
@@ -211,6 +234,12 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.VIEW_CRISIS: Reach.SCOPE,
+        Perm.DECLARE_CRISIS: Reach.SCOPE,
+        Perm.MANAGE_CRISIS: Reach.SCOPE,
+        Perm.ACCOUNT_FOR: Reach.SCOPE,
+        Perm.CHECK_IN: Reach.SCOPE,
     },
     Role.DRO_DESK_OFFICER: {
         **_REFERENCE,
@@ -225,6 +254,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.FOLLOW_UP_MISSIONS: Reach.SCOPE,
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.VIEW_CRISIS: Reach.SCOPE,
     },
     Role.HQ_SECURITY_OFFICER: {
         **_REFERENCE,
@@ -234,6 +265,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.CHANGE_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.RECORD_INCIDENT: Reach.SCOPE,
     },
     Role.PROTECTION_COORDINATOR: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
     Role.COUNSELLOR: {**_REFERENCE},
@@ -241,7 +274,9 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.AVIATION_OFFICER: {**_REFERENCE, Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE},
     Role.BUDGET_OFFICER: {**_REFERENCE},
     Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE,
-                             Perm.VIEW_COVERAGE: Reach.SCOPE},
+                             Perm.VIEW_COVERAGE: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE},
+    # A warden keeps the headcount of a duty station, an area or an organization's staff.
+    Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE},
     Role.ADMINISTRATOR: {
         **_REFERENCE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
@@ -266,6 +301,12 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE,
         Perm.VIEW_COVERAGE: Reach.SCOPE,
         Perm.CONFIGURE_TRAVEL: Reach.SCOPE,
+        Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.RECORD_INCIDENT: Reach.SCOPE,
+        Perm.IMPORT_INCIDENTS: Reach.SCOPE,
+        Perm.VIEW_CRISIS: Reach.SCOPE,
+        Perm.IMPORT_CAP: Reach.SCOPE,
+        Perm.CONFIGURE_CRISIS: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
     },
