@@ -74,7 +74,6 @@ class Crisis(VersionedModel):
         POLYGON = "polygon", _("Polygon (GeoJSON)")
         AREAS = "areas", _("Security areas")
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("situation"), blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices,
@@ -125,6 +124,10 @@ class Crisis(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"CR-{self.pk:05d}" if self.pk else "CR-new"
 
     @property
     def activation_delay(self) -> float:
@@ -303,7 +306,6 @@ class Broadcast(TimestampedModel):
         REMINDER = "reminder", _("Reminder")
         CHECKIN = "checkin", _("Scheduled check-in")
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices,
                             default=Kind.BROADCAST)
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, null=True, blank=True,
@@ -334,6 +336,10 @@ class Broadcast(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"MSG-{self.pk:06d}" if self.pk else "MSG-new"
 
 
 class Delivery(models.Model):

@@ -82,7 +82,6 @@ class Incident(VersionedModel):
         AWSD = "awsd", _("Aid Worker Security Database")
         CAP = "cap", _("CAP alert")
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT,
                                  related_name="incidents", verbose_name=_("category"),
                                  limit_choices_to={"parent__isnull": True})
@@ -159,6 +158,10 @@ class Incident(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.pk:06d}" if self.pk else "INC-new"
 
     @property
     def casualties(self) -> int:

@@ -6,20 +6,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import shapely
-from shapely.geometry import shape
-
-from vigil.places.models import Country, SecurityArea
+from vigil.places.geo import area_at
 from vigil.travel import rules
 
-
-def area_at(country: Country, lat: float, lon: float) -> SecurityArea | None:
-    """The security area of the country whose boundary holds the point, if one does."""
-    point = shapely.Point(lon, lat)
-    for area in SecurityArea.objects.filter(country=country, boundary__isnull=False):
-        if area.boundary and shape(area.boundary).covers(point):
-            return area
-    return None
+__all__ = ["area_at", "zone_for", "zones_by_country"]
 
 
 def _coordinate(text: str, degree_digits: int) -> float:
