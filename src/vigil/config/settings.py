@@ -216,6 +216,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "vigil.risk.tasks.send_review_reminders",
                          "schedule": 24 * 60 * 60},
+    # Crisis management (vigil.crisis.tasks.PERIODIC; `vigil crisis_clock` runs the same
+    # without a broker).
+    "crisis-deliver-due": {"task": "vigil.crisis.tasks.deliver_due", "schedule": 60},
+    "crisis-reminders": {"task": "vigil.crisis.tasks.send_reminders", "schedule": 60},
+    "crisis-checkins": {"task": "vigil.crisis.tasks.schedule_checkins", "schedule": 300},
+    "crisis-escalations": {"task": "vigil.crisis.tasks.escalate_checkins", "schedule": 120},
+    "crisis-cap-feeds": {"task": "vigil.crisis.cap_tasks.poll_cap_feeds", "schedule": 300},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

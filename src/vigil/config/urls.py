@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from vigil.core import views as core_views
+from vigil.crisis import api as crisis_api
+from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
 from vigil.places import api as places_api
 from vigil.risk import api as risk_api
@@ -33,6 +35,12 @@ router.register("security-contacts", travel_api.SecurityContactViewSet,
                 basename="security-contact")
 router.register("air-operators", travel_api.AirOperatorViewSet, basename="air-operator")
 router.register("whereabouts", travel_api.WhereaboutsViewSet, basename="whereabouts")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("incident-categories", incidents_api.IncidentCategoryViewSet,
+                basename="incident-category")
+router.register("crises", crisis_api.CrisisViewSet, basename="crisis")
+router.register("headcount", crisis_api.EntryViewSet, basename="headcount")
+router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 
 urlpatterns = [
     path("", include("vigil.core.urls")),
@@ -40,6 +48,9 @@ urlpatterns = [
     path("people/", include("vigil.people.urls")),
     path("risk/", include("vigil.risk.urls")),
     path("travel/", include("vigil.travel.urls")),
+    path("incidents/", include("vigil.incidents.urls")),
+    path("crisis/", include("vigil.crisis.urls")),
+    path("c/", include("vigil.crisis.checkin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

@@ -29,7 +29,7 @@ class NavItem:
 
 
 SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"),
-                  "travel": _("Travel"),
+                  "travel": _("Travel"), "crisis": _("Incidents and crises"),
                   "admin": _("Administration")}
 
 

@@ -1,11 +1,19 @@
-"""Which security area holds a point: from the areas' boundaries."""
+"""Which security area holds a point (from the areas' boundaries), and where a named place is
+(duty stations, then the shipped city list)."""
 
 from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import shapely
 from shapely.geometry import shape
 
 from vigil.places.models import Country, SecurityArea
+
+CITIES = Path(__file__).resolve().parent / "data" / "cities.csv"
 
 
 def area_at(country: Country, lat: float, lon: float) -> SecurityArea | None:
@@ -14,4 +22,45 @@ def area_at(country: Country, lat: float, lon: float) -> SecurityArea | None:
     for area in SecurityArea.objects.filter(country=country, boundary__isnull=False):
         if area.boundary and shape(area.boundary).covers(point):
             return area
+    return None
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.country}"
+
+
+@cache
+def cities() -> tuple[City, ...]:
+    """The shipped city list (Natural Earth populated places, see data/SOURCES.md)."""
+    with CITIES.open(encoding="utf-8", newline="") as handle:
+        return tuple(City(r["name"], r["country"], float(r["latitude"]), float(r["longitude"]))
+                     for r in csv.DictReader(handle))
+
+
+def find_place(text: str) -> tuple[str, float, float, str] | None:
+    """A duty station (by code or name) or a city ("Name" or "Name, CC"): its name,
+    coordinates and country code."""
+    from vigil.places.models import DutyStation
+
+    value = text.strip()
+    if not value:
+        return None
+    head, _sep, tail = value.partition(",")
+    code = value.split("·")[0].strip().upper()
+    station = DutyStation.objects.select_related("country").filter(code=code).first() or \
+        DutyStation.objects.select_related("country").filter(name__iexact=head.strip()).filter(
+            **({"country__iso2": tail.strip().upper()} if tail.strip() else {})).first()
+    if station is not None:
+        return station.name, station.latitude, station.longitude, station.country.iso2
+    name, country = head.strip().lower(), tail.strip().upper()
+    for city in cities():
+        if city.name.lower() == name and (not country or city.country == country):
+            return city.name, city.latitude, city.longitude, city.country
     return None

@@ -317,3 +317,22 @@ def who_is_in(at: dt.datetime, *, area: SecurityArea | None = None,
                                               residence_latitude__isnull=False),
                     None, at, include_pending)
     return _ordered([*travellers.values(), *(w for w in home if w.key not in travellers)])
+
+
+def arrival_times(region: Region, start: dt.datetime, end: dt.datetime, *,
+                  limit: int = 48) -> list[dt.datetime]:
+    """The moments in [start, end) at which some cleared presence begins inside the region's
+    box: where the answer of ``who_is_*`` may change during a window. At most ``limit``,
+    spread evenly over the window's arrivals."""
+    times = sorted(set(Presence.objects.filter(
+        _cell_filter(region.box), cleared=True, starts_at__gte=start, starts_at__lt=end)
+        .order_by().values_list("starts_at", flat=True)))
+    if len(times) <= limit:
+        return times
+    step = len(times) / limit
+    return [times[int(i * step)] for i in range(limit)]
+
+
+def area_region(area: SecurityArea) -> Region | None:
+    """The region of a security area with a boundary; None for an area without one."""
+    return polygon(area.boundary) if area.boundary else None

@@ -17,6 +17,12 @@ BADGE_TONES = {
     "draft": "neutral", "pending": "warn", "cleared": "ok", "approved": "ok", "refused": "bad",
     "rule_refused": "bad", "cancelled": "neutral", "suitable": "ok", "unsuitable": "bad",
     "not_assessed": "neutral",
+    # Incidents and crisis headcount.
+    "unverified": "warn", "verified": "ok", "disputed": "warn", "false": "neutral",
+    "closed": "neutral", "unknown": "neutral", "contacted": "info", "safe": "ok",
+    "needs_help": "bad", "injured": "bad", "missing": "bad", "deceased": "bad",
+    "relocated": "info", "evacuated": "info", "sent": "ok", "sending": "warn",
+    "failed": "bad", "skipped": "neutral",
 }
 
 ADVISORY_TONES = {1: "ok", 2: "info", 3: "warn", 4: "bad"}

@@ -1,0 +1,192 @@
+"""REST API of crisis management: /api/v1/crises/ (list, read, declare),
+/api/v1/crises/{id}/headcount/ (the board's counts), /api/v1/headcount/ (entries: list,
+set a status) and /api/v1/broadcasts/ (send, read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.core.api import ServiceViewSet
+from vigil.core.authz import Perm, visible
+from vigil.crisis import selectors, services
+from vigil.crisis.models import (
+    AccountEntry,
+    AccountStatus,
+    Broadcast,
+    Crisis,
+    WebhookEndpoint,
+)
+from vigil.incidents.models import Incident
+from vigil.places.models import Country, SecurityArea
+
+
+def _valid(serializer_class: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class CrisisOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    reference = serializers.CharField(read_only=True)
+    activation_delay_hours = serializers.FloatField(source="activation_delay", read_only=True)
+
+    class Meta:
+        model = Crisis
+        fields = ["id", "reference", "title", "description", "status", "incident", "country",
+                  "security_area", "incident_at", "activated_at", "activation_delay_hours",
+                  "zone_kind", "center_latitude", "center_longitude", "radius_km", "polygon",
+                  "areas", "window_start", "window_end", "closed_at", "closure_note",
+                  "version"]
+
+
+class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all(),
+                                                  required=False, allow_null=True)
+    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all(),
+                                           required=False)
+    incident_at = serializers.DateTimeField(required=False)
+    zone_kind = serializers.ChoiceField(choices=Crisis.ZoneKind.choices)
+    center_latitude = serializers.FloatField(required=False)
+    center_longitude = serializers.FloatField(required=False)
+    radius_km = serializers.FloatField(required=False)
+    polygon = serializers.JSONField(required=False)
+    areas = serializers.PrimaryKeyRelatedField(queryset=SecurityArea.objects.all(),
+                                               many=True, required=False)
+    window_start = serializers.DateTimeField(required=False)
+    window_end = serializers.DateTimeField(required=False)
+
+
+class EntryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    name = serializers.SerializerMethodField()
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duty_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = AccountEntry
+        fields = ["id", "crisis", "person", "dependant", "name", "organization",
+                  "duty_station", "place", "basis", "status", "status_at", "via_checkin",
+                  "note", "reported_latitude", "reported_longitude", "version"]
+
+    def get_name(self, entry: AccountEntry) -> str:
+        return str(entry.dependant or entry.person)
+
+
+class EntryInput(serializers.Serializer):  # type: ignore[type-arg]
+    status = serializers.ChoiceField(choices=AccountStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    version = serializers.IntegerField()
+
+
+class BroadcastOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    reference = serializers.CharField(read_only=True)
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Broadcast
+        fields = ["id", "reference", "kind", "crisis", "subject", "body", "audience", "email",
+                  "with_checkin", "remind_after", "reminded_at", "created_at", "deliveries"]
+
+    def get_deliveries(self, broadcast: Broadcast) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for value in broadcast.deliveries.values_list("status", flat=True):
+            counts[value] = counts.get(value, 0) + 1
+        return counts
+
+
+class BroadcastInput(serializers.Serializer):  # type: ignore[type-arg]
+    crisis = serializers.PrimaryKeyRelatedField(queryset=Crisis.objects.all())
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    audience = serializers.JSONField(required=False)
+    email = serializers.BooleanField(default=True)
+    webhooks = serializers.PrimaryKeyRelatedField(
+        queryset=WebhookEndpoint.objects.filter(active=True), many=True, required=False)
+    with_checkin = serializers.BooleanField(default=True)
+    remind_after = serializers.IntegerField(required=False, allow_null=True, min_value=5)
+
+
+def _crises(*, user: Any) -> Any:
+    return selectors.crisis_list(user=user).prefetch_related("areas")
+
+
+class CrisisViewSet(ServiceViewSet):
+    """Crises in the reader's scope; POST declares one (and takes its headcount)."""
+
+    output_serializer = CrisisOutput
+    input_serializer = CrisisInput
+    selector = staticmethod(_crises)
+    filterset_fields = ["status"]
+
+    def create(self, request: Request) -> Response:
+        data = _valid(CrisisInput, request.data)
+        incident = data.pop("incident", None)
+        if incident is not None and not visible(request.user, Perm.VIEW_INCIDENT,
+                                                Incident.objects.filter(pk=incident.pk)):
+            raise exceptions.ValidationError({"incident": ["Unknown incident."]})
+        areas = data.pop("areas", [])
+        crisis = services.crisis_declare(actor=request.user, data=data, areas=areas,
+                                         incident=incident)
+        return self.output(crisis, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def headcount(self, request: Request, pk: str) -> Response:
+        return Response(selectors.board(self.get_object()))
+
+
+def _entries(*, user: Any) -> Any:
+    return visible(user, Perm.ACCOUNT_FOR, AccountEntry.objects.select_related(
+        "person", "dependant", "organization", "duty_station"))
+
+
+class EntryViewSet(ServiceViewSet):
+    """The headcount entries the reader may account for; PATCH sets a status."""
+
+    output_serializer = EntryOutput
+    input_serializer = EntryInput
+    selector = staticmethod(_entries)
+    filterset_fields = ["crisis", "status"]
+    audit_list_as = "crisis.headcount.read"
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        entry = self.get_object()
+        data = _valid(EntryInput, request.data)
+        return self.output(services.entry_update(
+            actor=request.user, entry=entry, status=data["status"],
+            note=data.get("note", ""), version=data["version"]))
+
+
+def _broadcasts(*, user: Any) -> Any:
+    return Broadcast.objects.filter(crisis__in=visible(user, Perm.VIEW_CRISIS,
+                                                       Crisis.objects.all()))
+
+
+class BroadcastViewSet(ServiceViewSet):
+    """Messages sent for the crises the reader sees; POST sends one."""
+
+    output_serializer = BroadcastOutput
+    input_serializer = BroadcastInput
+    selector = staticmethod(_broadcasts)
+
+    def create(self, request: Request) -> Response:
+        data = _valid(BroadcastInput, request.data)
+        crisis = data.pop("crisis")
+        if not visible(request.user, Perm.VIEW_CRISIS, Crisis.objects.filter(pk=crisis.pk)):
+            raise exceptions.ValidationError({"crisis": ["Unknown crisis."]})
+        sent = services.broadcast_send(actor=request.user, crisis=crisis,
+                                       subject=data["subject"], body=data["body"],
+                                       audience=data.get("audience") or {},
+                                       email=data["email"],
+                                       webhooks=data.get("webhooks") or [],
+                                       with_checkin=data["with_checkin"],
+                                       remind_after=data.get("remind_after"))
+        return self.output(sent, status.HTTP_201_CREATED)

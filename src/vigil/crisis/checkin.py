@@ -1,0 +1,137 @@
+"""Personal check-in links: a signed token in each message lets its recipient answer "I am
+safe" or "I need help" from a phone without signing in. The token names the delivery, is signed
+with the site's secret (django.core.signing, its own salt) and expires after the configured
+hours; the answer changes the person's headcount status, or answers their scheduled check-in,
+at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, users_with_perm
+from vigil.core.errors import DomainError, FieldError, ValidationFailed
+from vigil.core.services import notify
+from vigil.crisis.models import AccountStatus, Crisis, Delivery, ScheduledCheckIn
+
+SALT = "vigil.crisis.checkin"
+ANSWERS = {AccountStatus.SAFE, AccountStatus.NEEDS_HELP}
+
+
+class LinkInvalid(DomainError):
+    status = 404
+    code = "checkin_link_invalid"
+
+
+class LinkExpired(DomainError):
+    status = 410
+    code = "checkin_link_expired"
+
+
+def token(delivery: Delivery) -> str:
+    return str(signing.dumps(delivery.pk, salt=SALT))
+
+
+def link(delivery: Delivery) -> str:
+    return f"{settings.VIGIL_BASE_URL}{reverse('checkin', args=[token(delivery)])}"
+
+
+@dataclass
+class Target:
+    delivery: Delivery
+    crisis: Crisis | None
+    entry: Any
+    checkin: ScheduledCheckIn | None
+
+    @property
+    def person(self) -> Any:
+        return self.delivery.person
+
+    @property
+    def status(self) -> str:
+        if self.entry is not None:
+            return str(self.entry.status)
+        return str(self.checkin.answer) if self.checkin is not None else ""
+
+
+def resolve(value: str) -> Target:
+    from vigil.crisis.services import crisis_settings
+
+    max_age = crisis_settings().link_hours * 3600
+    try:
+        delivery_id = signing.loads(value, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise LinkExpired(_("This check-in link has expired. Reply to the message or call "
+                            "your security officer.")) from None
+    except signing.BadSignature:
+        raise LinkInvalid(_("This check-in link is not valid.")) from None
+    delivery = Delivery.objects.select_related(
+        "person", "broadcast__crisis", "entry__dependant", "checkin").filter(
+        pk=delivery_id).first()
+    if delivery is None or (delivery.entry is None and delivery.checkin is None):
+        raise LinkInvalid(_("This check-in link is not valid."))
+    crisis = delivery.broadcast.crisis
+    if crisis is not None and crisis.status != Crisis.Status.ACTIVE:
+        raise LinkExpired(_("This crisis is closed; no answer is needed any more."))
+    return Target(delivery=delivery, crisis=crisis, entry=delivery.entry,
+                  checkin=delivery.checkin)
+
+
+def _coordinates(lat: Any, lon: Any) -> tuple[float | None, float | None]:
+    if lat in (None, "") or lon in (None, ""):
+        return None, None
+    try:
+        a, b = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldError("latitude", _(
+            "The location could not be read."))]) from None
+    if not (-90 <= a <= 90 and -180 <= b <= 180):
+        raise ValidationFailed([FieldError("latitude", _(
+            "The location could not be read."))])
+    return a, b
+
+
+@transaction.atomic
+def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
+           longitude: Any = None) -> Target:
+    """Record the person's answer. Answering again replaces the earlier answer."""
+    if status not in ANSWERS:
+        raise ValidationFailed([FieldError("status", _("Answer “I am safe” or “I need help”."))])
+    target = resolve(value)
+    lat, lon = _coordinates(latitude, longitude)
+    note = note.strip()[:500]
+    if target.entry is not None:
+        from vigil.crisis.services import checkin_status
+
+        entry = type(target.entry).objects.select_for_update().get(pk=target.entry.pk)
+        checkin_status(entry, answer=status, note=note, lat=lat, lon=lon)
+        target.entry = entry
+    if target.checkin is not None:
+        checkin_answer(target.checkin, status=status, note=note, lat=lat, lon=lon)
+    return target
+
+
+@transaction.atomic
+def checkin_answer(checkin: ScheduledCheckIn, *, status: str, note: str,
+                   lat: float | None, lon: float | None, actor: Any = None) -> None:
+    checkin.answered_at = timezone.now()
+    checkin.answer = status
+    checkin.note = note
+    checkin.reported_latitude, checkin.reported_longitude = lat, lon
+    checkin.save(update_fields=["answered_at", "answer", "note", "reported_latitude",
+                                "reported_longitude"])
+    audit.record(actor=actor, action="crisis.checkin.answer", obj=checkin,
+                 changes={"answer": [None, status], "note": [None, note or None]})
+    if status == AccountStatus.NEEDS_HELP:
+        notify(users=users_with_perm(Perm.APPROVE_TRAVEL, checkin),
+               subject=_("%(name)s needs help (scheduled check-in)") % {
+                   "name": checkin.person},
+               body=note, url=reverse("crisis:checkin_list"))

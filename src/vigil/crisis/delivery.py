@@ -1,0 +1,187 @@
+"""Sending the Delivery rows that crisis.services wrote: e-mail over SMTP, and webhooks (an
+HTTP POST signed with HMAC-SHA256) for SMS gateways and chat bridges.
+
+Exactly one message per recipient and channel, even when a worker dies:
+
+1. The row exists before anything is sent (services.broadcast_send, in the broadcast's
+   transaction).
+2. A worker *claims* a row with one conditional UPDATE, committed at once: PENDING and due,
+   or SENDING with its lease run out. The claim sets SENDING and a lease (lease_until). Two
+   workers cannot both claim a row; a worker that dies after claiming leaves a row that the
+   next sweep claims again once the lease has run out.
+3. Only the claimant sends, then marks the row SENT (only if it still holds the lease). A SENT
+   row is never claimed again.
+4. A failed send goes back to PENDING with the next attempt after an exponentially growing
+   delay (retry_base_seconds * 2^(attempts-1)); after max_attempts it is FAILED.
+
+The one window no sender can close alone is a death after the server accepted the message and
+before SENT was committed: the row is then sent again after its lease. Each message therefore
+carries the delivery's key (Message-ID for e-mail, the Idempotency-Key header for webhooks) so
+that the receiving side can drop the second copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vigil.crisis import checkin
+from vigil.crisis.models import AccountEntry, AccountStatus, Delivery
+from vigil.crisis.services import crisis_settings
+
+WEBHOOK_TIMEOUT = 15
+
+
+def _due(now: dt.datetime) -> Q:
+    pending = Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True)
+                                                  | Q(next_attempt_at__lte=now))
+    stale = Q(status=Delivery.Status.SENDING, lease_until__lt=now)
+    return pending | stale
+
+
+def claim(delivery_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Take one row for sending; False if another worker has it or it needs nothing."""
+    taken = Delivery.objects.filter(_due(now), pk=delivery_id).update(
+        status=Delivery.Status.SENDING, lease_until=now + lease, attempts=F("attempts") + 1)
+    return taken == 1
+
+
+def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
+    done = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING,
+                                   lease_until=delivery.lease_until).update(
+        status=Delivery.Status.SENT, sent_at=now, lease_until=None, last_error="")
+    if done and delivery.entry_id:
+        AccountEntry.objects.filter(pk=delivery.entry_id, status=AccountStatus.UNKNOWN).update(
+            status=AccountStatus.CONTACTED, status_at=now, updated_at=now,
+            version=F("version") + 1)
+    return done == 1
+
+
+def _mark_failed(delivery: Delivery, error: str, now: dt.datetime) -> None:
+    config = crisis_settings()
+    if delivery.attempts >= config.max_attempts:
+        changes: dict[str, Any] = {"status": Delivery.Status.FAILED, "next_attempt_at": None}
+    else:
+        wait = config.retry_base_seconds * 2 ** max(delivery.attempts - 1, 0)
+        changes = {"status": Delivery.Status.PENDING,
+                   "next_attempt_at": now + dt.timedelta(seconds=wait)}
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        lease_until=None, last_error=error[:500], **changes)
+
+
+def message_text(delivery: Delivery) -> tuple[str, str]:
+    """Subject and text of one delivery, with its personal check-in link."""
+    broadcast = delivery.broadcast
+    lines = [broadcast.body]
+    if broadcast.with_checkin and (delivery.entry_id or delivery.checkin_id):
+        hours = crisis_settings().link_hours
+        lines += ["", _("Tell us how you are — one tap, no sign-in needed:"),
+                  checkin.link(delivery),
+                  _("This link is yours alone and works for %(hours)s hours.") % {
+                      "hours": hours}]
+    lines += ["", f"{broadcast.reference} · Vigil"]
+    return broadcast.subject, "\n".join(lines)
+
+
+def _send_email(delivery: Delivery, connection: Any) -> None:
+    subject, text = message_text(delivery)
+    message = EmailMessage(subject, text, to=[delivery.address], connection=connection,
+                           headers={"Message-ID": f"<{delivery.key}@vigil>",
+                                    "X-Vigil-Delivery": str(delivery.key)})
+    message.send()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_body(delivery: Delivery) -> bytes:
+    subject, text = message_text(delivery)
+    person = delivery.person
+    payload = {
+        "id": str(delivery.key), "broadcast": delivery.broadcast.reference,
+        "kind": delivery.broadcast.kind, "subject": subject, "text": text,
+        "to": {"name": str(person), "phones": person.phones, "emails": person.emails},
+        "checkin_url": checkin.link(delivery) if delivery.broadcast.with_checkin
+        and (delivery.entry_id or delivery.checkin_id) else None,
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _send_webhook(delivery: Delivery, opener: Callable[..., Any]) -> None:
+    endpoint = delivery.endpoint
+    if endpoint is None or not endpoint.active:
+        raise OSError(_("The webhook is not in use."))
+    if not endpoint.url.startswith(("https://", "http://")):
+        raise ValueError(_("A webhook address starts with https:// or http://."))
+    body = webhook_body(delivery)
+    request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={  # noqa: S310
+        "Content-Type": "application/json", "User-Agent": "Vigil",
+        "Idempotency-Key": str(delivery.key),
+        "X-Vigil-Signature": signature(endpoint.secret, body)})
+    with opener(request, timeout=WEBHOOK_TIMEOUT) as response:
+        if not 200 <= response.status < 300:
+            raise OSError(f"HTTP {response.status}")
+
+
+def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any = None,
+            opener: Callable[..., Any] | None = None) -> str:
+    """Claim, send and mark one delivery. Returns its status afterwards."""
+    now = now or timezone.now()
+    config = crisis_settings()
+    if not claim(delivery_id, now=now, lease=dt.timedelta(seconds=config.lease_seconds)):
+        return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() \
+            or ""
+    delivery = Delivery.objects.select_related("broadcast", "person", "endpoint").get(
+        pk=delivery_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            if delivery.channel == Delivery.Channel.EMAIL:
+                _send_email(delivery, connection)
+            else:
+                _send_webhook(delivery, opener or urllib.request.urlopen)
+    except (OSError, urllib.error.URLError, ValueError) as exc:
+        _mark_failed(delivery, f"{type(exc).__name__}: {exc}", timezone.now())
+        return Delivery.Status.FAILED
+    _mark_sent(delivery, timezone.now())
+    return Delivery.Status.SENT
+
+
+def due_ids(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
+            limit: int = 10_000) -> list[int]:
+    qs = Delivery.objects.filter(_due(now or timezone.now()))
+    if broadcast_id is not None:
+        qs = qs.filter(broadcast_id=broadcast_id)
+    return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
+                opener: Callable[..., Any] | None = None) -> dict[str, int]:
+    """Send every delivery that is due (of one broadcast, or all), over one SMTP connection.
+    Safe to run in several workers at once and again after a crash."""
+    counts: dict[str, int] = {}
+    ids = due_ids(broadcast_id=broadcast_id, now=now)
+    if not ids:
+        return counts
+    timeout = max(5, crisis_settings().lease_seconds // 2)
+    connection = get_connection(timeout=timeout)
+    try:
+        connection.open()
+        for pk in ids:
+            status = deliver(pk, now=now, connection=connection, opener=opener)
+            counts[status] = counts.get(status, 0) + 1
+    finally:
+        connection.close()
+    return counts

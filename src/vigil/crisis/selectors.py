@@ -1,0 +1,133 @@
+"""Reads of crisis management, narrowed to what the reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.crisis.models import (
+    AccountEntry,
+    AccountStatus,
+    Broadcast,
+    Crisis,
+    Delivery,
+    ScheduledCheckIn,
+)
+from vigil.crisis.services import ACCOUNTED
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+
+def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
+                country: str = "") -> QuerySet[Crisis]:
+    qs = visible(user, Perm.VIEW_CRISIS, Crisis.objects.select_related(
+        "country", "security_area", "incident", "declared_by"))
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    if status:
+        qs = qs.filter(status=status)
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    return qs.annotate(headcount=Count("entries", distinct=True),
+                       accounted=Count("entries", filter=Q(entries__status__in=ACCOUNTED),
+                                       distinct=True))
+
+
+def crisis_get(*, user: AnyUser, pk: Any) -> Crisis:
+    return get_visible(user, Perm.VIEW_CRISIS, Crisis.objects.select_related(
+        "country", "security_area", "incident", "declared_by", "closed_by"), pk=pk)
+
+
+def entries(*, user: AnyUser, crisis: Crisis, status: str = "", organization: str = "",
+            search: str = "", place: str = "") -> QuerySet[AccountEntry]:
+    """The headcount of a crisis the user may see. Readers of the crisis see every entry;
+    a warden or officer scoped to an organization or duty station sees theirs."""
+    qs = AccountEntry.objects.filter(crisis=crisis).select_related(
+        "person", "dependant", "organization", "duty_station", "status_by")
+    if not can(user, Perm.VIEW_CRISIS, crisis):
+        qs = visible(user, Perm.ACCOUNT_FOR, qs)
+    if status == "unaccounted":
+        qs = qs.exclude(status__in=ACCOUNTED)
+    elif status:
+        qs = qs.filter(status=status)
+    if organization:
+        qs = qs.filter(organization__code=organization.upper())
+    if place:
+        qs = qs.filter(Q(duty_station__code=place) | Q(place=place))
+    if search:
+        qs = qs.filter(Q(person__family_name__icontains=search)
+                       | Q(person__given_name__icontains=search)
+                       | Q(dependant__family_name__icontains=search)
+                       | Q(person__index_number=search))
+    return qs
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def board(crisis: Crisis) -> dict[str, Any]:
+    """Counts of the headcount: by status, and accounted for by organization and by place."""
+    qs = AccountEntry.objects.filter(crisis=crisis).order_by()
+    by_status = dict(qs.values_list("status").annotate(n=Count("pk")))
+    total = sum(by_status.values())
+    accounted = sum(n for s, n in by_status.items() if s in ACCOUNTED)
+    accounted_q = Q(status__in=ACCOUNTED)
+
+    def grouped(key: str, label: str) -> list[dict[str, Any]]:
+        rows = qs.values(key, label).annotate(total=Count("pk"),
+                                              accounted=Count("pk", filter=accounted_q),
+                                              help=Count("pk", filter=Q(
+                                                  status=AccountStatus.NEEDS_HELP)))
+        out = [{"key": r[key], "label": r[label] or "", "total": r["total"],
+                "accounted": r["accounted"], "help": r["help"],
+                "pct": _pct(r["accounted"], r["total"])} for r in rows]
+        return sorted(out, key=lambda r: (-r["total"], r["label"]))
+
+    last = qs.aggregate(at=Max("updated_at"))["at"]
+    return {
+        "total": total, "accounted": accounted, "pct": _pct(accounted, total),
+        "statuses": [{"key": s.value, "label": str(s.label), "n": by_status.get(s.value, 0)}
+                     for s in AccountStatus],
+        "organizations": grouped("organization__code", "organization__name"),
+        "places": grouped("duty_station__code", "duty_station__name"),
+        "stamp": last.isoformat() if last else "",
+    }
+
+
+def changed_since(crisis: Crisis, since: dt.datetime | None) -> QuerySet[AccountEntry]:
+    qs = AccountEntry.objects.filter(crisis=crisis)
+    if since is not None:
+        qs = qs.filter(updated_at__gt=since)
+    return qs.select_related("person", "dependant", "status_by")
+
+
+def broadcasts(*, crisis: Crisis) -> QuerySet[Broadcast]:
+    return crisis.broadcasts.annotate(
+        recipients=Count("deliveries__person", distinct=True),
+        sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+        failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
+        waiting=Count("deliveries", filter=Q(deliveries__status__in=[
+            Delivery.Status.PENDING, Delivery.Status.SENDING]))).select_related("created_by")
+
+
+def broadcast_get(*, user: AnyUser, pk: Any) -> Broadcast:
+    found = Broadcast.objects.select_related("crisis", "created_by").filter(pk=pk).first()
+    if found is None or found.crisis is None or not can(user, Perm.VIEW_CRISIS, found.crisis):
+        from vigil.core.errors import NotFound
+
+        raise NotFound()
+    return found
+
+
+def checkins(*, user: AnyUser, open_only: bool = False) -> QuerySet[ScheduledCheckIn]:
+    """Scheduled check-ins: a traveller's own; an officer's in scope."""
+    qs = visible(user, Perm.CHECK_IN, ScheduledCheckIn.objects.select_related(
+        "person", "security_area"))
+    if open_only:
+        qs = qs.filter(answered_at__isnull=True)
+    return qs

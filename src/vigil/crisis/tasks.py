@@ -1,0 +1,60 @@
+"""Background work of crisis management. Tasks take ids, are idempotent, and call the
+delivery and schedule functions; the periodic ones hold a lock so that two runs never overlap.
+Without a broker (the embedded default) they run eagerly in-process, and `vigil crisis_clock`
+runs the periodic ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.core.cache import cache
+
+from vigil.crisis import delivery, schedules
+
+
+def _locked(name: str, work: Callable[[], Any]) -> Any:
+    lock = f"vigil:crisis:{name}"
+    if not cache.add(lock, "1", timeout=900):
+        return None
+    try:
+        return work()
+    finally:
+        cache.delete(lock)
+
+
+@shared_task(queue="mail", acks_late=True, time_limit=3600)
+def deliver_broadcast(broadcast_id: int) -> dict[str, int]:
+    """Fan one broadcast out. Safe to run twice: each delivery is claimed before sending."""
+    return delivery.deliver_due(broadcast_id=broadcast_id)
+
+
+@shared_task(queue="periodic", time_limit=3600)
+def deliver_due() -> Any:
+    """Retries whose time has come, and sends whose worker died (lease run out)."""
+    return _locked("deliver-due", delivery.deliver_due)
+
+
+@shared_task(queue="periodic", time_limit=600)
+def send_reminders() -> Any:
+    return _locked("reminders", schedules.reminders_due)
+
+
+@shared_task(queue="periodic", time_limit=600)
+def schedule_checkins() -> Any:
+    return _locked("checkins", schedules.checkins_schedule)
+
+
+@shared_task(queue="periodic", time_limit=600)
+def escalate_checkins() -> Any:
+    return _locked("escalations", schedules.checkins_escalate)
+
+
+PERIODIC = {
+    "crisis-deliver-due": ("vigil.crisis.tasks.deliver_due", 60),
+    "crisis-reminders": ("vigil.crisis.tasks.send_reminders", 60),
+    "crisis-checkins": ("vigil.crisis.tasks.schedule_checkins", 300),
+    "crisis-escalations": ("vigil.crisis.tasks.escalate_checkins", 120),
+    "crisis-cap-feeds": ("vigil.crisis.cap_tasks.poll_cap_feeds", 300),
+}

@@ -1,0 +1,456 @@
+"""Crisis pages: the list, declaring, the crisis page (zone, team, log, messages), the live
+headcount board, broadcasting, scheduled check-ins, and the public check-in page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from vigil.core import audit
+from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, visible
+from vigil.core.errors import DomainError, Forbidden, NotFound
+from vigil.core.templatetags.vigil import BADGE_TONES
+from vigil.core.views_support import apply_service, list_page
+from vigil.crisis import checkin, selectors, services
+from vigil.crisis import zone as zones
+from vigil.crisis.forms import (
+    BroadcastForm,
+    CheckinForm,
+    CloseForm,
+    CrisisFilters,
+    DeclareForm,
+    EntryAddForm,
+    EntryFilters,
+    EntryStatusForm,
+    LogForm,
+    MemberForm,
+)
+from vigil.crisis.models import AccountEntry, AccountStatus, Crisis, CrisisMember
+from vigil.incidents.models import Incident
+from vigil.people.models import Person
+from vigil.places.models import DutyStation, SecurityArea
+
+
+def _reader(request: HttpRequest) -> None:
+    if not has_perm_anywhere(request.user, Perm.VIEW_CRISIS):
+        raise Forbidden()
+
+
+@login_required
+def crisis_list(request: HttpRequest) -> HttpResponseBase:
+    _reader(request)
+    filters = CrisisFilters(request.GET or None)
+    return list_page(
+        request, queryset=selectors.crisis_list(user=request.user, **filters.selector_args()),
+        template="crisis/crisis_list.html", table_template="crisis/partials/_crisis_table.html",
+        sorts={"activated": "activated_at", "title": "title", "country": "country__name"},
+        default_sort="-activated", filters=filters,
+        columns=[(_lazy("Reference"), lambda c: c.reference), (_lazy("Title"), lambda c: c.title),
+                 (_lazy("Status"), lambda c: c.get_status_display()),
+                 (_lazy("Country"), lambda c: c.country.iso2),
+                 (_lazy("Incident time"), lambda c: c.incident_at),
+                 (_lazy("Activated at"), lambda c: c.activated_at),
+                 (_lazy("Hours to activation"), lambda c: round(c.activation_delay, 2)),
+                 (_lazy("Headcount"), lambda c: c.headcount),
+                 (_lazy("Accounted for"), lambda c: c.accounted)],
+        export_name="crises",
+        extra={"may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS)})
+
+
+def _areas_for(user: Any) -> Any:
+    return visible(user, Perm.DECLARE_CRISIS, SecurityArea.objects.select_related(
+        "country")).order_by("country__name", "name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def crisis_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.DECLARE_CRISIS):
+        raise Forbidden()
+    incident = None
+    incident_id = request.POST.get("incident") or request.GET.get("incident")
+    if incident_id and str(incident_id).isdigit():
+        incident = get_visible(request.user, Perm.VIEW_INCIDENT, Incident.objects.all(),
+                               pk=int(incident_id))
+    initial: dict[str, Any] = {"radius_km": 25}
+    if incident is not None:
+        initial.update(title=incident.title, description=incident.description,
+                       country=incident.country, incident_at=incident.occurred_at,
+                       center_latitude=incident.latitude, center_longitude=incident.longitude,
+                       zone_kind=Crisis.ZoneKind.POLYGON if incident.area_geometry
+                       else Crisis.ZoneKind.CIRCLE)
+        if incident.area_geometry:
+            import json
+
+            initial["polygon"] = json.dumps(incident.area_geometry)
+    form = DeclareForm(request.POST or None, initial=initial, areas=_areas_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        crisis = apply_service(form, lambda: services.crisis_declare(
+            actor=request.user, data=form.service_data(),
+            areas=list(form.cleaned_data.get("areas") or []), incident=incident))
+        if crisis is not None:
+            messages.success(request, _("Crisis %(ref)s declared; %(n)s people on the headcount.")
+                             % {"ref": crisis.reference, "n": crisis.entries.count()})
+            return redirect("crisis:board", pk=crisis.pk)
+    stations = DutyStation.objects.filter(pk__in=visible(
+        request.user, Perm.VIEW_PERSON, Person.objects.all()).values("duty_station_id")
+    ).order_by("name")[:300]
+    return render(request, "crisis/crisis_form.html", {
+        "form": form, "incident": incident, "stations": stations})
+
+
+@login_required
+def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    may_manage = can(request.user, Perm.MANAGE_CRISIS, crisis)
+    zone = services.zone_of(crisis)
+    return render(request, "crisis/crisis_detail.html", {
+        "crisis": crisis, "may_manage": may_manage and crisis.status == Crisis.Status.ACTIVE,
+        "may_log": crisis.status == Crisis.Status.ACTIVE and (
+            may_manage or crisis.members.filter(
+                user_id=request.user.pk).exists()),  # type: ignore[misc]
+        "board": selectors.board(crisis), "members": crisis.members.select_related("user"),
+        "log": crisis.log.select_related("author")[:200],
+        "broadcasts": selectors.broadcasts(crisis=crisis)[:50],
+        "zone_geometry": zones.geometry(zone), "areas": zone.areas,
+        "log_form": LogForm(), "member_form": MemberForm(),
+        "close_form": CloseForm(initial={"version": crisis.version}),
+        "timely_hours": services.crisis_settings().timely_activation_hours})
+
+
+@login_required
+def board(request: HttpRequest, pk: int) -> HttpResponseBase:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    filters = EntryFilters(request.GET or None)
+    qs = selectors.entries(user=request.user, crisis=crisis, **filters.selector_args())
+    may_account = has_perm_anywhere(request.user, Perm.ACCOUNT_FOR) and \
+        crisis.status == Crisis.Status.ACTIVE
+    return list_page(
+        request, queryset=qs, template="crisis/board.html",
+        table_template="crisis/partials/_entry_table.html",
+        sorts={"name": "person__family_name", "status": "status",
+               "organization": "organization__code", "since": "status_at"},
+        default_sort="name", filters=filters,
+        columns=[(_lazy("Name"), lambda e: str(e.dependant or e.person)),
+                 (_lazy("Staff member"), lambda e: str(e.person) if e.dependant else ""),
+                 (_lazy("Index number"), lambda e: e.person.index_number),
+                 (_lazy("Organization"), lambda e: e.organization.code),
+                 (_lazy("Duty station"), lambda e: e.duty_station.code if e.duty_station
+                  else ""),
+                 (_lazy("Presumed at"), lambda e: e.place),
+                 (_lazy("Basis"), lambda e: e.get_basis_display()),
+                 (_lazy("Status"), lambda e: e.get_status_display()),
+                 (_lazy("Status since"), lambda e: e.status_at),
+                 (_lazy("Answered by the person"), lambda e: e.via_checkin),
+                 (_lazy("Note"), lambda e: e.note),
+                 (_lazy("Reported latitude"), lambda e: e.reported_latitude),
+                 (_lazy("Reported longitude"), lambda e: e.reported_longitude)],
+        export_name=f"headcount-{crisis.reference}", export_perm=Perm.VIEW_CRISIS,
+        audit_read_as="crisis.headcount.read",
+        extra={"crisis": crisis, "board": selectors.board(crisis),
+               "now": timezone.now().isoformat(),
+               "may_account": may_account, "statuses": AccountStatus.choices,
+               "add_form": EntryAddForm(),
+               "may_manage": can(request.user, Perm.MANAGE_CRISIS, crisis)})
+
+
+@never_cache
+@login_required
+def board_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """The board's counts and the entries changed since ``since``: what the page polls."""
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    since = parse_datetime(request.GET.get("since", "") or "")
+    data = selectors.board(crisis)
+    visible_ids = set(selectors.entries(user=request.user, crisis=crisis).values_list(
+        "pk", flat=True)) if since is not None else set()
+    changed = []
+    if since is not None:
+        for e in selectors.changed_since(crisis, since).filter(pk__in=visible_ids)[:500]:
+            changed.append({"id": e.pk, "status": e.status, "label": e.get_status_display(),
+                            "tone": BADGE_TONES.get(e.status, "neutral"),
+                            "version": e.version, "note": e.note,
+                            "at": e.status_at.strftime("%Y-%m-%d %H:%M") if e.status_at
+                            else "", "checkin": e.via_checkin})
+    data["changed"] = changed
+    data["now"] = timezone.now().isoformat()
+    return JsonResponse(data)
+
+
+@login_required
+def headcount_geojson(request: HttpRequest, pk: int) -> JsonResponse:
+    """Where the people on the headcount are presumed (or said they are), for the map."""
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    features = []
+    for e in selectors.entries(user=request.user, crisis=crisis).filter(
+            latitude__isnull=False)[:5000]:
+        lat = e.reported_latitude if e.reported_latitude is not None else e.latitude
+        lon = e.reported_longitude if e.reported_longitude is not None else e.longitude
+        features.append({"type": "Feature", "id": e.pk,
+                         "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": {"name": str(e.dependant or e.person),
+                                        "code": e.get_status_display(), "kind": "field"}})
+    audit.record_list_read(actor=request.user, action="crisis.headcount.map",
+                           object_type="crisis.accountentry", query=f"crisis={crisis.pk}",
+                           rows=len(features))
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _entry(request: HttpRequest, pk: int, entry_pk: int) -> AccountEntry:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    found = selectors.entries(user=request.user, crisis=crisis).filter(pk=entry_pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@login_required
+@require_POST
+def entry_update(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    entry = _entry(request, pk, entry_pk)
+    form = EntryStatusForm(request.POST)
+    if form.is_valid():
+        done = apply_service(form, lambda: services.entry_update(
+            actor=request.user, entry=entry, status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"], version=form.cleaned_data.get("version")))
+        if done is not None:
+            if getattr(request, "htmx", False):
+                return render(request, "crisis/partials/_entry_row.html", {
+                    "e": done, "crisis": entry.crisis, "may_account": True,
+                    "statuses": AccountStatus.choices})
+            messages.success(request, _("%(name)s: %(status)s.") % {
+                "name": done.dependant or done.person, "status": done.get_status_display()})
+            return redirect(reverse("crisis:board", args=[pk]) + "?" + request.GET.urlencode())
+    error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    if getattr(request, "htmx", False):
+        return HttpResponse(error, status=409 if "changed" in error else 400)
+    messages.error(request, error)
+    return redirect("crisis:board", pk=pk)
+
+
+@login_required
+@require_POST
+def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    form = EntryAddForm(request.POST)
+    if form.is_valid():
+        person = Person.objects.filter(index_number=form.cleaned_data["person"].strip()).first()
+        dependant = None
+        if person is None:
+            form.add_error("person", _("No staff member has this index number."))
+        elif form.cleaned_data["dependant"]:
+            dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
+            if dependant is None:
+                form.add_error("dependant", _("%(person)s has no such dependant.") % {
+                    "person": person})
+        if form.is_valid() and person is not None:
+            added = apply_service(form, lambda: services.entry_add(
+                actor=request.user, crisis=crisis, person=person, dependant=dependant,
+                status=form.cleaned_data["status"], place=form.cleaned_data["place"],
+                note=form.cleaned_data["note"]))
+            if added is not None:
+                messages.success(request, _("%(name)s added to the headcount.") % {
+                    "name": dependant or person})
+                return redirect("crisis:board", pk=pk)
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(request, f"{form.fields[field].label}: {error}"
+                           if field in form.fields else str(error))
+    return redirect("crisis:board", pk=pk)
+
+
+@login_required
+@require_POST
+def headcount_refresh(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    added = services.headcount_refresh(actor=request.user, crisis=crisis)
+    messages.success(request, _("%(n)s people added to the headcount.") % {"n": added})
+    return redirect("crisis:board", pk=pk)
+
+
+@login_required
+@require_POST
+def log_add(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    form = LogForm(request.POST)
+    if form.is_valid() and apply_service(form, lambda: services.log_add(
+            actor=request.user, crisis=crisis, text=form.cleaned_data["text"],
+            kind=form.cleaned_data["kind"])) is not None:
+        messages.success(request, _("Entry added to the log."))
+    else:
+        messages.error(request, "; ".join(str(e) for errors in form.errors.values()
+                                          for e in errors))
+    return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#log")
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        user = get_user_model().objects.filter(username=form.cleaned_data["username"].strip(),
+                                               is_active=True).first()
+        if user is None:
+            form.add_error("username", _("No active user has this name."))
+        elif apply_service(form, lambda: services.member_add(
+                actor=request.user, crisis=crisis, user=user, role=form.cleaned_data["role"],
+                duty=form.cleaned_data["duty"])) is not None:
+            messages.success(request, _("%(user)s added to the team.") % {"user": user})
+            return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
+    messages.error(request, "; ".join(str(e) for errors in form.errors.values()
+                                      for e in errors))
+    return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    member = CrisisMember.objects.filter(crisis=crisis, pk=member_pk).first()
+    if member is None:
+        raise NotFound()
+    try:
+        services.member_remove(actor=request.user, member=member)
+        messages.success(request, _("Removed from the team."))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
+
+
+@login_required
+@require_POST
+def crisis_close(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    form = CloseForm(request.POST)
+    if form.is_valid() and apply_service(form, lambda: services.crisis_close(
+            actor=request.user, crisis=crisis, note=form.cleaned_data["note"],
+            version=form.cleaned_data.get("version"))) is not None:
+        messages.success(request, _("Crisis closed."))
+    else:
+        messages.error(request, "; ".join(str(e) for errors in form.errors.values()
+                                          for e in errors))
+    return redirect("crisis:crisis_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def broadcast_create(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.crisis_get(user=request.user, pk=pk)
+    if not can(request.user, Perm.MANAGE_CRISIS, crisis):
+        raise Forbidden()
+    initial = {"subject": _("%(title)s: are you safe?") % {"title": crisis.title},
+               "body": _("A security incident is affecting your area. Stay where you are "
+                         "if you are safe, follow the instructions of your security officer, "
+                         "and tell us how you are."),
+               "remind_after": services.crisis_settings().reminder_minutes}
+    form = BroadcastForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        sent = apply_service(form, lambda: services.broadcast_send(
+            actor=request.user, crisis=crisis, subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"], audience=form.audience(),
+            email=form.cleaned_data["email"], webhooks=list(form.cleaned_data["webhooks"]),
+            with_checkin=form.cleaned_data["with_checkin"],
+            remind_after=form.cleaned_data.get("remind_after")))
+        if sent is not None:
+            messages.success(request, _("Message %(ref)s is being sent.") % {
+                "ref": sent.reference})
+            return redirect("crisis:broadcast_detail", pk=sent.pk)
+    return render(request, "crisis/broadcast_form.html", {"form": form, "crisis": crisis})
+
+
+@login_required
+def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    broadcast = selectors.broadcast_get(user=request.user, pk=pk)
+    deliveries = broadcast.deliveries.select_related("person", "endpoint").order_by("pk")
+    counts: dict[str, int] = {}
+    for status in deliveries.values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return render(request, "crisis/broadcast_detail.html", {
+        "broadcast": broadcast, "deliveries": deliveries[:1000], "counts": counts,
+        "total": sum(counts.values())})
+
+
+@login_required
+def checkin_list(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.CHECK_IN):
+        raise Forbidden()
+    rows = selectors.checkins(user=request.user).order_by("-due_at")[:300]
+    return render(request, "crisis/checkin_list.html", {"rows": rows, "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def my_checkin_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """A signed-in traveller answers their own scheduled check-in."""
+    found = selectors.checkins(user=request.user, open_only=True).filter(
+        pk=pk, person__user=request.user).first()  # type: ignore[misc]
+    if found is None:
+        raise NotFound()
+    status = request.POST.get("status", "")
+    if status not in checkin.ANSWERS:
+        messages.error(request, _("Answer “I am safe” or “I need help”."))
+    else:
+        checkin.checkin_answer(found, status=status, note="", lat=None, lon=None,
+                               actor=request.user)
+        messages.success(request, _("Thank you: your answer is recorded."))
+    return redirect("core:home")
+
+
+@login_required
+def incident_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everyone presumed inside an incident's area (a CAP alert's polygons and circles)."""
+    from vigil.crisis.cap_services import cap_people_inside
+
+    incident = get_visible(request.user, Perm.VIEW_INCIDENT, Incident.objects.select_related(
+        "category"), pk=pk)
+    at = timezone.now()
+    rows = cap_people_inside(user=request.user, incident=incident, at=at)
+    return render(request, "crisis/incident_people.html", {
+        "incident": incident, "rows": rows, "at": at,
+        "may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS)})
+
+
+# --- The public check-in page --------------------------------------------------------------------
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer a check-in without signing in: the token in the link is the authority."""
+    try:
+        target = checkin.resolve(token)
+    except (checkin.LinkExpired, checkin.LinkInvalid) as exc:
+        return render(request, "crisis/checkin.html", {"error": exc.message},
+                      status=exc.status)
+    form = CheckinForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = checkin.answer(token, status=form.cleaned_data["status"],
+                                    note=form.cleaned_data["note"],
+                                    latitude=form.cleaned_data.get("latitude"),
+                                    longitude=form.cleaned_data.get("longitude"))
+            done = True
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return render(request, "crisis/checkin.html", {
+        "form": form, "target": target, "done": done,
+        "first_name": target.person.given_name or target.person.family_name,
+        "answered": target.status in (AccountStatus.SAFE, AccountStatus.NEEDS_HELP)})
+

@@ -1,0 +1,104 @@
+"""REST API of incidents: /api/v1/incidents/ (list, read, record, amend) and
+/api/v1/incident-categories/ (the taxonomy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.incidents import selectors, services
+from vigil.incidents.models import AffectedAsset, AffectedPerson, Incident, IncidentCategory
+from vigil.people.models import Organization
+from vigil.places.models import Country
+
+
+class CategoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    category = serializers.SlugRelatedField(source="parent", slug_field="code", read_only=True)
+    shown_as = serializers.CharField(source="label", read_only=True)
+
+    class Meta:
+        model = IncidentCategory
+        fields = ["id", "code", "name", "shown_as", "category", "active", "order"]
+
+
+class AffectedPersonOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = AffectedPerson
+        fields = ["person", "dependant", "impact", "note"]
+
+
+class AffectedAssetOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = AffectedAsset
+        fields = ["premises", "asset", "damage", "note"]
+
+
+class IncidentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reference = serializers.CharField(read_only=True)
+    affected_assets = AffectedAssetOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "reference", "category", "subcategory", "title", "occurred_at",
+                  "time_zone", "date_approximate", "country", "security_area", "duty_station",
+                  "place", "latitude", "longitude", "area_geometry", "description", "source",
+                  "verification", "organization", "killed", "injured", "abducted", "missing",
+                  "detained", "affected", "source_kind", "source_id", "source_details",
+                  "affected_assets", "version", "created_at", "updated_at"]
+
+
+class IncidentInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    category = serializers.SlugRelatedField(slug_field="code",
+                                            queryset=IncidentCategory.objects.all())
+    subcategory = serializers.SlugRelatedField(slug_field="code", required=False,
+                                               allow_null=True,
+                                               queryset=IncidentCategory.objects.all())
+    country = serializers.SlugRelatedField(slug_field="iso2", required=False, allow_null=True,
+                                           queryset=Country.objects.all())
+    organization = serializers.SlugRelatedField(slug_field="code", required=False,
+                                                allow_null=True,
+                                                queryset=Organization.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Incident
+        fields = ["category", "subcategory", "title", "occurred_at", "time_zone",
+                  "date_approximate", "country", "security_area", "duty_station", "place",
+                  "latitude", "longitude", "description", "source", "verification",
+                  "organization", "killed", "injured", "abducted", "missing", "detained",
+                  "affected", "version"]
+
+
+def _incidents(*, user: Any) -> Any:
+    return selectors.incident_list(user=user).prefetch_related("affected_assets")
+
+
+class IncidentViewSet(WritableServiceViewSet):
+    """Incidents in the reader's scope. Named people affected are not listed here: they are
+    personal data, shown on the incident's page to readers who may see each person."""
+
+    output_serializer = IncidentOutput
+    input_serializer = IncidentInput
+    selector = staticmethod(_incidents)
+    filterset_fields = ["verification", "source_kind", "category__code", "country__iso2"]
+    create_service = staticmethod(lambda actor, data: services.incident_create(
+        actor=actor, data=data))
+    update_service = staticmethod(lambda actor, obj, data, version: services.incident_update(
+        actor=actor, incident=obj, data=data, version=version))
+
+
+def _categories(*, user: Any) -> Any:
+    return IncidentCategory.objects.select_related("parent").order_by("order")
+
+
+class IncidentCategoryViewSet(ServiceViewSet):
+    """The incident taxonomy (every signed-in user reads it)."""
+
+    output_serializer = CategoryOutput
+    selector = staticmethod(_categories)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.forms import ListFilters
+from vigil.incidents.models import AffectedAsset, Impact, Incident, IncidentCategory
+from vigil.incidents.selectors import GROUPINGS
+from vigil.places.rules import iana_time_zones
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = [("", str(_("Any category")))]
+    for cat in IncidentCategory.objects.filter(active=True).select_related("parent"):
+        out.append((cat.code, f"· {cat.label}" if cat.parent_id else cat.label))
+    return out
+
+
+class IncidentFilters(ListFilters):
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    country = forms.CharField(label=_("Country (ISO code)"), required=False, max_length=2)
+    organization = forms.CharField(label=_("Organization (code)"), required=False,
+                                   max_length=20)
+    verification = forms.ChoiceField(label=_("Verification"), required=False, choices=[
+        ("", _("Any")), *Incident.Verification.choices])
+    source = forms.ChoiceField(label=_("Recorded from"), required=False, choices=[
+        ("", _("Any source")), *Incident.Source.choices])
+    since = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _category_choices()  # type: ignore[attr-defined]
+
+    def selector_args(self) -> dict[str, Any]:
+        args = super().selector_args()
+        for name in ("since", "until"):
+            args[name] = args[name] or None
+        return args
+
+
+class StatisticsForm(IncidentFilters):
+    by = forms.ChoiceField(label=_("Group by"), required=False, choices=[
+        ("category", _("Category")), ("country", _("Country")), ("area", _("Security area")),
+        ("organization", _("Organization"))])
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=[
+        ("year", _("Year")), ("month", _("Month"))])
+
+    def selector_args(self) -> dict[str, Any]:
+        args = super().selector_args()
+        args.pop("by", None)
+        args.pop("period", None)
+        return args
+
+    def grouping(self) -> tuple[str, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        by = data.get("by") or "category"
+        return (by if by in GROUPINGS else "category",
+                "month" if data.get("period") == "month" else "year")
+
+
+class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred at (local time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    time_zone = forms.ChoiceField(label=_("Time zone"), initial="UTC")
+
+    class Meta:
+        model = Incident
+        fields = ["category", "subcategory", "title", "occurred_at", "time_zone", "country",
+                  "security_area", "duty_station", "place", "latitude", "longitude",
+                  "organization", "description", "source", "verification", "killed",
+                  "injured", "abducted", "missing", "detained", "affected"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            (z, z) for z in sorted(iana_time_zones())]
+        self.fields["category"].queryset = IncidentCategory.objects.filter(  # type: ignore[attr-defined]
+            parent__isnull=True, active=True)
+        self.fields["subcategory"].queryset = IncidentCategory.objects.filter(  # type: ignore[attr-defined]
+            parent__isnull=False, active=True).select_related("parent")
+        instance = self.instance
+        if instance.pk and instance.occurred_at and not self.is_bound:
+            local = instance.occurred_at.astimezone(ZoneInfo(instance.time_zone))
+            self.initial["occurred_at"] = local.replace(tzinfo=None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        when, zone = data.get("occurred_at"), data.get("time_zone")
+        if isinstance(when, dt.datetime) and zone:
+            data["occurred_at"] = when.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone))
+        return data
+
+
+class AffectedPersonForm(forms.Form):
+    person = forms.CharField(label=_("Staff member (index number)"), max_length=20)
+    dependant = forms.IntegerField(label=_("Dependant (number, if a dependant)"),
+                                   required=False, widget=forms.NumberInput(attrs={"min": 1}))
+    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class AffectedAssetForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = AffectedAsset
+        fields = ["premises", "asset", "damage", "note"]

@@ -1,0 +1,842 @@
+"""Import of security incidents from the Aid Worker Security Database (AWSD, © Humanitarian
+Outcomes, https://aidworkersecurity.org): one CSV export, each row one incident.
+
+Two export formats are recognised by their header:
+
+* the current one (``awsd``): 44 columns, UTF-8, a second row of HXL hashtags (``#event+id``...)
+  which is skipped, an ISO alpha-2 ``Country Code`` beside the country name, the detained
+  counts, the motive, the actor and whether AWSD verified the incident;
+* the 2016 one (``awsd-2016``): 35 columns, coded attack fields (``S`` shooting, ``K``
+  kidnapping, ``Am`` ambush...), no country code, no detained counts, no verification.
+
+A file that is not valid UTF-8 is read as UTF-8 where it is, and each other byte as
+Windows-1252 (Latin-1 where Windows-1252 leaves a byte undefined): the 2016 export is Latin-1
+with a few later rows in UTF-8.
+
+Each row becomes an Incident recorded from AWSD, keyed by the AWSD ``Incident ID``. An id
+already imported is "already present": neither added nor changed, so importing a file twice
+adds nothing, and importing the 2016 export after the current one adds only the ids it alone
+has. Rows are checked first, every fault named by row (the file's row number, the header
+being row 1) and column; by default one bad row refuses the whole file, and with
+``skip_invalid`` the bad rows are reported and skipped. Nothing is written per row: the new
+incidents are bulk-created in one transaction, with one audit event for the import.
+
+The category comes from the two tables below, ``MEANS_OF_ATTACK`` and ``ATTACK_CONTEXT`` (the
+2016 codes are first turned into the current words by ``CODES``). Precedence, first match wins:
+
+1. a means of attack that names what was done to the people: kidnapping and kidnap-killing
+   (abduction / kidnapping), detention or arrest (abduction / detention), rape or sexual
+   assault (sexual assault);
+2. an explosive means: body-borne or suicide vehicle-borne IED (terrorism / suicide attack),
+   complex attack (terrorism / complex attack), other IEDs (terrorism / IED), aerial
+   bombardment and shelling (armed conflict / shelling), landmine (armed conflict / explosive
+   remnant);
+3. the attack context: raid (attack on premises / raid), ambush (attack on vehicle / ambush),
+   combat or crossfire (armed conflict / crossfire), mob violence (civil unrest / riot),
+   detention (abduction / detention);
+4. the remaining means: shooting (violent death / shooting when someone was killed, else
+   crime / physical assault), bodily assault (violent death when someone was killed, else
+   crime / physical assault), other explosives (terrorism);
+5. anyone killed: violent death;
+6. otherwise, "Unknown", "Individual attack" or a value the tables do not hold: other safety
+   incident.
+
+A value the tables do not hold is never dropped: the report counts it by column, and the row
+falls through to the next rule. Country: the ``Country Code`` when the country table holds it,
+else the name through ``vigil.places.names.CountryNames``; a name that matches nothing is
+reported and its incidents are imported without a country.
+
+Coordinates: the copy of the current export in circulation has lost the decimal point of most
+coordinates, its digits grouped in threes ("1.407.092.855" for 14.07092855, "-358.216" for
+-0.358216). When a file has such values (two dots or more), every coordinate of that shape is
+unreadable: the row is imported without coordinates, the values as given kept in its
+``source_details``, and the report counts them. Guessing the decimal point (from the country's
+outline, say) gets some wrong, so it is not attempted. Elsewhere a coordinate is a number in
+range or the row is bad.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from vigil.core import audit
+from vigil.core.authz import Perm, holds_globally
+from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.importing import (
+    MAX_REPORTED_ERRORS,
+    CsvRows,
+    ImportFailed,
+    ImportReport,
+    RowParser,
+    parse_all,
+)
+from vigil.incidents import taxonomy
+from vigil.incidents.models import Incident, IncidentCategory
+from vigil.places.models import Country
+from vigil.places.names import CountryNames, NameReport
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+V = TypeVar("V")
+SOURCE = "Aid Worker Security Database"
+BATCH = 500
+ID = "Incident ID"
+COUNTRY_CODE = "Country Code"
+COUNTRY = "Country"
+MEANS = "Means of attack"
+CONTEXT = "Attack context"
+LOCATION = "Location"
+LATITUDE = "Latitude"
+LONGITUDE = "Longitude"
+KILLED = "Total killed"
+
+# --- The two formats --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwsdFormat:
+    name: str
+    columns: tuple[str, ...]
+    # Column -> key in source_details["organizations"]: the staff affected, by employer.
+    organizations: dict[str, str]
+    # Column -> (group, key) in source_details: the people affected, by status and gender.
+    people: dict[str, tuple[str, str]]
+    # Column -> key in source_details, for the descriptive columns kept as given.
+    described: dict[str, str]
+    # The totals Incident keeps: killed, injured, abducted and (current export) detained.
+    totals: tuple[str, ...]
+    coded: bool
+
+
+def _people(detained: bool) -> dict[str, tuple[str, str]]:
+    people: dict[str, tuple[str, str]] = {}
+    for group in ("Nationals", "Internationals"):
+        for impact in ("killed", "wounded", "kidnapped", *(("detained",) if detained else ())):
+            people[f"{group} {impact}"] = (group.lower(), impact)
+        people[f"Total {group.lower()}"] = (group.lower(), "total")
+    for gender in ("Male", "Female", "Unknown"):
+        people[f"Gender {gender}"] = ("gender", gender.lower())
+    people["Total affected"] = ("total", "affected")
+    return people
+
+
+_TOTALS = ["Total killed", "Total wounded", "Total kidnapped"]
+
+CURRENT = AwsdFormat(
+    name="awsd",
+    columns=(ID, "Year", "Month", "Day", COUNTRY_CODE, COUNTRY, "Region", "District", "City",
+             "UN", "INGO", "ICRC", "NRCS and IFRC", "NNGO", "Other",
+             "Nationals killed", "Nationals wounded", "Nationals kidnapped",
+             "Nationals detained", "Total nationals", "Internationals killed",
+             "Internationals wounded", "Internationals kidnapped", "Internationals detained",
+             "Total internationals", *_TOTALS, "Total detained", "Total affected",
+             "Gender Male", "Gender Female", "Gender Unknown", MEANS, CONTEXT, LOCATION,
+             LATITUDE, LONGITUDE, "Motive", "Actor type", "Actor name", "Details", "Verified",
+             "Source"),
+    organizations={"UN": "un", "INGO": "ingo", "ICRC": "icrc", "NRCS and IFRC": "nrcs_and_ifrc",
+                   "NNGO": "nngo", "Other": "other"},
+    people=_people(detained=True),
+    described={"Motive": "motive", "Actor type": "actor_type", "Actor name": "actor_name",
+               "Verified": "verified", "Source": "awsd_source"},
+    totals=(*_TOTALS, "Total detained"),
+    coded=False,
+)
+
+OLD_2016 = AwsdFormat(
+    name="awsd-2016",
+    columns=(ID, "Year", "Month", "Day", COUNTRY, "Region", "District", "City", "UN", "INGO",
+             "LNGO/NRCS", "ICRC", "IFRC", "Other", "Nationals killed", "Nationals wounded",
+             "Nationals kidnapped", "Total nationals", "Internationals killed",
+             "Internationals wounded", "Internationals kidnapped", "Total internationals",
+             *_TOTALS, "Total affected", "Gender Male", "Gender Female", "Gender Unknown",
+             MEANS, CONTEXT, LOCATION, LATITUDE, LONGITUDE, "Details"),
+    organizations={"UN": "un", "INGO": "ingo", "LNGO/NRCS": "lngo_nrcs", "ICRC": "icrc",
+                   "IFRC": "ifrc", "Other": "other"},
+    people=_people(detained=False),
+    described={},
+    totals=tuple(_TOTALS),
+    coded=True,
+)
+
+FORMATS = (CURRENT, OLD_2016)
+
+# --- The mapping tables -----------------------------------------------------------------------
+
+# The 2016 export's codes, as the current export spells them (the codebook's abbreviations,
+# checked against the 2085 incidents both exports hold). Two codes say more than the current
+# words: VBIED-S is a suicide vehicle-borne IED, VBIED-RC a remote-controlled one.
+CODES: dict[str, dict[str, str]] = {
+    MEANS: {
+        "AB": "Aerial bombardment",  # now split into aerial bombardment and shelling
+        "B": "Other Explosives",  # a bomb: a grenade, an explosive device
+        "BA": "Bodily assault",
+        "BBIED": "Body-borne IED",
+        "CX": "Complex attack",
+        "K": "Kidnapping",
+        "KK": "Kidnap-killing",
+        "LM": "Landmine",
+        "RIED": "Roadside IED",
+        "RSA": "Rape/sexual assault",
+        "S": "Shooting",
+        "U": "Unknown",
+        "VBIED": "Vehicle-born IED",
+        "VBIED-RC": "Vehicle-born IED, remote-controlled",
+        "VBIED-S": "Vehicle-born IED, suicide",
+    },
+    CONTEXT: {
+        "Am": "Ambush",
+        "C": "Combat/Crossfire",
+        "D": "Detention",
+        "IA": "Individual attack",
+        "MV": "Mob violence",
+        "R": "Raid",
+        "U": "Unknown",
+    },
+    LOCATION: {
+        "C": "Custody",
+        "H": "Home",
+        "OC": "Office/compound",
+        "P": "Public location",
+        "PS": "Project site",
+        "R": "Road",
+        "U": "Unknown",
+    },
+}
+
+HARM, EXPLOSIVE, SETTING, OTHER_MEANS = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one value says about the category. ``category`` None: known, but says nothing."""
+
+    rank: int = 0
+    category: str | None = None
+    subcategory: str | None = None
+    # The (category, subcategory) instead when the row counts someone killed.
+    if_killed: tuple[str, str | None] | None = None
+
+
+SAYS_NOTHING = Rule()
+ABDUCTION, VIOLENT_DEATH = taxonomy.ABDUCTION, taxonomy.VIOLENT_DEATH
+TERRORISM, ARMED_CONFLICT = taxonomy.TERRORISM, taxonomy.ARMED_CONFLICT
+
+MEANS_OF_ATTACK: dict[str, Rule] = {
+    "Kidnapping": Rule(HARM, ABDUCTION, "kidnapping"),
+    "Kidnap-killing": Rule(HARM, ABDUCTION, "kidnapping"),
+    "Detention/arrest": Rule(HARM, ABDUCTION, "detention"),
+    "Rape/sexual assault": Rule(HARM, taxonomy.SEXUAL_ASSAULT),
+    "Body-borne IED": Rule(EXPLOSIVE, TERRORISM, "suicide-attack"),
+    "Vehicle-born IED, suicide": Rule(EXPLOSIVE, TERRORISM, "suicide-attack"),
+    "Complex attack": Rule(EXPLOSIVE, TERRORISM, "complex-attack"),
+    "Roadside IED": Rule(EXPLOSIVE, TERRORISM, "ied"),
+    "Vehicle-born IED": Rule(EXPLOSIVE, TERRORISM, "ied"),
+    "Vehicle-born IED, remote-controlled": Rule(EXPLOSIVE, TERRORISM, "ied"),
+    "Aerial bombardment": Rule(EXPLOSIVE, ARMED_CONFLICT, "shelling"),
+    "Shelling": Rule(EXPLOSIVE, ARMED_CONFLICT, "shelling"),
+    "Landmine": Rule(EXPLOSIVE, ARMED_CONFLICT, "explosive-remnant"),
+    "Shooting": Rule(OTHER_MEANS, taxonomy.CRIME, "assault",
+                     if_killed=(VIOLENT_DEATH, "shooting")),
+    "Bodily assault": Rule(OTHER_MEANS, taxonomy.CRIME, "assault",
+                           if_killed=(VIOLENT_DEATH, None)),
+    "Other Explosives": Rule(OTHER_MEANS, TERRORISM),
+    "Unknown": SAYS_NOTHING,
+}
+
+ATTACK_CONTEXT: dict[str, Rule] = {
+    "Raid": Rule(SETTING, taxonomy.ATTACK_ON_PREMISES, "raid"),
+    "Ambush": Rule(SETTING, taxonomy.ATTACK_ON_VEHICLE, "ambush"),
+    "Combat/Crossfire": Rule(SETTING, ARMED_CONFLICT, "crossfire"),
+    "Mob violence": Rule(SETTING, taxonomy.CIVIL_UNREST, "riot"),
+    "Detention": Rule(SETTING, ABDUCTION, "detention"),
+    "Individual attack": SAYS_NOTHING,
+    "Unknown": SAYS_NOTHING,
+}
+
+# Location is kept as given; these are the values it is known to take.
+LOCATIONS = set(CODES[LOCATION].values())
+
+
+def value_key(value: str) -> str:
+    """Table lookups ignore case and spacing: "Landmine " is "Landmine"."""
+    return " ".join(value.split()).casefold()
+
+
+def _keyed(table: dict[str, V]) -> dict[str, V]:
+    return {value_key(k): v for k, v in table.items()}
+
+
+_MEANS_RULES = _keyed(MEANS_OF_ATTACK)
+_CONTEXT_RULES = _keyed(ATTACK_CONTEXT)
+_CODES = {column: _keyed(codes) for column, codes in CODES.items()}
+_WORDS = {MEANS: {value_key(k): k for k in MEANS_OF_ATTACK},
+          CONTEXT: {value_key(k): k for k in ATTACK_CONTEXT},
+          LOCATION: {value_key(k): k for k in LOCATIONS}}
+_RULES = {MEANS: _MEANS_RULES, CONTEXT: _CONTEXT_RULES}
+UNKNOWN = "unknown"
+
+
+def categorise(means: str, context: str, killed: int) -> tuple[str, str | None]:
+    """The (category, subcategory) codes of an incident, by the precedence above. ``means``
+    and ``context`` are the current export's words; a value the tables lack says nothing."""
+    best: Rule | None = None
+    for rule in (_MEANS_RULES.get(value_key(means)), _CONTEXT_RULES.get(value_key(context))):
+        if rule is not None and rule.category is not None and (
+                best is None or rule.rank < best.rank):
+            best = rule
+    if best is not None and best.category is not None:
+        if killed and best.if_killed is not None:
+            return best.if_killed
+        return best.category, best.subcategory
+    if killed:
+        return VIOLENT_DEATH, None
+    return taxonomy.OTHER_SAFETY, None
+
+
+# --- Coordinates ------------------------------------------------------------------------------
+
+DIGIT_GROUPED = re.compile(r"^-?\d{1,3}(?:\.\d{3})+$")
+SURELY_DIGIT_GROUPED = re.compile(r"^-?\d{1,3}(?:\.\d{3}){2,}$")
+
+
+# --- Reading the file -------------------------------------------------------------------------
+
+def _one_byte(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: the bytes that are not UTF-8, read as Windows-1252 (Latin-1
+    where that leaves a byte undefined)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    text = "".join(_cp1252(b) for b in error.object[error.start:error.end])
+    return text, error.end
+
+
+def _cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return bytes([byte]).decode("latin-1")
+
+
+codecs.register_error("vigil-awsd-single-byte", _one_byte)
+
+
+def decode_awsd(data: bytes) -> tuple[str, bool]:
+    """The text of the file, and whether it was all UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="vigil-awsd-single-byte")
+        return text.removeprefix("\ufeff"), False
+
+
+def _header_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def detect_format(header: list[str]) -> tuple[AwsdFormat | None, list[str]]:
+    """The format whose columns the header has (by name, ignoring case and spacing), or None
+    and the columns missing from the nearest format."""
+    have = {_header_key(h) for h in header}
+    missing_by_format = [[c for c in f.columns if _header_key(c) not in have] for f in FORMATS]
+    for fmt, missing in zip(FORMATS, missing_by_format, strict=True):
+        if not missing:
+            return fmt, []
+    return None, min(missing_by_format, key=len)
+
+
+def _is_hxl(values: list[str]) -> bool:
+    cells = [v.strip() for v in values if v.strip()]
+    return bool(cells) and all(c.startswith("#") for c in cells)
+
+
+# --- The report -------------------------------------------------------------------------------
+
+
+@dataclass
+class AwsdImportReport(NameReport):
+    file: str = ""
+    format: str = ""
+    utf8: bool = True
+    read: int = 0
+    added: int = 0
+    already_present: int = 0
+    skipped_invalid: int = 0
+    dry_run: bool = False
+    errors: list[FieldError] = field(default_factory=list)
+    # Column -> value -> rows: values no table maps (for Country: names matching no country).
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Category code -> incidents added; the same by subcategory code.
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_subcategory: dict[str, int] = field(default_factory=dict)
+    approximate_dates: int = 0
+    without_country: int = 0
+    # Rows whose coordinates lost their decimal point, and one of those values.
+    coordinates_unreadable: int = 0
+    unreadable_example: str = ""
+
+    def note_unmapped_value(self, column: str, value: str) -> None:
+        counts = self.unmapped.setdefault(column, {})
+        counts[value] = counts.get(value, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "utf8": self.utf8,
+                "read": self.read, "added": self.added,
+                "already_present": self.already_present,
+                "skipped_invalid": self.skipped_invalid, "dry_run": self.dry_run,
+                "unmapped": self.unmapped, "by_category": self.by_category,
+                "by_subcategory": self.by_subcategory,
+                "approximate_dates": self.approximate_dates,
+                "without_country": self.without_country,
+                "coordinates_unreadable": self.coordinates_unreadable,
+                "by_table": self.by_table, "approximate": self.approximate,
+                "absent": self.absent,
+                "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]]}
+
+    def lines(self) -> list[str]:
+        lines = [ngettext("%(file)s (%(format)s): %(read)d row, %(added)d added, %(present)d "
+                          "already present, %(skipped)d skipped as invalid.",
+                          "%(file)s (%(format)s): %(read)d rows, %(added)d added, %(present)d "
+                          "already present, %(skipped)d skipped as invalid.", self.read)
+                 % {"file": self.file, "format": self.format, "read": self.read,
+                    "added": self.added, "present": self.already_present,
+                    "skipped": self.skipped_invalid}]
+        if not self.utf8:
+            lines.append(_("The file is not all UTF-8: the bytes that are not were read as "
+                           "Windows-1252 (Latin-1)."))
+        if self.by_category:
+            lines.append(_("Incidents added, by category:"))
+            labels = category_labels()
+            for code, count in sorted(self.by_category.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(_("  %(category)s: %(count)d")
+                             % {"category": labels.get(code, code), "count": count})
+                for sub, sub_count in sorted(self.by_subcategory.items(),
+                                             key=lambda kv: (-kv[1], kv[0])):
+                    if taxonomy_parent(sub) == code:
+                        lines.append(_("    %(category)s: %(count)d")
+                                     % {"category": labels.get(sub, sub), "count": sub_count})
+        lines += self.name_lines()
+        for column, values in sorted(self.unmapped.items()):
+            for value, count in sorted(values.items()):
+                if column in (COUNTRY, COUNTRY_CODE):
+                    reason = (self.why_unmapped(value) if column == COUNTRY else _(
+                        "“%(code)s” is not a code of the country table") % {"code": value})
+                    lines.append(ngettext("%(reason)s: %(count)d row imported without a country.",
+                                          "%(reason)s: %(count)d rows imported without a country.",
+                                          count) % {"reason": reason, "count": count})
+                else:
+                    lines.append(ngettext(
+                        "%(column)s “%(value)s” is not in the mapping table: %(count)d row; it "
+                        "did not decide its category.",
+                        "%(column)s “%(value)s” is not in the mapping table: %(count)d rows; it "
+                        "did not decide their category.", count)
+                        % {"column": column, "value": value, "count": count})
+        if self.approximate_dates:
+            lines.append(ngettext(
+                "%(count)d row gives only a year or a month: dated its first day and marked "
+                "approximate.",
+                "%(count)d rows give only a year or a month: dated its first day and marked "
+                "approximate.", self.approximate_dates) % {"count": self.approximate_dates})
+        if self.coordinates_unreadable:
+            lines.append(ngettext(
+                "%(count)d row gives coordinates that have lost their decimal point (such as "
+                "“%(example)s”): imported without coordinates, the values kept in the details.",
+                "%(count)d rows give coordinates that have lost their decimal point (such as "
+                "“%(example)s”): imported without coordinates, the values kept in the details.",
+                self.coordinates_unreadable)
+                         % {"count": self.coordinates_unreadable,
+                            "example": self.unreadable_example})
+        if self.dry_run:
+            lines.append(_("Dry run: nothing was saved."))
+        return lines
+
+
+def category_labels() -> dict[str, str]:
+    return {c.code: c.label for c in IncidentCategory.objects.all()}
+
+
+def taxonomy_parent(code: str) -> str | None:
+    default = taxonomy.DEFAULT.get(code)
+    return default[2] if default is not None else None
+
+
+class AwsdImportFailed(ImportFailed):
+    """Nothing was imported: the file, or some of its rows, are not a good AWSD export."""
+
+    def __init__(self, report: AwsdImportReport, message: str = "") -> None:
+        super().__init__(ImportReport(rows=report.read, errors=report.errors))
+        self.awsd_report = report
+        count = len({e.row for e in report.errors})
+        self.message = message or ngettext(
+            "%(file)s: %(count)d row has faults; nothing was imported.",
+            "%(file)s: %(count)d rows have faults; nothing was imported.", count) % {
+            "file": report.file, "count": count}
+        self.args = (str(self.message),)
+
+
+# --- Parsing one row --------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedIncident:
+    source_id: str
+    values: dict[str, Any]
+    category: str
+    subcategory: str | None
+
+
+class _RowReader:
+    """Turns the rows of one file into ParsedIncidents, noting what the report must say."""
+
+    def __init__(self, fmt: AwsdFormat, report: AwsdImportReport, digit_grouped: bool) -> None:
+        self.fmt = fmt
+        self.report = report
+        self.digit_grouped = digit_grouped
+        self.countries = CountryNames()
+        self.this_year = timezone.now().year
+        self.today = timezone.now().date()
+        # Per-row notes, added to the report only for rows that parse.
+        self.unmapped: list[tuple[str, str]] = []
+
+    def parse(self, number: int, row: dict[str, str]) -> ParsedIncident:
+        self.unmapped = []
+        p = RowParser(number, row)
+        source_id = p.text(ID, required=True, max_length=200)
+        if source_id and not source_id.isdigit():
+            p.fail(ID, _("“%(value)s” is not a whole number.") % {"value": source_id})
+        occurred_at, approximate = self._date(p)
+        counts = {column: p.integer(column) for column in (
+            *self.fmt.organizations, *self.fmt.people, *self.fmt.totals)}
+        latitude, longitude, unreadable = self._coordinates(p)
+        p.done()
+
+        means = self._word(MEANS, row[MEANS])
+        context = self._word(CONTEXT, row[CONTEXT])
+        location = self._word(LOCATION, row[LOCATION])
+        country, country_name = self._country(row)
+        killed = counts[KILLED]
+        category, subcategory = categorise(means, context, killed)
+        details = self._details(row, counts, means, context, location, country_name)
+        if unreadable:
+            details["coordinates_as_given"] = [row[LATITUDE], row[LONGITUDE]]
+        values = {
+            "title": self._title(means, context, country_name or (
+                country.name if country else "")),
+            "occurred_at": occurred_at,
+            "date_approximate": approximate,
+            "country": country,
+            "place": self._place(row),
+            "latitude": latitude,
+            "longitude": longitude,
+            "description": row["Details"],
+            "source": SOURCE,
+            "verification": (Incident.Verification.VERIFIED
+                             if value_key(row.get("Verified", "")) == "yes"
+                             else Incident.Verification.UNVERIFIED),
+            "killed": killed,
+            "injured": counts["Total wounded"],
+            "abducted": counts["Total kidnapped"],
+            "detained": counts.get("Total detained", 0),
+            "source_details": details,
+        }
+        # The notes for the report, now that the row is good.
+        for column, value in self.unmapped:
+            self.report.note_unmapped_value(column, value)
+        if approximate:
+            self.report.approximate_dates += 1
+        if unreadable:
+            self.report.coordinates_unreadable += 1
+            self.report.unreadable_example = (self.report.unreadable_example
+                                              or row[LATITUDE] or row[LONGITUDE])
+        if country is None:
+            self.report.without_country += 1
+        return ParsedIncident(source_id=source_id, values=values, category=category,
+                              subcategory=subcategory)
+
+    def _date(self, p: RowParser) -> tuple[dt.datetime, bool]:
+        fallback = dt.datetime(self.this_year, 1, 1, tzinfo=dt.UTC)
+        year = self._whole(p, "Year", 1900, self.this_year, required=True)
+        month = self._whole(p, "Month", 1, 12)
+        day = self._whole(p, "Day", 1, 31)
+        if year is None:
+            return fallback, False
+        if day is not None and month is None and not p.row.get("Month"):
+            p.fail("Day", _("A day without a month is not a date."))
+            return fallback, False
+        try:
+            date = dt.date(year, month or 1, day or 1)
+        except ValueError:
+            if month is not None and day is not None:
+                p.fail("Day", _("%(year)d-%(month)02d has no day %(day)d.")
+                       % {"year": year, "month": month, "day": day}, ErrorCode.OUT_OF_RANGE)
+            return fallback, False
+        if date > self.today:
+            p.fail("Year", _("%(date)s is in the future.") % {"date": date.isoformat()},
+                   ErrorCode.OUT_OF_RANGE)
+        at = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
+        return at, month is None or day is None
+
+    @staticmethod
+    def _whole(p: RowParser, column: str, low: int, high: int, *,
+               required: bool = False) -> int | None:
+        raw = p.row.get(column, "")
+        if not raw:
+            if required:
+                p.fail(column, _("This value is required."), ErrorCode.REQUIRED)
+            return None
+        if not raw.isdigit():
+            p.fail(column, _("“%(value)s” is not a whole number.") % {"value": raw})
+            return None
+        value = int(raw)
+        if not low <= value <= high:
+            p.fail(column, _("%(value)s is outside %(low)s to %(high)s.")
+                   % {"value": raw, "low": low, "high": high}, ErrorCode.OUT_OF_RANGE)
+            return None
+        return value
+
+    def _coordinates(self, p: RowParser) -> tuple[float | None, float | None, bool]:
+        lat_raw, lon_raw = p.row[LATITUDE], p.row[LONGITUDE]
+        unreadable = self.digit_grouped and any(
+            DIGIT_GROUPED.match(v) for v in (lat_raw, lon_raw))
+        if unreadable:
+            # The other cell is still checked: a value that is no number is a fault anyway.
+            for column, raw in ((LATITUDE, lat_raw), (LONGITUDE, lon_raw)):
+                if raw and not DIGIT_GROUPED.match(raw):
+                    self._number(p, column, raw)
+            return None, None, True
+        latitude = p.number_in(LATITUDE, -90, 90, required=False)
+        longitude = p.number_in(LONGITUDE, -180, 180, required=False)
+        if bool(lat_raw) != bool(lon_raw):
+            missing = LONGITUDE if lat_raw else LATITUDE
+            p.fail(missing, _("A latitude and a longitude go together; this one is missing."),
+                   ErrorCode.REQUIRED)
+        if latitude is None or longitude is None:
+            return None, None, False
+        return latitude, longitude, False
+
+    @staticmethod
+    def _number(p: RowParser, column: str, raw: str) -> None:
+        try:
+            float(raw)
+        except ValueError:
+            p.fail(column, _("“%(value)s” is not a number.") % {"value": raw})
+
+    def _word(self, column: str, raw: str) -> str:
+        """The current export's word for a cell (a 2016 code is translated), or the cell as
+        given, noted as unmapped, when no table knows it."""
+        if not raw:
+            return ""
+        key = value_key(raw)
+        if self.fmt.coded:
+            word = _CODES[column].get(key)
+            if word is None:
+                self.unmapped.append((column, raw))
+                return raw
+            return word
+        word = _WORDS[column].get(key)
+        if word is None:
+            self.unmapped.append((column, raw))
+            return " ".join(raw.split())
+        return word
+
+    def _country(self, row: dict[str, str]) -> tuple[Country | None, str]:
+        name = row[COUNTRY]
+        code = row.get(COUNTRY_CODE, "").upper()
+        if code:
+            country = self.countries.by_code.get(code)
+            if country is not None:
+                return country, name
+        if name:
+            found = self.countries.match(name)
+            if found is not None:
+                self.report.note(name, found)
+                return found.country, name
+            self.report.note_unmapped(name, self.countries)
+            self.unmapped.append((COUNTRY, name))
+        elif code:
+            self.unmapped.append((COUNTRY_CODE, code))
+        return None, name
+
+    def _place(self, row: dict[str, str]) -> str:
+        parts: list[str] = []
+        for column in ("City", "District", "Region"):
+            value = " ".join(row[column].split())
+            if value and value.casefold() not in {p.casefold() for p in parts}:
+                parts.append(value)
+        return _cut(", ".join(parts), 200)
+
+    @staticmethod
+    def _title(means: str, context: str, country: str) -> str:
+        """Short and in English, as the source is: "Shooting (ambush), Afghanistan"."""
+        known = [w for w in (means, context) if w and value_key(w) not in {
+            UNKNOWN, "individual attack"}]
+        what = means if means in known else "Security incident"
+        if context in known:
+            what = f"{what} ({context[:1].lower()}{context[1:]})"
+        return _cut(f"{what}, {country}" if country else what, 200)
+
+    def _details(self, row: dict[str, str], counts: dict[str, int], means: str, context: str,
+                 location: str, country_name: str) -> dict[str, Any]:
+        details: dict[str, Any] = {"format": self.fmt.name, MEANS_KEY: means,
+                                   CONTEXT_KEY: context, LOCATION_KEY: location}
+        if self.fmt.coded:
+            details["codes"] = {MEANS_KEY: row[MEANS], CONTEXT_KEY: row[CONTEXT],
+                                LOCATION_KEY: row[LOCATION]}
+        for column, key in self.fmt.described.items():
+            details[key] = " ".join(row[column].split())
+        details["organizations"] = {key: counts[column]
+                                    for column, key in self.fmt.organizations.items()}
+        for column, (group, key) in self.fmt.people.items():
+            if group == "total":
+                details[f"total_{key}"] = counts[column]
+            else:
+                details.setdefault(group, {})[key] = counts[column]
+        details["country_name"] = country_name
+        if row.get(COUNTRY_CODE):
+            details["country_code"] = row[COUNTRY_CODE]
+        for column in ("Region", "District", "City"):
+            if row[column]:
+                details[column.lower()] = row[column]
+        return details
+
+
+MEANS_KEY, CONTEXT_KEY, LOCATION_KEY = "means_of_attack", "attack_context", "location"
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def read_awsd_rows(path: Path, report: AwsdImportReport) -> tuple[AwsdFormat, CsvRows]:
+    """The format and the records of the file, as {column: stripped text} by the format's own
+    column names. Raises AwsdImportFailed when the file is not an AWSD export."""
+    name = path.name
+
+    def refuse(message: str) -> AwsdImportFailed:
+        report.errors = [FieldError(field="file", row=1, code=ErrorCode.BAD_FILE,
+                                    message=message)]
+        return AwsdImportFailed(report, message)
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise refuse(_("%(file)s cannot be read (%(problem)s).")
+                     % {"file": name, "problem": exc.strerror or exc}) from exc
+    text, report.utf8 = decode_awsd(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    number = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise refuse(_("%(file)s is empty.") % {"file": name})
+        fmt, missing = detect_format(header)
+        if fmt is None:
+            raise refuse(_("%(file)s is not an export of the Aid Worker Security Database: "
+                           "its header lacks %(columns)s.")
+                         % {"file": name, "columns": ", ".join(f"“{c}”" for c in missing)})
+        canonical = {_header_key(c): c for c in fmt.columns}
+        columns = [canonical.get(_header_key(h), h.strip()) for h in header]
+        rows: list[tuple[int, dict[str, str]]] = []
+        errors: list[FieldError] = []
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if number == 2 and _is_hxl(values):
+                continue  # the HXL hashtag row of the current export
+            if len(values) != len(columns):
+                errors.append(FieldError(field="", row=number, message=_(
+                    "The row has %(found)d cells; the header has %(expected)d.")
+                    % {"found": len(values), "expected": len(columns)}))
+                continue
+            rows.append((number, {c: v.strip() for c, v in zip(columns, values, strict=True)}))
+    except csv.Error as exc:
+        raise refuse(_("%(file)s is not a readable CSV file: %(problem)s (row %(row)d).")
+                     % {"file": name, "problem": exc, "row": number + 1}) from exc
+    return fmt, CsvRows(header=columns, rows=rows, errors=errors)
+
+
+# --- The import -------------------------------------------------------------------------------
+
+
+def awsd_import(*, actor: AnyUser, path: Path, dry_run: bool = False,
+                skip_invalid: bool = False, progress: Callable[[int], None] | None = None,
+                on_total: Callable[[int], None] | None = None) -> AwsdImportReport:
+    """Add the incidents of one AWSD export that Vigil does not hold yet (see the module's
+    docstring). ``progress`` is called with 1 for each row checked, ``on_total`` once with the
+    number of rows. ``dry_run`` checks and counts everything, then saves nothing."""
+    if not holds_globally(actor, Perm.IMPORT_INCIDENTS):
+        raise Forbidden(_("Importing incidents needs a global grant to import incidents."))
+    report = AwsdImportReport(file=path.name, dry_run=dry_run)
+    fmt, csv_rows = read_awsd_rows(path, report)
+    report.format = fmt.name
+    if on_total:
+        on_total(len(csv_rows.rows))
+    digit_grouped = any(SURELY_DIGIT_GROUPED.match(row[c]) for _n, row in csv_rows.rows
+                        for c in (LATITUDE, LONGITUDE))
+    reader = _RowReader(fmt, report, digit_grouped)
+    parsed, checked = parse_all(csv_rows, reader.parse, key=lambda item: item.source_id,
+                                key_column=ID, progress=progress)
+    report.read = checked.rows
+    report.errors = checked.errors
+    if report.errors and not skip_invalid:
+        raise AwsdImportFailed(report)
+    report.skipped_invalid = len({e.row for e in report.errors})
+    categories = _categories(parsed)
+    with transaction.atomic():
+        present = set(Incident.objects.filter(source_kind=Incident.Source.AWSD)
+                      .exclude(source_id="").values_list("source_id", flat=True))
+        new: list[Incident] = []
+        for item in parsed:
+            if item.source_id in present:
+                report.already_present += 1
+                continue
+            new.append(Incident(source_kind=Incident.Source.AWSD, source_id=item.source_id,
+                                category=categories[item.category],
+                                subcategory=(categories[item.subcategory]
+                                             if item.subcategory else None),
+                                **item.values))
+            report.by_category[item.category] = report.by_category.get(item.category, 0) + 1
+            if item.subcategory:
+                report.by_subcategory[item.subcategory] = (
+                    report.by_subcategory.get(item.subcategory, 0) + 1)
+        Incident.objects.bulk_create(new, batch_size=BATCH)
+        report.added = len(new)
+        if new:
+            audit.record(actor=actor, action="incidents.import", object_type="incidents.incident",
+                         object_repr=report.file, changes=_audited(report))
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _audited(report: AwsdImportReport) -> dict[str, Any]:
+    data = report.as_dict()
+    data["errors"] = data["errors"][:20]
+    return data
+
+
+def _categories(parsed: list[ParsedIncident]) -> dict[str, IncidentCategory]:
+    """The categories the rows need, by code. A code the taxonomy has lost is a fault of the
+    configuration, not of the file: it refuses the import."""
+    needed = {code for item in parsed for code in (item.category, item.subcategory) if code}
+    found = {c.code: c for c in IncidentCategory.objects.filter(code__in=needed)}
+    missing = sorted(needed - set(found))
+    if missing:
+        raise ValidationFailed([FieldError(field="category", code=ErrorCode.UNKNOWN_REFERENCE,
+                                           message=_(
+            "The incident taxonomy lacks the categories %(codes)s that the AWSD mapping names; "
+            "restore them before importing.") % {"codes": ", ".join(missing)})])
+    return found

@@ -1,0 +1,118 @@
+"""Reads of incidents, narrowed to what the reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncYear
+
+from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.incidents.models import IMPACT_FIELDS, AffectedPerson, Incident, IncidentCategory
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+MAP_LIMIT = 5000
+
+
+def incidents_seen(user: AnyUser) -> QuerySet[Incident]:
+    return visible(user, Perm.VIEW_INCIDENT, Incident.objects.all())
+
+
+def incident_list(*, user: AnyUser, search: str = "", category: str = "", country: str = "",
+                  organization: str = "", verification: str = "", source: str = "",
+                  since: dt.date | None = None, until: dt.date | None = None,
+                  area: Any = None) -> QuerySet[Incident]:
+    qs = incidents_seen(user).select_related("category", "subcategory", "country",
+                                             "security_area", "organization")
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(place__icontains=search)
+                       | Q(description__icontains=search) | Q(source_id=search))
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(subcategory__code=category))
+    if country:
+        qs = qs.filter(country__iso2=country.upper())
+    if area:
+        qs = qs.filter(security_area_id=area)
+    if organization:
+        qs = qs.filter(organization__code=organization.upper())
+    if verification:
+        qs = qs.filter(verification=verification)
+    if source:
+        qs = qs.filter(source_kind=source)
+    if since:
+        qs = qs.filter(occurred_at__date__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__date__lte=until)
+    return qs
+
+
+def incident_get(*, user: AnyUser, pk: Any) -> Incident:
+    return get_visible(user, Perm.VIEW_INCIDENT, Incident.objects.select_related(
+        "category", "subcategory", "country", "security_area", "duty_station", "organization",
+        "reported_by"), pk=pk)
+
+
+def affected_people(*, user: AnyUser, incident: Incident) -> list[dict[str, Any]]:
+    """The people affected, named only to readers who may see each person."""
+    rows = []
+    for row in AffectedPerson.objects.filter(incident=incident).select_related(
+            "person__organization", "dependant"):
+        named = can(user, Perm.VIEW_PERSON, row.person)
+        rows.append({"row": row, "named": named,
+                     "name": str(row.dependant or row.person) if named else None})
+    return rows
+
+
+def categories() -> QuerySet[IncidentCategory]:
+    return IncidentCategory.objects.filter(active=True).select_related("parent")
+
+
+def map_features(qs: QuerySet[Incident]) -> dict[str, Any]:
+    """GeoJSON points of the incidents that have coordinates, newest first, capped."""
+    features = []
+    for pk, lat, lon, title, code, occurred, killed in qs.filter(
+            latitude__isnull=False).order_by("-occurred_at").values_list(
+            "pk", "latitude", "longitude", "title", "category__code",
+            "occurred_at", "killed")[:MAP_LIMIT]:
+        features.append({"type": "Feature", "id": pk,
+                         "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": {"name": title, "kind": "field",
+                                        "code": f"INC-{pk:06d} · {occurred.date().isoformat()}",
+                                        "category": code, "killed": killed}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+GROUPINGS = {
+    "category": ("category__code", "category__name"),
+    "country": ("country__iso2", "country__name"),
+    "area": ("security_area_id", "security_area__name"),
+    "organization": ("organization__code", "organization__name"),
+}
+
+
+def statistics(qs: QuerySet[Incident], *, by: str = "category", period: str = "year"
+               ) -> dict[str, Any]:
+    """Counts of incidents and of people by impact, per period and per group."""
+    trunc = TruncMonth("occurred_at") if period == "month" else TruncYear("occurred_at")
+    key, label = GROUPINGS.get(by, GROUPINGS["category"])
+    sums = {name: Sum(name) for name in IMPACT_FIELDS}
+    totals = qs.aggregate(incidents=Count("pk"), **sums)
+    groups = list(qs.order_by().values(key, label).annotate(incidents=Count("pk"), **sums)
+                  .order_by("-incidents"))
+    periods = list(qs.order_by().annotate(period=trunc).values("period")
+                   .annotate(incidents=Count("pk"), **sums).order_by("period"))
+    matrix: dict[Any, dict[Any, int]] = {}
+    for row in qs.order_by().annotate(period=trunc).values("period", key).annotate(
+            n=Count("pk")):
+        matrix.setdefault(row["period"], {})[row[key]] = row["n"]
+    for group in groups:
+        group["key"], group["label"] = group.pop(key), group.pop(label)
+        if by == "category":
+            from vigil.incidents.taxonomy import label as category_label
+
+            group["label"] = category_label(group["key"] or "", group["label"] or "")
+    return {"totals": {k: v or 0 for k, v in totals.items()}, "groups": groups,
+            "periods": periods, "matrix": matrix, "by": by, "period": period}

@@ -1,0 +1,178 @@
+"""Writes to incidents: recording, amending, the people and assets affected. Each in one
+transaction, checked against the recorder's scope, and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.authz import Perm, require
+from vigil.core.errors import FieldError, ValidationFailed
+from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.incidents.models import (
+    IMPACT_FIELDS,
+    AffectedAsset,
+    AffectedPerson,
+    Incident,
+)
+from vigil.places.geo import area_at
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+INCIDENT_FIELDS = {"category", "subcategory", "title", "occurred_at", "time_zone",
+                   "date_approximate", "country", "security_area", "duty_station", "place",
+                   "latitude", "longitude", "area_geometry", "description", "source",
+                   "verification", "organization", *IMPACT_FIELDS}
+# An incident may be recorded a little ahead of the server's clock (a phone's clock), no more.
+FUTURE_SLACK = dt.timedelta(minutes=15)
+
+
+def _check(incident: Incident) -> None:
+    errors = []
+    if incident.subcategory_id and incident.subcategory and \
+            incident.subcategory.parent_id != incident.category_id:
+        errors.append(FieldError("subcategory", _("“%(sub)s” is not a kind of %(cat)s.") % {
+            "sub": incident.subcategory.label, "cat": incident.category.label}))
+    if incident.category_id and incident.category.parent_id is not None:
+        errors.append(FieldError("category", _("Choose a category, not a subcategory.")))
+    if incident.occurred_at and incident.occurred_at > timezone.now() + FUTURE_SLACK:
+        errors.append(FieldError("occurred_at", _("An incident cannot happen in the future.")))
+    for field, key in (("security_area", "security_area"), ("duty_station", "duty_station")):
+        place = getattr(incident, field)
+        if place is not None and incident.country_id and place.country_id != incident.country_id:
+            errors.append(FieldError(key, _("%(place)s is not in %(country)s.") % {
+                "place": place, "country": incident.country}))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _locate(incident: Incident) -> None:
+    """Fill the security area from the point, and the country from the duty station."""
+    station, country = incident.duty_station, incident.country
+    if country is None and station is not None:
+        incident.country_id = station.country_id
+        country = incident.country
+    if incident.security_area_id is None and country is not None and \
+            incident.latitude is not None and incident.longitude is not None:
+        incident.security_area = area_at(country, incident.latitude, incident.longitude)
+    if incident.security_area_id is None and station is not None:
+        incident.security_area_id = station.security_area_id
+
+
+def _raise_totals(incident: Incident) -> list[str]:
+    """Totals never fall below the named people of each impact."""
+    named: dict[str, int] = {}
+    for impact in incident.affected_people.values_list("impact", flat=True):
+        named[impact] = named.get(impact, 0) + 1
+    raised = []
+    for impact, count in named.items():
+        if getattr(incident, impact) < count:
+            setattr(incident, impact, count)
+            raised.append(impact)
+    return raised
+
+
+@transaction.atomic
+def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
+    incident = Incident(reported_by=actor if actor.is_authenticated else None)  # type: ignore[misc]
+    assign(incident, data, INCIDENT_FIELDS)
+    _locate(incident)
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    validate(incident, exclude=["reported_by"])
+    _check(incident)
+    incident.save()
+    audit.record(actor=actor, action="incidents.incident.create", obj=incident,
+                 changes=audit.diff({}, audit.snapshot(incident)))
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, actor: AnyUser, incident: Incident, data: dict[str, Any],
+                    version: int | None) -> Incident:
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    check_version(incident, version)
+    before = audit.snapshot(incident)
+    moved = {"latitude", "longitude", "country"} & {k for k, v in data.items()
+                                                    if v != getattr(incident, k, None)}
+    assign(incident, data, INCIDENT_FIELDS)
+    if moved and "security_area" not in data:
+        incident.security_area = None
+    _locate(incident)
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    validate(incident, exclude=["reported_by"])
+    _check(incident)
+    _raise_totals(incident)
+    save_new_version(incident, sorted(INCIDENT_FIELDS))
+    audit.record(actor=actor, action="incidents.incident.update", obj=incident,
+                 changes=audit.diff(before, audit.snapshot(incident)))
+    return incident
+
+
+def _touch(incident: Incident, raised: list[str]) -> None:
+    incident.version += 1
+    incident.save(update_fields=["version", "updated_at", *raised])
+
+
+@transaction.atomic
+def affected_person_add(*, actor: AnyUser, incident: Incident, person: Any,
+                        dependant: Any = None, impact: str, note: str = "") -> AffectedPerson:
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    if dependant is not None and dependant.person_id != person.pk:
+        raise ValidationFailed([FieldError("dependant", _(
+            "%(dependant)s is not a dependant of %(person)s.") % {
+                "dependant": dependant, "person": person})])
+    exists = incident.affected_people.filter(person=person, dependant=dependant).exists()
+    if exists:
+        raise ValidationFailed([FieldError("person", _(
+            "%(name)s is already listed on this incident.") % {"name": dependant or person})])
+    row = AffectedPerson(incident=incident, person=person, dependant=dependant, impact=impact,
+                         note=note.strip())
+    validate(row)
+    row.save()
+    _touch(incident, _raise_totals(incident))
+    audit.record(actor=actor, action="incidents.person.add", obj=incident,
+                 changes={"person": [None, str(dependant or person)], "impact": [None, impact]})
+    return row
+
+
+@transaction.atomic
+def affected_person_remove(*, actor: AnyUser, row: AffectedPerson) -> None:
+    incident = row.incident
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    audit.record(actor=actor, action="incidents.person.remove", obj=incident,
+                 changes={"person": [str(row.dependant or row.person), None],
+                          "impact": [row.impact, None]})
+    row.delete()
+    _touch(incident, [])
+
+
+@transaction.atomic
+def affected_asset_add(*, actor: AnyUser, incident: Incident, data: dict[str, Any]
+                       ) -> AffectedAsset:
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    row = AffectedAsset(incident=incident)
+    assign(row, data, {"premises", "asset", "damage", "note"})
+    if row.premises_id is None and not row.asset.strip():
+        raise ValidationFailed([FieldError("asset", _("Name the premises or the asset."))])
+    validate(row)
+    row.save()
+    _touch(incident, [])
+    audit.record(actor=actor, action="incidents.asset.add", obj=incident,
+                 changes={"asset": [None, str(row)], "damage": [None, row.damage]})
+    return row
+
+
+@transaction.atomic
+def affected_asset_remove(*, actor: AnyUser, row: AffectedAsset) -> None:
+    incident = row.incident
+    require(actor, Perm.RECORD_INCIDENT, incident)
+    audit.record(actor=actor, action="incidents.asset.remove", obj=incident,
+                 changes={"asset": [str(row), None]})
+    row.delete()
+    _touch(incident, [])

@@ -1,0 +1,213 @@
+"""Incident pages: the list with its map and statistics, the record, and its editing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from vigil.core.authz import Perm, can, has_perm_anywhere
+from vigil.core.errors import Forbidden, NotFound
+from vigil.core.views_support import EditPage, apply_service, list_page
+from vigil.incidents import selectors, services
+from vigil.incidents.forms import (
+    AffectedAssetForm,
+    AffectedPersonForm,
+    IncidentFilters,
+    IncidentForm,
+    StatisticsForm,
+)
+from vigil.incidents.models import AffectedAsset, AffectedPerson
+from vigil.people.models import Person
+from vigil.places.models import Premises
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not has_perm_anywhere(request.user, Perm.VIEW_INCIDENT):
+        raise Forbidden()
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponseBase:
+    _require_reader(request)
+    filters = IncidentFilters(request.GET or None)
+    return list_page(
+        request, queryset=selectors.incident_list(user=request.user, **filters.selector_args()),
+        template="incidents/incident_list.html",
+        table_template="incidents/partials/_incident_table.html",
+        sorts={"date": "occurred_at", "category": "category__order",
+               "country": "country__name", "killed": "killed"},
+        default_sort="-date", filters=filters,
+        columns=[(_lazy("Reference"), lambda i: i.reference),
+                 (_lazy("Date"), lambda i: i.occurred_at),
+                 (_lazy("Category"), lambda i: i.category.label),
+                 (_lazy("Subcategory"), lambda i: i.subcategory.label if i.subcategory else ""),
+                 (_lazy("Title"), lambda i: i.title),
+                 (_lazy("Country"), lambda i: i.country.iso2 if i.country else ""),
+                 (_lazy("Security area"), lambda i: i.security_area or ""),
+                 (_lazy("Place"), lambda i: i.place),
+                 (_lazy("Latitude"), lambda i: i.latitude),
+                 (_lazy("Longitude"), lambda i: i.longitude),
+                 (_lazy("Organization"), lambda i: i.organization.code if i.organization
+                  else ""),
+                 (_lazy("Killed"), lambda i: i.killed), (_lazy("Injured"), lambda i: i.injured),
+                 (_lazy("Abducted"), lambda i: i.abducted),
+                 (_lazy("Missing"), lambda i: i.missing),
+                 (_lazy("Detained"), lambda i: i.detained),
+                 (_lazy("Affected"), lambda i: i.affected),
+                 (_lazy("Verification"), lambda i: i.get_verification_display()),
+                 (_lazy("Recorded from"), lambda i: i.get_source_kind_display()),
+                 (_lazy("Id at the source"), lambda i: i.source_id)],
+        export_name="incidents",
+        extra={"may_record": has_perm_anywhere(request.user, Perm.RECORD_INCIDENT),
+               "may_import": has_perm_anywhere(request.user, Perm.IMPORT_CAP)})
+
+
+@login_required
+def incident_geojson(request: HttpRequest) -> JsonResponse:
+    _require_reader(request)
+    filters = IncidentFilters(request.GET or None)
+    qs = selectors.incident_list(user=request.user, **filters.selector_args())
+    if request.GET.get("id", "").isdigit():
+        qs = qs.filter(pk=int(request.GET["id"]))
+    return JsonResponse(selectors.map_features(qs))
+
+
+@login_required
+def incident_map(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    filters = IncidentFilters(request.GET or None)
+    return render(request, "incidents/incident_map.html", {
+        "filters": filters, "query": request.GET.urlencode(), "limit": selectors.MAP_LIMIT})
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    form = StatisticsForm(request.GET or None)
+    by, period = form.grouping()
+    qs = selectors.incident_list(user=request.user, **form.selector_args())
+    stats = selectors.statistics(qs, by=by, period=period)
+    keys = [g["key"] for g in stats["groups"][:8]]
+    rows = [{"period": p["period"], "incidents": p["incidents"], "killed": p["killed"],
+             "cells": [stats["matrix"].get(p["period"], {}).get(k, 0) for k in keys]}
+            for p in stats["periods"]]
+    return render(request, "incidents/statistics.html", {
+        "filters": form, "stats": stats, "columns": stats["groups"][:8], "rows": rows})
+
+
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    may_edit = can(request.user, Perm.RECORD_INCIDENT, incident)
+    asset_form = AffectedAssetForm()
+    asset_form.fields["premises"].queryset = Premises.objects.filter(  # type: ignore[attr-defined]
+        duty_station__country_id=incident.country_id) if incident.country_id \
+        else Premises.objects.none()
+    return render(request, "incidents/incident_detail.html", {
+        "incident": incident, "may_edit": may_edit,
+        "people": selectors.affected_people(user=request.user, incident=incident),
+        "assets": incident.affected_assets.select_related("premises"),
+        "person_form": AffectedPersonForm(), "asset_form": asset_form,
+        "may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS),
+        "may_locate": has_perm_anywhere(request.user, Perm.VIEW_WHEREABOUTS),
+        "crises": incident.crises.all()})
+
+
+def _create(actor: Any, data: dict[str, Any], form: Any) -> Any:
+    return services.incident_create(actor=actor, data=data)
+
+
+def _update(actor: Any, obj: Any, data: dict[str, Any], version: int | None, form: Any) -> Any:
+    return services.incident_update(actor=actor, incident=obj, data=data, version=version)
+
+
+INCIDENT_EDIT = EditPage(
+    form_class=IncidentForm, perm=Perm.RECORD_INCIDENT, template="incidents/incident_form.html",
+    context_name="incident", detail_url="incidents:incident_detail",
+    saved_message=_lazy("Incident %(name)s saved."), create=_create, update=_update)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk) if pk else None
+    return INCIDENT_EDIT.respond(request, incident)
+
+
+@login_required
+@require_POST
+def person_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    form = AffectedPersonForm(request.POST)
+    if form.is_valid():
+        person = Person.objects.filter(index_number=form.cleaned_data["person"].strip()).first()
+        dependant = None
+        if person is None:
+            form.add_error("person", _("No staff member has this index number."))
+        elif form.cleaned_data["dependant"]:
+            dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
+            if dependant is None:
+                form.add_error("dependant", _("%(person)s has no such dependant.") % {
+                    "person": person})
+        if form.is_valid() and person is not None:
+            added = apply_service(form, lambda: services.affected_person_add(
+                actor=request.user, incident=incident, person=person, dependant=dependant,
+                impact=form.cleaned_data["impact"], note=form.cleaned_data["note"]))
+            if added is not None:
+                messages.success(request, _("Added to the people affected."))
+                return redirect("incidents:incident_detail", pk=incident.pk)
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(request, f"{form.fields[field].label}: {error}" if field in
+                           form.fields else str(error))
+    return redirect("incidents:incident_detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def person_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    found = AffectedPerson.objects.filter(incident=incident, pk=row).first()
+    if found is None:
+        raise NotFound()
+    services.affected_person_remove(actor=request.user, row=found)
+    messages.success(request, _("Removed from the people affected."))
+    return redirect("incidents:incident_detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    form = AffectedAssetForm(request.POST)
+    if form.is_valid():
+        added = apply_service(form, lambda: services.affected_asset_add(
+            actor=request.user, incident=incident, data=form.cleaned_data))
+        if added is not None:
+            messages.success(request, _("Added to the assets affected."))
+            return redirect("incidents:incident_detail", pk=incident.pk)
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(request, f"{form.fields[field].label}: {error}" if field in
+                           form.fields else str(error))
+    return redirect("incidents:incident_detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def asset_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    found = AffectedAsset.objects.filter(incident=incident, pk=row).first()
+    if found is None:
+        raise NotFound()
+    services.affected_asset_remove(actor=request.user, row=found)
+    messages.success(request, _("Removed from the assets affected."))
+    return redirect("incidents:incident_detail", pk=incident.pk)
