@@ -386,10 +386,14 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["broadcast", "person", "channel",
-                                                       "endpoint"],
-                                               name="delivery_once_per_channel",
-                                               nulls_distinct=False)]
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "person", "channel"],
+                                    condition=Q(endpoint__isnull=True),
+                                    name="delivery_once_per_channel"),
+            models.UniqueConstraint(fields=["broadcast", "person", "endpoint"],
+                                    condition=Q(endpoint__isnull=False),
+                                    name="delivery_once_per_webhook"),
+        ]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
                    models.Index(fields=["broadcast", "status"])]
 

@@ -34,7 +34,7 @@ def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
         qs = qs.filter(country__iso2=country.upper())
     return qs.annotate(headcount=Count("entries", distinct=True),
                        accounted=Count("entries", filter=Q(entries__status__in=ACCOUNTED),
-                                       distinct=True))
+                                       distinct=True)).order_by("-activated_at", "-pk")
 
 
 def crisis_get(*, user: AnyUser, pk: Any) -> Crisis:

@@ -194,8 +194,8 @@ CODES: dict[str, dict[str, str]] = {
         "S": "Shooting",
         "U": "Unknown",
         "VBIED": "Vehicle-born IED",
-        "VBIED-RC": "Vehicle-born IED, remote-controlled",
-        "VBIED-S": "Vehicle-born IED, suicide",
+        "VBIED-RC": "Vehicle-born IED (remote-controlled)",
+        "VBIED-S": "Vehicle-born IED (suicide)",
     },
     CONTEXT: {
         "Am": "Ambush",
@@ -241,11 +241,11 @@ MEANS_OF_ATTACK: dict[str, Rule] = {
     "Detention/arrest": Rule(HARM, ABDUCTION, "detention"),
     "Rape/sexual assault": Rule(HARM, taxonomy.SEXUAL_ASSAULT),
     "Body-borne IED": Rule(EXPLOSIVE, TERRORISM, "suicide-attack"),
-    "Vehicle-born IED, suicide": Rule(EXPLOSIVE, TERRORISM, "suicide-attack"),
+    "Vehicle-born IED (suicide)": Rule(EXPLOSIVE, TERRORISM, "suicide-attack"),
     "Complex attack": Rule(EXPLOSIVE, TERRORISM, "complex-attack"),
     "Roadside IED": Rule(EXPLOSIVE, TERRORISM, "ied"),
     "Vehicle-born IED": Rule(EXPLOSIVE, TERRORISM, "ied"),
-    "Vehicle-born IED, remote-controlled": Rule(EXPLOSIVE, TERRORISM, "ied"),
+    "Vehicle-born IED (remote-controlled)": Rule(EXPLOSIVE, TERRORISM, "ied"),
     "Aerial bombardment": Rule(EXPLOSIVE, ARMED_CONFLICT, "shelling"),
     "Shelling": Rule(EXPLOSIVE, ARMED_CONFLICT, "shelling"),
     "Landmine": Rule(EXPLOSIVE, ARMED_CONFLICT, "explosive-remnant"),
@@ -286,8 +286,8 @@ _CODES = {column: _keyed(codes) for column, codes in CODES.items()}
 _WORDS = {MEANS: {value_key(k): k for k in MEANS_OF_ATTACK},
           CONTEXT: {value_key(k): k for k in ATTACK_CONTEXT},
           LOCATION: {value_key(k): k for k in LOCATIONS}}
-_RULES = {MEANS: _MEANS_RULES, CONTEXT: _CONTEXT_RULES}
-UNKNOWN = "unknown"
+# Values that would add nothing to a title.
+SAYS_NOTHING_IN_TITLE = {"unknown", "individual attack"}
 
 
 def categorise(means: str, context: str, killed: int) -> tuple[str, str | None]:
@@ -439,10 +439,10 @@ class AwsdImportReport(NameReport):
                                           count) % {"reason": reason, "count": count})
                 else:
                     lines.append(ngettext(
-                        "%(column)s “%(value)s” is not in the mapping table: %(count)d row; it "
-                        "did not decide its category.",
-                        "%(column)s “%(value)s” is not in the mapping table: %(count)d rows; it "
-                        "did not decide their category.", count)
+                        "%(column)s “%(value)s” is not in the mapping tables: %(count)d row, "
+                        "where it is kept as given and decides no category.",
+                        "%(column)s “%(value)s” is not in the mapping tables: %(count)d rows, "
+                        "where it is kept as given and decides no category.", count)
                         % {"column": column, "value": value, "count": count})
         if self.approximate_dates:
             lines.append(ngettext(
@@ -496,6 +496,21 @@ class ParsedIncident:
     values: dict[str, Any]
     category: str
     subcategory: str | None
+    # What the report says of the row: (column, value) pairs no table maps, and a coordinate
+    # that lost its decimal point ("" if none did).
+    unmapped: list[tuple[str, str]]
+    unreadable: str
+
+    def note(self, report: AwsdImportReport) -> None:
+        for column, value in self.unmapped:
+            report.note_unmapped_value(column, value)
+        if self.values["date_approximate"]:
+            report.approximate_dates += 1
+        if self.unreadable:
+            report.coordinates_unreadable += 1
+            report.unreadable_example = report.unreadable_example or self.unreadable
+        if self.values["country"] is None:
+            report.without_country += 1
 
 
 class _RowReader:
@@ -508,7 +523,7 @@ class _RowReader:
         self.countries = CountryNames()
         self.this_year = timezone.now().year
         self.today = timezone.now().date()
-        # Per-row notes, added to the report only for rows that parse.
+        # The values of the row being read that no table maps.
         self.unmapped: list[tuple[str, str]] = []
 
     def parse(self, number: int, row: dict[str, str]) -> ParsedIncident:
@@ -552,19 +567,11 @@ class _RowReader:
             "detained": counts.get("Total detained", 0),
             "source_details": details,
         }
-        # The notes for the report, now that the row is good.
-        for column, value in self.unmapped:
-            self.report.note_unmapped_value(column, value)
-        if approximate:
-            self.report.approximate_dates += 1
-        if unreadable:
-            self.report.coordinates_unreadable += 1
-            self.report.unreadable_example = (self.report.unreadable_example
-                                              or row[LATITUDE] or row[LONGITUDE])
-        if country is None:
-            self.report.without_country += 1
-        return ParsedIncident(source_id=source_id, values=values, category=category,
-                              subcategory=subcategory)
+        return ParsedIncident(
+            source_id=source_id, values=values, category=category, subcategory=subcategory,
+            unmapped=self.unmapped,
+            unreadable=next((v for v in (row[LATITUDE], row[LONGITUDE])
+                             if DIGIT_GROUPED.match(v)), "") if unreadable else "")
 
     def _date(self, p: RowParser) -> tuple[dt.datetime, bool]:
         fallback = dt.datetime(self.this_year, 1, 1, tzinfo=dt.UTC)
@@ -636,10 +643,13 @@ class _RowReader:
 
     def _word(self, column: str, raw: str) -> str:
         """The current export's word for a cell (a 2016 code is translated), or the cell as
-        given, noted as unmapped, when no table knows it."""
+        given, noted as unmapped, when no table knows it. The current export's locations are
+        kept as given: no table needs them."""
         if not raw:
             return ""
         key = value_key(raw)
+        if column == LOCATION and not self.fmt.coded:
+            return _WORDS[LOCATION].get(key, " ".join(raw.split()))
         if self.fmt.coded:
             word = _CODES[column].get(key)
             if word is None:
@@ -680,13 +690,12 @@ class _RowReader:
 
     @staticmethod
     def _title(means: str, context: str, country: str) -> str:
-        """Short and in English, as the source is: "Shooting (ambush), Afghanistan"."""
-        known = [w for w in (means, context) if w and value_key(w) not in {
-            UNKNOWN, "individual attack"}]
-        what = means if means in known else "Security incident"
-        if context in known:
-            what = f"{what} ({context[:1].lower()}{context[1:]})"
-        return _cut(f"{what}, {country}" if country else what, 200)
+        """Short and in English, as the source is: "Shooting, ambush in Afghanistan"."""
+        said = [w for w in (means, context) if w and value_key(w) not in SAYS_NOTHING_IN_TITLE]
+        if not said:
+            said = ["Security incident"]
+        what = ", ".join([said[0], *(w.lower() for w in said[1:])])
+        return _cut(f"{what} in {country}" if country else what, 200)
 
     def _details(self, row: dict[str, str], counts: dict[str, int], means: str, context: str,
                  location: str, country_name: str) -> dict[str, Any]:
@@ -794,6 +803,8 @@ def awsd_import(*, actor: AnyUser, path: Path, dry_run: bool = False,
     if report.errors and not skip_invalid:
         raise AwsdImportFailed(report)
     report.skipped_invalid = len({e.row for e in report.errors})
+    for item in parsed:
+        item.note(report)
     categories = _categories(parsed)
     with transaction.atomic():
         present = set(Incident.objects.filter(source_kind=Incident.Source.AWSD)

@@ -76,6 +76,7 @@ DEMO_USERS = [
     ("aviation", "Hiroshi", "Sato", Role.AVIATION_OFFICER, ScopeKind.GLOBAL, None),
     ("budget", "Olga", "Ivanova", Role.BUDGET_OFFICER, ScopeKind.GLOBAL, None),
     ("programme.manager", "Mei", "Chen", Role.PROGRAMME_MANAGER, ScopeKind.GLOBAL, None),
+    ("warden", "Joseph", "Otieno", Role.WARDEN, ScopeKind.COUNTRY, "KE"),
     ("admin", "Carlos", "García", Role.ADMINISTRATOR, ScopeKind.GLOBAL, None),
 ]
 

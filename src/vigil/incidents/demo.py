@@ -1,0 +1,93 @@
+"""Demo incidents: two years of security returns around the demo duty stations, in every
+category, verified or not, some with named personnel and premises affected, so that the list,
+the map and the statistics have content."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from vigil.core.demo import DemoContext, register_step
+from vigil.incidents.models import AffectedAsset, AffectedPerson, Impact, Incident, IncidentCategory
+from vigil.people.models import Person
+from vigil.places.models import DutyStation, Premises
+
+# (category code, subcategory code or "", title, weight)
+KINDS = [
+    ("crime", "robbery", "Armed robbery of a staff member", 8),
+    ("crime", "burglary", "Burglary at a staff residence", 7),
+    ("crime", "carjacking", "Carjacking of a UN vehicle", 3),
+    ("road-traffic", "", "Road traffic accident involving a UN vehicle", 8),
+    ("civil-unrest", "demonstration", "Demonstration blocking the road to the compound", 5),
+    ("civil-unrest", "riot", "Riot near the market", 2),
+    ("armed-conflict", "crossfire", "Staff caught in crossfire", 2),
+    ("terrorism", "ied", "Improvised explosive device on a supply route", 1),
+    ("abduction", "kidnapping", "Abduction of a national staff member", 1),
+    ("attack-on-premises", "raid", "Armed intrusion into a UN compound", 2),
+    ("attack-on-vehicle", "ambush", "Convoy ambushed", 1),
+    ("hazard", "flood", "Flooding of the warehouse district", 2),
+    ("fire", "", "Fire in an office building", 1),
+    ("other-safety", "", "Staff member injured in a fall on site", 2),
+]
+COUNT = {"small": 60, "medium": 400, "large": 2000}
+
+
+def load_incidents(ctx: DemoContext) -> None:
+    officer = get_user_model().objects.get(username="security.officer")
+    categories = {c.code: c for c in IncidentCategory.objects.all()}
+    stations = list(DutyStation.objects.exclude(country__iso2="US").select_related(
+        "country").order_by("pk")[:60])
+    premises_of: dict[int, list[Premises]] = {}
+    for p in Premises.objects.filter(duty_station__in=stations):
+        premises_of.setdefault(p.duty_station_id, []).append(p)
+    weights = [k[3] for k in KINDS]
+    now = timezone.now()
+    rows = []
+    for _i in range(COUNT.get(ctx.scale.name, 60)):
+        cat, sub, title, _w = ctx.rng.choices(KINDS, weights=weights)[0]
+        station = ctx.rng.choice(stations)
+        when = now - dt.timedelta(days=ctx.rng.uniform(1, 730), hours=ctx.rng.uniform(0, 23))
+        killed = 1 if cat in {"armed-conflict", "terrorism", "attack-on-vehicle"} and \
+            ctx.rng.random() < 0.3 else 0
+        rows.append(Incident(
+            category=categories[cat], subcategory=categories.get(sub), title=title,
+            occurred_at=when, time_zone=station.time_zone or "UTC", country=station.country,
+            security_area=station.security_area, duty_station=station, place=station.name,
+            latitude=round(station.latitude + ctx.rng.uniform(-0.05, 0.05), 5),
+            longitude=round(station.longitude + ctx.rng.uniform(-0.05, 0.05), 5),
+            description="Demo incident.", source="Security return (demo)",
+            verification=ctx.rng.choices(
+                [Incident.Verification.VERIFIED, Incident.Verification.UNVERIFIED,
+                 Incident.Verification.DISPUTED], weights=[7, 3, 1])[0],
+            killed=killed, injured=ctx.rng.choice([0, 0, 0, 1, 2]), reported_by=officer))
+    Incident.objects.bulk_create(rows, batch_size=1000)
+    # Named people and premises on the incidents of the demo's home country.
+    affected = []
+    assets = []
+    for incident in Incident.objects.filter(country__iso2="KE").order_by("pk")[:40]:
+        people = list(Person.objects.filter(duty_station_id=incident.duty_station_id)
+                      .order_by("pk")[:30])
+        if people and incident.category.code in {"crime", "road-traffic", "abduction"}:
+            person = ctx.rng.choice(people)
+            impact = Impact.ABDUCTED if incident.category.code == "abduction" else \
+                ctx.rng.choice([Impact.INJURED, Impact.AFFECTED])
+            affected.append(AffectedPerson(incident=incident, person=person, impact=impact))
+            if impact == Impact.INJURED:
+                incident.injured = max(incident.injured, 1)
+            elif impact == Impact.ABDUCTED:
+                incident.abducted = max(incident.abducted, 1)
+            elif impact == Impact.AFFECTED:
+                incident.affected = max(incident.affected, 1)
+            incident.save(update_fields=["injured", "abducted", "affected"])
+        places = premises_of.get(incident.duty_station_id or 0)
+        if places and incident.category.code in {"attack-on-premises", "fire", "hazard"}:
+            assets.append(AffectedAsset(incident=incident, premises=places[0],
+                                        damage=AffectedAsset.Damage.MINOR))
+    AffectedPerson.objects.bulk_create(affected)
+    AffectedAsset.objects.bulk_create(assets)
+    ctx.counts["incidents"] = Incident.objects.count()
+
+
+register_step(85, "incidents", load_incidents)
