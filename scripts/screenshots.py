@@ -7,6 +7,7 @@ Needs Debian's chromium (/usr/bin/chromium); never downloads a browser.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -55,7 +56,20 @@ SHOTS = [
     ("security.officer", "en", "/travel/coverage/", "travel-coverage.png", 1280, 1100),
     ("traveller", "en", "/travel/directory/KE/", "travel-directory.png", 1280, 1000),
     ("traveller", "en", "/travel/advisories/", "travel-advisories.png", 1280, 900),
+    ("security.officer", "en", "/incidents/", "incidents.png", 1280, 900),
+    ("security.officer", "en", "/incidents/map/", "incident-map.png", 1280, 900),
+    ("programme.manager", "en", "/incidents/statistics/?by=category&period=year",
+     "incident-statistics.png", 1280, 1100),
+    ("security.officer", "en", "/incidents/43/", "incident-detail.png", 1280, 1100),
+    ("security.officer", "en", "/crisis/declare/", "crisis-declare.png", 1280, 1100),
+    ("security.officer", "en", "/crisis/3/", "crisis-detail.png", 1280, 1300),
+    ("security.officer", "en", "/crisis/3/board/", "crisis-board.png", 1280, 1100),
+    ("security.officer", "zh-hans", "/crisis/3/board/", "crisis-board-zh.png", 1280, 1100),
+    ("security.officer", "en", "/crisis/3/broadcast/", "crisis-broadcast.png", 1280, 1100),
+    ("", "en", "{checkin}", "crisis-checkin-phone.png", 390, 844),
+    ("security.officer", "en", "/crisis/cap/alerts/", "cap-alerts.png", 1280, 900),
 ]
+# The public check-in page needs a live token: VIGIL_SHOT_CHECKIN=/c/<token>/
 
 
 def main() -> None:
@@ -69,10 +83,15 @@ def main() -> None:
             context.add_cookies([{"name": "vigil_language", "value": language,
                                   "url": BASE}])
             page = context.new_page()
-            page.goto(f"{BASE}/sign-in/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit].btn")
+            if username:
+                page.goto(f"{BASE}/sign-in/")
+                page.fill("#id_username", username)
+                page.fill("#id_password", PASSWORD)
+                page.click("button[type=submit].btn")
+            if path == "{checkin}":
+                path = os.environ.get("VIGIL_SHOT_CHECKIN", "")
+                if not path:
+                    continue
             page.goto(f"{BASE}{path}")
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(OUT / name), full_page=False)

@@ -100,6 +100,10 @@ class CapArea:
     circles: list[tuple[float, float, float]] = field(default_factory=list)  # lat, lon, km
     geocodes: list[tuple[str, str]] = field(default_factory=list)  # valueName, value
 
+    @property
+    def area_desc(self) -> str:
+        return self.description
+
 
 @dataclass(frozen=True)
 class CapInfo:
@@ -210,7 +214,7 @@ class CapMessage:
 
 
 _TSUNAMI = re.compile(r"tsunami")
-_EARTHQUAKE = re.compile(r"earthquake|quake|seism|sismo|terremoto")
+_EARTHQUAKE = re.compile(r"earthquake|quake|seism|séisme|sismo|terremoto")
 _FIRE = re.compile(r"fire|incendi|feu")
 _FLOOD = re.compile(r"flood|inundat|inondation|high water|storm surge")
 _STORM = re.compile(r"storm|cyclone|cicl[oó]n|hurricane|hurac[aá]n|typhoon|tornado|orage|"
@@ -291,11 +295,11 @@ def _doctype_error() -> CapError:
 
 def read_xml(data: bytes) -> etree._Element:
     """The root element of untrusted XML, read safely, or CapError."""
-    if not data or not data.strip():
-        raise CapError(_("The file is empty: a CAP message is an XML document."))
     if len(data) > MAX_BYTES:
         raise CapError(_("The file is larger than %(size)s MB: no CAP message is that big.")
                        % {"size": MAX_BYTES // (1024 * 1024)})
+    if not data or not data.strip():
+        raise CapError(_("The file is empty: a CAP message is an XML document."))
     if has_doctype(data):
         raise _doctype_error()
     try:

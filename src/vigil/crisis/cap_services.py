@@ -214,17 +214,22 @@ def _create(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
     area = area_at(country, centre[0], centre[1]) if country and centre else None
     referenced = list(CapAlert.objects.select_related("incident").filter(
         _any_of(message.referenced())))
-    incident = Incident.objects.create(
-        category=hazard, subcategory=_subcategory(hazard, message.hazard_subcategory()),
-        title=_title(message, info), occurred_at=_occurred(message, info, now),
-        country=country, security_area=area,
-        latitude=centre[0] if centre else None, longitude=centre[1] if centre else None,
-        area_geometry=message.geometry(with_circles=True),
-        description=_description(message, info, referenced),
-        source=((info.sender_name if info else "") or message.sender)[:300],
-        source_kind=Incident.Source.CAP, source_id=source_id(message),
-        source_details=_details(message, info, referenced),
-        reported_by_id=actor.pk if actor is not None and actor.is_authenticated else None)
+    # An incident of this message whose CapAlert row was lost is taken up again, not doubled.
+    incident = Incident.objects.filter(source_kind=Incident.Source.CAP,
+                                       source_id=source_id(message),
+                                       cap_alert__isnull=True).first()
+    if incident is None:
+        incident = Incident.objects.create(
+            category=hazard, subcategory=_subcategory(hazard, message.hazard_subcategory()),
+            title=_title(message, info), occurred_at=_occurred(message, info, now),
+            country=country, security_area=area,
+            latitude=centre[0] if centre else None, longitude=centre[1] if centre else None,
+            area_geometry=message.geometry(with_circles=True),
+            description=_description(message, info, referenced),
+            source=((info.sender_name if info else "") or message.sender)[:300],
+            source_kind=Incident.Source.CAP, source_id=source_id(message),
+            source_details=_details(message, info, referenced),
+            reported_by_id=actor.pk if actor is not None and actor.is_authenticated else None)
     alert = CapAlert.objects.create(
         sender=message.sender, identifier=message.identifier, sent=message.sent,
         status=message.status, msg_type=message.msg_type, scope=message.scope,

@@ -56,7 +56,8 @@ class CapUploadForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if upload is not None:
             return "file", upload.read()
-        return "xml", _DECLARATION.sub("", self.cleaned_data["xml"]).encode("utf-8")
+        text = self.cleaned_data["xml"].lstrip("\ufeff")
+        return "xml", _DECLARATION.sub("", text).encode("utf-8")
 
 
 def _may_import(user: Any) -> bool:

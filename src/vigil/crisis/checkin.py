@@ -55,6 +55,14 @@ class Target:
     def person(self) -> Any:
         return self.delivery.person
 
+    def household(self) -> list[Any]:
+        """The staff member's dependants on the same headcount, whom they may answer for."""
+        if self.entry is None or self.entry.dependant_id is not None:
+            return []
+        return list(type(self.entry).objects.filter(
+            crisis_id=self.entry.crisis_id, person_id=self.entry.person_id,
+            dependant__isnull=False).select_related("dependant"))
+
     @property
     def status(self) -> str:
         if self.entry is not None:
@@ -101,8 +109,9 @@ def _coordinates(lat: Any, lon: Any) -> tuple[float | None, float | None]:
 
 @transaction.atomic
 def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
-           longitude: Any = None) -> Target:
-    """Record the person's answer. Answering again replaces the earlier answer."""
+           longitude: Any = None, household: Any = ()) -> Target:
+    """Record the person's answer, and the same for the dependants they answer for (ids of
+    their household's entries). Answering again replaces the earlier answer."""
     if status not in ANSWERS:
         raise ValidationFailed([FieldError("status", _("Answer “I am safe” or “I need help”."))])
     target = resolve(value)
@@ -114,6 +123,11 @@ def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
         entry = type(target.entry).objects.select_for_update().get(pk=target.entry.pk)
         checkin_status(entry, answer=status, note=note, lat=lat, lon=lon)
         target.entry = entry
+        wanted = {int(pk) for pk in household}
+        for other in target.household():
+            if other.pk in wanted:
+                locked = type(other).objects.select_for_update().get(pk=other.pk)
+                checkin_status(locked, answer=status, note=note, lat=lat, lon=lon)
     if target.checkin is not None:
         checkin_answer(target.checkin, status=status, note=note, lat=lat, lon=lon)
     return target

@@ -63,7 +63,10 @@ def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
                                    lease_until=delivery.lease_until).update(
         status=Delivery.Status.SENT, sent_at=now, lease_until=None, last_error="")
     if done and delivery.entry_id:
-        AccountEntry.objects.filter(pk=delivery.entry_id, status=AccountStatus.UNKNOWN).update(
+        # The staff member was reached, and through them the household on the headcount.
+        crisis_id = delivery.broadcast.crisis_id
+        AccountEntry.objects.filter(crisis_id=crisis_id, person_id=delivery.person_id,
+                                    status=AccountStatus.UNKNOWN).update(
             status=AccountStatus.CONTACTED, status_at=now, updated_at=now,
             version=F("version") + 1)
     return done == 1
@@ -178,10 +181,15 @@ def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = No
     timeout = max(5, crisis_settings().lease_seconds // 2)
     connection = get_connection(timeout=timeout)
     try:
-        connection.open()
+        try:
+            connection.open()
+        except OSError:
+            pass  # each send below fails on its own, and is retried on its own schedule
         for pk in ids:
             status = deliver(pk, now=now, connection=connection, opener=opener)
             counts[status] = counts.get(status, 0) + 1
+            if status == Delivery.Status.FAILED:
+                connection.close()  # the next send opens a fresh connection
     finally:
         connection.close()
     return counts

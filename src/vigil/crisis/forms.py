@@ -197,7 +197,18 @@ class CheckinForm(forms.Form):
                                         (AccountStatus.NEEDS_HELP, _("I need help"))])
     note = forms.CharField(label=_("Anything to add? (optional)"), required=False,
                            max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    household = forms.TypedMultipleChoiceField(
+        label=_("My answer is also for"), required=False, coerce=int,
+        widget=forms.CheckboxSelectMultiple)
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90,
                                 max_value=90)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180,
                                  max_value=180)
+
+    def __init__(self, *args: Any, household: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(e.pk, str(e.dependant)) for e in household]
+        self.fields["household"].choices = choices  # type: ignore[attr-defined]
+        self.fields["household"].initial = [pk for pk, _name in choices]
+        if not choices:
+            del self.fields["household"]

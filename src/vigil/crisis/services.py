@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, require, users_with_perm
@@ -34,6 +35,9 @@ from vigil.crisis.models import (
     WebhookEndpoint,
 )
 from vigil.people.models import Dependant, Person
+from vigil.places.geo import area_at
+from vigil.places.models import DutyStation
+from vigil.travel import rules as travel_rules
 from vigil.travel.whereabouts import Basis, Whereabouts
 
 if TYPE_CHECKING:
@@ -110,6 +114,7 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
         DEFAULT_WINDOW_AFTER
     if crisis.country_id is None and areas:
         crisis.country_id = areas[0].country_id
+    _place(crisis)
     require(actor, Perm.DECLARE_CRISIS, crisis)
     errors = zones.zone_problems(zones.Zone(
         kind=crisis.zone_kind, center=(crisis.center_latitude, crisis.center_longitude)
@@ -147,12 +152,43 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     return crisis
 
 
+def _centre(crisis: Crisis) -> tuple[float, float] | None:
+    if crisis.center_latitude is not None and crisis.center_longitude is not None:
+        return crisis.center_latitude, crisis.center_longitude
+    if crisis.polygon:
+        try:
+            point = shape(crisis.polygon).representative_point()
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return None
+        return point.y, point.x
+    return None
+
+
+def _place(crisis: Crisis) -> None:
+    """Without a country given, the crisis belongs to the country of the duty station nearest
+    its centre; its security area is the one whose boundary holds the centre."""
+    centre = _centre(crisis)
+    if centre is None:
+        return
+    lat, lon = centre
+    if crisis.country_id is None:
+        near = DutyStation.objects.filter(latitude__range=(lat - 5, lat + 5),
+                                          longitude__range=(lon - 5, lon + 5))
+        stations = list(near.values_list("country_id", "latitude", "longitude")) or \
+            list(DutyStation.objects.values_list("country_id", "latitude", "longitude"))
+        if stations:
+            crisis.country_id = min(stations, key=lambda s: travel_rules.distance_km(
+                lat, lon, s[1], s[2]))[0]
+    if crisis.security_area_id is None and crisis.country_id is not None:
+        crisis.security_area = area_at(crisis.country, lat, lon)
+
+
 def _place_of(w: Whereabouts, people: dict[int, Person]) -> str:
     person = people[w.person_id]
     if w.basis == Basis.DUTY_STATION:
         return str(person.duty_station)
     if w.basis == Basis.RESIDENCE:
-        return _("Residence")
+        return str(person.duty_station)
     if w.request_id:
         return f"TR-{w.request_id:06d}"
     return ""

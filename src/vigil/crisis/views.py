@@ -438,14 +438,15 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
     except (checkin.LinkExpired, checkin.LinkInvalid) as exc:
         return render(request, "crisis/checkin.html", {"error": exc.message},
                       status=exc.status)
-    form = CheckinForm(request.POST or None)
+    form = CheckinForm(request.POST or None, household=target.household())
     done = False
     if request.method == "POST" and form.is_valid():
         try:
             target = checkin.answer(token, status=form.cleaned_data["status"],
                                     note=form.cleaned_data["note"],
                                     latitude=form.cleaned_data.get("latitude"),
-                                    longitude=form.cleaned_data.get("longitude"))
+                                    longitude=form.cleaned_data.get("longitude"),
+                                    household=form.cleaned_data.get("household") or ())
             done = True
         except DomainError as exc:
             form.add_error(None, str(exc.message))

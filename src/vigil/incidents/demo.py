@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from vigil.core.demo import DemoContext, register_step
 from vigil.incidents.models import AffectedAsset, AffectedPerson, Impact, Incident, IncidentCategory
+from vigil.incidents.taxonomy import ensure_default
 from vigil.people.models import Person
 from vigil.places.models import DutyStation, Premises
 
@@ -35,6 +36,7 @@ COUNT = {"small": 60, "medium": 400, "large": 2000}
 
 
 def load_incidents(ctx: DemoContext) -> None:
+    ensure_default()  # a test database flushed between tests has lost the migration's rows
     officer = get_user_model().objects.get(username="security.officer")
     categories = {c.code: c for c in IncidentCategory.objects.all()}
     stations = list(DutyStation.objects.exclude(country__iso2="US").select_related(

@@ -11,7 +11,8 @@ Two export formats are recognised by their header:
 
 A file that is not valid UTF-8 is read as UTF-8 where it is, and each other byte as
 Windows-1252 (Latin-1 where Windows-1252 leaves a byte undefined): the 2016 export is Latin-1
-with a few later rows in UTF-8.
+with a few later rows in UTF-8. The copy of the current export in circulation has already lost
+its non-ASCII letters to U+FFFD ("Bogot\ufffd\ufffd"); the report counts such rows.
 
 Each row becomes an Incident recorded from AWSD, keyed by the AWSD ``Incident ID``. An id
 already imported is "already present": neither added nor changed, so importing a file twice
@@ -307,10 +308,12 @@ def categorise(means: str, context: str, killed: int) -> tuple[str, str | None]:
     return taxonomy.OTHER_SAFETY, None
 
 
-# --- Coordinates ------------------------------------------------------------------------------
+# --- Coordinates and damaged text ------------------------------------------------------------
 
 DIGIT_GROUPED = re.compile(r"^-?\d{1,3}(?:\.\d{3})+$")
 SURELY_DIGIT_GROUPED = re.compile(r"^-?\d{1,3}(?:\.\d{3}){2,}$")
+# What a decoder left for bytes it could not read, in a copy made before Vigil got it.
+REPLACEMENT = "\ufffd"
 
 
 # --- Reading the file -------------------------------------------------------------------------
@@ -387,6 +390,8 @@ class AwsdImportReport(NameReport):
     # Rows whose coordinates lost their decimal point, and one of those values.
     coordinates_unreadable: int = 0
     unreadable_example: str = ""
+    # Rows holding U+FFFD: letters lost before the file reached Vigil.
+    damaged_text: int = 0
 
     def note_unmapped_value(self, column: str, value: str) -> None:
         counts = self.unmapped.setdefault(column, {})
@@ -402,6 +407,7 @@ class AwsdImportReport(NameReport):
                 "approximate_dates": self.approximate_dates,
                 "without_country": self.without_country,
                 "coordinates_unreadable": self.coordinates_unreadable,
+                "damaged_text": self.damaged_text,
                 "by_table": self.by_table, "approximate": self.approximate,
                 "absent": self.absent,
                 "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]]}
@@ -459,6 +465,12 @@ class AwsdImportReport(NameReport):
                 self.coordinates_unreadable)
                          % {"count": self.coordinates_unreadable,
                             "example": self.unreadable_example})
+        if self.damaged_text:
+            lines.append(ngettext(
+                "%(count)d row holds “\ufffd” where letters were lost before the file reached "
+                "Vigil: imported as it is.",
+                "%(count)d rows hold “\ufffd” where letters were lost before the file reached "
+                "Vigil: imported as they are.", self.damaged_text) % {"count": self.damaged_text})
         if self.dry_run:
             lines.append(_("Dry run: nothing was saved."))
         return lines
@@ -500,6 +512,7 @@ class ParsedIncident:
     # that lost its decimal point ("" if none did).
     unmapped: list[tuple[str, str]]
     unreadable: str
+    damaged: bool
 
     def note(self, report: AwsdImportReport) -> None:
         for column, value in self.unmapped:
@@ -511,6 +524,8 @@ class ParsedIncident:
             report.unreadable_example = report.unreadable_example or self.unreadable
         if self.values["country"] is None:
             report.without_country += 1
+        if self.damaged:
+            report.damaged_text += 1
 
 
 class _RowReader:
@@ -571,7 +586,8 @@ class _RowReader:
             source_id=source_id, values=values, category=category, subcategory=subcategory,
             unmapped=self.unmapped,
             unreadable=next((v for v in (row[LATITUDE], row[LONGITUDE])
-                             if DIGIT_GROUPED.match(v)), "") if unreadable else "")
+                             if DIGIT_GROUPED.match(v)), "") if unreadable else "",
+            damaged=any(REPLACEMENT in value for value in row.values()))
 
     def _date(self, p: RowParser) -> tuple[dt.datetime, bool]:
         fallback = dt.datetime(self.this_year, 1, 1, tzinfo=dt.UTC)

@@ -7,6 +7,8 @@ codes below are stable because importers and indicators name them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -80,3 +82,20 @@ def label(code: str, name: str) -> str:
     if default is not None and default[0] == name:
         return str(default[1])
     return name
+
+
+def ensure_default(category_model: Any = None) -> int:
+    """Create the default categories that are missing (by code); returns how many. Used by the
+    data migration (with the historical model) and by the demo."""
+    if category_model is None:
+        from vigil.incidents.models import IncidentCategory as category_model
+    existing = {c.code: c for c in category_model.objects.all()}
+    made = 0
+    for order, (code, (name, _label, parent)) in enumerate(DEFAULT.items()):
+        if code in existing:
+            continue
+        existing[code] = category_model.objects.create(
+            code=code, name=name, order=order * 10,
+            parent=existing[parent] if parent else None)
+        made += 1
+    return made

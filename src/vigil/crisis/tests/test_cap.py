@@ -122,7 +122,8 @@ def test_several_polygons_are_one_multipolygon_longitude_first() -> None:
     assert lat == pytest.approx(30.29, abs=0.05)
     assert lon == pytest.approx(-92.41, abs=0.05)
     assert message.msg_type == "Update"
-    assert message.referenced() == [("w-nws.webmaster@noaa.gov", "NWS-IDP-PROD-4410291-3675936")]
+    assert len(message.referenced()) == 8
+    assert message.referenced()[0] == ("w-nws.webmaster@noaa.gov", "NWS-IDP-PROD-4410291-3675936")
 
 
 def test_language_versions_repeat_no_polygon() -> None:
@@ -337,6 +338,36 @@ def test_an_update_names_the_incident_it_updates(cast: Any, importer: Any) -> No
     assert earlier.referenced() == [("smn.cna.gob.mx", "avisossmn-ciclontropical-4061")]
     assert first.incident.reference in update.incident.description
     assert update.incident.source_details["references_incidents"] == [first.incident.pk]
+
+
+def test_a_warning_of_what_is_to_come_is_dated_when_sent(cast: Any, importer: Any) -> None:
+    data = sample("valid/earthquake-iso8859-1.cap").replace(
+        b"<onset>2012-10-14T22:40:56+00:00</onset>", b"<onset>2099-10-14T22:40:56+00:00</onset>")
+    incident = cap_import(actor=importer, data=data).incident
+    assert incident.occurred_at == dt.datetime(2012, 10, 14, 22, 53, 4, tzinfo=dt.UTC)
+    assert incident.source_details["onset"] == "2099-10-14T22:40:56+00:00"
+
+
+def test_an_envelope_of_two_alerts_records_both(cast: Any, importer: Any) -> None:
+    envelope = sample("other/rfs.xml").decode()
+    start = envelope.index("<edxlde:contentObject>")
+    end = envelope.index("</edxlde:contentObject>") + len("</edxlde:contentObject>")
+    second = envelope[start:end].replace(":160068</cap:identifier>", ":160069</cap:identifier>")
+    data = (envelope[:end] + second + envelope[end:]).encode()
+    result = cap_import(actor=importer, data=data)
+    assert [r.alert.identifier[-6:] for r in result.every] == ["160068", "160069"]
+    assert all(r.created for r in result.every)
+    assert Incident.objects.count() == 2
+
+
+def test_an_incident_whose_alert_row_was_lost_is_taken_up(cast: Any, importer: Any) -> None:
+    first = cap_import(actor=importer, data=sample("valid/ph.cap"))
+    incident_pk = first.incident.pk
+    CapAlert.objects.all().delete()
+    again = cap_import(actor=importer, data=sample("valid/ph.cap"))
+    assert again.created
+    assert again.incident.pk == incident_pk
+    assert Incident.objects.count() == 1
 
 
 @pytest.mark.parametrize("path", ["invalid/invalid.cap", "invalid/sweden.cap",
@@ -596,7 +627,7 @@ def test_an_officer_uploads_and_sees_the_alert_listed(cast: Any, importer: Any,
 def test_a_pasted_message_is_read_whatever_its_declared_encoding(cast: Any, importer: Any,
                                                                  client: Any) -> None:
     client.force_login(importer)
-    pasted = sample("valid/earthquake-iso8859-1.cap").decode("iso-8859-1")
+    pasted = "\ufeff" + sample("valid/earthquake-iso8859-1.cap").decode("iso-8859-1")
     response = client.post(reverse("crisis:cap_upload"), {"xml": pasted})
     assert response.status_code == 302
     assert "Usulután" in CapAlert.objects.get().headline

@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from vigil.incidents.taxonomy import DEFAULT
+    from vigil.incidents.taxonomy import ensure_default
 
-    category = apps.get_model("incidents", "IncidentCategory")
-    rows = {}
-    for order, (code, (name, _label, parent)) in enumerate(DEFAULT.items()):
-        rows[code] = category.objects.create(code=code, name=name, order=order * 10,
-                                             parent=rows[parent] if parent else None)
+    ensure_default(apps.get_model("incidents", "IncidentCategory"))
 
 
 def unseed(apps, schema_editor):
