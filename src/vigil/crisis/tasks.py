@@ -12,6 +12,10 @@ from celery import shared_task
 from django.core.cache import cache
 
 from vigil.crisis import delivery, schedules
+from vigil.crisis.cap_tasks import poll_cap_feeds
+
+__all__ = ["deliver_broadcast", "deliver_due", "escalate_checkins", "poll_cap_feeds",
+           "schedule_checkins", "send_reminders"]
 
 
 def _locked(name: str, work: Callable[[], Any]) -> Any:

@@ -104,6 +104,8 @@ LOCATION = "Location"
 LATITUDE = "Latitude"
 LONGITUDE = "Longitude"
 KILLED = "Total killed"
+# Their keys in source_details.
+MEANS_KEY, CONTEXT_KEY, LOCATION_KEY = "means_of_attack", "attack_context", "location"
 
 # --- The two formats --------------------------------------------------------------------------
 
@@ -425,13 +427,13 @@ class AwsdImportReport(NameReport):
                            "Windows-1252 (Latin-1)."))
         if self.by_category:
             lines.append(_("Incidents added, by category:"))
-            labels = category_labels()
+            labels, parents = category_tree()
             for code, count in sorted(self.by_category.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append(_("  %(category)s: %(count)d")
                              % {"category": labels.get(code, code), "count": count})
                 for sub, sub_count in sorted(self.by_subcategory.items(),
                                              key=lambda kv: (-kv[1], kv[0])):
-                    if taxonomy_parent(sub) == code:
+                    if parents.get(sub) == code:
                         lines.append(_("    %(category)s: %(count)d")
                                      % {"category": labels.get(sub, sub), "count": sub_count})
         lines += self.name_lines()
@@ -476,13 +478,15 @@ class AwsdImportReport(NameReport):
         return lines
 
 
-def category_labels() -> dict[str, str]:
-    return {c.code: c.label for c in IncidentCategory.objects.all()}
-
-
-def taxonomy_parent(code: str) -> str | None:
-    default = taxonomy.DEFAULT.get(code)
-    return default[2] if default is not None else None
+def category_tree() -> tuple[dict[str, str], dict[str, str]]:
+    """Each category's label, and each subcategory's parent, by code."""
+    labels: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    for category in IncidentCategory.objects.select_related("parent"):
+        labels[category.code] = category.label
+        if category.parent is not None:
+            parents[category.code] = category.parent.code
+    return labels, parents
 
 
 class AwsdImportFailed(ImportFailed):
@@ -736,9 +740,6 @@ class _RowReader:
             if row[column]:
                 details[column.lower()] = row[column]
         return details
-
-
-MEANS_KEY, CONTEXT_KEY, LOCATION_KEY = "means_of_attack", "attack_context", "location"
 
 
 def _cut(text: str, length: int) -> str:
