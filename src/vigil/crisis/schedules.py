@@ -45,7 +45,7 @@ def reminders_due(*, now: dt.datetime | None = None) -> int:
             crisis = broadcast.crisis
             silent = Person.objects.filter(
                 pk__in=broadcast.deliveries.values("person_id"),
-                crisis_entries__crisis=crisis,
+                crisis_entries__crisis=crisis, crisis_entries__dependant__isnull=True,
                 crisis_entries__status__in=NOT_ANSWERED).distinct()
             if not silent.exists():
                 continue

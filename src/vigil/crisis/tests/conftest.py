@@ -13,6 +13,16 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.travel.tests.conftest import (  # noqa: F401 - travel's fixtures, for trips here
+    airline,
+    areas,
+    kenya_officer,
+    levels,
+    no_lead_time,
+    somalia_officer,
+    traveller,
+    trip,
+)
 
 
 def free_port() -> int:
