@@ -1,0 +1,104 @@
+"""End to end in a real Chromium, with a real SMTP server in the test: an incident leads to a
+crisis, the headcount, a broadcast; the e-mail arrives; its check-in link is followed on a
+phone; the board, open in another window, shows the person accounted for without reloading."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+
+import pytest
+from django.utils import timezone
+
+from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.test_e2e import CHROMIUM, browser  # noqa: F401 - the module's browser
+from vigil.crisis.models import AccountEntry, AccountStatus, Crisis
+from vigil.incidents.models import Incident, IncidentCategory
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM),
+                                 reason="Debian's chromium is not installed (.ci/run installs it)")]
+
+
+@pytest.fixture
+def site(transactional_db, live_server, settings):
+    from vigil.core.models import AuditHead
+    from vigil.incidents.taxonomy import ensure_default
+    from vigil.places.models import Country
+    from vigil.places.services import countries_sync
+
+    AuditHead.objects.get_or_create(pk=1)
+    if not Country.objects.exists():
+        countries_sync()
+    ensure_default()
+    settings.VIGIL_BASE_URL = live_server.url
+    return live_server.url
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_incident_crisis_headcount_broadcast_checkin_board(site, browser, smtp, cast,  # noqa: F811
+                                                           user_with):
+    officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya,
+                        username="adviser")
+    for person, address in ((cast.amina, "amina@un.example"), (cast.omar, "omar@un.example"),
+                            (cast.fatuma, "fatuma@un.example")):
+        person.emails = [address]
+        person.save()
+    incident = Incident.objects.create(
+        category=IncidentCategory.objects.get(code="civil-unrest"), title="Riot in the CBD",
+        occurred_at=timezone.now(), country=cast.kenya, latitude=-1.2864, longitude=36.8172,
+        place="Nairobi CBD", reported_by=officer)
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    sign_in(page, site, "adviser")
+    # From the incident, declare a crisis: a 25 km circle around the incident's point.
+    page.goto(f"{site}/incidents/{incident.pk}/")
+    page.click("main .actions >> text=Declare a crisis")
+    page.fill("#id_radius_km", "25")
+    page.click("text=Declare and take the headcount")
+    page.wait_for_url(re.compile(r".*/crisis/\d+/board/$"))
+    crisis = Crisis.objects.get()
+    assert crisis.incident == incident
+    assert page.locator('[data-count="total"]').inner_text() == "5"  # 3 staff, 2 dependants
+    assert page.locator('[data-count="accounted"]').inner_text() == "0"
+
+    # Broadcast to everyone on the headcount.
+    page.click("main .actions >> text=Send a message")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/crisis/messages/\d+/$"))
+    assert len(smtp.messages) == 3
+    mail = smtp.to("omar@un.example")[0]
+    body = message_from_bytes(mail.as_bytes()).get_payload(decode=True).decode()
+    link = re.search(r"(http://\S+/c/\S+/)", body).group(1)
+
+    # The board stays open in the desk window.
+    page.goto(f"{site}/crisis/{crisis.pk}/board/")
+    assert page.locator('[data-count="accounted"]').inner_text() == "0"
+
+    # Omar follows his link on a phone, without signing in, and says he is safe.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(link)
+    assert "are you safe?" in mobile.locator("h1").inner_text()
+    mobile.click("text=I am safe")
+    assert "Thank you" in mobile.locator("h1").inner_text()
+    entry = AccountEntry.objects.get(crisis=crisis, person=cast.omar, dependant=None)
+    assert entry.status == AccountStatus.SAFE
+
+    # The desk's board shows it by itself: counts and Omar's row, without a reload.
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-count="accounted"]')).to_have_text("1", timeout=20_000)
+    expect(page.locator(f'#entry-{entry.pk} [data-cell="status"]')).to_contain_text("Safe")
+    expect(page.locator('[data-status="safe"]')).to_have_text("1")
+    assert page.url.endswith(f"/crisis/{crisis.pk}/board/")  # the same page, not reloaded
+    phone.close()
+    desk.close()
