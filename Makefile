@@ -29,7 +29,9 @@ run: $(VENV)/.installed-run
 	$(VIGIL) migrate --no-input -v0
 	$(VIGIL) demo --if-empty --scale $${VIGIL_DEMO_SCALE:-small}
 	@$(VIGIL) demo_users
-	DEBUG=$${DEBUG:-true} $(VIGIL) runserver 127.0.0.1:$(PORT)
+	@# Crisis management's clock (retries, reminders, scheduled check-ins, CAP feeds): in
+	@# production Celery beat does this.
+	$(VIGIL) crisis_clock --every 60 & DEBUG=$${DEBUG:-true} $(VIGIL) runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src bench scripts

@@ -456,11 +456,17 @@ def build(args: argparse.Namespace, rng: random.Random, marker: str) -> dict[str
 
 # --- The reference --------------------------------------------------------------------------------
 
-def reference_sql(box: Any, radius_cells: list[tuple[int, int]]
+def reference_sql(box: Any, radius_cells: list[tuple[int, int]], detail: bool = False
                   ) -> tuple[str, Callable[[Any, Any], list[Any]]]:
     """One statement: travellers by presence (grid cells and time), and people at home by
     residence, duty station, or the staff member's home, each with a latitude/longitude box;
-    and the function giving its parameters for a time and the start of its window."""
+    and the function giving its parameters for a time and the start of its window. Its rows
+    are (person, dependant, latitude, longitude); with ``detail`` (bench/crisis.py, which
+    writes headcount rows from them) also the basis, the trip, the staff member's
+    organization and duty station, all from rows the statement reads anyway."""
+    def more(basis: str, trip: str) -> str:
+        return f", {basis}, {trip}, p.organization_id, p.duty_station_id" if detail else ""
+
     def lon(column: str) -> str:
         if box.west <= box.east:
             return f"{column} BETWEEN %s AND %s"
@@ -485,32 +491,35 @@ def reference_sql(box: Any, radius_cells: list[tuple[int, int]]
     away_dependant = (f"NOT EXISTS (SELECT 1 FROM travel_presence x WHERE x.dependant_id = d.id "
                       f"AND {active.format(a='x')})")
     live = "p.status <> 'separated'"
+    res, station = "'residence'", "'duty_station'"
+    trip = more("pr.kind", "pr.request_id")
     sql = f"""
-    SELECT pr.person_id, pr.dependant_id, pr.latitude, pr.longitude
+    SELECT pr.person_id, pr.dependant_id, pr.latitude, pr.longitude{trip}
       FROM travel_presence pr JOIN people_person p ON p.id = pr.person_id
       LEFT JOIN people_dependant d ON d.id = pr.dependant_id
      WHERE ({cells}) AND {active.format(a='pr')}
        AND pr.latitude BETWEEN %s AND %s AND {lon('pr.longitude')}
        AND {live} AND (pr.dependant_id IS NULL OR d.status = 'active')
     UNION ALL
-    SELECT p.id, NULL, p.residence_latitude, p.residence_longitude FROM people_person p
+    SELECT p.id, NULL, p.residence_latitude, p.residence_longitude{more(res, 'NULL')}
+      FROM people_person p
      WHERE p.residence_latitude BETWEEN %s AND %s AND {lon('p.residence_longitude')}
        AND {live} AND {away_person}
     UNION ALL
-    SELECT p.id, NULL, s.latitude, s.longitude
+    SELECT p.id, NULL, s.latitude, s.longitude{more(station, 'NULL')}
       FROM places_dutystation s JOIN people_person p ON p.duty_station_id = s.id
      WHERE p.duty_station_id IN (SELECT id FROM places_dutystation
                                   WHERE latitude BETWEEN %s AND %s AND {lon('longitude')})
        AND COALESCE(p.residence_latitude, p.residence_longitude) IS NULL AND {live}
        AND {away_person}
     UNION ALL
-    SELECT p.id, d.id, p.residence_latitude, p.residence_longitude
+    SELECT p.id, d.id, p.residence_latitude, p.residence_longitude{more(res, 'NULL')}
       FROM people_person p JOIN people_dependant d ON d.person_id = p.id
      WHERE p.residence_latitude BETWEEN %s AND %s AND {lon('p.residence_longitude')}
        AND {live} AND COALESCE(d.residence_latitude, d.residence_longitude) IS NULL
        AND d.status = 'active' AND {away_dependant}
     UNION ALL
-    SELECT p.id, d.id, s.latitude, s.longitude
+    SELECT p.id, d.id, s.latitude, s.longitude{more(station, 'NULL')}
       FROM places_dutystation s JOIN people_person p ON p.duty_station_id = s.id
       JOIN people_dependant d ON d.person_id = p.id
      WHERE p.duty_station_id IN (SELECT id FROM places_dutystation
@@ -519,7 +528,7 @@ def reference_sql(box: Any, radius_cells: list[tuple[int, int]]
        AND COALESCE(d.residence_latitude, d.residence_longitude) IS NULL
        AND d.status = 'active' AND {away_dependant}
     UNION ALL
-    SELECT p.id, d.id, d.residence_latitude, d.residence_longitude
+    SELECT p.id, d.id, d.residence_latitude, d.residence_longitude{more(res, 'NULL')}
       FROM people_dependant d JOIN people_person p ON p.id = d.person_id
      WHERE d.residence_latitude BETWEEN %s AND %s AND {lon('d.residence_longitude')}
        AND {live} AND d.status = 'active' AND {away_dependant}
@@ -540,21 +549,20 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
-def main() -> None:
-    args = parse()
+def prepare(args: argparse.Namespace, name: str = "whereabouts") -> tuple[str, Any]:
+    """Set Django up on the database (SQLite var/bench/<name>-...sqlite3 unless
+    --database-url), migrated, and build the synthetic data in it unless a database built with
+    the same arguments is there. Returns its URL and the build's figures (None if reused).
+    Also used by bench/crisis.py."""
     VAR.mkdir(parents=True, exist_ok=True)
     if args.field_stations is None:
         args.field_stations = round(FIELD_STATIONS_PER_70000 * args.people / 70_000)
     url = args.database_url or (
-        f"sqlite:///{VAR}/whereabouts-{args.people}-{args.segments}-{args.seed}-"
+        f"sqlite:///{VAR}/{name}-{args.people}-{args.segments}-{args.seed}-"
         f"{args.field_stations}{'-analyzed' * args.analyze}.sqlite3")
     setup_django(url)
-    from django.db import connection
-
-    from vigil.people.models import Dependant, Person
-    from vigil.places.models import DutyStation, SecurityArea
-    from vigil.travel import rules, whereabouts
-    from vigil.travel.models import Presence, Segment
+    from vigil.people.models import Person
+    from vigil.places.models import SecurityArea
 
     rng = random.Random(args.seed)
     marker = f"WB-{args.people}-{args.segments}-{args.seed}{'A' * args.analyze}" + (
@@ -569,6 +577,34 @@ def main() -> None:
         built = build(args, rng, marker)
         print(f"Built in {built['total']:.0f} s ({built['index']:.0f} s of it indexes and "
               f"statistics).", file=sys.stderr)
+    return url, built
+
+
+def database_label() -> str:
+    """The database and its version, e.g. "SQLite 3.40.1, analyzed" or "PostgreSQL 15.20"."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            analyzed = cursor.fetchone()[0] > 0
+        return f"SQLite {sqlite3.sqlite_version}" + (", analyzed" if analyzed else "")
+    version = connection.cursor().connection.info.server_version
+    return f"PostgreSQL {version // 10000}.{version % 10000}"
+
+
+def main() -> None:
+    args = parse()
+    _url, built = prepare(args)
+    from django.db import connection
+
+    from vigil.people.models import Dependant, Person
+    from vigil.places.models import DutyStation
+    from vigil.travel import rules, whereabouts
+    from vigil.travel.models import Presence, Segment
+
     counts = {"personnel": Person.objects.count(), "dependants": Dependant.objects.count(),
               "segments": Segment.objects.count(), "presences": Presence.objects.count(),
               "duty stations": DutyStation.objects.count()}
@@ -640,16 +676,7 @@ def main() -> None:
         if number >= 5:
             sizes.append(len(found["vigil"]))
 
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            analyzed = cursor.fetchone()[0] > 0
-        label = f"SQLite {sqlite3.sqlite_version}" + (", analyzed" if analyzed else "")
-    else:
-        version = connection.cursor().connection.info.server_version
-        label = f"PostgreSQL {version // 10000}.{version % 10000}"
+    label = database_label()
     lines = [
         f"\n### {time.strftime('%Y-%m-%d')}, {label}, {args.people:,} people / "
         f"{args.segments:,} segments\n",

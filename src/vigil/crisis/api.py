@@ -103,7 +103,8 @@ class BroadcastOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class BroadcastInput(serializers.Serializer):  # type: ignore[type-arg]
-    crisis = serializers.PrimaryKeyRelatedField(queryset=Crisis.objects.all())
+    crisis = serializers.PrimaryKeyRelatedField(queryset=Crisis.objects.all(), required=False,
+                                                allow_null=True)
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField()
     audience = serializers.JSONField(required=False)
@@ -142,6 +143,12 @@ class CrisisViewSet(ServiceViewSet):
     def headcount(self, request: Request, pk: str) -> Response:
         return Response(selectors.board(self.get_object()))
 
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def timeliness(self, request: Request) -> Response:
+        """SP2.1.b.ii: crises activated within the configured hours of their incident."""
+        return Response(selectors.activation_timeliness(user=request.user))
+
 
 def _entries(*, user: Any) -> Any:
     return visible(user, Perm.ACCOUNT_FOR, AccountEntry.objects.select_related(
@@ -166,12 +173,13 @@ class EntryViewSet(ServiceViewSet):
 
 
 def _broadcasts(*, user: Any) -> Any:
-    return Broadcast.objects.filter(crisis__in=visible(user, Perm.VIEW_CRISIS,
-                                                       Crisis.objects.all()))
+    return selectors.broadcasts_seen(user).order_by("-created_at", "-pk")
 
 
 class BroadcastViewSet(ServiceViewSet):
-    """Messages sent for the crises the reader sees; POST sends one."""
+    """Messages sent for the crises the reader sees, and the reader's own messages outside a
+    crisis; POST sends one (to a crisis's headcount, or without a crisis to the staff of
+    the countries or duty stations named in ``audience``)."""
 
     output_serializer = BroadcastOutput
     input_serializer = BroadcastInput
@@ -179,8 +187,9 @@ class BroadcastViewSet(ServiceViewSet):
 
     def create(self, request: Request) -> Response:
         data = _valid(BroadcastInput, request.data)
-        crisis = data.pop("crisis")
-        if not visible(request.user, Perm.VIEW_CRISIS, Crisis.objects.filter(pk=crisis.pk)):
+        crisis = data.pop("crisis", None)
+        if crisis is not None and not visible(request.user, Perm.VIEW_CRISIS,
+                                              Crisis.objects.filter(pk=crisis.pk)):
             raise exceptions.ValidationError({"crisis": ["Unknown crisis."]})
         sent = services.broadcast_send(actor=request.user, crisis=crisis,
                                        subject=data["subject"], body=data["body"],

@@ -27,7 +27,7 @@ from vigil.crisis import cap
 from vigil.crisis.models import CapAlert, CapFeed, Crisis
 from vigil.incidents import taxonomy
 from vigil.incidents.models import Incident, IncidentCategory
-from vigil.places.geo import area_at
+from vigil.places.geo import area_at, nearest_country_id
 from vigil.places.models import Country
 from vigil.travel.models import Advisory
 from vigil.travel.selectors import advisory_list, whereabouts_scope, who_is_in_polygon
@@ -211,6 +211,11 @@ def _create(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
     hazard = IncidentCategory.objects.get(code=taxonomy.HAZARD, parent__isnull=True)
     centre = message.centroid()
     country = _country(message.country_codes())
+    if country is None and centre is not None:
+        # No ISO geocode: the country of the nearest duty station, so that the officers of
+        # that country see the alert.
+        nearest = nearest_country_id(centre[0], centre[1])
+        country = Country.objects.filter(pk=nearest).first() if nearest else None
     area = area_at(country, centre[0], centre[1]) if country and centre else None
     referenced = list(CapAlert.objects.select_related("incident").filter(
         _any_of(message.referenced())))

@@ -192,6 +192,35 @@ class BroadcastForm(forms.Form):
         return out
 
 
+def _codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in (text or "").split(",") if c.strip()]
+
+
+class GeneralBroadcastForm(forms.Form):
+    """A message outside a crisis, to the staff of some countries or duty stations."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}))
+    countries = forms.CharField(label=_("Staff of these countries (ISO codes)"),
+                                required=False, max_length=300,
+                                help_text=_("Separate codes with commas, such as KE, SO."))
+    duty_stations = forms.CharField(label=_("Staff of these duty stations (codes)"),
+                                    required=False, max_length=300)
+    organizations = forms.CharField(label=_("Only these organizations (codes)"),
+                                    required=False, max_length=200)
+    email = forms.BooleanField(label=_("Send by e-mail"), required=False, initial=True)
+    webhooks = forms.ModelMultipleChoiceField(
+        label=_("Send through"), required=False,
+        queryset=WebhookEndpoint.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple)
+
+    def audience(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out = {name: _codes(data.get(name, "")) for name in
+               ("countries", "duty_stations", "organizations")}
+        return {k: v for k, v in out.items() if v}
+
+
 class CheckinForm(forms.Form):
     status = forms.ChoiceField(choices=[(AccountStatus.SAFE, _("I am safe")),
                                         (AccountStatus.NEEDS_HELP, _("I need help"))])

@@ -16,6 +16,8 @@ register_nav(
     NavItem(_("Crises"), "crisis:crisis_list", Perm.VIEW_CRISIS, order=74, section="crisis"),
     NavItem(_("Declare a crisis"), "crisis:crisis_create", Perm.DECLARE_CRISIS, order=75,
             section="crisis"),
+    NavItem(_("Messages"), "crisis:broadcast_list", Perm.MANAGE_CRISIS, order=76,
+            section="crisis"),
     NavItem(_("Scheduled check-ins"), "crisis:checkin_list", Perm.CHECK_IN, order=76,
             section="crisis"),
     NavItem(_("CAP alerts received"), "crisis:cap_alert_list", Perm.IMPORT_CAP, order=77,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.core.authz import Perm, can, get_visible, holds_globally, visible
 from vigil.crisis.models import (
     AccountEntry,
     AccountStatus,
@@ -115,9 +115,19 @@ def broadcasts(*, crisis: Crisis) -> QuerySet[Broadcast]:
             Delivery.Status.PENDING, Delivery.Status.SENDING]))).select_related("created_by")
 
 
+def broadcasts_seen(user: AnyUser) -> QuerySet[Broadcast]:
+    """Messages of the crises the user sees; a message outside a crisis, to its sender and
+    to global readers of crises."""
+    crises = visible(user, Perm.VIEW_CRISIS, Crisis.objects.all())
+    outside = Q(crisis__isnull=True, kind=Broadcast.Kind.BROADCAST)
+    if not holds_globally(user, Perm.VIEW_CRISIS):
+        outside &= Q(created_by_id=user.pk)
+    return Broadcast.objects.filter(Q(crisis__in=crises) | outside)
+
+
 def broadcast_get(*, user: AnyUser, pk: Any) -> Broadcast:
-    found = Broadcast.objects.select_related("crisis", "created_by").filter(pk=pk).first()
-    if found is None or found.crisis is None or not can(user, Perm.VIEW_CRISIS, found.crisis):
+    found = broadcasts_seen(user).select_related("crisis", "created_by").filter(pk=pk).first()
+    if found is None:
         from vigil.core.errors import NotFound
 
         raise NotFound()
@@ -131,3 +141,27 @@ def checkins(*, user: AnyUser, open_only: bool = False) -> QuerySet[ScheduledChe
     if open_only:
         qs = qs.filter(answered_at__isnull=True)
     return qs
+
+
+def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,
+                          until: dt.datetime | None = None) -> dict[str, Any]:
+    """SP2.1.b.ii, timely activation of crisis management: of the crises activated in the
+    period (and in the reader's scope), how many were activated within the configured hours
+    of their triggering incident, and the median delay."""
+    from vigil.crisis.services import crisis_settings
+
+    qs = visible(user, Perm.VIEW_CRISIS, Crisis.objects.all())
+    if since is not None:
+        qs = qs.filter(activated_at__gte=since)
+    if until is not None:
+        qs = qs.filter(activated_at__lt=until)
+    hours = crisis_settings().timely_activation_hours
+    delays = sorted((a - i).total_seconds() / 3600
+                    for a, i in qs.values_list("activated_at", "incident_at"))
+    timely = sum(1 for d in delays if d <= hours)
+    median = None
+    if delays:
+        middle = len(delays) // 2
+        median = delays[middle] if len(delays) % 2 else (delays[middle - 1] + delays[middle]) / 2
+    return {"crises": len(delays), "timely": timely, "hours": hours,
+            "pct": _pct(timely, len(delays)), "median_hours": median}

@@ -35,9 +35,7 @@ from vigil.crisis.models import (
     WebhookEndpoint,
 )
 from vigil.people.models import Dependant, Person
-from vigil.places.geo import area_at
-from vigil.places.models import DutyStation
-from vigil.travel import rules as travel_rules
+from vigil.places.geo import area_at, nearest_country_id
 from vigil.travel.whereabouts import Basis, Whereabouts
 
 if TYPE_CHECKING:
@@ -115,7 +113,6 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     if crisis.country_id is None and areas:
         crisis.country_id = areas[0].country_id
     _place(crisis)
-    require(actor, Perm.DECLARE_CRISIS, crisis)
     errors = zones.zone_problems(zones.Zone(
         kind=crisis.zone_kind, center=(crisis.center_latitude, crisis.center_longitude)
         if crisis.center_latitude is not None and crisis.center_longitude is not None
@@ -134,6 +131,7 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
                 "area": area}))
     if errors:
         raise ValidationFailed(errors)
+    require(actor, Perm.DECLARE_CRISIS, crisis)
     validate(crisis, exclude=["declared_by", "areas"])
     crisis.save()
     if crisis.zone_kind == Crisis.ZoneKind.AREAS:
@@ -166,19 +164,14 @@ def _centre(crisis: Crisis) -> tuple[float, float] | None:
 
 def _place(crisis: Crisis) -> None:
     """Without a country given, the crisis belongs to the country of the duty station nearest
-    its centre; its security area is the one whose boundary holds the centre."""
+    its centre (within 500 km); its security area is the one whose boundary holds the
+    centre."""
     centre = _centre(crisis)
     if centre is None:
         return
     lat, lon = centre
     if crisis.country_id is None:
-        near = DutyStation.objects.filter(latitude__range=(lat - 5, lat + 5),
-                                          longitude__range=(lon - 5, lon + 5))
-        stations = list(near.values_list("country_id", "latitude", "longitude")) or \
-            list(DutyStation.objects.values_list("country_id", "latitude", "longitude"))
-        if stations:
-            crisis.country_id = min(stations, key=lambda s: travel_rules.distance_km(
-                lat, lon, s[1], s[2]))[0]
+        crisis.country_id = nearest_country_id(lat, lon)
     if crisis.security_area_id is None and crisis.country_id is not None:
         crisis.security_area = area_at(crisis.country, lat, lon)
 
@@ -504,6 +497,8 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
     recipients = people if people is not None else audience_people(crisis, audience)
     if actor is not None:
         _require_broadcaster(actor, crisis, recipients)
+        if not recipients.exists():
+            raise ValidationFailed([FieldError("audience", _("No one matches these filters."))])
     broadcast = Broadcast.objects.create(
         kind=kind, crisis=crisis, reminder_of=reminder_of, subject=subject.strip()[:200],
         body=body.strip(), audience=audience, email=email, with_checkin=with_checkin,

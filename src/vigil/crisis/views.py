@@ -36,6 +36,7 @@ from vigil.crisis.forms import (
     EntryAddForm,
     EntryFilters,
     EntryStatusForm,
+    GeneralBroadcastForm,
     LogForm,
     MemberForm,
 )
@@ -68,7 +69,8 @@ def crisis_list(request: HttpRequest) -> HttpResponseBase:
                  (_lazy("Headcount"), lambda c: c.headcount),
                  (_lazy("Accounted for"), lambda c: c.accounted)],
         export_name="crises",
-        extra={"may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS)})
+        extra={"may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS),
+               "timeliness": selectors.activation_timeliness(user=request.user)})
 
 
 def _areas_for(user: Any) -> Any:
@@ -372,6 +374,36 @@ def broadcast_create(request: HttpRequest, pk: int) -> HttpResponse:
                 "ref": sent.reference})
             return redirect("crisis:broadcast_detail", pk=sent.pk)
     return render(request, "crisis/broadcast_form.html", {"form": form, "crisis": crisis})
+
+
+@login_required
+def broadcast_list(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.VIEW_CRISIS):
+        raise Forbidden()
+    rows = selectors.broadcasts_seen(request.user).select_related(
+        "crisis", "created_by").order_by("-created_at", "-pk")[:200]
+    return render(request, "crisis/broadcast_list.html", {
+        "rows": rows, "may_send": has_perm_anywhere(request.user, Perm.MANAGE_CRISIS)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def broadcast_general(request: HttpRequest) -> HttpResponse:
+    """A message outside a crisis, to the staff of countries or duty stations in scope."""
+    if not has_perm_anywhere(request.user, Perm.MANAGE_CRISIS):
+        raise Forbidden()
+    form = GeneralBroadcastForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sent = apply_service(form, lambda: services.broadcast_send(
+            actor=request.user, subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"], audience=form.audience(),
+            email=form.cleaned_data["email"], webhooks=list(form.cleaned_data["webhooks"]),
+            with_checkin=False))
+        if sent is not None:
+            messages.success(request, _("Message %(ref)s is being sent.") % {
+                "ref": sent.reference})
+            return redirect("crisis:broadcast_detail", pk=sent.pk)
+    return render(request, "crisis/broadcast_form.html", {"form": form, "crisis": None})
 
 
 @login_required

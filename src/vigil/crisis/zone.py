@@ -138,10 +138,12 @@ def presumed_in(zone: Zone, start: dt.datetime, end: dt.datetime) -> list[Wherea
     """Everyone presumed in the zone at some moment of [start, end]: the first answer found
     for each person (staff member or dependant), in time order."""
     moments = {start, end}
-    regions = [r for r in [_region(zone)] if r is not None] + [
-        r for r in (whereabouts.area_region(a) for a in zone.areas) if r is not None]
-    for region in regions:
+    region = _region(zone)
+    if region is not None:
         moments.update(whereabouts.arrival_times(region, start, end))
+    for area in zone.areas:
+        moments.update(whereabouts.arrival_times(whereabouts.area_region(area), start, end,
+                                                 area=area))
     found: dict[tuple[int, int | None], Whereabouts] = {}
     for moment in sorted(moments):
         for w in _at(zone, moment):

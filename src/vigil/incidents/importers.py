@@ -469,10 +469,11 @@ class AwsdImportReport(NameReport):
                             "example": self.unreadable_example})
         if self.damaged_text:
             lines.append(ngettext(
-                "%(count)d row holds “\ufffd” where letters were lost before the file reached "
+                "%(count)d row holds “%(mark)s” where letters were lost before the file reached "
                 "Vigil: imported as it is.",
-                "%(count)d rows hold “\ufffd” where letters were lost before the file reached "
-                "Vigil: imported as they are.", self.damaged_text) % {"count": self.damaged_text})
+                "%(count)d rows hold “%(mark)s” where letters were lost before the file reached "
+                "Vigil: imported as they are.", self.damaged_text) % {
+                    "count": self.damaged_text, "mark": REPLACEMENT})
         if self.dry_run:
             lines.append(_("Dry run: nothing was saved."))
         return lines

@@ -220,8 +220,10 @@ class AffectedAsset(TimestampedModel):
         verbose_name = _("asset affected")
         verbose_name_plural = _("assets affected")
         ordering = ["pk"]
-        constraints = [models.CheckConstraint(condition=Q(premises__isnull=False) | ~Q(asset=""),
-                                              name="affected_asset_names_something")]
+        constraints = [models.CheckConstraint(
+            condition=Q(premises__isnull=False) | ~Q(asset=""),
+            name="affected_asset_names_something",
+            violation_error_message=_("Name the premises or the asset."))]
 
     def __str__(self) -> str:
         return str(self.premises or self.asset)

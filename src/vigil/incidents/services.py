@@ -20,7 +20,7 @@ from vigil.incidents.models import (
     AffectedPerson,
     Incident,
 )
-from vigil.places.geo import area_at
+from vigil.places.geo import area_at, nearest_country_id
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -33,9 +33,10 @@ INCIDENT_FIELDS = {"category", "subcategory", "title", "occurred_at", "time_zone
 FUTURE_SLACK = dt.timedelta(minutes=15)
 
 
-def _check(incident: Incident) -> None:
+def _problems(incident: Incident) -> list[FieldError]:
+    """The rules the model's own validation does not know, each on its field."""
     errors = []
-    if incident.subcategory_id and incident.subcategory and \
+    if incident.category_id and incident.subcategory_id and incident.subcategory and \
             incident.subcategory.parent_id != incident.category_id:
         errors.append(FieldError("subcategory", _("“%(sub)s” is not a kind of %(cat)s.") % {
             "sub": incident.subcategory.label, "cat": incident.category.label}))
@@ -48,15 +49,31 @@ def _check(incident: Incident) -> None:
         if place is not None and incident.country_id and place.country_id != incident.country_id:
             errors.append(FieldError(key, _("%(place)s is not in %(country)s.") % {
                 "place": place, "country": incident.country}))
+    return errors
+
+
+def _validated(incident: Incident) -> None:
+    """Every fault at once: Vigil's rules first (their words win on a field), then the
+    model's."""
+    errors = _problems(incident)
+    named = {e.field for e in errors}
+    try:
+        validate(incident, exclude=["reported_by", *named])
+    except ValidationFailed as exc:
+        errors += [e for e in exc.errors if e.field not in named]
     if errors:
         raise ValidationFailed(errors)
 
 
 def _locate(incident: Incident) -> None:
-    """Fill the security area from the point, and the country from the duty station."""
+    """Fill the country from the duty station, else from the nearest duty station to the
+    point (within 500 km); then the security area from the point."""
     station, country = incident.duty_station, incident.country
     if country is None and station is not None:
         incident.country_id = station.country_id
+        country = incident.country
+    if country is None and incident.latitude is not None and incident.longitude is not None:
+        incident.country_id = nearest_country_id(incident.latitude, incident.longitude)
         country = incident.country
     if incident.security_area_id is None and country is not None and \
             incident.latitude is not None and incident.longitude is not None:
@@ -84,8 +101,7 @@ def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
     assign(incident, data, INCIDENT_FIELDS)
     _locate(incident)
     require(actor, Perm.RECORD_INCIDENT, incident)
-    validate(incident, exclude=["reported_by"])
-    _check(incident)
+    _validated(incident)
     incident.save()
     audit.record(actor=actor, action="incidents.incident.create", obj=incident,
                  changes=audit.diff({}, audit.snapshot(incident)))
@@ -100,13 +116,13 @@ def incident_update(*, actor: AnyUser, incident: Incident, data: dict[str, Any],
     before = audit.snapshot(incident)
     moved = {"latitude", "longitude", "country"} & {k for k, v in data.items()
                                                     if v != getattr(incident, k, None)}
+    old_area = incident.security_area
     assign(incident, data, INCIDENT_FIELDS)
-    if moved and "security_area" not in data:
-        incident.security_area = None
+    if moved and incident.security_area == old_area:
+        incident.security_area = None  # found again from the new point, unless one was chosen
     _locate(incident)
     require(actor, Perm.RECORD_INCIDENT, incident)
-    validate(incident, exclude=["reported_by"])
-    _check(incident)
+    _validated(incident)
     _raise_totals(incident)
     save_new_version(incident, sorted(INCIDENT_FIELDS))
     audit.record(actor=actor, action="incidents.incident.update", obj=incident,

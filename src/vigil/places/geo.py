@@ -64,3 +64,26 @@ def find_place(text: str) -> tuple[str, float, float, str] | None:
         if city.name.lower() == name and (not country or city.country == country):
             return city.name, city.latitude, city.longitude, city.country
     return None
+
+
+def nearest_country_id(lat: float, lon: float, *, within_km: float = 500) -> int | None:
+    """The country of the duty station nearest the point, if one lies within ``within_km``:
+    where an event with coordinates but no country most likely belongs, in Vigil's terms."""
+    import math
+
+    from vigil.places.models import DutyStation
+
+    span = within_km / 111.0
+    stretch = span / max(math.cos(math.radians(lat)), 0.05)
+    near = DutyStation.objects.filter(latitude__range=(lat - span, lat + span),
+                                      longitude__range=(lon - stretch, lon + stretch))
+    best: tuple[float, int] | None = None
+    for country_id, a, b in near.values_list("country_id", "latitude", "longitude"):
+        # Haversine distance in km.
+        p1, p2 = math.radians(lat), math.radians(a)
+        dp, dl = p2 - p1, math.radians(b - lon)
+        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        km = 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+        if km <= within_km and (best is None or km < best[0]):
+            best = (km, country_id)
+    return best[1] if best else None

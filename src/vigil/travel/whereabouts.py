@@ -319,13 +319,15 @@ def who_is_in(at: dt.datetime, *, area: SecurityArea | None = None,
     return _ordered([*travellers.values(), *(w for w in home if w.key not in travellers)])
 
 
-def arrival_times(region: Region, start: dt.datetime, end: dt.datetime, *,
-                  limit: int = 48) -> list[dt.datetime]:
+def arrival_times(region: Region | None, start: dt.datetime, end: dt.datetime, *,
+                  area: SecurityArea | None = None, limit: int = 48) -> list[dt.datetime]:
     """The moments in [start, end) at which some cleared presence begins inside the region's
-    box: where the answer of ``who_is_*`` may change during a window. At most ``limit``,
-    spread evenly over the window's arrivals."""
+    box (or, for an area without a boundary, tagged with the area): where the answer of
+    ``who_is_*`` may change during a window. At most ``limit``, spread evenly over the
+    window's arrivals."""
+    where = Q(security_area=area) if region is None else _cell_filter(region.box)
     times = sorted(set(Presence.objects.filter(
-        _cell_filter(region.box), cleared=True, starts_at__gte=start, starts_at__lt=end)
+        where, cleared=True, starts_at__gte=start, starts_at__lt=end)
         .order_by().values_list("starts_at", flat=True)))
     if len(times) <= limit:
         return times

@@ -725,3 +725,24 @@ def test_an_asset_without_a_name_is_explained_on_the_page(client, cast, officer)
                         {"damage": "minor"}, follow=True)
     assert not incident.affected_assets.exists()
     assert "Name the premises or the asset" in empty.content.decode()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "incidents/services.py incident_update clears the derived security area only when "
+    "'security_area' is not in data; the edit page (EditPage/changed_data) always sends every "
+    "form field, so the old area comes back and a point moved on the page keeps its old area"))
+def test_moving_the_point_on_the_edit_page_moves_the_area(client, cast, officer):
+    cast.nbi_area.boundary = NAIROBI_BOX
+    cast.nbi_area.save()
+    incident = record(officer, cast, occurred_at=utc(2024, 5, 1, 7))
+    assert incident.security_area == cast.nbi_area
+    client.force_login(officer)
+    edit = client.get(reverse("incidents:incident_edit", args=[incident.pk]))
+    posted = {k: v for k, v in edit.context["form"].initial.items() if v is not None}
+    posted.update(form(cast, latitude="-4.05", longitude="39.66", place="Mombasa",
+                       security_area=cast.nbi_area.pk, version=incident.version))
+    assert client.post(reverse("incidents:incident_edit", args=[incident.pk]),
+                       posted).status_code == 302
+    incident.refresh_from_db()
+    assert incident.latitude == -4.05
+    assert incident.security_area is None
