@@ -60,14 +60,19 @@ SHOTS = [
     ("security.officer", "en", "/incidents/map/", "incident-map.png", 1280, 900),
     ("programme.manager", "en", "/incidents/statistics/?by=category&period=year",
      "incident-statistics.png", 1280, 1100),
-    ("security.officer", "en", "/incidents/43/", "incident-detail.png", 1280, 1100),
-    ("security.officer", "en", "/crisis/declare/", "crisis-declare.png", 1280, 1100),
-    ("security.officer", "en", "/crisis/3/", "crisis-detail.png", 1280, 1300),
+    ("security.officer", "en", "/incidents/96/", "incident-detail.png", 1280, 1300),
+    ("security.officer", "en", "/incidents/new/", "incident-form.png", 1280, 1400),
+    ("admin", "en", "/incidents/124/", "incident-cap.png", 1280, 1000),
+    ("admin", "en", "/crisis/cap/alerts/", "cap-alerts.png", 1280, 900),
+    ("admin", "en", "/crisis/cap/upload/", "cap-upload.png", 1280, 900),
+    ("security.officer", "en", "/crisis/", "crisis-list.png", 1280, 900),
+    ("security.officer", "en", "/crisis/declare/", "crisis-declare.png", 1280, 1300),
+    ("security.officer", "en", "/crisis/3/", "crisis-detail.png", 1280, 1500),
     ("security.officer", "en", "/crisis/3/board/", "crisis-board.png", 1280, 1100),
     ("security.officer", "zh-hans", "/crisis/3/board/", "crisis-board-zh.png", 1280, 1100),
     ("security.officer", "en", "/crisis/3/broadcast/", "crisis-broadcast.png", 1280, 1100),
     ("", "en", "{checkin}", "crisis-checkin-phone.png", 390, 844),
-    ("security.officer", "en", "/crisis/cap/alerts/", "cap-alerts.png", 1280, 900),
+    ("security.officer", "en", "/crisis/check-ins/", "crisis-checkins.png", 1280, 900),
 ]
 # The public check-in page needs a live token: VIGIL_SHOT_CHECKIN=/c/<token>/
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -169,11 +170,16 @@ def _details(message: cap.CapMessage, info: cap.CapInfo | None,
     }
 
 
+LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
 def _description(message: cap.CapMessage, info: cap.CapInfo | None,
                  referenced: list[CapAlert]) -> str:
     parts = []
     if info is not None:
-        parts += [info.description, info.instruction]
+        # Senders often put HTML line breaks in plain-text fields; the page shows text only.
+        parts += [LINE_BREAK.sub("\n", info.description or ""),
+                  LINE_BREAK.sub("\n", info.instruction or "")]
     notes = {"Update": _("This alert updates %(refs)s."),
              "Cancel": _("This alert cancels %(refs)s."),
              "Error": _("This alert corrects an error in %(refs)s.")}

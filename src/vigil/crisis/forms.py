@@ -42,6 +42,9 @@ class DeclareForm(forms.Form):
                                      help_text=_("Found from the place or the areas if left "
                                                  "empty."))
     incident_at = _utc_field(_("Incident time (UTC)"))
+    incident_at.help_text = _("Leave empty for now, or for the time of the incident declared "
+                              "from. Activation is now: the difference is the timeliness "
+                              "indicator SP2.1.b.ii.")
     zone_kind = forms.ChoiceField(label=_("Affected zone"), choices=Crisis.ZoneKind.choices,
                                   initial=Crisis.ZoneKind.CIRCLE, widget=forms.RadioSelect)
     place = forms.CharField(label=_("Around a city or duty station"), required=False,
@@ -62,6 +65,9 @@ class DeclareForm(forms.Form):
                                            widget=forms.SelectMultiple(attrs={"size": 6}))
     window_start = _utc_field(_("People present from (UTC)"))
     window_end = _utc_field(_("People present until (UTC)"))
+    window_end.help_text = _("Everyone presumed in the zone at some moment of this window is "
+                             "on the headcount. Empty: from the incident time until 24 hours "
+                             "from now.")
 
     def __init__(self, *args: Any, areas: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

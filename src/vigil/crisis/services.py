@@ -83,6 +83,10 @@ def _log(crisis: Crisis, text: str, *, author: Any = None, kind: str = LogEntry.
                                    and author.is_authenticated else None)
 
 
+def _name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username()) if user is not None else "Vigil"
+
+
 def _team_users(crisis: Crisis) -> list[Any]:
     members = [m.user for m in crisis.members.select_related("user")]
     return [*members, *users_with_perm(Perm.MANAGE_CRISIS, crisis)]
@@ -140,7 +144,7 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
                                 role=CrisisMember.Role.LEAD)
     count = take_headcount(crisis)
     _log(crisis, _("Crisis declared by %(user)s; %(count)s people presumed in the zone.") % {
-        "user": actor, "count": count}, author=actor, at=now)
+        "user": _name(actor), "count": count}, author=actor, at=now)
     audit.record(actor=actor, action="crisis.crisis.declare", obj=crisis,
                  changes={**audit.diff({}, audit.snapshot(crisis)),
                           "areas": [None, [str(a) for a in areas]], "headcount": [None, count]})
@@ -264,7 +268,7 @@ def crisis_close(*, actor: AnyUser, crisis: Crisis, note: str, version: int | No
     save_new_version(crisis, ["status", "closed_at", "closed_by", "closure_note"])
     unaccounted = crisis.entries.exclude(status__in=ACCOUNTED).count()
     _log(crisis, _("Crisis closed by %(user)s; %(n)s people not accounted for.") % {
-        "user": actor, "n": unaccounted}, author=actor)
+        "user": _name(actor), "n": unaccounted}, author=actor)
     audit.record(actor=actor, action="crisis.crisis.close", obj=crisis,
                  changes={"status": [Crisis.Status.ACTIVE, Crisis.Status.CLOSED],
                           "closure_note": [None, crisis.closure_note],
@@ -290,7 +294,7 @@ def member_add(*, actor: AnyUser, crisis: Crisis, user: Any, role: str,
     validate(member)
     member.save()
     _log(crisis, _("%(user)s joined the team as %(role)s.") % {
-        "user": user, "role": member.get_role_display()}, author=actor)
+        "user": _name(user), "role": member.get_role_display()}, author=actor)
     audit.record(actor=actor, action="crisis.member.add", obj=crisis,
                  changes={"member": [None, str(user)], "role": [None, role]})
     notify(users=[user], subject=_("You are on the crisis team: %(title)s") % {
@@ -305,7 +309,7 @@ def member_remove(*, actor: AnyUser, member: CrisisMember) -> None:
     if member.role == CrisisMember.Role.LEAD and \
             crisis.members.filter(role=CrisisMember.Role.LEAD).count() == 1:
         raise TransitionRefused(_("A crisis keeps a lead: name another lead first."))
-    _log(crisis, _("%(user)s left the team.") % {"user": member.user}, author=actor)
+    _log(crisis, _("%(user)s left the team.") % {"user": _name(member.user)}, author=actor)
     audit.record(actor=actor, action="crisis.member.remove", obj=crisis,
                  changes={"member": [str(member.user), None]})
     member.delete()

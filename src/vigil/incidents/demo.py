@@ -32,24 +32,28 @@ KINDS = [
     ("fire", "", "Fire in an office building", 1),
     ("other-safety", "", "Staff member injured in a fall on site", 2),
 ]
-COUNT = {"small": 60, "medium": 400, "large": 2000}
+COUNT = {"small": 120, "medium": 800, "large": 4000}
+HOME = ["KE", "SO", "SS", "ET", "CD"]
 
 
 def load_incidents(ctx: DemoContext) -> None:
     ensure_default()  # a test database flushed between tests has lost the migration's rows
     officer = get_user_model().objects.get(username="security.officer")
     categories = {c.code: c for c in IncidentCategory.objects.all()}
-    stations = list(DutyStation.objects.exclude(country__iso2="US").select_related(
+    # Most incidents where the demo's officers work (Kenya, Somalia, South Sudan, Ethiopia,
+    # DR Congo), the rest across the other field stations.
+    home = list(DutyStation.objects.filter(country__iso2__in=HOME).select_related("country"))
+    away = list(DutyStation.objects.exclude(country__iso2__in=[*HOME, "US"]).select_related(
         "country").order_by("pk")[:60])
     premises_of: dict[int, list[Premises]] = {}
-    for p in Premises.objects.filter(duty_station__in=stations):
+    for p in Premises.objects.filter(duty_station__in=[*home, *away]):
         premises_of.setdefault(p.duty_station_id, []).append(p)
     weights = [k[3] for k in KINDS]
     now = timezone.now()
     rows = []
     for _i in range(COUNT.get(ctx.scale.name, 60)):
         cat, sub, title, _w = ctx.rng.choices(KINDS, weights=weights)[0]
-        station = ctx.rng.choice(stations)
+        station = ctx.rng.choice(home if home and ctx.rng.random() < 0.6 else away or home)
         when = now - dt.timedelta(days=ctx.rng.uniform(1, 730), hours=ctx.rng.uniform(0, 23))
         killed = 1 if cat in {"armed-conflict", "terrorism", "attack-on-vehicle"} and \
             ctx.rng.random() < 0.3 else 0
@@ -63,7 +67,8 @@ def load_incidents(ctx: DemoContext) -> None:
             verification=ctx.rng.choices(
                 [Incident.Verification.VERIFIED, Incident.Verification.UNVERIFIED,
                  Incident.Verification.DISPUTED], weights=[7, 3, 1])[0],
-            killed=killed, injured=ctx.rng.choice([0, 0, 0, 1, 2]), reported_by=officer))
+            killed=killed, injured=ctx.rng.choice([0, 0, 0, 1, 2]),
+            abducted=1 if cat == "abduction" else 0, reported_by=officer))
     Incident.objects.bulk_create(rows, batch_size=1000)
     # Named people and premises on the incidents of the demo's home country.
     affected = []

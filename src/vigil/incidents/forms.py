@@ -107,7 +107,8 @@ class AffectedPersonForm(forms.Form):
     person = forms.CharField(label=_("Staff member (index number)"), max_length=20)
     dependant = forms.IntegerField(label=_("Dependant (number, if a dependant)"),
                                    required=False, widget=forms.NumberInput(attrs={"min": 1}))
-    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices)
+    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices,
+                               initial=Impact.AFFECTED)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 

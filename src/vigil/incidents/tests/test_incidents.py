@@ -99,6 +99,21 @@ def test_the_country_comes_from_the_duty_station(cast, officer):
     assert incident.security_area is None
 
 
+def test_without_a_country_the_nearest_duty_station_places_the_point(cast, officer,
+                                                                      global_officer):
+    cast.nbi_area.boundary = NAIROBI_BOX
+    cast.nbi_area.save()
+    incident = record(officer, cast, country=None)
+    assert incident.country == cast.kenya
+    assert incident.security_area == cast.nbi_area
+    # Far from every duty station: no country, which only a global recorder may leave so.
+    with pytest.raises(Forbidden):
+        record(officer, cast, country=None, latitude=-30.0, longitude=80.0)
+    at_sea = record(global_officer, cast, country=None, latitude=-30.0, longitude=80.0)
+    assert at_sea.country is None
+    assert at_sea.security_area is None
+
+
 @pytest.mark.parametrize("who", ["somali", "traveller", "official", "nobody"])
 def test_recording_in_kenya_is_refused_to_others(cast, user_with, who, somali, official):
     actor = {"somali": somali, "official": official,
@@ -149,12 +164,8 @@ def test_a_subcategory_given_as_category_is_refused_on_its_field(cast, officer):
     assert not Incident.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incidents/services.py incident_create/incident_update run validate() (full_clean, which "
-    "applies the category's limit_choices_to) before _check(): a subcategory given as "
-    "category is refused with Django's 'incident category instance with id N is not a "
-    "valid choice.', and _check's own message is never reached"))
 def test_a_subcategory_given_as_category_is_refused_in_words(cast, officer):
+    """Vigil's own rule speaks before the model's limit_choices_to check."""
     with pytest.raises(ValidationFailed) as caught:
         record(officer, cast, category=cat("robbery"), subcategory=None)
     assert caught.value.for_field("category") == ["Choose a category, not a subcategory."]
@@ -714,11 +725,8 @@ def test_the_taxonomy_is_read_by_every_signed_in_user(api, user_with):
     assert codes["crime"]["category"] is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incidents/models.py AffectedAsset constraint affected_asset_names_something has no "
-    "violation_error_message: the asset form (a ModelForm) fails on it before the service "
-    "runs, and the page shows 'Constraint “affected_asset_names_something” is violated.'"))
 def test_an_asset_without_a_name_is_explained_on_the_page(client, cast, officer):
+    """The model constraint carries the service's words, which the ModelForm shows."""
     client.force_login(officer)
     incident = record(officer, cast)
     empty = client.post(reverse("incidents:asset_add", args=[incident.pk]),
@@ -727,11 +735,8 @@ def test_an_asset_without_a_name_is_explained_on_the_page(client, cast, officer)
     assert "Name the premises or the asset" in empty.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incidents/services.py incident_update clears the derived security area only when "
-    "'security_area' is not in data; the edit page (EditPage/changed_data) always sends every "
-    "form field, so the old area comes back and a point moved on the page keeps its old area"))
 def test_moving_the_point_on_the_edit_page_moves_the_area(client, cast, officer):
+    """The page posts the old area back; an unchanged area is found again from the point."""
     cast.nbi_area.boundary = NAIROBI_BOX
     cast.nbi_area.save()
     incident = record(officer, cast, occurred_at=utc(2024, 5, 1, 7))

@@ -58,7 +58,9 @@ class Command(BaseCommand):
         for start in range(0, len(pending), options["batch"]):
             for d in pending[start:start + options["batch"]]:
                 status = AccountStatus.NEEDS_HELP if rng.random() < 0.04 else AccountStatus.SAFE
-                checkin.answer(checkin.token(d), status=status,
+                token = checkin.token(d)
+                household = [e.pk for e in checkin.resolve(token).household()]
+                checkin.answer(token, status=status, household=household,
                                note="" if status == AccountStatus.SAFE
                                else "Demo: stuck at home, road blocked.")
             self.stdout.write(f"  {min(start + options['batch'], len(pending))} answered")
