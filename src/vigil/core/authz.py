@@ -276,7 +276,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
     Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE,
                              Perm.VIEW_COVERAGE: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE},
     # A warden keeps the headcount of a duty station, an area or an organization's staff.
-    Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE},
+    Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE,
+                  Perm.VIEW_PERSON: Reach.SCOPE},
     Role.ADMINISTRATOR: {
         **_REFERENCE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from vigil.core.authz import Perm, can, get_visible, holds_globally, visible
+from vigil.core.authz import Perm, can, holds_globally, visible
 from vigil.crisis.models import (
     AccountEntry,
     AccountStatus,
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
                 country: str = "") -> QuerySet[Crisis]:
-    qs = visible(user, Perm.VIEW_CRISIS, Crisis.objects.select_related(
-        "country", "security_area", "incident", "declared_by"))
+    qs = crises_seen(user).select_related("country", "security_area", "incident",
+                                          "declared_by")
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if status:
@@ -37,9 +37,23 @@ def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
                                        distinct=True)).order_by("-activated_at", "-pk")
 
 
+def crises_seen(user: AnyUser) -> QuerySet[Crisis]:
+    """The crises in the reader's scope, and those where the reader accounts for some people
+    on the headcount (a warden of a duty station or an organization)."""
+    accounted = visible(user, Perm.ACCOUNT_FOR, AccountEntry.objects.all()).values("crisis_id")
+    return Crisis.objects.filter(Q(pk__in=visible(user, Perm.VIEW_CRISIS,
+                                                  Crisis.objects.all()).values("pk"))
+                                 | Q(pk__in=accounted))
+
+
 def crisis_get(*, user: AnyUser, pk: Any) -> Crisis:
-    return get_visible(user, Perm.VIEW_CRISIS, Crisis.objects.select_related(
-        "country", "security_area", "incident", "declared_by", "closed_by"), pk=pk)
+    found = crises_seen(user).select_related(
+        "country", "security_area", "incident", "declared_by", "closed_by").filter(pk=pk).first()
+    if found is None:
+        from vigil.core.errors import NotFound
+
+        raise NotFound()
+    return found
 
 
 def entries(*, user: AnyUser, crisis: Crisis, status: str = "", organization: str = "",

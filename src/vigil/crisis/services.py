@@ -133,6 +133,9 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
                                                         security_area_id=area.pk)):
             errors.append(FieldError("areas", _("%(area)s is outside your scope.") % {
                 "area": area}))
+    if crisis.country_id is None:
+        errors.append(FieldError("country", _(
+            "No duty station lies within 500 km of the zone: choose the country.")))
     if errors:
         raise ValidationFailed(errors)
     require(actor, Perm.DECLARE_CRISIS, crisis)
@@ -306,6 +309,7 @@ def member_add(*, actor: AnyUser, crisis: Crisis, user: Any, role: str,
 def member_remove(*, actor: AnyUser, member: CrisisMember) -> None:
     crisis = member.crisis
     require(actor, Perm.MANAGE_CRISIS, crisis)
+    _require_active(crisis)
     if member.role == CrisisMember.Role.LEAD and \
             crisis.members.filter(role=CrisisMember.Role.LEAD).count() == 1:
         raise TransitionRefused(_("A crisis keeps a lead: name another lead first."))
@@ -321,6 +325,7 @@ def log_add(*, actor: AnyUser, crisis: Crisis, text: str, kind: str = LogEntry.K
     if not (can(actor, Perm.MANAGE_CRISIS, crisis)
             or crisis.members.filter(user_id=actor.pk).exists()):  # type: ignore[misc]
         raise Forbidden()
+    _require_active(crisis)
     if not text.strip():
         raise ValidationFailed([FieldError("text", _("Write the entry."))])
     if kind not in {LogEntry.Kind.NOTE, LogEntry.Kind.DECISION}:
@@ -469,9 +474,12 @@ def _require_broadcaster(actor: AnyUser, crisis: Crisis | None,
         require(actor, Perm.MANAGE_CRISIS, crisis)
         _require_active(crisis)
         return
-    # Outside a crisis: a message to people of the actor's scope only.
-    for country_id in set(people.values_list("duty_station__country_id", flat=True)):
-        if not can(actor, Perm.MANAGE_CRISIS, Crisis(country_id=country_id)):
+    # Outside a crisis: a message to people of the actor's scope only, judged by where each
+    # recipient's duty station is (its country and security area).
+    for country_id, area_id in set(people.values_list("duty_station__country_id",
+                                                      "duty_station__security_area_id")):
+        if not can(actor, Perm.MANAGE_CRISIS, Crisis(country_id=country_id,
+                                                     security_area_id=area_id)):
             raise Forbidden()
 
 
@@ -513,9 +521,11 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
     entry_of: dict[int, int] = {}
     if crisis is not None:
         # A staff member's own entry carries the answer; failing that, a dependant's.
-        for pk, person_id, dependant_id in crisis.entries.order_by(
-                "dependant_id").values_list("pk", "person_id", "dependant_id"):
-            if dependant_id is None or person_id not in entry_of:
+        for pk, person_id, dependant_id in crisis.entries.values_list(
+                "pk", "person_id", "dependant_id"):
+            if dependant_id is None:
+                entry_of[person_id] = pk
+            else:
                 entry_of.setdefault(person_id, pk)
     rows = []
     for pk, emails in recipients.order_by("pk").values_list("pk", "emails"):

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -198,7 +199,7 @@ def headcount_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     features = []
     for e in selectors.entries(user=request.user, crisis=crisis).filter(
-            latitude__isnull=False)[:5000]:
+            Q(latitude__isnull=False) | Q(reported_latitude__isnull=False))[:5000]:
         lat = e.reported_latitude if e.reported_latitude is not None else e.latitude
         lon = e.reported_longitude if e.reported_longitude is not None else e.longitude
         features.append({"type": "Feature", "id": e.pk,
@@ -249,10 +250,12 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     form = EntryAddForm(request.POST)
     if form.is_valid():
-        person = Person.objects.filter(index_number=form.cleaned_data["person"].strip()).first()
+        # Only people the user may see: an index number outside scope is "not found" too.
+        person = visible(request.user, Perm.VIEW_PERSON, Person.objects.all()).filter(
+            index_number=form.cleaned_data["person"].strip()).first()
         dependant = None
         if person is None:
-            form.add_error("person", _("No staff member has this index number."))
+            form.add_error("person", _("No staff member in your scope has this index number."))
         elif form.cleaned_data["dependant"]:
             dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
             if dependant is None:

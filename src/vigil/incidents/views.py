@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vigil.core.authz import Perm, can, has_perm_anywhere
+from vigil.core.authz import Perm, can, has_perm_anywhere, visible
 from vigil.core.errors import Forbidden, NotFound
 from vigil.core.views_support import EditPage, apply_service, list_page
 from vigil.incidents import selectors, services
@@ -103,14 +103,19 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "filters": form, "stats": stats, "columns": stats["groups"][:8], "rows": rows})
 
 
+def _premises_of(incident: Any) -> Any:
+    """The premises an incident may name: those of its country."""
+    if incident.country_id is None:
+        return Premises.objects.none()
+    return Premises.objects.filter(duty_station__country_id=incident.country_id)
+
+
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     may_edit = can(request.user, Perm.RECORD_INCIDENT, incident)
     asset_form = AffectedAssetForm()
-    asset_form.fields["premises"].queryset = Premises.objects.filter(  # type: ignore[attr-defined]
-        duty_station__country_id=incident.country_id) if incident.country_id \
-        else Premises.objects.none()
+    asset_form.fields["premises"].queryset = _premises_of(incident)  # type: ignore[attr-defined]
     return render(request, "incidents/incident_detail.html", {
         "incident": incident, "may_edit": may_edit,
         "people": selectors.affected_people(user=request.user, incident=incident),
@@ -148,10 +153,12 @@ def person_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = AffectedPersonForm(request.POST)
     if form.is_valid():
-        person = Person.objects.filter(index_number=form.cleaned_data["person"].strip()).first()
+        # Only people the user may see: an index number outside scope is "not found" too.
+        person = visible(request.user, Perm.VIEW_PERSON, Person.objects.all()).filter(
+            index_number=form.cleaned_data["person"].strip()).first()
         dependant = None
         if person is None:
-            form.add_error("person", _("No staff member has this index number."))
+            form.add_error("person", _("No staff member in your scope has this index number."))
         elif form.cleaned_data["dependant"]:
             dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
             if dependant is None:
@@ -188,6 +195,7 @@ def person_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
 def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = AffectedAssetForm(request.POST)
+    form.fields["premises"].queryset = _premises_of(incident)  # type: ignore[attr-defined]
     if form.is_valid():
         added = apply_service(form, lambda: services.affected_asset_add(
             actor=request.user, incident=incident, data=form.cleaned_data))

@@ -316,7 +316,8 @@ def test_someone_found_later_is_added_on_the_board(client, cast, officer, crisis
     assert (entry.basis, entry.status, entry.place) == ("added", "safe", "Sarit Centre")
     unknown = client.post(url("entry_add", crisis.pk), {"person": "404", "status": "safe"},
                           follow=True)
-    assert any("No staff member has this index number" in m for m in messages_of(unknown))
+    assert any("No staff member in your scope has this index number" in m
+               for m in messages_of(unknown))
     twice = client.post(url("entry_add", crisis.pk), {"person": "10000001", "status": "safe"},
                         follow=True)
     assert any("already on the headcount" in m for m in messages_of(twice))
@@ -467,11 +468,6 @@ def test_a_warden_accounts_but_neither_broadcasts_nor_closes(client, cast, warde
     assert entry_of(crisis, cast.amina).status == "safe"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crisis/selectors.py crisis_get (and crisis_list) need VIEW_CRISIS on the Crisis, whose "
-    "scope_paths hold only country and security area: a warden of a duty station or an "
-    "organization gets 404 on the board, though selectors.entries is written to show them "
-    "their own people"))
 def test_a_warden_of_a_duty_station_reaches_the_board_of_their_staff(client, cast, user_with,
                                                                      crisis):
     station = user_with(Role.WARDEN, ScopeKind.DUTY_STATION, cast.nairobi)
@@ -638,9 +634,6 @@ def test_timely_activation_is_counted_in_scope(client, api, cast, officer, somal
     assert "2 of 3 crises (66.7 %) were activated within 6 hours" in page
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crisis/views.py headcount_geojson keeps entries with a presumed latitude only: someone "
-    "added later (no presumed point) who checked in with their location is left off the map"))
 def test_someone_added_later_who_said_where_they_are_is_on_the_map(client, cast, officer,
                                                                    crisis):
     juma = Person.objects.create(index_number="10000009", family_name="Mwangi",

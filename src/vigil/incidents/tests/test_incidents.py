@@ -617,7 +617,7 @@ def test_people_and_assets_are_added_and_removed_on_the_page(client, cast, offic
     # Faults come back as messages; nothing is added.
     unknown = client.post(add_person, {"person": "99999999", "impact": "injured"},
                           follow=True)
-    assert "No staff member has this index number" in unknown.content.decode()
+    assert "No staff member in your scope has this index number" in unknown.content.decode()
     twice = client.post(add_person, {"person": "10000001", "impact": "killed"}, follow=True)
     assert "already listed" in twice.content.decode()
     other = client.post(add_person, {"person": "10000001", "dependant": cast.fatuma_spouse.pk,
