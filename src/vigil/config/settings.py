@@ -239,6 +239,8 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vigil@localhost")
 # Where people reach Vigil: the links in e-mails start with it.
 VIGIL_BASE_URL = env("VIGIL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The <sender> of the CAP messages Vigil publishes; empty: "vigil@" and VIGIL_BASE_URL's host.
+VIGIL_CAP_SENDER = env("VIGIL_CAP_SENDER", default="")
 
 # --- Maps -----------------------------------------------------------------------------------
 # Empty: the offline Natural Earth basemap only. Set an XYZ URL to draw tiles beneath it.

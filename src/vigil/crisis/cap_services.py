@@ -120,7 +120,26 @@ def _record(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
         if found is None:
             raise
         return CapImportResult(found, created=False)
+    _tell_officers(alert)
     return CapImportResult(alert, created=True)
+
+
+def _tell_officers(alert: CapAlert) -> None:
+    """The security officers whose scope holds the alert's incident hear of it at once, in
+    Vigil and by e-mail (after commit): an actual alert, not a test or an exercise."""
+    if alert.status != "Actual" or alert.incident.country_id is None:
+        return
+    from django.urls import reverse
+
+    from vigil.core.authz import users_with_perm
+    from vigil.core.services import notify
+
+    incident = alert.incident
+    notify(users=users_with_perm(Perm.RECORD_INCIDENT, incident),
+           subject=_("CAP alert: %(title)s") % {"title": incident.title[:150]},
+           body=" · ".join(v for v in (alert.severity, alert.urgency, alert.area_description)
+                           if v)[:500],
+           url=reverse("incidents:incident_detail", args=[incident.pk]))
 
 
 def source_id(message: cap.CapMessage) -> str:

@@ -130,13 +130,37 @@ def _base_url() -> str:
     return str(settings.VIGIL_BASE_URL).rstrip("/")
 
 
+def token_or_sign_in(view: Any) -> Any:
+    """Signed-in users, or machines with an API token (`Authorization: Token …`), as the
+    REST API accepts them: CAP and Atom are read by other systems."""
+    from functools import wraps
+
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and \
+                request.headers.get("Authorization", "").startswith("Token "):
+            try:
+                found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+            except AuthenticationFailed:
+                return HttpResponse(status=401)
+            if found is not None:
+                request.user = found[0]
+        result: HttpResponse = login_required(view)(request, *args, **kwargs)
+        return result
+
+    return wrapped
+
+
 def _cap_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=cap.CAP_CONTENT_TYPE)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
-@login_required
+@token_or_sign_in
 @require_GET
 def advisory_cap(request: HttpRequest, pk: int) -> HttpResponse:
     """One travel advisory as a CAP 1.2 message: every signed-in user may read advisories."""
@@ -145,7 +169,7 @@ def advisory_cap(request: HttpRequest, pk: int) -> HttpResponse:
                          f"advisory-{advisory.pk}-v{advisory.version}.cap")
 
 
-@login_required
+@token_or_sign_in
 @require_GET
 def crisis_cap(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = get_visible(request.user, Perm.VIEW_CRISIS, Crisis.objects.select_related(
@@ -158,7 +182,7 @@ def _feed_response(data: bytes) -> HttpResponse:
     return HttpResponse(data, content_type=cap.ATOM_CONTENT_TYPE)
 
 
-@login_required
+@token_or_sign_in
 @require_GET
 def advisories_feed(request: HttpRequest) -> HttpResponse:
     """An Atom feed of the advisories in force, each entry linking to its CAP message."""
@@ -179,7 +203,7 @@ def advisories_feed(request: HttpRequest) -> HttpResponse:
         feed_url=base + reverse("crisis:advisories_feed"), base_url=base))
 
 
-@login_required
+@token_or_sign_in
 @require_GET
 def crises_feed(request: HttpRequest) -> HttpResponse:
     """An Atom feed of the crises the user may see (active, or closed lately)."""

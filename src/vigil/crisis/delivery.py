@@ -58,15 +58,19 @@ def claim(delivery_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
     return taken == 1
 
 
+def entry_of_same_person(delivery: Delivery) -> Q:
+    """The headcount entries of the delivery's staff member and their dependants."""
+    return Q(crisis_id=delivery.broadcast.crisis_id, person_id=delivery.person_id)
+
+
 def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
     done = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING,
                                    lease_until=delivery.lease_until).update(
         status=Delivery.Status.SENT, sent_at=now, lease_until=None, last_error="")
     if done and delivery.entry_id:
         # The staff member was reached, and through them the household on the headcount.
-        crisis_id = delivery.broadcast.crisis_id
-        AccountEntry.objects.filter(crisis_id=crisis_id, person_id=delivery.person_id,
-                                    status=AccountStatus.UNKNOWN).update(
+        household = AccountEntry.objects.filter(entry_of_same_person(delivery))
+        household.filter(status=AccountStatus.UNKNOWN).update(
             status=AccountStatus.CONTACTED, status_at=now, updated_at=now,
             version=F("version") + 1)
     return done == 1

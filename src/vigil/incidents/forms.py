@@ -82,8 +82,22 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
                   "injured", "abducted", "missing", "detained", "affected"]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if user is not None:
+            # Places of the recorder's scope only; the service checks the scope anyway.
+            from vigil.core.authz import Perm, visible
+            from vigil.places.models import DutyStation, SecurityArea
+
+            self.fields["duty_station"].queryset = visible(  # type: ignore[attr-defined]
+                user, Perm.RECORD_INCIDENT, DutyStation.objects.select_related("country"))
+            self.fields["security_area"].queryset = visible(  # type: ignore[attr-defined]
+                user, Perm.RECORD_INCIDENT, SecurityArea.objects.select_related("country"))
+            person = getattr(user, "person", None)
+            station = getattr(person, "duty_station", None)
+            if not self.is_bound and not self.instance.pk and station is not None:
+                self.initial.setdefault("time_zone", station.time_zone or "UTC")
+                self.initial.setdefault("country", station.country_id)
         self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
             (z, z) for z in sorted(iana_time_zones())]
         self.fields["category"].queryset = IncidentCategory.objects.filter(  # type: ignore[attr-defined]
@@ -99,7 +113,13 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         when, zone = data.get("occurred_at"), data.get("time_zone")
         if isinstance(when, dt.datetime) and zone:
-            data["occurred_at"] = when.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone))
+            local = when.replace(tzinfo=None)
+            aware = local.replace(tzinfo=ZoneInfo(zone))
+            if aware.astimezone(dt.UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local:
+                self.add_error("occurred_at", _(
+                    "%(time)s does not exist in %(zone)s: the clocks skipped it.") % {
+                        "time": local.strftime("%Y-%m-%d %H:%M"), "zone": zone})
+            data["occurred_at"] = aware
         return data
 
 

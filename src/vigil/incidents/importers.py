@@ -452,6 +452,12 @@ class AwsdImportReport(NameReport):
                         "%(column)s “%(value)s” is not in the mapping tables: %(count)d rows, "
                         "where it is kept as given and decides no category.", count)
                         % {"column": column, "value": value, "count": count})
+        if self.without_country:
+            lines.append(ngettext(
+                "%(count)d row names no country: imported without one (visible to global "
+                "readers only).",
+                "%(count)d rows name no country: imported without one (visible to global "
+                "readers only).", self.without_country) % {"count": self.without_country})
         if self.approximate_dates:
             lines.append(ngettext(
                 "%(count)d row gives only a year or a month: dated its first day and marked "
@@ -821,8 +827,6 @@ def awsd_import(*, actor: AnyUser, path: Path, dry_run: bool = False,
     if report.errors and not skip_invalid:
         raise AwsdImportFailed(report)
     report.skipped_invalid = len({e.row for e in report.errors})
-    for item in parsed:
-        item.note(report)
     categories = _categories(parsed)
     with transaction.atomic():
         present = set(Incident.objects.filter(source_kind=Incident.Source.AWSD)
@@ -832,6 +836,7 @@ def awsd_import(*, actor: AnyUser, path: Path, dry_run: bool = False,
             if item.source_id in present:
                 report.already_present += 1
                 continue
+            item.note(report)  # the notes describe what is imported, not what was there
             new.append(Incident(source_kind=Incident.Source.AWSD, source_id=item.source_id,
                                 category=categories[item.category],
                                 subcategory=(categories[item.subcategory]

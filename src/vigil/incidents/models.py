@@ -149,7 +149,9 @@ class Incident(VersionedModel):
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
-                name="incident_both_coordinates_or_none"),
+                name="incident_both_coordinates_or_none",
+                violation_error_message=_(
+                    "Give both the latitude and the longitude, or neither.")),
             models.UniqueConstraint(fields=["source_kind", "source_id"],
                                     condition=~Q(source_id=""), name="incident_source_id_unique"),
         ]

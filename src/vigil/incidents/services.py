@@ -36,6 +36,12 @@ FUTURE_SLACK = dt.timedelta(minutes=15)
 def _problems(incident: Incident) -> list[FieldError]:
     """The rules the model's own validation does not know, each on its field."""
     errors = []
+    if incident.country_id is None and incident.duty_station_id is None:
+        errors.append(FieldError("country", _(
+            "Give the country, a duty station, or the point (latitude and longitude).")))
+    if (incident.latitude is None) != (incident.longitude is None):
+        errors.append(FieldError("longitude" if incident.longitude is None else "latitude",
+                                 _("Give both the latitude and the longitude, or neither.")))
     if incident.category_id and incident.subcategory_id and incident.subcategory and \
             incident.subcategory.parent_id != incident.category_id:
         errors.append(FieldError("subcategory", _("“%(sub)s” is not a kind of %(cat)s.") % {
@@ -100,8 +106,8 @@ def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
     incident = Incident(reported_by=actor if actor.is_authenticated else None)  # type: ignore[misc]
     assign(incident, data, INCIDENT_FIELDS)
     _locate(incident)
+    _validated(incident)  # faults first: they say what to fix; the scope check says no
     require(actor, Perm.RECORD_INCIDENT, incident)
-    _validated(incident)
     incident.save()
     audit.record(actor=actor, action="incidents.incident.create", obj=incident,
                  changes=audit.diff({}, audit.snapshot(incident)))
@@ -121,8 +127,8 @@ def incident_update(*, actor: AnyUser, incident: Incident, data: dict[str, Any],
     if moved and incident.security_area == old_area:
         incident.security_area = None  # found again from the new point, unless one was chosen
     _locate(incident)
-    require(actor, Perm.RECORD_INCIDENT, incident)
     _validated(incident)
+    require(actor, Perm.RECORD_INCIDENT, incident)
     _raise_totals(incident)
     save_new_version(incident, sorted(INCIDENT_FIELDS))
     audit.record(actor=actor, action="incidents.incident.update", obj=incident,

@@ -144,7 +144,7 @@ INCIDENT_EDIT = EditPage(
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk) if pk else None
-    return INCIDENT_EDIT.respond(request, incident)
+    return INCIDENT_EDIT.respond(request, incident, form_kwargs={"user": request.user})
 
 
 @login_required
