@@ -106,12 +106,13 @@ def test_without_a_country_the_nearest_duty_station_places_the_point(cast, offic
     incident = record(officer, cast, country=None)
     assert incident.country == cast.kenya
     assert incident.security_area == cast.nbi_area
-    # Far from every duty station: no country, which only a global recorder may leave so.
-    with pytest.raises(Forbidden):
-        record(officer, cast, country=None, latitude=-30.0, longitude=80.0)
-    at_sea = record(global_officer, cast, country=None, latitude=-30.0, longitude=80.0)
-    assert at_sea.country is None
-    assert at_sea.security_area is None
+    # Far from every duty station, with no country given: Vigil cannot place it, and says so
+    # on the country field, to a global recorder too.
+    for actor in (officer, global_officer):
+        with pytest.raises(ValidationFailed) as caught:
+            record(actor, cast, country=None, latitude=-30.0, longitude=80.0)
+        assert [e.field for e in caught.value.errors] == ["country"]
+    assert Incident.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["somali", "traveller", "official", "nobody"])
