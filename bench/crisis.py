@@ -86,6 +86,8 @@ def parse() -> argparse.Namespace:
                         help="run ANALYZE after building a SQLite database")
     parser.add_argument("--explain", action="store_true",
                         help="print the plans of the per-message queries of deliver_due")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="fan-outs measured (the median is reported)")
     parser.add_argument("--entry-index", action="store_true",
                         help="run the fan-out a second time with an index on headcount entries "
                         "(crisis, person), made for the run and dropped after it (not in Vigil)")
@@ -198,21 +200,22 @@ def give_addresses(args: argparse.Namespace) -> list[int]:
 
 
 def clean(user: Any) -> None:
-    """Remove the crises, headcounts and broadcasts of an earlier run."""
+    """Remove the crises, headcounts and broadcasts of an earlier run: the big tables by
+    hand, the rest through the ORM (which knows every table that refers to a crisis)."""
     from django.db import connection
+
+    from vigil.crisis.models import Broadcast, Crisis
 
     with connection.cursor() as cursor:
         crises = "SELECT id FROM crisis_crisis WHERE declared_by_id = %s"
-        broadcasts = f"SELECT id FROM crisis_broadcast WHERE crisis_id IN ({crises})"
-        for sql in (f"DELETE FROM crisis_delivery WHERE broadcast_id IN ({broadcasts})",
-                    f"DELETE FROM crisis_broadcast_webhooks WHERE broadcast_id IN ({broadcasts})",
-                    f"DELETE FROM crisis_broadcast WHERE crisis_id IN ({crises})",
-                    f"DELETE FROM crisis_accountentry WHERE crisis_id IN ({crises})",
-                    f"DELETE FROM crisis_logentry WHERE crisis_id IN ({crises})",
-                    f"DELETE FROM crisis_crisismember WHERE crisis_id IN ({crises})",
-                    f"DELETE FROM crisis_crisis_areas WHERE crisis_id IN ({crises})",
-                    "DELETE FROM crisis_crisis WHERE declared_by_id = %s"):
+        entries = f"SELECT id FROM crisis_accountentry WHERE crisis_id IN ({crises})"
+        for sql in (f"DELETE FROM crisis_delivery WHERE broadcast_id IN (SELECT id FROM "
+                    f"crisis_broadcast WHERE crisis_id IN ({crises}))",
+                    f"DELETE FROM crisis_accountevent WHERE entry_id IN ({entries})",
+                    f"DELETE FROM crisis_accountentry WHERE crisis_id IN ({crises})"):
             cursor.execute(sql, [user.pk])
+    Broadcast.objects.filter(crisis__declared_by=user).delete()
+    Crisis.objects.filter(declared_by=user).delete()
 
 
 def new_crisis(user: Any, lat: float, lon: float, radius: float, start: dt.datetime,
@@ -631,7 +634,7 @@ def main() -> None:
     args = parse()
     _url, built = wb.prepare(args, name="crisis")
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from vigil.incidents.models import Incident
     from vigil.people.models import Dependant, Person
@@ -642,8 +645,15 @@ def main() -> None:
     clean(user)
     loaded = load_incidents(args)
     recipients = give_addresses(args)
-    # Measure with Vigil's own connection settings, not the bulk loader's (synchronous=OFF).
+    # Measure with Vigil's own connection settings, not the bulk loader's (synchronous=OFF),
+    # and with the load's write-ahead log flushed, so that no checkpoint runs while timing.
     connection.close()
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)" if connection.vendor == "sqlite"
+                           else "CHECKPOINT")
+        except DatabaseError as exc:  # PostgreSQL: superusers and pg_checkpoint only
+            print(f"No checkpoint: {exc}", file=sys.stderr)
     counts = {"personnel": Person.objects.count(), "dependants": Dependant.objects.count(),
               "segments": Segment.objects.count(), "presences": Presence.objects.count(),
               "duty stations": DutyStation.objects.count(),
@@ -652,19 +662,21 @@ def main() -> None:
 
     print("Headcount snapshots ...", file=sys.stderr)
     heads = headcount(args, user)
-    print("Delivery fan-out ...", file=sys.stderr)
-    fan = fanout(args, user, recipients)
-    indexed = None
-    if args.entry_index:
-        print("Delivery fan-out with an index on (crisis, person) ...", file=sys.stderr)
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {ENTRY_INDEX} ON crisis_accountentry "
-                           "(crisis_id, person_id)")
-        try:
-            indexed = fanout(args, user, recipients)
-        finally:
+    fans: dict[str, list[dict[str, Any]]] = {"plain": [], "indexed": []}
+    for number in range(args.rounds):
+        print(f"Delivery fan-out, round {number + 1} ...", file=sys.stderr)
+        clean(user)
+        fans["plain"].append(fanout(args, user, recipients))
+        if args.entry_index:
+            clean(user)
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP INDEX {ENTRY_INDEX}")
+                cursor.execute(f"CREATE INDEX {ENTRY_INDEX} ON crisis_accountentry "
+                               "(crisis_id, person_id)")
+            try:
+                fans["indexed"].append(fanout(args, user, recipients))
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP INDEX {ENTRY_INDEX}")
     print("Incident statistics ...", file=sys.stderr)
     stats = incident_statistics(args)
     clean(user)
@@ -704,30 +716,42 @@ def main() -> None:
     ratio = statistics.median(times["vigil total"]) / statistics.median(times["ref total"])
     lines.append(f"\nRatio of the medians, take_headcount / reference: {ratio:.1f}.")
 
+    fan = fans["plain"][0]
     n = fan["messages"]
+
+    def seconds(runs: list[dict[str, Any]], name: str) -> tuple[float, str]:
+        values = [run[name] for run in runs]
+        middle = statistics.median(values)
+        spread = f" ({min(values):.2f} to {max(values):.2f})" if len(values) > 1 else ""
+        return middle, f"{middle:.2f}{spread}"
+
+    def row(title: str, runs: list[dict[str, Any]], name: str, count: int, statements: Any,
+            reference: str | None) -> str:
+        middle, shown = seconds(runs, name)
+        ratio = f"{middle / seconds(runs, reference)[0]:.1f}" if reference else "1"
+        return f"| {title} | {shown} | {count / middle:,.0f} | {statements} | {ratio} |"
+
+    plain, rounds = fans["plain"], args.rounds
     lines += [
         f"\n**Delivery fan-out**: one broadcast to the {args.recipients:,} staff members of a "
         f"headcount of {fan['entries']:,} entries ({fan['deliveries']:,} Delivery rows, "
-        f"{n:,} e-mails through the locmem backend; the same messages in both).\n",
+        f"{n:,} e-mails through the locmem backend; the same messages in both)"
+        + (f"; median of {rounds} rounds (range)" if rounds > 1 else "") + ".\n",
         "| step | seconds | rows or messages per second | statements | ratio |",
         "|---|---|---|---|---|",
-        f"| services.broadcast_send: Delivery rows | {fan['write']:.2f} | "
-        f"{fan['deliveries'] / fan['write']:,.0f} | {fan['write queries']} | "
-        f"{fan['write'] / fan['raw write']:.1f} |",
-        f"| reference: executemany INSERT of the same rows | {fan['raw write']:.2f} | "
-        f"{fan['deliveries'] / fan['raw write']:,.0f} | 3 | 1 |",
-        f"| delivery.deliver_due: claim, send, mark sent | {fan['send']:.2f} | "
-        f"{n / fan['send']:,.0f} | {fan['send queries']} | "
-        f"{fan['send'] / fan['reference send']:.1f} |",
-        f"| reference: build and send the same EmailMessages | {fan['reference send']:.2f} | "
-        f"{n / fan['reference send']:,.0f} | 2 | 1 |",
+        row("services.broadcast_send: Delivery rows", plain, "write", fan["deliveries"],
+            fan["write queries"], "raw write"),
+        row("reference: executemany INSERT of the same rows", plain, "raw write",
+            fan["deliveries"], 3, None),
+        row("delivery.deliver_due: claim, send, mark sent", plain, "send", n,
+            fan["send queries"], "reference send"),
+        row("reference: build and send the same EmailMessages", plain, "reference send", n, 2,
+            None),
     ]
-    if indexed:
-        lines.append(
-            f"| delivery.deliver_due, with an index on headcount entries (crisis, person) | "
-            f"{indexed['send']:.2f} | {indexed['messages'] / indexed['send']:,.0f} | "
-            f"{indexed['send queries']} | "
-            f"{indexed['send'] / indexed['reference send']:.1f} |")
+    if fans["indexed"]:
+        lines.append(row("delivery.deliver_due, with an index on headcount entries (crisis, "
+                         "person)", fans["indexed"], "send", n,
+                         fans["indexed"][0]["send queries"], "reference send"))
     if fan["on dependant"]:
         lines.append(f"\n{fan['on dependant']:,} of the {fan['with family']:,} staff members "
                      "with dependants on the headcount had their delivery tied to a "

@@ -252,7 +252,8 @@ class AccountEntry(VersionedModel):
                                     name="account_dependant_once"),
         ]
         indexes = [models.Index(fields=["crisis", "status"]),
-                   models.Index(fields=["crisis", "organization"])]
+                   models.Index(fields=["crisis", "organization"]),
+                   models.Index(fields=["crisis", "updated_at"])]
 
     def __str__(self) -> str:
         return f"{self.crisis.reference}: {self.dependant or self.person}"

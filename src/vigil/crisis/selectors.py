@@ -113,13 +113,6 @@ def board(crisis: Crisis) -> dict[str, Any]:
     }
 
 
-def changed_since(crisis: Crisis, since: dt.datetime | None) -> QuerySet[AccountEntry]:
-    qs = AccountEntry.objects.filter(crisis=crisis)
-    if since is not None:
-        qs = qs.filter(updated_at__gt=since)
-    return qs.select_related("person", "dependant", "status_by")
-
-
 def broadcasts(*, crisis: Crisis) -> QuerySet[Broadcast]:
     return crisis.broadcasts.annotate(
         recipients=Count("deliveries__person", distinct=True),

@@ -171,6 +171,9 @@ def board(request: HttpRequest, pk: int) -> HttpResponseBase:
                "may_manage": can(request.user, Perm.MANAGE_CRISIS, crisis)})
 
 
+CHANGED_PAGE = 500
+
+
 @never_cache
 @login_required
 def board_json(request: HttpRequest, pk: int) -> JsonResponse:
@@ -178,18 +181,21 @@ def board_json(request: HttpRequest, pk: int) -> JsonResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     since = parse_datetime(request.GET.get("since", "") or "")
     data = selectors.board(crisis)
-    visible_ids = set(selectors.entries(user=request.user, crisis=crisis).values_list(
-        "pk", flat=True)) if since is not None else set()
     changed = []
+    now = timezone.now()
     if since is not None:
-        for e in selectors.changed_since(crisis, since).filter(pk__in=visible_ids)[:500]:
+        rows = list(selectors.entries(user=request.user, crisis=crisis).filter(
+            updated_at__gt=since).order_by("updated_at")[:CHANGED_PAGE])
+        if len(rows) == CHANGED_PAGE:
+            now = rows[-1].updated_at  # more to come: the next poll goes on from here
+        for e in rows:
             changed.append({"id": e.pk, "status": e.status, "label": e.get_status_display(),
                             "tone": BADGE_TONES.get(e.status, "neutral"),
                             "version": e.version, "note": e.note,
                             "at": e.status_at.strftime("%Y-%m-%d %H:%M") if e.status_at
                             else "", "checkin": e.via_checkin})
     data["changed"] = changed
-    data["now"] = timezone.now().isoformat()
+    data["now"] = now.isoformat()
     return JsonResponse(data)
 
 
