@@ -102,3 +102,43 @@ def test_incident_crisis_headcount_broadcast_checkin_board(site, browser, smtp, 
     assert page.url.endswith(f"/crisis/{crisis.pk}/board/")  # the same page, not reloaded
     phone.close()
     desk.close()
+
+
+def test_crisis_pages_pass_axe_scan_and_fit_a_phone(site, browser, smtp, cast,  # noqa: F811
+                                                     user_with):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from vigil.crisis import checkin, services
+
+    officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya,
+                        username="adviser")
+    cast.amina.emails = ["amina@un.example"]
+    cast.amina.save()
+    crisis = services.crisis_declare(actor=officer, data={
+        "title": "Floods", "zone_kind": "circle", "center_latitude": -1.2864,
+        "center_longitude": 36.8172, "radius_km": 25})
+    services.broadcast_send(actor=officer, crisis=crisis, subject="Safe?", body="Tell us.")
+    from vigil.crisis.models import Delivery
+
+    token = checkin.token(Delivery.objects.get(person=cast.amina))
+    axe = Axe()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    sign_in(page, site, "adviser")
+    for path in ("/crisis/", "/crisis/declare/", f"/crisis/{crisis.pk}/",
+                 f"/crisis/{crisis.pk}/board/", f"/crisis/{crisis.pk}/broadcast/",
+                 "/incidents/", "/incidents/new/", "/incidents/statistics/"):
+        page.goto(f"{site}{path}")
+        results = axe.run(page, options={"runOnly": ["wcag2a", "wcag2aa"]})
+        serious = [v["id"] for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path, serious)
+    desk.close()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(f"{site}/c/{token}/")
+    results = axe.run(mobile, options={"runOnly": ["wcag2a", "wcag2aa"]})
+    assert [v["id"] for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")] == []
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.close()
