@@ -203,3 +203,12 @@ class EditPage:
                 return redirect(self.detail_url, pk=saved.pk)
         return render(request, self.template,
                       {"form": form, self.context_name: obj, **(context or {})})
+
+
+def flash_errors(request: HttpRequest, form: forms.BaseForm) -> None:
+    """A small form posted from a larger page: its faults, as messages on the page it returns
+    to, each with its field's label."""
+    for field, errors in form.errors.items():
+        for error in errors:
+            label = form.fields[field].label if field in form.fields else None
+            messages.error(request, f"{label}: {error}" if label else str(error))

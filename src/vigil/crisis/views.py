@@ -25,7 +25,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, visible
 from vigil.core.errors import DomainError, Forbidden, NotFound
 from vigil.core.templatetags.vigil import BADGE_TONES
-from vigil.core.views_support import apply_service, list_page
+from vigil.core.views_support import apply_service, flash_errors, list_page
 from vigil.crisis import checkin, selectors, services
 from vigil.crisis import zone as zones
 from vigil.crisis.forms import (
@@ -44,6 +44,7 @@ from vigil.crisis.forms import (
 from vigil.crisis.models import AccountEntry, AccountStatus, Crisis, CrisisMember
 from vigil.incidents.models import Incident
 from vigil.people.models import Person
+from vigil.people.selectors import staff_member_by_index
 from vigil.places.models import DutyStation, SecurityArea
 
 
@@ -256,18 +257,11 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     form = EntryAddForm(request.POST)
     if form.is_valid():
-        # Only people the user may see: an index number outside scope is "not found" too.
-        person = visible(request.user, Perm.VIEW_PERSON, Person.objects.all()).filter(
-            index_number=form.cleaned_data["person"].strip()).first()
-        dependant = None
-        if person is None:
-            form.add_error("person", _("No staff member in your scope has this index number."))
-        elif form.cleaned_data["dependant"]:
-            dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
-            if dependant is None:
-                form.add_error("dependant", _("%(person)s has no such dependant.") % {
-                    "person": person})
-        if form.is_valid() and person is not None:
+        found = apply_service(form, lambda: staff_member_by_index(
+            user=request.user, index_number=form.cleaned_data["person"],
+            dependant=form.cleaned_data["dependant"]))
+        if found is not None:
+            person, dependant = found
             added = apply_service(form, lambda: services.entry_add(
                 actor=request.user, crisis=crisis, person=person, dependant=dependant,
                 status=form.cleaned_data["status"], place=form.cleaned_data["place"],
@@ -276,10 +270,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(name)s added to the headcount.") % {
                     "name": dependant or person})
                 return redirect("crisis:board", pk=pk)
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(request, f"{form.fields[field].label}: {error}"
-                           if field in form.fields else str(error))
+    flash_errors(request, form)
     return redirect("crisis:board", pk=pk)
 
 
@@ -302,8 +293,7 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
             kind=form.cleaned_data["kind"])) is not None:
         messages.success(request, _("Entry added to the log."))
     else:
-        messages.error(request, "; ".join(str(e) for errors in form.errors.values()
-                                          for e in errors))
+        flash_errors(request, form)
     return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#log")
 
 
@@ -322,8 +312,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 duty=form.cleaned_data["duty"])) is not None:
             messages.success(request, _("%(user)s added to the team.") % {"user": user})
             return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
-    messages.error(request, "; ".join(str(e) for errors in form.errors.values()
-                                      for e in errors))
+    flash_errors(request, form)
     return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
 
 
@@ -354,8 +343,7 @@ def crisis_close(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data.get("version"))) is not None:
         messages.success(request, _("Crisis closed."))
     else:
-        messages.error(request, "; ".join(str(e) for errors in form.errors.values()
-                                          for e in errors))
+        flash_errors(request, form)
     return redirect("crisis:crisis_detail", pk=pk)
 
 

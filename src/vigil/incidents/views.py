@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vigil.core.authz import Perm, can, has_perm_anywhere, visible
+from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound
-from vigil.core.views_support import EditPage, apply_service, list_page
+from vigil.core.views_support import EditPage, apply_service, flash_errors, list_page
 from vigil.incidents import selectors, services
 from vigil.incidents.forms import (
     AffectedAssetForm,
@@ -25,7 +25,7 @@ from vigil.incidents.forms import (
     StatisticsForm,
 )
 from vigil.incidents.models import AffectedAsset, AffectedPerson
-from vigil.people.models import Person
+from vigil.people.selectors import staff_member_by_index
 from vigil.places.models import Premises
 
 
@@ -153,41 +153,38 @@ def person_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = AffectedPersonForm(request.POST)
     if form.is_valid():
-        # Only people the user may see: an index number outside scope is "not found" too.
-        person = visible(request.user, Perm.VIEW_PERSON, Person.objects.all()).filter(
-            index_number=form.cleaned_data["person"].strip()).first()
-        dependant = None
-        if person is None:
-            form.add_error("person", _("No staff member in your scope has this index number."))
-        elif form.cleaned_data["dependant"]:
-            dependant = person.dependants.filter(pk=form.cleaned_data["dependant"]).first()
-            if dependant is None:
-                form.add_error("dependant", _("%(person)s has no such dependant.") % {
-                    "person": person})
-        if form.is_valid() and person is not None:
+        found = apply_service(form, lambda: staff_member_by_index(
+            user=request.user, index_number=form.cleaned_data["person"],
+            dependant=form.cleaned_data["dependant"]))
+        if found is not None:
+            person, dependant = found
             added = apply_service(form, lambda: services.affected_person_add(
                 actor=request.user, incident=incident, person=person, dependant=dependant,
                 impact=form.cleaned_data["impact"], note=form.cleaned_data["note"]))
             if added is not None:
                 messages.success(request, _("Added to the people affected."))
                 return redirect("incidents:incident_detail", pk=incident.pk)
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(request, f"{form.fields[field].label}: {error}" if field in
-                           form.fields else str(error))
+    flash_errors(request, form)
+    return redirect("incidents:incident_detail", pk=incident.pk)
+
+
+def _remove_row(request: HttpRequest, pk: int, model: Any, row: int,
+                remove: Any, message: str) -> HttpResponse:
+    """Remove one person or asset from an incident the user may see."""
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    found = model.objects.filter(incident=incident, pk=row).first()
+    if found is None:
+        raise NotFound()
+    remove(actor=request.user, row=found)
+    messages.success(request, message)
     return redirect("incidents:incident_detail", pk=incident.pk)
 
 
 @login_required
 @require_POST
 def person_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, pk=pk)
-    found = AffectedPerson.objects.filter(incident=incident, pk=row).first()
-    if found is None:
-        raise NotFound()
-    services.affected_person_remove(actor=request.user, row=found)
-    messages.success(request, _("Removed from the people affected."))
-    return redirect("incidents:incident_detail", pk=incident.pk)
+    return _remove_row(request, pk, AffectedPerson, row, services.affected_person_remove,
+                       _("Removed from the people affected."))
 
 
 @login_required
@@ -202,20 +199,12 @@ def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
         if added is not None:
             messages.success(request, _("Added to the assets affected."))
             return redirect("incidents:incident_detail", pk=incident.pk)
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(request, f"{form.fields[field].label}: {error}" if field in
-                           form.fields else str(error))
+    flash_errors(request, form)
     return redirect("incidents:incident_detail", pk=incident.pk)
 
 
 @login_required
 @require_POST
 def asset_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, pk=pk)
-    found = AffectedAsset.objects.filter(incident=incident, pk=row).first()
-    if found is None:
-        raise NotFound()
-    services.affected_asset_remove(actor=request.user, row=found)
-    messages.success(request, _("Removed from the assets affected."))
-    return redirect("incidents:incident_detail", pk=incident.pk)
+    return _remove_row(request, pk, AffectedAsset, row, services.affected_asset_remove,
+                       _("Removed from the assets affected."))

@@ -137,3 +137,26 @@ def personnel_counts(*, user: AnyUser) -> dict[str, int]:
         no_phone=Count("pk", filter=Q(phones=[])),
     )
     return {k: int(v or 0) for k, v in data.items()}
+
+
+def staff_member_by_index(*, user: AnyUser, index_number: str,
+                          dependant: Any = None) -> tuple[Person, Dependant | None]:
+    """A staff member the user may see, by index number, and one of their dependants by
+    number. Outside the user's scope is "not found", like an unknown number, so that index
+    numbers cannot be probed."""
+    from django.utils.translation import gettext as _
+
+    from vigil.core.errors import FieldError, ValidationFailed
+
+    person = visible(user, Perm.VIEW_PERSON, Person.objects.all()).filter(
+        index_number=(index_number or "").strip()).first()
+    if person is None:
+        raise ValidationFailed([FieldError("person", _(
+            "No staff member in your scope has this index number."))])
+    found = None
+    if dependant:
+        found = person.dependants.filter(pk=dependant).first()
+        if found is None:
+            raise ValidationFailed([FieldError("dependant", _(
+                "%(person)s has no such dependant.") % {"person": person})])
+    return person, found
