@@ -66,7 +66,8 @@ SHOTS = [
     ("admin", "en", "/crisis/cap/alerts/", "cap-alerts.png", 1280, 900),
     ("admin", "en", "/crisis/cap/upload/", "cap-upload.png", 1280, 900),
     ("security.officer", "en", "/crisis/", "crisis-list.png", 1280, 900),
-    ("security.officer", "en", "/crisis/declare/", "crisis-declare.png", 1280, 1300),
+    ("security.officer", "en", "/crisis/declare/?title=Unrest+in+central+Nairobi&place=Nairobi"
+     "&radius_km=10", "crisis-declare.png", 1280, 1100),
     ("security.officer", "en", "/crisis/3/", "crisis-detail.png", 1280, 1500),
     ("security.officer", "en", "/crisis/3/board/", "crisis-board.png", 1280, 1100),
     ("security.officer", "zh-hans", "/crisis/3/board/", "crisis-board-zh.png", 1280, 1100),

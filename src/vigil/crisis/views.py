@@ -91,6 +91,9 @@ def crisis_create(request: HttpRequest) -> HttpResponse:
         incident = get_visible(request.user, Perm.VIEW_INCIDENT, Incident.objects.all(),
                                pk=int(incident_id))
     initial: dict[str, Any] = {"radius_km": 25}
+    # A link may suggest the place, radius and title (from a map, a message, the docs).
+    initial.update({k: request.GET[k] for k in ("title", "place", "radius_km")
+                    if request.GET.get(k)})
     if incident is not None:
         initial.update(title=incident.title, description=incident.description,
                        country=incident.country, incident_at=incident.occurred_at,
