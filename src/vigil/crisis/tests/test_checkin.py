@@ -143,3 +143,22 @@ def test_a_closed_crisis_needs_no_answer(cast, sent, officer, client):
     assert response.status_code == 410
     entry = AccountEntry.objects.get(crisis=sent, person=cast.omar, dependant=None)
     assert entry.status == AccountStatus.CONTACTED
+
+
+def test_demo_checkins_answers_for_the_people_of_a_demo_only(cast, sent, settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("demo_checkins", "--every", "0")
+    get_user_model().objects.create_user(username="admin",
+                                         password=settings.VIGIL_DEMO_PASSWORD)
+    call_command("demo_checkins", "--every", "0", "--share", "1", "--seed", "3")
+    staff = AccountEntry.objects.filter(crisis=sent, dependant__isnull=True)
+    assert set(staff.values_list("status", flat=True)) <= {AccountStatus.SAFE,
+                                                            AccountStatus.NEEDS_HELP}
+    assert staff.filter(via_checkin=True).count() == 3
+    # Each staff member answered for their household too, as the page offers.
+    child = AccountEntry.objects.get(crisis=sent, dependant=cast.amina_child)
+    amina = AccountEntry.objects.get(crisis=sent, person=cast.amina, dependant=None)
+    assert child.status == amina.status
