@@ -56,6 +56,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/whereabouts.py --people 70000 --segments 200000 --queries 100
+	$(BIN)/python bench/crisis.py --people 70000 --segments 200000
 
 clean:
 	rm -rf $(VENV) var/static var/test.sqlite3*

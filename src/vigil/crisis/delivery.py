@@ -33,12 +33,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vigil.crisis import checkin
-from vigil.crisis.models import AccountEntry, AccountStatus, Delivery
+from vigil.crisis.models import AccountEntry, AccountStatus, CrisisSettings, Delivery
 from vigil.crisis.services import crisis_settings
 
 WEBHOOK_TIMEOUT = 15
@@ -63,6 +64,7 @@ def entry_of_same_person(delivery: Delivery) -> Q:
     return Q(crisis_id=delivery.broadcast.crisis_id, person_id=delivery.person_id)
 
 
+@transaction.atomic
 def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
     done = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING,
                                    lease_until=delivery.lease_until).update(
@@ -76,8 +78,8 @@ def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
     return done == 1
 
 
-def _mark_failed(delivery: Delivery, error: str, now: dt.datetime) -> None:
-    config = crisis_settings()
+def _mark_failed(delivery: Delivery, error: str, now: dt.datetime,
+                 config: CrisisSettings) -> None:
     if delivery.attempts >= config.max_attempts:
         changes: dict[str, Any] = {"status": Delivery.Status.FAILED, "next_attempt_at": None}
     else:
@@ -93,7 +95,7 @@ def message_text(delivery: Delivery) -> tuple[str, str]:
     broadcast = delivery.broadcast
     lines = [broadcast.body]
     if broadcast.with_checkin and (delivery.entry_id or delivery.checkin_id):
-        hours = crisis_settings().link_hours
+        hours = getattr(delivery, "link_hours", None) or crisis_settings().link_hours
         lines += ["", _("Tell us how you are — one tap, no sign-in needed:"),
                   checkin.link(delivery),
                   _("This link is yours alone and works for %(hours)s hours.") % {
@@ -144,15 +146,17 @@ def _send_webhook(delivery: Delivery, opener: Callable[..., Any]) -> None:
 
 
 def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any = None,
-            opener: Callable[..., Any] | None = None) -> str:
+            opener: Callable[..., Any] | None = None,
+            config: CrisisSettings | None = None) -> str:
     """Claim, send and mark one delivery. Returns its status afterwards."""
     now = now or timezone.now()
-    config = crisis_settings()
+    config = config or crisis_settings()
     if not claim(delivery_id, now=now, lease=dt.timedelta(seconds=config.lease_seconds)):
         return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() \
             or ""
     delivery = Delivery.objects.select_related("broadcast", "person", "endpoint").get(
         pk=delivery_id)
+    delivery.link_hours = config.link_hours  # type: ignore[attr-defined]
     try:
         with translation.override(settings.LANGUAGE_CODE):
             if delivery.channel == Delivery.Channel.EMAIL:
@@ -160,7 +164,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any
             else:
                 _send_webhook(delivery, opener or urllib.request.urlopen)
     except (OSError, urllib.error.URLError, ValueError) as exc:
-        _mark_failed(delivery, f"{type(exc).__name__}: {exc}", timezone.now())
+        _mark_failed(delivery, f"{type(exc).__name__}: {exc}", timezone.now(), config)
         return Delivery.Status.FAILED
     _mark_sent(delivery, timezone.now())
     return Delivery.Status.SENT
@@ -182,15 +186,15 @@ def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = No
     ids = due_ids(broadcast_id=broadcast_id, now=now)
     if not ids:
         return counts
-    timeout = max(5, crisis_settings().lease_seconds // 2)
-    connection = get_connection(timeout=timeout)
+    config = crisis_settings()  # read once for the whole run
+    connection = get_connection(timeout=max(5, config.lease_seconds // 2))
     try:
         try:
             connection.open()
         except OSError:
             pass  # each send below fails on its own, and is retried on its own schedule
         for pk in ids:
-            status = deliver(pk, now=now, connection=connection, opener=opener)
+            status = deliver(pk, now=now, connection=connection, opener=opener, config=config)
             counts[status] = counts.get(status, 0) + 1
             if status == Delivery.Status.FAILED:
                 connection.close()  # the next send opens a fresh connection

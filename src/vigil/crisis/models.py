@@ -253,7 +253,9 @@ class AccountEntry(VersionedModel):
         ]
         indexes = [models.Index(fields=["crisis", "status"]),
                    models.Index(fields=["crisis", "organization"]),
-                   models.Index(fields=["crisis", "updated_at"])]
+                   models.Index(fields=["crisis", "updated_at"]),
+                   # A household's entries (a staff member's and their dependants').
+                   models.Index(fields=["crisis", "person"])]
 
     def __str__(self) -> str:
         return f"{self.crisis.reference}: {self.dependant or self.person}"

@@ -196,7 +196,8 @@ def _place_of(w: Whereabouts, people: dict[int, Person]) -> str:
 
 def _entries_for(crisis: Crisis, found: Iterable[Whereabouts]) -> list[AccountEntry]:
     found = list(found)
-    people = Person.objects.in_bulk({w.person_id for w in found})
+    people = Person.objects.select_related("duty_station").in_bulk(
+        {w.person_id for w in found})
     rows = []
     for w in found:
         person = people.get(w.person_id)

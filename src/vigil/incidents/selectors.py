@@ -95,24 +95,34 @@ GROUPINGS = {
 
 def statistics(qs: QuerySet[Incident], *, by: str = "category", period: str = "year"
                ) -> dict[str, Any]:
-    """Counts of incidents and of people by impact, per period and per group."""
+    """Counts of incidents and of people by impact, per period and per group: one GROUP BY
+    (period, group) read once, the totals, the groups and the periods added up from it."""
+    from vigil.incidents.taxonomy import label as category_label
+
     trunc = TruncMonth("occurred_at") if period == "month" else TruncYear("occurred_at")
     key, label = GROUPINGS.get(by, GROUPINGS["category"])
-    sums = {name: Sum(name) for name in IMPACT_FIELDS}
-    totals = qs.aggregate(incidents=Count("pk"), **sums)
-    groups = list(qs.order_by().values(key, label).annotate(incidents=Count("pk"), **sums)
-                  .order_by("-incidents"))
-    periods = list(qs.order_by().annotate(period=trunc).values("period")
-                   .annotate(incidents=Count("pk"), **sums).order_by("period"))
+    figures = ["incidents", *IMPACT_FIELDS]
+    cells = qs.order_by().annotate(period=trunc).values("period", key, label).annotate(
+        incidents=Count("pk"), **{name: Sum(name) for name in IMPACT_FIELDS})
+    totals = dict.fromkeys(figures, 0)
+    groups: dict[Any, dict[str, Any]] = {}
+    periods: dict[Any, dict[str, Any]] = {}
     matrix: dict[Any, dict[Any, int]] = {}
-    for row in qs.order_by().annotate(period=trunc).values("period", key).annotate(
-            n=Count("pk")):
-        matrix.setdefault(row["period"], {})[row[key]] = row["n"]
-    for group in groups:
-        group["key"], group["label"] = group.pop(key), group.pop(label)
-        if by == "category":
-            from vigil.incidents.taxonomy import label as category_label
-
+    for cell in cells:
+        group = groups.setdefault(cell[key], {"key": cell[key], "label": cell[label],
+                                              **dict.fromkeys(figures, 0)})
+        when = periods.setdefault(cell["period"], {"period": cell["period"],
+                                                   **dict.fromkeys(figures, 0)})
+        for name in figures:
+            value = cell[name] or 0
+            totals[name] += value
+            group[name] += value
+            when[name] += value
+        matrix.setdefault(cell["period"], {})[cell[key]] = cell["incidents"]
+    ordered = sorted(groups.values(), key=lambda g: (-g["incidents"], str(g["label"] or "")))
+    if by == "category":
+        for group in ordered:
             group["label"] = category_label(group["key"] or "", group["label"] or "")
-    return {"totals": {k: v or 0 for k, v in totals.items()}, "groups": groups,
-            "periods": periods, "matrix": matrix, "by": by, "period": period}
+    return {"totals": totals, "groups": ordered,
+            "periods": [periods[p] for p in sorted(periods)], "matrix": matrix,
+            "by": by, "period": period}
