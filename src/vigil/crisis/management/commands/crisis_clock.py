@@ -25,7 +25,7 @@ class Command(BaseCommand):
         while True:
             for name, (path, _interval) in PERIODIC.items():
                 try:
-                    result = import_string(path).apply().get()
+                    result = import_string(path)()  # in this process, as a plain call
                 except Exception as exc:
                     self.stderr.write(f"{name}: {type(exc).__name__}: {exc}")
                     continue
