@@ -141,7 +141,7 @@ class CrisisViewSet(ServiceViewSet):
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def headcount(self, request: Request, pk: str) -> Response:
-        return Response(selectors.board(self.get_object()))
+        return Response(selectors.board(self.get_object(), user=request.user))
 
     @extend_schema(responses={200: dict})
     @action(detail=False, methods=["get"])

@@ -84,9 +84,12 @@ def _pct(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def board(crisis: Crisis) -> dict[str, Any]:
-    """Counts of the headcount: by status, and accounted for by organization and by place."""
-    qs = AccountEntry.objects.filter(crisis=crisis).order_by()
+def board(crisis: Crisis, *, user: AnyUser | None = None) -> dict[str, Any]:
+    """Counts of the headcount: by status, and accounted for by organization and by place.
+    With ``user``, of the entries that user may see (a warden of one duty station counts
+    their people, not the whole crisis)."""
+    qs = (entries(user=user, crisis=crisis) if user is not None
+          else AccountEntry.objects.filter(crisis=crisis)).order_by()
     by_status = dict(qs.values_list("status").annotate(n=Count("pk")))
     total = sum(by_status.values())
     accounted = sum(n for s, n in by_status.items() if s in ACCOUNTED)

@@ -130,7 +130,8 @@ def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_log": crisis.status == Crisis.Status.ACTIVE and (
             may_manage or crisis.members.filter(
                 user_id=request.user.pk).exists()),  # type: ignore[misc]
-        "board": selectors.board(crisis), "members": crisis.members.select_related("user"),
+        "board": selectors.board(crisis, user=request.user),
+        "members": crisis.members.select_related("user"),
         "log": crisis.log.select_related("author")[:200],
         "broadcasts": selectors.broadcasts(crisis=crisis)[:50],
         "zone_geometry": zones.geometry(zone), "areas": zone.areas,
@@ -168,7 +169,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponseBase:
                  (_lazy("Reported longitude"), lambda e: e.reported_longitude)],
         export_name=f"headcount-{crisis.reference}", export_perm=Perm.VIEW_CRISIS,
         audit_read_as="crisis.headcount.read",
-        extra={"crisis": crisis, "board": selectors.board(crisis),
+        extra={"crisis": crisis, "board": selectors.board(crisis, user=request.user),
                "now": timezone.now().isoformat(),
                "may_account": may_account, "statuses": AccountStatus.choices,
                "add_form": EntryAddForm(),
@@ -184,7 +185,7 @@ def board_json(request: HttpRequest, pk: int) -> JsonResponse:
     """The board's counts and the entries changed since ``since``: what the page polls."""
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     since = parse_datetime(request.GET.get("since", "") or "")
-    data = selectors.board(crisis)
+    data = selectors.board(crisis, user=request.user)
     changed = []
     now = timezone.now()
     if since is not None:

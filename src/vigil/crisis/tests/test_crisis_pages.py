@@ -477,6 +477,12 @@ def test_a_warden_of_a_duty_station_reaches_the_board_of_their_staff(client, cas
     text = board.content.decode()
     assert "ACHIENG, A" in text
     assert "HASSAN, A" not in text
+    # The counts are of their people too, not the whole crisis's.
+    theirs = AccountEntry.objects.filter(crisis=crisis, duty_station=cast.nairobi).count()
+    assert 0 < theirs < AccountEntry.objects.filter(crisis=crisis).count()
+    counts = client.get(url("board_json", crisis.pk)).json()
+    assert counts["total"] == theirs
+    assert {g["key"] for g in counts["places"]} == {cast.nairobi.code}
 
 
 # --- API -----------------------------------------------------------------------------------------
