@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet
+from vigil.core.api import ServiceViewSet, valid_input
 from vigil.core.authz import Perm, visible
 from vigil.crisis import selectors, services
 from vigil.crisis.models import (
@@ -24,12 +24,6 @@ from vigil.crisis.models import (
 )
 from vigil.incidents.models import Incident
 from vigil.places.models import Country, SecurityArea
-
-
-def _valid(serializer_class: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class CrisisOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -128,7 +122,7 @@ class CrisisViewSet(ServiceViewSet):
     filterset_fields = ["status"]
 
     def create(self, request: Request) -> Response:
-        data = _valid(CrisisInput, request.data)
+        data = valid_input(CrisisInput, request.data)
         incident = data.pop("incident", None)
         if incident is not None and not visible(request.user, Perm.VIEW_INCIDENT,
                                                 Incident.objects.filter(pk=incident.pk)):
@@ -166,7 +160,7 @@ class EntryViewSet(ServiceViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         entry = self.get_object()
-        data = _valid(EntryInput, request.data)
+        data = valid_input(EntryInput, request.data)
         return self.output(services.entry_update(
             actor=request.user, entry=entry, status=data["status"],
             note=data.get("note", ""), version=data["version"]))
@@ -186,7 +180,7 @@ class BroadcastViewSet(ServiceViewSet):
     selector = staticmethod(_broadcasts)
 
     def create(self, request: Request) -> Response:
-        data = _valid(BroadcastInput, request.data)
+        data = valid_input(BroadcastInput, request.data)
         crisis = data.pop("crisis", None)
         if crisis is not None and not visible(request.user, Perm.VIEW_CRISIS,
                                               Crisis.objects.filter(pk=crisis.pk)):

@@ -38,6 +38,8 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from shapely.geometry import shape as geojson_shape
 
+from vigil.places.rules import circle_ring
+
 if TYPE_CHECKING:
     from vigil.crisis.models import Crisis
     from vigil.places.models import SecurityArea
@@ -55,7 +57,6 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "CAP-v1.2.xsd"
 # The geocode Vigil writes for a country, and the names it reads as ISO 3166 codes.
 ISO_GEOCODE = "ISO3166-1"
 CIRCLE_SIDES = 32
-EARTH_RADIUS_KM = 6371.0088
 MAX_SCHEMA_ERRORS = 20
 
 # Travel advisory level (1..4) -> CAP urgency, severity, certainty.
@@ -166,7 +167,7 @@ class CapMessage:
         search for people inside see it."""
         rings = list(self.polygons())
         if with_circles:
-            rings += [circle_ring(c["lat"], c["lon"], c["radius_km"])
+            rings += [circle_ring(c["lat"], c["lon"], c["radius_km"], CIRCLE_SIDES)
                       for c in self.circles() if c["radius_km"] > 0]
         if not rings:
             return None
@@ -585,23 +586,6 @@ def geojson_ring(ring: Sequence[Point]) -> list[list[float]]:
         coords.append(coords[0])
     twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(coords))
     return coords if twice_area >= 0 else coords[::-1]
-
-
-def circle_ring(lat: float, lon: float, radius_km: float,
-                sides: int = CIRCLE_SIDES) -> list[Point]:
-    """A circle on the sphere as a closed ring of ``sides`` points (lat, lon)."""
-    d = radius_km / EARTH_RADIUS_KM
-    p1, l1 = math.radians(lat), math.radians(lon)
-    ring = []
-    for i in range(sides):
-        bearing = 2 * math.pi * i / sides
-        p2 = math.asin(math.sin(p1) * math.cos(d)
-                       + math.cos(p1) * math.sin(d) * math.cos(bearing))
-        l2 = l1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(p1),
-                             math.cos(d) - math.sin(p1) * math.sin(p2))
-        ring.append((round(math.degrees(p2), 6), round(math.degrees(l2), 6)))
-    ring.append(ring[0])
-    return ring
 
 
 def geojson_outer_rings(geometry: Any) -> list[list[Point]]:

@@ -21,9 +21,9 @@ from vigil.core.authz import Perm, users_with_perm
 from vigil.core.errors import DomainError, FieldError, ValidationFailed
 from vigil.core.services import notify
 from vigil.crisis.models import AccountStatus, Crisis, Delivery, ScheduledCheckIn
+from vigil.crisis.rules import ANSWERS
 
 SALT = "vigil.crisis.checkin"
-ANSWERS = {AccountStatus.SAFE, AccountStatus.NEEDS_HELP}
 
 
 class LinkInvalid(DomainError):
@@ -112,8 +112,7 @@ def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
            longitude: Any = None, household: Any = ()) -> Target:
     """Record the person's answer, and the same for the dependants they answer for (ids of
     their household's entries). Answering again replaces the earlier answer."""
-    if status not in ANSWERS:
-        raise ValidationFailed([FieldError("status", _("Answer “I am safe” or “I need help”."))])
+    _require_answer(status)
     target = resolve(value)
     lat, lon = _coordinates(latitude, longitude)
     note = note.strip()[:500]
@@ -127,15 +126,22 @@ def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
         for other in target.household():
             if other.pk in wanted:
                 locked = type(other).objects.select_for_update().get(pk=other.pk)
-                checkin_status(locked, answer=status, note=note, lat=lat, lon=lon)
+                checkin_status(locked, answer=status, note=note, lat=lat, lon=lon,
+                               alarm=False)
     if target.checkin is not None:
         checkin_answer(target.checkin, status=status, note=note, lat=lat, lon=lon)
     return target
 
 
+def _require_answer(status: str) -> None:
+    if status not in ANSWERS:
+        raise ValidationFailed([FieldError("status", _("Answer “I am safe” or “I need help”."))])
+
+
 @transaction.atomic
 def checkin_answer(checkin: ScheduledCheckIn, *, status: str, note: str,
                    lat: float | None, lon: float | None, actor: Any = None) -> None:
+    _require_answer(status)
     checkin.answered_at = timezone.now()
     checkin.answer = status
     checkin.note = note

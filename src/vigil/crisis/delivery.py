@@ -29,6 +29,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from vigil.crisis import checkin
 from vigil.crisis.models import AccountEntry, AccountStatus, CrisisSettings, Delivery
+from vigil.crisis.rules import gave_up, retry_wait
 from vigil.crisis.services import crisis_settings
 
 WEBHOOK_TIMEOUT = 15
@@ -80,62 +82,67 @@ def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
 
 def _mark_failed(delivery: Delivery, error: str, now: dt.datetime,
                  config: CrisisSettings) -> None:
-    if delivery.attempts >= config.max_attempts:
+    if gave_up(delivery.attempts, config.max_attempts):
         changes: dict[str, Any] = {"status": Delivery.Status.FAILED, "next_attempt_at": None}
     else:
-        wait = config.retry_base_seconds * 2 ** max(delivery.attempts - 1, 0)
+        wait = retry_wait(delivery.attempts, config.retry_base_seconds)
         changes = {"status": Delivery.Status.PENDING,
                    "next_attempt_at": now + dt.timedelta(seconds=wait)}
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
         lease_until=None, last_error=error[:500], **changes)
 
 
-def message_text(delivery: Delivery) -> tuple[str, str]:
-    """Subject and text of one delivery, with its personal check-in link."""
+@dataclass(frozen=True)
+class Message:
+    """What one delivery says: the same on every channel."""
+
+    subject: str
+    text: str
+    checkin_url: str | None
+
+
+def message_of(delivery: Delivery, link_hours: int) -> Message:
+    """The subject and text of one delivery, with its personal check-in link."""
     broadcast = delivery.broadcast
+    url = checkin.link(delivery) if broadcast.with_checkin and (
+        delivery.entry_id or delivery.checkin_id) else None
     lines = [broadcast.body]
-    if broadcast.with_checkin and (delivery.entry_id or delivery.checkin_id):
-        hours = getattr(delivery, "link_hours", None) or crisis_settings().link_hours
-        lines += ["", _("Tell us how you are — one tap, no sign-in needed:"),
-                  checkin.link(delivery),
+    if url:
+        lines += ["", _("Tell us how you are — one tap, no sign-in needed:"), url,
                   _("This link is yours alone and works for %(hours)s hours.") % {
-                      "hours": hours}]
+                      "hours": link_hours}]
     lines += ["", f"{broadcast.reference} · Vigil"]
-    return broadcast.subject, "\n".join(lines)
+    return Message(broadcast.subject, "\n".join(lines), url)
 
 
-def _send_email(delivery: Delivery, connection: Any) -> None:
-    subject, text = message_text(delivery)
-    message = EmailMessage(subject, text, to=[delivery.address], connection=connection,
-                           headers={"Message-ID": f"<{delivery.key}@vigil>",
-                                    "X-Vigil-Delivery": str(delivery.key)})
-    message.send()
+def _send_email(delivery: Delivery, message: Message, connection: Any) -> None:
+    EmailMessage(message.subject, message.text, to=[delivery.address], connection=connection,
+                 headers={"Message-ID": f"<{delivery.key}@vigil>",
+                          "X-Vigil-Delivery": str(delivery.key)}).send()
 
 
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_body(delivery: Delivery) -> bytes:
-    subject, text = message_text(delivery)
+def webhook_body(delivery: Delivery, message: Message) -> bytes:
     person = delivery.person
     payload = {
         "id": str(delivery.key), "broadcast": delivery.broadcast.reference,
-        "kind": delivery.broadcast.kind, "subject": subject, "text": text,
+        "kind": delivery.broadcast.kind, "subject": message.subject, "text": message.text,
         "to": {"name": str(person), "phones": person.phones, "emails": person.emails},
-        "checkin_url": checkin.link(delivery) if delivery.broadcast.with_checkin
-        and (delivery.entry_id or delivery.checkin_id) else None,
+        "checkin_url": message.checkin_url,
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
 
 
-def _send_webhook(delivery: Delivery, opener: Callable[..., Any]) -> None:
+def _send_webhook(delivery: Delivery, message: Message, opener: Callable[..., Any]) -> None:
     endpoint = delivery.endpoint
     if endpoint is None or not endpoint.active:
         raise OSError(_("The webhook is not in use."))
     if not endpoint.url.startswith(("https://", "http://")):
         raise ValueError(_("A webhook address starts with https:// or http://."))
-    body = webhook_body(delivery)
+    body = webhook_body(delivery, message)
     request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={  # noqa: S310
         "Content-Type": "application/json", "User-Agent": "Vigil",
         "Idempotency-Key": str(delivery.key),
@@ -156,13 +163,13 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any
             or ""
     delivery = Delivery.objects.select_related("broadcast", "person", "endpoint").get(
         pk=delivery_id)
-    delivery.link_hours = config.link_hours  # type: ignore[attr-defined]
     try:
         with translation.override(settings.LANGUAGE_CODE):
+            message = message_of(delivery, config.link_hours)
             if delivery.channel == Delivery.Channel.EMAIL:
-                _send_email(delivery, connection)
+                _send_email(delivery, message, connection)
             else:
-                _send_webhook(delivery, opener or urllib.request.urlopen)
+                _send_webhook(delivery, message, opener or urllib.request.urlopen)
     except (OSError, urllib.error.URLError, ValueError) as exc:
         _mark_failed(delivery, f"{type(exc).__name__}: {exc}", timezone.now(), config)
         return Delivery.Status.FAILED

@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, users_with_perm
 from vigil.core.services import notify
-from vigil.crisis.models import AccountStatus, Broadcast, Crisis, ScheduledCheckIn
+from vigil.crisis.models import Broadcast, Crisis, ScheduledCheckIn
+from vigil.crisis.rules import NOT_ANSWERED
 from vigil.crisis.services import broadcast_send, crisis_settings
 from vigil.people.models import Person
 from vigil.places.models import SecurityArea
 from vigil.risk.selectors import with_level
-from vigil.travel.models import Presence
-
-NOT_ANSWERED = (AccountStatus.UNKNOWN, AccountStatus.CONTACTED)
+from vigil.travel import whereabouts
 
 
 def reminders_due(*, now: dt.datetime | None = None) -> int:
@@ -62,11 +61,7 @@ def reminders_due(*, now: dt.datetime | None = None) -> int:
 def high_level_travellers(now: dt.datetime, level: int) -> dict[int, tuple[int, int]]:
     """Staff members on a cleared trip now in an area at ``level`` or above:
     person id -> (area id, level)."""
-    present = Presence.objects.filter(
-        cleared=True, dependant__isnull=True, security_area__isnull=False,
-        starts_at__lte=now, ends_at__gt=now, kind=Presence.Kind.STAY).exclude(
-        person__status=Person.Status.SEPARATED).values_list("person_id", "security_area_id")
-    pairs = dict(present)
+    pairs = whereabouts.staying_in_areas(now)
     if not pairs:
         return {}
     levels: dict[int, int] = {a.pk: getattr(a, "current_level", None) or 0 for a in with_level(

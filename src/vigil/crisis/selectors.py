@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from vigil.core.authz import Perm, can, holds_globally, visible
 from vigil.crisis.models import (
@@ -16,7 +16,7 @@ from vigil.crisis.models import (
     Delivery,
     ScheduledCheckIn,
 )
-from vigil.crisis.services import ACCOUNTED
+from vigil.crisis.rules import ACCOUNTED, share, timeliness
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -80,16 +80,10 @@ def entries(*, user: AnyUser, crisis: Crisis, status: str = "", organization: st
     return qs
 
 
-def _pct(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 0.0
-
-
-def board(crisis: Crisis, *, user: AnyUser | None = None) -> dict[str, Any]:
-    """Counts of the headcount: by status, and accounted for by organization and by place.
-    With ``user``, of the entries that user may see (a warden of one duty station counts
-    their people, not the whole crisis)."""
-    qs = (entries(user=user, crisis=crisis) if user is not None
-          else AccountEntry.objects.filter(crisis=crisis)).order_by()
+def board(crisis: Crisis, *, user: AnyUser) -> dict[str, Any]:
+    """Counts of the headcount the user may see (a warden of one duty station counts their
+    people, not the whole crisis): by status, and accounted for by organization and place."""
+    qs = entries(user=user, crisis=crisis).order_by()
     by_status = dict(qs.values_list("status").annotate(n=Count("pk")))
     total = sum(by_status.values())
     accounted = sum(n for s, n in by_status.items() if s in ACCOUNTED)
@@ -102,17 +96,15 @@ def board(crisis: Crisis, *, user: AnyUser | None = None) -> dict[str, Any]:
                                                   status=AccountStatus.NEEDS_HELP)))
         out = [{"key": r[key], "label": r[label] or "", "total": r["total"],
                 "accounted": r["accounted"], "help": r["help"],
-                "pct": _pct(r["accounted"], r["total"])} for r in rows]
+                "pct": share(r["accounted"], r["total"])} for r in rows]
         return sorted(out, key=lambda r: (-r["total"], r["label"]))
 
-    last = qs.aggregate(at=Max("updated_at"))["at"]
     return {
-        "total": total, "accounted": accounted, "pct": _pct(accounted, total),
+        "total": total, "accounted": accounted, "pct": share(accounted, total),
         "statuses": [{"key": s.value, "label": str(s.label), "n": by_status.get(s.value, 0)}
                      for s in AccountStatus],
         "organizations": grouped("organization__code", "organization__name"),
         "places": grouped("duty_station__code", "duty_station__name"),
-        "stamp": last.isoformat() if last else "",
     }
 
 
@@ -166,12 +158,5 @@ def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,
     if until is not None:
         qs = qs.filter(activated_at__lt=until)
     hours = crisis_settings().timely_activation_hours
-    delays = sorted((a - i).total_seconds() / 3600
-                    for a, i in qs.values_list("activated_at", "incident_at"))
-    timely = sum(1 for d in delays if d <= hours)
-    median = None
-    if delays:
-        middle = len(delays) // 2
-        median = delays[middle] if len(delays) % 2 else (delays[middle - 1] + delays[middle]) / 2
-    return {"crises": len(delays), "timely": timely, "hours": hours,
-            "pct": _pct(timely, len(delays)), "median_hours": median}
+    return timeliness(((a - i).total_seconds() / 3600
+                       for a, i in qs.values_list("activated_at", "incident_at")), hours)

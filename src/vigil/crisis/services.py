@@ -34,8 +34,10 @@ from vigil.crisis.models import (
     LogEntry,
     WebhookEndpoint,
 )
+from vigil.crisis.rules import ACCOUNTED, ALARMING
 from vigil.people.models import Dependant, Person
 from vigil.places.geo import area_at, nearest_country_id
+from vigil.travel.models import TravelRequest
 from vigil.travel.whereabouts import Basis, Whereabouts
 
 if TYPE_CHECKING:
@@ -45,13 +47,6 @@ CRISIS_FIELDS = {"title", "description", "country", "security_area", "incident_a
                  "zone_kind", "center_latitude", "center_longitude", "radius_km", "polygon",
                  "window_start", "window_end"}
 EDITABLE_FIELDS = {"title", "description"}
-# A person is accounted for once their state is known, whatever it is.
-ACCOUNTED = frozenset({AccountStatus.SAFE, AccountStatus.NEEDS_HELP, AccountStatus.INJURED,
-                       AccountStatus.DECEASED, AccountStatus.RELOCATED,
-                       AccountStatus.EVACUATED})
-# Statuses that need someone to act at once: the crisis team is told.
-ALARMING = frozenset({AccountStatus.NEEDS_HELP, AccountStatus.INJURED, AccountStatus.MISSING,
-                      AccountStatus.DECEASED})
 DEFAULT_WINDOW_AFTER = dt.timedelta(hours=24)
 BATCH = 2000
 
@@ -61,12 +56,14 @@ def crisis_settings() -> CrisisSettings:
     return found
 
 
-def zone_of(crisis: Crisis) -> zones.Zone:
+def zone_of(crisis: Crisis, areas: Sequence[Any] | None = None) -> zones.Zone:
+    """The crisis's zone; ``areas`` for one not saved yet (its areas are not stored)."""
     center = (crisis.center_latitude, crisis.center_longitude) \
         if crisis.center_latitude is not None and crisis.center_longitude is not None else None
-    areas = tuple(crisis.areas.all()) if crisis.pk else ()
+    if areas is None:
+        areas = tuple(crisis.areas.all()) if crisis.pk else ()
     return zones.Zone(kind=crisis.zone_kind, center=center, radius_km=crisis.radius_km,
-                      polygon=crisis.polygon, areas=areas)
+                      polygon=crisis.polygon, areas=tuple(areas))
 
 
 def crisis_url(crisis: Crisis) -> str:
@@ -117,10 +114,7 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     if crisis.country_id is None and areas:
         crisis.country_id = areas[0].country_id
     _place(crisis)
-    errors = zones.zone_problems(zones.Zone(
-        kind=crisis.zone_kind, center=(crisis.center_latitude, crisis.center_longitude)
-        if crisis.center_latitude is not None and crisis.center_longitude is not None
-        else None, radius_km=crisis.radius_km, polygon=crisis.polygon, areas=tuple(areas)))
+    errors = zones.zone_problems(zone_of(crisis, areas))
     if crisis.incident_at > now:
         errors.append(FieldError("incident_at", _(
             "The incident cannot be later than the activation (now).")))
@@ -184,14 +178,10 @@ def _place(crisis: Crisis) -> None:
 
 
 def _place_of(w: Whereabouts, people: dict[int, Person]) -> str:
-    person = people[w.person_id]
-    if w.basis == Basis.DUTY_STATION:
-        return str(person.duty_station)
-    if w.basis == Basis.RESIDENCE:
-        return str(person.duty_station)
-    if w.request_id:
-        return f"TR-{w.request_id:06d}"
-    return ""
+    if w.basis in (Basis.DUTY_STATION, Basis.RESIDENCE):
+        # A residence is named by its duty station: the board does not show addresses.
+        return str(people[w.person_id].duty_station)
+    return TravelRequest.reference_of(w.request_id) if w.request_id else ""
 
 
 def _entries_for(crisis: Crisis, found: Iterable[Whereabouts]) -> list[AccountEntry]:
@@ -320,11 +310,20 @@ def member_remove(*, actor: AnyUser, member: CrisisMember) -> None:
     member.delete()
 
 
+def _log_writer(user: AnyUser, crisis: Crisis) -> bool:
+    """The crisis's managers, and the members of its team."""
+    return can(user, Perm.MANAGE_CRISIS, crisis) or crisis.members.filter(
+        user_id=user.pk).exists()  # type: ignore[misc]
+
+
+def may_write_log(user: AnyUser, crisis: Crisis) -> bool:
+    return crisis.status == Crisis.Status.ACTIVE and _log_writer(user, crisis)
+
+
 @transaction.atomic
 def log_add(*, actor: AnyUser, crisis: Crisis, text: str, kind: str = LogEntry.Kind.NOTE,
             at: dt.datetime | None = None) -> LogEntry:
-    if not (can(actor, Perm.MANAGE_CRISIS, crisis)
-            or crisis.members.filter(user_id=actor.pk).exists()):  # type: ignore[misc]
+    if not _log_writer(actor, crisis):
         raise Forbidden()
     _require_active(crisis)
     if not text.strip():
@@ -390,6 +389,11 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
               dependant: Dependant | None = None, status: str = AccountStatus.UNKNOWN,
               place: str = "", note: str = "") -> AccountEntry:
     """Add someone found later: not presumed in the zone, yet there."""
+    entry = AccountEntry(crisis=crisis, person=person, dependant=dependant,
+                         organization_id=person.organization_id,
+                         duty_station_id=person.duty_station_id, place=place.strip()[:200],
+                         basis=AccountEntry.Basis.ADDED)
+    require(actor, Perm.ACCOUNT_FOR, entry)  # before anything says who is on the headcount
     _require_active(crisis)
     if dependant is not None and dependant.person_id != person.pk:
         raise ValidationFailed([FieldError("dependant", _(
@@ -398,11 +402,6 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
     if crisis.entries.filter(person=person, dependant=dependant).exists():
         raise ValidationFailed([FieldError("person", _(
             "%(name)s is already on the headcount.") % {"name": dependant or person})])
-    entry = AccountEntry(crisis=crisis, person=person, dependant=dependant,
-                         organization_id=person.organization_id,
-                         duty_station_id=person.duty_station_id, place=place.strip()[:200],
-                         basis=AccountEntry.Basis.ADDED)
-    require(actor, Perm.ACCOUNT_FOR, entry)
     if status not in AccountStatus.values:
         raise ValidationFailed([FieldError("status", _("Choose a status from the list."))])
     entry.save()
@@ -415,14 +414,16 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
 
 
 def checkin_status(entry: AccountEntry, *, answer: str, note: str, lat: float | None,
-                   lon: float | None) -> None:
+                   lon: float | None, alarm: bool = True) -> None:
     """The person answered their check-in link: their status changes at once. Called by
-    crisis.checkin inside its transaction."""
+    crisis.checkin inside its transaction; ``alarm`` False for the household of a staff
+    member whose own answer already told the team."""
     _set_status(entry, answer, by=None, note=note, via_checkin=True, at=timezone.now(),
                 lat=lat, lon=lon)
     audit.record(actor=None, action="crisis.entry.checkin", obj=entry,
                  changes={"status": [None, answer], "note": [None, note or None]})
-    _alarm(entry, answer, note)
+    if alarm:
+        _alarm(entry, answer, note)
 
 
 # --- Broadcasts ----------------------------------------------------------------------------------
@@ -522,8 +523,8 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
     entry_of: dict[int, int] = {}
     if crisis is not None:
         # A staff member's own entry carries the answer; failing that, a dependant's.
-        for pk, person_id, dependant_id in crisis.entries.values_list(
-                "pk", "person_id", "dependant_id"):
+        for pk, person_id, dependant_id in crisis.entries.filter(
+                person__in=recipients).values_list("pk", "person_id", "dependant_id"):
             if dependant_id is None:
                 entry_of[person_id] = pk
             else:

@@ -3,12 +3,13 @@ headcount board, broadcasting, scheduled check-ins, and the public check-in page
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, visible
-from vigil.core.errors import DomainError, Forbidden, NotFound
+from vigil.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from vigil.core.templatetags.vigil import BADGE_TONES
 from vigil.core.views_support import apply_service, flash_errors, list_page
 from vigil.crisis import checkin, selectors, services
@@ -42,6 +43,7 @@ from vigil.crisis.forms import (
     MemberForm,
 )
 from vigil.crisis.models import AccountEntry, AccountStatus, Crisis, CrisisMember
+from vigil.crisis.rules import ANSWERS, is_timely
 from vigil.incidents.models import Incident
 from vigil.people.models import Person
 from vigil.people.selectors import staff_member_by_index
@@ -101,8 +103,6 @@ def crisis_create(request: HttpRequest) -> HttpResponse:
                        zone_kind=Crisis.ZoneKind.POLYGON if incident.area_geometry
                        else Crisis.ZoneKind.CIRCLE)
         if incident.area_geometry:
-            import json
-
             initial["polygon"] = json.dumps(incident.area_geometry)
     form = DeclareForm(request.POST or None, initial=initial, areas=_areas_for(request.user))
     if request.method == "POST" and form.is_valid():
@@ -125,11 +125,10 @@ def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     may_manage = can(request.user, Perm.MANAGE_CRISIS, crisis)
     zone = services.zone_of(crisis)
+    hours = services.crisis_settings().timely_activation_hours
     return render(request, "crisis/crisis_detail.html", {
         "crisis": crisis, "may_manage": may_manage and crisis.status == Crisis.Status.ACTIVE,
-        "may_log": crisis.status == Crisis.Status.ACTIVE and (
-            may_manage or crisis.members.filter(
-                user_id=request.user.pk).exists()),  # type: ignore[misc]
+        "may_log": services.may_write_log(request.user, crisis),
         "board": selectors.board(crisis, user=request.user),
         "members": crisis.members.select_related("user"),
         "log": crisis.log.select_related("author")[:200],
@@ -137,7 +136,7 @@ def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "zone_geometry": zones.geometry(zone), "areas": zone.areas,
         "log_form": LogForm(), "member_form": MemberForm(),
         "close_form": CloseForm(initial={"version": crisis.version}),
-        "timely_hours": services.crisis_settings().timely_activation_hours})
+        "timely_hours": hours, "timely": is_timely(crisis.activation_delay, hours)})
 
 
 @login_required
@@ -236,22 +235,27 @@ def _entry(request: HttpRequest, pk: int, entry_pk: int) -> AccountEntry:
 def entry_update(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry = _entry(request, pk, entry_pk)
     form = EntryStatusForm(request.POST)
+    done: AccountEntry | None = None
     if form.is_valid():
         done = apply_service(form, lambda: services.entry_update(
             actor=request.user, entry=entry, status=form.cleaned_data["status"],
             note=form.cleaned_data["note"], version=form.cleaned_data.get("version")))
-        if done is not None:
-            if getattr(request, "htmx", False):
-                return render(request, "crisis/partials/_entry_row.html", {
-                    "e": done, "crisis": entry.crisis, "may_account": True,
-                    "statuses": AccountStatus.choices})
-            messages.success(request, _("%(name)s: %(status)s.") % {
-                "name": done.dependant or done.person, "status": done.get_status_display()})
-            return redirect(reverse("crisis:board", args=[pk]) + "?" + request.GET.urlencode())
-    error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
     if getattr(request, "htmx", False):
-        return HttpResponse(error, status=409 if "changed" in error else 400)
-    messages.error(request, error)
+        # The row as it now stands, with the fault when the change was refused: 409 when
+        # someone else changed it meanwhile, 400 for bad input. The board swaps it in either
+        # way, so it never shows a stale row.
+        current = done or _entry(request, pk, entry_pk)
+        read = form.cleaned_data.get("version") if hasattr(form, "cleaned_data") else None
+        status = 200 if done else 409 if read is not None and read != current.version else 400
+        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render(request, "crisis/partials/_entry_row.html", {
+            "e": current, "crisis": entry.crisis, "may_account": True,
+            "statuses": AccountStatus.choices, "error": error}, status=status)
+    if done:
+        messages.success(request, _("%(name)s: %(status)s.") % {
+            "name": done.dependant or done.person, "status": done.get_status_display()})
+        return redirect(reverse("crisis:board", args=[pk]) + "?" + request.GET.urlencode())
+    flash_errors(request, form)
     return redirect("crisis:board", pk=pk)
 
 
@@ -411,9 +415,8 @@ def broadcast_general(request: HttpRequest) -> HttpResponse:
 def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
     broadcast = selectors.broadcast_get(user=request.user, pk=pk)
     deliveries = broadcast.deliveries.select_related("person", "endpoint").order_by("pk")
-    counts: dict[str, int] = {}
-    for status in deliveries.values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
+    counts = dict(broadcast.deliveries.order_by().values_list("status").annotate(
+        n=Count("pk")))
     return render(request, "crisis/broadcast_detail.html", {
         "broadcast": broadcast, "deliveries": deliveries[:1000], "counts": counts,
         "total": sum(counts.values())})
@@ -435,13 +438,12 @@ def my_checkin_answer(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk, person__user=request.user).first()  # type: ignore[misc]
     if found is None:
         raise NotFound()
-    status = request.POST.get("status", "")
-    if status not in checkin.ANSWERS:
-        messages.error(request, _("Answer “I am safe” or “I need help”."))
-    else:
-        checkin.checkin_answer(found, status=status, note="", lat=None, lon=None,
-                               actor=request.user)
+    try:
+        checkin.checkin_answer(found, status=request.POST.get("status", ""), note="",
+                               lat=None, lon=None, actor=request.user)
         messages.success(request, _("Thank you: your answer is recorded."))
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
     return redirect("core:home")
 
 
@@ -486,5 +488,5 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "crisis/checkin.html", {
         "form": form, "target": target, "done": done,
         "first_name": target.person.given_name or target.person.family_name,
-        "answered": target.status in (AccountStatus.SAFE, AccountStatus.NEEDS_HELP)})
+        "answered": target.status in ANSWERS})
 

@@ -20,8 +20,7 @@ from shapely.geometry import mapping, shape
 
 from vigil.core.errors import FieldError
 from vigil.places.models import SecurityArea
-from vigil.places.rules import boundary_problem
-from vigil.travel import rules as travel_rules
+from vigil.places.rules import boundary_problem, circle_ring, distance_km
 from vigil.travel import whereabouts
 from vigil.travel.whereabouts import Whereabouts
 
@@ -74,20 +73,8 @@ def zone_problems(zone: Zone) -> list[FieldError]:
 def circle_polygon(lat: float, lon: float, radius_km: float,
                    corners: int = CIRCLE_CORNERS) -> dict[str, Any]:
     """A GeoJSON Polygon approximating a circle on the sphere (for display and CAP)."""
-    import math
-
-    ring = []
-    for i in range(corners):
-        bearing = 2 * math.pi * i / corners
-        d = radius_km / 6371.0088
-        la1, lo1 = math.radians(lat), math.radians(lon)
-        la2 = math.asin(math.sin(la1) * math.cos(d) + math.cos(la1) * math.sin(d)
-                        * math.cos(bearing))
-        lo2 = lo1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(la1),
-                               math.cos(d) - math.sin(la1) * math.sin(la2))
-        ring.append([round(math.degrees(lo2), 6), round(math.degrees(la2), 6)])
-    ring.append(ring[0])
-    return {"type": "Polygon", "coordinates": [ring]}
+    ring = circle_ring(lat, lon, radius_km, corners)
+    return {"type": "Polygon", "coordinates": [[[b, a] for a, b in ring]]}
 
 
 def geometry(zone: Zone) -> dict[str, Any] | None:
@@ -107,7 +94,7 @@ def contains(zone: Zone) -> Callable[[float, float], bool]:
     if zone.kind == "circle" and zone.center and zone.radius_km is not None:
         lat0, lon0 = zone.center
         radius = zone.radius_km
-        return lambda lat, lon: travel_rules.distance_km(lat0, lon0, lat, lon) <= radius
+        return lambda lat, lon: distance_km(lat0, lon0, lat, lon) <= radius
     geom = geometry(zone)
     if geom is None:
         return lambda lat, lon: False

@@ -163,7 +163,11 @@ class Incident(VersionedModel):
 
     @property
     def reference(self) -> str:
-        return f"INC-{self.pk:06d}" if self.pk else "INC-new"
+        return self.reference_of(self.pk) if self.pk else "INC-new"
+
+    @staticmethod
+    def reference_of(pk: int) -> str:
+        return f"INC-{pk:06d}"
 
     @property
     def casualties(self) -> int:

@@ -80,7 +80,8 @@ def map_features(qs: QuerySet[Incident]) -> dict[str, Any]:
         features.append({"type": "Feature", "id": pk,
                          "geometry": {"type": "Point", "coordinates": [lon, lat]},
                          "properties": {"name": title, "kind": "field",
-                                        "code": f"INC-{pk:06d} · {occurred.date().isoformat()}",
+                                        "code": f"{Incident.reference_of(pk)} · "
+                                                f"{occurred.date().isoformat()}",
                                         "category": code, "killed": killed}})
     return {"type": "FeatureCollection", "features": features}
 

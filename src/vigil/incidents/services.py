@@ -182,6 +182,10 @@ def affected_asset_add(*, actor: AnyUser, incident: Incident, data: dict[str, An
     assign(row, data, {"premises", "asset", "damage", "note"})
     if row.premises_id is None and not row.asset.strip():
         raise ValidationFailed([FieldError("asset", _("Name the premises or the asset."))])
+    if row.premises is not None and \
+            row.premises.duty_station.country_id != incident.country_id:
+        raise ValidationFailed([FieldError("premises", _(
+            "%(premises)s is not in the incident's country.") % {"premises": row.premises})])
     validate(row)
     row.save()
     _touch(incident, [])

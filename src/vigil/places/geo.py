@@ -12,6 +12,7 @@ import shapely
 from shapely.geometry import shape
 
 from vigil.places.models import Country, SecurityArea
+from vigil.places.rules import distance_km
 
 CITIES = Path(__file__).resolve().parent / "data" / "cities.csv"
 
@@ -79,11 +80,7 @@ def nearest_country_id(lat: float, lon: float, *, within_km: float = 500) -> int
                                       longitude__range=(lon - stretch, lon + stretch))
     best: tuple[float, int] | None = None
     for country_id, a, b in near.values_list("country_id", "latitude", "longitude"):
-        # Haversine distance in km.
-        p1, p2 = math.radians(lat), math.radians(a)
-        dp, dl = p2 - p1, math.radians(b - lon)
-        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        km = 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+        km = distance_km(lat, lon, a, b)
         if km <= within_km and (best is None or km < best[0]):
             best = (km, country_id)
     return best[1] if best else None

@@ -64,3 +64,33 @@ EXTRA_TERRITORIES: dict[str, dict[str, str]] = {
     "XK": {"iso3": "XKX", "numeric": "", "name": "Kosovo",
            "official_name": "Kosovo (under UNSCR 1244 (1999))"},
 }
+
+
+# --- The sphere ----------------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def circle_ring(lat: float, lon: float, radius_km: float,
+                sides: int = 32) -> list[tuple[float, float]]:
+    """A circle on the sphere as a closed ring of ``sides`` points (lat, lon)."""
+    d = radius_km / EARTH_RADIUS_KM
+    p1, l1 = math.radians(lat), math.radians(lon)
+    ring = []
+    for i in range(sides):
+        bearing = 2 * math.pi * i / sides
+        p2 = math.asin(math.sin(p1) * math.cos(d)
+                       + math.cos(p1) * math.sin(d) * math.cos(bearing))
+        l2 = l1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(p1),
+                             math.cos(d) - math.sin(p1) * math.sin(p2))
+        ring.append((round(math.degrees(p2), 6), round(math.degrees(l2), 6)))
+    ring.append(ring[0])
+    return ring

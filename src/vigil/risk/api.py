@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.core.api import ServiceViewSet, WritableServiceViewSet, valid_input
 from vigil.core.authz import Perm, visible
 from vigil.core.errors import FieldError, NotFound, ValidationFailed
 from vigil.places.models import Country
@@ -76,7 +76,7 @@ class SecurityLevelViewSet(ServiceViewSet):
 
     @extend_schema(request=ProposeInput, responses={201: LevelReviewOutput})
     def create(self, request: Request) -> Response:
-        data = _valid(ProposeInput, request.data)
+        data = valid_input(ProposeInput, request.data)
         area = selectors.area_get(user=request.user, pk=data["security_area"])
         review = services.security_level_propose(
             actor=request.user, area=area, ratings=data["ratings"],
@@ -86,14 +86,14 @@ class SecurityLevelViewSet(ServiceViewSet):
     @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"], url_path="start-review")
     def start_review(self, request: Request, pk: str) -> Response:
-        data = _valid(DecisionInput, request.data)
+        data = valid_input(DecisionInput, request.data)
         return self.output(services.security_level_start_review(
             actor=request.user, review=self.get_object(), version=data["version"]))
 
     @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        data = _valid(DecisionInput, request.data)
+        data = valid_input(DecisionInput, request.data)
         return self.output(services.security_level_approve(
             actor=request.user, review=self.get_object(),
             next_review_due=data["next_review_due"], comment=data["comment"],
@@ -102,7 +102,7 @@ class SecurityLevelViewSet(ServiceViewSet):
     @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
-        data = _valid(DecisionInput, request.data)
+        data = valid_input(DecisionInput, request.data)
         return self.output(services.security_level_return(
             actor=request.user, review=self.get_object(), comment=data["comment"],
             version=data["version"]))
@@ -110,17 +110,12 @@ class SecurityLevelViewSet(ServiceViewSet):
     @extend_schema(request=ResubmitInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"])
     def resubmit(self, request: Request, pk: str) -> Response:
-        data = _valid(ResubmitInput, request.data)
+        data = valid_input(ResubmitInput, request.data)
         return self.output(services.security_level_resubmit(
             actor=request.user, review=self.get_object(), ratings=data["ratings"],
             proposed_level=data["proposed_level"], justification=data["justification"],
             version=data["version"]))
 
-
-def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 
@@ -214,7 +209,7 @@ class SraViewSet(WritableServiceViewSet):
     @extend_schema(request=EntryInput, responses={201: RiskEntryOutput})
     @action(detail=True, methods=["post"])
     def entries(self, request: Request, pk: str) -> Response:
-        data = _valid(EntryInput, request.data)
+        data = valid_input(EntryInput, request.data)
         version = data.pop("version")
         entry = services.risk_entry_save(actor=request.user, sra=self.get_object(), data=data,
                                          version=version)
@@ -223,7 +218,7 @@ class SraViewSet(WritableServiceViewSet):
     @extend_schema(request=TransitionInput, responses={200: SraOutput})
     @action(detail=True, methods=["post"], url_path=r"(?P<move>submit|approve|endorse|return)")
     def move(self, request: Request, pk: str, move: str) -> Response:
-        data = _valid(TransitionInput, request.data)
+        data = valid_input(TransitionInput, request.data)
         return self.output(services.sra_transition(
             actor=request.user, sra=self.get_object(), action=move, version=data["version"],
             comment=data["comment"]))
@@ -297,7 +292,7 @@ class ComplianceAssessmentViewSet(ServiceViewSet):
     @extend_schema(request=RecordInput, responses={200: ComplianceAssessmentOutput})
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str) -> Response:
-        data = _valid(RecordInput, request.data)
+        data = valid_input(RecordInput, request.data)
         results = {r.pop("item"): r for r in data["results"]}
         return self.output(services.compliance_assessment_record(
             actor=request.user, assessment=self.get_object(), results=results,
@@ -344,7 +339,7 @@ class SecurityPlanViewSet(ServiceViewSet):
     @extend_schema(request=TransitionInput, responses={200: PlanOutput})
     @action(detail=True, methods=["post"], url_path=r"(?P<move>approve|endorse|return)")
     def move(self, request: Request, pk: str, move: str) -> Response:
-        data = _valid(TransitionInput, request.data)
+        data = valid_input(TransitionInput, request.data)
         return self.output(services.plan_transition(
             actor=request.user, plan=self.get_object(), action=move, version=data["version"],
             comment=data["comment"]))
@@ -397,7 +392,7 @@ class PremisesSurveyViewSet(ServiceViewSet):
 
     @extend_schema(request=SurveyInput, responses={201: SurveyOutput})
     def create(self, request: Request) -> Response:
-        data = _valid(SurveyInput, request.data)
+        data = valid_input(SurveyInput, request.data)
         premises = selectors.premises_for_survey(user=request.user, pk=data["premises"])
         questionnaire = selectors.active_questionnaire()
         if questionnaire is None:

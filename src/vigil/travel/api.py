@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet
+from vigil.core.api import ServiceViewSet, valid_input
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound
 from vigil.people.models import Dependant, Person
@@ -32,12 +32,6 @@ from vigil.travel.models import (
     Segment,
     TravelRequest,
 )
-
-
-def _valid(serializer_class: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _local(value: dt.datetime | None, zone: str) -> str | None:
@@ -205,7 +199,7 @@ class TravelRequestViewSet(ServiceViewSet):
 
     @extend_schema(request=RequestInput, responses={201: RequestOutput})
     def create(self, request: Request) -> Response:
-        data = _valid(RequestInput, request.data)
+        data = valid_input(RequestInput, request.data)
         traveller = data.get("traveller") or Person.objects.filter(
             user_id=request.user.pk or 0).first()
         if traveller is None:
@@ -222,7 +216,7 @@ class TravelRequestViewSet(ServiceViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """Edit a draft or amend a submitted request (the rules run again)."""
         travel = self.get_object()
-        data = _valid(RequestInput, request.data, partial=True)
+        data = valid_input(RequestInput, request.data, partial=True)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_(
                 "Send the version you read, so that a concurrent change is not overwritten.")]})
@@ -238,7 +232,7 @@ class TravelRequestViewSet(ServiceViewSet):
     @extend_schema(request=VersionInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        data = _valid(VersionInput, request.data)
+        data = valid_input(VersionInput, request.data)
         return self.output(services.request_submit(actor=request.user,
                                                    request=self.get_object(),
                                                    version=data["version"]))
@@ -246,7 +240,7 @@ class TravelRequestViewSet(ServiceViewSet):
     @extend_schema(request=VersionInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        data = _valid(VersionInput, request.data)
+        data = valid_input(VersionInput, request.data)
         return self.output(services.request_cancel(actor=request.user,
                                                    request=self.get_object(),
                                                    reason=data["reason"],
@@ -269,7 +263,7 @@ class ClearanceViewSet(ServiceViewSet):
     @extend_schema(request=DecisionInput, responses={200: ClearanceOutput})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
-        data = _valid(DecisionInput, request.data)
+        data = valid_input(DecisionInput, request.data)
         return self.output(services.clearance_decide(
             actor=request.user, clearance=self.get_object(),
             approve=data["decision"] == "approve", comment=data["comment"]))
@@ -310,14 +304,14 @@ class RecordViewSet(ServiceViewSet):
     save: ClassVar[Any]
 
     def create(self, request: Request) -> Response:
-        data = _valid(self.input_serializer, request.data)
+        data = valid_input(self.input_serializer, request.data)
         data.pop("version", None)
         return self.output(type(self).save(request.user, None, data, None),
                            status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         record = self.get_object()
-        data = _valid(self.input_serializer, request.data, partial=True)
+        data = valid_input(self.input_serializer, request.data, partial=True)
         version = data.pop("version", None)
         return self.output(type(self).save(request.user, record, data, version))
 
@@ -395,7 +389,7 @@ class AirOperatorViewSet(ServiceViewSet):
     @extend_schema(request=AssessInput, responses={200: OperatorOutput})
     @action(detail=True, methods=["post"])
     def assess(self, request: Request, pk: str) -> Response:
-        data = _valid(AssessInput, request.data)
+        data = valid_input(AssessInput, request.data)
         return self.output(services.operator_assess(
             actor=request.user, operator=self.get_object(), suitability=data["suitability"],
             note=data["note"], version=data["version"]))

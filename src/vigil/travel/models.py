@@ -319,7 +319,11 @@ class TravelRequest(VersionedModel):
 
     @property
     def reference(self) -> str:
-        return f"TR-{self.pk:06d}" if self.pk else "TR-new"
+        return self.reference_of(self.pk) if self.pk else "TR-new"
+
+    @staticmethod
+    def reference_of(pk: int) -> str:
+        return f"TR-{pk:06d}"
 
     def allows(self, action: str) -> bool:
         return rules.allows(self.status, action)

@@ -25,6 +25,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from vigil.places.rules import EARTH_RADIUS_KM
+from vigil.places.rules import distance_km as distance_km  # travel has always offered it
+
 
 class Outcome(StrEnum):
     CLEARED = "cleared"
@@ -253,21 +256,12 @@ def status_after(outcome: Outcome) -> Status:
 
 # --- Geometry ------------------------------------------------------------------------------------
 
-EARTH_RADIUS_KM = 6371.0088
 # Each stored presence covers at most this long; longer stays are cut into pieces. A query at
 # time t then needs only presences that start in (t - MAX_PRESENCE, t], an index range.
 MAX_PRESENCE = dt.timedelta(days=14)
 # Grid cells of CELL_DEGREES x CELL_DEGREES index presences by place.
 CELL_DEGREES = 0.25
 _COLUMNS = round(360 / CELL_DEGREES)
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _row(lat: float) -> int:

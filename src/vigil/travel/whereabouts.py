@@ -338,3 +338,12 @@ def arrival_times(region: Region | None, start: dt.datetime, end: dt.datetime, *
 def area_region(area: SecurityArea) -> Region | None:
     """The region of a security area with a boundary; None for an area without one."""
     return polygon(area.boundary) if area.boundary else None
+
+
+def staying_in_areas(at: dt.datetime) -> dict[int, int]:
+    """Staff members staying on a cleared trip at ``at`` in a security area: person id ->
+    area id (scheduled check-ins ask them how they are)."""
+    present = _active_at(_live_presences(Presence.objects.filter(
+        dependant__isnull=True, security_area__isnull=False, kind=Presence.Kind.STAY)),
+        at, include_pending=False)
+    return dict(present.order_by().values_list("person_id", "security_area_id"))

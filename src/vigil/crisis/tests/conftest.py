@@ -105,6 +105,21 @@ def officer(cast: Any, user_with: Any) -> Any:
 
 
 @pytest.fixture
+def somali(cast: Any, user_with: Any) -> Any:
+    return user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.somalia, username="so-so")
+
+
+@pytest.fixture
+def warden(cast: Any, user_with: Any) -> Any:
+    return user_with(Role.WARDEN, ScopeKind.COUNTRY, cast.kenya, username="warden-ke")
+
+
+@pytest.fixture
+def official(cast: Any, user_with: Any) -> Any:
+    return user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya, username="do-ke")
+
+
+@pytest.fixture
 def staff_with_mail(cast: Any) -> Any:
     """Amina, Omar and Fatuma get e-mail addresses; all three live in Nairobi."""
     for person, address in ((cast.amina, "amina@un.example"), (cast.omar, "omar@un.example"),

@@ -39,21 +39,6 @@ def officer(cast: Any, user_with: Any) -> Any:
 
 
 @pytest.fixture
-def somali(cast: Any, user_with: Any) -> Any:
-    return user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.somalia, username="so-so")
-
-
-@pytest.fixture
-def warden(cast: Any, user_with: Any) -> Any:
-    return user_with(Role.WARDEN, ScopeKind.COUNTRY, cast.kenya, username="warden-ke")
-
-
-@pytest.fixture
-def official(cast: Any, user_with: Any) -> Any:
-    return user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya, username="do-ke")
-
-
-@pytest.fixture
 def traveller(cast: Any, user_with: Any) -> Any:
     return user_with(Role.TRAVELLER, person=cast.amina, username="amina")
 
@@ -297,6 +282,9 @@ def test_a_status_is_set_on_the_board_with_and_without_htmx(client, cast, warden
     stale = client.post(url("entry_update", crisis.pk, omar.pk),
                         {"status": "safe", "version": 1}, HTTP_HX_REQUEST="true")
     assert stale.status_code == 409
+    # The row as it stands comes back with the reason, for the board to show.
+    assert "Injured" in stale.content.decode()
+    assert 'role="alert"' in stale.content.decode()
     bad = client.post(url("entry_update", crisis.pk, omar.pk),
                       {"status": "fine", "version": 2}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 400

@@ -109,11 +109,11 @@ def test_a_worker_that_dies_mid_send_is_taken_over_after_its_lease(
     real_send = delivery._send_email
     calls = {"n": 0}
 
-    def dying_send(row, connection):
+    def dying_send(row, message, connection):
         calls["n"] += 1
         if calls["n"] == 4:
             raise WorkerDied  # claimed, not sent: the row stays SENDING under its lease
-        real_send(row, connection)
+        real_send(row, message, connection)
 
     monkeypatch.setattr(delivery, "_send_email", dying_send)
     now = timezone.now()

@@ -299,6 +299,10 @@ def test_assets_are_added_and_removed(cast, officer, somali):
         services.affected_asset_add(actor=officer, incident=incident,
                                     data={"asset": "Vehicle", "damage": "vaporized"})
     assert fields_of(caught) == {"damage"}
+    with pytest.raises(ValidationFailed) as caught:  # premises of another country
+        services.affected_asset_add(actor=officer, incident=incident,
+                                    data={"premises": cast.mogadishu_compound})
+    assert fields_of(caught) == {"premises"}
     premises = services.affected_asset_add(actor=officer, incident=incident,
                                            data={"premises": cast.gigiri, "damage": "minor"})
     vehicle = services.affected_asset_add(actor=officer, incident=incident,

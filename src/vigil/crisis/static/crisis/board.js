@@ -56,9 +56,18 @@
   function poll() {
     fetch(board.dataset.url + "?since=" + encodeURIComponent(since), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then((data) => { render(data); since = data.now; delay = 5000; board.dataset.stamp = data.stamp; })
+      .then((data) => { render(data); since = data.now; delay = 5000; })
       .catch(() => { delay = Math.min(delay * 2, 60000); })
       .finally(() => setTimeout(poll, document.hidden ? Math.max(delay, 30000) : delay));
   }
   setTimeout(poll, delay);
+  // A refused status change (409: changed meanwhile; 400: bad input) still answers with the
+  // row as it stands and the reason: show it rather than keep the stale row.
+  document.body.addEventListener("htmx:beforeSwap", (evt) => {
+    const status = evt.detail.xhr.status;
+    if ((status === 409 || status === 400) && evt.detail.elt.closest("form.set-status")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
 })();
