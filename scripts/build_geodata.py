@@ -22,12 +22,19 @@ b) ``src/vigil/places/data/cities.csv`` - the 2,600 most populous places (by ``p
    point geometry, rounded to 4 decimals; ``time_zone`` is the IANA zone found offline from them
    with ``timezonefinder`` (land zones only). Rows are sorted by population descending, then name.
 c) ``src/vigil/places/tests/fixtures/cities_small.csv`` - the first 60 rows of cities.csv.
+d) ``src/vigil/places/data/countries_50m.geojson`` - the 241 country polygons of
+   ``ne_50m_admin_0_countries`` that Vigil places points with (the basemap stays at 110m).
+   Each feature keeps ``iso_a2`` (as for the basemap, then ``PLACING_CODES`` for the few units
+   Natural Earth gives no ISO code) and ``name``; coordinates are rounded to 3 decimal places
+   (about 110 m), and an invalid result is repaired with ``make_valid``.
 
 ``timezonefinder`` is a build-time tool only, not a runtime dependency of Vigil. Install it into
 the virtualenv before running::
 
     .venv/bin/pip install timezonefinder
     .venv/bin/python scripts/build_geodata.py
+
+``--countries-only`` builds d) alone and needs no timezonefinder.
 
 The script is deterministic: the same inputs and the same timezonefinder data give byte-identical
 outputs. Pass ``--data-dir`` to read the inputs from somewhere other than ``../shared/data/geo``.
@@ -47,16 +54,30 @@ from pathlib import Path
 
 import pycountry
 from shapely.geometry import mapping, shape
+from shapely.ops import unary_union
 from shapely.validation import make_valid
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "geo"
 COUNTRIES_FILE = "ne_110m_admin_0_countries.geojson"
+PLACING_COUNTRIES_FILE = "ne_50m_admin_0_countries.geojson"
 PLACES_FILE = "ne_10m_populated_places_simple.geojson"
 
 BASEMAP_OUT = ROOT / "src/vigil/places/static/places/basemap.geojson"
 CITIES_OUT = ROOT / "src/vigil/places/data/cities.csv"
 FIXTURE_OUT = ROOT / "src/vigil/places/tests/fixtures/cities_small.csv"
+PLACING_OUT = ROOT / "src/vigil/places/data/countries_50m.geojson"
+PLACING_DECIMALS = 3
+
+# Units of the 50m layer with no ISO code of their own (ISO_A2 "-99"), by ADM0_A3, and the
+# country whose records a point there belongs to. Siachen Glacier (KAS) stays without a code:
+# a point there is placed by its nearest neighbour, with the fallback said.
+PLACING_CODES: dict[str, str] = {
+    "SOL": "SO",  # Somaliland: Somalia for the UN
+    "CYN": "CY",  # Northern Cyprus: Cyprus for the UN
+    "ATC": "AU",  # Ashmore and Cartier Islands: an Australian external territory
+    "IOA": "AU",  # Australian Indian Ocean Territories
+}
 
 BASEMAP_DECIMALS = 2
 CITY_DECIMALS = 4
@@ -182,11 +203,12 @@ def _round(value: float, decimals: int) -> float:
     return 0.0 if rounded == 0 else rounded  # no "-0.0"
 
 
-def simplify_ring(ring: list[list[float]]) -> list[list[float]] | None:
+def simplify_ring(ring: list[list[float]],
+                  decimals: int = BASEMAP_DECIMALS) -> list[list[float]] | None:
     """Round a linear ring and drop consecutive duplicates; None if it degenerates."""
     out: list[list[float]] = []
     for x, y, *_ in ring:
-        point = [_round(x, BASEMAP_DECIMALS), _round(y, BASEMAP_DECIMALS)]
+        point = [_round(x, decimals), _round(y, decimals)]
         if out and out[-1] == point:
             continue  # consecutive duplicate
         if len(out) >= 2 and out[-2] == point:
@@ -198,28 +220,29 @@ def simplify_ring(ring: list[list[float]]) -> list[list[float]] | None:
     return out if len(out) >= 4 else None
 
 
-def simplify_polygon(rings: list) -> list | None:
-    exterior = simplify_ring(rings[0])
+def simplify_polygon(rings: list, decimals: int = BASEMAP_DECIMALS) -> list | None:
+    exterior = simplify_ring(rings[0], decimals)
     if exterior is None:
         return None
-    holes = [r for r in (simplify_ring(ring) for ring in rings[1:]) if r is not None]
+    holes = [r for r in (simplify_ring(ring, decimals) for ring in rings[1:]) if r is not None]
     return [exterior, *holes]
 
 
-def simplify_geometry(geometry: dict) -> dict | None:
+def simplify_geometry(geometry: dict, decimals: int = BASEMAP_DECIMALS) -> dict | None:
     kind = geometry["type"]
     if kind == "Polygon":
-        polygon = simplify_polygon(geometry["coordinates"])
+        polygon = simplify_polygon(geometry["coordinates"], decimals)
         return None if polygon is None else {"type": "Polygon", "coordinates": polygon}
     if kind == "MultiPolygon":
-        polygons = [p for p in map(simplify_polygon, geometry["coordinates"]) if p is not None]
+        polygons = [p for p in (simplify_polygon(rings, decimals)
+                                for rings in geometry["coordinates"]) if p is not None]
         if not polygons:
             return None
         return {"type": "MultiPolygon", "coordinates": polygons}
     raise SystemExit(f"unexpected geometry type in countries: {kind}")
 
 
-def repair_geometry(geometry: dict, name: str) -> dict:
+def repair_geometry(geometry: dict, name: str, decimals: int = BASEMAP_DECIMALS) -> dict:
     """Make a self-intersecting (multi)polygon valid, so point-in-polygon tests are reliable.
 
     NE v4.0.0's 110m Sudan already self-intersects on its southern border. The repaired
@@ -228,8 +251,11 @@ def repair_geometry(geometry: dict, name: str) -> dict:
     if shape(geometry).is_valid:
         return geometry
     fixed = make_valid(shape(geometry))
+    if fixed.geom_type == "GeometryCollection":  # keep the surfaces, drop stray lines
+        parts = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = unary_union(parts) if parts else fixed
     if fixed.geom_type in ("Polygon", "MultiPolygon"):
-        candidate = simplify_geometry(mapping(fixed))
+        candidate = simplify_geometry(mapping(fixed), decimals)
         if candidate is not None and shape(candidate).is_valid:
             log(f"  basemap: repaired self-intersecting geometry of {name!r}")
             return candidate
@@ -254,6 +280,36 @@ def build_basemap(features: list[dict]) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": out}
+
+
+def build_placing_countries(features: list[dict]) -> dict:
+    out = []
+    for feature in features:
+        props = feature["properties"]
+        name = clean_name(props["NAME"])
+        geometry = simplify_geometry(feature["geometry"], PLACING_DECIMALS)
+        if geometry is None:
+            log(f"  countries: dropped {name!r}: geometry degenerate after rounding")
+            continue
+        geometry = repair_geometry(geometry, name, PLACING_DECIMALS)
+        code = country_code(props) or PLACING_CODES.get(props.get("ADM0_A3", ""))
+        out.append({"type": "Feature", "properties": {"iso_a2": code, "name": name},
+                    "geometry": geometry})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def write_placing_countries(data_dir: Path) -> None:
+    path = data_dir / PLACING_COUNTRIES_FILE
+    if not path.is_file():
+        raise SystemExit(f"missing input: {path}")
+    countries = build_placing_countries(load_features(path))
+    PLACING_OUT.write_text(
+        json.dumps(countries, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
+    null_codes = [f["properties"]["name"] for f in countries["features"]
+                  if not f["properties"]["iso_a2"]]
+    log(f"{PLACING_OUT.relative_to(ROOT)}: {len(countries['features'])} features, "
+        f"{PLACING_OUT.stat().st_size} bytes; iso_a2 null for {null_codes}")
 
 
 # --- cities ----------------------------------------------------------------------------------
@@ -383,7 +439,13 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_DATA_DIR,
         help=f"folder holding the Natural Earth GeoJSON inputs (default: {DEFAULT_DATA_DIR})",
     )
+    parser.add_argument("--countries-only", action="store_true",
+                        help="build the placing countries (d) alone")
     args = parser.parse_args(argv)
+
+    write_placing_countries(args.data_dir)
+    if args.countries_only:
+        return 0
 
     countries_path = args.data_dir / COUNTRIES_FILE
     places_path = args.data_dir / PLACES_FILE
