@@ -74,8 +74,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "vigil.core.middleware.RequestSizeMiddleware",
     "vigil.core.middleware_errors.DomainErrorMiddleware",
 ]
+
+# The largest file or pasted text Vigil takes (a CAP message, an import): one limit, and a
+# request a little larger for the form's other fields. A larger request is answered 400 with
+# a message in the user's language. (Attachments have their own, larger limit: files do not
+# count here.)
+VIGIL_MAX_UPLOAD_BYTES = env.int("VIGIL_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_UPLOAD_BYTES + 256 * 1024
 
 ROOT_URLCONF = "vigil.config.urls"
 WSGI_APPLICATION = "vigil.config.wsgi.application"
@@ -237,8 +245,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = MAIL_DIR
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vigil@localhost")
-# Where people reach Vigil: the links in e-mails start with it.
-VIGIL_BASE_URL = env("VIGIL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where people reach Vigil: the links in e-mails, check-ins and feeds start with it. Unset, it
+# is this machine at PORT (which `make run` serves on), so a link never names another port.
+VIGIL_BASE_URL = env("VIGIL_BASE_URL",
+                     default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 # The <sender> of the CAP messages Vigil publishes; empty: "vigil@" and VIGIL_BASE_URL's host.
 VIGIL_CAP_SENDER = env("VIGIL_CAP_SENDER", default="")
 

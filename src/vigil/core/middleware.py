@@ -2,7 +2,11 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from vigil.core import context
 
@@ -30,3 +34,45 @@ class RequestIdMiddleware:
             context.request_id.reset(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class RequestSizeMiddleware:
+    """A request larger than Vigil takes is answered 400, with the limit, in the user's
+    language: as JSON for the API, as a page for people. It runs before any view or the CSRF
+    check reads the body, since Django refuses an oversize body only when it is first read."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in {"POST", "PUT", "PATCH"} and self._too_big(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_big(request: HttpRequest) -> bool:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return False
+        if request.content_type != "multipart/form-data":
+            return True
+        # A multipart form may carry a large file (attachments have their own limit); only
+        # its text fields count, and reading them is what finds out.
+        try:
+            request.POST  # noqa: B018 - parses the form once; later readers get the result
+        except RequestDataTooBig:
+            return True
+        return False
+
+    @staticmethod
+    def _refuse(request: HttpRequest) -> HttpResponse:
+        size = settings.VIGIL_MAX_UPLOAD_BYTES // (1024 * 1024)
+        message = _("The request is larger than Vigil accepts: a file or pasted text may be "
+                    "at most %(size)d MB.") % {"size": size}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "too_large", "message": message}, status=400)
+        return render(request, "core/error.html", {
+            "title": _("Too large"), "status": 400, "message": message}, status=400)

@@ -76,14 +76,22 @@ def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Col
     return streaming
 
 
+# A spreadsheet reads a cell that begins with one of these as a formula (or, for tab and
+# carriage return, shifts it into one): OWASP "CSV Injection".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """One exported value, for CSV and XLSX alike: numbers stay numbers, and text that a
+    spreadsheet would run as a formula is written as text, behind an apostrophe."""
     if value is None:
         return ""
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, int | float | str):
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
         return value
-    return str(value)
+    text = "; ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,

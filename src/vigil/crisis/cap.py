@@ -52,7 +52,7 @@ EDXL_DE = "urn:oasis:names:tc:emergency:EDXL:DE:1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 CAP_CONTENT_TYPE = "application/cap+xml"
 ATOM_CONTENT_TYPE = "application/atom+xml"
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = settings.VIGIL_MAX_UPLOAD_BYTES  # one limit for every upload and paste
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "CAP-v1.2.xsd"
 # The geocode Vigil writes for a country, and the names it reads as ISO 3166 codes.
 ISO_GEOCODE = "ISO3166-1"
