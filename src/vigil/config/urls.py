@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from vigil.core import views as core_views
 from vigil.crisis import api as crisis_api
+from vigil.crisis import cap_api
 from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
 from vigil.places import api as places_api
@@ -41,6 +42,7 @@ router.register("incident-categories", incidents_api.IncidentCategoryViewSet,
 router.register("crises", crisis_api.CrisisViewSet, basename="crisis")
 router.register("headcount", crisis_api.EntryViewSet, basename="headcount")
 router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
+router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
 
 urlpatterns = [
     path("", include("vigil.core.urls")),

@@ -68,6 +68,15 @@ class CapImportResult:
     def every(self) -> list[CapImportResult]:
         return [self, *self.others]
 
+    @property
+    def message(self) -> str:
+        """What the upload page, the API and `vigil import_cap` say of this alert."""
+        text = _("Alert %(identifier)s from %(sender)s recorded as %(incident)s.") \
+            if self.created else _("Alert %(identifier)s from %(sender)s was already "
+                                   "received: %(incident)s.")
+        return text % {"identifier": self.alert.identifier, "sender": self.alert.sender,
+                       "incident": self.incident.reference}
+
 
 def cap_import(*, actor: AnyUser | None, data: bytes, feed: CapFeed | None = None,
                now: dt.datetime | None = None) -> CapImportResult:

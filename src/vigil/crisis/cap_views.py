@@ -23,9 +23,10 @@ from vigil.core.errors import Forbidden, ValidationFailed
 from vigil.crisis import cap
 from vigil.crisis.cap_services import cap_import, publishable_advisories, publishable_crises
 from vigil.crisis.models import CapAlert, Crisis
+from vigil.crisis.selectors import people_in_area_offered
 from vigil.incidents.models import Incident
 from vigil.travel.models import ADVISORY_LEVEL_LABELS
-from vigil.travel.selectors import advisory_get, whereabouts_scope
+from vigil.travel.selectors import advisory_get
 
 FEED_SIZE = 500
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -91,12 +92,7 @@ def cap_upload(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if error.field == "file" else None, str(error.message))
         else:
             for item in result.every:
-                text = _("Alert %(identifier)s from %(sender)s recorded as %(incident)s.") \
-                    if item.created else _("Alert %(identifier)s from %(sender)s was already "
-                                           "received: %(incident)s.")
-                messages.success(request, text % {"identifier": item.alert.identifier,
-                                                   "sender": item.alert.sender,
-                                                   "incident": item.incident.reference})
+                messages.success(request, item.message)
             return redirect("crisis:cap_alert_list")
     return render(request, "crisis/cap_upload.html", {"form": form},
                   status=400 if request.method == "POST" else 200)
@@ -114,7 +110,7 @@ def cap_alert_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     seen = set(visible(user, Perm.VIEW_INCIDENT, Incident.objects.filter(
         pk__in=[a.incident_id for a in page])).values_list("pk", flat=True))
-    locate = whereabouts_scope(user).anything
+    locate = people_in_area_offered(user)
     rows = [{"alert": a,
              "incident_url": incident_url(a.incident_id) if a.incident_id in seen else "",
              "people_url": _optional_url("crisis:incident_people", a.incident_id)

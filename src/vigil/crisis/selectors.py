@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
-from vigil.core.authz import Perm, can, holds_globally, visible
+from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, holds_globally, visible
+from vigil.core.errors import Forbidden
 from vigil.crisis.models import (
     AccountEntry,
     AccountStatus,
     Broadcast,
+    CapAlert,
     Crisis,
     Delivery,
     ScheduledCheckIn,
 )
 from vigil.crisis.rules import ACCOUNTED, share, timeliness
+from vigil.incidents.models import Incident
+from vigil.travel.selectors import count_in_polygon, whereabouts_scope, who_is_in_polygon
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
+    from vigil.travel.selectors import Row
 
 
 def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
@@ -160,3 +166,50 @@ def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,
     hours = crisis_settings().timely_activation_hours
     return timeliness(((a - i).total_seconds() / 3600
                        for a, i in qs.values_list("activated_at", "incident_at")), hours)
+
+
+# --- CAP alerts received, and the people inside a hazard's area ----------------------------------
+
+def cap_alerts_seen(user: AnyUser) -> QuerySet[CapAlert]:
+    """The CAP alerts whose incident the reader may see, newest sent first."""
+    incidents = visible(user, Perm.VIEW_INCIDENT, Incident.objects.all())
+    return CapAlert.objects.filter(incident__in=incidents.values("pk")).select_related(
+        "incident", "feed").order_by("-sent", "-pk")
+
+
+@dataclass(frozen=True)
+class PeopleInArea:
+    """What a reader may know of the people presumed inside an incident's area at ``at``:
+    their names (``rows``), or only how many they are (``count``), or neither."""
+
+    incident: Incident
+    at: dt.datetime
+    rows: list[Row] | None = None
+    count: int | None = None
+
+
+def people_in_area_offered(user: AnyUser) -> bool:
+    """Whether people_in_area tells this reader anything of the people: names or a number."""
+    return whereabouts_scope(user).anything or has_perm_anywhere(user, Perm.VIEW_COVERAGE)
+
+
+def people_in_area(*, user: AnyUser, pk: Any, at: dt.datetime) -> PeopleInArea:
+    """The one rule of "people in the area" (a CAP hazard's polygons and circles). The page
+    is open to the readers of the incident: the officers of its country (or area), and for
+    an incident without a country the global roles that read incidents. Names go to those
+    who may see whereabouts, within their whereabouts scope; a reader of the whereabouts
+    coverage (an administrator, the DRO desk, a programme manager) gets the number, without
+    names, over the people of their coverage scope. Forbidden to a user who reads no
+    incidents; NotFound for an incident missing or out of scope."""
+    if not has_perm_anywhere(user, Perm.VIEW_INCIDENT):
+        raise Forbidden()
+    incident = get_visible(user, Perm.VIEW_INCIDENT, Incident.objects.select_related(
+        "category"), pk=pk)
+    geometry = incident.area_geometry
+    if whereabouts_scope(user).anything:
+        return PeopleInArea(incident, at, rows=who_is_in_polygon(
+            user=user, geometry=geometry, at=at) if geometry else [])
+    if has_perm_anywhere(user, Perm.VIEW_COVERAGE):
+        return PeopleInArea(incident, at, count=count_in_polygon(
+            user=user, geometry=geometry, at=at) if geometry else 0)
+    return PeopleInArea(incident, at)

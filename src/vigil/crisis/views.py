@@ -449,15 +449,11 @@ def my_checkin_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def incident_people(request: HttpRequest, pk: int) -> HttpResponse:
-    """Everyone presumed inside an incident's area (a CAP alert's polygons and circles)."""
-    from vigil.crisis.cap_services import cap_people_inside
-
-    incident = get_visible(request.user, Perm.VIEW_INCIDENT, Incident.objects.select_related(
-        "category"), pk=pk)
-    at = timezone.now()
-    rows = cap_people_inside(user=request.user, incident=incident, at=at)
+    """Everyone presumed inside an incident's area (a CAP alert's polygons and circles), as
+    far as the reader may know them: see selectors.people_in_area."""
+    found = selectors.people_in_area(user=request.user, pk=pk, at=timezone.now())
     return render(request, "crisis/incident_people.html", {
-        "incident": incident, "rows": rows, "at": at,
+        "incident": found.incident, "rows": found.rows, "count": found.count, "at": found.at,
         "may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS)})
 
 

@@ -32,6 +32,7 @@ from vigil.core.authz import (
     can,
     get_visible,
     grants_of,
+    has_perm_anywhere,
     visible,
 )
 from vigil.core.errors import Forbidden, NotFound
@@ -366,6 +367,26 @@ def who_is_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetim
                  object_repr=str(geometry.get("type", ""))[:40],
                  changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
     return rows
+
+
+def count_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetime) -> int:
+    """How many staff members and dependants are presumed inside a drawn GeoJSON polygon,
+    among the people whose whereabouts coverage the user may see: a figure without names,
+    as the coverage page gives, for readers who may not see who is where. Audited."""
+    if not has_perm_anywhere(user, Perm.VIEW_COVERAGE):
+        raise Forbidden()
+    found = whereabouts.who_is_in(at, geometry=geometry)
+    people = sorted({w.person_id for w in found})
+    covered: set[int] = set()
+    for start in range(0, len(people), 500):  # within every backend's limit of parameters
+        covered |= set(visible(user, Perm.VIEW_COVERAGE, Person.objects.filter(
+            pk__in=people[start:start + 500])).values_list("pk", flat=True))
+    count = sum(1 for w in found if w.person_id in covered)
+    audit.record(actor=user, action="travel.whereabouts.read", object_type="polygon",
+                 object_repr=str(geometry.get("type", ""))[:40],
+                 changes={"at": at.isoformat(), "rows": count, "names": False},
+                 sensitive_read=True)
+    return count
 
 
 def where(*, user: AnyUser, person: Person, at: dt.datetime) -> Row:
