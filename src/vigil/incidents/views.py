@@ -122,7 +122,6 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assets": incident.affected_assets.select_related("premises"),
         "person_form": AffectedPersonForm(), "asset_form": asset_form,
         "may_declare": has_perm_anywhere(request.user, Perm.DECLARE_CRISIS),
-        "may_locate": has_perm_anywhere(request.user, Perm.VIEW_WHEREABOUTS),
         "crises": incident.crises.all()})
 
 
