@@ -30,7 +30,8 @@ from vigil.incidents.models import Incident
 DATA = Path(__file__).parent / "data"
 CURRENT = DATA / "awsd_2024_excerpt.csv"
 OLD = DATA / "awsd_2016_excerpt.csv"
-SHARED = Path("/work/shared/data/incidents")
+# ../shared beside the project root.
+SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "incidents"
 SHARED_CURRENT = SHARED / "awsd_security_incidents_1997-2024.csv"
 SHARED_OLD = SHARED / "awsd_security_incidents_2016-10-03.csv"
 
@@ -273,23 +274,28 @@ def test_text_damaged_before_the_export_is_imported_as_it_is_and_counted(admin):
             "imported as they are.") in report.lines()
 
 
-def test_coordinates_kept_when_readable_and_dropped_when_they_lost_their_decimal_point(admin):
+def test_coordinates_kept_when_readable_and_recovered_when_they_lost_their_decimal_point(admin):
+    # More cases in test_awsd_coordinates.py.
     report = awsd_import(actor=admin, path=CURRENT)
     plain = awsd("46")
     assert (plain.latitude, plain.longitude) == (11.0, 31.0)
     assert "coordinates_as_given" not in plain.source_details
     grouped = awsd("2")  # "-149.984", "2.963.497": -1.49984, 29.63497 in the 2016 export
-    assert (grouped.latitude, grouped.longitude) == (None, None)
+    assert (grouped.latitude, grouped.longitude) == (-1.49984, 29.63497)
     assert grouped.source_details["coordinates_as_given"] == ["-149.984", "2.963.497"]
-    half = awsd("11")  # "2.25" is readable, "4.116.667" is not: the pair goes together
-    assert (half.latitude, half.longitude) == (None, None)
-    unreadable = Incident.objects.filter(source_details__has_key="coordinates_as_given").count()
-    assert report.coordinates_unreadable == unreadable == 26
-    assert report.unreadable_example == "1.407.092.855"
-    # The 2016 export has them right.
+    half = awsd("11")  # "2.25" is read as given, "4.116.667" as 41.16667: the pair goes together
+    assert (half.latitude, half.longitude) == (2.25, 41.16667)
+    lost = Incident.objects.filter(source_details__has_key="coordinates_as_given").count()
+    assert report.coordinates_lost_point == lost == 26
+    assert report.lost_point_example == "1.407.092.855"
+    assert report.coordinates_recovered == 25
+    assert report.coordinates_kept == {"no country": [22]}  # Kashmir
+    assert (awsd("214").latitude, awsd("214").longitude) == (None, None)
+    # The 2016 export has them right, and the same.
     Incident.objects.all().delete()
     awsd_import(actor=admin, path=OLD)
     assert (awsd("2").latitude, awsd("2").longitude) == (-1.49984, 29.63497)
+    assert (awsd("11").latitude, awsd("11").longitude) == (2.25, 41.16667)
 
 
 def test_values_the_tables_do_not_map_are_reported_and_fall_back(admin, tmp_path):
