@@ -4,12 +4,17 @@ selectors for reads and services for writes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn, cast
 
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status, viewsets
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, relations, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -58,11 +63,139 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def valid_input(serializer_class: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
-    """The request's data checked by an input serializer; faults answer 400 with each field."""
+def valid_input(serializer_class: Any, data: Any, *, user: Any = None,
+                **kwargs: Any) -> dict[str, Any]:
+    """The request's data checked by an input serializer; faults answer 400 with each field.
+
+    ``user`` is the caller: the scoped fields below resolve ids among the rows they may see."""
+    if user is not None:
+        kwargs["context"] = {**kwargs.get("context", {}), "user": user}
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# --- Ids in writes --------------------------------------------------------------------------------
+#
+# A write that names another record by id (a traveller, a dependant, an incident, a crisis) finds
+# it among the rows the caller may see, through the selector that narrows that model to the user.
+# A row outside the caller's scope is then answered exactly as a row that does not exist: the
+# same status and message, with no name in it, so that ids cannot be probed. Refused ids of
+# personal data are audited, with the model and the id only.
+
+Scope = Callable[..., QuerySet[Any]]
+
+UNKNOWN_REFERENCE = gettext_lazy("Unknown, or outside your scope.")
+
+
+def _caller(field: serializers.Field) -> Any:  # type: ignore[type-arg]
+    context = field.context
+    if "user" in context:
+        return context["user"]
+    request = context.get("request")
+    if request is None:
+        raise ImproperlyConfigured(
+            f"{type(field).__name__} '{field.field_name}' resolves ids in the caller's scope: "
+            "give the serializer the request in its context, or valid_input(..., user=).")
+    return request.user
+
+
+class ScopedManyRelatedField(serializers.ManyRelatedField):
+    """A list of scoped ids: every id is checked, and each fault is named by its position
+    (``dependants[1]``)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, str) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not self.allow_empty and len(data) == 0:
+            self.fail("empty")
+        found: list[Any] = []
+        errors: dict[int, Any] = {}
+        for index, item in enumerate(data):
+            try:
+                found.append(self.child_relation.to_internal_value(item))
+            except exceptions.ValidationError as exc:
+                errors[index] = exc.detail
+        if errors:
+            raise exceptions.ValidationError(cast(Any, errors))
+        return found
+
+
+class _Scoped(serializers.RelatedField):  # type: ignore[type-arg]
+    """Resolves a related id through ``scope(user=caller)``: missing and forbidden alike."""
+
+    lookup_field = "pk"
+    default_error_messages = {"does_not_exist": UNKNOWN_REFERENCE}
+
+    def __init__(self, *, scope: Scope, audit_refused: bool = False, **kwargs: Any) -> None:
+        """``scope``: a selector taking ``user=`` and returning the rows that user may see.
+        ``audit_refused``: the model is personal data, so an id that exists outside the scope
+        is recorded as ``core.access.refused``."""
+        self.scope = scope
+        self.audit_refused = audit_refused
+        super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> ScopedManyRelatedField:
+        list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in relations.MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return ScopedManyRelatedField(**list_kwargs)
+
+    def bind(self, field_name: str, parent: Any) -> None:
+        """On a model serializer, the label and help of the model's field, as DRF gives the
+        fields it builds itself (and so the API's schema)."""
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None and self.label is None:
+            try:
+                model_field = model._meta.get_field(self.source or field_name)
+            except FieldDoesNotExist:
+                model_field = None
+            if model_field is not None:
+                self.label = capfirst(str(model_field.verbose_name))
+                self.help_text = self.help_text or model_field.help_text or None
+        super().bind(field_name, parent)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(user=_caller(self))
+
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
+        if key == "does_not_exist":
+            if self.audit_refused:
+                self._audit_refusal(kwargs.get("pk_value", kwargs.get("value")))
+            raise exceptions.ValidationError(UNKNOWN_REFERENCE, code=ErrorCode.UNKNOWN_REFERENCE)
+        super().fail(key, **kwargs)
+
+    def _audit_refusal(self, value: Any) -> None:
+        model = self.get_queryset().model
+        try:
+            pk = model._default_manager.filter(**{self.lookup_field: value}).values_list(
+                "pk", flat=True).first()
+        except (TypeError, ValueError):
+            return
+        if pk is None:
+            return  # nothing by that id: a mistake, not an attempt on someone's data
+        # The child of a list field has no name of its own: the list's is the one sent.
+        field = self.field_name or getattr(self.parent, "field_name", "")
+        audit.record_refusal(actor=_caller(self), object_type=model._meta.label_lower,
+                             object_id=str(pk), field=str(field))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyRelatedField(_Scoped, serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """An id among the rows the caller may see (``scope``), else "Unknown, or outside your
+    scope.", whether it is missing or forbidden."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ScopedSlugRelatedField(_Scoped, serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A code (``slug_field``, such as a country's ``iso2``) among the rows the caller may
+    see, answered like the field above."""
+
+    def __init__(self, *, slug_field: str, **kwargs: Any) -> None:
+        self.lookup_field = slug_field
+        super().__init__(slug_field=slug_field, **kwargs)
 
 
 class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]

@@ -145,6 +145,15 @@ def record_list_read(*, actor: AbstractBaseUser | AnonymousUser, action: str, ob
                   changes={"query": query, "rows": rows}, sensitive_read=True)
 
 
+def record_refusal(*, actor: AbstractBaseUser | AnonymousUser, object_type: str, object_id: str,
+                   field: str) -> AuditEvent:
+    """Audit a write that named a record of personal data outside the actor's scope. The
+    caller was told "unknown"; the log keeps which record it was, by model and id, with no
+    name, and the input field that named it."""
+    return record(actor=actor, action="core.access.refused", object_type=object_type,
+                  object_id=object_id, changes={"field": field})
+
+
 @dataclass(frozen=True)
 class Break:
     seq: int

@@ -7,12 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet, valid_input
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    ServiceViewSet,
+    valid_input,
+)
 from vigil.core.authz import Perm, visible
 from vigil.crisis import selectors, services
 from vigil.crisis.models import (
@@ -22,8 +27,8 @@ from vigil.crisis.models import (
     Crisis,
     WebhookEndpoint,
 )
-from vigil.incidents.models import Incident
-from vigil.places.models import Country, SecurityArea
+from vigil.incidents import selectors as incidents
+from vigil.places import selectors as places
 
 
 class CrisisOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -43,18 +48,18 @@ class CrisisOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all(),
-                                                  required=False, allow_null=True)
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all(),
-                                           required=False)
+    incident = ScopedPrimaryKeyRelatedField(scope=incidents.incidents_seen, required=False,
+                                            allow_null=True)
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list,
+                                     required=False)
     incident_at = serializers.DateTimeField(required=False)
     zone_kind = serializers.ChoiceField(choices=Crisis.ZoneKind.choices)
     center_latitude = serializers.FloatField(required=False)
     center_longitude = serializers.FloatField(required=False)
     radius_km = serializers.FloatField(required=False)
     polygon = serializers.JSONField(required=False)
-    areas = serializers.PrimaryKeyRelatedField(queryset=SecurityArea.objects.all(),
-                                               many=True, required=False)
+    areas = ScopedPrimaryKeyRelatedField(scope=places.security_area_list, many=True,
+                                         required=False)
     window_start = serializers.DateTimeField(required=False)
     window_end = serializers.DateTimeField(required=False)
 
@@ -96,15 +101,20 @@ class BroadcastOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
         return counts
 
 
+def _webhooks(*, user: Any) -> Any:
+    """The active endpoints: configuration every broadcaster may choose from, as on the
+    page."""
+    return WebhookEndpoint.objects.filter(active=True)
+
+
 class BroadcastInput(serializers.Serializer):  # type: ignore[type-arg]
-    crisis = serializers.PrimaryKeyRelatedField(queryset=Crisis.objects.all(), required=False,
-                                                allow_null=True)
+    crisis = ScopedPrimaryKeyRelatedField(scope=selectors.crises_seen, required=False,
+                                          allow_null=True)
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField()
     audience = serializers.JSONField(required=False)
     email = serializers.BooleanField(default=True)
-    webhooks = serializers.PrimaryKeyRelatedField(
-        queryset=WebhookEndpoint.objects.filter(active=True), many=True, required=False)
+    webhooks = ScopedPrimaryKeyRelatedField(scope=_webhooks, many=True, required=False)
     with_checkin = serializers.BooleanField(default=True)
     remind_after = serializers.IntegerField(required=False, allow_null=True, min_value=5)
 
@@ -122,11 +132,8 @@ class CrisisViewSet(ServiceViewSet):
     filterset_fields = ["status"]
 
     def create(self, request: Request) -> Response:
-        data = valid_input(CrisisInput, request.data)
+        data = valid_input(CrisisInput, request.data, user=request.user)
         incident = data.pop("incident", None)
-        if incident is not None and not visible(request.user, Perm.VIEW_INCIDENT,
-                                                Incident.objects.filter(pk=incident.pk)):
-            raise exceptions.ValidationError({"incident": ["Unknown incident."]})
         areas = data.pop("areas", [])
         crisis = services.crisis_declare(actor=request.user, data=data, areas=areas,
                                          incident=incident)
@@ -180,11 +187,8 @@ class BroadcastViewSet(ServiceViewSet):
     selector = staticmethod(_broadcasts)
 
     def create(self, request: Request) -> Response:
-        data = valid_input(BroadcastInput, request.data)
+        data = valid_input(BroadcastInput, request.data, user=request.user)
         crisis = data.pop("crisis", None)
-        if crisis is not None and not visible(request.user, Perm.VIEW_CRISIS,
-                                              Crisis.objects.filter(pk=crisis.pk)):
-            raise exceptions.ValidationError({"crisis": ["Unknown crisis."]})
         sent = services.broadcast_send(actor=request.user, crisis=crisis,
                                        subject=data["subject"], body=data["body"],
                                        audience=data.get("audience") or {},

@@ -396,9 +396,9 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
     require(actor, Perm.ACCOUNT_FOR, entry)  # before anything says who is on the headcount
     _require_active(crisis)
     if dependant is not None and dependant.person_id != person.pk:
+        # No name: the dependant may be someone the actor may not see.
         raise ValidationFailed([FieldError("dependant", _(
-            "%(dependant)s is not a dependant of %(person)s.") % {
-                "dependant": dependant, "person": person})])
+            "Not a dependant of this staff member."))])
     if crisis.entries.filter(person=person, dependant=dependant).exists():
         raise ValidationFailed([FieldError("person", _(
             "%(name)s is already on the headcount.") % {"name": dependant or person})])

@@ -7,11 +7,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    ServiceViewSet,
+    WritableServiceViewSet,
+)
 from vigil.incidents import selectors, services
 from vigil.incidents.models import AffectedAsset, AffectedPerson, Incident, IncidentCategory
-from vigil.people.models import Organization
-from vigil.places.models import Country
+from vigil.people import selectors as people
+from vigil.places import selectors as places
 
 
 class CategoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -53,17 +58,23 @@ class IncidentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "affected_assets", "version", "created_at", "updated_at"]
 
 
+def _categories(*, user: Any) -> Any:
+    """The whole taxonomy, retired categories too: every signed-in user reads it."""
+    return IncidentCategory.objects.select_related("parent").order_by("order")
+
+
 class IncidentInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    category = serializers.SlugRelatedField(slug_field="code",
-                                            queryset=IncidentCategory.objects.all())
-    subcategory = serializers.SlugRelatedField(slug_field="code", required=False,
-                                               allow_null=True,
-                                               queryset=IncidentCategory.objects.all())
-    country = serializers.SlugRelatedField(slug_field="iso2", required=False, allow_null=True,
-                                           queryset=Country.objects.all())
-    organization = serializers.SlugRelatedField(slug_field="code", required=False,
-                                                allow_null=True,
-                                                queryset=Organization.objects.all())
+    category = ScopedSlugRelatedField(slug_field="code", scope=_categories)
+    subcategory = ScopedSlugRelatedField(slug_field="code", required=False, allow_null=True,
+                                         scope=_categories)
+    country = ScopedSlugRelatedField(slug_field="iso2", required=False, allow_null=True,
+                                     scope=places.country_list)
+    security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                 scope=places.security_area_list)
+    duty_station = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                scope=places.duty_station_list)
+    organization = ScopedSlugRelatedField(slug_field="code", required=False, allow_null=True,
+                                          scope=people.organization_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -91,10 +102,6 @@ class IncidentViewSet(WritableServiceViewSet):
         actor=actor, data=data))
     update_service = staticmethod(lambda actor, obj, data, version: services.incident_update(
         actor=actor, incident=obj, data=data, version=version))
-
-
-def _categories(*, user: Any) -> Any:
-    return IncidentCategory.objects.select_related("parent").order_by("order")
 
 
 class IncidentCategoryViewSet(ServiceViewSet):

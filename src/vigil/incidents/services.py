@@ -146,9 +146,9 @@ def affected_person_add(*, actor: AnyUser, incident: Incident, person: Any,
                         dependant: Any = None, impact: str, note: str = "") -> AffectedPerson:
     require(actor, Perm.RECORD_INCIDENT, incident)
     if dependant is not None and dependant.person_id != person.pk:
+        # No name: the dependant may be someone the actor may not see.
         raise ValidationFailed([FieldError("dependant", _(
-            "%(dependant)s is not a dependant of %(person)s.") % {
-                "dependant": dependant, "person": person})])
+            "Not a dependant of this staff member."))])
     exists = incident.affected_people.filter(person=person, dependant=dependant).exists()
     if exists:
         raise ValidationFailed([FieldError("person", _(

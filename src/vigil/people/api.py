@@ -7,10 +7,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import WritableServiceViewSet
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    WritableServiceViewSet,
+)
 from vigil.people import selectors, services
 from vigil.people.models import Dependant, Organization, Person
-from vigil.places.models import DutyStation
+from vigil.places import selectors as places
 
 
 class OrganizationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -20,6 +24,9 @@ class OrganizationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class OrganizationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    # DRF takes declared fields off the class, so this "parent" is no Field.parent.
+    parent = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]
+        required=False, allow_null=True, scope=selectors.organization_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -72,10 +79,8 @@ class PersonDetailOutput(PersonOutput):
 
 
 class PersonInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    organization = serializers.SlugRelatedField(slug_field="code",
-                                                queryset=Organization.objects.all())
-    duty_station = serializers.SlugRelatedField(slug_field="code",
-                                                queryset=DutyStation.objects.all())
+    organization = ScopedSlugRelatedField(slug_field="code", scope=selectors.organization_list)
+    duty_station = ScopedSlugRelatedField(slug_field="code", scope=places.duty_station_list)
     emergency_contacts = EmergencyContactData(many=True, required=False)
     version = serializers.IntegerField(required=False)
 
@@ -140,6 +145,7 @@ class DependantOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class DependantInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    person = ScopedPrimaryKeyRelatedField(scope=selectors.person_list, audit_refused=True)
     version = serializers.IntegerField(required=False)
 
     class Meta:

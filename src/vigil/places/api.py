@@ -9,7 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet, WritableServiceViewSet
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    ServiceViewSet,
+    WritableServiceViewSet,
+)
 from vigil.places import selectors, services
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
@@ -45,7 +50,7 @@ class SecurityAreaOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class SecurityAreaInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=selectors.country_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -76,7 +81,9 @@ class DutyStationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class DutyStationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=selectors.country_list)
+    security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                 scope=selectors.security_area_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -126,6 +133,9 @@ class PremisesOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PremisesInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    duty_station = ScopedPrimaryKeyRelatedField(scope=selectors.duty_station_list)
+    # Ids, checked by the service (places cannot read people's organizations through a
+    # selector); every signed-in user sees every organization, so none is hidden.
     organizations = serializers.ListField(child=serializers.IntegerField(), required=False)
     version = serializers.IntegerField(required=False)
 

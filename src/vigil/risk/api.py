@@ -9,10 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet, WritableServiceViewSet, valid_input
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    ServiceViewSet,
+    WritableServiceViewSet,
+    valid_input,
+)
 from vigil.core.authz import Perm, visible
 from vigil.core.errors import FieldError, NotFound, ValidationFailed
-from vigil.places.models import Country
+from vigil.places import selectors as places
 from vigil.risk import rules, selectors, services
 from vigil.risk.models import (
     ComplianceAssessment,
@@ -168,7 +174,9 @@ class SraOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class SraInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
+    security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                 scope=places.security_area_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:

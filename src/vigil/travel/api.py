@@ -17,11 +17,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet, valid_input
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    ServiceViewSet,
+    valid_input,
+)
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound
-from vigil.people.models import Dependant, Person
-from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.people.models import Person
+from vigil.places import selectors as places
+from vigil.places.models import SecurityArea
 from vigil.places.rules import boundary_problem
 from vigil.travel import selectors, services
 from vigil.travel.models import (
@@ -103,24 +109,27 @@ class RequestOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "decided_at", "cancel_reason", "segments", "clearances", "version"]
 
 
+def _operators_usable(*, user: Any) -> Any:
+    return selectors.operator_list()
+
+
 class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
-    origin_station = serializers.SlugRelatedField(slug_field="code", required=False,
-                                                  queryset=DutyStation.objects.all())
+    origin_station = ScopedSlugRelatedField(slug_field="code", required=False,
+                                            scope=places.duty_station_list)
     origin_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    origin_country = serializers.SlugRelatedField(slug_field="iso2", required=False,
-                                                  queryset=Country.objects.all())
-    origin_area = serializers.PrimaryKeyRelatedField(required=False,
-                                                     queryset=SecurityArea.objects.all())
+    origin_country = ScopedSlugRelatedField(slug_field="iso2", required=False,
+                                            scope=places.country_list)
+    origin_area = ScopedPrimaryKeyRelatedField(required=False, scope=places.security_area_list)
     origin_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     origin_longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     origin_tz = serializers.CharField(required=False, allow_blank=True)
-    destination_station = serializers.SlugRelatedField(slug_field="code", required=False,
-                                                       queryset=DutyStation.objects.all())
+    destination_station = ScopedSlugRelatedField(slug_field="code", required=False,
+                                                 scope=places.duty_station_list)
     destination_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    destination_country = serializers.SlugRelatedField(slug_field="iso2", required=False,
-                                                       queryset=Country.objects.all())
-    destination_area = serializers.PrimaryKeyRelatedField(required=False,
-                                                          queryset=SecurityArea.objects.all())
+    destination_country = ScopedSlugRelatedField(slug_field="iso2", required=False,
+                                                 scope=places.country_list)
+    destination_area = ScopedPrimaryKeyRelatedField(required=False,
+                                                    scope=places.security_area_list)
     destination_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     destination_longitude = serializers.FloatField(required=False, min_value=-180,
                                                    max_value=180)
@@ -132,8 +141,8 @@ class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Wall-clock time at the destination, without an offset.",
         default_timezone=dt.UTC)
     mode = serializers.ChoiceField(choices=Segment.Mode.choices, required=False)
-    operator = serializers.PrimaryKeyRelatedField(required=False, allow_null=True,
-                                                  queryset=AirOperator.objects.all())
+    operator = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                            scope=_operators_usable)
     flight_number = serializers.CharField(required=False, allow_blank=True, max_length=10)
     lodging_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     lodging_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
@@ -159,13 +168,14 @@ class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class RequestInput(serializers.Serializer):  # type: ignore[type-arg]
-    traveller = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(),
-                                                   required=False)
+    traveller = ScopedPrimaryKeyRelatedField(scope=selectors.travellers_for,
+                                             audit_refused=True, required=False)
     purpose = serializers.CharField(max_length=300, required=False)
     kind = serializers.ChoiceField(choices=TravelRequest.Kind.choices, required=False)
     contacts = serializers.ListField(child=serializers.DictField(), required=False)
-    dependants = serializers.PrimaryKeyRelatedField(many=True, required=False,
-                                                    queryset=Dependant.objects.all())
+    dependants = ScopedPrimaryKeyRelatedField(many=True, required=False,
+                                              scope=selectors.travelling_dependants,
+                                              audit_refused=True)
     segments = SegmentInput(many=True, required=False)
     submit = serializers.BooleanField(required=False, default=False)
     version = serializers.IntegerField(required=False)
@@ -199,7 +209,7 @@ class TravelRequestViewSet(ServiceViewSet):
 
     @extend_schema(request=RequestInput, responses={201: RequestOutput})
     def create(self, request: Request) -> Response:
-        data = valid_input(RequestInput, request.data)
+        data = valid_input(RequestInput, request.data, user=request.user)
         traveller = data.get("traveller") or Person.objects.filter(
             user_id=request.user.pk or 0).first()
         if traveller is None:
@@ -216,7 +226,7 @@ class TravelRequestViewSet(ServiceViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """Edit a draft or amend a submitted request (the rules run again)."""
         travel = self.get_object()
-        data = valid_input(RequestInput, request.data, partial=True)
+        data = valid_input(RequestInput, request.data, partial=True, user=request.user)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_(
                 "Send the version you read, so that a concurrent change is not overwritten.")]})
@@ -283,7 +293,9 @@ class AdvisoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class AdvisoryInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
+    security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                 scope=places.security_area_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -304,14 +316,15 @@ class RecordViewSet(ServiceViewSet):
     save: ClassVar[Any]
 
     def create(self, request: Request) -> Response:
-        data = valid_input(self.input_serializer, request.data)
+        data = valid_input(self.input_serializer, request.data, user=request.user)
         data.pop("version", None)
         return self.output(type(self).save(request.user, None, data, None),
                            status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         record = self.get_object()
-        data = valid_input(self.input_serializer, request.data, partial=True)
+        data = valid_input(self.input_serializer, request.data, partial=True,
+                           user=request.user)
         version = data.pop("version", None)
         return self.output(type(self).save(request.user, record, data, version))
 
@@ -337,7 +350,11 @@ class ContactOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class ContactInput(serializers.ModelSerializer):  # type: ignore[type-arg]
-    country = serializers.SlugRelatedField(slug_field="iso2", queryset=Country.objects.all())
+    country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
+    security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                 scope=places.security_area_list)
+    duty_station = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
+                                                scope=places.duty_station_list)
     version = serializers.IntegerField(required=False)
 
     class Meta:

@@ -128,6 +128,22 @@ def represented(*, user: AnyUser) -> list[Person]:
     return people
 
 
+def travellers_for(*, user: AnyUser) -> QuerySet[Person]:
+    """Everyone this user may file travel for, as rows: services.may_request_for as a query
+    (REQUEST_TRAVEL over the traveller, whose scope paths a request shares, or a named
+    assistant)."""
+    condition = Q(pk__in=visible(user, Perm.REQUEST_TRAVEL, Person.objects.all()).values("pk"))
+    if user.is_authenticated:
+        condition |= Q(pk__in=Delegation.objects.filter(assistant_id=user.pk).values("person_id"))
+    return Person.objects.filter(condition)
+
+
+def travelling_dependants(*, user: AnyUser) -> QuerySet[Dependant]:
+    """The dependants of everyone this user may file travel for: who may be named on a
+    request (the service then checks that they are the traveller's, and active)."""
+    return Dependant.objects.filter(person__in=travellers_for(user=user))
+
+
 # --- Advisories and the directory ----------------------------------------------------------------
 
 def advisory_list(*, search: str = "", country: str = "", level: Any = None,

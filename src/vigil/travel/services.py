@@ -260,12 +260,12 @@ def _check_complete(request: TravelRequest, segments: list[Segment], *,
 
 
 def _check_dependants(person: Person, dependants: Sequence[Dependant]) -> None:
-    wrong = [d for d in dependants if d.person_id != person.pk
+    # Named by position, never by name: the filer may not be one who may see the dependant.
+    wrong = [i for i, d in enumerate(dependants) if d.person_id != person.pk
              or d.status != Dependant.Status.ACTIVE]
     if wrong:
-        raise ValidationFailed([FieldError("dependants", _(
-            "%(name)s is not an eligible dependant of the traveller.") % {"name": d})
-            for d in wrong])
+        raise ValidationFailed([FieldError(f"dependants[{i}]", _(
+            "Not an eligible dependant of the traveller.")) for i in wrong])
 
 
 def _save_itinerary(request: TravelRequest, segments: list[Segment],
