@@ -9,5 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from vigil.core.receivers import language_from_browser
+
+        user_logged_in.connect(language_from_browser, dispatch_uid="vigil.language_from_browser")
         # Each app's home.py registers its menu entries and home panels.
         autodiscover_modules("home")

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils import translation
 
-from vigil.core import services
+from vigil.core import selectors, services
 
 
 class ListFilters(forms.Form):
@@ -36,3 +37,17 @@ class SetPasswordForm(_SavesThroughService, auth_forms.SetPasswordForm):  # type
 
 class PasswordChangeForm(_SavesThroughService, auth_forms.PasswordChangeForm):
     """A signed-in person changes their own password."""
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """The reset link is mailed in the account's language; for an account that has none, in
+    the language of the request (most likely its owner's)."""
+
+    def send_mail(self, subject_template_name: str, email_template_name: str,
+                  context: dict[str, Any], from_email: str | None, to_email: str,
+                  html_email_template_name: str | None = None) -> None:
+        user = context["user"]
+        language = selectors.languages_of([user.pk], default=translation.get_language())
+        with translation.override(language.get(user.pk)):
+            super().send_mail(subject_template_name, email_template_name, context, from_email,
+                              to_email, html_email_template_name)

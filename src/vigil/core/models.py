@@ -153,3 +153,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class UserPreference(TimestampedModel):
+    """What a person chose for their own account. The language is the one their e-mails and
+    notifications are written in, and their pages once they sign in; blank until chosen (the
+    browser's language at first sign-in, then the switcher or the profile page)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference", verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from vigil.core.authz import SCOPE_MODELS, Grant, Perm, ScopeKind, holds_globally
-from vigil.core.models import AuditEvent, Notification, RoleGrant
+from vigil.core.i18n import language_or_default
+from vigil.core.models import AuditEvent, Notification, RoleGrant, UserPreference
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -63,3 +66,21 @@ def grant_list(*, user: AnyUser) -> QuerySet[RoleGrant]:
     if not holds_globally(user, Perm.MANAGE_GRANTS):
         return RoleGrant.objects.none()
     return RoleGrant.objects.select_related("user", "granted_by")
+
+
+def languages_of(user_ids: Iterable[int], *, default: str | None = None) -> dict[int, str]:
+    """The language each user's messages are written in, in one query: the account's choice,
+    else the language on their staff record (people.Person, through its ``person`` link to
+    the account), else ``default``, else the site's language."""
+    rows = get_user_model().objects.filter(pk__in=list(user_ids)).values_list(
+        "pk", "preference__language", "person__language")
+    return {pk: language_or_default(chosen, staff, default=default)
+            for pk, chosen, staff in rows}
+
+
+def language_chosen(user: AnyUser) -> str:
+    """The language the user chose for their account, or "" when they have chosen none."""
+    if not user.is_authenticated:
+        return ""
+    preference = UserPreference.objects.filter(user_id=user.pk).first()
+    return preference.language if preference is not None else ""

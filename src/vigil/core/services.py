@@ -29,7 +29,9 @@ from vigil.core.authz import (
     holds_globally,
 )
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.models import Notification, RoleGrant
+from vigil.core.i18n import Text, render
+from vigil.core.models import Notification, RoleGrant, UserPreference
+from vigil.core.selectors import languages_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -194,23 +196,33 @@ def user_create(*, actor: AnyUser | None, username: str, email: str = "",
 
 # --- Notifications ----------------------------------------------------------------------------
 
-def notify(*, users: Iterable[User], subject: str, body: str = "", url: str = "") -> int:
-    """Tell each user, in Vigil and by e-mail. The e-mail is sent after the transaction that
-    caused it commits, so a rolled-back change never mails anyone."""
+def notify(*, users: Iterable[User], subject: Text, body: Text = "", url: str = "") -> int:
+    """Tell each user, in Vigil and by e-mail, in the language that user reads (their
+    account's choice, else their staff record's, else the site's). Hand over the subject and
+    body untranslated, a lazy string or a ``Msg``: each is rendered once per language among
+    the recipients. A plain ``str`` is text somebody typed, and goes to everyone as it is.
+    The e-mail is sent after the transaction that caused it commits, so a rolled-back change
+    never mails anyone."""
     from vigil.core.tasks import send_notification_email
 
-    created = 0
-    for user in {u.pk: u for u in users if u.is_active}.values():
-        note = Notification.objects.create(user=user, subject=subject[:200], body=body,
+    recipients = {u.pk: u for u in users if u.is_active}
+    languages = languages_of(recipients)
+    rendered: dict[str, tuple[str, str]] = {}
+    for user in recipients.values():
+        language = languages[user.pk]
+        if language not in rendered:
+            rendered[language] = (render(subject, language)[:200], render(body, language))
+        note_subject, note_body = rendered[language]
+        note = Notification.objects.create(user=user, subject=note_subject, body=note_body,
                                            url=url)
-        created += 1
         if user.email:
             transaction.on_commit(partial(send_notification_email.delay, note.pk))
-    return created
+    return len(recipients)
 
 
 def notification_email(*, notification_id: int) -> bool:
-    """Send one notification's e-mail once. Returns whether it was sent now."""
+    """Send one notification's e-mail once. Returns whether it was sent now. The subject and
+    body were written in the recipient's language when the notification was made."""
     with transaction.atomic():
         note = (Notification.objects.select_for_update().select_related("user")
                 .filter(pk=notification_id, emailed_at__isnull=True).first())
@@ -220,6 +232,46 @@ def notification_email(*, notification_id: int) -> bool:
         send_mail(note.subject, f"{note.body}{link}", None, [note.user.email])
         note.emailed_at = timezone.now()
         note.save(update_fields=["emailed_at"])
+    return True
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+def _language_checked(language: str) -> str:
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed([FieldError(field="language",
+                                           message=_("Unknown language “%(value)s”.")
+                                           % {"value": language})])
+    return language
+
+
+@transaction.atomic
+def user_language_set(*, actor: AnyUser, user: User, language: str) -> UserPreference:
+    """A person chooses the language of their own pages, e-mails and notifications."""
+    if actor.pk != user.pk:
+        raise Forbidden()
+    _language_checked(language)
+    preference, _created = UserPreference.objects.select_for_update().get_or_create(user=user)
+    if preference.language != language:
+        audit.record(actor=actor, action="core.user.language_set", obj=user,
+                     changes={"language": [preference.language or None, language]})
+        preference.language = language
+        preference.save(update_fields=["language", "updated_at"])
+    return preference
+
+
+@transaction.atomic
+def user_language_default(*, user: User, language: str) -> bool:
+    """At sign-in, take the browser's language as the account's, unless one is chosen
+    already. Returns whether it was taken."""
+    _language_checked(language)
+    preference, _created = UserPreference.objects.select_for_update().get_or_create(user=user)
+    if preference.language:
+        return False
+    preference.language = language
+    preference.save(update_fields=["language", "updated_at"])
+    audit.record(actor=user, action="core.user.language_set", obj=user,
+                 changes={"language": [None, language], "from": "browser"})
     return True
 
 

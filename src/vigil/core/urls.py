@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-out/", views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit_log"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("language/", views.language_set, name="language"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),

@@ -12,19 +12,52 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from vigil.core import navigation, selectors, services
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
-from vigil.core.forms import PasswordChangeForm, SetPasswordForm
+from vigil.core.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from vigil.core.views_support import list_page
+
+
+def _language_cookie(response: HttpResponseBase, language: str) -> None:
+    """The cookie LocaleMiddleware reads, set as Django's own language switcher sets it."""
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE,
+                        path=settings.LANGUAGE_COOKIE_PATH,
+                        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                        secure=settings.LANGUAGE_COOKIE_SECURE,
+                        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
     extra_context = {"title": _("Sign in")}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Signing in took the browser's language if the account had none (core.receivers);
+        # an account that has one shows its pages in it, on whatever browser.
+        response = super().form_valid(form)
+        language = selectors.language_chosen(self.request.user)
+        if language:
+            _language_cookie(response, language)
+        return response
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponseBase:
+    """The language switcher and the profile's language: the pages' language (Django's
+    set_language: the cookie and a safe redirect) and, for a signed-in person, the language of
+    their e-mails and notifications."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(actor=request.user, user=request.user, language=language)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -35,6 +68,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Mails a one-time link; says the same whether or not the address is known."""
 
     template_name = "core/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "core/email/password_reset.txt"
     subject_template_name = "core/email/password_reset_subject.txt"
     success_url = reverse_lazy("core:password_reset_done")

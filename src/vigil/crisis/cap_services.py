@@ -139,13 +139,15 @@ def _tell_officers(alert: CapAlert) -> None:
     if alert.status != "Actual" or alert.incident.country_id is None:
         return
     from django.urls import reverse
+    from django.utils.translation import gettext_lazy
 
     from vigil.core.authz import users_with_perm
+    from vigil.core.i18n import Msg
     from vigil.core.services import notify
 
     incident = alert.incident
     notify(users=users_with_perm(Perm.RECORD_INCIDENT, incident),
-           subject=_("CAP alert: %(title)s") % {"title": incident.title[:150]},
+           subject=Msg(gettext_lazy("CAP alert: %(title)s"), title=incident.title[:150]),
            body=" · ".join(v for v in (alert.severity, alert.urgency, alert.area_description)
                            if v)[:500],
            url=reverse("incidents:incident_detail", args=[incident.pk]))

@@ -15,10 +15,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
 from vigil.core.authz import Perm, users_with_perm
 from vigil.core.errors import DomainError, FieldError, ValidationFailed
+from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.crisis.models import AccountStatus, Crisis, Delivery, ScheduledCheckIn
 from vigil.crisis.rules import ANSWERS
@@ -152,6 +154,6 @@ def checkin_answer(checkin: ScheduledCheckIn, *, status: str, note: str,
                  changes={"answer": [None, status], "note": [None, note or None]})
     if status == AccountStatus.NEEDS_HELP:
         notify(users=users_with_perm(Perm.APPROVE_TRAVEL, checkin),
-               subject=_("%(name)s needs help (scheduled check-in)") % {
-                   "name": checkin.person},
+               subject=Msg(gettext_lazy("%(name)s needs help (scheduled check-in)"),
+                           name=checkin.person),
                body=note, url=reverse("crisis:checkin_list"))

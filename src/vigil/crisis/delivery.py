@@ -32,17 +32,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from vigil.core.i18n import Msg, Text, language_or_default, render
+from vigil.core.selectors import languages_of
 from vigil.crisis import checkin
-from vigil.crisis.models import AccountEntry, AccountStatus, CrisisSettings, Delivery
+from vigil.crisis.models import AccountEntry, AccountStatus, Broadcast, CrisisSettings, Delivery
 from vigil.crisis.rules import gave_up, retry_wait
 from vigil.crisis.services import crisis_settings
+from vigil.people.models import Person
 
 WEBHOOK_TIMEOUT = 15
 
@@ -101,18 +104,52 @@ class Message:
     checkin_url: str | None
 
 
-def message_of(delivery: Delivery, link_hours: int) -> Message:
-    """The subject and text of one delivery, with its personal check-in link."""
+# What Vigil itself writes in a broadcast, rendered in each recipient's language. A subject or
+# message an officer typed goes out as typed.
+CHECKIN_SUBJECT = gettext_lazy("Scheduled check-in: please confirm you are safe")
+
+
+def checkin_request(config: CrisisSettings) -> Msg:
+    """The message of a scheduled check-in, from the crisis settings in force."""
+    return Msg(gettext_lazy(
+        "You are travelling in an area at security level %(level)s or above. Please answer "
+        "within %(minutes)s minutes; if you do not, your security officer will try to reach "
+        "you."), level=config.checkin_level, minutes=config.checkin_grace_minutes)
+
+
+def reminder_subject(subject: str) -> Msg:
+    return Msg(gettext_lazy("Reminder: %(subject)s"), subject=subject)
+
+
+def _texts(broadcast: Broadcast, config: CrisisSettings) -> tuple[Text, Text]:
+    if broadcast.kind == Broadcast.Kind.CHECKIN:
+        return CHECKIN_SUBJECT, checkin_request(config)
+    if broadcast.kind == Broadcast.Kind.REMINDER and broadcast.reminder_of is not None:
+        return reminder_subject(broadcast.reminder_of.subject), broadcast.body
+    return broadcast.subject, broadcast.body
+
+
+def recipient_language(person: Person) -> str:
+    """The language of the person's account, else of their staff record, else the site's."""
+    if person.user_id is not None:
+        return languages_of([person.user_id])[person.user_id]
+    return language_or_default(person.language)
+
+
+def message_of(delivery: Delivery, config: CrisisSettings) -> Message:
+    """The subject and text of one delivery, with its personal check-in link, in the active
+    language (deliver() makes it the recipient's)."""
     broadcast = delivery.broadcast
+    subject, body = _texts(broadcast, config)
     url = checkin.link(delivery) if broadcast.with_checkin and (
         delivery.entry_id or delivery.checkin_id) else None
-    lines = [broadcast.body]
+    lines = [render(body)]
     if url:
         lines += ["", _("Tell us how you are — one tap, no sign-in needed:"), url,
                   _("This link is yours alone and works for %(hours)s hours.") % {
-                      "hours": link_hours}]
+                      "hours": config.link_hours}]
     lines += ["", f"{broadcast.reference} · Vigil"]
-    return Message(broadcast.subject, "\n".join(lines), url)
+    return Message(render(subject)[:200], "\n".join(lines), url)
 
 
 def _send_email(delivery: Delivery, message: Message, connection: Any) -> None:
@@ -161,11 +198,11 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any
     if not claim(delivery_id, now=now, lease=dt.timedelta(seconds=config.lease_seconds)):
         return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() \
             or ""
-    delivery = Delivery.objects.select_related("broadcast", "person", "endpoint").get(
-        pk=delivery_id)
+    delivery = Delivery.objects.select_related("broadcast__reminder_of", "person",
+                                               "endpoint").get(pk=delivery_id)
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            message = message_of(delivery, config.link_hours)
+        with translation.override(recipient_language(delivery.person)):
+            message = message_of(delivery, config)
             if delivery.channel == Delivery.Channel.EMAIL:
                 _send_email(delivery, message, connection)
             else:

@@ -9,11 +9,13 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
 from vigil.core.authz import Perm, users_with_perm
+from vigil.core.i18n import Msg, render
 from vigil.core.services import notify
+from vigil.crisis.delivery import CHECKIN_SUBJECT, checkin_request, reminder_subject
 from vigil.crisis.models import Broadcast, Crisis, ScheduledCheckIn
 from vigil.crisis.rules import NOT_ANSWERED
 from vigil.crisis.services import broadcast_send, crisis_settings
@@ -50,7 +52,7 @@ def reminders_due(*, now: dt.datetime | None = None) -> int:
                 continue
             broadcast_send(actor=None, crisis=crisis, kind=Broadcast.Kind.REMINDER,
                            reminder_of=broadcast,
-                           subject=_("Reminder: %(subject)s") % {"subject": broadcast.subject},
+                           subject=render(reminder_subject(broadcast.subject)),
                            body=broadcast.body, email=broadcast.email,
                            webhooks=list(broadcast.webhooks.all()),
                            with_checkin=True, people=silent)
@@ -92,11 +94,7 @@ def checkins_schedule(*, now: dt.datetime | None = None) -> int:
                 person_id=person_id, security_area_id=area_id, level=level, due_at=now)
         broadcast_send(
             actor=None, kind=Broadcast.Kind.CHECKIN,
-            subject=_("Scheduled check-in: please confirm you are safe"),
-            body=_("You are travelling in an area at security level %(level)s or above. "
-                   "Please answer within %(minutes)s minutes; if you do not, your security "
-                   "officer will try to reach you.") % {
-                "level": config.checkin_level, "minutes": config.checkin_grace_minutes},
+            subject=render(CHECKIN_SUBJECT), body=render(checkin_request(config)),
             people=Person.objects.filter(pk__in=list(made)), checkins=made)
     return len(made)
 
@@ -116,11 +114,12 @@ def checkins_escalate(*, now: dt.datetime | None = None) -> int:
                     escalated_at=now):
                 continue
             officers = users_with_perm(Perm.APPROVE_TRAVEL, checkin)
-            notify(users=officers, subject=_("Missed check-in: %(name)s in %(area)s") % {
-                "name": checkin.person, "area": checkin.security_area},
-                body=_("%(name)s did not answer the check-in due at %(due)s UTC. Try to "
-                       "reach them.") % {"name": checkin.person,
-                                         "due": checkin.due_at.strftime("%Y-%m-%d %H:%M")},
+            notify(users=officers, subject=Msg(gettext_lazy(
+                "Missed check-in: %(name)s in %(area)s"), name=checkin.person,
+                area=checkin.security_area),
+                body=Msg(gettext_lazy("%(name)s did not answer the check-in due at %(due)s "
+                                      "UTC. Try to reach them."), name=checkin.person,
+                         due=checkin.due_at.strftime("%Y-%m-%d %H:%M")),
                 url=reverse("crisis:checkin_list"))
             audit.record(actor=None, action="crisis.checkin.escalate", obj=checkin,
                          changes={"officers": [None, [str(u) for u in officers]]})

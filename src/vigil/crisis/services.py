@@ -14,11 +14,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, require, users_with_perm
 from vigil.core.errors import FieldError, Forbidden, TransitionRefused, ValidationFailed
+from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.crisis import zone as zones
@@ -146,7 +148,8 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
                  changes={**audit.diff({}, audit.snapshot(crisis)),
                           "areas": [None, [str(a) for a in areas]], "headcount": [None, count]})
     recipients = [u for u in users_with_perm(Perm.MANAGE_CRISIS, crisis) if u.pk != actor.pk]
-    notify(users=recipients, subject=_("Crisis declared: %(title)s") % {"title": crisis.title},
+    notify(users=recipients, subject=Msg(gettext_lazy("Crisis declared: %(title)s"),
+                                         title=crisis.title),
            body=crisis.description, url=crisis_url(crisis))
     return crisis
 
@@ -291,8 +294,8 @@ def member_add(*, actor: AnyUser, crisis: Crisis, user: Any, role: str,
         "user": _name(user), "role": member.get_role_display()}, author=actor)
     audit.record(actor=actor, action="crisis.member.add", obj=crisis,
                  changes={"member": [None, str(user)], "role": [None, role]})
-    notify(users=[user], subject=_("You are on the crisis team: %(title)s") % {
-        "title": crisis.title}, url=crisis_url(crisis))
+    notify(users=[user], subject=Msg(gettext_lazy("You are on the crisis team: %(title)s"),
+                                     title=crisis.title), url=crisis_url(crisis))
     return member
 
 
@@ -362,9 +365,10 @@ def _alarm(entry: AccountEntry, status: str, note: str) -> None:
     if status not in ALARMING:
         return
     crisis = entry.crisis
-    notify(users=_team_users(crisis), subject=_("%(status)s: %(name)s (%(crisis)s)") % {
-        "status": AccountStatus(status).label, "name": entry.dependant or entry.person,
-        "crisis": crisis.reference}, body=note, url=crisis_url(crisis) + "board/")
+    notify(users=_team_users(crisis), subject=Msg(
+        gettext_lazy("%(status)s: %(name)s (%(crisis)s)"), status=AccountStatus(status).label,
+        name=entry.dependant or entry.person, crisis=crisis.reference),
+        body=note, url=crisis_url(crisis) + "board/")
 
 
 @transaction.atomic

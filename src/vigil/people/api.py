@@ -64,7 +64,7 @@ class PersonOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Person
         fields = ["id", "index_number", "family_name", "given_name", "name_original",
-                  "organization", "category", "duty_station", "status", "version"]
+                  "organization", "category", "duty_station", "status", "language", "version"]
 
 
 class PersonDetailOutput(PersonOutput):
@@ -88,7 +88,7 @@ class PersonInput(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Person
         fields = ["index_number", "family_name", "given_name", "name_original", "organization",
                   "category", "duty_station", "status", "residence_address",
-                  "residence_latitude", "residence_longitude", "phones", "emails",
+                  "residence_latitude", "residence_longitude", "phones", "emails", "language",
                   "emergency_contacts", "version"]
         extra_kwargs = {"index_number": {"validators": []}}
 

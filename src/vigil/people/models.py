@@ -113,6 +113,12 @@ class Person(VersionedModel):
                               validators=[validate_email_list])
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="person", verbose_name=_("user account"))
+    # For messages to this person: used when they have no account, or chose no language in it.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True, help_text=_(
+                                    "The language of e-mails and messages to this person, "
+                                    "unless they chose one in their Vigil account. Blank: "
+                                    "English."))
     # The day the residence was last confirmed: coverage of whereabouts (SP2.2.c.i) counts a
     # residence only while this is recent. Set whenever the residence is saved or confirmed.
     residence_confirmed_on = models.DateField(_("residence confirmed on"), null=True, blank=True)

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
 PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
-                 "category", "duty_station", "status", "user", "bsafe_certified_on",
-                 "ssafe_certified_on", *Person.PERSONAL_FIELDS}
+                 "category", "duty_station", "status", "user", "language",
+                 "bsafe_certified_on", "ssafe_certified_on", *Person.PERSONAL_FIELDS}
 RESIDENCE_FIELDS = ("residence_address", "residence_latitude", "residence_longitude")
 CONTACT_FIELDS = set(Person.PERSONAL_FIELDS)
 DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "relationship",

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
@@ -22,6 +23,7 @@ from vigil.core.errors import (
     TransitionRefused,
     ValidationFailed,
 )
+from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.places.models import SecurityArea
@@ -151,11 +153,13 @@ def _assessed(ratings: Any, proposed_level: Any, justification: str
 def _notify_reviewers(review: SecurityLevelReview) -> None:
     url = reverse("risk:level_detail", args=[review.pk])
     notify(users=users_with_perm(Perm.REVIEW_SECURITY_LEVEL, review),
-           subject=_("Security level %(level)d proposed for %(area)s")
-           % {"level": review.proposed_level, "area": review.security_area},
-           body=_("%(who)s proposes level %(level)d (%(label)s). Please review it.")
-           % {"who": review.proposed_by.get_full_name() or review.proposed_by.get_username(),
-              "level": review.proposed_level, "label": review.level_label}, url=url)
+           subject=Msg(gettext_lazy("Security level %(level)d proposed for %(area)s"),
+                       level=review.proposed_level, area=review.security_area),
+           body=Msg(gettext_lazy("%(who)s proposes level %(level)d (%(label)s). Please review "
+                                 "it."),
+                    who=review.proposed_by.get_full_name() or review.proposed_by.get_username(),
+                    level=review.proposed_level, label=lambda: review.level_label),
+           url=url)
 
 
 @transaction.atomic
@@ -206,8 +210,8 @@ def security_level_withdraw(*, actor: AnyUser, review: SecurityLevelReview,
     review.status = _move(review, "withdraw")
     saved = _save_transition(actor, review, "withdraw", before, version)
     notify(users=users_with_perm(Perm.REVIEW_SECURITY_LEVEL, review),
-           subject=_("Security level proposal for %(area)s withdrawn") % {
-               "area": review.security_area},
+           subject=Msg(gettext_lazy("Security level proposal for %(area)s withdrawn"),
+                       area=review.security_area),
            url=reverse("risk:level_detail", args=[review.pk]))
     return saved
 
@@ -263,10 +267,10 @@ def security_level_approve(*, actor: AnyUser, review: SecurityLevelReview,
     review.decided_by, review.decided_at = actor, now  # type: ignore[assignment]
     review.decision_comment, review.next_review_due = comment.strip(), next_review_due
     saved = _save_transition(actor, review, "approve", before, version)
-    notify(users=[review.proposed_by], subject=_("Security level %(level)d approved for "
-                                                 "%(area)s") % {
-        "level": review.proposed_level, "area": review.security_area},
-        body=_("Next review due %(date)s.") % {"date": next_review_due.isoformat()},
+    notify(users=[review.proposed_by], subject=Msg(gettext_lazy(
+        "Security level %(level)d approved for %(area)s"), level=review.proposed_level,
+        area=review.security_area),
+        body=Msg(gettext_lazy("Next review due %(date)s."), date=next_review_due.isoformat()),
         url=reverse("risk:level_detail", args=[review.pk]))
     return saved
 
@@ -284,8 +288,8 @@ def security_level_return(*, actor: AnyUser, review: SecurityLevelReview, commen
     review.decided_by, review.decided_at = actor, timezone.now()  # type: ignore[assignment]
     review.decision_comment = comment.strip()
     saved = _save_transition(actor, review, "return", before, version)
-    notify(users=[review.proposed_by], subject=_("Security level proposal for %(area)s "
-                                                 "returned") % {"area": review.security_area},
+    notify(users=[review.proposed_by], subject=Msg(gettext_lazy(
+        "Security level proposal for %(area)s returned"), area=review.security_area),
            body=comment.strip(), url=reverse("risk:level_detail", args=[review.pk]))
     return saved
 
@@ -562,18 +566,18 @@ def _notify_next(sra: SecurityRiskAssessment, action: str, *,
     approved the round."""
     url = reverse("risk:sra_detail", args=[sra.pk])
     if action == "submit":
-        users, subject = users_with_perm(Perm.APPROVE_SRA, sra), _(
+        users, subject = users_with_perm(Perm.APPROVE_SRA, sra), gettext_lazy(
             "SRA “%(title)s” awaits your approval")
     elif action == "approve":
-        users, subject = users_with_perm(Perm.ENDORSE_SRA, sra), _(
+        users, subject = users_with_perm(Perm.ENDORSE_SRA, sra), gettext_lazy(
             "SRA “%(title)s” awaits DRO endorsement")
     elif action == "endorse":
-        users, subject = [u for u in (sra.submitted_by,) if u is not None], _(
+        users, subject = [u for u in (sra.submitted_by,) if u is not None], gettext_lazy(
             "SRA “%(title)s” endorsed")
     else:
         users = list(round_people or [])
-        subject = _("SRA “%(title)s” returned with comments")
-    notify(users=users, subject=subject % {"title": sra.title}, body=sra.return_comment,
+        subject = gettext_lazy("SRA “%(title)s” returned with comments")
+    notify(users=users, subject=Msg(subject, title=sra.title), body=sra.return_comment,
            url=url)
 
 
@@ -609,10 +613,10 @@ def review_reminders_send(*, today: dt.date | None = None) -> int:
         if stage is None or _already(kind="security_level", pk=review.pk, due=due,
                                      stage=stage):
             continue
-        subject = (_("Security level review of %(area)s overdue since %(date)s")
-                   if stage == "overdue" else
-                   _("Security level review of %(area)s due on %(date)s")) % {
-            "area": review.security_area, "date": due.isoformat()}
+        subject = Msg(gettext_lazy("Security level review of %(area)s overdue since %(date)s")
+                      if stage == "overdue" else
+                      gettext_lazy("Security level review of %(area)s due on %(date)s"),
+                      area=review.security_area, date=due.isoformat())
         notify(users=[*users_with_perm(Perm.PROPOSE_SECURITY_LEVEL, review),
                       *users_with_perm(Perm.REVIEW_SECURITY_LEVEL, review)],
                subject=subject, url=reverse("risk:area_levels", args=[review.security_area_id]))
@@ -622,10 +626,10 @@ def review_reminders_send(*, today: dt.date | None = None) -> int:
         stage = _stage(sra.review_due, today)
         if stage is None or _already(kind="sra", pk=sra.pk, due=sra.review_due, stage=stage):
             continue
-        subject = (_("SRA “%(title)s” overdue for review since %(date)s")
-                   if stage == "overdue" else
-                   _("SRA “%(title)s” due for review on %(date)s")) % {
-            "title": sra.title, "date": sra.review_due.isoformat()}
+        subject = Msg(gettext_lazy("SRA “%(title)s” overdue for review since %(date)s")
+                      if stage == "overdue" else
+                      gettext_lazy("SRA “%(title)s” due for review on %(date)s"),
+                      title=sra.title, date=sra.review_due.isoformat())
         notify(users=[*users_with_perm(Perm.EDIT_SRA, sra),
                       *users_with_perm(Perm.ENDORSE_SRA, sra)],
                subject=subject, url=reverse("risk:sra_detail", args=[sra.pk]))
@@ -635,10 +639,11 @@ def review_reminders_send(*, today: dt.date | None = None) -> int:
         if stage is None or _already(kind="plan", pk=plan.pk, due=plan.review_due,
                                      stage=stage):
             continue
-        subject = (_("Security plan “%(title)s” overdue for review since %(date)s")
-                   if stage == "overdue" else
-                   _("Security plan “%(title)s” due for review on %(date)s")) % {
-            "title": plan.title, "date": plan.review_due.isoformat()}
+        subject = Msg(gettext_lazy("Security plan “%(title)s” overdue for review since "
+                                   "%(date)s")
+                      if stage == "overdue" else
+                      gettext_lazy("Security plan “%(title)s” due for review on %(date)s"),
+                      title=plan.title, date=plan.review_due.isoformat())
         notify(users=users_with_perm(Perm.EDIT_PLAN, plan), subject=subject,
                url=reverse("risk:plan_detail", args=[plan.pk]))
         sent += 1
@@ -1007,13 +1012,13 @@ def plan_transition(*, actor: AnyUser, plan: SecurityPlan, action: str, version:
     url = reverse("risk:plan_detail", args=[plan.pk])
     if action == "approve":
         notify(users=users_with_perm(Perm.ENDORSE_PLAN, plan), url=url,
-               subject=_("Security plan “%(title)s” awaits DRO endorsement") % {
-                   "title": plan.title})
+               subject=Msg(gettext_lazy("Security plan “%(title)s” awaits DRO endorsement"),
+                           title=plan.title))
     elif action == "return":
         notify(users=[*users_with_perm(Perm.EDIT_PLAN, plan),
                       *users_with_perm(Perm.APPROVE_PLAN, plan)], url=url,
-               subject=_("Security plan “%(title)s” returned with comments") % {
-                   "title": plan.title}, body=plan.return_comment)
+               subject=Msg(gettext_lazy("Security plan “%(title)s” returned with comments"),
+                           title=plan.title), body=plan.return_comment)
     return plan
 
 
@@ -1115,8 +1120,8 @@ def recommendation_save(*, actor: AnyUser, mission: Mission, data: dict[str, Any
                           **audit.diff(before, audit.snapshot(row, RECOMMENDATION_FIELDS))})
     if created:
         notify(users=users_with_perm(Perm.FOLLOW_UP_MISSIONS, mission),
-               subject=_("Mission recommendation for %(country)s due %(date)s") % {
-                   "country": mission.country, "date": row.due.isoformat()},
+               subject=Msg(gettext_lazy("Mission recommendation for %(country)s due %(date)s"),
+                           country=mission.country, date=row.due.isoformat()),
                body=row.recommendation, url=reverse("risk:mission_detail", args=[mission.pk]))
     return row
 

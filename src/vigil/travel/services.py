@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
@@ -24,6 +25,7 @@ from vigil.core.errors import (
     TransitionRefused,
     ValidationFailed,
 )
+from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people.models import Dependant, Person
@@ -382,8 +384,9 @@ def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
     audit.record(actor=actor, action="travel.request.cancel", obj=request,
                  changes={"status": [previous, request.status], "reason": reason.strip()})
     if previous != TravelRequest.Status.DRAFT:
-        notify(users=officers.values(), subject=_("Trip %(ref)s cancelled") % {
-            "ref": request.reference}, body=reason.strip(), url=_detail_url(request))
+        notify(users=officers.values(), subject=Msg(gettext_lazy("Trip %(ref)s cancelled"),
+                                                    ref=request.reference),
+               body=reason.strip(), url=_detail_url(request))
     return request
 
 
@@ -531,13 +534,16 @@ def approvers_of(clearance: Clearance) -> list[Any]:
 
 
 def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
-    reasons = "\n".join(f"- {r.message()}" for r in clearance.reason_list)
+    def reasons() -> str:  # in each approver's language
+        return "\n".join(f"- {r.message()}" for r in clearance.reason_list)
+
     notify(users=approvers_of(clearance),
-           subject=_("Travel clearance requested: %(who)s to %(place)s") % {
-               "who": request.traveller, "place": clearance.place},
-           body=_("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n%(reasons)s") % {
-               "ref": request.reference, "when": clearance.arrives_at.strftime("%Y-%m-%d %H:%M"),
-               "reasons": reasons}, url=_detail_url(request))
+           subject=Msg(gettext_lazy("Travel clearance requested: %(who)s to %(place)s"),
+                       who=request.traveller, place=clearance.place),
+           body=Msg(gettext_lazy("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n"
+                                 "%(reasons)s"), ref=request.reference,
+                    when=clearance.arrives_at.strftime("%Y-%m-%d %H:%M"), reasons=reasons),
+           url=_detail_url(request))
 
 
 def _awaiting(clearance: Clearance, request: TravelRequest) -> bool:
@@ -583,14 +589,15 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     traveller_user = request.traveller.user
     recipients = [u for u in (traveller_user, request.requested_by) if u is not None]
     if request.status != previous:
-        subject = _("Trip %(ref)s cleared") if request.status == TravelRequest.Status.CLEARED \
-            else _("Trip %(ref)s refused")
-        notify(users=recipients, subject=subject % {"ref": request.reference},
+        subject = gettext_lazy("Trip %(ref)s cleared") \
+            if request.status == TravelRequest.Status.CLEARED \
+            else gettext_lazy("Trip %(ref)s refused")
+        notify(users=recipients, subject=Msg(subject, ref=request.reference),
                body=f"{clearance.place}: {clearance.comment}", url=_detail_url(request))
     elif approve:
-        notify(users=recipients, subject=_("%(place)s approved for trip %(ref)s") % {
-            "place": clearance.place, "ref": request.reference}, body=clearance.comment,
-            url=_detail_url(request))
+        notify(users=recipients, subject=Msg(gettext_lazy("%(place)s approved for trip %(ref)s"),
+                                             place=clearance.place, ref=request.reference),
+               body=clearance.comment, url=_detail_url(request))
     return clearance
 
 
