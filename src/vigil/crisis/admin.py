@@ -65,5 +65,5 @@ class WebhookAdmin(_Audited):
 @admin.register(CapFeed)
 class CapFeedAdmin(_Audited):
     action_name = "crisis.cap_feed"
-    list_display = ["name", "url", "active", "last_polled_at", "last_error"]
-    fields = ["name", "url", "active"]
+    list_display = ["name", "url", "country", "active", "last_polled_at", "last_error"]
+    fields = ["name", "url", "country", "active"]

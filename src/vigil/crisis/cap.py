@@ -13,7 +13,10 @@ it is returned: a message that fails is a bug (``CapBuildError``).
 CAP writes a point as "latitude,longitude", a polygon as such points separated by spaces (the
 first repeated at the end) and a circle as "latitude,longitude radius" with the radius in km.
 GeoJSON (RFC 7946) writes longitude first; the conversions below are the only place where
-the order flips.
+the order flips. A polygon or circle that CAP 1.2 does not allow (a point out of range, fewer
+than four pairs, a ring not closed, a bad radius) refuses the whole message, naming the
+<area> and the fault; a polygon that crosses itself is made valid and the fix is noted
+(``CapMessage.notes``), so that nothing is dropped without a word.
 """
 
 from __future__ import annotations
@@ -31,14 +34,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+import pycountry
+import shapely
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from lxml import etree
 from shapely.geometry import shape as geojson_shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from shapely.validation import explain_validity, make_valid
 
-from vigil.places.rules import circle_ring
+from vigil.places.rules import EARTH_RADIUS_KM, circle_ring, latitude_ok, longitude_ok
 
 if TYPE_CHECKING:
     from vigil.crisis.models import Crisis
@@ -73,6 +81,12 @@ _EMBEDDED = f"{{{EDXL_DE}}}contentObject/{{{EDXL_DE}}}xmlContent/{{{EDXL_DE}}}em
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _PAIR = re.compile(rf"({_NUMBER})\s*,\s*({_NUMBER})")
 _CIRCLE = re.compile(rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s+({_NUMBER})\s*$")
+# A WMO register OID: 2.49.0.0.<ISO 3166 numeric> is a country's alerting authority,
+# 2.49.0.1.<ISO 3166 numeric> the messages of its authorities (WMO-No. 1091 register of
+# alerting authorities).
+_WMO_OID = re.compile(r"^(?:urn:oid:)?2\.49\.0\.[01]\.(\d{1,3})(?:\.\S*)?$", re.IGNORECASE)
+# Half the Earth's circumference: no circle on the sphere is wider.
+MAX_RADIUS_KM = math.pi * EARTH_RADIUS_KM
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -89,6 +103,10 @@ class CapBuildError(RuntimeError):
     """A message Vigil built does not validate: a bug, never the user's fault."""
 
 
+class GeometryFault(ValueError):
+    """What is wrong with one CAP polygon or circle, in words for the sender."""
+
+
 # --- The message read ----------------------------------------------------------------------------
 
 Point = tuple[float, float]  # latitude, longitude
@@ -97,13 +115,20 @@ Point = tuple[float, float]  # latitude, longitude
 @dataclass(frozen=True)
 class CapArea:
     description: str
-    polygons: list[list[Point]] = field(default_factory=list)  # closed rings
+    polygons: list[list[Point]] = field(default_factory=list)  # closed outer rings
     circles: list[tuple[float, float, float]] = field(default_factory=list)  # lat, lon, km
     geocodes: list[tuple[str, str]] = field(default_factory=list)  # valueName, value
+    # The holes of each polygon, by its index (only a polygon made valid can have any).
+    holes: dict[int, list[list[Point]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what Vigil fixed in this area
 
     @property
     def area_desc(self) -> str:
         return self.description
+
+    def surfaces(self) -> list[tuple[list[Point], list[list[Point]]]]:
+        """Each polygon with its holes."""
+        return [(ring, self.holes.get(i, [])) for i, ring in enumerate(self.polygons)]
 
 
 @dataclass(frozen=True)
@@ -157,6 +182,14 @@ class CapMessage:
         them)."""
         return _unique(p for area in self.areas() for p in area.polygons)
 
+    def surfaces(self) -> list[tuple[list[Point], list[list[Point]]]]:
+        """Every polygon with its holes, once."""
+        return _unique(s for area in self.areas() for s in area.surfaces())
+
+    def notes(self) -> list[str]:
+        """What Vigil fixed in the areas (a polygon crossing itself made valid)."""
+        return [note for area in self.areas() for note in area.notes]
+
     def circles(self) -> list[dict[str, float]]:
         return [{"lat": lat, "lon": lon, "radius_km": r}
                 for lat, lon, r in _unique(c for area in self.areas() for c in area.circles)]
@@ -165,14 +198,28 @@ class CapMessage:
         """A GeoJSON MultiPolygon of all the polygons, or None. ``with_circles`` adds each
         circle of a positive radius as a polygon of CIRCLE_SIDES sides, so that the map and a
         search for people inside see it."""
-        rings = list(self.polygons())
+        surfaces = list(self.surfaces())
         if with_circles:
-            rings += [circle_ring(c["lat"], c["lon"], c["radius_km"], CIRCLE_SIDES)
-                      for c in self.circles() if c["radius_km"] > 0]
-        if not rings:
+            surfaces += [(circle_ring(c["lat"], c["lon"], c["radius_km"], CIRCLE_SIDES), [])
+                         for c in self.circles() if c["radius_km"] > 0]
+        if not surfaces:
             return None
         return {"type": "MultiPolygon",
-                "coordinates": [[geojson_ring(ring)] for ring in rings]}
+                "coordinates": [[geojson_ring(ring), *(geojson_ring(h, outer=False)
+                                                       for h in holes)]
+                                for ring, holes in surfaces]}
+
+    def shape(self) -> BaseGeometry | None:
+        """Everything the areas cover, as one shape to place in a country: the polygons and
+        circles; for circles of radius 0 only, the centre (``centroid``)."""
+        drawn = self.geometry(with_circles=True)
+        if drawn is not None:
+            covered = unary_union([geojson_shape({"type": "Polygon", "coordinates": p})
+                                   for p in drawn["coordinates"]])
+            if not covered.is_empty:
+                return covered
+        centre = self.centroid()
+        return shapely.Point(centre[1], centre[0]) if centre is not None else None
 
     def centroid(self) -> Point | None:
         """The centre of the area: of the polygons and circles when there are any with an
@@ -189,15 +236,25 @@ class CapMessage:
         return None
 
     def country_codes(self) -> list[str]:
-        """ISO 3166 country codes (alpha-2 or alpha-3, upper case) named by the geocodes."""
+        """ISO 3166 country codes (alpha-2, alpha-3 or numeric, upper case) named by the
+        geocodes; an ISO 3166-2 subdivision ("AU-NSW") names its country."""
         codes = []
         for area in self.areas():
             for name, value in area.geocodes:
                 if _is_iso_geocode(name):
                     code = value.strip().split("-")[0].upper()
-                    if re.fullmatch(r"[A-Z]{2,3}", code):
+                    if re.fullmatch(r"[A-Z]{2,3}|\d{3}", code):
                         codes.append(code)
         return _unique(codes)
+
+    def authority_country(self) -> str | None:
+        """The ISO alpha-2 code of the alerting authority's country, when a WMO OID in the
+        identifier (else the sender) names it."""
+        for text in (self.identifier, self.sender):
+            code = wmo_oid_country(text)
+            if code is not None:
+                return code
+        return None
 
     def referenced(self) -> list[tuple[str, str]]:
         """(sender, identifier) of each message this one references."""
@@ -408,48 +465,146 @@ def parse_time(text: str) -> dt.datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _point(lat_text: str, lon_text: str) -> Point | None:
-    lat, lon = float(lat_text), float(lon_text)
-    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
-        return None
-    return (lat, lon)
+def _pairs(text: str) -> list[tuple[str, Point]]:
+    """Each "latitude,longitude" pair of a polygon, as written and as numbers."""
+    def nothing_but_space(gap: str) -> None:
+        if gap.strip():
+            raise GeometryFault(_("“%(text)s” is not a latitude,longitude pair") % {
+                "text": gap.strip()[:40]})
+
+    pairs: list[tuple[str, Point]] = []
+    position = 0
+    for match in _PAIR.finditer(text):
+        nothing_but_space(text[position:match.start()])
+        written = re.sub(r"\s+", "", match.group(0))
+        pairs.append((written, (float(match.group(1)), float(match.group(2)))))
+        position = match.end()
+    nothing_but_space(text[position:])
+    return pairs
 
 
-def read_polygon(text: str) -> list[Point] | None:
-    """A CAP polygon as a closed ring of (lat, lon), or None when it is not one."""
-    points = []
-    for lat_text, lon_text in _PAIR.findall(text):
-        point = _point(lat_text, lon_text)
-        if point is None:
-            return None
-        points.append(point)
-    if len(set(points)) < 3:
-        return None
-    if points[0] != points[-1]:
-        points.append(points[0])
-    return points
+def _in_range(point: Point) -> bool:
+    return latitude_ok(point[0]) and longitude_ok(point[1])
 
 
-def read_circle(text: str) -> tuple[float, float, float] | None:
+def _out_of_range() -> str:
+    return _("latitude lies between -90 and 90 and longitude between -180 and 180")
+
+
+def _polygons_of(geometry: BaseGeometry) -> list[shapely.Polygon]:
+    if isinstance(geometry, shapely.Polygon):
+        return [geometry] if geometry.area > 0 else []
+    return [p for part in getattr(geometry, "geoms", []) for p in _polygons_of(part)]
+
+
+def _reason(explained: str) -> str:
+    """GEOS's "Self-intersection[lon lat]" as "Self-intersection at lat,lon", in CAP's
+    order."""
+    match = re.fullmatch(rf"(.*)\[({_NUMBER}) ({_NUMBER})\]", explained.strip())
+    if match is None:
+        return explained
+    return f"{match.group(1)} at {_number(float(match.group(3)))},{_number(float(match.group(2)))}"
+
+
+def valid_parts(ring: Sequence[Point]) -> tuple[list[tuple[list[Point], list[list[Point]]]],
+                                                 str]:
+    """The surfaces of a closed ring, each an outer ring and its holes, and why the ring
+    was not valid as drawn ("" when it was). A ring that crosses itself is made valid
+    (shapely's make_valid), and its polygonal parts kept; GeometryFault when none is left."""
+    polygon = shapely.Polygon([(lon, lat) for lat, lon in ring])
+    if polygon.is_valid and polygon.area > 0:
+        return [(list(ring), [])], ""
+    reason = _reason(explain_validity(polygon))
+    parts = _polygons_of(make_valid(polygon))
+    if not parts:
+        raise GeometryFault(_("its points enclose no area"))
+
+    def as_points(coords: Any) -> list[Point]:
+        return [(y, x) for x, y in coords]
+
+    return [(as_points(p.exterior.coords), [as_points(h.coords) for h in p.interiors])
+            for p in parts], reason
+
+
+def read_polygon(text: str) -> list[Point]:
+    """A CAP polygon as a closed ring of (lat, lon). CAP 1.2 (section 3.2.4): at least four
+    pairs, the last the same as the first. GeometryFault says what is wrong otherwise."""
+    pairs = _pairs(text)
+    for number, (written, point) in enumerate(pairs, start=1):
+        if not _in_range(point):
+            raise GeometryFault(_("point %(n)s (%(pair)s) is out of range: %(range)s") % {
+                "n": number, "pair": written, "range": _out_of_range()})
+    if len(pairs) < 4:
+        raise GeometryFault(_("it has %(count)s points: CAP 1.2 requires at least 4, the "
+                              "last the same as the first") % {"count": len(pairs)})
+    if pairs[0][1] != pairs[-1][1]:
+        raise GeometryFault(_("its last point (%(last)s) is not its first (%(first)s): CAP "
+                              "1.2 requires a polygon to end where it starts") % {
+            "last": pairs[-1][0], "first": pairs[0][0]})
+    ring = [point for _written, point in pairs]
+    valid_parts(ring)  # a ring that encloses no area is refused here
+    return ring
+
+
+def read_circle(text: str) -> tuple[float, float, float]:
+    """A CAP circle "latitude,longitude radius" (km) as (lat, lon, km); GeometryFault says
+    what is wrong otherwise. A radius of 0 is a point."""
     match = _CIRCLE.match(text)
     if match is None:
-        return None
-    point = _point(match.group(1), match.group(2))
+        raise GeometryFault(_("“%(text)s” is not “latitude,longitude radius”") % {
+            "text": text.strip()[:60]})
+    point = (float(match.group(1)), float(match.group(2)))
+    if not _in_range(point):
+        raise GeometryFault(_("its centre (%(lat)s,%(lon)s) is out of range: %(range)s") % {
+            "lat": match.group(1), "lon": match.group(2), "range": _out_of_range()})
     radius = float(match.group(3))
-    if point is None or not math.isfinite(radius) or radius < 0:
-        return None
+    if not (math.isfinite(radius) and 0 <= radius <= MAX_RADIUS_KM):
+        raise GeometryFault(_("its radius %(radius)s is not a distance in km between 0 and "
+                              "%(max)s") % {"radius": match.group(3),
+                                            "max": round(MAX_RADIUS_KM)})
     return (point[0], point[1], radius)
 
 
-def _read_area(el: etree._Element) -> CapArea:
-    polygons = [p for p in map(read_polygon, _children(el, "polygon")) if p is not None]
-    circles = [c for c in map(read_circle, _children(el, "circle")) if c is not None]
+def _read_area(el: etree._Element, index: int) -> CapArea:
+    """An <area>, its polygons made valid where they cross themselves; CapError names the
+    area (by its number in the message and its areaDesc) and the fault of a shape."""
+    description = _child(el, "areaDesc")
+    where = _("<area> %(index)s “%(desc)s”") % {"index": index, "desc": description[:80]}
+    polygons: list[list[Point]] = []
+    holes: dict[int, list[list[Point]]] = {}
+    notes: list[str] = []
+    for number, text in enumerate(_children(el, "polygon"), start=1):
+        try:
+            ring = read_polygon(text)
+        except GeometryFault as fault:
+            raise _shape_error(where, _("polygon %(n)s") % {"n": number}, fault) from None
+        parts, reason = valid_parts(ring)
+        if reason:
+            notes.append(_("%(where)s: polygon %(n)s crossed itself (%(reason)s): Vigil "
+                           "made it valid, as %(count)s polygons.") % {
+                "where": where, "n": number, "reason": reason, "count": len(parts)})
+        for outer, inner in parts:
+            if inner:
+                holes[len(polygons)] = inner
+            polygons.append(outer)
+    circles = []
+    for number, text in enumerate(_children(el, "circle"), start=1):
+        try:
+            circles.append(read_circle(text))
+        except GeometryFault as fault:
+            raise _shape_error(where, _("circle %(n)s") % {"n": number}, fault) from None
     geocodes = [(_child(g, "valueName"), _child(g, "value"))
                 for g in el.iterfind(f"{{{CAP12}}}geocode")]
-    return CapArea(_child(el, "areaDesc"), polygons, circles, geocodes)
+    return CapArea(description, polygons, circles, geocodes, holes, notes)
 
 
-def _read_info(el: etree._Element) -> CapInfo:
+def _shape_error(where: str, shape: str, fault: GeometryFault) -> CapError:
+    return CapError(_("Vigil refuses this message, and records nothing of it: %(where)s, "
+                      "%(shape)s: %(fault)s.") % {"where": where, "shape": shape,
+                                                 "fault": fault})
+
+
+def _read_info(el: etree._Element, first_area: int) -> CapInfo:
     return CapInfo(
         language=_child(el, "language") or "en-US",
         categories=_children(el, "category"),
@@ -465,7 +620,8 @@ def _read_info(el: etree._Element) -> CapInfo:
         expires=parse_time(_child(el, "expires")),
         web=_child(el, "web"),
         sender_name=_child(el, "senderName"),
-        areas=[_read_area(a) for a in el.iterfind(f"{{{CAP12}}}area")],
+        areas=[_read_area(a, index) for index, a in enumerate(
+            el.iterfind(f"{{{CAP12}}}area"), start=first_area)],
     )
 
 
@@ -473,6 +629,11 @@ def _read_alert(root: etree._Element) -> CapMessage:
     sent = parse_time(_child(root, "sent"))
     if sent is None:  # pragma: no cover - the schema's pattern guarantees a time
         raise CapError(_("The message's sent time cannot be read."))
+    infos = []
+    first_area = 1  # areas are numbered through the message, as a reader counts them
+    for el in root.iterfind(f"{{{CAP12}}}info"):
+        infos.append(_read_info(el, first_area))
+        first_area += len(infos[-1].areas)
     return CapMessage(
         identifier=_child(root, "identifier"),
         sender=_child(root, "sender"),
@@ -480,11 +641,22 @@ def _read_alert(root: etree._Element) -> CapMessage:
         status=_child(root, "status"),
         msg_type=_child(root, "msgType"),
         scope=_child(root, "scope"),
-        infos=[_read_info(i) for i in root.iterfind(f"{{{CAP12}}}info")],
+        infos=infos,
         references=_child(root, "references").split(),
         note=_child(root, "note"),
         xml=etree.tostring(root, encoding="unicode"),
     )
+
+
+def wmo_oid_country(text: str) -> str | None:
+    """The ISO alpha-2 code of the country a WMO OID names: ``urn:oid:2.49.0.0.<ISO 3166
+    numeric>…`` (an alerting authority) or ``2.49.0.1.<numeric>…`` (its messages), with or
+    without the ``urn:oid:`` prefix. None for anything else, or a number no country has."""
+    match = _WMO_OID.match(text.strip())
+    if match is None:
+        return None
+    country = pycountry.countries.get(numeric=match.group(1).zfill(3))
+    return str(country.alpha_2) if country is not None else None
 
 
 def _is_iso_geocode(name: str) -> bool:
@@ -578,14 +750,14 @@ def cap_polygon(ring: Sequence[Point]) -> str | None:
     return " ".join(f"{_number(lat)},{_number(lon)}" for lat, lon in points)
 
 
-def geojson_ring(ring: Sequence[Point]) -> list[list[float]]:
+def geojson_ring(ring: Sequence[Point], *, outer: bool = True) -> list[list[float]]:
     """A ring of (lat, lon) as a GeoJSON linear ring: [lon, lat], closed, counter-clockwise
-    (RFC 7946 section 3.1.6)."""
+    for an outer ring and clockwise for a hole (RFC 7946 section 3.1.6)."""
     coords = [[lon, lat] for lat, lon in ring]
     if coords[0] != coords[-1]:
         coords.append(coords[0])
     twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(coords))
-    return coords if twice_area >= 0 else coords[::-1]
+    return coords if (twice_area >= 0) == outer else coords[::-1]
 
 
 def geojson_outer_rings(geometry: Any) -> list[list[Point]]:

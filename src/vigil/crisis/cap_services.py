@@ -1,7 +1,12 @@
 """CAP alerts in and out, against the database: a CAP 1.2 message received becomes a hazard
 incident (with its area, so that the map and the search for people inside see it) and a
 CapAlert row that keeps the message; CAP feeds are polled; advisories and crises are
-published. Parsing and building the XML is vigil.crisis.cap's work."""
+published. Parsing and building the XML is vigil.crisis.cap's work.
+
+An alert's country is found in this order (``place_alert``): the ISO 3166 geocodes of its
+areas; the country outline holding most of its polygons and circles (vigil.places.borders);
+the alerting authority's country, from a WMO OID in its identifier or sender; the country set
+on the feed it came from. The incident records which of these placed it."""
 
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ from vigil.crisis import cap
 from vigil.crisis.models import CapAlert, CapFeed, Crisis
 from vigil.incidents import taxonomy
 from vigil.incidents.models import Incident, IncidentCategory
-from vigil.places.geo import area_at, nearest_country_id
+from vigil.places import borders
+from vigil.places.geo import area_at
 from vigil.places.models import Country
 from vigil.travel.models import Advisory
 from vigil.travel.selectors import advisory_list, whereabouts_scope, who_is_in_polygon
@@ -163,11 +169,45 @@ def source_id(message: cap.CapMessage) -> str:
 
 def _country(codes: Sequence[str]) -> Country | None:
     for code in codes:
-        lookup = Q(iso2=code) if len(code) == 2 else Q(iso3=code)
+        lookup = Q(numeric=code) if code.isdigit() else \
+            Q(iso2=code) if len(code) == 2 else Q(iso3=code)
         country = Country.objects.filter(lookup).first()
         if country is not None:
             return country
     return None
+
+
+@dataclass(frozen=True)
+class AlertPlacement:
+    """The country of an alert, which step found it (an Incident.CountryBasis, "" for
+    none), and how far away the country taken was when no outline held the area."""
+
+    country: Country | None
+    basis: str = ""
+    distance_km: float | None = None
+
+
+def place_alert(message: cap.CapMessage, feed: CapFeed | None = None) -> AlertPlacement:
+    """The country of an alert: its ISO geocodes; else the outline holding most of its
+    polygons and circles (the nearest country within 50 km, said so); else the alerting
+    authority's country (WMO OID); else the feed's country; else none."""
+    Basis = Incident.CountryBasis
+    country = _country(message.country_codes())
+    if country is not None:
+        return AlertPlacement(country, Basis.GEOCODE)
+    covered = message.shape()
+    placed = borders.country_of_shape(covered) if covered is not None else None
+    country = _country([placed.iso2]) if placed is not None else None
+    if placed is not None and country is not None:
+        return AlertPlacement(country, Basis.AREA,
+                              placed.distance_km if placed.fell_back else None)
+    authority = message.authority_country()
+    country = _country([authority]) if authority is not None else None
+    if country is not None:
+        return AlertPlacement(country, Basis.AUTHORITY)
+    if feed is not None and feed.country_id is not None:
+        return AlertPlacement(feed.country, Basis.FEED)
+    return AlertPlacement(None)
 
 
 def _subcategory(hazard: IncidentCategory, code: str) -> IncidentCategory | None:
@@ -246,12 +286,8 @@ def _create(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
     info = message.info
     hazard = IncidentCategory.objects.get(code=taxonomy.HAZARD, parent__isnull=True)
     centre = message.centroid()
-    country = _country(message.country_codes())
-    if country is None and centre is not None:
-        # No ISO geocode: the country of the nearest duty station, so that the officers of
-        # that country see the alert.
-        nearest = nearest_country_id(centre[0], centre[1])
-        country = Country.objects.filter(pk=nearest).first() if nearest else None
+    placed = place_alert(message, feed)
+    country = placed.country
     area = area_at(country, centre[0], centre[1]) if country and centre else None
     referenced = list(CapAlert.objects.select_related("incident").filter(
         _any_of(message.referenced())))
@@ -263,7 +299,8 @@ def _create(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
         incident = Incident.objects.create(
             category=hazard, subcategory=_subcategory(hazard, message.hazard_subcategory()),
             title=_title(message, info), occurred_at=_occurred(message, info, now),
-            country=country, security_area=area,
+            country=country, security_area=area, country_basis=placed.basis,
+            country_distance_km=placed.distance_km,
             latitude=centre[0] if centre else None, longitude=centre[1] if centre else None,
             area_geometry=message.geometry(with_circles=True),
             description=_description(message, info, referenced),
@@ -278,12 +315,14 @@ def _create(message: cap.CapMessage, actor: AnyUser | None, feed: CapFeed | None
         urgency=info.urgency if info else "", severity=info.severity if info else "",
         certainty=info.certainty if info else "", expires=info.expires if info else None,
         area_description="; ".join(message.area_descriptions()),
-        geometry=message.geometry(), circles=message.circles(), xml=message.xml, feed=feed,
-        incident=incident)
+        geometry=message.geometry(), circles=message.circles(),
+        notes="\n".join(message.notes()), xml=message.xml, feed=feed, incident=incident)
     audit.record(actor=actor, action="crisis.cap.import", obj=alert, changes={
         "incident": incident.pk, "feed": feed.pk if feed is not None else None,
         "sender": message.sender, "identifier": message.identifier,
-        "msgType": message.msg_type, "status": message.status})
+        "msgType": message.msg_type, "status": message.status,
+        "country": country.iso2 if country is not None else None,
+        "country_basis": placed.basis})
     return alert
 
 

@@ -445,6 +445,9 @@ class CapFeed(VersionedModel):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     url = models.URLField(_("address"), max_length=500)
+    # The country of an alert of this feed that neither its areas nor its authority place.
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("country"))
     active = models.BooleanField(_("polled"), default=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
@@ -477,6 +480,8 @@ class CapAlert(TimestampedModel):
     # The areas as GeoJSON (RFC 7946): polygons, and circles as centre and radius.
     geometry = models.JSONField(_("area geometry"), null=True, blank=True)
     circles = models.JSONField(_("circles"), default=list, blank=True)
+    # What Vigil had to fix in the areas to use them (a polygon crossing itself made valid).
+    notes = models.TextField(_("notes on the geometry"), blank=True)
     xml = models.TextField(_("message as received"))
     feed = models.ForeignKey(CapFeed, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="alerts", verbose_name=_("feed"))

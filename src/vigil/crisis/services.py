@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
 from vigil.core import audit
@@ -38,7 +39,9 @@ from vigil.crisis.models import (
 )
 from vigil.crisis.rules import ACCOUNTED, ALARMING
 from vigil.people.models import Dependant, Person
-from vigil.places.geo import area_at, nearest_country_id
+from vigil.places import borders
+from vigil.places.geo import area_at
+from vigil.places.models import Country
 from vigil.travel.models import TravelRequest
 from vigil.travel.whereabouts import Basis, Whereabouts
 
@@ -115,7 +118,7 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
         DEFAULT_WINDOW_AFTER
     if crisis.country_id is None and areas:
         crisis.country_id = areas[0].country_id
-    _place(crisis)
+    fell_back = _place(crisis)
     errors = zones.zone_problems(zone_of(crisis, areas))
     if crisis.incident_at > now:
         errors.append(FieldError("incident_at", _(
@@ -131,7 +134,8 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
                 "area": area}))
     if crisis.country_id is None:
         errors.append(FieldError("country", _(
-            "No duty station lies within 500 km of the zone: choose the country.")))
+            "No country outline holds the zone, nor lies within %(km)s km of it: choose the "
+            "country.") % {"km": round(borders.FALLBACK_KM)}))
     if errors:
         raise ValidationFailed(errors)
     require(actor, Perm.DECLARE_CRISIS, crisis)
@@ -139,6 +143,10 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     crisis.save()
     if crisis.zone_kind == Crisis.ZoneKind.AREAS:
         crisis.areas.set(areas)
+    if fell_back is not None:
+        _log(crisis, _("No country outline holds the zone: country taken as the nearest, "
+                       "%(country)s, %(km)s km away.") % {"country": crisis.country,
+                                                          "km": fell_back}, at=now)
     CrisisMember.objects.create(crisis=crisis, user=actor,  # type: ignore[misc]
                                 role=CrisisMember.Role.LEAD)
     count = take_headcount(crisis)
@@ -166,18 +174,31 @@ def _centre(crisis: Crisis) -> tuple[float, float] | None:
     return None
 
 
-def _place(crisis: Crisis) -> None:
-    """Without a country given, the crisis belongs to the country of the duty station nearest
-    its centre (within 500 km); its security area is the one whose boundary holds the
-    centre."""
+def _place(crisis: Crisis) -> float | None:
+    """Without a country given, the crisis belongs to the country whose outline holds the
+    centre of a circle, or most of a polygon (vigil.places.borders; never the nearest duty
+    station); its security area is the one whose boundary holds the centre. Returns the
+    distance to the country taken when no outline held the zone and the nearest country
+    (within 50 km) was taken, else None."""
     centre = _centre(crisis)
     if centre is None:
-        return
+        return None
     lat, lon = centre
+    fell_back = None
     if crisis.country_id is None:
-        crisis.country_id = nearest_country_id(lat, lon)
+        placed = borders.country_at(lat, lon)
+        if crisis.zone_kind == Crisis.ZoneKind.POLYGON and crisis.polygon:
+            try:
+                placed = borders.country_of_shape(shape(crisis.polygon))
+            except (ValueError, TypeError, AttributeError, KeyError, ShapelyError):
+                pass  # the zone's own check names the fault
+        country = Country.objects.filter(iso2=placed.iso2).first() if placed else None
+        if placed is not None and country is not None:
+            crisis.country = country
+            fell_back = placed.distance_km if placed.fell_back else None
     if crisis.security_area_id is None and crisis.country_id is not None:
         crisis.security_area = area_at(crisis.country, lat, lon)
+    return fell_back
 
 
 def _place_of(w: Whereabouts, people: dict[int, Person]) -> str:

@@ -51,7 +51,8 @@ class IncidentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Incident
         fields = ["id", "reference", "category", "subcategory", "title", "occurred_at",
-                  "time_zone", "date_approximate", "country", "security_area", "duty_station",
+                  "time_zone", "date_approximate", "country", "country_basis",
+                  "country_distance_km", "security_area", "duty_station",
                   "place", "latitude", "longitude", "area_geometry", "description", "source",
                   "verification", "organization", "killed", "injured", "abducted", "missing",
                   "detained", "affected", "source_kind", "source_id", "source_details",

@@ -82,6 +82,17 @@ class Incident(VersionedModel):
         AWSD = "awsd", _("Aid Worker Security Database")
         CAP = "cap", _("CAP alert")
 
+    class CountryBasis(models.TextChoices):
+        """How Vigil found the country (blank: given with the record, or recorded before
+        Vigil kept this). See docs/places-by-shape.md."""
+
+        STATION = "station", _("the duty station")
+        POINT = "point", _("the country outline holding the point")
+        GEOCODE = "geocode", _("the ISO 3166 geocode of the alert's area")
+        AREA = "area", _("the country outline holding most of the alert's area")
+        AUTHORITY = "authority", _("the alerting authority's WMO identifier")
+        FEED = "feed", _("the country set on the CAP feed")
+
     category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT,
                                  related_name="incidents", verbose_name=_("category"),
                                  limit_choices_to={"parent__isnull": True})
@@ -108,6 +119,12 @@ class Incident(VersionedModel):
                                  validators=LATITUDE_VALIDATORS)
     longitude = models.FloatField(_("longitude"), null=True, blank=True,
                                   validators=LONGITUDE_VALIDATORS)
+    # Filled when Vigil placed the country; the distance when no outline held the place and
+    # the nearest country (within 50 km) was taken instead.
+    country_basis = models.CharField(_("country found from"), max_length=10, blank=True,
+                                     choices=CountryBasis.choices)
+    country_distance_km = models.FloatField(_("distance to the country taken (km)"),
+                                            null=True, blank=True)
     # The affected area, when the incident covers one (a CAP alert's polygons and circles):
     # a GeoJSON geometry, longitude first (RFC 7946).
     area_geometry = models.JSONField(_("affected area"), null=True, blank=True)

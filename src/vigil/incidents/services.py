@@ -20,7 +20,9 @@ from vigil.incidents.models import (
     AffectedPerson,
     Incident,
 )
-from vigil.places.geo import area_at, nearest_country_id
+from vigil.places import borders
+from vigil.places.geo import area_at
+from vigil.places.models import Country
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -29,6 +31,8 @@ INCIDENT_FIELDS = {"category", "subcategory", "title", "occurred_at", "time_zone
                    "date_approximate", "country", "security_area", "duty_station", "place",
                    "latitude", "longitude", "area_geometry", "description", "source",
                    "verification", "organization", *IMPACT_FIELDS}
+# Written by Vigil when it finds the country, never given.
+PLACEMENT_FIELDS = {"country_basis", "country_distance_km"}
 # An incident may be recorded a little ahead of the server's clock (a phone's clock), no more.
 FUTURE_SLACK = dt.timedelta(minutes=15)
 
@@ -38,6 +42,9 @@ def _problems(incident: Incident) -> list[FieldError]:
     errors = []
     if incident.country_id is None and incident.duty_station_id is None:
         errors.append(FieldError("country", _(
+            "No country outline holds the point, nor lies within %(km)s km of it: choose "
+            "the country.") % {"km": round(borders.FALLBACK_KM)}
+            if incident.latitude is not None and incident.longitude is not None else _(
             "Give the country, a duty station, or the point (latitude and longitude).")))
     if (incident.latitude is None) != (incident.longitude is None):
         errors.append(FieldError("longitude" if incident.longitude is None else "latitude",
@@ -71,16 +78,24 @@ def _validated(incident: Incident) -> None:
         raise ValidationFailed(errors)
 
 
-def _locate(incident: Incident) -> None:
-    """Fill the country from the duty station, else from the nearest duty station to the
-    point (within 500 km); then the security area from the point."""
+def place_incident(incident: Incident) -> None:
+    """Without a country given, fill it from the duty station, else from the country outline
+    that holds the point (the nearest country within 50 km when none does, and the record
+    says how far: vigil.places.borders); then the security area from the point. Duty
+    stations never place a point. Records how the country was found."""
     station, country = incident.duty_station, incident.country
     if country is None and station is not None:
         incident.country_id = station.country_id
+        incident.country_basis = Incident.CountryBasis.STATION
+        incident.country_distance_km = None
         country = incident.country
     if country is None and incident.latitude is not None and incident.longitude is not None:
-        incident.country_id = nearest_country_id(incident.latitude, incident.longitude)
-        country = incident.country
+        placed = borders.country_at(incident.latitude, incident.longitude)
+        country = Country.objects.filter(iso2=placed.iso2).first() if placed else None
+        if placed is not None and country is not None:
+            incident.country = country
+            incident.country_basis = Incident.CountryBasis.POINT
+            incident.country_distance_km = placed.distance_km if placed.fell_back else None
     if incident.security_area_id is None and country is not None and \
             incident.latitude is not None and incident.longitude is not None:
         incident.security_area = area_at(country, incident.latitude, incident.longitude)
@@ -105,7 +120,7 @@ def _raise_totals(incident: Incident) -> list[str]:
 def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
     incident = Incident(reported_by=actor if actor.is_authenticated else None)  # type: ignore[misc]
     assign(incident, data, INCIDENT_FIELDS)
-    _locate(incident)
+    place_incident(incident)
     _validated(incident)  # faults first: they say what to fix; the scope check says no
     require(actor, Perm.RECORD_INCIDENT, incident)
     incident.save()
@@ -122,15 +137,19 @@ def incident_update(*, actor: AnyUser, incident: Incident, data: dict[str, Any],
     before = audit.snapshot(incident)
     moved = {"latitude", "longitude", "country"} & {k for k, v in data.items()
                                                     if v != getattr(incident, k, None)}
-    old_area = incident.security_area
+    old_area, old_country = incident.security_area, incident.country_id
     assign(incident, data, INCIDENT_FIELDS)
+    if incident.country_id != old_country:
+        incident.country_basis, incident.country_distance_km = "", None  # chosen, not found
+    elif moved and incident.country_basis == Incident.CountryBasis.POINT:
+        incident.country = None  # found from the point: found again from the new one
     if moved and incident.security_area == old_area:
         incident.security_area = None  # found again from the new point, unless one was chosen
-    _locate(incident)
+    place_incident(incident)
     _validated(incident)
     require(actor, Perm.RECORD_INCIDENT, incident)
     _raise_totals(incident)
-    save_new_version(incident, sorted(INCIDENT_FIELDS))
+    save_new_version(incident, sorted(INCIDENT_FIELDS | PLACEMENT_FIELDS))
     audit.record(actor=actor, action="incidents.incident.update", obj=incident,
                  changes=audit.diff(before, audit.snapshot(incident)))
     return incident

@@ -1,5 +1,6 @@
 """Which security area holds a point (from the areas' boundaries), and where a named place is
-(duty stations, then the shipped city list)."""
+(duty stations, then the shipped city list). Which country holds a point is
+vigil.places.borders' answer, from the countries' outlines: never from duty stations."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import shapely
 from shapely.geometry import shape
 
 from vigil.places.models import Country, SecurityArea
-from vigil.places.rules import distance_km
 
 CITIES = Path(__file__).resolve().parent / "data" / "cities.csv"
 
@@ -66,21 +66,3 @@ def find_place(text: str) -> tuple[str, float, float, str] | None:
             return city.name, city.latitude, city.longitude, city.country
     return None
 
-
-def nearest_country_id(lat: float, lon: float, *, within_km: float = 500) -> int | None:
-    """The country of the duty station nearest the point, if one lies within ``within_km``:
-    where an event with coordinates but no country most likely belongs, in Vigil's terms."""
-    import math
-
-    from vigil.places.models import DutyStation
-
-    span = within_km / 111.0
-    stretch = span / max(math.cos(math.radians(lat)), 0.05)
-    near = DutyStation.objects.filter(latitude__range=(lat - span, lat + span),
-                                      longitude__range=(lon - stretch, lon + stretch))
-    best: tuple[float, int] | None = None
-    for country_id, a, b in near.values_list("country_id", "latitude", "longitude"):
-        km = distance_km(lat, lon, a, b)
-        if km <= within_km and (best is None or km < best[0]):
-            best = (km, country_id)
-    return best[1] if best else None

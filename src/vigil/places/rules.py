@@ -32,6 +32,7 @@ def boundary_problem(geometry: Any) -> str | None:
     """Why a GeoJSON geometry is not a usable area boundary, or None when it is.
 
     A boundary is an RFC 7946 Polygon or MultiPolygon in WGS84, valid as a surface.
+    Nothing is repaired: a ring not closed, or a polygon crossing itself, is refused.
     """
     from django.utils.translation import gettext as _
     from shapely.geometry import shape
@@ -41,6 +42,9 @@ def boundary_problem(geometry: Any) -> str | None:
         return _("A boundary must be a GeoJSON geometry object.")
     if geometry.get("type") not in {"Polygon", "MultiPolygon"}:
         return _("A boundary must be a GeoJSON Polygon or MultiPolygon.")
+    problem = ring_problem(geometry)
+    if problem:
+        return problem
     try:
         shp = shape(geometry)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
@@ -54,6 +58,46 @@ def boundary_problem(geometry: Any) -> str | None:
     if not shp.is_valid:
         return _("The boundary is not a valid polygon: %(reason)s.") % {
             "reason": explain_validity(shp)}
+    return None
+
+
+def _is_position(value: Any) -> bool:
+    return isinstance(value, list | tuple) and len(value) >= 2 and all(
+        isinstance(n, int | float) and not isinstance(n, bool) for n in value)
+
+
+def ring_problem(geometry: dict[str, Any]) -> str | None:
+    """Why the rings of a GeoJSON Polygon or MultiPolygon, as written, are not linear rings
+    (RFC 7946, section 3.1.6: four or more positions, the last the same as the first), naming
+    the ring; None when each is one. Read before shapely, which closes an open ring without
+    a word."""
+    from django.utils.translation import gettext as _
+
+    coordinates = geometry.get("coordinates")
+    multi = geometry.get("type") == "MultiPolygon"
+    polygons = coordinates if multi else [coordinates]
+    if not isinstance(polygons, list):
+        return _("The coordinates must be a list of polygons.")
+    for p, rings in enumerate(polygons, start=1):
+        if not isinstance(rings, list):
+            return _("Polygon %(polygon)s is not a list of rings.") % {"polygon": p}
+        for r, ring in enumerate(rings, start=1):
+            name = _("Polygon %(polygon)s, ring %(ring)s") % {"polygon": p, "ring": r} \
+                if multi else _("Ring %(ring)s") % {"ring": r}
+            if not isinstance(ring, list):
+                return _("%(ring)s is not a list of positions.") % {"ring": name}
+            for n, position in enumerate(ring, start=1):
+                if not _is_position(position):
+                    return _("%(ring)s, position %(n)s is not a [longitude, latitude] pair.") \
+                        % {"ring": name, "n": n}
+            if len(ring) < 4:
+                return _("%(ring)s has %(count)s positions: RFC 7946 asks for at least 4, the "
+                         "last the same as the first (section 3.1.6).") % {
+                    "ring": name, "count": len(ring)}
+            if list(ring[0]) != list(ring[-1]):
+                return _("%(ring)s is not closed: its last position %(last)s is not its first "
+                         "%(first)s (RFC 7946, section 3.1.6).") % {
+                    "ring": name, "last": list(ring[-1]), "first": list(ring[0])}
     return None
 
 

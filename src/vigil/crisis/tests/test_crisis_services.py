@@ -26,7 +26,7 @@ from vigil.crisis.models import (
 )
 from vigil.incidents.models import Incident, IncidentCategory
 from vigil.people.models import Person
-from vigil.places.models import SecurityArea
+from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.travel import services as travel_services
 from vigil.travel.models import TravelRequest
 from vigil.travel.tests import conftest as travel_fixtures
@@ -748,7 +748,8 @@ def test_a_broadcast_that_reaches_no_one_is_refused(cast, officer, crisis):
 
 # --- Placing a crisis without a country ----------------------------------------------------------
 
-def test_without_a_country_the_crisis_belongs_to_the_nearest_duty_station(cast, officer):
+def test_without_a_country_the_crisis_belongs_to_the_outline_holding_it(cast, officer,
+                                                                         user_with):
     cast.nbi_area.boundary = NAIROBI_BOX
     cast.nbi_area.save()
     crisis = declare(officer, cast, country=None)
@@ -757,12 +758,33 @@ def test_without_a_country_the_crisis_belongs_to_the_nearest_duty_station(cast, 
     coast = declare(officer, cast, country=None, center_latitude=-4.0, center_longitude=39.6)
     assert coast.country == cast.kenya
     assert coast.security_area is None
+    assert not coast.log.filter(text__contains="nearest").exists()
+    # Lomé, though a Lagos duty station is nearer than any in Togo.
+    DutyStation.objects.create(code="NG-LOS", name="Lagos", country=Country.objects.get(
+        iso2="NG"), latitude=6.455, longitude=3.394, time_zone="Africa/Lagos")
+    anywhere = user_with(Role.SECURITY_OFFICER, ScopeKind.GLOBAL)
+    lome = declare(anywhere, cast, country=None, center_latitude=6.13, center_longitude=1.22)
+    assert lome.country.iso2 == "TG"
+    # A polygon belongs to the country holding most of it (here Togo, not Benin).
+    west = {"type": "Polygon", "coordinates": [[[1.0, 6.5], [1.8, 6.5], [1.8, 7.0],
+                                                [1.0, 7.0], [1.0, 6.5]]]}
+    polygon = declare(anywhere, cast, country=None, zone_kind="polygon", polygon=west,
+                      center_latitude=None, center_longitude=None, radius_km=None)
+    assert polygon.country.iso2 == "TG"
 
 
-def test_a_centre_far_from_any_duty_station_asks_for_the_country(cast, officer):
+def test_a_centre_off_the_coast_takes_the_nearest_country_and_logs_it(cast, officer):
+    crisis = declare(officer, cast, country=None, center_latitude=-4.1, center_longitude=39.8)
+    assert crisis.country == cast.kenya
+    [said] = crisis.log.filter(text__contains="country taken as the nearest")
+    assert "12.6 km away" in said.text
+
+
+def test_a_centre_far_from_any_country_asks_for_the_country(cast, officer):
     with pytest.raises(ValidationFailed) as caught:
-        declare(officer, cast, country=None, center_latitude=4.5, center_longitude=36.0)
+        declare(officer, cast, country=None, center_latitude=-30.0, center_longitude=80.0)
     assert "country" in fields_of(caught)
+    assert not Crisis.objects.exists()
 
 
 def test_the_log_of_a_closed_crisis_is_closed_too(cast, officer, crisis):

@@ -18,6 +18,7 @@ from vigil.core.errors import Forbidden, NotFound, StaleVersion, ValidationFaile
 from vigil.core.models import AuditEvent
 from vigil.incidents import selectors, services
 from vigil.incidents.models import AffectedAsset, AffectedPerson, Incident, IncidentCategory
+from vigil.places.models import Country, DutyStation
 
 pytestmark = pytest.mark.django_db
 
@@ -99,20 +100,56 @@ def test_the_country_comes_from_the_duty_station(cast, officer):
     assert incident.security_area is None
 
 
-def test_without_a_country_the_nearest_duty_station_places_the_point(cast, officer,
-                                                                      global_officer):
+def test_without_a_country_the_outline_holding_the_point_places_it(cast, officer,
+                                                                     global_officer):
     cast.nbi_area.boundary = NAIROBI_BOX
     cast.nbi_area.save()
     incident = record(officer, cast, country=None)
     assert incident.country == cast.kenya
+    assert incident.country_basis == Incident.CountryBasis.POINT
+    assert incident.country_distance_km is None
     assert incident.security_area == cast.nbi_area
-    # Far from every duty station, with no country given: Vigil cannot place it, and says so
-    # on the country field, to a global recorder too.
+    # Lomé, with a Lagos duty station nearer than any in Togo: Togo, by its outline.
+    DutyStation.objects.create(code="NG-LOS", name="Lagos", country=Country.objects.get(
+        iso2="NG"), latitude=6.455, longitude=3.394, time_zone="Africa/Lagos")
+    lome = record(global_officer, cast, country=None, latitude=6.13, longitude=1.22)
+    assert lome.country.iso2 == "TG"
+    # Far at sea, with no country given: Vigil cannot place it, and says so on the country
+    # field, to a global recorder too.
     for actor in (officer, global_officer):
         with pytest.raises(ValidationFailed) as caught:
             record(actor, cast, country=None, latitude=-30.0, longitude=80.0)
         assert [e.field for e in caught.value.errors] == ["country"]
-    assert Incident.objects.count() == 1
+        assert "choose the country" in str(caught.value.errors[0].message)
+    assert Incident.objects.count() == 2
+
+
+def test_a_point_off_the_coast_takes_the_nearest_country_and_says_so(cast, officer, client,
+                                                                      api):
+    # About 12 km off Mombasa, in the Indian Ocean.
+    incident = record(officer, cast, country=None, latitude=-4.1, longitude=39.8)
+    assert incident.country == cast.kenya
+    assert incident.country_basis == Incident.CountryBasis.POINT
+    assert incident.country_distance_km == pytest.approx(12.6)
+    client.force_login(officer)
+    page = client.get(reverse("incidents:incident_detail", args=[incident.pk]))
+    assert "Country taken as the nearest, 12.6 km away" in page.content.decode()
+    body = api(officer).get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert (body["country"], body["country_basis"], body["country_distance_km"]) == (
+        "KE", "point", 12.6)
+
+
+def test_a_moved_point_moves_a_country_vigil_found_but_not_one_chosen(cast, global_officer):
+    found = record(global_officer, cast, country=None)
+    moved = services.incident_update(actor=global_officer, incident=found, version=1,
+                                     data={"latitude": 2.05, "longitude": 45.32})
+    assert moved.country == cast.somalia
+    assert Incident.objects.get(pk=found.pk).country_basis == Incident.CountryBasis.POINT
+    chosen = record(global_officer, cast)  # Kenya given
+    kept = services.incident_update(actor=global_officer, incident=chosen, version=1,
+                                    data={"latitude": 2.05, "longitude": 45.32})
+    assert kept.country == cast.kenya
+    assert kept.country_basis == ""
 
 
 @pytest.mark.parametrize("who", ["somali", "traveller", "official", "nobody"])

@@ -38,6 +38,9 @@ def test_officer_creates_an_area_with_a_boundary(cast, officer, client):
     ({"type": "Point", "coordinates": [36.8, -1.3]}, "Polygon or MultiPolygon"),
     ({"type": "Polygon", "coordinates": [[[200, 0], [201, 1], [201, 0], [200, 0]]]},
      "outside WGS84"),
+    # shapely would close it silently: RFC 7946 asks the last position to be the first.
+    ({"type": "Polygon", "coordinates": [[[36.6, -1.5], [37.0, -1.5], [37.0, -1.1],
+                                          [36.6, -1.1]]]}, "Ring 1 is not closed"),
 ])
 def test_bad_boundary_is_refused_beside_the_field(cast, officer, client, boundary, message):
     client.force_login(officer)
