@@ -10,7 +10,7 @@ from django.urls import reverse
 from vigil.core import audit
 from vigil.core.admin import VigilAdminMixin
 from vigil.core.authz import Perm
-from vigil.travel import services
+from vigil.travel import selectors, services
 from vigil.travel.models import TravelSettings
 
 
@@ -29,7 +29,7 @@ class TravelSettingsAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[ty
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         from django.shortcuts import redirect
 
-        services.travel_settings()
+        selectors.travel_settings()
         return redirect(reverse("admin:travel_travelsettings_change", args=[1]))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

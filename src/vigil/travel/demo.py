@@ -19,7 +19,7 @@ from vigil.core.demo import DemoContext, register_step
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.models import SecurityLevelReview
-from vigil.travel import rules, services
+from vigil.travel import rules, selectors, services
 from vigil.travel.models import (
     Advisory,
     AirOperator,
@@ -194,7 +194,7 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
     weights = [12 if s.kind in ("hq", "rc") else 3 if i < 24 else 1
                for i, s in enumerate(stations)]
     levels = _levels()
-    policy = services.travel_settings().policy()
+    policy = selectors.travel_settings().policy()
     requester = get_user_model().objects.get(username="admin")
     people = list(Person.objects.exclude(status=Person.Status.SEPARATED).filter(
         user__isnull=True).order_by("pk").values_list(
@@ -203,6 +203,7 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
     total = max(40, len(people) // 7)
     by_id = {s.pk: s for s in stations}
     controls = {c.security_area_id: c.as_rule() for c in AreaControl.objects.all()}
+    covers = selectors.holder_covers()
     states = [TravelRequest.Status.DRAFT, TravelRequest.Status.PENDING,
               TravelRequest.Status.CLEARED, TravelRequest.Status.REFUSED,
               TravelRequest.Status.CANCELLED]
@@ -267,7 +268,7 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
             segments += legs
             if travel.status != TravelRequest.Status.DRAFT:
                 clearance = _clearance(travel, legs[0], back, levels, controls, policy,
-                                       rules.Traveller(bsafe, ssafe))
+                                       rules.Traveller(bsafe, ssafe), covers)
                 clearances.append(clearance)
                 if travel.status != _request_status(clearance.status, travel.status):
                     travel.status = _request_status(clearance.status, travel.status)
@@ -293,10 +294,11 @@ def _end(end: str, station: DutyStation) -> dict[str, object]:
 
 def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels: dict[int, int],
                controls: dict[int, rules.Control], policy: rules.Policy,
-               traveller: rules.Traveller) -> Clearance:
+               traveller: rules.Traveller, covers: list[rules.Cover]) -> Clearance:
     """The clearance the rules give the stop. The state the demo drew for the request holds
     where the rules allow it: a stop the rules clear is cleared, one they refuse is refused,
-    and one that needs approval waits or was approved."""
+    and one that needs approval waits or was approved. A decision names who made it: the
+    rules, or whoever holds the stop (its security officer, else the fallback's level)."""
     area = leg.destination_area_id
     stop = rules.Stop(place=leg.destination_name, arrives_at=leg.arrives_at, leaves_at=leaves,
                       level=levels.get(area) if area else None,
@@ -316,15 +318,25 @@ def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels:
         status = Clearance.Status.REFUSED
     else:
         status = Clearance.Status.APPROVED
-    decided = status in (Clearance.Status.APPROVED, Clearance.Status.REFUSED)
-    return Clearance(request=travel, position=1, place=leg.destination_name,
-                     country_id=leg.destination_country_id, security_area_id=area,
-                     duty_station_id=leg.destination_station_id, arrives_at=leg.arrives_at,
-                     level=stop.level, reasons=[r.as_dict() for r in reasons], status=status,
-                     fingerprint="demo", requested_at=submitted,
-                     due_at=submitted + dt.timedelta(hours=48),
-                     decided_at=travel.decided_at if decided else None,
-                     comment="Demo decision." if decided else "")
+    clearance = Clearance(request=travel, position=1, place=leg.destination_name,
+                          country_id=leg.destination_country_id, security_area_id=area,
+                          duty_station_id=leg.destination_station_id,
+                          arrives_at=leg.arrives_at, level=stop.level,
+                          reasons=[r.as_dict() for r in reasons], status=status,
+                          fingerprint="demo", requested_at=submitted,
+                          due_at=submitted + dt.timedelta(hours=48))
+    if status in (Clearance.Status.CLEARED, Clearance.Status.RULE_REFUSED):
+        clearance.decided_as, clearance.decided_at = rules.DECIDED_BY_RULES, submitted
+    elif status in (Clearance.Status.APPROVED, Clearance.Status.REFUSED):
+        held = rules.holding(clearance.place_ids, covers)  # demo travellers have no account
+        if held.holder is None:  # no administrator either: the filer (the demo's admin)
+            clearance.decided_by_id, clearance.decided_as = travel.requested_by_id, \
+                rules.HOLDERS[-1].level
+        else:
+            clearance.decided_by_id, clearance.decided_as = held.users[0], held.holder.level
+        clearance.decided_at = travel.decided_at or submitted
+        clearance.comment = "Demo decision."
+    return clearance
 
 
 def _request_status(clearance: str, drawn: str) -> str:

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.authz import Perm, Role
+from vigil.core.authz import Perm, Role, has_perm_anywhere
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
-from vigil.travel import selectors
+from vigil.travel import rules, selectors
 from vigil.travel.models import TravelRequest
 
 register_nav(
@@ -49,9 +49,25 @@ def _my_trips(request: HttpRequest) -> dict[str, Any] | None:
 
 def _approvals(request: HttpRequest) -> dict[str, Any] | None:
     queue = selectors.approval_queue(user=request.user)
+    if not queue and not has_perm_anywhere(request.user, Perm.APPROVE_TRAVEL):
+        return None  # a fallback holder's queue shows when something waits in it
     now = timezone.now()
     return {"queue": queue[:6], "count": len(queue),
-            "overdue": sum(1 for c in queue if c.due_at and c.due_at < now), "now": now}
+            "overdue": sum(1 for c in queue if c.due_at and c.due_at < now), "now": now,
+            "may_see_whereabouts": has_perm_anywhere(request.user, Perm.VIEW_WHEREABOUTS)}
+
+
+def _uncovered(request: HttpRequest) -> dict[str, Any] | None:
+    if not selectors.may_see_uncovered(request.user):
+        return None
+    stops = selectors.uncovered_stops(user=request.user)
+    return {"stops": stops[:6], "count": len(stops),
+            "mine": sum(1 for held in stops if request.user.pk in held.holding.users),
+            "may_queue": selectors.may_hold_stops(request.user)}
+
+
+# Who holds a stop that no security officer covers (rules.HOLDERS after the first).
+FALLBACK_ROLES = frozenset(Role(h.role) for h in rules.HOLDERS[1:])
 
 
 register_panel(
@@ -59,5 +75,8 @@ register_panel(
           roles=frozenset({Role.TRAVELLER}), order=40),
     Panel("travel.approvals", _("Travel awaiting your clearance"),
           "travel/partials/_panel_approvals.html", _approvals,
-          roles=frozenset({Role.SECURITY_OFFICER}), order=8),
+          roles=frozenset({Role(rules.HOLDERS[0].role)}) | FALLBACK_ROLES, order=8),
+    Panel("travel.uncovered", _("Stops no security officer covers"),
+          "travel/partials/_panel_uncovered.html", _uncovered, roles=FALLBACK_ROLES,
+          order=9),
 )

@@ -443,6 +443,11 @@ class Clearance(models.Model):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # In what capacity the decision was made: by the rules, or by a person as one of the
+    # levels of rules.HOLDERS (a security officer, or a fallback where none covers the stop).
+    decided_as = models.CharField(_("decided as"), max_length=24, blank=True, choices=[
+        (rules.DECIDED_BY_RULES, _("the clearance rules")),
+        *((h.level, h.label) for h in rules.HOLDERS)])
     comment = models.TextField(_("comment"), blank=True)
 
     scope_paths: ClassVar = {ScopeKind.COUNTRY: "country",
@@ -453,8 +458,15 @@ class Clearance(models.Model):
         verbose_name = _("clearance")
         verbose_name_plural = _("clearances")
         ordering = ["request", "position"]
-        constraints = [models.UniqueConstraint(fields=["request", "position"],
-                                               name="clearance_stop_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="clearance_stop_unique"),
+            # A decision names who made it, or says that the rules made it.
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True)
+                | Q(decided_by__isnull=False) & ~Q(decided_as__in=["", rules.DECIDED_BY_RULES])
+                | Q(decided_by__isnull=True, decided_as=rules.DECIDED_BY_RULES),
+                name="clearance_decision_names_its_decider"),
+        ]
         indexes = [models.Index(fields=["status", "requested_at"])]
 
     def __str__(self) -> str:
@@ -463,6 +475,19 @@ class Clearance(models.Model):
     @property
     def reason_list(self) -> list[rules.Reason]:
         return [rules.reason_from(r) for r in self.reasons]
+
+    @property
+    def place_ids(self) -> rules.Place:
+        return rules.Place(self.country_id, self.security_area_id, self.duty_station_id)
+
+    @property
+    def decided_by_rules(self) -> bool:
+        return self.decided_as == rules.DECIDED_BY_RULES
+
+    @property
+    def decided_by_name(self) -> str:
+        user = self.decided_by
+        return "" if user is None else (user.get_full_name() or user.get_username())
 
 
 class Presence(models.Model):

@@ -254,6 +254,97 @@ def status_after(outcome: Outcome) -> Status:
             Outcome.REFUSED: Status.REFUSED}[outcome]
 
 
+# --- Who holds a stop ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Holder:
+    """One level of the fallback: the role that holds a stop at that level, and the kinds of
+    grant scope through which its holders cover a stop."""
+
+    level: str
+    role: str  # a core role (vigil.core.authz.Role value)
+    scopes: frozenset[str]  # scope kinds (vigil.core.authz.ScopeKind values) that count
+    label: Any  # lazy text: the capacity in which a holder decides ("designated official")
+    note: Any = ""  # lazy text: what a stop held at this level says
+
+
+# A stop that needs approval is held by the first level with someone whose grant covers it:
+# the security officers of the stop; where none covers it, the designated official of its
+# country; then the DRO desk whose countries include it; then the global administrators. No
+# stop waits for nobody while one administrator exists.
+HOLDERS: tuple[Holder, ...] = (
+    Holder("security_officer", "security_officer",
+           frozenset({"global", "country", "security_area", "duty_station"}),
+           _("security officer")),
+    Holder("designated_official", "designated_official", frozenset({"global", "country"}),
+           _("designated official"),
+           _("No security officer covers this place: the designated official of the country "
+             "holds it now.")),
+    Holder("dro_desk", "dro_desk_officer", frozenset({"global", "country"}),
+           _("DRO desk officer"),
+           _("No security officer or designated official covers this place: the DRO desk "
+             "for the region holds it now.")),
+    Holder("administrators", "administrator", frozenset({"global"}),
+           _("global administrator"),
+           _("No security officer, designated official or DRO desk officer covers this place: "
+             "the global administrators hold it now.")),
+)
+HOLDER_BY_LEVEL = {h.level: h for h in HOLDERS}
+# The decision of a stop the rules settled (cleared or refused) is the rules'.
+DECIDED_BY_RULES = "rules"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a stop lies, as ids."""
+
+    country: int
+    area: int | None = None
+    station: int | None = None
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A role grant, as the fallback reads it: a user holds a role over a scope."""
+
+    user: int
+    role: str
+    scope_kind: str
+    scope_id: int | None = None
+
+    def covers(self, place: Place) -> bool:
+        if self.scope_kind == "global":
+            return True
+        where = {"country": place.country, "security_area": place.area,
+                 "duty_station": place.station}.get(self.scope_kind)
+        return where is not None and where == self.scope_id
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Who holds a stop now: a level of HOLDERS and its users, or nobody."""
+
+    holder: Holder | None
+    users: tuple[int, ...] = ()
+
+    @property
+    def fallback(self) -> bool:
+        """No security officer covers the stop: it went up a level (or to nobody)."""
+        return self.holder is not HOLDERS[0]
+
+
+def holding(place: Place, covers: Iterable[Cover], traveller: int | None = None) -> Holding:
+    """The first level of HOLDERS with someone whose grant covers the place. The traveller
+    never holds their own stop: where they alone would, it goes up a level."""
+    covers = [c for c in covers if c.user != traveller]
+    for holder in HOLDERS:
+        users = sorted({c.user for c in covers if c.role == holder.role
+                        and c.scope_kind in holder.scopes and c.covers(place)})
+        if users:
+            return Holding(holder, tuple(users))
+    return Holding(None)
+
+
 # --- Geometry ------------------------------------------------------------------------------------
 
 # Each stored presence covers at most this long; longer stays are cut into pieces. A query at

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
@@ -36,6 +37,7 @@ from vigil.core.authz import (
     visible,
 )
 from vigil.core.errors import Forbidden, NotFound
+from vigil.core.models import RoleGrant
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.travel import rules, whereabouts
@@ -48,18 +50,151 @@ from vigil.travel.models import (
     Presence,
     SecurityContact,
     TravelRequest,
+    TravelSettings,
 )
-from vigil.travel.services import travel_settings
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
+
+
+# --- Settings, and the facts the clearance rules read --------------------------------------------
+
+def travel_settings() -> TravelSettings:
+    return TravelSettings.objects.get_or_create(pk=1)[0]
+
+
+def level_of(area_id: int | None) -> int | None:
+    """The security level in force in an area: its latest approved review (risk module)."""
+    if area_id is None:
+        return None
+    from vigil.risk.models import SecurityLevelReview
+
+    level: int | None = (SecurityLevelReview.objects.filter(
+        security_area_id=area_id, status=SecurityLevelReview.Status.APPROVED)
+        .order_by("-decided_at", "-pk").values_list("proposed_level", flat=True).first())
+    return level
+
+
+def advisories_in_force(country_id: int, area_id: int | None,
+                        on: dt.date) -> list[Advisory]:
+    """Advisories for the country as a whole or for the area, valid on a day."""
+    place = Q(security_area__isnull=True) | Q(security_area_id=area_id) if area_id else \
+        Q(security_area__isnull=True)
+    return list(Advisory.objects.filter(place, country_id=country_id, withdrawn=False,
+                                        issued_on__lte=on)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+                .order_by("-level", "-issued_on"))
+
+
+# --- Who holds a stop: the fallback of rules.HOLDERS ----------------------------------------------
+
+def holder_covers() -> list[rules.Cover]:
+    """Every grant in force of an active user through which someone may hold a stop."""
+    rows = RoleGrant.objects.in_force().filter(
+        role__in=[h.role for h in rules.HOLDERS], user__is_active=True).values_list(
+        "user_id", "role", "scope_kind", "scope_id")
+    return [rules.Cover(user, role, kind, scope) for user, role, kind, scope in rows]
+
+
+def holding_of(clearance: Clearance, traveller_user_id: int | None,
+               covers: list[rules.Cover] | None = None) -> rules.Holding:
+    """Who holds this stop now (whatever its state): its security officers, or the level the
+    fallback reaches. The traveller never holds their own stop."""
+    return rules.holding(clearance.place_ids, holder_covers() if covers is None else covers,
+                         traveller=traveller_user_id)
+
+
+def users_of(holding: rules.Holding) -> list[Any]:
+    """The users of a holding, in id order."""
+    users = get_user_model().objects.in_bulk(holding.users)
+    return [users[pk] for pk in sorted(users)]
+
+
+def holders_of(clearance: Clearance, traveller_user_id: int | None) -> list[Any]:
+    """The users who hold this stop now: whom to ask for its approval."""
+    return users_of(holding_of(clearance, traveller_user_id))
+
+
+@dataclass(frozen=True)
+class HeldStop:
+    """A stop with who holds it now."""
+
+    clearance: Clearance
+    holding: rules.Holding
+    holders: list[Any]  # the users of the holding, in id order
+
+    @property
+    def holder(self) -> rules.Holder | None:
+        return self.holding.holder
+
+
+def held_stops(clearances: list[Clearance]) -> list[HeldStop]:
+    """Each stop with who holds it now, in two queries whatever their number. The stops come
+    with their request and traveller (select_related)."""
+    covers = holder_covers()
+    holdings = [holding_of(c, c.request.traveller.user_id, covers) for c in clearances]
+    users = get_user_model().objects.in_bulk({u for h in holdings for u in h.users})
+    return [HeldStop(c, h, [users[u] for u in h.users if u in users])
+            for c, h in zip(clearances, holdings, strict=True)]
+
+
+def _reach(user: AnyUser, levels: tuple[rules.Holder, ...]) -> Q | None:
+    """The stops that the user's grants at these levels of the fallback cover, as a condition
+    on Clearance; None when no grant of the user is at any of these levels."""
+    condition: Q | None = None
+    for grant in grants_of(user):
+        for holder in levels:
+            if str(grant.role) != holder.role or str(grant.scope_kind) not in holder.scopes:
+                continue
+            if grant.scope_kind is ScopeKind.GLOBAL:
+                return Q()
+            term = Q(**{Clearance.scope_paths[grant.scope_kind]: grant.scope_id})
+            condition = term if condition is None else condition | term
+    return condition
+
+
+def _awaiting_stops() -> QuerySet[Clearance]:
+    return Clearance.objects.filter(
+        status=Clearance.Status.PENDING, request__status=TravelRequest.Status.PENDING
+    ).select_related("request", "request__traveller", "request__traveller__organization",
+                     "country", "security_area")
+
+
+def may_hold_stops(user: AnyUser) -> bool:
+    """Whether some grant of the user is at a level of the fallback: such a user has an
+    approval queue (empty or not)."""
+    return _reach(user, rules.HOLDERS) is not None
+
+
+def may_see_uncovered(user: AnyUser) -> bool:
+    """Designated officials, DRO desk officers and administrators see the stops that no
+    security officer covers, within their grants."""
+    return _reach(user, rules.HOLDERS[1:]) is not None
+
+
+def uncovered_stops(*, user: AnyUser) -> list[HeldStop]:
+    """Stops awaiting approval that no security officer covers, in the places the user's
+    fallback grants (designated official, DRO desk, administrator) cover, with who holds each
+    now; the oldest first."""
+    return held_stops(_uncovered(user))
+
+
+def _uncovered(user: AnyUser) -> list[Clearance]:
+    reach = _reach(user, rules.HOLDERS[1:])
+    if reach is None:
+        return []
+    covers = holder_covers()
+    return [c for c in _awaiting_stops().filter(reach).order_by("requested_at", "pk")
+            if holding_of(c, c.request.traveller.user_id, covers).fallback]
 
 
 # --- Requests ------------------------------------------------------------------------------------
 
 def _requests_seen(user: AnyUser) -> QuerySet[TravelRequest]:
     """Requests the user may read: by the traveller's home scope or ownership, by the scope
-    of one of its stops (the destination's officers), or as the filer or a named assistant."""
+    of one of its stops (the destination's officers), as the filer or a named assistant, as
+    the one who decided one of its stops, or because one of its stops is on the user's board
+    of stops that no security officer covers."""
     base = TravelRequest.objects.all()
     home = visible(user, Perm.VIEW_TRAVEL, base).values("pk")
     stops = visible(user, Perm.VIEW_TRAVEL, Clearance.objects.all()).values("request_id")
@@ -67,7 +202,19 @@ def _requests_seen(user: AnyUser) -> QuerySet[TravelRequest]:
     if user.is_authenticated:
         condition |= Q(requested_by_id=user.pk) | Q(
             traveller__in=Delegation.objects.filter(assistant_id=user.pk).values("person_id"))
+        # Whoever decided a stop, or holds one now because no security officer covers it.
+        condition |= Q(pk__in=Clearance.objects.filter(decided_by_id=user.pk).values(
+            "request_id"))
+        if not _sees_every_request(user) and may_see_uncovered(user):
+            condition |= Q(pk__in={c.request_id for c in _uncovered(user)})
     return base.filter(condition)
+
+
+def _sees_every_request(user: AnyUser) -> bool:
+    # Not holds_globally: every traveller holds VIEW_TRAVEL globally, over their own trips.
+    return any(g.scope_kind is ScopeKind.GLOBAL
+               and ROLE_PERMISSIONS[g.role].get(Perm.VIEW_TRAVEL) in (Reach.SCOPE, Reach.ALL)
+               for g in grants_of(user))
 
 
 def request_list(*, user: AnyUser, search: str = "", status: str = "", kind: str = "",
@@ -100,14 +247,19 @@ def may_see_request(user: AnyUser, request: TravelRequest) -> bool:
 
 
 def approval_queue(*, user: AnyUser) -> list[Clearance]:
-    """Stops awaiting this officer's decision, oldest first, each with its age and due time."""
-    qs = visible(user, Perm.APPROVE_TRAVEL, Clearance.objects.filter(
-        status=Clearance.Status.PENDING, request__status=TravelRequest.Status.PENDING)
-    ).select_related("request", "request__traveller", "request__traveller__organization",
-                     "country", "security_area").order_by("requested_at", "pk")
-    if user.is_authenticated:
-        qs = qs.exclude(request__traveller__user_id=user.pk)
-    return list(qs[:500])
+    """Stops this user holds now, oldest first, each with its age and due time: as the
+    security officer whose scope covers them, or, where no officer covers a stop, as the next
+    level of the fallback (rules.HOLDERS). Never the user's own travel."""
+    reach = _reach(user, rules.HOLDERS)
+    if reach is None or not user.is_authenticated:
+        return []
+    stops = _awaiting_stops().filter(reach).exclude(
+        request__traveller__user_id=user.pk).order_by("requested_at", "pk")
+    if not may_see_uncovered(user):  # a security officer holds every stop of their scope
+        return list(stops[:500])
+    covers = holder_covers()
+    return [c for c in stops
+            if user.pk in holding_of(c, c.request.traveller.user_id, covers).users][:500]
 
 
 def queue_counts(*, user: AnyUser) -> dict[str, int]:
@@ -174,8 +326,6 @@ def advisory_get(*, pk: Any) -> Advisory:
 
 def advisories_for_places(places: list[tuple[int, int | None]], on: dt.date) -> list[Advisory]:
     """Advisories in force for (country, area) pairs: what a traveller sees while planning."""
-    from vigil.travel.services import advisories_in_force
-
     seen: dict[int, Advisory] = {}
     for country_id, area_id in places:
         for advisory in advisories_in_force(country_id, area_id, on):

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
-from vigil.travel import geo, rules
+from vigil.travel import geo, rules, selectors
 from vigil.travel.models import (
     Advisory,
     AirOperator,
@@ -43,36 +42,10 @@ from vigil.travel.models import (
     TravelRequest,
     TravelSettings,
 )
+from vigil.travel.selectors import advisories_in_force, level_of, travel_settings
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
-
-
-def travel_settings() -> TravelSettings:
-    return TravelSettings.objects.get_or_create(pk=1)[0]
-
-
-def level_of(area_id: int | None) -> int | None:
-    """The security level in force in an area: its latest approved review (risk module)."""
-    if area_id is None:
-        return None
-    from vigil.risk.models import SecurityLevelReview
-
-    level: int | None = (SecurityLevelReview.objects.filter(
-        security_area_id=area_id, status=SecurityLevelReview.Status.APPROVED)
-        .order_by("-decided_at", "-pk").values_list("proposed_level", flat=True).first())
-    return level
-
-
-def advisories_in_force(country_id: int, area_id: int | None,
-                        on: dt.date) -> list[Advisory]:
-    """Advisories for the country as a whole or for the area, valid on a day."""
-    place = Q(security_area__isnull=True) | Q(security_area_id=area_id) if area_id else \
-        Q(security_area__isnull=True)
-    return list(Advisory.objects.filter(place, country_id=country_id, withdrawn=False,
-                                        issued_on__lte=on)
-                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-                .order_by("-level", "-issued_on"))
 
 
 def course_dates(person: Person) -> rules.Traveller:
@@ -374,9 +347,12 @@ def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
             "Say why the trip is cancelled: the officers who cleared it are told."),
             ErrorCode.REQUIRED)])
     previous = request.status
-    # The officers of every stop, asked or not yet, are told; found before pending stops go.
+    # The officers of every stop, asked or not yet, are told, and whoever holds a stop that
+    # no officer covers and was asked; found before pending stops go.
     officers = {u.pk: u for c in request.clearances.all()
                 for u in users_with_perm(Perm.APPROVE_TRAVEL, c)}
+    officers.update({u.pk: u for c in request.clearances.filter(
+        status=Clearance.Status.PENDING) for u in approvers_of(c)})
     request.status, request.cancel_reason = TravelRequest.Status.CANCELLED, reason.strip()
     save_new_version(request, ["status", "cancel_reason"])
     request.clearances.filter(status=Clearance.Status.PENDING).delete()
@@ -495,9 +471,12 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
                                       }[outcome])
         if outcome is rules.Outcome.APPROVAL:
             clearance.due_at = now + dt.timedelta(hours=settings.approval_hours)
+        else:  # the rules decided it, and the decision says so
+            clearance.decided_as, clearance.decided_at = rules.DECIDED_BY_RULES, now
         if kept is not None:
             clearance.status = Clearance.Status.APPROVED
             clearance.decided_by_id, clearance.decided_at = kept.decided_by_id, kept.decided_at
+            clearance.decided_as = kept.decided_as
             clearance.comment, clearance.requested_at = kept.comment, kept.requested_at
             clearance.due_at = kept.due_at
         created.append(clearance)
@@ -530,20 +509,27 @@ def _status_from(clearances: Sequence[Clearance]) -> str:
 
 
 def approvers_of(clearance: Clearance) -> list[Any]:
-    return users_with_perm(Perm.APPROVE_TRAVEL, clearance)
+    """Who holds the stop now: its security officers, or where none covers it the next level
+    of the fallback (rules.HOLDERS)."""
+    return selectors.holders_of(clearance, clearance.request.traveller.user_id)
 
 
 def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
     def reasons() -> str:  # in each approver's language
         return "\n".join(f"- {r.message()}" for r in clearance.reason_list)
 
-    notify(users=approvers_of(clearance),
+    holding = selectors.holding_of(clearance, request.traveller.user_id)
+    body = Msg(gettext_lazy("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n"
+                            "%(reasons)s"), ref=request.reference,
+               when=clearance.arrives_at.strftime("%Y-%m-%d %H:%M"), reasons=reasons)
+    if holding.fallback and holding.holder is not None:
+        body = Msg(gettext_lazy("No security officer covers %(place)s, so the stop comes to "
+                                "you (%(holder)s).\n\n%(request)s"),
+                   place=clearance.place, holder=holding.holder.label, request=body)
+    notify(users=selectors.users_of(holding),
            subject=Msg(gettext_lazy("Travel clearance requested: %(who)s to %(place)s"),
                        who=request.traveller, place=clearance.place),
-           body=Msg(gettext_lazy("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n"
-                                 "%(reasons)s"), ref=request.reference,
-                    when=clearance.arrives_at.strftime("%Y-%m-%d %H:%M"), reasons=reasons),
-           url=_detail_url(request))
+           body=body, url=_detail_url(request))
 
 
 def _awaiting(clearance: Clearance, request: TravelRequest) -> bool:
@@ -551,31 +537,42 @@ def _awaiting(clearance: Clearance, request: TravelRequest) -> bool:
         request.status == TravelRequest.Status.PENDING
 
 
-def may_decide(user: AnyUser, clearance: Clearance, request: TravelRequest) -> bool:
-    """Whether ``clearance_decide`` would accept this user's decision on this stop now."""
-    return _awaiting(clearance, request) and can(user, Perm.APPROVE_TRAVEL, clearance) \
-        and request.traveller.user_id != user.pk
+def may_decide(user: AnyUser, clearance: Clearance, request: TravelRequest,
+               holding: rules.Holding | None = None) -> bool:
+    """Whether ``clearance_decide`` would accept this user's decision on this stop now.
+    ``holding``: who holds the stop, when the caller has it already."""
+    if not _awaiting(clearance, request) or request.traveller.user_id == user.pk:
+        return False
+    if holding is None:
+        holding = selectors.holding_of(clearance, request.traveller.user_id)
+    return user.pk in holding.users
 
 
 @transaction.atomic
 def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
                      comment: str) -> Clearance:
-    """The security officer of the stop approves or refuses it, with a comment."""
-    require(actor, Perm.APPROVE_TRAVEL, clearance)
+    """Whoever holds the stop approves or refuses it, with a comment: the security officer
+    whose scope covers it, or where none does, the next level of the fallback
+    (rules.HOLDERS). The decision records in which capacity it was made."""
     request = TravelRequest.objects.select_for_update().get(pk=clearance.request_id)
     clearance = Clearance.objects.select_for_update().get(pk=clearance.pk)
+    if request.traveller.user_id is not None and request.traveller.user_id == actor.pk:
+        raise Forbidden(_("You cannot clear your own travel."))
+    holding = selectors.holding_of(clearance, request.traveller.user_id)
+    if actor.pk not in holding.users or holding.holder is None:
+        raise Forbidden()
     if not _awaiting(clearance, request):
         raise TransitionRefused(_("This stop is not awaiting approval."))
-    if request.traveller.user_id == actor.pk:
-        raise Forbidden(_("You cannot clear your own travel."))
     if not approve and not comment.strip():
         raise ValidationFailed([FieldError("comment", _("Say why the stop is refused."),
                                            ErrorCode.REQUIRED)])
     now = timezone.now()
     clearance.status = Clearance.Status.APPROVED if approve else Clearance.Status.REFUSED
     clearance.decided_by, clearance.decided_at = actor, now  # type: ignore[assignment]
+    clearance.decided_as = holding.holder.level
     clearance.comment = comment.strip()
-    clearance.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "decided_as",
+                                  "comment"])
     previous = request.status
     request.status = _status_from(list(request.clearances.all()))
     if request.status != previous:
@@ -585,6 +582,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     audit.record(actor=actor, action="travel.clearance.approve" if approve
                  else "travel.clearance.refuse", obj=request,
                  changes={"stop": clearance.place, "comment": clearance.comment,
+                          "decided_as": clearance.decided_as,
                           "status": [previous, request.status]})
     traveller_user = request.traveller.user
     recipients = [u for u in (traveller_user, request.requested_by) if u is not None]

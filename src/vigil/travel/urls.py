@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
     path("clearances/<int:pk>/decide/", views.clearance_decide, name="clearance_decide"),
     path("approvals/", views.approval_queue, name="approval_queue"),
+    path("uncovered/", views.uncovered_stops, name="uncovered_stops"),
     path("assistants/", views.delegations, name="delegations"),
     path("advisories/", views.advisory_list, name="advisory_list"),
     path("advisories/new/", views.advisory_edit, name="advisory_create"),

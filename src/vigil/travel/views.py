@@ -23,7 +23,7 @@ from vigil.core.views_support import EditPage, apply_service, list_page
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.selectors import with_level
-from vigil.travel import selectors, services
+from vigil.travel import rules, selectors, services
 from vigil.travel.forms import (
     AdvisoryFilters,
     AdvisoryForm,
@@ -75,7 +75,7 @@ def my_trips(request: HttpRequest) -> HttpResponse:
         "advisories": selectors.advisories_for_places(_upcoming_places(upcoming),
                                                      timezone.localdate()),
         "represented": [p for p in people if p.user_id != user.pk],
-        "settings": services.travel_settings(), "today": timezone.localdate()})
+        "settings": selectors.travel_settings(), "today": timezone.localdate()})
 
 
 @login_required
@@ -95,7 +95,8 @@ def request_list(request: HttpRequest) -> HttpResponseBase:
                  (_lazy("Departure (UTC)"), lambda r: r.starts_at),
                  (_lazy("End (UTC)"), lambda r: r.ends_at),
                  (_lazy("Status"), lambda r: r.get_status_display())],
-        export_name="travel-requests", export_perm=Perm.VIEW_PERSONAL_DATA)
+        export_name="travel-requests", export_perm=Perm.VIEW_PERSONAL_DATA,
+        extra={"may_hold_stops": selectors.may_hold_stops(request.user)})
 
 
 def _itinerary(travel: TravelRequest) -> list[dict[str, Any]]:
@@ -124,13 +125,13 @@ def _detail(request: HttpRequest, travel: TravelRequest, *, status: int = 200,
     clearances = list(travel.clearances.select_related("country", "security_area",
                                                       "decided_by").order_by("position"))
     decide_forms = decide_forms or {}
+    waiting = [c for c in clearances if c.status == Clearance.Status.PENDING]
+    held = {h.clearance.pk: h for h in selectors.held_stops(waiting)}
     for clearance in clearances:
-        clearance.may_decide = services.may_decide(  # type: ignore[attr-defined]
-            user, clearance, travel)
+        clearance.held = held.get(clearance.pk)  # type: ignore[attr-defined]
+        clearance.may_decide = clearance.pk in held and services.may_decide(  # type: ignore[attr-defined]
+            user, clearance, travel, held[clearance.pk].holding)
         clearance.form = decide_forms.get(clearance.pk) or DecideForm()  # type: ignore[attr-defined]
-        clearance.approvers = (  # type: ignore[attr-defined]
-            services.approvers_of(clearance)
-            if clearance.status == Clearance.Status.PENDING else [])
     places = [(c.country_id, c.security_area_id) for c in clearances]
     limits = [c.security_area.travel_control for c in clearances
               if c.security_area is not None and hasattr(c.security_area, "travel_control")
@@ -300,12 +301,23 @@ def clearance_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.APPROVE_TRAVEL):
+    if not selectors.may_hold_stops(request.user):
         raise Forbidden()
-    queue = selectors.approval_queue(user=request.user)
+    queue = selectors.held_stops(selectors.approval_queue(user=request.user))
     return render(request, "travel/approval_queue.html", {
         "queue": queue, "now": timezone.now(),
-        "hours": services.travel_settings().approval_hours})
+        "hours": selectors.travel_settings().approval_hours,
+        "may_see_uncovered": selectors.may_see_uncovered(request.user)})
+
+
+@login_required
+def uncovered_stops(request: HttpRequest) -> HttpResponse:
+    """The board of stops that no security officer covers, with who holds each now."""
+    if not selectors.may_see_uncovered(request.user):
+        raise Forbidden()
+    return render(request, "travel/uncovered.html", {
+        "stops": selectors.uncovered_stops(user=request.user), "now": timezone.now(),
+        "holders": rules.HOLDERS})
 
 
 @login_required
@@ -488,7 +500,7 @@ def area_control_edit(request: HttpRequest, area_pk: int) -> HttpResponse:
             messages.success(request, _("Travel controls for %(area)s saved.") % {"area": area})
             return redirect("travel:area_controls")
     return render(request, "travel/area_control_form.html", {
-        "form": form, "area": area, "control": control, "level": services.level_of(area.pk)},
+        "form": form, "area": area, "control": control, "level": selectors.level_of(area.pk)},
         status=400 if request.method == "POST" else 200)
 
 
@@ -589,7 +601,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
                                object_type="people.person", query="", rows=min(
                                    200, names["staff"].count()))
     return render(request, "travel/coverage.html", {
-        "data": data, "names": names, "settings": services.travel_settings()})
+        "data": data, "names": names, "settings": selectors.travel_settings()})
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.utils import timezone
 from vigil.core.authz import Role, ScopeKind
 from vigil.places.models import SecurityArea
 from vigil.risk.models import SecurityLevelReview
-from vigil.travel import services
+from vigil.travel import selectors
 from vigil.travel.models import AirOperator
 
 
@@ -110,6 +110,6 @@ def somalia_officer(cast: Any, user_with: Any) -> Any:
 
 @pytest.fixture
 def no_lead_time(db: Any) -> None:
-    settings = services.travel_settings()
+    settings = selectors.travel_settings()
     settings.lead_days = 0
     settings.save()

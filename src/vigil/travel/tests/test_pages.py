@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.models import AuditEvent
-from vigil.travel import services
+from vigil.travel import selectors, services
 from vigil.travel.models import Advisory, AreaControl, SecurityContact, TravelRequest
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +249,7 @@ def test_travel_settings_in_the_admin_site(client, user_with, kenya_officer):
     client.force_login(admin)
     page = client.get(reverse("admin:travel_travelsettings_changelist"), follow=True)
     assert page.status_code == 200
-    settings = services.travel_settings()
+    settings = selectors.travel_settings()
     data = {"manual_level": 3, "advisory_level": 4, "lead_days": 5, "certificate_years": 3,
             "approval_hours": 24, "residence_days": 180, "refusal_level": ""}
     response = client.post(reverse("admin:travel_travelsettings_change", args=[settings.pk]),
