@@ -88,7 +88,7 @@ class ClearanceOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Clearance
         fields = ["id", "request", "position", "place", "country", "security_area",
                   "duty_station", "arrives_at", "level", "status", "reasons", "requested_at",
-                  "due_at", "decided_by", "decided_at", "comment"]
+                  "due_at", "decided_by", "decided_as", "decided_at", "comment"]
 
     def get_reasons(self, clearance: Clearance) -> list[dict[str, Any]]:
         """Each reason: its stable code, its outcome, and its message in the reader's

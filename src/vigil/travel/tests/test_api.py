@@ -42,6 +42,8 @@ def test_a_request_in_local_time_crossing_midnight(api, cast, traveller, airline
     assert first["arrives_local"].endswith("01:00:00+03:00")
     assert first["departs_at"].replace("Z", "+00:00").endswith("19:00:00+00:00")
     reason = body["clearances"][0]["reasons"][0]
+    assert (body["clearances"][0]["decided_by"], body["clearances"][0]["decided_as"]) == \
+        (None, "")  # waiting: nobody has decided
     assert reason["code"] == "level_manual"
     assert reason["outcome"] == "approval"
     assert "level 5" in reason["message"]
