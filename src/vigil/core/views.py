@@ -39,10 +39,17 @@ class LoginView(auth_views.LoginView):
     extra_context = {"title": _("Sign in")}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        # Signing in took the browser's language if the account had none (core.receivers);
-        # an account that has one shows its pages in it, on whatever browser.
+        # Signing in took the browser's language if the account had none (core.receivers).
+        # A language picked with the switcher on this browser before signing in (its cookie)
+        # is the person's latest choice and becomes the account's; otherwise an account that
+        # has one shows its pages in it, on whatever browser.
         response = super().form_valid(form)
-        language = selectors.language_chosen(self.request.user)
+        user = self.request.user
+        picked = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if picked in dict(settings.LANGUAGES):
+            services.user_language_set(actor=user, user=user, language=picked)
+            return response
+        language = selectors.language_chosen(user)
         if language:
             _language_cookie(response, language)
         return response

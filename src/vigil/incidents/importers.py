@@ -527,13 +527,15 @@ class AwsdImportReport(NameReport):
                                             "example": self.lost_point_example}]
         if self.coordinates_recovered:
             lines.append(ngettext(
-                "  %(count)d placed now, by the one reading that lies in the row's country",
-                "  %(count)d placed now, each by the one reading that lies in the row's country",
-                self.coordinates_recovered) % {"count": self.coordinates_recovered}
-                + (ngettext(" (%(count)d of them an incident already present).",
-                            " (%(count)d of them incidents already present).",
-                            len(self.points_gained)) % {"count": len(self.points_gained)}
-                   if self.points_gained else "."))
+                "  %(count)d placed now, by the one reading that lies in the row's country.",
+                "  %(count)d placed now, each by the one reading that lies in the row's "
+                "country.",
+                self.coordinates_recovered) % {"count": self.coordinates_recovered})
+            if self.points_gained:
+                lines.append(ngettext(
+                    "    %(count)d of them an incident already present, which gains its point.",
+                    "    %(count)d of them incidents already present, which gain their point.",
+                    len(self.points_gained)) % {"count": len(self.points_gained)})
         if self.placed_before:
             lines.append(ngettext("  %(count)d placed by an earlier import.",
                                   "  %(count)d placed by an earlier import.",
@@ -999,7 +1001,7 @@ def _place_present(items: list[tuple[int, str, tuple[str, str]]], placer: _Place
         kept = incident.source_details.get("coordinates_as_given")
         if not (isinstance(kept, list) and len(kept) == 2):
             report.note_lost_point(row, as_given, kept_because=_(
-                "already present without them"))
+                "already present without its coordinates as given"))
             continue
         point, kept_because = placer.recover(incident.country, (str(kept[0]), str(kept[1])))
         if point is None:

@@ -88,6 +88,19 @@ def test_first_sign_in_takes_the_browsers_language_and_later_ones_keep_it(cast, 
     assert again.cookies["vigil_language"].value == "zh-hans"
 
 
+def test_a_language_picked_before_signing_in_becomes_the_accounts(cast, user_with, client):
+    user = user_with(Role.TRAVELLER, username="li")
+    client.post("/sign-in/", {"username": "li", "password": "correct horse battery"},
+                HTTP_ACCEPT_LANGUAGE="en")
+    assert UserPreference.objects.get(user=user).language == "en"
+    client.post("/sign-out/")
+    client.cookies["vigil_language"] = "zh-hans"  # the switcher, on the sign-in page
+    response = client.post("/sign-in/", {"username": "li",
+                                         "password": "correct horse battery"}, follow=True)
+    assert UserPreference.objects.get(user=user).language == "zh-hans"
+    assert "欢迎" in response.content.decode()
+
+
 def test_a_browser_that_states_no_language_leaves_the_choice_open(cast, user_with, client):
     user = user_with(Role.TRAVELLER, username="ann")
     client.post("/sign-in/", {"username": "ann", "password": "correct horse battery"})

@@ -150,8 +150,9 @@ def test_incidents_imported_before_gain_their_point_on_the_next_import(admin, ca
     assert sorted(report.points_gained, key=int) == sorted(RECOVERED, key=int)
     assert (report.coordinates_recovered, report.placed_before) == (12, 0)
     assert sum(map(len, report.coordinates_kept.values())) == 7
-    assert ("  12 placed now, each by the one reading that lies in the row's country (12 of "
-            "them incidents already present).") in report.lines()
+    lines = report.lines()
+    placed = lines.index("  12 placed now, each by the one reading that lies in the row's country.")
+    assert lines[placed + 1] == "    12 of them incidents already present, which gain their point."
     nairobi = awsd("91")
     assert (nairobi.latitude, nairobi.longitude) == RECOVERED["91"]
     assert nairobi.security_area == cast.nbi_area
@@ -193,7 +194,7 @@ def test_an_incident_present_without_the_values_as_given_is_left_alone(admin):
     cambodia.save()
     left = as_left(cambodia)
     report = awsd_import(actor=admin, path=SAMPLE)
-    assert report.coordinates_kept["already present without them"] == [3]
+    assert report.coordinates_kept["already present without its coordinates as given"] == [3]
     assert report.points_gained == []
     assert as_left(awsd("1")) == left
 
