@@ -53,7 +53,7 @@ test: $(VENV)/.installed-dev
 	$(VIGIL) compile_catalogs
 	$(VIGIL) check_catalogs
 	DATABASE_URL=$${VIGIL_TEST_DATABASE_URL:-sqlite:///$(CURDIR)/var/test.sqlite3} \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest -n $${VIGIL_TEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
