@@ -48,6 +48,8 @@ SHOTS = [
     ("traveller", "en", "/travel/", "travel-my-trips.png", 1280, 900),
     ("traveller", "en", "/travel/requests/new/", "travel-request-form-phone.png", 390, 1600),
     ("security.officer", "en", "/travel/requests/281/", "travel-request-detail.png", 1280, 1100),
+    ("dro.desk", "en", "/travel/uncovered/", "travel-uncovered.png", 1280, 900),
+    ("admin", "en", "/travel/requests/13/", "travel-decided-by-rules.png", 1280, 760),
     ("security.officer", "zh-hans", "/travel/requests/281/", "travel-request-detail-zh.png",
      1280, 1100),
     ("security.officer", "en", "/travel/approvals/", "travel-approval-queue.png", 1280, 900),
