@@ -44,7 +44,7 @@ class LoginView(auth_views.LoginView):
         # is the person's latest choice and becomes the account's; otherwise an account that
         # has one shows its pages in it, on whatever browser.
         response = super().form_valid(form)
-        user = self.request.user
+        user = form.get_user()  # signed in now
         picked = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if picked in dict(settings.LANGUAGES):
             services.user_language_set(actor=user, user=user, language=picked)

@@ -24,7 +24,8 @@ def _environment(**extra: str) -> dict[str, str]:
 
 
 def _base_url(**extra: str) -> str:
-    done = subprocess.run([sys.executable, "-c", PRINT_BASE_URL], env=_environment(**extra),
+    done = subprocess.run([sys.executable, "-c", PRINT_BASE_URL],  # noqa: S603 - fixed code
+                          env=_environment(**extra),
                           capture_output=True, text=True, check=True, timeout=60)
     return done.stdout.strip().splitlines()[-1]
 
@@ -39,14 +40,21 @@ def test_base_url_set_outright_wins_over_the_port() -> None:
         "https://vigil.example.org"
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+MAKE, BASH = shutil.which("make"), shutil.which("bash")
+
+
+@pytest.mark.skipif(MAKE is None or BASH is None, reason="GNU make or bash is not installed")
 def test_make_run_on_another_port_serves_links_to_that_port() -> None:
-    plan = subprocess.run(["make", "-n", "run", "PORT=8101"], cwd=ROOT, env=_environment(),
-                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert MAKE is not None
+    assert BASH is not None
+    plan = subprocess.run([MAKE, "-n", "run", "PORT=8101"],  # noqa: S603 - our own Makefile
+                          cwd=ROOT, env=_environment(), capture_output=True, text=True,
+                          check=True, timeout=60).stdout
     export = next(line for line in plan.splitlines() if "VIGIL_BASE_URL=" in line)
     assert "runserver 127.0.0.1:8101" in plan
     # Run the recipe's own export line, then ask the settings what links will start with.
     script = export.rstrip("\\ ") + f'\n"{sys.executable}" -c "{PRINT_BASE_URL}"'
-    done = subprocess.run(["bash", "-c", script], env=_environment(), capture_output=True,
-                          text=True, check=True, timeout=60)
+    done = subprocess.run([BASH, "-c", script],  # noqa: S603 - the recipe's own line
+                          env=_environment(), capture_output=True, text=True, check=True,
+                          timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8101"
