@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -27,11 +27,13 @@ from vigil.core.authz import (
     can,
     forget_grants,
     holds_globally,
+    require,
 )
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.i18n import Text, render
 from vigil.core.models import Notification, RoleGrant, UserPreference
 from vigil.core.selectors import languages_of
+from vigil.core.validation import assign, check_version, save_new_version, validate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -192,6 +194,39 @@ def user_create(*, actor: AnyUser | None, username: str, email: str = "",
     audit.record(actor=actor, action="core.user.create", obj=user,
                  changes={"username": [None, username], "email": [None, email]})
     return user
+
+
+M = TypeVar("M", bound=Model)
+
+
+def record_save(*, actor: AnyUser, obj: M, perm: Perm, data: dict[str, Any],
+                allowed: set[str], action: str, version: int | None = None,
+                then: Callable[[M], dict[str, Any]] | None = None) -> M:
+    """Create or update one plain record, the one way every app does it: the permission on
+    the record as it was and as it will be (so nobody moves a record out of their scope or
+    into it), the version an edit was made against, the model's own validation, the save
+    (compare-and-set for a versioned record) and one audit event, ``<action>.create`` or
+    ``<action>.update``, with what changed. ``then`` writes what hangs off the saved record
+    (links to other records) and returns its changes for the same event. The caller's service
+    holds the transaction."""
+    creating = obj.pk is None
+    if not creating:
+        require(actor, perm, obj)
+        check_version(obj, version)
+    before = {} if creating else audit.snapshot(obj)
+    assign(obj, data, allowed)
+    require(actor, perm, obj)
+    validate(obj)
+    if creating or not hasattr(obj, "version"):
+        obj.save()
+    else:
+        save_new_version(obj, sorted(allowed & {f.name for f in obj._meta.concrete_fields}))
+    changes = audit.diff(before, audit.snapshot(obj))
+    if then is not None:
+        changes.update(then(obj))
+    audit.record(actor=actor, action=f"{action}.{'create' if creating else 'update'}", obj=obj,
+                 changes=changes)
+    return obj
 
 
 # --- Notifications ----------------------------------------------------------------------------

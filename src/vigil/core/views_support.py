@@ -7,10 +7,12 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -28,6 +30,28 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 
 Column = tuple[Any, Callable[[Any], Any]]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def perm_required(*perms: Perm) -> Callable[[View], View]:
+    """The one gate of a page: signed in (else the sign-in page), and holding at least one of
+    ``perms`` somewhere (else 403). Which record the user may act on is the selector's and the
+    service's to decide; a view that calls a service checking the same right needs no gate
+    beyond sign-in."""
+    if not perms:
+        raise ValueError("perm_required needs at least one permission")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not any(has_perm_anywhere(request.user, perm) for perm in perms):
+                raise Forbidden()
+            return view(request, *args, **kwargs)
+
+        result: View = login_required(gated)  # type: ignore[assignment]
+        return result
+
+    return decorate
 
 
 class _Echo:

@@ -25,7 +25,7 @@ from vigil.core.errors import (
     ValidationFailed,
 )
 from vigil.core.i18n import Msg
-from vigil.core.services import notify
+from vigil.core.services import notify, record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
@@ -684,42 +684,20 @@ CONTROL_FIELDS = {"manual_clearance", "closed", "ssafe_required", "max_visitors"
                   "movement_limits"}
 
 
-def _save_record(actor: AnyUser, obj: Any, perm: Perm, data: dict[str, Any],
-                 allowed: set[str], action: str, version: int | None) -> Any:
-    """Create or update one simple record: permission on the old and the new scope, model
-    validation, version check, audit."""
-    creating = obj.pk is None
-    if not creating:
-        require(actor, perm, obj)
-        check_version(obj, version)
-    before = {} if creating else audit.snapshot(obj)
-    assign(obj, data, allowed)
-    require(actor, perm, obj)
-    validate(obj)
-    if creating:
-        obj.save()
-    else:
-        save_new_version(obj, sorted(allowed & {f.name for f in obj._meta.concrete_fields}))
-    audit.record(actor=actor, action=f"{action}.{'create' if creating else 'update'}", obj=obj,
-                 changes=audit.diff(before, audit.snapshot(obj)))
-    return obj
-
-
 @transaction.atomic
 def advisory_save(*, actor: AnyUser, advisory: Advisory | None, data: dict[str, Any],
                   version: int | None = None) -> Advisory:
-    result: Advisory = _save_record(actor, advisory or Advisory(), Perm.EDIT_ADVISORY, data,
-                                    ADVISORY_FIELDS, "travel.advisory", version)
-    return result
+    return record_save(actor=actor, obj=advisory or Advisory(), perm=Perm.EDIT_ADVISORY,
+                       data=data, allowed=ADVISORY_FIELDS, action="travel.advisory",
+                       version=version)
 
 
 @transaction.atomic
 def contact_save(*, actor: AnyUser, contact: SecurityContact | None, data: dict[str, Any],
                  version: int | None = None) -> SecurityContact:
-    result: SecurityContact = _save_record(actor, contact or SecurityContact(),
-                                           Perm.EDIT_DIRECTORY, data, CONTACT_FIELDS,
-                                           "travel.contact", version)
-    return result
+    return record_save(actor=actor, obj=contact or SecurityContact(),
+                       perm=Perm.EDIT_DIRECTORY, data=data, allowed=CONTACT_FIELDS,
+                       action="travel.contact", version=version)
 
 
 @transaction.atomic
@@ -736,8 +714,9 @@ def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any
     control = AreaControl.objects.filter(security_area=area).first() or \
         AreaControl(security_area=area)
     control.set_by = actor  # type: ignore[assignment]
-    result: AreaControl = _save_record(actor, control, Perm.SET_AREA_CONTROLS, data,
-                                       CONTROL_FIELDS, "travel.area_control", version)
+    result = record_save(actor=actor, obj=control, perm=Perm.SET_AREA_CONTROLS, data=data,
+                         allowed=CONTROL_FIELDS, action="travel.area_control",
+                         version=version)
     AreaControl.objects.filter(pk=result.pk).update(set_by=actor)
     return result
 
@@ -745,12 +724,10 @@ def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any
 @transaction.atomic
 def operator_assess(*, actor: AnyUser, operator: AirOperator, suitability: str, note: str,
                     version: int | None = None) -> AirOperator:
-    result: AirOperator = _save_record(actor, operator, Perm.ASSESS_AIR_OPERATOR,
-                                       {"suitability": suitability,
-                                        "suitability_note": note.strip()},
-                                       {"suitability", "suitability_note"},
-                                       "travel.air_operator", version)
-    return result
+    return record_save(actor=actor, obj=operator, perm=Perm.ASSESS_AIR_OPERATOR,
+                       data={"suitability": suitability, "suitability_note": note.strip()},
+                       allowed={"suitability", "suitability_note"},
+                       action="travel.air_operator", version=version)
 
 
 @transaction.atomic
