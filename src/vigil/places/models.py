@@ -103,6 +103,28 @@ class SecurityArea(VersionedModel):
                 raise ValidationError({"boundary": problem})
 
 
+# What each kind of place says when it lies in another country than the record's.
+_OUTSIDE_COUNTRY = {
+    "security_area": _("This security area belongs to another country."),
+    "duty_station": _("This duty station is in another country."),
+}
+
+
+def check_in_country(obj: models.Model, *fields: str) -> None:
+    """The one rule that a record's security area and duty station, where it names them, lie
+    in the record's own country (``obj.country``). Raises every fault, each on its field."""
+    country_id = getattr(obj, "country_id", None)
+    if not country_id:
+        return
+    errors = {}
+    for name in fields:
+        place = getattr(obj, name) if getattr(obj, f"{name}_id", None) else None
+        if place is not None and place.country_id != country_id:
+            errors[name] = _OUTSIDE_COUNTRY[name]
+    if errors:
+        raise ValidationError(errors)
+
+
 class DutyStation(VersionedModel):
     class Kind(models.TextChoices):
         HEADQUARTERS = "hq", _("Headquarters")
@@ -139,10 +161,7 @@ class DutyStation(VersionedModel):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        if (self.security_area is not None and self.country_id
-                and self.security_area.country_id != self.country_id):
-            raise ValidationError({"security_area": _(
-                "This security area belongs to another country.")})
+        check_in_country(self, "security_area")
 
 
 class Premises(VersionedModel):

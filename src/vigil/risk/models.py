@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
 from vigil.core.models import VersionedModel
-from vigil.places.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, SecurityArea
+from vigil.places.models import (
+    LATITUDE_VALIDATORS,
+    LONGITUDE_VALIDATORS,
+    SecurityArea,
+    check_in_country,
+)
 from vigil.risk import rules
 
 LEVEL_LABELS = {1: _("Minimal"), 2: _("Low"), 3: _("Moderate"), 4: _("Substantial"),
@@ -185,12 +190,7 @@ class SecurityRiskAssessment(ApprovalRecord):
         return self.title
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        if (self.security_area is not None and self.country_id
-                and self.security_area.country_id != self.country_id):
-            raise ValidationError({"security_area": _(
-                "This security area belongs to another country.")})
+        check_in_country(self, "security_area")
 
 
 class RiskEntry(models.Model):
@@ -479,12 +479,7 @@ class SecurityPlan(ApprovalRecord):
         return self.title
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        if (self.duty_station is not None and self.country_id
-                and self.duty_station.country_id != self.country_id):
-            raise ValidationError({"duty_station": _(
-                "This duty station is in another country.")})
+        check_in_country(self, "duty_station")
 
 
 class PlanZone(models.Model):

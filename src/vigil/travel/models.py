@@ -21,6 +21,7 @@ from vigil.places.models import (
     Country,
     DutyStation,
     SecurityArea,
+    check_in_country,
     coordinate_constraints,
     validate_time_zone,
 )
@@ -180,10 +181,7 @@ class Advisory(VersionedModel):
         return str(ADVISORY_LEVEL_LABELS[self.level])
 
     def clean(self) -> None:
-        area = self.security_area if self.security_area_id else None
-        if area is not None and self.country_id and area.country_id != self.country_id:
-            raise ValidationError({"security_area": _(
-                "This security area belongs to another country.")})
+        check_in_country(self, "security_area")
 
 
 class SecurityContact(VersionedModel):
@@ -220,15 +218,7 @@ class SecurityContact(VersionedModel):
         return f"{self.function}: {self.name}"
 
     def clean(self) -> None:
-        errors = {}
-        area = self.security_area if self.security_area_id else None
-        if area is not None and self.country_id and area.country_id != self.country_id:
-            errors["security_area"] = _("This security area belongs to another country.")
-        station = self.duty_station if self.duty_station_id else None
-        if station is not None and self.country_id and station.country_id != self.country_id:
-            errors["duty_station"] = _("This duty station is in another country.")
-        if errors:
-            raise ValidationError(errors)
+        check_in_country(self, "security_area", "duty_station")
 
 
 class Delegation(TimestampedModel):
