@@ -10,4 +10,3 @@ LANGUAGES = [
     ("ru", _("Russian")),
     ("es", _("Spanish")),
 ]
-RTL_LANGUAGES = {"ar"}

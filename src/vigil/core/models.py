@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.authz import ROLE_LABELS, SCOPE_LABELS, Role, ScopeKind
+from vigil.core.roles import ROLE_LABELS, SCOPE_LABELS, Role, ScopeKind
 
 
 class TimestampedModel(models.Model):

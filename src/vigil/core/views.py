@@ -145,9 +145,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = f"error: {type(exc).__name__}"
     if settings.CELERY_BROKER_URL:
         try:
-            from vigil.config.celery import app
+            # The project's Celery app, made current when vigil.config loads.
+            from celery import current_app
 
-            with app.connection_for_write() as conn:
+            with current_app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:

@@ -37,7 +37,8 @@ HOME = ["KE", "SO", "SS", "ET", "CD"]
 
 
 def load_incidents(ctx: DemoContext) -> None:
-    ensure_default()  # a test database flushed between tests has lost the migration's rows
+    # A test database flushed between tests has lost the migration's rows.
+    ensure_default(IncidentCategory)
     officer = get_user_model().objects.get(username="security.officer")
     categories = {c.code: c for c in IncidentCategory.objects.all()}
     # Most incidents where the demo's officers work (Kenya, Somalia, South Sudan, Ethiopia,

@@ -84,11 +84,9 @@ def label(code: str, name: str) -> str:
     return name
 
 
-def ensure_default(category_model: Any = None) -> int:
+def ensure_default(category_model: Any) -> int:
     """Create the default categories that are missing (by code); returns how many. Used by the
-    data migration (with the historical model) and by the demo."""
-    if category_model is None:
-        from vigil.incidents.models import IncidentCategory as category_model
+    data migration (with the historical model) and by the demo (with IncidentCategory)."""
     existing = {c.code: c for c in category_model.objects.all()}
     made = 0
     for order, (code, (name, _label, parent)) in enumerate(DEFAULT.items()):

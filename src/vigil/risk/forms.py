@@ -6,11 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
+from vigil.core.levels import LEVEL_LABELS
 from vigil.places.models import DutyStation, Premises
 from vigil.risk import rules
 from vigil.risk.models import (
     IMPACT_LABELS,
-    LEVEL_LABELS,
     LIKELIHOOD_LABELS,
     MOSS_CATEGORY_LABELS,
     THREAT_LABELS,

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
+from vigil.core.levels import LEVEL_LABELS
 from vigil.core.models import VersionedModel
 from vigil.places.models import (
     LATITUDE_VALIDATORS,
@@ -17,8 +18,6 @@ from vigil.places.models import (
 )
 from vigil.risk import rules
 
-LEVEL_LABELS = {1: _("Minimal"), 2: _("Low"), 3: _("Moderate"), 4: _("Substantial"),
-                5: _("High"), 6: _("Extreme")}
 LIKELIHOOD_LABELS = dict(zip(rules.LIKELIHOODS, (
     _("Very unlikely"), _("Unlikely"), _("Moderately likely"), _("Likely"), _("Very likely")),
     strict=True))

@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vigil.core.levels import LEVEL_LABELS, LEVEL_TONES
+
 register = template.Library()
 
 # One badge style per status value, used everywhere.
@@ -58,14 +60,9 @@ def badge(value: str, label: Any) -> str:
     return format_html('<span class="badge {}">{}</span>', tone, label)
 
 
-# Security levels 1-6: one style everywhere, the number and the word always inside.
-LEVEL_TONES = {1: "ok", 2: "ok", 3: "info", 4: "warn", 5: "bad", 6: "bad"}
-
-
 @register.simple_tag
 def level_badge(level: int | None) -> str:
-    from vigil.risk.models import LEVEL_LABELS
-
+    """A security level 1-6 as its badge: one style everywhere, the number and the word."""
     if not level:
         return format_html('<span class="badge neutral">{}</span>', _("no level"))
     return format_html('<span class="badge lvl lvl-{} {}">{} · {}</span>', level,

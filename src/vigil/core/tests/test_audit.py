@@ -8,6 +8,7 @@ from django.db import connection
 
 from vigil.core import audit
 from vigil.core.authz import Role, ScopeKind
+from vigil.core.errors import Forbidden
 from vigil.core.models import AuditEvent
 from vigil.places import services as place_services
 
@@ -30,7 +31,7 @@ def test_service_write_records_one_event_with_before_and_after(cast, user_with):
 def test_refused_write_leaves_no_event(cast, user_with):
     officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.somalia)
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception, match="may not"):
+    with pytest.raises(Forbidden, match="may not"):
         place_services.duty_station_update(actor=officer, station=cast.mombasa,
                                            data={"name": "X"}, version=1)
     assert AuditEvent.objects.count() == before

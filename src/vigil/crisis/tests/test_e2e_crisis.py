@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.e2e,
 @pytest.fixture
 def site(transactional_db, live_server, settings):
     from vigil.core.models import AuditHead
+    from vigil.incidents.models import IncidentCategory
     from vigil.incidents.taxonomy import ensure_default
     from vigil.places.models import Country
     from vigil.places.services import countries_sync
@@ -30,7 +31,7 @@ def site(transactional_db, live_server, settings):
     AuditHead.objects.get_or_create(pk=1)
     if not Country.objects.exists():
         countries_sync()
-    ensure_default()
+    ensure_default(IncidentCategory)
     settings.VIGIL_BASE_URL = live_server.url
     return live_server.url
 
