@@ -71,6 +71,10 @@ class Organization(VersionedModel):
     def __str__(self) -> str:
         return self.code
 
+    def clean(self) -> None:
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("An organization cannot be part of itself.")})
+
 
 class Person(VersionedModel):
     """A member of UN personnel. Contact data and residence are personal data (need-to-know)."""

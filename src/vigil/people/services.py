@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
+from vigil.core.authz import Perm, can, has_perm_anywhere, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.importing import (
     ImportFailed,
@@ -23,6 +23,7 @@ from vigil.core.importing import (
     read_rows,
     working_copy,
 )
+from vigil.core.services import record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people import rules
 from vigil.people.models import Dependant, EmergencyContact, Organization, Person
@@ -35,7 +36,6 @@ ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
 PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
                  "category", "duty_station", "status", "user", "language",
                  "bsafe_certified_on", "ssafe_certified_on", *Person.PERSONAL_FIELDS}
-RESIDENCE_FIELDS = ("residence_address", "residence_latitude", "residence_longitude")
 CONTACT_FIELDS = set(Person.PERSONAL_FIELDS)
 DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "relationship",
                     "date_of_birth", "lives_with_staff_member", "residence_address",
@@ -46,41 +46,26 @@ DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "rel
 
 @transaction.atomic
 def organization_create(*, actor: AnyUser, data: dict[str, Any]) -> Organization:
-    org = Organization()
-    assign(org, data, ORGANIZATION_FIELDS)
-    # Organizations are reference data for the whole system: created by global holders only.
-    if not holds_globally(actor, Perm.CHANGE_ORGANIZATION):
-        raise Forbidden()
-    validate(org)
-    org.save()
-    audit.record(actor=actor, action="people.organization.create", obj=org,
-                 changes=audit.diff({}, audit.snapshot(org)))
-    return org
+    """Organizations are reference data for the whole system: a new one is in nobody's
+    organization scope, so only a global holder of the permission may create one."""
+    return record_save(actor=actor, obj=Organization(), perm=Perm.CHANGE_ORGANIZATION,
+                       data=data, allowed=ORGANIZATION_FIELDS, action="people.organization")
 
 
 @transaction.atomic
 def organization_update(*, actor: AnyUser, organization: Organization,
                         data: dict[str, Any], version: int | None) -> Organization:
-    require(actor, Perm.CHANGE_ORGANIZATION, organization)
-    check_version(organization, version)
-    before = audit.snapshot(organization)
-    assign(organization, data, ORGANIZATION_FIELDS - {"code"})
-    if organization.parent_id == organization.pk:
-        raise ValidationFailed([FieldError(field="parent", message=_(
-            "An organization cannot be part of itself."))])
-    validate(organization)
-    save_new_version(organization, sorted(ORGANIZATION_FIELDS - {"code"}))
-    audit.record(actor=actor, action="people.organization.update", obj=organization,
-                 changes=audit.diff(before, audit.snapshot(organization)))
-    return organization
+    return record_save(actor=actor, obj=organization, perm=Perm.CHANGE_ORGANIZATION,
+                       data=data, allowed=ORGANIZATION_FIELDS - {"code"},
+                       action="people.organization", version=version)
 
 
 # --- Personnel --------------------------------------------------------------------------------
 
-def _contacts_from(data: list[dict[str, Any]] | None, person: Person) -> list[EmergencyContact]:
+def _contacts_from(data: list[dict[str, Any]], person: Person) -> list[EmergencyContact]:
     contacts: list[EmergencyContact] = []
     errors: list[FieldError] = []
-    for position, item in enumerate(data or [], start=1):
+    for position, item in enumerate(data, start=1):
         contact = EmergencyContact(person=person, position=position,
                                    name=str(item.get("name", "")).strip(),
                                    relationship=str(item.get("relationship", "")).strip(),
@@ -102,30 +87,48 @@ def _contacts_snapshot(person: Person) -> list[dict[str, str]]:
              "email": c.email} for c in person.emergency_contacts.all()]
 
 
-def _replace_contacts(person: Person, contacts: list[EmergencyContact]) -> None:
-    person.emergency_contacts.all().delete()
-    for contact in contacts:
-        contact.person = person
-    EmergencyContact.objects.bulk_create(contacts)
+def _contacts_then(emergency_contacts: list[dict[str, Any]] | None
+                   ) -> Callable[[Person], dict[str, Any]]:
+    """Replace the person's emergency contacts once the person is saved (None: keep them),
+    and say how they changed. A fault in a contact undoes the whole save."""
+
+    def then(person: Person) -> dict[str, Any]:
+        if emergency_contacts is None:
+            return {}
+        before = _contacts_snapshot(person)
+        contacts = _contacts_from(emergency_contacts, person)
+        person.emergency_contacts.all().delete()
+        EmergencyContact.objects.bulk_create(contacts)
+        after = _contacts_snapshot(person)
+        return {"emergency_contacts": [before, after]} if after != before else {}
+
+    return then
+
+
+def _confirming(obj: Person | Dependant, data: dict[str, Any], allowed: set[str]
+                ) -> tuple[dict[str, Any], set[str]]:
+    """``data`` and ``allowed``, with the residence confirmed today where this save confirms
+    it (rules.confirms_residence). The confirmation date is never the caller's to set."""
+    if "residence_confirmed_on" in data:
+        return data, allowed  # refused as a field that cannot be set here
+    before = {} if obj.pk is None else {name: audit.jsonable(getattr(obj, name))
+                                        for name in rules.RESIDENCE_FIELDS}
+    after = {name: audit.jsonable(data[name] if name in data else getattr(obj, name))
+             for name in rules.RESIDENCE_FIELDS}
+    if not rules.confirms_residence(before, after):
+        return data, allowed
+    return ({**data, "residence_confirmed_on": timezone.localdate()},
+            allowed | {"residence_confirmed_on"})
 
 
 @transaction.atomic
 def person_create(*, actor: AnyUser, data: dict[str, Any],
                   emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
     person = Person()
-    assign(person, data, PERSON_FIELDS)
-    require(actor, Perm.CHANGE_PERSON, person)
-    validate(person)
-    contacts = _contacts_from(emergency_contacts, person)
-    if person.residence_latitude is not None:
-        person.residence_confirmed_on = timezone.localdate()
-    person.save()
-    _replace_contacts(person, contacts)
-    changes = audit.diff({}, audit.snapshot(person))
-    if contacts:
-        changes["emergency_contacts"] = [[], _contacts_snapshot(person)]
-    audit.record(actor=actor, action="people.person.create", obj=person, changes=changes)
-    return person
+    data, allowed = _confirming(person, data, PERSON_FIELDS)
+    return record_save(actor=actor, obj=person, perm=Perm.CHANGE_PERSON, data=data,
+                       allowed=allowed, action="people.person",
+                       then=_contacts_then(emergency_contacts))
 
 
 @transaction.atomic
@@ -134,45 +137,30 @@ def person_update(*, actor: AnyUser, person: Person, data: dict[str, Any],
                   emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
     """Change a staff member's record. Moving them to another duty station or organization
     must be allowed in the scope they leave and in the one they join."""
-    require(actor, Perm.CHANGE_PERSON, person)
-    check_version(person, version)
-    before = audit.snapshot(person)
-    assign(person, data, PERSON_FIELDS - {"index_number"})
-    require(actor, Perm.CHANGE_PERSON, person)
-    return _save_person(actor, person, before, emergency_contacts, "people.person.update")
+    data, allowed = _confirming(person, data, PERSON_FIELDS - {"index_number"})
+    return record_save(actor=actor, obj=person, perm=Perm.CHANGE_PERSON, data=data,
+                       allowed=allowed, action="people.person", version=version,
+                       then=_contacts_then(emergency_contacts))
 
 
 @transaction.atomic
 def person_update_contacts(*, actor: AnyUser, person: Person, data: dict[str, Any],
                            version: int | None,
                            emergency_contacts: list[dict[str, Any]] | None = None) -> Person:
-    """A person (or their administrator) keeps contacts and residence up to date."""
+    """A person (or their administrator) keeps contacts and residence up to date. Its own
+    permission and audit action keep it apart from record_save, whose actions are
+    ``.create`` and ``.update``."""
     require(actor, Perm.CHANGE_CONTACT_DATA, person)
     check_version(person, version)
     before = audit.snapshot(person)
-    assign(person, data, CONTACT_FIELDS)
-    return _save_person(actor, person, before, emergency_contacts,
-                        "people.person.update_contacts")
-
-
-def _save_person(actor: AnyUser, person: Person, before: dict[str, Any],
-                 emergency_contacts: list[dict[str, Any]] | None, action: str) -> Person:
+    data, allowed = _confirming(person, data, CONTACT_FIELDS)
+    assign(person, data, allowed)
     validate(person)
-    contacts_before = _contacts_snapshot(person)
-    contacts = (_contacts_from(emergency_contacts, person)
-                if emergency_contacts is not None else None)
-    # Saving a residence with coordinates confirms it (whereabouts coverage, SP2.2.c.i).
-    if person.residence_latitude is not None and any(
-            before.get(f) != audit.snapshot(person).get(f) for f in RESIDENCE_FIELDS):
-        person.residence_confirmed_on = timezone.localdate()
-    save_new_version(person, sorted(PERSON_FIELDS | {"residence_confirmed_on"}))
+    save_new_version(person, sorted(allowed))
     changes = audit.diff(before, audit.snapshot(person))
-    if contacts is not None:
-        _replace_contacts(person, contacts)
-        after = _contacts_snapshot(person)
-        if after != contacts_before:
-            changes["emergency_contacts"] = [contacts_before, after]
-    audit.record(actor=actor, action=action, obj=person, changes=changes)
+    changes.update(_contacts_then(emergency_contacts)(person))
+    audit.record(actor=actor, action="people.person.update_contacts", obj=person,
+                 changes=changes)
     return person
 
 
@@ -282,16 +270,17 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
 
 
 # --- Dependants -------------------------------------------------------------------------------
+# Not record_save: the date of birth is checked between the permission and the model's own
+# validation, and refused with its own code.
 
 @transaction.atomic
 def dependant_create(*, actor: AnyUser, data: dict[str, Any]) -> Dependant:
     dependant = Dependant()
-    assign(dependant, data, DEPENDANT_FIELDS)
+    data, allowed = _confirming(dependant, data, DEPENDANT_FIELDS)
+    assign(dependant, data, allowed)
     require(actor, Perm.CHANGE_DEPENDANT, dependant)
     _check_birth_date(dependant)
     validate(dependant)
-    if dependant.residence_latitude is not None:
-        dependant.residence_confirmed_on = timezone.localdate()
     dependant.save()
     audit.record(actor=actor, action="people.dependant.create", obj=dependant,
                  changes=audit.diff({}, audit.snapshot(dependant)))
@@ -304,15 +293,11 @@ def dependant_update(*, actor: AnyUser, dependant: Dependant, data: dict[str, An
     require(actor, Perm.CHANGE_DEPENDANT, dependant)
     check_version(dependant, version)
     before = audit.snapshot(dependant)
-    assign(dependant, data, DEPENDANT_FIELDS - {"person"})
+    data, allowed = _confirming(dependant, data, DEPENDANT_FIELDS - {"person"})
+    assign(dependant, data, allowed)
     _check_birth_date(dependant)
     validate(dependant)
-    # Saving a residence with coordinates confirms it (whereabouts coverage, SP2.2.c.i).
-    if dependant.residence_latitude is not None and any(
-            before.get(f) != audit.snapshot(dependant).get(f) for f in RESIDENCE_FIELDS):
-        dependant.residence_confirmed_on = timezone.localdate()
-    save_new_version(dependant, sorted((DEPENDANT_FIELDS - {"person"})
-                                       | {"residence_confirmed_on"}))
+    save_new_version(dependant, sorted(allowed))
     audit.record(actor=actor, action="people.dependant.update", obj=dependant,
                  changes=audit.diff(before, audit.snapshot(dependant)))
     return dependant

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, has_perm_anywhere, require
+from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.importing import (
     ImportFailed,
@@ -20,7 +20,7 @@ from vigil.core.importing import (
     read_rows,
     working_copy,
 )
-from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.core.services import record_save
 from vigil.places import rules
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
@@ -59,60 +59,37 @@ def countries_sync(*, actor: AnyUser | None = None) -> int:
 
 @transaction.atomic
 def security_area_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityArea:
-    area = SecurityArea()
-    assign(area, data, SECURITY_AREA_FIELDS)
-    require(actor, Perm.CHANGE_DUTY_STATION, area)
-    validate(area)
-    area.save()
-    audit.record(actor=actor, action="places.security_area.create", obj=area,
-                 changes=audit.diff({}, audit.snapshot(area)))
-    return area
+    return record_save(actor=actor, obj=SecurityArea(), perm=Perm.CHANGE_DUTY_STATION,
+                       data=data, allowed=SECURITY_AREA_FIELDS, action="places.security_area")
 
 
 @transaction.atomic
 def security_area_update(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any],
                          version: int | None) -> SecurityArea:
-    require(actor, Perm.CHANGE_DUTY_STATION, area)
-    check_version(area, version)
-    before = audit.snapshot(area)
-    assign(area, data, SECURITY_AREA_FIELDS - {"country", "code"})
-    validate(area)
-    save_new_version(area, sorted(SECURITY_AREA_FIELDS))
-    audit.record(actor=actor, action="places.security_area.update", obj=area,
-                 changes=audit.diff(before, audit.snapshot(area)))
-    return area
+    return record_save(actor=actor, obj=area, perm=Perm.CHANGE_DUTY_STATION, data=data,
+                       allowed=SECURITY_AREA_FIELDS - {"country", "code"},
+                       action="places.security_area", version=version)
 
 
 # --- Duty stations ----------------------------------------------------------------------------
 
 @transaction.atomic
 def duty_station_create(*, actor: AnyUser, data: dict[str, Any]) -> DutyStation:
-    station = DutyStation()
-    assign(station, data, DUTY_STATION_FIELDS)
-    if isinstance(station.code, str):
-        station.code = station.code.upper()
-    require(actor, Perm.CHANGE_DUTY_STATION, station)
-    validate(station)
-    station.save()
-    audit.record(actor=actor, action="places.duty_station.create", obj=station,
-                 changes=audit.diff({}, audit.snapshot(station)))
-    return station
+    code = data.get("code")
+    if isinstance(code, str):
+        data = {**data, "code": code.upper()}
+    return record_save(actor=actor, obj=DutyStation(), perm=Perm.CHANGE_DUTY_STATION,
+                       data=data, allowed=DUTY_STATION_FIELDS, action="places.duty_station")
 
 
 @transaction.atomic
 def duty_station_update(*, actor: AnyUser, station: DutyStation, data: dict[str, Any],
                         version: int | None) -> DutyStation:
-    require(actor, Perm.CHANGE_DUTY_STATION, station)
-    check_version(station, version)
-    before = audit.snapshot(station)
-    assign(station, data, DUTY_STATION_FIELDS - {"code"})
-    # Moving a station to another country must be allowed in the new scope too.
-    require(actor, Perm.CHANGE_DUTY_STATION, station)
-    validate(station)
-    save_new_version(station, sorted(DUTY_STATION_FIELDS - {"code"}))
-    audit.record(actor=actor, action="places.duty_station.update", obj=station,
-                 changes=audit.diff(before, audit.snapshot(station)))
-    return station
+    """Moving a station to another country must be allowed in the new scope too (the
+    permission is asked on the station as it was and as it will be)."""
+    return record_save(actor=actor, obj=station, perm=Perm.CHANGE_DUTY_STATION, data=data,
+                       allowed=DUTY_STATION_FIELDS - {"code"}, action="places.duty_station",
+                       version=version)
 
 
 DUTY_STATION_COLUMNS_REQUIRED = ("code", "name", "country", "latitude", "longitude",
@@ -228,35 +205,30 @@ def _set_organizations(premises: Premises, organization_ids: list[int] | None) -
     return sorted(found)
 
 
+def _organizations_then(organization_ids: list[int] | None, *, creating: bool
+                        ) -> Callable[[Premises], dict[str, Any]]:
+    """The organizations present, written after the premises are saved, and their change for
+    the audit: a new record always names them, an edit only when they change."""
+
+    def then(premises: Premises) -> dict[str, Any]:
+        before = [] if creating else sorted(premises.organizations.values_list("pk", flat=True))
+        after = _set_organizations(premises, organization_ids)
+        return {"organizations": [before, after]} if creating or after != before else {}
+
+    return then
+
+
 @transaction.atomic
 def premises_create(*, actor: AnyUser, data: dict[str, Any],
                     organization_ids: list[int] | None = None) -> Premises:
-    premises = Premises()
-    assign(premises, data, PREMISES_FIELDS)
-    require(actor, Perm.CHANGE_PREMISES, premises)
-    validate(premises)
-    premises.save()
-    changes = audit.diff({}, audit.snapshot(premises))
-    orgs = _set_organizations(premises, organization_ids or [])
-    changes["organizations"] = [[], orgs]
-    audit.record(actor=actor, action="places.premises.create", obj=premises, changes=changes)
-    return premises
+    return record_save(actor=actor, obj=Premises(), perm=Perm.CHANGE_PREMISES, data=data,
+                       allowed=PREMISES_FIELDS, action="places.premises",
+                       then=_organizations_then(organization_ids or [], creating=True))
 
 
 @transaction.atomic
 def premises_update(*, actor: AnyUser, premises: Premises, data: dict[str, Any],
                     version: int | None, organization_ids: list[int] | None = None) -> Premises:
-    require(actor, Perm.CHANGE_PREMISES, premises)
-    check_version(premises, version)
-    before = audit.snapshot(premises)
-    orgs_before = sorted(premises.organizations.values_list("pk", flat=True))
-    assign(premises, data, PREMISES_FIELDS)
-    require(actor, Perm.CHANGE_PREMISES, premises)
-    validate(premises)
-    save_new_version(premises, sorted(PREMISES_FIELDS))
-    changes = audit.diff(before, audit.snapshot(premises))
-    orgs_after = _set_organizations(premises, organization_ids)
-    if orgs_after != orgs_before:
-        changes["organizations"] = [orgs_before, orgs_after]
-    audit.record(actor=actor, action="places.premises.update", obj=premises, changes=changes)
-    return premises
+    return record_save(actor=actor, obj=premises, perm=Perm.CHANGE_PREMISES, data=data,
+                       allowed=PREMISES_FIELDS, action="places.premises", version=version,
+                       then=_organizations_then(organization_ids, creating=False))

@@ -308,10 +308,8 @@ def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels:
         rules.stop_reasons(stop, traveller, policy, submitted)
     outcome = rules.outcome_of(reasons)
     drawn = travel.status
-    if outcome is rules.Outcome.REFUSED:
-        status = Clearance.Status.RULE_REFUSED
-    elif outcome is rules.Outcome.CLEARED:
-        status = Clearance.Status.CLEARED
+    if outcome is not rules.Outcome.APPROVAL:
+        status = Clearance.Status(rules.stop_status(outcome))
     elif drawn == TravelRequest.Status.PENDING:
         status = Clearance.Status.PENDING
     elif drawn == TravelRequest.Status.REFUSED:
@@ -343,10 +341,7 @@ def _request_status(clearance: str, drawn: str) -> str:
     """A cancelled request stays cancelled; otherwise the stop's state decides."""
     if drawn == TravelRequest.Status.CANCELLED:
         return drawn
-    states: dict[str, str] = {Clearance.Status.PENDING: TravelRequest.Status.PENDING,
-                              Clearance.Status.REFUSED: TravelRequest.Status.REFUSED,
-                              Clearance.Status.RULE_REFUSED: TravelRequest.Status.REFUSED}
-    return states.get(clearance, TravelRequest.Status.CLEARED)
+    return TravelRequest.Status(rules.request_status([clearance]))
 
 
 def _traveller_trips(ctx: DemoContext, kisumu: SecurityArea | None,

@@ -404,11 +404,11 @@ class Clearance(models.Model):
     scope covers the stop."""
 
     class Status(models.TextChoices):
-        CLEARED = "cleared", _("Cleared automatically")
-        PENDING = "pending", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused by the officer")
-        RULE_REFUSED = "rule_refused", _("Refused by the rules")
+        CLEARED = rules.StopStatus.CLEARED, _("Cleared automatically")
+        PENDING = rules.StopStatus.PENDING, _("Awaiting approval")
+        APPROVED = rules.StopStatus.APPROVED, _("Approved")
+        REFUSED = rules.StopStatus.REFUSED, _("Refused by the officer")
+        RULE_REFUSED = rules.StopStatus.RULE_REFUSED, _("Refused by the rules")
 
     request = models.ForeignKey(TravelRequest, on_delete=models.CASCADE,
                                 related_name="clearances", verbose_name=_("travel request"))

@@ -206,13 +206,18 @@ def stop_reasons(stop: Stop, traveller: Traveller, policy: Policy,
     return reasons
 
 
-def outcome_of(reasons: Iterable[Reason]) -> Outcome:
-    outcomes = {r.outcome for r in reasons}
-    if Outcome.REFUSED in outcomes:
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """Refused over approval over cleared; nothing at all is cleared."""
+    seen = set(outcomes)
+    if Outcome.REFUSED in seen:
         return Outcome.REFUSED
-    if Outcome.APPROVAL in outcomes:
+    if Outcome.APPROVAL in seen:
         return Outcome.APPROVAL
     return Outcome.CLEARED
+
+
+def outcome_of(reasons: Iterable[Reason]) -> Outcome:
+    return worst(r.outcome for r in reasons)
 
 
 def fingerprint(stop_key: str, reasons: Iterable[Reason]) -> str:
@@ -252,6 +257,44 @@ def allows(status: str, action: str) -> bool:
 def status_after(outcome: Outcome) -> Status:
     return {Outcome.CLEARED: Status.CLEARED, Outcome.APPROVAL: Status.PENDING,
             Outcome.REFUSED: Status.REFUSED}[outcome]
+
+
+class StopStatus(StrEnum):
+    """The state of one stop's clearance."""
+
+    CLEARED = "cleared"  # by the rules
+    PENDING = "pending"  # awaiting whoever holds the stop
+    APPROVED = "approved"
+    REFUSED = "refused"  # by whoever holds the stop
+    RULE_REFUSED = "rule_refused"
+
+
+# What each state of a stop weighs in its request: approved counts as cleared, and a refusal
+# by the rules or by a person refuses.
+STOP_OUTCOMES: dict[StopStatus, Outcome] = {
+    StopStatus.CLEARED: Outcome.CLEARED,
+    StopStatus.APPROVED: Outcome.CLEARED,
+    StopStatus.PENDING: Outcome.APPROVAL,
+    StopStatus.REFUSED: Outcome.REFUSED,
+    StopStatus.RULE_REFUSED: Outcome.REFUSED,
+}
+
+
+def stop_status(outcome: Outcome) -> StopStatus:
+    """The state the rules give a stop: cleared, waiting for approval, or refused by them."""
+    return {Outcome.CLEARED: StopStatus.CLEARED, Outcome.APPROVAL: StopStatus.PENDING,
+            Outcome.REFUSED: StopStatus.RULE_REFUSED}[outcome]
+
+
+def request_status(stops: Iterable[str]) -> Status:
+    """A request's status after clearance: that of its worst stop (no stop: cleared)."""
+    return status_after(worst(STOP_OUTCOMES[StopStatus(state)] for state in stops))
+
+
+def ends_at_home(destination_station: int | None, home_station: int | None) -> bool:
+    """Whether a leg brings the traveller home: it arrives at their own duty station. Such a
+    leg is no stop to clear, and the trip ends on its arrival."""
+    return destination_station is not None and destination_station == home_station
 
 
 # --- Who holds a stop ---------------------------------------------------------------------------

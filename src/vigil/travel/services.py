@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -197,8 +198,8 @@ def _build_segments(request: TravelRequest, items: Sequence[dict[str, Any]]
         if departs and arrives:
             try:
                 segment.full_clean(exclude=["request", "departs_at", "arrives_at"])
-            except Exception as exc:
-                for name, messages in getattr(exc, "message_dict", {}).items():
+            except DjangoValidationError as exc:
+                for name, messages in exc.message_dict.items():
                     errors += [FieldError(f"{field}.{name}", m) for m in messages]
         segments.append(segment)
     if errors:
@@ -220,7 +221,8 @@ def _check_complete(request: TravelRequest, segments: list[Segment], *,
                 ErrorCode.REQUIRED))
     if segments:
         last = segments[-1]
-        if last.destination_station_id != request.traveller.duty_station_id and \
+        if not rules.ends_at_home(last.destination_station_id,
+                                  request.traveller.duty_station_id) and \
                 last.stays_until is None:
             errors.append(FieldError(f"segments[{len(segments) - 1}].stays_until_local", _(
                 "The trip does not end at %(station)s: say until when you stay at %(place)s, "
@@ -402,7 +404,7 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
                    for other in overlapping.order_by("starts_at")]
     results = []
     stops = [i for i, s in enumerate(segments)
-             if not (s.destination_station_id and s.destination_station_id == home)]
+             if not rules.ends_at_home(s.destination_station_id, home)]
     if segments and not stops:
         stops = [0]  # a trip that only comes home still has its traveller checked
     for index, segment in enumerate(segments):
@@ -465,10 +467,7 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
             duty_station_id=segment.destination_station_id, arrives_at=segment.arrives_at,
             level=result.level, reasons=[r.as_dict() for r in result.reasons],
             fingerprint=fingerprint,
-            requested_at=now, status={rules.Outcome.CLEARED: Clearance.Status.CLEARED,
-                                      rules.Outcome.APPROVAL: Clearance.Status.PENDING,
-                                      rules.Outcome.REFUSED: Clearance.Status.RULE_REFUSED
-                                      }[outcome])
+            requested_at=now, status=Clearance.Status(rules.stop_status(outcome)))
         if outcome is rules.Outcome.APPROVAL:
             clearance.due_at = now + dt.timedelta(hours=settings.approval_hours)
         else:  # the rules decided it, and the decision says so
@@ -482,7 +481,7 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
         created.append(clearance)
     Clearance.objects.bulk_create(created)
     previous_status = request.status
-    request.status = _status_from(created)
+    request.status = _status_after_clearance(created)
     if request.submitted_at is None:
         request.submitted_at = now
     if request.status in {TravelRequest.Status.CLEARED, TravelRequest.Status.REFUSED}:
@@ -499,13 +498,8 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
             _notify_approvers(request, clearance)
 
 
-def _status_from(clearances: Sequence[Clearance]) -> str:
-    states = {c.status for c in clearances}
-    if states & {Clearance.Status.RULE_REFUSED, Clearance.Status.REFUSED}:
-        return TravelRequest.Status.REFUSED
-    if Clearance.Status.PENDING in states:
-        return TravelRequest.Status.PENDING
-    return TravelRequest.Status.CLEARED
+def _status_after_clearance(clearances: Sequence[Clearance]) -> TravelRequest.Status:
+    return TravelRequest.Status(rules.request_status(c.status for c in clearances))
 
 
 def approvers_of(clearance: Clearance) -> list[Any]:
@@ -574,7 +568,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     clearance.save(update_fields=["status", "decided_by", "decided_at", "decided_as",
                                   "comment"])
     previous = request.status
-    request.status = _status_from(list(request.clearances.all()))
+    request.status = _status_after_clearance(list(request.clearances.all()))
     if request.status != previous:
         request.decided_at = now
         save_new_version(request, ["status", "decided_at"])
@@ -608,8 +602,7 @@ def presence_rows(request: TravelRequest, segments: Sequence[Segment],
                       origin=(s.origin_latitude, s.origin_longitude),
                       destination=(s.destination_latitude, s.destination_longitude),
                       lodging=s.lodging_point,
-                      home=s.destination_station_id is not None
-                      and s.destination_station_id == home_station,
+                      home=rules.ends_at_home(s.destination_station_id, home_station),
                       stays_until=s.stays_until) for s in segments]
     rows = []
     for piece in rules.pieces(legs):

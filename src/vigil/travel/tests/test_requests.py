@@ -11,7 +11,7 @@ from django.utils import timezone
 from vigil.core.errors import Forbidden, StaleVersion, TransitionRefused, ValidationFailed
 from vigil.core.models import AuditEvent, Notification
 from vigil.travel import services, whereabouts
-from vigil.travel.models import Clearance, Delegation, Presence, TravelRequest
+from vigil.travel.models import Clearance, Delegation, Presence, Segment, TravelRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +173,28 @@ def test_bad_itineraries_name_the_row_and_field(cast, traveller, trip, levels):
     assert "segments[0].arrives_local" in fields
     assert {"segments[1].destination_name", "segments[1].destination_country",
             "segments[1].destination_latitude"} <= fields
+    assert not TravelRequest.objects.exists()
+
+
+def test_a_segment_the_model_refuses_is_named_by_row_and_field(cast, traveller, trip, levels):
+    start = (timezone.now() + dt.timedelta(days=20)).replace(tzinfo=None, microsecond=0)
+    with pytest.raises(ValidationFailed) as caught:
+        services.request_create(actor=traveller, traveller=cast.amina, data={"purpose": "x"},
+                                segments=[trip.leg(cast.nairobi, cast.mombasa, start,
+                                                   flight_number="no such flight")])
+    assert {e.field for e in caught.value.errors} == {"segments[0].flight_number"}
+    assert not TravelRequest.objects.exists()
+
+
+def test_a_fault_in_the_code_is_not_taken_for_a_valid_segment(cast, traveller, trip, levels,
+                                                               monkeypatch):
+    def broken(self, **kwargs):
+        raise LookupError("a bug, not bad input")
+
+    monkeypatch.setattr(Segment, "full_clean", broken)
+    with pytest.raises(LookupError):
+        services.request_create(actor=traveller, traveller=cast.amina, data={"purpose": "x"},
+                                segments=trip.there_and_back(cast.mombasa))
     assert not TravelRequest.objects.exists()
 
 

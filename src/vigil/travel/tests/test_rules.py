@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from vigil.travel import rules
-from vigil.travel.rules import Outcome, Reason, Status
+from vigil.travel.rules import Outcome, Reason, Status, StopStatus
 
 NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
 POLICY = rules.Policy()  # manual from level 4, advisories from 4, 7 days ahead, 3 years
@@ -305,6 +305,40 @@ def test_the_state_after_each_outcome() -> None:
     assert rules.status_after(Outcome.CLEARED) is Status.CLEARED
     assert rules.status_after(Outcome.APPROVAL) is Status.PENDING
     assert rules.status_after(Outcome.REFUSED) is Status.REFUSED
+
+
+def test_the_rules_outcome_gives_the_stop_its_state() -> None:
+    assert rules.stop_status(Outcome.CLEARED) is StopStatus.CLEARED
+    assert rules.stop_status(Outcome.APPROVAL) is StopStatus.PENDING
+    assert rules.stop_status(Outcome.REFUSED) is StopStatus.RULE_REFUSED
+
+
+@pytest.mark.parametrize(("stops", "expected"), [
+    ([], Status.CLEARED),
+    ([StopStatus.CLEARED, StopStatus.APPROVED], Status.CLEARED),
+    ([StopStatus.CLEARED, StopStatus.PENDING, StopStatus.APPROVED], Status.PENDING),
+    ([StopStatus.PENDING, StopStatus.REFUSED], Status.REFUSED),
+    ([StopStatus.APPROVED, StopStatus.RULE_REFUSED, StopStatus.PENDING], Status.REFUSED),
+    (["cleared", "pending"], Status.PENDING),  # as read from the database
+])
+def test_a_request_after_clearance_is_as_its_worst_stop(stops: list[str],
+                                                         expected: Status) -> None:
+    assert rules.request_status(stops) is expected
+
+
+def test_every_stop_state_counts_towards_the_request() -> None:
+    for state in StopStatus:
+        assert rules.request_status([state]) in {Status.CLEARED, Status.PENDING,
+                                                 Status.REFUSED}
+    with pytest.raises(ValueError, match="unknown"):
+        rules.request_status(["unknown"])
+
+
+@pytest.mark.parametrize(("destination", "home", "expected"), [
+    (7, 7, True), (8, 7, False), (None, 7, False), (None, None, False), (7, None, False)])
+def test_a_leg_ends_at_home_only_at_the_travellers_own_duty_station(
+        destination: int | None, home: int | None, expected: bool) -> None:
+    assert rules.ends_at_home(destination, home) is expected
 
 
 # --- Pieces of an itinerary -----------------------------------------------------------------------
