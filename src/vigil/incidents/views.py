@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere
-from vigil.core.errors import Forbidden, NotFound
-from vigil.core.views_support import EditPage, apply_service, flash_errors, list_page
+from vigil.core.errors import NotFound
+from vigil.core.views_support import (
+    EditPage,
+    apply_service,
+    flash_errors,
+    list_page,
+    perm_required,
+)
 from vigil.incidents import selectors, services
 from vigil.incidents.forms import (
     AffectedAssetForm,
@@ -29,14 +35,8 @@ from vigil.people.selectors import staff_member_by_index
 from vigil.places.models import Premises
 
 
-def _require_reader(request: HttpRequest) -> None:
-    if not has_perm_anywhere(request.user, Perm.VIEW_INCIDENT):
-        raise Forbidden()
-
-
-@login_required
+@perm_required(Perm.VIEW_INCIDENT)
 def incident_list(request: HttpRequest) -> HttpResponseBase:
-    _require_reader(request)
     filters = IncidentFilters(request.GET or None)
     return list_page(
         request, queryset=selectors.incident_list(user=request.user, **filters.selector_args()),
@@ -70,9 +70,8 @@ def incident_list(request: HttpRequest) -> HttpResponseBase:
                "may_import": has_perm_anywhere(request.user, Perm.IMPORT_CAP)})
 
 
-@login_required
+@perm_required(Perm.VIEW_INCIDENT)
 def incident_geojson(request: HttpRequest) -> JsonResponse:
-    _require_reader(request)
     filters = IncidentFilters(request.GET or None)
     qs = selectors.incident_list(user=request.user, **filters.selector_args())
     if request.GET.get("id", "").isdigit():
@@ -80,17 +79,15 @@ def incident_geojson(request: HttpRequest) -> JsonResponse:
     return JsonResponse(selectors.map_features(qs))
 
 
-@login_required
+@perm_required(Perm.VIEW_INCIDENT)
 def incident_map(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
     filters = IncidentFilters(request.GET or None)
     return render(request, "incidents/incident_map.html", {
         "filters": filters, "query": request.GET.urlencode(), "limit": selectors.MAP_LIMIT})
 
 
-@login_required
+@perm_required(Perm.VIEW_INCIDENT)
 def statistics(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
     form = StatisticsForm(request.GET or None)
     by, period = form.grouping()
     qs = selectors.incident_list(user=request.user, **form.selector_args())

@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
-from vigil.core.errors import Forbidden, ValidationFailed
-from vigil.core.views_support import EditPage, apply_service, changed_data, fresh_copy, list_page
+from vigil.core.errors import ValidationFailed
+from vigil.core.views_support import (
+    EditPage,
+    apply_service,
+    changed_data,
+    fresh_copy,
+    list_page,
+    perm_required,
+)
 from vigil.people import selectors, services
 from vigil.people.forms import (
     ContactForm,
@@ -89,10 +96,8 @@ PERSON_COLUMNS = [
 ]
 
 
-@login_required
+@perm_required(Perm.VIEW_PERSON)
 def person_list(request: HttpRequest) -> HttpResponseBase:
-    if not has_perm_anywhere(request.user, Perm.VIEW_PERSON):
-        raise Forbidden()
     filters = PersonFilters(request.GET)
     return list_page(
         request, queryset=selectors.person_list(user=request.user, **filters.selector_args()),
@@ -180,11 +185,9 @@ def person_contacts_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "contacts": contacts, "person": person})
 
 
-@login_required
+@perm_required(Perm.IMPORT_PERSONNEL)
 @require_http_methods(["GET", "POST"])
 def personnel_import(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.IMPORT_PERSONNEL):
-        raise Forbidden()
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "title": _("Import personnel"), "columns": {
         "required": services.PERSON_COLUMNS_REQUIRED,
@@ -206,10 +209,8 @@ def personnel_import(request: HttpRequest) -> HttpResponse:
 
 # --- Dependants -------------------------------------------------------------------------------
 
-@login_required
+@perm_required(Perm.VIEW_DEPENDANT)
 def dependant_list(request: HttpRequest) -> HttpResponseBase:
-    if not has_perm_anywhere(request.user, Perm.VIEW_DEPENDANT):
-        raise Forbidden()
     filters = DependantFilters(request.GET)
     return list_page(
         request, queryset=selectors.dependant_list(user=request.user,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.authz import Perm, can, has_perm_anywhere
-from vigil.core.errors import Forbidden, ValidationFailed
-from vigil.core.views_support import EditPage, list_page
+from vigil.core.errors import ValidationFailed
+from vigil.core.views_support import EditPage, list_page, perm_required
 from vigil.places import selectors, services
 from vigil.places.forms import (
     DutyStationFilters,
@@ -98,11 +98,9 @@ def duty_station_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
     return STATION_EDIT.respond(request, station)
 
 
-@login_required
+@perm_required(Perm.IMPORT_DUTY_STATIONS)
 @require_http_methods(["GET", "POST"])
 def duty_station_import(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.IMPORT_DUTY_STATIONS):
-        raise Forbidden()
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -137,10 +135,8 @@ PREMISES_COLUMNS = [
 ]
 
 
-@login_required
+@perm_required(Perm.VIEW_PREMISES)
 def premises_list(request: HttpRequest) -> HttpResponseBase:
-    if not has_perm_anywhere(request.user, Perm.VIEW_PREMISES):
-        raise Forbidden()
     filters = PremisesFilters(request.GET)
     premises = selectors.premises_list(user=request.user, **filters.selector_args())
     return list_page(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vigil.core import audit
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound, ValidationFailed
-from vigil.core.views_support import EditPage, apply_service, list_page
+from vigil.core.views_support import EditPage, apply_service, list_page, perm_required
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.selectors import with_level
@@ -78,10 +78,8 @@ def my_trips(request: HttpRequest) -> HttpResponse:
         "settings": selectors.travel_settings(), "today": timezone.localdate()})
 
 
-@login_required
+@perm_required(Perm.VIEW_TRAVEL)
 def request_list(request: HttpRequest) -> HttpResponseBase:
-    if not has_perm_anywhere(request.user, Perm.VIEW_TRAVEL):
-        raise Forbidden()
     filters = RequestFilters(request.GET)
     return list_page(
         request, queryset=selectors.request_list(user=request.user, **filters.selector_args()),
@@ -436,13 +434,11 @@ def _contact_back(contact: SecurityContact) -> str:
     return reverse("travel:directory_country", args=[contact.country.iso2])
 
 
-@login_required
+@perm_required(Perm.EDIT_DIRECTORY)
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     contact = selectors.contact_get(user=request.user, pk=pk) if pk else None
     if contact is not None and not can(request.user, Perm.EDIT_DIRECTORY, contact):
-        raise Forbidden()
-    if contact is None and not has_perm_anywhere(request.user, Perm.EDIT_DIRECTORY):
         raise Forbidden()
     initial = {"version": contact.version} if contact else {
         "country": Country.objects.filter(iso2=request.GET.get("country", "").upper()).first()}
@@ -474,11 +470,8 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Area controls and air operators -------------------------------------------------------------
 
-@login_required
+@perm_required(Perm.SET_AREA_CONTROLS, Perm.VIEW_TRAVEL)
 def area_controls(request: HttpRequest) -> HttpResponse:
-    if not (has_perm_anywhere(request.user, Perm.SET_AREA_CONTROLS)
-            or has_perm_anywhere(request.user, Perm.VIEW_TRAVEL)):
-        raise Forbidden()
     areas = list(with_level(selectors.controls_for(user=request.user))[:500])
     for area in areas:
         area.may_set = can(request.user, Perm.SET_AREA_CONTROLS, area)  # type: ignore[attr-defined]
@@ -565,10 +558,8 @@ def _whereabouts_query(request: HttpRequest) -> tuple[WhereaboutsForm, list[sele
     return form, rows, at
 
 
-@login_required
+@perm_required(Perm.VIEW_WHEREABOUTS)
 def whereabouts_page(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.VIEW_WHEREABOUTS):
-        raise Forbidden()
     form, rows, at = _whereabouts_query(request)
     travelling = sum(1 for r in rows if r.trip is not None)
     return render(request, "travel/whereabouts.html", {
@@ -576,10 +567,8 @@ def whereabouts_page(request: HttpRequest) -> HttpResponse:
         "at": at, "query": request.GET.urlencode(), "truncated": len(rows) > 1000})
 
 
-@login_required
+@perm_required(Perm.VIEW_WHEREABOUTS)
 def whereabouts_geojson(request: HttpRequest) -> JsonResponse:
-    if not has_perm_anywhere(request.user, Perm.VIEW_WHEREABOUTS):
-        raise Forbidden()
     _form, rows, _at = _whereabouts_query(request)
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [r.place.point[1],
@@ -589,10 +578,8 @@ def whereabouts_geojson(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-@login_required
+@perm_required(Perm.VIEW_COVERAGE)
 def coverage(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.VIEW_COVERAGE):
-        raise Forbidden()
     data = selectors.coverage(user=request.user)
     names = None
     if has_perm_anywhere(request.user, Perm.VIEW_PERSON):

@@ -551,6 +551,8 @@ def test_map_geojson_and_statistics_pages(client, cast, officer, somali, three):
 
 def test_pages_are_refused_without_the_right_and_404_outside_scope(client, cast, user_with,
                                                                    somali, three):
+    for name in ("incident_list", "incident_map", "incident_geojson", "statistics"):
+        assert client.get(reverse(f"incidents:{name}")).status_code == 302, name  # sign in
     client.force_login(user_with(Role.TRAVELLER, person=cast.amina))
     for name in ("incident_list", "incident_map", "incident_geojson", "statistics",
                  "incident_create"):

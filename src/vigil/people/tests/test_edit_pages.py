@@ -82,3 +82,16 @@ def test_traveller_adds_own_dependant_but_not_anothers(cast, user_with, client):
     assert response.status_code == 302
     assert Dependant.objects.filter(person=cast.amina, given_name="Baby").exists()
     assert client.get(f"/people/personnel/{cast.omar.pk}/dependants/new/").status_code == 404
+
+
+def test_each_gated_list_asks_for_sign_in_then_for_its_right(cast, admin, client, user_with):
+    pages = ["/people/personnel/", "/people/personnel/import/", "/people/dependants/",
+             "/places/premises/", "/places/duty-stations/import/"]
+    for url in pages:
+        assert client.get(url).status_code == 302, url  # to the sign-in page
+    client.force_login(user_with())  # signed in, holding no role
+    for url in pages:
+        assert client.get(url).status_code == 403, url
+    client.force_login(admin)
+    for url in pages:
+        assert client.get(url).status_code == 200, url

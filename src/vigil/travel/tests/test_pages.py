@@ -262,3 +262,18 @@ def test_travel_settings_in_the_admin_site(client, user_with, kenya_officer):
     client.force_login(kenya_officer)
     assert client.get(reverse("admin:travel_travelsettings_change",
                               args=[settings.pk])).status_code in (302, 403)
+
+
+def test_each_gated_page_asks_for_sign_in_then_for_its_right(client, user_with):
+    pages = {"travel:request_list": Role.ADMINISTRATOR, "travel:area_controls": Role.ADMINISTRATOR,
+             "travel:whereabouts": Role.SECURITY_OFFICER,
+             "travel:whereabouts_geojson": Role.SECURITY_OFFICER,
+             "travel:coverage": Role.ADMINISTRATOR, "travel:contact_create": Role.ADMINISTRATOR}
+    for name in pages:
+        assert client.get(reverse(name)).status_code == 302, name  # to the sign-in page
+    client.force_login(user_with())  # signed in, holding no role
+    for name in pages:
+        assert client.get(reverse(name)).status_code == 403, name
+    for name, role in pages.items():
+        client.force_login(user_with(role))
+        assert client.get(reverse(name)).status_code == 200, name
