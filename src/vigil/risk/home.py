@@ -12,7 +12,6 @@ from vigil.core.authz import Perm, Role, can
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.risk import selectors
 from vigil.risk.models import SecurityLevelReview
-from vigil.risk.views import BY_DUE_DATE
 
 register_nav(
     NavItem(_("Security levels"), "risk:level_board", Perm.VIEW_RISK, order=50,
@@ -35,7 +34,7 @@ register_nav(
 def _levels_due(request: HttpRequest) -> dict[str, Any] | None:
     """Proposals waiting for this reviewer, and the areas whose level review is overdue."""
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
-    overdue = list(areas.order_by(BY_DUE_DATE)[:8])
+    overdue = list(areas.order_by(selectors.BY_DUE_DATE)[:8])
     awaiting = selectors.awaiting_review(user=request.user)
     sras_due = selectors.sra_list(user=request.user, past_review=True).order_by("review_due")
     if not overdue and not awaiting and not sras_due.exists():
@@ -53,7 +52,7 @@ def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
     if not mine.exists() and not areas.exists():
         return None
-    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(BY_DUE_DATE)[:8]),
+    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(selectors.BY_DUE_DATE)[:8]),
             "overdue_count": areas.count(), "today": timezone.localdate()}
 
 

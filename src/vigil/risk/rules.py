@@ -222,20 +222,39 @@ AT_RISK = ("personnel", "premises", "assets", "programmes")
 MOSS_CATEGORIES = ("telecommunications", "documentation", "coordination", "medical",
                    "equipment", "vehicles", "premises", "training", "residential")
 
-SRA_TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({"draft"}), "submitted"),
-    "approve": Transition(frozenset({"submitted"}), "approved"),
-    "endorse": Transition(frozenset({"approved"}), "endorsed"),
-    "return": Transition(frozenset({"submitted", "approved"}), "draft"),
-}
-PLAN_TRANSITIONS: dict[str, Transition] = {
-    "approve": Transition(frozenset({"draft"}), "approved"),
-    "endorse": Transition(frozenset({"approved"}), "endorsed"),
-    "return": Transition(frozenset({"approved"}), "draft"),
-}
-# Endorsing an SRA supersedes the endorsed SRA of the same place before it.
-SRA_IN_FORCE = "endorsed"
-SRA_SUPERSEDED = "superseded"
+# --- The review of SRAs and security plans -----------------------------------------------------
+
+def review_transitions(*, submitted: bool) -> dict[str, Transition]:
+    """The one review workflow of SRAs and security plans: a draft goes to the designated
+    official, who approves it; DRO endorses it; whoever holds it may return it to a draft.
+    With ``submitted`` the officer first submits the draft to the DO (SRAs); without, the DO
+    approves the draft as it stands (plans)."""
+    with_do = "submitted" if submitted else "draft"
+    submit = {"submit": Transition(frozenset({"draft"}), "submitted")} if submitted else {}
+    return {
+        **submit,
+        "approve": Transition(frozenset({with_do}), "approved"),
+        "endorse": Transition(frozenset({"approved"}), "endorsed"),
+        "return": Transition(frozenset({with_do, "approved"} - {"draft"}), "draft"),
+    }
+
+
+SRA_TRANSITIONS = review_transitions(submitted=True)
+PLAN_TRANSITIONS = review_transitions(submitted=False)
+# Endorsing a document supersedes the one in force for the same place before it. Not a move
+# anyone asks for, so not in the tables.
+SUPERSEDE = Transition(frozenset({"endorsed"}), "superseded")
+# What the DO has approved, endorsed by DRO or not yet: a country's MOSS derives from such an
+# SRA, and its review falls due.
+APPROVED_STATES = frozenset({"approved", "endorsed"})
+
+
+def review_step(action: str, current: str) -> str:
+    """The step whose right an action needs: its own, except a return, which is the
+    reviewer's who holds the document now (the DO's while submitted, else DRO's)."""
+    if action != "return":
+        return action
+    return "approve" if current == "submitted" else "endorse"
 
 
 def highest(levels: Iterable[str]) -> str | None:

@@ -73,23 +73,54 @@ def area_get(*, user: AnyUser, pk: Any) -> SecurityArea:
                        pk=pk)
 
 
-def _approved_reviews() -> QuerySet[SecurityLevelReview]:
+# --- The security level in force: the one home of that rule ----------------------------------
+
+def _latest_approved() -> QuerySet[SecurityLevelReview]:
+    """Approved reviews, the latest decision first and, of two decided at the same moment, the
+    later record: an area's first one is its review in force."""
     return SecurityLevelReview.objects.filter(
-        security_area=OuterRef("pk"), status=SecurityLevelReview.Status.APPROVED
-    ).order_by("-decided_at", "-pk")
+        status=SecurityLevelReview.Status.APPROVED).order_by("-decided_at", "-pk")
+
+
+def _in_force_of(area: Any) -> QuerySet[SecurityLevelReview]:
+    """An area's approved reviews, the one in force first (``area``: an id or an OuterRef)."""
+    return _latest_approved().filter(security_area=area)
+
+
+def level_in_force(area_id: int | None) -> int | None:
+    """The security level in force in an area, or None where none was ever approved."""
+    if area_id is None:
+        return None
+    level: int | None = _in_force_of(area_id).values_list("proposed_level", flat=True).first()
+    return level
+
+
+def review_in_force(*, area_id: int) -> SecurityLevelReview | None:
+    """The approved review that set the area's level in force."""
+    return _in_force_of(area_id).select_related("decided_by").first()
+
+
+def reviews_in_force() -> QuerySet[SecurityLevelReview]:
+    """The review in force of every area that has one, in one query."""
+    return _latest_approved().filter(
+        pk=Subquery(_in_force_of(OuterRef("security_area_id")).values("pk")[:1]))
 
 
 def with_level(areas: QuerySet[SecurityArea]) -> QuerySet[SecurityArea]:
-    """Security areas annotated with ``current_level``, the level in force (the latest
-    approved review), in one query."""
-    return areas.annotate(current_level=Subquery(_approved_reviews().values("proposed_level")[:1]))
+    """Security areas annotated with ``current_level``, the level in force, in one query."""
+    return areas.annotate(current_level=Subquery(
+        _in_force_of(OuterRef("pk")).values("proposed_level")[:1]))
+
+
+# Areas without any level first, then the longest overdue.
+BY_DUE_DATE = F("next_review_due").asc(nulls_first=True)
 
 
 def areas_with_levels(*, user: AnyUser, country: str = "", search: str = "",
                       overdue_only: bool = False) -> QuerySet[SecurityArea]:
-    """Every security area in scope with its level in force (the latest approved review),
-    when that level must be reviewed, and any proposal in progress."""
-    approved = _approved_reviews()
+    """Every security area in scope with its level in force, when that level must be
+    reviewed, and any proposal in progress."""
+    approved = _in_force_of(OuterRef("pk"))
     open_review = SecurityLevelReview.objects.filter(
         security_area=OuterRef("pk"), status__in=rules.OPEN_LEVEL_STATES)
     qs = visible(user, Perm.VIEW_RISK, SecurityArea.objects.select_related("country")).annotate(
@@ -280,7 +311,7 @@ def compliance_trend(*, user: AnyUser, assessment: ComplianceAssessment
 
 
 def approved_sras_for_moss(*, user: AnyUser) -> QuerySet[SecurityRiskAssessment]:
-    return sra_list(user=user).filter(status__in=["approved", "endorsed"])
+    return sra_list(user=user).filter(status__in=rules.APPROVED_STATES)
 
 
 # --- Security plans ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from vigil.core.errors import Forbidden, NotFound
 from vigil.core.models import RoleGrant
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.risk.selectors import level_in_force
 from vigil.travel import rules, whereabouts
 from vigil.travel.models import (
     Advisory,
@@ -64,15 +65,8 @@ def travel_settings() -> TravelSettings:
 
 
 def level_of(area_id: int | None) -> int | None:
-    """The security level in force in an area: its latest approved review (risk module)."""
-    if area_id is None:
-        return None
-    from vigil.risk.models import SecurityLevelReview
-
-    level: int | None = (SecurityLevelReview.objects.filter(
-        security_area_id=area_id, status=SecurityLevelReview.Status.APPROVED)
-        .order_by("-decided_at", "-pk").values_list("proposed_level", flat=True).first())
-    return level
+    """The security level in force in an area, as risk decides it."""
+    return level_in_force(area_id)
 
 
 def advisories_in_force(country_id: int, area_id: int | None,

@@ -11,11 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.errors import Forbidden, StaleVersion, ValidationFailed
+from vigil.core.errors import Forbidden, StaleVersion, TransitionRefused, ValidationFailed
 from vigil.core.models import AuditEvent, Notification
 from vigil.risk import rules, services
 from vigil.risk.models import SecurityLevelReview
-from vigil.risk.services import TransitionRefused
 
 
 def ratings(likelihood="likely", impact="moderate", **overrides):

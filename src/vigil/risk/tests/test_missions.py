@@ -9,10 +9,9 @@ import pytest
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.errors import Forbidden, ValidationFailed
+from vigil.core.errors import Forbidden, TransitionRefused, ValidationFailed
 from vigil.core.models import Notification
 from vigil.risk import rules, selectors, services
-from vigil.risk.services import TransitionRefused
 
 
 @pytest.fixture

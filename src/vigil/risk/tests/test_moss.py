@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.errors import Forbidden, StaleVersion, ValidationFailed
+from vigil.core.errors import Forbidden, StaleVersion, TransitionRefused, ValidationFailed
 from vigil.risk import services
 from vigil.risk.models import ComplianceAssessment, MossDocument
-from vigil.risk.services import TransitionRefused
 from vigil.risk.tests.test_sras import ENTRY, TODAY
 
 

@@ -9,11 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.errors import Forbidden, StaleVersion, ValidationFailed
+from vigil.core.errors import Forbidden, StaleVersion, TransitionRefused, ValidationFailed
 from vigil.core.models import Notification
 from vigil.risk import services
 from vigil.risk.models import SecurityPlan
-from vigil.risk.services import TransitionRefused
 
 DUE = dt.date(2027, 6, 1)
 

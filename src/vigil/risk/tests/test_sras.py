@@ -10,11 +10,10 @@ import pytest
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.errors import Forbidden, StaleVersion, ValidationFailed
+from vigil.core.errors import Forbidden, StaleVersion, TransitionRefused, ValidationFailed
 from vigil.core.models import AuditEvent, Notification
 from vigil.risk import rules, selectors, services
 from vigil.risk.models import SecurityRiskAssessment
-from vigil.risk.services import TransitionRefused
 
 TODAY = dt.date(2026, 11, 28)
 ENTRY = {"threat_category": "crime", "description": "Car-jacking on the airport road",

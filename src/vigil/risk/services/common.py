@@ -1,0 +1,56 @@
+"""What the services of risk share: the account that acts, and the rows of a document (an
+SRA's register and activities, the items of a MOSS document, the parts of a plan)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth.models import User
+from django.db import models
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.errors import FieldError, Forbidden, ValidationFailed
+from vigil.core.validation import assign, validate
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def account(actor: AnyUser) -> User:
+    """The signed-in user a record names as its author or decider. No anonymous user passes a
+    service's permission check, so this refuses only what that check refused already."""
+    if not isinstance(actor, User):
+        raise Forbidden()
+    return actor
+
+
+def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, fields: set[str],
+             data: dict[str, Any], action: str, key: str,
+             check: Callable[[Row], list[FieldError]] | None = None) -> Row:
+    """Add or change one row of a document: the row must belong to the document; its fields
+    are validated, with ``check`` for the rules of that kind of row; one audit event names
+    the row under ``key`` and holds what changed."""
+    if getattr(row, f"{link}_id") != parent.pk:
+        raise ValidationFailed([FieldError(field=key, message=_(
+            "This row belongs to another document."))])
+    before = {} if row.pk is None else audit.snapshot(row, fields)
+    assign(row, data, fields)
+    validate(row, exclude=[link], extra=check(row) if check is not None else [])
+    row.save()
+    audit.record(actor=actor, action=action, obj=parent,
+                 changes={key: row.pk, **audit.diff(before, audit.snapshot(row, fields))})
+    return row
+
+
+def remove_row(*, actor: AnyUser, parent: models.Model, row: models.Model, link: str,
+               fields: set[str], action: str, key: str) -> None:
+    if getattr(row, f"{link}_id") != parent.pk:
+        raise ValidationFailed([FieldError(field=key, message=_(
+            "This row belongs to another document."))])
+    audit.record(actor=actor, action=action, obj=parent,
+                 changes={key: row.pk, **audit.diff(audit.snapshot(row, fields), {})})
+    row.delete()
