@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
@@ -25,6 +26,13 @@ from vigil.risk.models import (
 )
 
 LEVEL_CHOICES = [(n, f"{n} · {label}") for n, label in LEVEL_LABELS.items()]
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer in a form's choice of records only these (a form without the field is left be)."""
+    field = form.fields.get(name)
+    if isinstance(field, forms.ModelChoiceField):
+        field.queryset = queryset
 
 
 class LevelBoardFilters(ListFilters):
@@ -220,7 +228,7 @@ class MossDocumentForm(forms.Form):
     def __init__(self, *args: Any, sras: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if sras is not None:
-            self.fields["sra"].queryset = sras  # type: ignore[attr-defined]
+            limit_choices(self, "sra", sras)
 
 
 class MossItemForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -248,9 +256,9 @@ class StartAssessmentForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if stations is not None:
-            self.fields["duty_station"].queryset = stations  # type: ignore[attr-defined]
+            limit_choices(self, "duty_station", stations)
         if premises is not None:
-            self.fields["premises"].queryset = premises  # type: ignore[attr-defined]
+            limit_choices(self, "premises", premises)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -276,7 +284,7 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"review_due": forms.DateInput(attrs={"type": "date"})}
 
 
-def plan_part_form(model: type[Any], fields: list[str]) -> type[forms.ModelForm]:  # type: ignore[type-arg]
+def plan_part_form(model: type[Any], fields: list[str]) -> type[forms.ModelForm[Any]]:
     """The form of one part of a plan (zones, tree, sites, routes, attachments)."""
     return forms.modelform_factory(model, fields=fields, widgets={
         name: forms.Textarea(attrs={"rows": 2})

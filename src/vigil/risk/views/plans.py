@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -27,7 +26,13 @@ from vigil.core.views_support import (
     perm_required,
 )
 from vigil.risk import rules, selectors, services
-from vigil.risk.forms import PlanFilters, PlanForm, SraActionForm, plan_part_form
+from vigil.risk.forms import (
+    PlanFilters,
+    PlanForm,
+    SraActionForm,
+    limit_choices,
+    plan_part_form,
+)
 from vigil.risk.models import SecurityPlan
 
 PART_LABELS = {"zones": _lazy("Zones and wardens"), "contacts": _lazy("Communication tree"),
@@ -117,9 +122,8 @@ def plan_part_edit(request: HttpRequest, pk: int, part: str,
     form_class = plan_part_form(model, sorted(fields))
     form = form_class(request.POST or None, request.FILES or None,
                       instance=fresh_copy(row) if row else None)
-    reports_to = form.fields.get("reports_to")
-    if isinstance(reports_to, forms.ModelChoiceField):
-        reports_to.queryset = plan.contacts.exclude(pk=row.pk) if row else plan.contacts.all()
+    limit_choices(form, "reports_to",
+                  plan.contacts.exclude(pk=row.pk) if row else plan.contacts.all())
     version_form = SraActionForm(request.POST or None, initial={"version": plan.version})
     if request.method == "POST" and form.is_valid() and version_form.is_valid():
         data = changed_data(form, sorted(fields))
