@@ -19,7 +19,7 @@ from vigil.people import selectors as people
 from vigil.places import selectors as places
 
 
-class CategoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CategoryOutput(serializers.ModelSerializer[IncidentCategory]):
     category = serializers.SlugRelatedField(source="parent", slug_field="code", read_only=True)
     shown_as = serializers.CharField(source="label", read_only=True)
 
@@ -28,19 +28,19 @@ class CategoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "code", "name", "shown_as", "category", "active", "order"]
 
 
-class AffectedPersonOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AffectedPersonOutput(serializers.ModelSerializer[AffectedPerson]):
     class Meta:
         model = AffectedPerson
         fields = ["person", "dependant", "impact", "note"]
 
 
-class AffectedAssetOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AffectedAssetOutput(serializers.ModelSerializer[AffectedAsset]):
     class Meta:
         model = AffectedAsset
         fields = ["premises", "asset", "damage", "note"]
 
 
-class IncidentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class IncidentOutput(serializers.ModelSerializer[Incident]):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
@@ -64,7 +64,7 @@ def _categories(*, user: Any) -> Any:
     return IncidentCategory.objects.select_related("parent").order_by("order")
 
 
-class IncidentInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class IncidentInput(serializers.ModelSerializer[Incident]):
     category = ScopedSlugRelatedField(slug_field="code", scope=_categories)
     subcategory = ScopedSlugRelatedField(slug_field="code", required=False, allow_null=True,
                                          scope=_categories)

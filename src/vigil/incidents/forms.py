@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -11,6 +11,11 @@ from vigil.core.forms import ListFilters
 from vigil.incidents.models import AffectedAsset, Impact, Incident, IncidentCategory
 from vigil.incidents.selectors import GROUPINGS
 from vigil.places.rules import iana_time_zones
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from vigil.places.models import Premises
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -37,7 +42,7 @@ class IncidentFilters(ListFilters):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = _category_choices()  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["category"]).choices = _category_choices()
 
     def selector_args(self) -> dict[str, Any]:
         args = super().selector_args()
@@ -89,21 +94,22 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
             from vigil.core.authz import Perm, visible
             from vigil.places.models import DutyStation, SecurityArea
 
-            self.fields["duty_station"].queryset = visible(  # type: ignore[attr-defined]
-                user, Perm.RECORD_INCIDENT, DutyStation.objects.select_related("country"))
-            self.fields["security_area"].queryset = visible(  # type: ignore[attr-defined]
-                user, Perm.RECORD_INCIDENT, SecurityArea.objects.select_related("country"))
+            cast("forms.ModelChoiceField[DutyStation]", self.fields["duty_station"]).queryset = \
+                visible(user, Perm.RECORD_INCIDENT, DutyStation.objects.select_related("country"))
+            cast("forms.ModelChoiceField[SecurityArea]", self.fields["security_area"]).queryset = \
+                visible(user, Perm.RECORD_INCIDENT, SecurityArea.objects.select_related("country"))
             person = getattr(user, "person", None)
             station = getattr(person, "duty_station", None)
             if not self.is_bound and not self.instance.pk and station is not None:
                 self.initial.setdefault("time_zone", station.time_zone or "UTC")
                 self.initial.setdefault("country", station.country_id)
-        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             (z, z) for z in sorted(iana_time_zones())]
-        self.fields["category"].queryset = IncidentCategory.objects.filter(  # type: ignore[attr-defined]
-            parent__isnull=True, active=True)
-        self.fields["subcategory"].queryset = IncidentCategory.objects.filter(  # type: ignore[attr-defined]
-            parent__isnull=False, active=True).select_related("parent")
+        categories = IncidentCategory.objects.filter(active=True)
+        cast("forms.ModelChoiceField[IncidentCategory]", self.fields["category"]).queryset = \
+            categories.filter(parent__isnull=True)
+        cast("forms.ModelChoiceField[IncidentCategory]", self.fields["subcategory"]).queryset = \
+            categories.filter(parent__isnull=False).select_related("parent")
         instance = self.instance
         if instance.pk and instance.occurred_at and not self.is_bound:
             local = instance.occurred_at.astimezone(ZoneInfo(instance.time_zone))
@@ -136,3 +142,8 @@ class AffectedAssetForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = AffectedAsset
         fields = ["premises", "asset", "damage", "note"]
+
+    def __init__(self, *args: Any, premises: QuerySet[Premises], **kwargs: Any) -> None:
+        """``premises``: those the incident may name."""
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Premises]", self.fields["premises"]).queryset = premises

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,7 +119,7 @@ def _raise_totals(incident: Incident) -> list[str]:
 
 @transaction.atomic
 def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
-    incident = Incident(reported_by=actor if actor.is_authenticated else None)  # type: ignore[misc]
+    incident = Incident(reported_by=actor if isinstance(actor, User) else None)
     assign(incident, data, INCIDENT_FIELDS)
     place_incident(incident)
     _validated(incident)  # faults first: they say what to fix; the scope check says no

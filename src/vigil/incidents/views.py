@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -30,7 +31,7 @@ from vigil.incidents.forms import (
     IncidentForm,
     StatisticsForm,
 )
-from vigil.incidents.models import AffectedAsset, AffectedPerson
+from vigil.incidents.models import AffectedAsset, AffectedPerson, Incident
 from vigil.people.selectors import staff_member_by_index
 from vigil.places.models import Premises
 
@@ -100,7 +101,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "filters": form, "stats": stats, "columns": stats["groups"][:8], "rows": rows})
 
 
-def _premises_of(incident: Any) -> Any:
+def _premises_of(incident: Incident) -> QuerySet[Premises]:
     """The premises an incident may name: those of its country."""
     if incident.country_id is None:
         return Premises.objects.none()
@@ -111,8 +112,7 @@ def _premises_of(incident: Any) -> Any:
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     may_edit = can(request.user, Perm.RECORD_INCIDENT, incident)
-    asset_form = AffectedAssetForm()
-    asset_form.fields["premises"].queryset = _premises_of(incident)  # type: ignore[attr-defined]
+    asset_form = AffectedAssetForm(premises=_premises_of(incident))
     return render(request, "incidents/incident_detail.html", {
         "incident": incident, "may_edit": may_edit,
         "people": selectors.affected_people(user=request.user, incident=incident),
@@ -187,8 +187,7 @@ def person_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
 @require_POST
 def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
-    form = AffectedAssetForm(request.POST)
-    form.fields["premises"].queryset = _premises_of(incident)  # type: ignore[attr-defined]
+    form = AffectedAssetForm(request.POST, premises=_premises_of(incident))
     if form.is_valid():
         added = apply_service(form, lambda: services.affected_asset_add(
             actor=request.user, incident=incident, data=form.cleaned_data))

@@ -17,13 +17,13 @@ from vigil.people.models import Dependant, Organization, Person
 from vigil.places import selectors as places
 
 
-class OrganizationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OrganizationOutput(serializers.ModelSerializer[Organization]):
     class Meta:
         model = Organization
         fields = ["id", "code", "name", "kind", "parent", "is_active", "version"]
 
 
-class OrganizationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OrganizationInput(serializers.ModelSerializer[Organization]):
     # DRF takes declared fields off the class, so this "parent" is no Field.parent.
     parent = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]
         required=False, allow_null=True, scope=selectors.organization_list)
@@ -48,14 +48,14 @@ class OrganizationViewSet(WritableServiceViewSet):
                                       actor=actor, organization=obj, data=data, version=version))
 
 
-class EmergencyContactData(serializers.Serializer):  # type: ignore[type-arg]
+class EmergencyContactData(serializers.Serializer[None]):
     name = serializers.CharField(max_length=150)
     relationship = serializers.CharField(max_length=60)
     phone = serializers.CharField(max_length=30)
     email = serializers.EmailField(required=False, allow_blank=True)
 
 
-class PersonOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonOutput(serializers.ModelSerializer[Person]):
     """Without personal data: lists and anyone who may see the person but not their contacts."""
 
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -78,7 +78,7 @@ class PersonDetailOutput(PersonOutput):
         return selectors.person_personal_data(user=self.context["request"].user, person=person)
 
 
-class PersonInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonInput(serializers.ModelSerializer[Person]):
     organization = ScopedSlugRelatedField(slug_field="code", scope=selectors.organization_list)
     duty_station = ScopedSlugRelatedField(slug_field="code", scope=places.duty_station_list)
     emergency_contacts = EmergencyContactData(many=True, required=False)
@@ -136,7 +136,7 @@ class PersonViewSet(WritableServiceViewSet):
                         status=status_code)
 
 
-class DependantOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DependantOutput(serializers.ModelSerializer[Dependant]):
     class Meta:
         model = Dependant
         fields = ["id", "person", "family_name", "given_name", "name_original", "relationship",
@@ -144,7 +144,7 @@ class DependantOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "residence_latitude", "residence_longitude", "status", "version"]
 
 
-class DependantInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DependantInput(serializers.ModelSerializer[Dependant]):
     person = ScopedPrimaryKeyRelatedField(scope=selectors.person_list, audit_refused=True)
     version = serializers.IntegerField(required=False)
 

@@ -11,7 +11,7 @@ from vigil.people import rules
 from vigil.people.models import Dependant, Organization, Person
 
 
-class ListField(forms.CharField):
+class ListField(forms.Field):
     """Several values in one box, one per line (or separated by semicolons)."""
 
     widget = forms.Textarea(attrs={"rows": 2})
@@ -21,8 +21,8 @@ class ListField(forms.CharField):
             return "\n".join(value)
         return value
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value) or ""
+    def to_python(self, value: Any) -> list[str]:
+        text = "" if value in self.empty_values else str(value)
         return rules.split_list(text.replace("\n", ";"))
 
 

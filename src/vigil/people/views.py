@@ -252,11 +252,11 @@ def _dependant_edit_page(person: Person) -> EditPage:
 def dependant_edit(request: HttpRequest, pk: int | None = None,
                    person_pk: int | None = None) -> HttpResponse:
     """Edit a dependant, or add one to the staff member named in the URL."""
+    dependant: Dependant | None = None
     if pk is not None:
-        dependant: Dependant | None = selectors.dependant_get(user=request.user, pk=pk)
-        person = dependant.person  # type: ignore[union-attr]
+        found = selectors.dependant_get(user=request.user, pk=pk)
+        dependant, person = found, found.person
     else:
-        dependant = None
         person = selectors.person_get(user=request.user, pk=person_pk)
     return _dependant_edit_page(person).respond(
         request, dependant, context={"person": person},

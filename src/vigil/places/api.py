@@ -19,7 +19,7 @@ from vigil.places import selectors, services
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
 
-class CountryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CountryOutput(serializers.ModelSerializer[Country]):
     local_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -41,7 +41,7 @@ class CountryViewSet(ServiceViewSet):
     ordering_fields = ["name", "iso2"]
 
 
-class SecurityAreaOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SecurityAreaOutput(serializers.ModelSerializer[SecurityArea]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -49,7 +49,7 @@ class SecurityAreaOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "country", "code", "name", "description", "boundary", "version"]
 
 
-class SecurityAreaInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SecurityAreaInput(serializers.ModelSerializer[SecurityArea]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=selectors.country_list)
     version = serializers.IntegerField(required=False)
 
@@ -71,7 +71,7 @@ class SecurityAreaViewSet(WritableServiceViewSet):
         actor=actor, area=obj, data=data, version=version))
 
 
-class DutyStationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DutyStationOutput(serializers.ModelSerializer[DutyStation]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -80,7 +80,7 @@ class DutyStationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "time_zone", "kind", "is_active", "version"]
 
 
-class DutyStationInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DutyStationInput(serializers.ModelSerializer[DutyStation]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=selectors.country_list)
     security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                                  scope=selectors.security_area_list)
@@ -122,7 +122,7 @@ class DutyStationViewSet(WritableServiceViewSet):
         return Response(selectors.duty_station_features(stations=stations))
 
 
-class PremisesOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PremisesOutput(serializers.ModelSerializer[Premises]):
     organizations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -132,7 +132,7 @@ class PremisesOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "version"]
 
 
-class PremisesInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PremisesInput(serializers.ModelSerializer[Premises]):
     duty_station = ScopedPrimaryKeyRelatedField(scope=selectors.duty_station_list)
     # Ids, checked by the service (places cannot read people's organizations through a
     # selector); every signed-in user sees every organization, so none is hidden.

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
 from vigil.places.models import DutyStation, Premises, SecurityArea
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 
 class DutyStationFilters(ListFilters):
@@ -69,11 +72,14 @@ class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, stations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Organizations are people's, a layer above: named through the relation it declares.
         org_model = Premises._meta.get_field("organizations").related_model
-        self.fields["organizations"].queryset = org_model._default_manager.filter(  # type: ignore[attr-defined]
-            is_active=True)
+        organizations = cast("forms.ModelMultipleChoiceField[Model]",
+                             self.fields["organizations"])
+        organizations.queryset = org_model._default_manager.filter(is_active=True)
         if stations is not None:
-            self.fields["duty_station"].queryset = stations  # type: ignore[attr-defined]
+            cast("forms.ModelChoiceField[DutyStation]",
+                 self.fields["duty_station"]).queryset = stations
         if self.instance.pk:
             self.fields["organizations"].initial = list(
                 self.instance.organizations.values_list("pk", flat=True))

@@ -46,7 +46,7 @@ def _local(value: dt.datetime | None, zone: str) -> str | None:
 
 # --- Requests -------------------------------------------------------------------------------------
 
-class SegmentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SegmentOutput(serializers.ModelSerializer[Segment]):
     origin_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     destination_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     origin_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
@@ -79,7 +79,7 @@ class SegmentOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                 "suitability": operator.suitability}
 
 
-class ClearanceOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ClearanceOutput(serializers.ModelSerializer[Clearance]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     reasons = serializers.SerializerMethodField()
     request = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -97,7 +97,7 @@ class ClearanceOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                  "message": r.message()} for r in clearance.reason_list]
 
 
-class RequestOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class RequestOutput(serializers.ModelSerializer[TravelRequest]):
     reference = serializers.CharField(read_only=True)
     segments = SegmentOutput(many=True, read_only=True)
     clearances = ClearanceOutput(many=True, read_only=True)
@@ -113,7 +113,7 @@ def _operators_usable(*, user: Any) -> Any:
     return selectors.operator_list()
 
 
-class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
+class SegmentInput(serializers.Serializer[None]):
     origin_station = ScopedSlugRelatedField(slug_field="code", required=False,
                                             scope=places.duty_station_list)
     origin_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
@@ -167,7 +167,7 @@ class SegmentInput(serializers.Serializer):  # type: ignore[type-arg]
         return values
 
 
-class RequestInput(serializers.Serializer):  # type: ignore[type-arg]
+class RequestInput(serializers.Serializer[None]):
     traveller = ScopedPrimaryKeyRelatedField(scope=selectors.travellers_for,
                                              audit_refused=True, required=False)
     purpose = serializers.CharField(max_length=300, required=False)
@@ -181,12 +181,12 @@ class RequestInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(required=False)
 
 
-class VersionInput(serializers.Serializer):  # type: ignore[type-arg]
+class VersionInput(serializers.Serializer[None]):
     version = serializers.IntegerField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionInput(serializers.Serializer):  # type: ignore[type-arg]
+class DecisionInput(serializers.Serializer[None]):
     decision = serializers.ChoiceField(choices=["approve", "refuse"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -281,7 +281,7 @@ class ClearanceViewSet(ServiceViewSet):
 
 # --- Advisories, directory, operators -------------------------------------------------------------
 
-class AdvisoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AdvisoryOutput(serializers.ModelSerializer[Advisory]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     level_label = serializers.CharField(read_only=True)
 
@@ -292,7 +292,7 @@ class AdvisoryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "withdrawn", "version"]
 
 
-class AdvisoryInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AdvisoryInput(serializers.ModelSerializer[Advisory]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
     security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                                  scope=places.security_area_list)
@@ -340,7 +340,7 @@ class AdvisoryViewSet(RecordViewSet):
         actor=actor, advisory=record, data=data, version=version))
 
 
-class ContactOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ContactOutput(serializers.ModelSerializer[SecurityContact]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -349,7 +349,7 @@ class ContactOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "phones", "email", "radio", "around_the_clock", "position", "version"]
 
 
-class ContactInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ContactInput(serializers.ModelSerializer[SecurityContact]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
     security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                                  scope=places.security_area_list)
@@ -379,7 +379,7 @@ class SecurityContactViewSet(RecordViewSet):
         actor=actor, contact=record, data=data, version=version))
 
 
-class OperatorOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OperatorOutput(serializers.ModelSerializer[AirOperator]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -388,7 +388,7 @@ class OperatorOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "suitability", "suitability_note", "version"]
 
 
-class AssessInput(serializers.Serializer):  # type: ignore[type-arg]
+class AssessInput(serializers.Serializer[None]):
     suitability = serializers.ChoiceField(choices=AirOperator.Suitability.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField()
@@ -414,7 +414,7 @@ class AirOperatorViewSet(ServiceViewSet):
 
 # --- Whereabouts ----------------------------------------------------------------------------------
 
-class WhereaboutsOutput(serializers.Serializer):  # type: ignore[type-arg]
+class WhereaboutsOutput(serializers.Serializer[Any]):  # rows of selectors.Row, many at once
     person = serializers.IntegerField(source="person.pk")
     person_name = serializers.CharField(source="person.full_name")
     dependant = serializers.IntegerField(source="dependant.pk", allow_null=True, default=None)

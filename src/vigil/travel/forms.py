@@ -4,7 +4,7 @@ duty stations and air operators typed with suggestions instead of long drop-down
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
 from vigil.people.models import Dependant, Person
-from vigil.places.models import Country, DutyStation
+from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.travel.models import (
     Advisory,
     AirOperator,
@@ -108,11 +108,12 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args: Any, people: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["traveller"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[p.pk for p in people])
-        self.fields["traveller"].empty_label = None  # type: ignore[attr-defined]
-        self.fields["dependants"].queryset = Dependant.objects.filter(  # type: ignore[attr-defined]
-            person__in=people, status=Dependant.Status.ACTIVE)
+        traveller = cast("forms.ModelChoiceField[Person]", self.fields["traveller"])
+        traveller.queryset = Person.objects.filter(pk__in=[p.pk for p in people])
+        traveller.empty_label = None
+        dependants = cast("forms.ModelMultipleChoiceField[Dependant]", self.fields["dependants"])
+        dependants.queryset = Dependant.objects.filter(person__in=people,
+                                                       status=Dependant.Status.ACTIVE)
 
     def clean_contacts(self) -> list[dict[str, str]]:
         contacts = []
@@ -327,7 +328,7 @@ class WhereaboutsForm(forms.Form):
 
     def __init__(self, *args: Any, areas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[SecurityArea]", self.fields["area"]).queryset = areas
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -67,9 +68,11 @@ def may_request_for(actor: AnyUser, person: Person) -> bool:
         person=person, assistant_id=actor.pk).exists()
 
 
-def _require_filer(actor: AnyUser, request: TravelRequest) -> None:
-    if not may_request_for(actor, request.traveller):
+def _require_filer(actor: AnyUser, request: TravelRequest) -> User:
+    """The filer, as the account a request names; anyone else is refused."""
+    if not isinstance(actor, User) or not may_request_for(actor, request.traveller):
         raise Forbidden()
+    return actor
 
 
 # --- Itinerary input -----------------------------------------------------------------------------
@@ -272,8 +275,8 @@ def request_create(*, actor: AnyUser, traveller: Person, data: dict[str, Any],
                    segments: Sequence[dict[str, Any]] = (),
                    dependants: Sequence[Dependant] = (), submit: bool = False) -> TravelRequest:
     """A new request, saved as a draft; ``submit`` also submits it at once."""
-    request = TravelRequest(traveller=traveller, requested_by=actor)  # type: ignore[misc]
-    _require_filer(actor, request)
+    request = TravelRequest(traveller=traveller)
+    request.requested_by = _require_filer(actor, request)
     assign(request, data, REQUEST_FIELDS)
     validate(request, exclude=["requested_by", "dependants"])
     _check_dependants(traveller, dependants)
@@ -553,7 +556,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     if request.traveller.user_id is not None and request.traveller.user_id == actor.pk:
         raise Forbidden(_("You cannot clear your own travel."))
     holding = selectors.holding_of(clearance, request.traveller.user_id)
-    if actor.pk not in holding.users or holding.holder is None:
+    if not isinstance(actor, User) or actor.pk not in holding.users or holding.holder is None:
         raise Forbidden()
     if not _awaiting(clearance, request):
         raise TransitionRefused(_("This stop is not awaiting approval."))
@@ -562,7 +565,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
                                            ErrorCode.REQUIRED)])
     now = timezone.now()
     clearance.status = Clearance.Status.APPROVED if approve else Clearance.Status.REFUSED
-    clearance.decided_by, clearance.decided_at = actor, now  # type: ignore[assignment]
+    clearance.decided_by, clearance.decided_at = actor, now
     clearance.decided_as = holding.holder.level
     clearance.comment = comment.strip()
     clearance.save(update_fields=["status", "decided_by", "decided_at", "decided_as",
@@ -704,9 +707,11 @@ def contact_delete(*, actor: AnyUser, contact: SecurityContact) -> None:
 @transaction.atomic
 def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any],
                       version: int | None = None) -> AreaControl:
+    if not isinstance(actor, User):  # nobody signed in holds the permission
+        raise Forbidden()
     control = AreaControl.objects.filter(security_area=area).first() or \
         AreaControl(security_area=area)
-    control.set_by = actor  # type: ignore[assignment]
+    control.set_by = actor
     result = record_save(actor=actor, obj=control, perm=Perm.SET_AREA_CONTROLS, data=data,
                          allowed=CONTROL_FIELDS, action="travel.area_control",
                          version=version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -115,6 +116,17 @@ def _itinerary(travel: TravelRequest) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class StopRow:
+    """One stop as the request's page shows it: who holds it now (while it waits), and the
+    decision form for one who may decide it."""
+
+    clearance: Clearance
+    held: selectors.HeldStop | None
+    may_decide: bool
+    form: DecideForm
+
+
 def _detail(request: HttpRequest, travel: TravelRequest, *, status: int = 200,
             cancel_form: CancelForm | None = None,
             decide_forms: dict[int, DecideForm] | None = None) -> HttpResponse:
@@ -125,17 +137,16 @@ def _detail(request: HttpRequest, travel: TravelRequest, *, status: int = 200,
     decide_forms = decide_forms or {}
     waiting = [c for c in clearances if c.status == Clearance.Status.PENDING]
     held = {h.clearance.pk: h for h in selectors.held_stops(waiting)}
-    for clearance in clearances:
-        clearance.held = held.get(clearance.pk)  # type: ignore[attr-defined]
-        clearance.may_decide = clearance.pk in held and services.may_decide(  # type: ignore[attr-defined]
-            user, clearance, travel, held[clearance.pk].holding)
-        clearance.form = decide_forms.get(clearance.pk) or DecideForm()  # type: ignore[attr-defined]
+    stops = [StopRow(clearance=c, held=held.get(c.pk),
+                     may_decide=c.pk in held and services.may_decide(user, c, travel,
+                                                                      held[c.pk].holding),
+                     form=decide_forms.get(c.pk) or DecideForm()) for c in clearances]
     places = [(c.country_id, c.security_area_id) for c in clearances]
     limits = [c.security_area.travel_control for c in clearances
               if c.security_area is not None and hasattr(c.security_area, "travel_control")
               and c.security_area.travel_control.movement_limits]
     return render(request, "travel/request_detail.html", {
-        "travel": travel, "itinerary": _itinerary(travel), "clearances": clearances,
+        "travel": travel, "itinerary": _itinerary(travel), "stops": stops,
         "advisories": selectors.advisories_for_places(
             places, (travel.starts_at or timezone.now()).date()),
         "limits": limits, "dependants": travel.dependants.all(),
@@ -470,12 +481,18 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Area controls and air operators -------------------------------------------------------------
 
+@dataclass(frozen=True)
+class AreaRow:
+    area: SecurityArea
+    may_set: bool  # the user may set this area's controls, not only read them
+
+
 @perm_required(Perm.SET_AREA_CONTROLS, Perm.VIEW_TRAVEL)
 def area_controls(request: HttpRequest) -> HttpResponse:
     areas = list(with_level(selectors.controls_for(user=request.user))[:500])
-    for area in areas:
-        area.may_set = can(request.user, Perm.SET_AREA_CONTROLS, area)  # type: ignore[attr-defined]
-    return render(request, "travel/area_controls.html", {"areas": areas})
+    return render(request, "travel/area_controls.html", {"areas": [
+        AreaRow(area=area, may_set=can(request.user, Perm.SET_AREA_CONTROLS, area))
+        for area in areas]})
 
 
 @login_required

@@ -163,6 +163,10 @@ def test_the_designated_official_sets_area_controls(client, cast, levels, user_w
     official = user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya)
     client.force_login(official)
     url = reverse("travel:area_control_edit", args=[levels["mba"].pk])
+    board = client.get(reverse("travel:area_controls")).content.decode()
+    assert "Coast" in board
+    assert url in board  # the official may set Kenya's areas
+    assert reverse("travel:area_control_edit", args=[levels["mgq"].pk]) not in board
     response = client.post(url, {"manual_clearance": "on", "max_visitors": "3",
                                  "movement_limits": "No road travel after dark."})
     assert response.status_code == 302
