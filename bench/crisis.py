@@ -396,7 +396,7 @@ def fanout(args: argparse.Namespace, user: Any, recipients: list[int]) -> dict[s
     from django.utils.translation import gettext as _
 
     from vigil.crisis import checkin, delivery, services, tasks
-    from vigil.crisis.models import AccountEntry, Broadcast, Delivery
+    from vigil.crisis.models import AccountEntry, Broadcast, CrisisSettings, Delivery
     from vigil.people.models import Dependant, Person
 
     # The headcount: the recipients and their eligible dependants, written directly.
@@ -416,7 +416,7 @@ def fanout(args: argparse.Namespace, user: Any, recipients: list[int]) -> dict[s
                           organization_id=people[person], basis=AccountEntry.Basis.RESIDENCE)
              for pk, person in family]
     AccountEntry.objects.bulk_create(rows, batch_size=2000)
-    services.crisis_settings()
+    CrisisSettings.load()
     subject, body = "Shelter in place", "Stay where you are until further notice."
 
     # Vigil: the Delivery rows, then the fan-out.

@@ -12,7 +12,6 @@ from vigil.core import audit
 from vigil.core.admin import VigilAdminMixin
 from vigil.core.authz import Perm
 from vigil.crisis.models import CapFeed, CrisisSettings, WebhookEndpoint
-from vigil.crisis.services import crisis_settings
 
 
 class _Audited(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
@@ -51,7 +50,7 @@ class CrisisSettingsAdmin(_Audited):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        crisis_settings()
+        CrisisSettings.load()
         return redirect(reverse("admin:crisis_crisissettings_change", args=[1]))
 
 

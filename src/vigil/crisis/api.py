@@ -31,7 +31,7 @@ from vigil.incidents import selectors as incidents
 from vigil.places import selectors as places
 
 
-class CrisisOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CrisisOutput(serializers.ModelSerializer[Crisis]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     reference = serializers.CharField(read_only=True)
     activation_delay_hours = serializers.FloatField(source="activation_delay", read_only=True)
@@ -64,7 +64,7 @@ class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
     window_end = serializers.DateTimeField(required=False)
 
 
-class EntryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EntryOutput(serializers.ModelSerializer[AccountEntry]):
     name = serializers.SerializerMethodField()
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     duty_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -85,7 +85,7 @@ class EntryInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
 
 
-class BroadcastOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class BroadcastOutput(serializers.ModelSerializer[Broadcast]):
     reference = serializers.CharField(read_only=True)
     deliveries = serializers.SerializerMethodField()
 

@@ -935,6 +935,7 @@ def crisis_alert(crisis: Crisis, *, base_url: str,
     """A crisis as a restricted CAP 1.2 alert; its zone is the area: a circle, the polygon, or
     the boundaries of its security areas (``areas``, read from the crisis when not given)."""
     from vigil.crisis.models import Crisis
+    from vigil.crisis.zone import zone_of
 
     version = crisis.version or 1
     active = crisis.status == Crisis.Status.ACTIVE
@@ -953,22 +954,11 @@ def crisis_alert(crisis: Crisis, *, base_url: str,
         web=_url(base_url, ("crisis:crisis_detail", [crisis.pk]),
                  ("crisis:crisis_cap", [crisis.pk])))
     country = crisis.country
-    place = str(country)
-    if crisis.security_area_id and crisis.security_area is not None:
-        place += f" — {crisis.security_area.name}"
-    rings: list[list[Point]] = []
-    circle = None
-    if crisis.zone_kind == Crisis.ZoneKind.CIRCLE:
-        if crisis.center_latitude is not None and crisis.center_longitude is not None:
-            circle = (crisis.center_latitude, crisis.center_longitude, crisis.radius_km or 0.0)
-    elif crisis.zone_kind == Crisis.ZoneKind.POLYGON:
-        rings = geojson_outer_rings(crisis.polygon)
-    else:
-        zone_areas = list(areas) if areas is not None else list(crisis.areas.all())
-        if zone_areas:
-            place = "; ".join(f"{country} — {a.name}" for a in zone_areas)
-        rings = [r for a in zone_areas for r in geojson_outer_rings(a.boundary)]
-    _area(info, place, rings, circle, country.iso2)
+    area = crisis.security_area.name \
+        if crisis.security_area_id and crisis.security_area is not None else ""
+    zone = zone_of(crisis, areas)
+    rings = [r for outline in zone.outlines() for r in geojson_outer_rings(outline)]
+    _area(info, zone.describe(str(country), area), rings, zone.cap_circle(), country.iso2)
     return _finish(root)
 
 

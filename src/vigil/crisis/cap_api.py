@@ -58,7 +58,7 @@ class MayImportOrRead(permissions.BasePermission):
         return True
 
 
-class CapAlertOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CapAlertOutput(serializers.ModelSerializer[CapAlert]):
     feed: serializers.SlugRelatedField[CapFeed] = serializers.SlugRelatedField(
         slug_field="name", read_only=True)
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
@@ -76,7 +76,7 @@ class CapAlertDetailOutput(CapAlertOutput):
         fields = [*CapAlertOutput.Meta.fields, "xml"]
 
 
-class CapImportItemOutput(serializers.Serializer):  # type: ignore[type-arg]
+class CapImportItemOutput(serializers.Serializer[dict[str, Any]]):
     created = serializers.BooleanField(
         help_text="True when recorded now; false when the alert (same sender and "
                   "identifier) was already received.")
@@ -147,7 +147,7 @@ class CapAlertViewSet(ServiceViewSet):
     filterset_fields = ["status", "msg_type", "severity", "urgency", "certainty", "sender"]
     ordering_fields = ["sent", "created_at", "expires"]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:  # type: ignore[type-arg]
+    def get_serializer_class(self) -> type[serializers.ModelSerializer[CapAlert]]:
         return CapAlertDetailOutput if self.action == "retrieve" else CapAlertOutput
 
     def retrieve(self, request: Request, pk: str) -> Response:

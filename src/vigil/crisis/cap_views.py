@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.core.authz import Perm, get_visible, has_perm_anywhere, visible
-from vigil.core.errors import Forbidden, ValidationFailed
+from vigil.core.errors import ValidationFailed
+from vigil.core.views_support import perm_required
 from vigil.crisis import cap
 from vigil.crisis.cap_services import cap_import, publishable_advisories, publishable_crises
 from vigil.crisis.models import CapAlert, Crisis
@@ -61,10 +62,6 @@ class CapUploadForm(forms.Form):
         return "xml", _DECLARATION.sub("", text).encode("utf-8")
 
 
-def _may_import(user: Any) -> bool:
-    return has_perm_anywhere(user, Perm.IMPORT_CAP)
-
-
 def _optional_url(name: str, *args: Any) -> str:
     """A page of another part of Vigil, or "" while that part has no such page."""
     try:
@@ -77,11 +74,9 @@ def incident_url(pk: int) -> str:
     return _optional_url("incidents:incident_detail", pk)
 
 
-@login_required
+@perm_required(Perm.IMPORT_CAP)
 @require_http_methods(["GET", "POST"])
 def cap_upload(request: HttpRequest) -> HttpResponse:
-    if not _may_import(request.user):
-        raise Forbidden()
     form = CapUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         field, data = form.payload()
@@ -98,14 +93,12 @@ def cap_upload(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
-@login_required
+@perm_required(Perm.IMPORT_CAP, Perm.VIEW_INCIDENT)
 @require_GET
 def cap_alert_list(request: HttpRequest) -> HttpResponse:
     """The CAP alerts received, newest first. They are public warnings: whoever may import
     them or read incidents sees the list; the incident link only where its scope allows."""
     user = request.user
-    if not (_may_import(user) or has_perm_anywhere(user, Perm.VIEW_INCIDENT)):
-        raise Forbidden()
     alerts = CapAlert.objects.select_related("incident", "feed").order_by("-sent", "-pk")
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     seen = set(visible(user, Perm.VIEW_INCIDENT, Incident.objects.filter(
@@ -117,7 +110,7 @@ def cap_alert_list(request: HttpRequest) -> HttpResponse:
              if locate and a.incident_id in seen and a.incident.area_geometry else ""}
             for a in page]
     return render(request, "crisis/cap_alert_list.html", {
-        "page": page, "rows": rows, "may_import": _may_import(user)})
+        "page": page, "rows": rows, "may_import": has_perm_anywhere(user, Perm.IMPORT_CAP)})
 
 
 # --- CAP out -----------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ at once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -22,8 +23,21 @@ from vigil.core.authz import Perm, users_with_perm
 from vigil.core.errors import DomainError, FieldError, ValidationFailed
 from vigil.core.i18n import Msg
 from vigil.core.services import notify
-from vigil.crisis.models import AccountStatus, Crisis, Delivery, ScheduledCheckIn
+from vigil.crisis.headcount import checkin_status
+from vigil.crisis.models import (
+    AccountEntry,
+    AccountStatus,
+    Crisis,
+    CrisisSettings,
+    Delivery,
+    ScheduledCheckIn,
+)
 from vigil.crisis.rules import ANSWERS
+from vigil.crisis.selectors import households
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
+    from vigil.people.models import Person
 
 SALT = "vigil.crisis.checkin"
 
@@ -50,20 +64,19 @@ def link(delivery: Delivery) -> str:
 class Target:
     delivery: Delivery
     crisis: Crisis | None
-    entry: Any
+    entry: AccountEntry | None
     checkin: ScheduledCheckIn | None
 
     @property
-    def person(self) -> Any:
+    def person(self) -> Person:
         return self.delivery.person
 
-    def household(self) -> list[Any]:
+    def household(self) -> list[AccountEntry]:
         """The staff member's dependants on the same headcount, whom they may answer for."""
         if self.entry is None or self.entry.dependant_id is not None:
             return []
-        return list(type(self.entry).objects.filter(
-            crisis_id=self.entry.crisis_id, person_id=self.entry.person_id,
-            dependant__isnull=False).select_related("dependant"))
+        return list(households(crisis_id=self.entry.crisis_id, people=[self.entry.person_id])
+                    .filter(dependant__isnull=False).select_related("dependant"))
 
     @property
     def status(self) -> str:
@@ -73,9 +86,7 @@ class Target:
 
 
 def resolve(value: str) -> Target:
-    from vigil.crisis.services import crisis_settings
-
-    max_age = crisis_settings().link_hours * 3600
+    max_age = CrisisSettings.load().link_hours * 3600
     try:
         delivery_id = signing.loads(value, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
@@ -95,8 +106,9 @@ def resolve(value: str) -> Target:
                   checkin=delivery.checkin)
 
 
-def _coordinates(lat: Any, lon: Any) -> tuple[float | None, float | None]:
-    if lat in (None, "") or lon in (None, ""):
+def _coordinates(lat: float | str | None,
+                 lon: float | str | None) -> tuple[float | None, float | None]:
+    if lat is None or lon is None or lat == "" or lon == "":
         return None, None
     try:
         a, b = float(lat), float(lon)
@@ -110,8 +122,9 @@ def _coordinates(lat: Any, lon: Any) -> tuple[float | None, float | None]:
 
 
 @transaction.atomic
-def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
-           longitude: Any = None, household: Any = ()) -> Target:
+def answer(value: str, *, status: str, note: str = "", latitude: float | str | None = None,
+           longitude: float | str | None = None,
+           household: Iterable[int | str] = ()) -> Target:
     """Record the person's answer, and the same for the dependants they answer for (ids of
     their household's entries). Answering again replaces the earlier answer."""
     _require_answer(status)
@@ -119,17 +132,15 @@ def answer(value: str, *, status: str, note: str = "", latitude: Any = None,
     lat, lon = _coordinates(latitude, longitude)
     note = note.strip()[:500]
     if target.entry is not None:
-        from vigil.crisis.services import checkin_status
-
-        entry = type(target.entry).objects.select_for_update().get(pk=target.entry.pk)
+        entry = AccountEntry.objects.select_for_update().get(pk=target.entry.pk)
         checkin_status(entry, answer=status, note=note, lat=lat, lon=lon)
         target.entry = entry
         wanted = {int(pk) for pk in household}
         for other in target.household():
             if other.pk in wanted:
-                locked = type(other).objects.select_for_update().get(pk=other.pk)
+                locked = AccountEntry.objects.select_for_update().get(pk=other.pk)
                 checkin_status(locked, answer=status, note=note, lat=lat, lon=lon,
-                               alarm=False)
+                               alarm_team=False)
     if target.checkin is not None:
         checkin_answer(target.checkin, status=status, note=note, lat=lat, lon=lon)
     return target
@@ -142,7 +153,7 @@ def _require_answer(status: str) -> None:
 
 @transaction.atomic
 def checkin_answer(checkin: ScheduledCheckIn, *, status: str, note: str,
-                   lat: float | None, lon: float | None, actor: Any = None) -> None:
+                   lat: float | None, lon: float | None, actor: AnyUser | None = None) -> None:
     _require_answer(status)
     checkin.answered_at = timezone.now()
     checkin.answer = status

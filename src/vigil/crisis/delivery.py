@@ -29,10 +29,12 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -42,12 +44,20 @@ from django.utils.translation import gettext_lazy
 from vigil.core.i18n import Msg, Text, language_or_default, render
 from vigil.core.selectors import languages_of
 from vigil.crisis import checkin
-from vigil.crisis.models import AccountEntry, AccountStatus, Broadcast, CrisisSettings, Delivery
+from vigil.crisis.headcount import household_contacted
+from vigil.crisis.models import Broadcast, CrisisSettings, Delivery
 from vigil.crisis.rules import gave_up, retry_wait
-from vigil.crisis.services import crisis_settings
 from vigil.people.models import Person
 
 WEBHOOK_TIMEOUT = 15
+
+
+class Response(Protocol):
+    status: int
+
+
+# What opens a webhook's request: urllib.request.urlopen, or a test's stand-in.
+Opener = Callable[..., AbstractContextManager[Response]]
 
 
 def _due(now: dt.datetime) -> Q:
@@ -64,35 +74,30 @@ def claim(delivery_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
     return taken == 1
 
 
-def entry_of_same_person(delivery: Delivery) -> Q:
-    """The headcount entries of the delivery's staff member and their dependants."""
-    return Q(crisis_id=delivery.broadcast.crisis_id, person_id=delivery.person_id)
-
-
 @transaction.atomic
 def _mark_sent(delivery: Delivery, now: dt.datetime) -> bool:
     done = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING,
                                    lease_until=delivery.lease_until).update(
         status=Delivery.Status.SENT, sent_at=now, lease_until=None, last_error="")
-    if done and delivery.entry_id:
-        # The staff member was reached, and through them the household on the headcount.
-        household = AccountEntry.objects.filter(entry_of_same_person(delivery))
-        household.filter(status=AccountStatus.UNKNOWN).update(
-            status=AccountStatus.CONTACTED, status_at=now, updated_at=now,
-            version=F("version") + 1)
+    if done:
+        delivery.status, delivery.sent_at, delivery.lease_until = \
+            Delivery.Status.SENT, now, None
+        household_contacted(delivery, at=now)
     return done == 1
 
 
 def _mark_failed(delivery: Delivery, error: str, now: dt.datetime,
-                 config: CrisisSettings) -> None:
+                 config: CrisisSettings) -> str:
+    """Back to PENDING for a retry after its wait, or FAILED once the attempts are spent.
+    Returns the status given."""
     if gave_up(delivery.attempts, config.max_attempts):
-        changes: dict[str, Any] = {"status": Delivery.Status.FAILED, "next_attempt_at": None}
+        status, next_attempt = Delivery.Status.FAILED, None
     else:
         wait = retry_wait(delivery.attempts, config.retry_base_seconds)
-        changes = {"status": Delivery.Status.PENDING,
-                   "next_attempt_at": now + dt.timedelta(seconds=wait)}
+        status, next_attempt = Delivery.Status.PENDING, now + dt.timedelta(seconds=wait)
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        lease_until=None, last_error=error[:500], **changes)
+        lease_until=None, last_error=error[:500], status=status, next_attempt_at=next_attempt)
+    return status
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,8 @@ def message_of(delivery: Delivery, config: CrisisSettings) -> Message:
     return Message(render(subject)[:200], "\n".join(lines), url)
 
 
-def _send_email(delivery: Delivery, message: Message, connection: Any) -> None:
+def _send_email(delivery: Delivery, message: Message,
+                connection: BaseEmailBackend | None) -> None:
     EmailMessage(message.subject, message.text, to=[delivery.address], connection=connection,
                  headers={"Message-ID": f"<{delivery.key}@vigil>",
                           "X-Vigil-Delivery": str(delivery.key)}).send()
@@ -173,7 +179,7 @@ def webhook_body(delivery: Delivery, message: Message) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
 
 
-def _send_webhook(delivery: Delivery, message: Message, opener: Callable[..., Any]) -> None:
+def _send_webhook(delivery: Delivery, message: Message, opener: Opener) -> None:
     endpoint = delivery.endpoint
     if endpoint is None or not endpoint.active:
         raise OSError(_("The webhook is not in use."))
@@ -189,12 +195,14 @@ def _send_webhook(delivery: Delivery, message: Message, opener: Callable[..., An
             raise OSError(f"HTTP {response.status}")
 
 
-def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any = None,
-            opener: Callable[..., Any] | None = None,
+def deliver(delivery_id: int, *, now: dt.datetime | None = None,
+            connection: BaseEmailBackend | None = None, opener: Opener | None = None,
             config: CrisisSettings | None = None) -> str:
-    """Claim, send and mark one delivery. Returns its status afterwards."""
+    """Claim, send and mark one delivery, stamped ``now``. Returns its status afterwards:
+    SENT; PENDING when a failed send waits for its retry, FAILED when it gave up; or, not
+    claimed, the status it has."""
     now = now or timezone.now()
-    config = config or crisis_settings()
+    config = config or CrisisSettings.load()
     if not claim(delivery_id, now=now, lease=dt.timedelta(seconds=config.lease_seconds)):
         return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() \
             or ""
@@ -208,9 +216,8 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None, connection: Any
             else:
                 _send_webhook(delivery, message, opener or urllib.request.urlopen)
     except (OSError, urllib.error.URLError, ValueError) as exc:
-        _mark_failed(delivery, f"{type(exc).__name__}: {exc}", timezone.now(), config)
-        return Delivery.Status.FAILED
-    _mark_sent(delivery, timezone.now())
+        return _mark_failed(delivery, f"{type(exc).__name__}: {exc}", now, config)
+    _mark_sent(delivery, now)
     return Delivery.Status.SENT
 
 
@@ -223,14 +230,14 @@ def due_ids(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
 
 
 def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
-                opener: Callable[..., Any] | None = None) -> dict[str, int]:
+                opener: Opener | None = None) -> dict[str, int]:
     """Send every delivery that is due (of one broadcast, or all), over one SMTP connection.
     Safe to run in several workers at once and again after a crash."""
     counts: dict[str, int] = {}
     ids = due_ids(broadcast_id=broadcast_id, now=now)
     if not ids:
         return counts
-    config = crisis_settings()  # read once for the whole run
+    config = CrisisSettings.load()  # read once for the whole run
     connection = get_connection(timeout=max(5, config.lease_seconds // 2))
     try:
         try:
@@ -240,8 +247,8 @@ def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = No
         for pk in ids:
             status = deliver(pk, now=now, connection=connection, opener=opener, config=config)
             counts[status] = counts.get(status, 0) + 1
-            if status == Delivery.Status.FAILED:
-                connection.close()  # the next send opens a fresh connection
+            if status in (Delivery.Status.FAILED, Delivery.Status.PENDING):
+                connection.close()  # a send failed: the next opens a fresh connection
     finally:
         connection.close()
     return counts

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from vigil.core.demo import DemoContext, register_step
-from vigil.crisis import schedules, services
-from vigil.crisis.models import AccountEntry, AccountStatus, Crisis
+from vigil.crisis import headcount, schedules, services
+from vigil.crisis.models import AccountStatus, Crisis
 from vigil.incidents.models import Incident, IncidentCategory
 from vigil.places.models import DutyStation
 
@@ -45,14 +45,14 @@ def load_crises(ctx: DemoContext) -> None:
             data={"title": title, "zone_kind": Crisis.ZoneKind.CIRCLE, "radius_km": radius,
                   "window_start": occurred, "window_end": occurred + dt.timedelta(hours=24),
                   "description": "Demo crisis."})
-        entries = list(crisis.entries.order_by("pk").values_list("pk", flat=True))
-        for pk in entries:
+        for entry in crisis.entries.order_by("pk"):
             roll = ctx.rng.random()
             status = AccountStatus.SAFE if roll < 0.93 else AccountStatus.RELOCATED \
                 if roll < 0.99 else AccountStatus.INJURED
-            AccountEntry.objects.filter(pk=pk).update(
-                status=status, via_checkin=roll < 0.8,
-                status_at=activated + dt.timedelta(hours=ctx.rng.uniform(0.2, 20)))
+            answered = roll < 0.8  # by the person, from their link; else by the officer
+            headcount.status_write(
+                [entry], status, by=None if answered else officer, via_checkin=answered,
+                at=activated + dt.timedelta(hours=ctx.rng.uniform(0.2, 20)))
         services.crisis_close(actor=officer, crisis=crisis, version=crisis.version,
                               note="All personnel accounted for. Demo.")
         Crisis.objects.filter(pk=crisis.pk).update(closed_at=activated + dt.timedelta(days=3))

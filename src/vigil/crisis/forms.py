@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters
 from vigil.crisis.models import AccountStatus, Crisis, CrisisMember, LogEntry, WebhookEndpoint
+from vigil.crisis.zone import kind_of
 from vigil.places.geo import find_place
 from vigil.places.models import Country, SecurityArea
 
@@ -37,6 +38,7 @@ class DeclareForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Situation"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
+    # Each country by its name in the active language (Country.__str__).
     country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(),
                                      required=False, to_field_name="iso2",
                                      help_text=_("Found from the place or the areas if left "
@@ -72,9 +74,8 @@ class DeclareForm(forms.Form):
     def __init__(self, *args: Any, areas: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if areas is not None:
-            self.fields["areas"].queryset = areas  # type: ignore[attr-defined]
-        self.fields["country"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda c: c.local_name)
+            field = cast("forms.ModelMultipleChoiceField[SecurityArea]", self.fields["areas"])
+            field.queryset = areas
 
     def clean_polygon(self) -> dict[str, Any] | None:
         text = self.cleaned_data.get("polygon", "").strip()
@@ -95,7 +96,7 @@ class DeclareForm(forms.Form):
         data = super().clean() or {}
         for name in ("incident_at", "window_start", "window_end"):
             data[name] = _utc(data.get(name))
-        if data.get("zone_kind") == Crisis.ZoneKind.CIRCLE and data.get("place") and \
+        if kind_of(data.get("zone_kind") or "").centred and data.get("place") and \
                 data.get("center_latitude") is None:
             found = find_place(data["place"])
             if found is None:
@@ -112,13 +113,8 @@ class DeclareForm(forms.Form):
                                          "window_start", "window_end")}
         out["description"] = out["description"] or ""
         out["country"] = data.get("country")
-        kind = data.get("zone_kind")
-        if kind == Crisis.ZoneKind.CIRCLE:
-            out.update(center_latitude=data.get("center_latitude"),
-                       center_longitude=data.get("center_longitude"),
-                       radius_km=data.get("radius_km"))
-        elif kind == Crisis.ZoneKind.POLYGON:
-            out["polygon"] = data.get("polygon")
+        # Only the fields that draw the kind of zone chosen: the others may be left filled in.
+        out.update({name: data.get(name) for name in kind_of(data.get("zone_kind") or "").fields})
         return {k: v for k, v in out.items() if v is not None}
 
 
@@ -243,7 +239,7 @@ class CheckinForm(forms.Form):
     def __init__(self, *args: Any, household: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(e.pk, str(e.dependant)) for e in household]
-        self.fields["household"].choices = choices  # type: ignore[attr-defined]
+        cast(forms.TypedMultipleChoiceField, self.fields["household"]).choices = choices
         self.fields["household"].initial = [pk for pk, _name in choices]
         if not choices:
             del self.fields["household"]

@@ -36,8 +36,7 @@ def _active(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def _my_checkins(request: HttpRequest) -> dict[str, Any] | None:
-    rows = list(selectors.checkins(user=request.user, open_only=True).filter(
-        person__user=request.user)[:3])  # type: ignore[misc]
+    rows = list(selectors.own_checkins(user=request.user)[:3])
     return {"rows": rows} if rows else None
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
 from vigil.core.models import TimestampedModel, VersionedModel
+from vigil.crisis.rules import AccountStatus as AccountStatus  # its home is rules; kept here too
 from vigil.incidents.models import Incident
 from vigil.people.models import Dependant, Organization, Person
 from vigil.places.models import (
@@ -62,6 +63,12 @@ class CrisisSettings(VersionedModel):
 
     def __str__(self) -> str:
         return f"crisis settings v{self.version}"
+
+    @classmethod
+    def load(cls) -> CrisisSettings:
+        """The settings in force: the one row, made with the defaults when missing."""
+        found, _created = cls.objects.get_or_create(pk=1)
+        return found
 
 
 class Crisis(VersionedModel):
@@ -182,18 +189,6 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.text[:60]}"
-
-
-class AccountStatus(models.TextChoices):
-    UNKNOWN = "unknown", _("Unknown")
-    CONTACTED = "contacted", _("Contacted, no answer")
-    SAFE = "safe", _("Safe")
-    NEEDS_HELP = "needs_help", _("Needs help")
-    INJURED = "injured", _("Injured")
-    MISSING = "missing", _("Missing")
-    DECEASED = "deceased", _("Deceased")
-    RELOCATED = "relocated", _("Relocated")
-    EVACUATED = "evacuated", _("Evacuated")
 
 
 class AccountEntry(VersionedModel):

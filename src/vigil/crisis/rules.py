@@ -1,13 +1,27 @@
-"""Pure rules of crisis management: which statuses account for a person, which alarm the
-team, which answers a check-in takes, how long a failed send waits, what activation in time
-means. No ORM here."""
+"""Pure rules of crisis management: the statuses of a headcount entry, which of them account
+for a person, which alarm the team, which answers a check-in takes, how long a failed send
+waits, what activation in time means. No ORM here."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
 
-from vigil.crisis.models import AccountStatus
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    CONTACTED = "contacted", _("Contacted, no answer")
+    SAFE = "safe", _("Safe")
+    NEEDS_HELP = "needs_help", _("Needs help")
+    INJURED = "injured", _("Injured")
+    MISSING = "missing", _("Missing")
+    DECEASED = "deceased", _("Deceased")
+    RELOCATED = "relocated", _("Relocated")
+    EVACUATED = "evacuated", _("Evacuated")
+
 
 # A person is accounted for once their state is known, whatever it is; "missing" is a known
 # absence, not an account.

@@ -16,9 +16,9 @@ from vigil.core.authz import Perm, users_with_perm
 from vigil.core.i18n import Msg, render
 from vigil.core.services import notify
 from vigil.crisis.delivery import CHECKIN_SUBJECT, checkin_request, reminder_subject
-from vigil.crisis.models import Broadcast, Crisis, ScheduledCheckIn
+from vigil.crisis.models import Broadcast, Crisis, CrisisSettings, ScheduledCheckIn
 from vigil.crisis.rules import NOT_ANSWERED
-from vigil.crisis.services import broadcast_send, crisis_settings
+from vigil.crisis.services import broadcast_send
 from vigil.people.models import Person
 from vigil.places.models import SecurityArea
 from vigil.risk.selectors import with_level
@@ -76,7 +76,7 @@ def checkins_schedule(*, now: dt.datetime | None = None) -> int:
     """Ask each traveller in a high-level area to check in, every ``checkin_hours``.
     Returns the check-ins asked."""
     now = now or timezone.now()
-    config = crisis_settings()
+    config = CrisisSettings.load()
     travellers = high_level_travellers(now, config.checkin_level)
     if not travellers:
         return 0
@@ -102,7 +102,7 @@ def checkins_schedule(*, now: dt.datetime | None = None) -> int:
 def checkins_escalate(*, now: dt.datetime | None = None) -> int:
     """Tell the area's security officer of each check-in missed past the grace period."""
     now = now or timezone.now()
-    grace = dt.timedelta(minutes=crisis_settings().checkin_grace_minutes)
+    grace = dt.timedelta(minutes=CrisisSettings.load().checkin_grace_minutes)
     missed = ScheduledCheckIn.objects.filter(answered_at__isnull=True,
                                              escalated_at__isnull=True,
                                              due_at__lte=now - grace)

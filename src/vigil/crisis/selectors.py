@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, holds_globally, visible
@@ -16,11 +18,13 @@ from vigil.crisis.models import (
     Broadcast,
     CapAlert,
     Crisis,
+    CrisisSettings,
     Delivery,
     ScheduledCheckIn,
 )
 from vigil.crisis.rules import ACCOUNTED, share, timeliness
 from vigil.incidents.models import Incident
+from vigil.people.models import Person
 from vigil.travel.selectors import count_in_polygon, whereabouts_scope, who_is_in_polygon
 
 if TYPE_CHECKING:
@@ -84,6 +88,28 @@ def entries(*, user: AnyUser, crisis: Crisis, status: str = "", organization: st
                        | Q(dependant__family_name__icontains=search)
                        | Q(person__index_number=search))
     return qs
+
+
+def households(*, crisis_id: int, people: Iterable[int] | QuerySet[Person]
+               ) -> QuerySet[AccountEntry]:
+    """The households of ``people`` (staff members, or their ids) on a crisis's headcount:
+    each staff member's own entry and the entries of their dependants. A message reaches the
+    household through the staff member; the staff member answers for it."""
+    return AccountEntry.objects.filter(crisis_id=crisis_id, person__in=people)
+
+
+def answering_entries(*, crisis_id: int, people: Iterable[int] | QuerySet[Person]
+                      ) -> dict[int, int]:
+    """Staff member id -> the entry of their household that carries their answer: their own,
+    failing that (a dependant alone in the zone) one of their dependants'."""
+    found: dict[int, int] = {}
+    for pk, person_id, dependant_id in households(crisis_id=crisis_id, people=people) \
+            .order_by("pk").values_list("pk", "person_id", "dependant_id"):
+        if dependant_id is None:
+            found[person_id] = pk
+        else:
+            found.setdefault(person_id, pk)
+    return found
 
 
 def board(crisis: Crisis, *, user: AnyUser) -> dict[str, Any]:
@@ -151,19 +177,24 @@ def checkins(*, user: AnyUser, open_only: bool = False) -> QuerySet[ScheduledChe
     return qs
 
 
+def own_checkins(*, user: AnyUser) -> QuerySet[ScheduledCheckIn]:
+    """The scheduled check-ins the user, as a traveller, has yet to answer."""
+    if not isinstance(user, User):
+        return ScheduledCheckIn.objects.none()
+    return checkins(user=user, open_only=True).filter(person__user=user)
+
+
 def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,
                           until: dt.datetime | None = None) -> dict[str, Any]:
     """SP2.1.b.ii, timely activation of crisis management: of the crises activated in the
     period (and in the reader's scope), how many were activated within the configured hours
     of their triggering incident, and the median delay."""
-    from vigil.crisis.services import crisis_settings
-
     qs = visible(user, Perm.VIEW_CRISIS, Crisis.objects.all())
     if since is not None:
         qs = qs.filter(activated_at__gte=since)
     if until is not None:
         qs = qs.filter(activated_at__lt=until)
-    hours = crisis_settings().timely_activation_hours
+    hours = CrisisSettings.load().timely_activation_hours
     return timeliness(((a - i).total_seconds() / 3600
                        for a, i in qs.values_list("activated_at", "incident_at")), hours)
 

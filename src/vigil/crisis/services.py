@@ -10,13 +10,12 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from shapely.errors import ShapelyError
-from shapely.geometry import shape
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, require, users_with_perm
@@ -24,24 +23,26 @@ from vigil.core.errors import FieldError, Forbidden, TransitionRefused, Validati
 from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.crisis import headcount
 from vigil.crisis import zone as zones
 from vigil.crisis.models import (
     AccountEntry,
-    AccountEvent,
     AccountStatus,
     Broadcast,
     Crisis,
     CrisisMember,
-    CrisisSettings,
     Delivery,
     LogEntry,
+    ScheduledCheckIn,
     WebhookEndpoint,
 )
-from vigil.crisis.rules import ACCOUNTED, ALARMING
+from vigil.crisis.rules import ACCOUNTED
+from vigil.crisis.selectors import answering_entries
+from vigil.incidents.models import Incident
 from vigil.people.models import Dependant, Person
 from vigil.places import borders
 from vigil.places.geo import area_at
-from vigil.places.models import Country
+from vigil.places.models import Country, SecurityArea
 from vigil.travel.models import TravelRequest
 from vigil.travel.whereabouts import Basis, Whereabouts
 
@@ -56,59 +57,51 @@ DEFAULT_WINDOW_AFTER = dt.timedelta(hours=24)
 BATCH = 2000
 
 
-def crisis_settings() -> CrisisSettings:
-    found, _created = CrisisSettings.objects.get_or_create(pk=1)
-    return found
-
-
-def zone_of(crisis: Crisis, areas: Sequence[Any] | None = None) -> zones.Zone:
-    """The crisis's zone; ``areas`` for one not saved yet (its areas are not stored)."""
-    center = (crisis.center_latitude, crisis.center_longitude) \
-        if crisis.center_latitude is not None and crisis.center_longitude is not None else None
-    if areas is None:
-        areas = tuple(crisis.areas.all()) if crisis.pk else ()
-    return zones.Zone(kind=crisis.zone_kind, center=center, radius_km=crisis.radius_km,
-                      polygon=crisis.polygon, areas=tuple(areas))
-
-
 def crisis_url(crisis: Crisis) -> str:
     from django.urls import reverse
 
     return reverse("crisis:crisis_detail", args=[crisis.pk])
 
 
-def _log(crisis: Crisis, text: str, *, author: Any = None, kind: str = LogEntry.Kind.SYSTEM,
-         at: dt.datetime | None = None) -> LogEntry:
+def _log(crisis: Crisis, text: str, *, author: AnyUser | None = None,
+         kind: str = LogEntry.Kind.SYSTEM, at: dt.datetime | None = None) -> LogEntry:
     return LogEntry.objects.create(crisis=crisis, text=text, kind=kind,
-                                   at=at or timezone.now(),
-                                   author=author if author is not None
-                                   and author.is_authenticated else None)
+                                   at=at or timezone.now(), author=_user(author))
 
 
-def _name(user: Any) -> str:
+def _user(actor: AnyUser | None) -> User | None:
+    """The actor as the user a row records; None for Vigil itself (or no one signed in)."""
+    return actor if isinstance(actor, User) else None
+
+
+def _account(actor: AnyUser) -> User:
+    """The signed-in user acting; no one else may."""
+    if not isinstance(actor, User):
+        raise Forbidden()
+    return actor
+
+
+def _name(user: User | None) -> str:
     return str(user.get_full_name() or user.get_username()) if user is not None else "Vigil"
-
-
-def _team_users(crisis: Crisis) -> list[Any]:
-    members = [m.user for m in crisis.members.select_related("user")]
-    return [*members, *users_with_perm(Perm.MANAGE_CRISIS, crisis)]
 
 
 # --- Declaration ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any] = (),
-                   incident: Any = None, now: dt.datetime | None = None) -> Crisis:
+def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[SecurityArea] = (),
+                   incident: Incident | None = None, now: dt.datetime | None = None) -> Crisis:
     """Activate crisis management: record the crisis, its zone and window, make the actor
     its lead, and take the headcount of everyone presumed in the zone."""
     now = now or timezone.now()
-    crisis = Crisis(declared_by=actor, activated_at=now, incident=incident)  # type: ignore[misc]
+    account = _account(actor)
+    crisis = Crisis(declared_by=account, activated_at=now, incident=incident)
     assign(crisis, data, CRISIS_FIELDS)
     if incident is not None:
         crisis.incident_at = crisis.incident_at or incident.occurred_at
-        crisis.country_id = crisis.country_id or incident.country_id
+        if not crisis.country_id and incident.country_id is not None:
+            crisis.country_id = incident.country_id
         crisis.security_area_id = crisis.security_area_id or incident.security_area_id
-        if crisis.zone_kind == Crisis.ZoneKind.CIRCLE and crisis.center_latitude is None \
+        if zones.kind_of(crisis.zone_kind).centred and crisis.center_latitude is None \
                 and incident.latitude is not None:
             crisis.center_latitude, crisis.center_longitude = incident.latitude, \
                 incident.longitude
@@ -118,8 +111,9 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
         DEFAULT_WINDOW_AFTER
     if crisis.country_id is None and areas:
         crisis.country_id = areas[0].country_id
-    fell_back = _place(crisis)
-    errors = zones.zone_problems(zone_of(crisis, areas))
+    zone = zones.zone_of(crisis, areas)
+    fell_back = _place(crisis, zone)
+    errors = zone.problems()
     if crisis.incident_at > now:
         errors.append(FieldError("incident_at", _(
             "The incident cannot be later than the activation (now).")))
@@ -141,17 +135,16 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     require(actor, Perm.DECLARE_CRISIS, crisis)
     validate(crisis, exclude=["declared_by", "areas"])
     crisis.save()
-    if crisis.zone_kind == Crisis.ZoneKind.AREAS:
-        crisis.areas.set(areas)
+    if zone.areas:
+        crisis.areas.set(zone.areas)
     if fell_back is not None:
         _log(crisis, _("No country outline holds the zone: country taken as the nearest, "
                        "%(country)s, %(km)s km away.") % {"country": crisis.country,
                                                           "km": fell_back}, at=now)
-    CrisisMember.objects.create(crisis=crisis, user=actor,  # type: ignore[misc]
-                                role=CrisisMember.Role.LEAD)
+    CrisisMember.objects.create(crisis=crisis, user=account, role=CrisisMember.Role.LEAD)
     count = take_headcount(crisis)
     _log(crisis, _("Crisis declared by %(user)s; %(count)s people presumed in the zone.") % {
-        "user": _name(actor), "count": count}, author=actor, at=now)
+        "user": _name(account), "count": count}, author=actor, at=now)
     audit.record(actor=actor, action="crisis.crisis.declare", obj=crisis,
                  changes={**audit.diff({}, audit.snapshot(crisis)),
                           "areas": [None, [str(a) for a in areas]], "headcount": [None, count]})
@@ -162,42 +155,24 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Any]
     return crisis
 
 
-def _centre(crisis: Crisis) -> tuple[float, float] | None:
-    if crisis.center_latitude is not None and crisis.center_longitude is not None:
-        return crisis.center_latitude, crisis.center_longitude
-    if crisis.polygon:
-        try:
-            point = shape(crisis.polygon).representative_point()
-        except (ValueError, TypeError, AttributeError, KeyError):
-            return None
-        return point.y, point.x
-    return None
-
-
-def _place(crisis: Crisis) -> float | None:
+def _place(crisis: Crisis, zone: zones.Zone) -> float | None:
     """Without a country given, the crisis belongs to the country whose outline holds the
-    centre of a circle, or most of a polygon (vigil.places.borders; never the nearest duty
-    station); its security area is the one whose boundary holds the centre. Returns the
-    distance to the country taken when no outline held the zone and the nearest country
+    zone (vigil.places.borders; never the nearest duty station): the centre of a circle, most
+    of a polygon. Its security area is the one whose boundary holds the zone's centre. Returns
+    the distance to the country taken when no outline held the zone and the nearest country
     (within 50 km) was taken, else None."""
-    centre = _centre(crisis)
+    centre = zone.centre()
     if centre is None:
         return None
-    lat, lon = centre
     fell_back = None
     if crisis.country_id is None:
-        placed = borders.country_at(lat, lon)
-        if crisis.zone_kind == Crisis.ZoneKind.POLYGON and crisis.polygon:
-            try:
-                placed = borders.country_of_shape(shape(crisis.polygon))
-            except (ValueError, TypeError, AttributeError, KeyError, ShapelyError):
-                pass  # the zone's own check names the fault
+        placed = zone.placement()
         country = Country.objects.filter(iso2=placed.iso2).first() if placed else None
         if placed is not None and country is not None:
             crisis.country = country
             fell_back = placed.distance_km if placed.fell_back else None
     if crisis.security_area_id is None and crisis.country_id is not None:
-        crisis.security_area = area_at(crisis.country, lat, lon)
+        crisis.security_area = area_at(crisis.country, *centre)
     return fell_back
 
 
@@ -230,7 +205,7 @@ def _entries_for(crisis: Crisis, found: Iterable[Whereabouts]) -> list[AccountEn
 def take_headcount(crisis: Crisis) -> int:
     """Add an entry for everyone presumed in the zone during the window who has none yet.
     Returns how many were added. Entries already there keep their status."""
-    found = zones.presumed_in(zone_of(crisis), crisis.window_start, crisis.window_end)
+    found = zones.presumed_in(zones.zone_of(crisis), crisis.window_start, crisis.window_end)
     have = set(crisis.entries.values_list("person_id", "dependant_id"))
     new = [w for w in found if w.key not in have]
     rows = _entries_for(crisis, new)
@@ -281,12 +256,13 @@ def crisis_close(*, actor: AnyUser, crisis: Crisis, note: str, version: int | No
             "Say why the crisis is closed and what remains to do."))])
     crisis.status = Crisis.Status.CLOSED
     crisis.closed_at = timezone.now()
-    crisis.closed_by = actor  # type: ignore[assignment]
+    account = _account(actor)
+    crisis.closed_by = account
     crisis.closure_note = note.strip()
     save_new_version(crisis, ["status", "closed_at", "closed_by", "closure_note"])
     unaccounted = crisis.entries.exclude(status__in=ACCOUNTED).count()
     _log(crisis, _("Crisis closed by %(user)s; %(n)s people not accounted for.") % {
-        "user": _name(actor), "n": unaccounted}, author=actor)
+        "user": _name(account), "n": unaccounted}, author=actor)
     audit.record(actor=actor, action="crisis.crisis.close", obj=crisis,
                  changes={"status": [Crisis.Status.ACTIVE, Crisis.Status.CLOSED],
                           "closure_note": [None, crisis.closure_note],
@@ -297,7 +273,7 @@ def crisis_close(*, actor: AnyUser, crisis: Crisis, note: str, version: int | No
 # --- Team and log --------------------------------------------------------------------------------
 
 @transaction.atomic
-def member_add(*, actor: AnyUser, crisis: Crisis, user: Any, role: str,
+def member_add(*, actor: AnyUser, crisis: Crisis, user: User, role: str,
                duty: str = "") -> CrisisMember:
     require(actor, Perm.MANAGE_CRISIS, crisis)
     _require_active(crisis)
@@ -336,8 +312,9 @@ def member_remove(*, actor: AnyUser, member: CrisisMember) -> None:
 
 def _log_writer(user: AnyUser, crisis: Crisis) -> bool:
     """The crisis's managers, and the members of its team."""
-    return can(user, Perm.MANAGE_CRISIS, crisis) or crisis.members.filter(
-        user_id=user.pk).exists()  # type: ignore[misc]
+    account = _user(user)
+    return can(user, Perm.MANAGE_CRISIS, crisis) or (
+        account is not None and crisis.members.filter(user=account).exists())
 
 
 def may_write_log(user: AnyUser, crisis: Crisis) -> bool:
@@ -365,33 +342,6 @@ def log_add(*, actor: AnyUser, crisis: Crisis, text: str, kind: str = LogEntry.K
 
 # --- Accountability ------------------------------------------------------------------------------
 
-def _set_status(entry: AccountEntry, status: str, *, by: Any, note: str, via_checkin: bool,
-                at: dt.datetime, lat: float | None = None, lon: float | None = None) -> None:
-    entry.status = status
-    entry.status_at = at
-    entry.status_by = by
-    entry.via_checkin = via_checkin
-    if note:
-        entry.note = note[:500]
-    fields = ["status", "status_at", "status_by", "via_checkin", "note"]
-    if lat is not None and lon is not None:
-        entry.reported_latitude, entry.reported_longitude = lat, lon
-        fields += ["reported_latitude", "reported_longitude"]
-    save_new_version(entry, fields)
-    AccountEvent.objects.create(entry=entry, at=at, status=status, by=by,
-                                via_checkin=via_checkin, note=note[:500])
-
-
-def _alarm(entry: AccountEntry, status: str, note: str) -> None:
-    if status not in ALARMING:
-        return
-    crisis = entry.crisis
-    notify(users=_team_users(crisis), subject=Msg(
-        gettext_lazy("%(status)s: %(name)s (%(crisis)s)"), status=AccountStatus(status).label,
-        name=entry.dependant or entry.person, crisis=crisis.reference),
-        body=note, url=crisis_url(crisis) + "board/")
-
-
 @transaction.atomic
 def entry_update(*, actor: AnyUser, entry: AccountEntry, status: str, note: str = "",
                  version: int | None = None) -> AccountEntry:
@@ -401,11 +351,11 @@ def entry_update(*, actor: AnyUser, entry: AccountEntry, status: str, note: str 
     if status not in AccountStatus.values:
         raise ValidationFailed([FieldError("status", _("Choose a status from the list."))])
     before = entry.status
-    _set_status(entry, status, by=actor, note=note.strip(), via_checkin=False,
-                at=timezone.now())
+    headcount.status_write([entry], status, at=timezone.now(), by=_user(actor),
+                           note=note.strip())
     audit.record(actor=actor, action="crisis.entry.update", obj=entry,
                  changes={"status": [before, status], "note": [None, note.strip() or None]})
-    _alarm(entry, status, note)
+    headcount.alarm(entry, status, note)
     return entry
 
 
@@ -430,25 +380,12 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
     if status not in AccountStatus.values:
         raise ValidationFailed([FieldError("status", _("Choose a status from the list."))])
     entry.save()
-    _set_status(entry, status, by=actor, note=note.strip(), via_checkin=False,
-                at=timezone.now())
+    headcount.status_write([entry], status, at=timezone.now(), by=_user(actor),
+                           note=note.strip())
     audit.record(actor=actor, action="crisis.entry.add", obj=entry,
                  changes={"person": [None, str(dependant or person)], "status": [None, status]})
-    _alarm(entry, status, note)
+    headcount.alarm(entry, status, note)
     return entry
-
-
-def checkin_status(entry: AccountEntry, *, answer: str, note: str, lat: float | None,
-                   lon: float | None, alarm: bool = True) -> None:
-    """The person answered their check-in link: their status changes at once. Called by
-    crisis.checkin inside its transaction; ``alarm`` False for the household of a staff
-    member whose own answer already told the team."""
-    _set_status(entry, answer, by=None, note=note, via_checkin=True, at=timezone.now(),
-                lat=lat, lon=lon)
-    audit.record(actor=None, action="crisis.entry.checkin", obj=entry,
-                 changes={"status": [None, answer], "note": [None, note or None]})
-    if alarm:
-        _alarm(entry, answer, note)
 
 
 # --- Broadcasts ----------------------------------------------------------------------------------
@@ -517,7 +454,7 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
                    with_checkin: bool = True, remind_after: int | None = None,
                    kind: str = Broadcast.Kind.BROADCAST, reminder_of: Broadcast | None = None,
                    people: QuerySet[Person] | None = None,
-                   checkins: dict[int, Any] | None = None) -> Broadcast:
+                   checkins: dict[int, ScheduledCheckIn] | None = None) -> Broadcast:
     """Write the broadcast and one Delivery per recipient and channel, then (after commit)
     hand them to the fan-out task. ``actor`` None: sent by Vigil itself (reminders,
     scheduled check-ins), whose callers decided the audience."""
@@ -541,19 +478,11 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
     broadcast = Broadcast.objects.create(
         kind=kind, crisis=crisis, reminder_of=reminder_of, subject=subject.strip()[:200],
         body=body.strip(), audience=audience, email=email, with_checkin=with_checkin,
-        created_by=actor if actor is not None and actor.is_authenticated  # type: ignore[misc]
-        else None,
+        created_by=_user(actor),
         remind_after=remind_after)
     broadcast.webhooks.set(webhooks)
-    entry_of: dict[int, int] = {}
-    if crisis is not None:
-        # A staff member's own entry carries the answer; failing that, a dependant's.
-        for pk, person_id, dependant_id in crisis.entries.filter(
-                person__in=recipients).values_list("pk", "person_id", "dependant_id"):
-            if dependant_id is None:
-                entry_of[person_id] = pk
-            else:
-                entry_of.setdefault(person_id, pk)
+    entry_of = answering_entries(crisis_id=crisis.pk, people=recipients) \
+        if crisis is not None else {}
     rows = []
     for pk, emails in recipients.order_by("pk").values_list("pk", "emails"):
         address = (emails or [""])[0]

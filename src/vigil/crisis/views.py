@@ -23,10 +23,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, visible
-from vigil.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, require, visible
+from vigil.core.errors import DomainError, NotFound, ValidationFailed
 from vigil.core.templatetags.vigil import BADGE_TONES
-from vigil.core.views_support import apply_service, flash_errors, list_page
+from vigil.core.views_support import apply_service, flash_errors, list_page, perm_required
 from vigil.crisis import checkin, selectors, services
 from vigil.crisis import zone as zones
 from vigil.crisis.forms import (
@@ -42,7 +42,7 @@ from vigil.crisis.forms import (
     LogForm,
     MemberForm,
 )
-from vigil.crisis.models import AccountEntry, AccountStatus, Crisis, CrisisMember
+from vigil.crisis.models import AccountEntry, AccountStatus, Crisis, CrisisMember, CrisisSettings
 from vigil.crisis.rules import ANSWERS, is_timely
 from vigil.incidents.models import Incident
 from vigil.people.models import Person
@@ -50,14 +50,8 @@ from vigil.people.selectors import staff_member_by_index
 from vigil.places.models import DutyStation, SecurityArea
 
 
-def _reader(request: HttpRequest) -> None:
-    if not has_perm_anywhere(request.user, Perm.VIEW_CRISIS):
-        raise Forbidden()
-
-
-@login_required
+@perm_required(Perm.VIEW_CRISIS)
 def crisis_list(request: HttpRequest) -> HttpResponseBase:
-    _reader(request)
     filters = CrisisFilters(request.GET or None)
     return list_page(
         request, queryset=selectors.crisis_list(user=request.user, **filters.selector_args()),
@@ -82,11 +76,9 @@ def _areas_for(user: Any) -> Any:
         "country")).order_by("country__name", "name")
 
 
-@login_required
+@perm_required(Perm.DECLARE_CRISIS)
 @require_http_methods(["GET", "POST"])
 def crisis_create(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.DECLARE_CRISIS):
-        raise Forbidden()
     incident = None
     incident_id = request.POST.get("incident") or request.GET.get("incident")
     if incident_id and str(incident_id).isdigit():
@@ -124,8 +116,8 @@ def crisis_create(request: HttpRequest) -> HttpResponse:
 def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
     may_manage = can(request.user, Perm.MANAGE_CRISIS, crisis)
-    zone = services.zone_of(crisis)
-    hours = services.crisis_settings().timely_activation_hours
+    zone = zones.zone_of(crisis)
+    hours = CrisisSettings.load().timely_activation_hours
     return render(request, "crisis/crisis_detail.html", {
         "crisis": crisis, "may_manage": may_manage and crisis.status == Crisis.Status.ACTIVE,
         "may_log": services.may_write_log(request.user, crisis),
@@ -133,7 +125,7 @@ def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": crisis.members.select_related("user"),
         "log": crisis.log.select_related("author")[:200],
         "broadcasts": selectors.broadcasts(crisis=crisis)[:50],
-        "zone_geometry": zones.geometry(zone), "areas": zone.areas,
+        "zone_geometry": zone.geometry(), "areas": zone.areas,
         "log_form": LogForm(), "member_form": MemberForm(),
         "close_form": CloseForm(initial={"version": crisis.version}),
         "timely_hours": hours, "timely": is_timely(crisis.activation_delay, hours)})
@@ -359,13 +351,12 @@ def crisis_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def broadcast_create(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
-    if not can(request.user, Perm.MANAGE_CRISIS, crisis):
-        raise Forbidden()
+    require(request.user, Perm.MANAGE_CRISIS, crisis)  # the form is for its managers only
     initial = {"subject": _("%(title)s: are you safe?") % {"title": crisis.title},
                "body": _("A security incident is affecting your area. Stay where you are "
                          "if you are safe, follow the instructions of your security officer, "
                          "and tell us how you are."),
-               "remind_after": services.crisis_settings().reminder_minutes}
+               "remind_after": CrisisSettings.load().reminder_minutes}
     form = BroadcastForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         sent = apply_service(form, lambda: services.broadcast_send(
@@ -381,22 +372,18 @@ def broadcast_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "crisis/broadcast_form.html", {"form": form, "crisis": crisis})
 
 
-@login_required
+@perm_required(Perm.VIEW_CRISIS)
 def broadcast_list(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.VIEW_CRISIS):
-        raise Forbidden()
     rows = selectors.broadcasts_seen(request.user).select_related(
         "crisis", "created_by").order_by("-created_at", "-pk")[:200]
     return render(request, "crisis/broadcast_list.html", {
         "rows": rows, "may_send": has_perm_anywhere(request.user, Perm.MANAGE_CRISIS)})
 
 
-@login_required
+@perm_required(Perm.MANAGE_CRISIS)
 @require_http_methods(["GET", "POST"])
 def broadcast_general(request: HttpRequest) -> HttpResponse:
     """A message outside a crisis, to the staff of countries or duty stations in scope."""
-    if not has_perm_anywhere(request.user, Perm.MANAGE_CRISIS):
-        raise Forbidden()
     form = GeneralBroadcastForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         sent = apply_service(form, lambda: services.broadcast_send(
@@ -422,10 +409,8 @@ def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "total": sum(counts.values())})
 
 
-@login_required
+@perm_required(Perm.CHECK_IN)
 def checkin_list(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, Perm.CHECK_IN):
-        raise Forbidden()
     rows = selectors.checkins(user=request.user).order_by("-due_at")[:300]
     return render(request, "crisis/checkin_list.html", {"rows": rows, "now": timezone.now()})
 
@@ -434,8 +419,7 @@ def checkin_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_checkin_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """A signed-in traveller answers their own scheduled check-in."""
-    found = selectors.checkins(user=request.user, open_only=True).filter(
-        pk=pk, person__user=request.user).first()  # type: ignore[misc]
+    found = selectors.own_checkins(user=request.user).filter(pk=pk).first()
     if found is None:
         raise NotFound()
     try:

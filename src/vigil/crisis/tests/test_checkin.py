@@ -13,7 +13,13 @@ from django.utils import timezone
 from vigil.core.errors import ValidationFailed
 from vigil.core.models import AuditEvent, Notification
 from vigil.crisis import checkin, services
-from vigil.crisis.models import AccountEntry, AccountEvent, AccountStatus, Delivery
+from vigil.crisis.models import (
+    AccountEntry,
+    AccountEvent,
+    AccountStatus,
+    CrisisSettings,
+    Delivery,
+)
 
 
 @pytest.fixture
@@ -96,7 +102,9 @@ def test_answering_again_replaces_the_answer(cast, sent):
     checkin.answer(token, status=AccountStatus.SAFE)
     entry = AccountEntry.objects.get(crisis=sent, person=cast.omar, dependant=None)
     assert entry.status == AccountStatus.SAFE
-    assert entry.events.count() == 2
+    # The history keeps each: contacted when the message reached him, then both answers.
+    assert list(entry.events.order_by("pk").values_list("status", flat=True)) == [
+        AccountStatus.CONTACTED, AccountStatus.NEEDS_HELP, AccountStatus.SAFE]
 
 
 @pytest.mark.parametrize("status", ["injured", "deceased", "", "SAFE"])
@@ -129,7 +137,7 @@ def test_a_forged_or_altered_link_is_refused(cast, sent, client):
 
 def test_an_expired_link_is_refused(cast, sent, client, monkeypatch):
     token = link_of(sent, cast.omar)
-    hours = services.crisis_settings().link_hours
+    hours = CrisisSettings.load().link_hours
     later = timezone.now() + dt.timedelta(hours=hours, minutes=1)
     monkeypatch.setattr(signing.time, "time", lambda: later.timestamp())
     response = client.get(f"/c/{token}/")

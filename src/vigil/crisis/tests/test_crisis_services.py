@@ -24,6 +24,7 @@ from vigil.crisis.models import (
     LogEntry,
     WebhookEndpoint,
 )
+from vigil.crisis.rules import ALARMING
 from vigil.incidents.models import Incident, IncidentCategory
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
@@ -369,7 +370,7 @@ def test_every_status_may_be_given_by_an_officer_or_a_warden(cast, officer, ward
     audit = AuditEvent.objects.get(action="crisis.entry.update")
     assert audit.changes["status"] == ["unknown", status]
     alarmed = Notification.objects.count() - before
-    if status in services.ALARMING:
+    if status in ALARMING:
         # The team: the lead (the declaring officer), and every manager in scope.
         assert alarmed == 1
         note = Notification.objects.get(user=officer)

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from vigil.core.models import AuditEvent, Notification
 from vigil.crisis import checkin, schedules, services
-from vigil.crisis.models import AccountStatus, Broadcast, Delivery, ScheduledCheckIn
+from vigil.crisis.models import (
+    AccountStatus,
+    Broadcast,
+    CrisisSettings,
+    Delivery,
+    ScheduledCheckIn,
+)
 from vigil.travel import services as travel_services
 
 
@@ -80,14 +86,14 @@ def test_travellers_in_high_level_areas_are_asked_to_check_in(
     assert row.status == Delivery.Status.SENT
     # Not again within the interval; again after it.
     assert schedules.checkins_schedule(now=in_mogadishu + dt.timedelta(hours=1)) == 0
-    hours = services.crisis_settings().checkin_hours
+    hours = CrisisSettings.load().checkin_hours
     with django_capture_on_commit_callbacks(execute=True):
         assert schedules.checkins_schedule(
             now=in_mogadishu + dt.timedelta(hours=hours, minutes=1)) == 1
 
 
 def test_no_check_in_below_the_level_or_at_home(cast, in_mogadishu, levels):
-    config = services.crisis_settings()
+    config = CrisisSettings.load()
     config.checkin_level = 6
     config.save()
     assert schedules.checkins_schedule(now=in_mogadishu) == 0
@@ -112,7 +118,7 @@ def test_a_missed_check_in_goes_to_the_area_officer_once(
         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         schedules.checkins_schedule(now=in_mogadishu)
-    grace = services.crisis_settings().checkin_grace_minutes
+    grace = CrisisSettings.load().checkin_grace_minutes
     assert schedules.checkins_escalate(
         now=in_mogadishu + dt.timedelta(minutes=grace - 1)) == 0
     after = in_mogadishu + dt.timedelta(minutes=grace + 1)

@@ -1,0 +1,118 @@
+"""The headcount's status changes, in one place. ``status_write`` is the one writer of a
+headcount entry's status: every change goes through it, and it records the change's
+AccountEvent (the entry's history). The other functions here are the changes Vigil makes on
+its own account: a person's answer to their check-in link, and a household marked contacted
+when a message reaches the staff member.
+
+Below services, checkin, delivery, schedules and tasks, which all call it: it reads through
+the selectors and writes through the models, and imports nothing above them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from vigil.core import audit
+from vigil.core.authz import Perm, users_with_perm
+from vigil.core.errors import StaleVersion
+from vigil.core.i18n import Msg
+from vigil.core.services import notify
+from vigil.crisis.models import AccountEntry, AccountEvent, AccountStatus, Delivery
+from vigil.crisis.rules import ALARMING
+from vigil.crisis.selectors import households
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+NOTE_LENGTH = 500
+
+
+def status_write(entries: Sequence[AccountEntry], status: str, *, at: dt.datetime,
+                 by: User | None = None, note: str = "",
+                 via_checkin: bool = False, lat: float | None = None,
+                 lon: float | None = None) -> list[AccountEvent]:
+    """Give ``entries`` the status ``status`` as of ``at``, set by ``by`` (None: Vigil, or
+    the person answering), and record one AccountEvent for each, all in one UPDATE and one
+    INSERT. ``note`` replaces an entry's note when given; ``lat`` and ``lon`` are where the
+    person said they are.
+
+    Each entry must still be at the version it was read at (compare-and-set): otherwise
+    StaleVersion, and the caller's transaction writes nothing. Read the entries under
+    select_for_update, or with the version the user saw."""
+    if not entries:
+        return []
+    values: dict[str, Any] = {"status": status, "status_at": at, "status_by": by,
+                              "via_checkin": via_checkin}
+    if note:
+        values["note"] = note[:NOTE_LENGTH]
+    if lat is not None and lon is not None:
+        values["reported_latitude"], values["reported_longitude"] = lat, lon
+    by_version: dict[int, list[int]] = defaultdict(list)
+    for entry in entries:
+        by_version[entry.version].append(entry.pk)
+    read_as = reduce(operator.or_, (Q(version=version, pk__in=pks)
+                                    for version, pks in by_version.items()))
+    written = AccountEntry.objects.filter(read_as).update(
+        version=F("version") + 1, updated_at=timezone.now(), **values)
+    if written != len(entries):
+        raise StaleVersion()
+    for entry in entries:
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.version += 1
+    return AccountEvent.objects.bulk_create([
+        AccountEvent(entry=entry, at=at, status=status, by=by, via_checkin=via_checkin,
+                     note=note[:NOTE_LENGTH]) for entry in entries])
+
+
+def alarm(entry: AccountEntry, status: str, note: str) -> None:
+    """A status that needs someone to act at once: the crisis team is told."""
+    if status not in ALARMING:
+        return
+    crisis = entry.crisis
+    team = [m.user for m in crisis.members.select_related("user")]
+    notify(users=[*team, *users_with_perm(Perm.MANAGE_CRISIS, crisis)], subject=Msg(
+        gettext_lazy("%(status)s: %(name)s (%(crisis)s)"), status=AccountStatus(status).label,
+        name=entry.dependant or entry.person, crisis=crisis.reference),
+        body=note, url=reverse("crisis:board", args=[crisis.pk]))
+
+
+def checkin_status(entry: AccountEntry, *, answer: str, note: str, lat: float | None,
+                   lon: float | None, alarm_team: bool = True) -> None:
+    """The person answered their check-in link: their status changes at once. Called by
+    crisis.checkin inside its transaction, with the entry locked; ``alarm_team`` False for
+    the household of a staff member whose own answer already told the team."""
+    status_write([entry], answer, at=timezone.now(), note=note, via_checkin=True, lat=lat,
+                 lon=lon)
+    audit.record(actor=None, action="crisis.entry.checkin", obj=entry,
+                 changes={"status": [None, answer], "note": [None, note or None]})
+    if alarm_team:
+        alarm(entry, answer, note)
+
+
+def household_contacted(delivery: Delivery, *, at: dt.datetime) -> int:
+    """A message reached the staff member, and through them their household on the
+    headcount: those of its entries still unknown become contacted, each with its event,
+    and one audit event names them. Returns how many changed. Called inside the
+    transaction that marks the delivery sent."""
+    crisis_id = delivery.broadcast.crisis_id
+    if crisis_id is None or delivery.entry_id is None:
+        return 0
+    unknown = list(households(crisis_id=crisis_id, people=[delivery.person_id])
+                   .filter(status=AccountStatus.UNKNOWN).order_by("pk").select_for_update())
+    if not unknown:
+        return 0
+    status_write(unknown, AccountStatus.CONTACTED, at=at)
+    audit.record(actor=None, action="crisis.entry.contacted", obj=delivery,
+                 changes={"status": [AccountStatus.UNKNOWN, AccountStatus.CONTACTED],
+                          "entries": [e.pk for e in unknown]})
+    return len(unknown)
