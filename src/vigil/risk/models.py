@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -189,7 +190,17 @@ class SecurityRiskAssessment(ApprovalRecord):
         return self.title
 
     def clean(self) -> None:
-        check_in_country(self, "security_area")
+        errors: dict[str, Any] = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end of validity comes before its start.")
+        if self.valid_from and self.review_due and self.review_due < self.valid_from:
+            errors["review_due"] = _("The review falls before the assessment takes effect.")
+        try:
+            check_in_country(self, "security_area")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class RiskEntry(models.Model):
@@ -610,6 +621,10 @@ class Mission(VersionedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.country} · {self.planned_start}"
 
+    def clean(self) -> None:
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            raise ValidationError({"planned_end": _("The mission ends before it starts.")})
+
 
 class MissionRecommendation(models.Model):
     class Status(models.TextChoices):
@@ -684,8 +699,6 @@ class Question(models.Model):
         return self.text[:80]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         options = self.options
         if (not isinstance(options, list) or len(options) < 2 or not all(
                 isinstance(o, list) and len(o) == 2 and isinstance(o[1], int)

@@ -15,8 +15,8 @@ from vigil.core import audit
 from vigil.core.authz import Perm, require, users_with_perm
 from vigil.core.errors import FieldError, TransitionRefused
 from vigil.core.i18n import Msg
-from vigil.core.services import notify
-from vigil.core.validation import assign, check_version, save_new_version, validate
+from vigil.core.services import notify, record_save
+from vigil.core.validation import check_version, save_new_version
 from vigil.risk import rules
 from vigil.risk.models import ProgrammeActivity, RiskEntry, SecurityRiskAssessment, SraVersion
 from vigil.risk.services.common import remove_row, save_row
@@ -53,26 +53,10 @@ def _keep_version(actor: AnyUser, sra: SecurityRiskAssessment, reason: str) -> N
                               reason=reason, created_by_id=cast(int, actor.pk))
 
 
-def _check_dates(sra: SecurityRiskAssessment) -> list[FieldError]:
-    errors = []
-    if sra.valid_from and sra.valid_until and sra.valid_until < sra.valid_from:
-        errors.append(FieldError(field="valid_until", message=_(
-            "The end of validity comes before its start.")))
-    if sra.valid_from and sra.review_due and sra.review_due < sra.valid_from:
-        errors.append(FieldError(field="review_due", message=_(
-            "The review falls before the assessment takes effect.")))
-    return errors
-
-
 @transaction.atomic
 def sra_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityRiskAssessment:
-    sra = SecurityRiskAssessment()
-    assign(sra, data, SRA_FIELDS)
-    require(actor, Perm.EDIT_SRA, sra)
-    validate(sra, extra=_check_dates(sra))
-    sra.save()
-    audit.record(actor=actor, action="risk.sra.create", obj=sra,
-                 changes=audit.diff({}, audit.snapshot(sra)))
+    sra = record_save(actor=actor, obj=SecurityRiskAssessment(), perm=Perm.EDIT_SRA, data=data,
+                      allowed=SRA_FIELDS, action="risk.sra")
     _keep_version(actor, sra, "created")
     return sra
 
@@ -95,13 +79,8 @@ def _bump(actor: AnyUser, sra: SecurityRiskAssessment, reason: str) -> None:
 def sra_update(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
                version: int | None) -> SecurityRiskAssessment:
     _editable(actor, sra, version)
-    before = audit.snapshot(sra)
-    assign(sra, data, SRA_FIELDS - {"country"})
-    require(actor, Perm.EDIT_SRA, sra)
-    validate(sra, extra=_check_dates(sra))
-    save_new_version(sra, sorted(SRA_FIELDS - {"country"}))
-    audit.record(actor=actor, action="risk.sra.update", obj=sra,
-                 changes=audit.diff(before, audit.snapshot(sra)))
+    record_save(actor=actor, obj=sra, perm=Perm.EDIT_SRA, data=data,
+                allowed=SRA_FIELDS - {"country"}, action="risk.sra", version=version)
     _keep_version(actor, sra, "edited")
     return sra
 

@@ -16,7 +16,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, require, users_with_perm
 from vigil.core.errors import ErrorCode, FieldError, TransitionRefused, ValidationFailed
 from vigil.core.i18n import Msg
-from vigil.core.services import notify
+from vigil.core.services import notify, record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.risk.models import Mission, MissionRecommendation
 
@@ -27,24 +27,10 @@ MISSION_FIELDS = {"country", "kind", "purpose", "team", "planned_start", "planne
 RECOMMENDATION_FIELDS = {"finding", "recommendation", "owner", "due"}
 
 
-def _mission_dates(mission: Mission) -> list[FieldError]:
-    if (mission.planned_start and mission.planned_end
-            and mission.planned_end < mission.planned_start):
-        return [FieldError(field="planned_end", message=_(
-            "The mission ends before it starts."))]
-    return []
-
-
 @transaction.atomic
 def mission_create(*, actor: AnyUser, data: dict[str, Any]) -> Mission:
-    mission = Mission()
-    assign(mission, data, MISSION_FIELDS)
-    require(actor, Perm.MANAGE_MISSIONS, mission)
-    validate(mission, extra=_mission_dates(mission))
-    mission.save()
-    audit.record(actor=actor, action="risk.mission.create", obj=mission,
-                 changes=audit.diff({}, audit.snapshot(mission)))
-    return mission
+    return record_save(actor=actor, obj=Mission(), perm=Perm.MANAGE_MISSIONS, data=data,
+                       allowed=MISSION_FIELDS, action="risk.mission")
 
 
 @transaction.atomic
@@ -54,13 +40,9 @@ def mission_update(*, actor: AnyUser, mission: Mission, data: dict[str, Any],
     check_version(mission, version)
     if mission.status != Mission.Status.PLANNED:
         raise TransitionRefused(_("Only a planned mission changes."))
-    before = audit.snapshot(mission)
-    assign(mission, data, MISSION_FIELDS - {"country"})
-    validate(mission, extra=_mission_dates(mission))
-    save_new_version(mission, sorted(MISSION_FIELDS - {"country"}))
-    audit.record(actor=actor, action="risk.mission.update", obj=mission,
-                 changes=audit.diff(before, audit.snapshot(mission)))
-    return mission
+    return record_save(actor=actor, obj=mission, perm=Perm.MANAGE_MISSIONS, data=data,
+                       allowed=MISSION_FIELDS - {"country"}, action="risk.mission",
+                       version=version)
 
 
 @transaction.atomic

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.errors import Forbidden, TransitionRefused, ValidationFailed
 from vigil.core.models import Notification
 from vigil.risk import rules, selectors, services
+from vigil.risk.models import Mission
 
 
 @pytest.fixture
@@ -111,3 +113,12 @@ def test_mission_pages(cast, people, mission, client):
     assert "Drill twice a year" in page
     client.force_login(people["so_somalia"])
     assert client.get(f"/risk/missions/{mission.pk}/").status_code == 404
+
+
+def test_a_mission_ending_before_it_starts_is_faulted_on_its_end(cast):
+    today = timezone.localdate()
+    mission = Mission(country=cast.kenya, kind="assessment", purpose="x",
+                      planned_start=today, planned_end=today - dt.timedelta(days=1))
+    with pytest.raises(DjangoValidationError) as failure:
+        mission.full_clean()
+    assert set(failure.value.message_dict) == {"planned_end"}

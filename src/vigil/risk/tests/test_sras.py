@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
@@ -77,6 +78,15 @@ def test_dates_out_of_order_are_refused(cast, people):
             "country": cast.kenya, "title": "x", "valid_from": TODAY,
             "valid_until": TODAY - dt.timedelta(days=1), "review_due": TODAY})
     assert "valid_until" in [e.field for e in failure.value.errors]
+
+
+def test_the_date_order_is_the_assessments_own_rule(cast):
+    sra = SecurityRiskAssessment(country=cast.kenya, title="x", valid_from=TODAY,
+                                 valid_until=TODAY - dt.timedelta(days=1),
+                                 review_due=TODAY - dt.timedelta(days=2))
+    with pytest.raises(DjangoValidationError) as failure:
+        sra.full_clean()
+    assert set(failure.value.message_dict) == {"valid_until", "review_due"}
 
 
 def test_area_of_another_country_is_refused(cast, user_with):
