@@ -409,6 +409,16 @@ def test_the_scheduled_check_ins_page(client, cast, officer, somali, warden, tra
 
 # --- Who may do what -----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("name", ["crisis_list", "crisis_create", "broadcast_list",
+                                  "broadcast_general", "checkin_list"])
+def test_each_gated_page_asks_for_sign_in_then_for_its_right(client, user_with, officer, name):
+    assert client.get(url(name)).status_code == 302  # to sign in
+    client.force_login(user_with())  # signed in, with no role
+    assert client.get(url(name)).status_code == 403
+    client.force_login(officer)
+    assert client.get(url(name)).status_code == 200
+
+
 def test_a_traveller_is_refused_the_crisis_pages(client, cast, traveller, crisis):
     client.force_login(traveller)
     assert client.get(url("crisis_list")).status_code == 403
