@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.db.models import Model, Q, QuerySet
 
 from vigil.core.errors import Forbidden, NotFound
@@ -44,7 +45,8 @@ M = TypeVar("M", bound=Model)
 
 __all__ = [
     "ADMIN_SITE_ROLES", "ROLE_LABELS", "ROLE_PERMISSIONS", "SCOPE_LABELS", "SCOPE_LOOKUP",
-    "SCOPE_MODELS", "AnyUser", "Grant", "Perm", "Reach", "Role", "ScopeKind", "can",
+    "SCOPE_MODELS", "AnyUser", "Grant", "Perm", "Reach", "Role", "ScopeKind", "account",
+    "account_or_none", "can",
     "forget_grants", "get_visible", "grants_of", "has_perm_anywhere", "holds_globally",
     "owner_path", "require", "resolve_path", "roles_of", "scope_paths", "users_with_perm",
     "visible",
@@ -206,6 +208,22 @@ def require(user: AnyUser, perm: Perm, obj: Model) -> None:
 
     if not can(user, perm, obj):
         raise Forbidden()
+
+
+def account(actor: AnyUser) -> User:
+    """The signed-in user acting, as the account a record names (its author, filer, decider
+    or setter). Anyone else is refused: nobody who is not signed in holds a permission, so
+    this refuses only what a service's permission check refuses already."""
+    user = account_or_none(actor)
+    if user is None:
+        raise Forbidden()
+    return user
+
+
+def account_or_none(actor: AnyUser | None) -> User | None:
+    """The actor as the account a row records; None for Vigil itself (``actor`` None) or
+    nobody signed in."""
+    return actor if isinstance(actor, User) else None
 
 
 def get_visible(user: AnyUser, perm: Perm, queryset: QuerySet[M], **lookup: Any) -> M:

@@ -7,10 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
-from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, holds_globally, visible
+from vigil.core.authz import (
+    Perm,
+    account_or_none,
+    can,
+    get_visible,
+    has_perm_anywhere,
+    holds_globally,
+    visible,
+)
 from vigil.core.errors import Forbidden
 from vigil.crisis.models import (
     AccountEntry,
@@ -179,9 +186,10 @@ def checkins(*, user: AnyUser, open_only: bool = False) -> QuerySet[ScheduledChe
 
 def own_checkins(*, user: AnyUser) -> QuerySet[ScheduledCheckIn]:
     """The scheduled check-ins the user, as a traveller, has yet to answer."""
-    if not isinstance(user, User):
+    traveller = account_or_none(user)
+    if traveller is None:
         return ScheduledCheckIn.objects.none()
-    return checkins(user=user, open_only=True).filter(person__user=user)
+    return checkins(user=user, open_only=True).filter(person__user=traveller)
 
 
 def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, require, users_with_perm
+from vigil.core.authz import Perm, account, account_or_none, can, require, users_with_perm
 from vigil.core.errors import FieldError, Forbidden, TransitionRefused, ValidationFailed
 from vigil.core.i18n import Msg
 from vigil.core.services import notify
@@ -66,19 +66,7 @@ def crisis_url(crisis: Crisis) -> str:
 def _log(crisis: Crisis, text: str, *, author: AnyUser | None = None,
          kind: str = LogEntry.Kind.SYSTEM, at: dt.datetime | None = None) -> LogEntry:
     return LogEntry.objects.create(crisis=crisis, text=text, kind=kind,
-                                   at=at or timezone.now(), author=_user(author))
-
-
-def _user(actor: AnyUser | None) -> User | None:
-    """The actor as the user a row records; None for Vigil itself (or no one signed in)."""
-    return actor if isinstance(actor, User) else None
-
-
-def _account(actor: AnyUser) -> User:
-    """The signed-in user acting; no one else may."""
-    if not isinstance(actor, User):
-        raise Forbidden()
-    return actor
+                                   at=at or timezone.now(), author=account_or_none(author))
 
 
 def _name(user: User | None) -> str:
@@ -93,8 +81,8 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Secu
     """Activate crisis management: record the crisis, its zone and window, make the actor
     its lead, and take the headcount of everyone presumed in the zone."""
     now = now or timezone.now()
-    account = _account(actor)
-    crisis = Crisis(declared_by=account, activated_at=now, incident=incident)
+    lead = account(actor)
+    crisis = Crisis(declared_by=lead, activated_at=now, incident=incident)
     assign(crisis, data, CRISIS_FIELDS)
     if incident is not None:
         crisis.incident_at = crisis.incident_at or incident.occurred_at
@@ -141,10 +129,10 @@ def crisis_declare(*, actor: AnyUser, data: dict[str, Any], areas: Sequence[Secu
         _log(crisis, _("No country outline holds the zone: country taken as the nearest, "
                        "%(country)s, %(km)s km away.") % {"country": crisis.country,
                                                           "km": fell_back}, at=now)
-    CrisisMember.objects.create(crisis=crisis, user=account, role=CrisisMember.Role.LEAD)
+    CrisisMember.objects.create(crisis=crisis, user=lead, role=CrisisMember.Role.LEAD)
     count = take_headcount(crisis)
     _log(crisis, _("Crisis declared by %(user)s; %(count)s people presumed in the zone.") % {
-        "user": _name(account), "count": count}, author=actor, at=now)
+        "user": _name(lead), "count": count}, author=actor, at=now)
     audit.record(actor=actor, action="crisis.crisis.declare", obj=crisis,
                  changes={**audit.diff({}, audit.snapshot(crisis)),
                           "areas": [None, [str(a) for a in areas]], "headcount": [None, count]})
@@ -256,13 +244,13 @@ def crisis_close(*, actor: AnyUser, crisis: Crisis, note: str, version: int | No
             "Say why the crisis is closed and what remains to do."))])
     crisis.status = Crisis.Status.CLOSED
     crisis.closed_at = timezone.now()
-    account = _account(actor)
-    crisis.closed_by = account
+    closer = account(actor)
+    crisis.closed_by = closer
     crisis.closure_note = note.strip()
     save_new_version(crisis, ["status", "closed_at", "closed_by", "closure_note"])
     unaccounted = crisis.entries.exclude(status__in=ACCOUNTED).count()
     _log(crisis, _("Crisis closed by %(user)s; %(n)s people not accounted for.") % {
-        "user": _name(account), "n": unaccounted}, author=actor)
+        "user": _name(closer), "n": unaccounted}, author=actor)
     audit.record(actor=actor, action="crisis.crisis.close", obj=crisis,
                  changes={"status": [Crisis.Status.ACTIVE, Crisis.Status.CLOSED],
                           "closure_note": [None, crisis.closure_note],
@@ -312,9 +300,9 @@ def member_remove(*, actor: AnyUser, member: CrisisMember) -> None:
 
 def _log_writer(user: AnyUser, crisis: Crisis) -> bool:
     """The crisis's managers, and the members of its team."""
-    account = _user(user)
+    member = account_or_none(user)
     return can(user, Perm.MANAGE_CRISIS, crisis) or (
-        account is not None and crisis.members.filter(user=account).exists())
+        member is not None and crisis.members.filter(user=member).exists())
 
 
 def may_write_log(user: AnyUser, crisis: Crisis) -> bool:
@@ -351,7 +339,7 @@ def entry_update(*, actor: AnyUser, entry: AccountEntry, status: str, note: str 
     if status not in AccountStatus.values:
         raise ValidationFailed([FieldError("status", _("Choose a status from the list."))])
     before = entry.status
-    headcount.status_write([entry], status, at=timezone.now(), by=_user(actor),
+    headcount.status_write([entry], status, at=timezone.now(), by=account_or_none(actor),
                            note=note.strip())
     audit.record(actor=actor, action="crisis.entry.update", obj=entry,
                  changes={"status": [before, status], "note": [None, note.strip() or None]})
@@ -380,7 +368,7 @@ def entry_add(*, actor: AnyUser, crisis: Crisis, person: Person,
     if status not in AccountStatus.values:
         raise ValidationFailed([FieldError("status", _("Choose a status from the list."))])
     entry.save()
-    headcount.status_write([entry], status, at=timezone.now(), by=_user(actor),
+    headcount.status_write([entry], status, at=timezone.now(), by=account_or_none(actor),
                            note=note.strip())
     audit.record(actor=actor, action="crisis.entry.add", obj=entry,
                  changes={"person": [None, str(dependant or person)], "status": [None, status]})
@@ -478,7 +466,7 @@ def broadcast_send(*, actor: AnyUser | None, subject: str, body: str,
     broadcast = Broadcast.objects.create(
         kind=kind, crisis=crisis, reminder_of=reminder_of, subject=subject.strip()[:200],
         body=body.strip(), audience=audience, email=email, with_checkin=with_checkin,
-        created_by=_user(actor),
+        created_by=account_or_none(actor),
         remind_after=remind_after)
     broadcast.webhooks.set(webhooks)
     entry_of = answering_entries(crisis_id=crisis.pk, people=recipients) \

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, require
+from vigil.core.authz import Perm, account_or_none, require
 from vigil.core.errors import FieldError, ValidationFailed
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.incidents.models import (
@@ -119,7 +118,7 @@ def _raise_totals(incident: Incident) -> list[str]:
 
 @transaction.atomic
 def incident_create(*, actor: AnyUser, data: dict[str, Any]) -> Incident:
-    incident = Incident(reported_by=actor if isinstance(actor, User) else None)
+    incident = Incident(reported_by=account_or_none(actor))
     assign(incident, data, INCIDENT_FIELDS)
     place_incident(incident)
     _validated(incident)  # faults first: they say what to fix; the scope check says no

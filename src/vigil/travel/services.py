@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, holds_globally, require, users_with_perm
+from vigil.core.authz import Perm, account, can, holds_globally, require, users_with_perm
 from vigil.core.errors import (
     ErrorCode,
     FieldError,
@@ -70,9 +70,10 @@ def may_request_for(actor: AnyUser, person: Person) -> bool:
 
 def _require_filer(actor: AnyUser, request: TravelRequest) -> User:
     """The filer, as the account a request names; anyone else is refused."""
-    if not isinstance(actor, User) or not may_request_for(actor, request.traveller):
+    filer = account(actor)
+    if not may_request_for(filer, request.traveller):
         raise Forbidden()
-    return actor
+    return filer
 
 
 # --- Itinerary input -----------------------------------------------------------------------------
@@ -556,7 +557,8 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     if request.traveller.user_id is not None and request.traveller.user_id == actor.pk:
         raise Forbidden(_("You cannot clear your own travel."))
     holding = selectors.holding_of(clearance, request.traveller.user_id)
-    if not isinstance(actor, User) or actor.pk not in holding.users or holding.holder is None:
+    decider = account(actor)
+    if decider.pk not in holding.users or holding.holder is None:
         raise Forbidden()
     if not _awaiting(clearance, request):
         raise TransitionRefused(_("This stop is not awaiting approval."))
@@ -565,7 +567,7 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
                                            ErrorCode.REQUIRED)])
     now = timezone.now()
     clearance.status = Clearance.Status.APPROVED if approve else Clearance.Status.REFUSED
-    clearance.decided_by, clearance.decided_at = actor, now
+    clearance.decided_by, clearance.decided_at = decider, now
     clearance.decided_as = holding.holder.level
     clearance.comment = comment.strip()
     clearance.save(update_fields=["status", "decided_by", "decided_at", "decided_as",
@@ -707,15 +709,14 @@ def contact_delete(*, actor: AnyUser, contact: SecurityContact) -> None:
 @transaction.atomic
 def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any],
                       version: int | None = None) -> AreaControl:
-    if not isinstance(actor, User):  # nobody signed in holds the permission
-        raise Forbidden()
+    setter = account(actor)
     control = AreaControl.objects.filter(security_area=area).first() or \
         AreaControl(security_area=area)
-    control.set_by = actor
+    control.set_by = setter
     result = record_save(actor=actor, obj=control, perm=Perm.SET_AREA_CONTROLS, data=data,
                          allowed=CONTROL_FIELDS, action="travel.area_control",
                          version=version)
-    AreaControl.objects.filter(pk=result.pk).update(set_by=actor)
+    AreaControl.objects.filter(pk=result.pk).update(set_by=setter)
     return result
 
 

@@ -167,3 +167,20 @@ def test_role_without_list_permission_gets_403_page(cast, user_with, client):
     client.force_login(user_with(Role.BUDGET_OFFICER))
     assert client.get("/people/personnel/").status_code == 403
     assert client.get("/places/premises/").status_code == 403
+
+
+# --- The actor as the account a record names ----------------------------------------------------
+
+def test_account_is_the_signed_in_user_and_refuses_anyone_else(cast, user_with):
+    from django.contrib.auth.models import AnonymousUser
+
+    from vigil.core.authz import account, account_or_none
+    from vigil.core.errors import Forbidden
+
+    officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya)
+    assert account(officer) is officer
+    assert account_or_none(officer) is officer
+    with pytest.raises(Forbidden):
+        account(AnonymousUser())
+    assert account_or_none(AnonymousUser()) is None
+    assert account_or_none(None) is None  # Vigil itself

@@ -1,31 +1,22 @@
-"""What the services of risk share: the account that acts, and the rows of a document (an
-SRA's register and activities, the items of a MOSS document, the parts of a plan)."""
+"""What the services of risk share: the rows of a document (an SRA's register and
+activities, the items of a MOSS document, the parts of a plan)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.errors import FieldError, Forbidden, ValidationFailed
+from vigil.core.errors import FieldError, ValidationFailed
 from vigil.core.validation import assign, validate
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
 
 Row = TypeVar("Row", bound=models.Model)
-
-
-def account(actor: AnyUser) -> User:
-    """The signed-in user a record names as its author or decider. No anonymous user passes a
-    service's permission check, so this refuses only what that check refused already."""
-    if not isinstance(actor, User):
-        raise Forbidden()
-    return actor
 
 
 def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, fields: set[str],

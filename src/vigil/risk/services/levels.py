@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, require, users_with_perm
+from vigil.core.authz import Perm, account, require, users_with_perm
 from vigil.core.errors import (
     ErrorCode,
     FieldError,
@@ -28,7 +28,6 @@ from vigil.core.validation import check_version, save_new_version
 from vigil.places.models import SecurityArea
 from vigil.risk import rules, selectors
 from vigil.risk.models import SecurityLevelReview
-from vigil.risk.services.common import account
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, require
+from vigil.core.authz import Perm, account, can, require
 from vigil.core.errors import (
     ErrorCode,
     FieldError,
@@ -32,7 +32,7 @@ from vigil.risk.models import (
     MossItem,
     SecurityRiskAssessment,
 )
-from vigil.risk.services.common import account, remove_row, save_row
+from vigil.risk.services.common import remove_row, save_row
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser

@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, require
+from vigil.core.authz import Perm, account, can, require
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, TransitionRefused, ValidationFailed
 from vigil.core.validation import check_version, save_new_version
 from vigil.risk import rules
 from vigil.risk.models import SecurityPlan, SecurityRiskAssessment
-from vigil.risk.services.common import account
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
