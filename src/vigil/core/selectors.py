@@ -1,13 +1,16 @@
-"""Reads owned by core: grants described for people, and the audit log."""
+"""Reads owned by core: grants described for people, and the audit log; and the two steps
+every list selector shares, narrowing by the filters given and searching."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from functools import reduce
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from vigil.core.authz import SCOPE_MODELS, Grant, Perm, ScopeKind, holds_globally
 from vigil.core.i18n import language_or_default
@@ -15,6 +18,24 @@ from vigil.core.models import AuditEvent, Notification, RoleGrant, UserPreferenc
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
+
+M = TypeVar("M", bound=Model)
+
+
+def narrowed(qs: QuerySet[M], **lookups: Any) -> QuerySet[M]:
+    """``qs`` filtered by each lookup given a value. A filter left blank ("" or None, as a
+    list page's empty field) narrows nothing; ``False`` and ``0`` are values."""
+    given = {lookup: value for lookup, value in lookups.items()
+             if value is not None and value != ""}
+    return qs.filter(**given) if given else qs
+
+
+def searched(qs: QuerySet[M], text: str, *lookups: str) -> QuerySet[M]:
+    """The rows that any of ``lookups`` (``"name__icontains"``, ``"code__iexact"``...)
+    matches with ``text``; every row when there is no text."""
+    if not text:
+        return qs
+    return qs.filter(reduce(operator.or_, (Q(**{lookup: text}) for lookup in lookups)))
 
 
 def grant_descriptions(grants: list[Grant]) -> list[dict[str, Any]]:
@@ -39,16 +60,9 @@ def audit_event_list(*, user: AnyUser, action: str = "", actor: str = "",
     """The audit log is read whole, so only a global grant of VIEW_AUDIT opens it."""
     if not holds_globally(user, Perm.VIEW_AUDIT):
         return AuditEvent.objects.none()
-    qs = AuditEvent.objects.all()
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if actor:
-        qs = qs.filter(actor_label__iexact=actor)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if sensitive is not None:
-        qs = qs.filter(sensitive_read=sensitive)
-    return qs
+    return narrowed(AuditEvent.objects.all(), action__startswith=action,
+                    actor_label__iexact=actor, object_type=object_type,
+                    sensitive_read=sensitive)
 
 
 def notification_list(*, user: AnyUser) -> QuerySet[Notification]:

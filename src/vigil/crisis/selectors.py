@@ -19,6 +19,7 @@ from vigil.core.authz import (
     visible,
 )
 from vigil.core.errors import Forbidden
+from vigil.core.selectors import narrowed, searched
 from vigil.crisis.models import (
     AccountEntry,
     AccountStatus,
@@ -43,12 +44,8 @@ def crisis_list(*, user: AnyUser, search: str = "", status: str = "",
                 country: str = "") -> QuerySet[Crisis]:
     qs = crises_seen(user).select_related("country", "security_area", "incident",
                                           "declared_by")
-    if search:
-        qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
-    if status:
-        qs = qs.filter(status=status)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
+    qs = narrowed(searched(qs, search, "title__icontains", "description__icontains"),
+                  status=status, country__iso2=country.upper())
     return qs.annotate(headcount=Count("entries", distinct=True),
                        accounted=Count("entries", filter=Q(entries__status__in=ACCOUNTED),
                                        distinct=True)).order_by("-activated_at", "-pk")
@@ -85,16 +82,11 @@ def entries(*, user: AnyUser, crisis: Crisis, status: str = "", organization: st
         qs = qs.exclude(status__in=ACCOUNTED)
     elif status:
         qs = qs.filter(status=status)
-    if organization:
-        qs = qs.filter(organization__code=organization.upper())
-    if place:
-        qs = qs.filter(Q(duty_station__code=place) | Q(place=place))
-    if search:
-        qs = qs.filter(Q(person__family_name__icontains=search)
-                       | Q(person__given_name__icontains=search)
-                       | Q(dependant__family_name__icontains=search)
-                       | Q(person__index_number=search))
-    return qs
+    qs = searched(narrowed(qs, organization__code=organization.upper()), place,
+                  "duty_station__code", "place")
+    return searched(qs, search, "person__family_name__icontains",
+                    "person__given_name__icontains", "dependant__family_name__icontains",
+                    "person__index_number")
 
 
 def households(*, crisis_id: int, people: Iterable[int] | QuerySet[Person]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 
 from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.core.selectors import narrowed, searched
 from vigil.incidents.models import IMPACT_FIELDS, AffectedPerson, Incident, IncidentCategory
 
 if TYPE_CHECKING:
@@ -27,26 +28,13 @@ def incident_list(*, user: AnyUser, search: str = "", category: str = "", countr
                   area: Any = None) -> QuerySet[Incident]:
     qs = incidents_seen(user).select_related("category", "subcategory", "country",
                                              "security_area", "organization")
-    if search:
-        qs = qs.filter(Q(title__icontains=search) | Q(place__icontains=search)
-                       | Q(description__icontains=search) | Q(source_id=search))
-    if category:
-        qs = qs.filter(Q(category__code=category) | Q(subcategory__code=category))
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
-    if area:
-        qs = qs.filter(security_area_id=area)
-    if organization:
-        qs = qs.filter(organization__code=organization.upper())
-    if verification:
-        qs = qs.filter(verification=verification)
-    if source:
-        qs = qs.filter(source_kind=source)
-    if since:
-        qs = qs.filter(occurred_at__date__gte=since)
-    if until:
-        qs = qs.filter(occurred_at__date__lte=until)
-    return qs
+    qs = searched(qs, search, "title__icontains", "place__icontains", "description__icontains",
+                  "source_id")
+    qs = searched(qs, category, "category__code", "subcategory__code")
+    return narrowed(qs, country__iso2=country.upper(), security_area_id=area or None,
+                    organization__code=organization.upper(), verification=verification,
+                    source_kind=source, occurred_at__date__gte=since,
+                    occurred_at__date__lte=until)
 
 
 def incident_get(*, user: AnyUser, pk: Any) -> Incident:

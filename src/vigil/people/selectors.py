@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, visible
+from vigil.core.selectors import narrowed, searched
 from vigil.people.models import Dependant, Organization, Person
 
 if TYPE_CHECKING:
@@ -20,11 +21,7 @@ if TYPE_CHECKING:
 
 def organization_list(*, user: AnyUser, search: str = "", kind: str = "") -> QuerySet[Organization]:
     qs = visible(user, Perm.VIEW_REFERENCE, Organization.objects.select_related("parent"))
-    if search:
-        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
+    return narrowed(searched(qs, search, "code__icontains", "name__icontains"), kind=kind)
 
 
 def organization_get(*, user: AnyUser, pk: Any) -> Organization:
@@ -38,21 +35,12 @@ def person_list(*, user: AnyUser, search: str = "", organization: Any = None,
     qs = visible(user, Perm.VIEW_PERSON,
                  Person.objects.select_related("organization", "duty_station",
                                                "duty_station__country"))
-    if search:
-        qs = qs.filter(Q(family_name__icontains=search) | Q(given_name__icontains=search)
-                       | Q(name_original__icontains=search)
-                       | Q(index_number__iexact=search))
-    if organization:
-        qs = qs.filter(organization_id=organization)
-    if duty_station:
-        qs = qs.filter(duty_station_id=duty_station)
-    if country:
-        qs = qs.filter(duty_station__country__iso2=country.upper())
-    if category:
-        qs = qs.filter(category=category)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    qs = searched(qs, search, "family_name__icontains", "given_name__icontains",
+                  "name_original__icontains", "index_number__iexact")
+    return narrowed(qs, organization_id=organization or None,
+                    duty_station_id=duty_station or None,
+                    duty_station__country__iso2=country.upper(), category=category,
+                    status=status)
 
 
 def person_get(*, user: AnyUser, pk: Any) -> Person:
@@ -99,16 +87,9 @@ def dependant_list(*, user: AnyUser, search: str = "", person: Any = None,
     qs = visible(user, Perm.VIEW_DEPENDANT,
                  Dependant.objects.select_related("person", "person__duty_station",
                                                   "person__organization"))
-    if search:
-        qs = qs.filter(Q(family_name__icontains=search) | Q(given_name__icontains=search)
-                       | Q(person__index_number__iexact=search))
-    if person:
-        qs = qs.filter(person_id=person)
-    if relationship:
-        qs = qs.filter(relationship=relationship)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    qs = searched(qs, search, "family_name__icontains", "given_name__icontains",
+                  "person__index_number__iexact")
+    return narrowed(qs, person_id=person or None, relationship=relationship, status=status)
 
 
 def dependants_of(*, user: AnyUser, person: Person) -> list[Dependant]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from vigil.core.authz import Perm, get_visible, visible
+from vigil.core.selectors import narrowed, searched
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
 if TYPE_CHECKING:
@@ -27,11 +28,8 @@ def security_area_list(*, user: AnyUser, search: str = "",
                        country: str = "") -> QuerySet[SecurityArea]:
     qs = visible(user, Perm.VIEW_REFERENCE, SecurityArea.objects.select_related("country")
                  .annotate(station_count=Count("duty_stations")))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    if country:
-        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
-    return qs
+    qs = searched(qs, search, "name__icontains", "code__icontains")
+    return searched(qs, country.upper(), "country__iso2", "country__iso3")
 
 
 def security_area_get(*, user: AnyUser, pk: Any) -> SecurityArea:
@@ -44,17 +42,9 @@ def duty_station_list(*, user: AnyUser, search: str = "", country: str = "", kin
                       active: bool | None = None) -> QuerySet[DutyStation]:
     qs = visible(user, Perm.VIEW_REFERENCE,
                  DutyStation.objects.select_related("country", "security_area"))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    if country:
-        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
-    if kind:
-        qs = qs.filter(kind=kind)
-    if security_area:
-        qs = qs.filter(security_area_id=security_area)
-    if active is not None:
-        qs = qs.filter(is_active=active)
-    return qs
+    qs = searched(qs, search, "name__icontains", "code__icontains")
+    qs = searched(qs, country.upper(), "country__iso2", "country__iso3")
+    return narrowed(qs, kind=kind, security_area_id=security_area or None, is_active=active)
 
 
 def duty_station_get(*, user: AnyUser, pk: Any) -> DutyStation:
@@ -70,13 +60,9 @@ def premises_list(*, user: AnyUser, search: str = "", country: str = "",
                   duty_station: Any = None) -> QuerySet[Premises]:
     qs = visible(user, Perm.VIEW_PREMISES,
                  Premises.objects.select_related("duty_station", "duty_station__country"))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(address__icontains=search))
-    if country:
-        qs = qs.filter(duty_station__country__iso2=country.upper())
-    if duty_station:
-        qs = qs.filter(duty_station_id=duty_station)
-    return qs
+    return narrowed(searched(qs, search, "name__icontains", "address__icontains"),
+                    duty_station__country__iso2=country.upper(),
+                    duty_station_id=duty_station or None)
 
 
 def premises_get(*, user: AnyUser, pk: Any) -> Premises:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, visible
 from vigil.core.errors import NotFound
+from vigil.core.selectors import narrowed, searched
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 from vigil.risk import rules
@@ -53,13 +54,8 @@ def level_reviews(*, user: AnyUser, status: str = "", country: str = "",
                   area: Any = None) -> QuerySet[SecurityLevelReview]:
     qs = visible(user, Perm.VIEW_RISK, SecurityLevelReview.objects.select_related(
         "security_area", "security_area__country", "proposed_by", "decided_by"))
-    if status:
-        qs = qs.filter(status=status)
-    if country:
-        qs = qs.filter(security_area__country__iso2=country.upper())
-    if area:
-        qs = qs.filter(security_area_id=area)
-    return qs
+    return narrowed(qs, status=status, security_area__country__iso2=country.upper(),
+                    security_area_id=area or None)
 
 
 def level_review_get(*, user: AnyUser, pk: Any) -> SecurityLevelReview:
@@ -131,10 +127,8 @@ def areas_with_levels(*, user: AnyUser, country: str = "", search: str = "",
         open_review=Subquery(open_review.values("pk")[:1]),
         open_status=Subquery(open_review.values("status")[:1]),
     )
-    if country:
-        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    qs = searched(qs, country.upper(), "country__iso2", "country__iso3")
+    qs = searched(qs, search, "name__icontains", "code__icontains")
     if overdue_only:
         qs = qs.filter(Q(next_review_due__lt=timezone.localdate())
                        | Q(current_level__isnull=True))
@@ -177,12 +171,8 @@ def sra_list(*, user: AnyUser, search: str = "", country: str = "", status: str 
              past_review: bool = False) -> QuerySet[SecurityRiskAssessment]:
     qs = visible(user, Perm.VIEW_RISK, SecurityRiskAssessment.objects.select_related(
         "country", "security_area"))
-    if search:
-        qs = qs.filter(title__icontains=search)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
-    if status:
-        qs = qs.filter(status=status)
+    qs = narrowed(searched(qs, search, "title__icontains"), country__iso2=country.upper(),
+                  status=status)
     if past_review:
         # Only assessments in force (or on their way to it) fall due.
         qs = qs.filter(review_due__lt=timezone.localdate()).exclude(
@@ -259,15 +249,8 @@ def version_pair(*, sra: SecurityRiskAssessment, older: Any, newer: Any
 def moss_documents(*, user: AnyUser, search: str = "", country: str = "", status: str = "",
                    kind: str = "") -> QuerySet[MossDocument]:
     qs = visible(user, Perm.VIEW_RISK, MossDocument.objects.select_related("country", "sra"))
-    if search:
-        qs = qs.filter(title__icontains=search)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
+    return narrowed(searched(qs, search, "title__icontains"), country__iso2=country.upper(),
+                    status=status, kind=kind)
 
 
 def moss_document_get(*, user: AnyUser, pk: Any) -> MossDocument:
@@ -320,13 +303,8 @@ def plan_list(*, user: AnyUser, search: str = "", country: str = "", status: str
               ) -> QuerySet[SecurityPlan]:
     qs = visible(user, Perm.VIEW_RISK, SecurityPlan.objects.select_related(
         "country", "duty_station"))
-    if search:
-        qs = qs.filter(title__icontains=search)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    return narrowed(searched(qs, search, "title__icontains"), country__iso2=country.upper(),
+                    status=status)
 
 
 def plan_get(*, user: AnyUser, pk: Any) -> SecurityPlan:
@@ -342,15 +320,8 @@ def mission_list(*, user: AnyUser, search: str = "", country: str = "", status: 
         open_recommendations=Count("recommendations",
                                    filter=Q(recommendations__status="open"))
     ).order_by("-planned_start", "-pk")  # a grouped query drops Meta.ordering
-    if search:
-        qs = qs.filter(purpose__icontains=search)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
+    return narrowed(searched(qs, search, "purpose__icontains"), country__iso2=country.upper(),
+                    status=status, kind=kind)
 
 
 def mission_get(*, user: AnyUser, pk: Any) -> Mission:
@@ -387,11 +358,8 @@ def surveyed_premises(*, user: AnyUser, search: str = "", country: str = ""
         "duty_station", "duty_station__country")).annotate(
         last_score=Subquery(latest.values("score")[:1]),
         last_surveyed=Subquery(latest.values("surveyed_on")[:1]))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(duty_station__name__icontains=search))
-    if country:
-        qs = qs.filter(duty_station__country__iso2=country.upper())
-    return qs
+    return narrowed(searched(qs, search, "name__icontains", "duty_station__name__icontains"),
+                    duty_station__country__iso2=country.upper())
 
 
 def premises_for_survey(*, user: AnyUser, pk: Any) -> Premises:

@@ -38,6 +38,7 @@ from vigil.core.authz import (
 )
 from vigil.core.errors import Forbidden, NotFound
 from vigil.core.models import RoleGrant
+from vigil.core.selectors import narrowed, searched
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.selectors import level_in_force
@@ -217,15 +218,11 @@ def request_list(*, user: AnyUser, search: str = "", status: str = "", kind: str
         "traveller", "traveller__duty_station", "traveller__organization")
     if mine and user.is_authenticated:
         qs = qs.filter(Q(traveller__user_id=user.pk) | Q(requested_by_id=user.pk))
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if country:
-        qs = qs.filter(segments__destination_country__iso2=country.upper()).distinct()
-    if search:
-        qs = qs.filter(Q(purpose__icontains=search) | Q(traveller__family_name__icontains=search)
-                       | Q(segments__destination_name__icontains=search)).distinct()
+    qs = narrowed(qs, status=status, kind=kind)
+    if country or search:  # both read the segments: one row per request still
+        qs = searched(narrowed(qs, segments__destination_country__iso2=country.upper()), search,
+                      "purpose__icontains", "traveller__family_name__icontains",
+                      "segments__destination_name__icontains").distinct()
     return qs
 
 
@@ -296,19 +293,13 @@ def advisory_list(*, search: str = "", country: str = "", level: Any = None,
                   source: str = "", in_force: bool = False) -> QuerySet[Advisory]:
     """Advisories are for everyone who travels: no scope narrows them."""
     qs = Advisory.objects.select_related("country", "security_area")
-    if country:
-        qs = qs.filter(Q(country__iso2=country.upper()) | Q(country__iso3=country.upper()))
-    if level:
-        qs = qs.filter(level=int(level))
-    if source:
-        qs = qs.filter(source=source)
+    qs = searched(qs, country.upper(), "country__iso2", "country__iso3")
+    qs = narrowed(qs, level=int(level) if level else None, source=source)
     if in_force:
         today = timezone.localdate()
         qs = qs.filter(withdrawn=False, issued_on__lte=today).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-    if search:
-        qs = qs.filter(Q(title__icontains=search) | Q(country__name__icontains=search))
-    return qs
+    return searched(qs, search, "title__icontains", "country__name__icontains")
 
 
 def advisory_get(*, pk: Any) -> Advisory:
@@ -367,13 +358,8 @@ def control_of(area: SecurityArea) -> AreaControl | None:
 def operator_list(*, search: str = "", suitability: str = "", country: str = "",
                   active: str = "") -> QuerySet[AirOperator]:
     qs = AirOperator.objects.select_related("country")
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(iata__iexact=search)
-                       | Q(icao__iexact=search))
-    if suitability:
-        qs = qs.filter(suitability=suitability)
-    if country:
-        qs = qs.filter(country__iso2=country.upper())
+    qs = narrowed(searched(qs, search, "name__icontains", "iata__iexact", "icao__iexact"),
+                  suitability=suitability, country__iso2=country.upper())
     if active in {"yes", "no"}:
         qs = qs.filter(is_active=active == "yes")
     return qs
