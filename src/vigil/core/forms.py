@@ -1,5 +1,5 @@
-"""Forms shared by every app: list filters, and password forms that save through the audited
-core service."""
+"""Forms shared by every app: list filters, versioned records, the import of a file, and
+password forms that save through the audited core service."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from vigil.core import selectors, services
 
@@ -20,6 +21,15 @@ class ListFilters(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         return {("search" if name == "q" else name): data.get(name) or ""
                 for name in self.fields}
+
+
+class ImportForm(forms.Form):
+    """A CSV file to import, and whether to keep the good rows when some are bad."""
+
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, with a header row."))
+    skip_invalid = forms.BooleanField(
+        label=_("Import the good rows and skip the bad ones"), required=False,
+        help_text=_("Without this, one bad row means nothing is imported."))
 
 
 class _SavesThroughService:

@@ -11,19 +11,22 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from vigil.core import audit
 from vigil.core.authz import Perm, has_perm_anywhere, require, visible
 from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
+from vigil.core.forms import ImportForm
 
 T = TypeVar("T")
 PAGE_SIZE = 50
@@ -194,8 +197,10 @@ def changed_data(form: forms.BaseForm, fields: Sequence[str]) -> dict[str, Any]:
 class EditPage:
     """The create-and-edit page of one kind of record, shared by every app.
 
-    ``create(actor, data, form)`` and ``update(actor, obj, data, version, form)`` call the
-    app's services; ``fixed`` fields are shown but cannot change once the record exists."""
+    ``get(user=, pk=)`` is the selector that finds the record. ``create(actor=, data=)`` and
+    ``update(actor=, <context_name>=, data=, version=)`` are the app's services: the record's
+    keyword is the page's ``context_name``. ``from_form(form)`` gives further service arguments
+    read from the form; ``fixed`` fields are shown but cannot change once the record exists."""
 
     form_class: type[forms.ModelForm]  # type: ignore[type-arg]
     perm: Perm
@@ -203,13 +208,35 @@ class EditPage:
     context_name: str
     detail_url: str
     saved_message: Any  # translatable, with %(name)s
+    get: Callable[..., Model]
     create: Callable[..., Model]
     update: Callable[..., Model]
     fixed: tuple[str, ...] = ()
+    from_form: Callable[[Any], dict[str, Any]] | None = None
+
+    def view(self, *, may_create: Callable[[Any], bool] | None = None,
+             form_kwargs: Callable[[HttpRequest], dict[str, Any]] | None = None,
+             ) -> Callable[..., HttpResponse]:
+        """The page as a view: ``pk`` in the URL edits that record, none creates one.
+        ``may_create(user)`` replaces "holds the permission somewhere" as the right to create;
+        ``form_kwargs(request)`` gives the form more arguments."""
+
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+            obj = self.get(user=request.user, pk=pk) if pk else None
+            return self.respond(
+                request, obj, may_create=may_create(request.user) if may_create else None,
+                form_kwargs=form_kwargs(request) if form_kwargs else None)
+
+        return edit
 
     def respond(self, request: HttpRequest, obj: Model | None, *,
                 may_create: bool | None = None, form_kwargs: dict[str, Any] | None = None,
-                context: dict[str, Any] | None = None) -> HttpResponse:
+                context: dict[str, Any] | None = None,
+                given: dict[str, Any] | None = None) -> HttpResponse:
+        """The page for ``obj`` (None: a new record). ``given`` are values of a new record that
+        come from the URL, not from the form (the staff member a dependant is added to)."""
         if obj is not None:
             require(request.user, self.perm, obj)
         elif not (may_create if may_create is not None
@@ -223,18 +250,140 @@ class EditPage:
             for name in self.fixed:
                 form.fields[name].disabled = True
         if request.method == "POST" and form.is_valid():
-            fields = [f for f in (self.form_class._meta.fields or [])
-                      if obj is None or f not in self.fixed]
-            data = changed_data(form, fields)
-            version = form.cleaned_data.get("version")
-            saved = apply_service(form, lambda: (
-                self.create(request.user, data, form) if obj is None
-                else self.update(request.user, obj, data, version, form)))
+            saved = apply_service(form, lambda: self._save(request.user, obj, form, given))
             if saved is not None:
                 messages.success(request, self.saved_message % {"name": saved})
                 return redirect(self.detail_url, pk=saved.pk)
         return render(request, self.template,
                       {"form": form, self.context_name: obj, **(context or {})})
+
+    def _save(self, actor: Any, obj: Model | None, form: forms.BaseForm,
+              given: dict[str, Any] | None) -> Model:
+        fields = [f for f in (self.form_class._meta.fields or [])
+                  if obj is None or f not in self.fixed]
+        data = changed_data(form, fields)
+        more = self.from_form(form) if self.from_form else {}
+        if obj is None:
+            return self.create(actor=actor, data={**data, **(given or {})}, **more)
+        return self.update(actor=actor, data=data, version=form.cleaned_data.get("version"),
+                           **{self.context_name: obj}, **more)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """The page that adds or changes one row of a document kept whole by its version: a risk
+    in an assessment's register, a programme activity, a MOSS item. Only the document's
+    editors may; the save carries the document's version, so that two people editing the same
+    document do not overwrite each other.
+
+    ``save(actor=, <parent_name>=, <row_name>=, data=, version=)`` is the app's service; the
+    rows are the document's ``rows`` relation; the URL names the row ``<row_name>_pk``."""
+
+    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    perm: Perm
+    template: str
+    parent_name: str
+    row_name: str
+    rows: str
+    detail_url: str
+    saved_message: Any  # translatable
+    get: Callable[..., Model]
+    save: Callable[..., Model]
+
+    def view(self) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def edit(request: HttpRequest, pk: int, **row: int | None) -> HttpResponse:
+            parent = self.get(user=request.user, pk=pk)
+            return self.respond(request, parent, row.get(f"{self.row_name}_pk"))
+
+        return edit
+
+    def respond(self, request: HttpRequest, parent: Model,
+                row_pk: int | None) -> HttpResponse:
+        require(request.user, self.perm, parent)
+        row = get_object_or_404(getattr(parent, self.rows), pk=row_pk) if row_pk else None
+        form = self.form_class(request.POST or None,
+                               instance=fresh_copy(row) if row is not None else None,
+                               initial={"version": getattr(parent, "version", None)})
+        if request.method == "POST" and form.is_valid():
+            data = changed_data(form, list(self.form_class._meta.fields or []))
+            saved = apply_service(form, lambda: self.save(
+                actor=request.user, data=data, version=form.cleaned_data["version"],
+                **{self.parent_name: parent, self.row_name: row}))
+            if saved is not None:
+                messages.success(request, str(self.saved_message))
+                return redirect(self.detail_url, pk=parent.pk)
+        return render(request, self.template,
+                      {"form": form, self.parent_name: parent, self.row_name: row})
+
+
+def submit_form(request: HttpRequest, form: forms.BaseForm,
+                call: Callable[[dict[str, Any]], T], *, success: Callable[[T], Any] | Any,
+                back: str, refused: Callable[[Any], HttpResponse] | None = None,
+                ) -> HttpResponse:
+    """A form posted from a record's page (a small form on it, or one of its buttons): when
+    the form is valid and the service ``call(cleaned_data)`` succeeds, say so (``success``, or
+    ``success(result)``) and go ``back`` (a URL). Otherwise ``refused(form)`` answers, showing
+    the faults beside the form; by default, back, with each fault as a message naming its
+    field."""
+    if form.is_valid():
+        data = form.cleaned_data
+        done = apply_service(form, lambda: call(data))
+        if done is not None:
+            messages.success(request, str(success(done) if callable(success) else success))
+            return redirect(back)
+    if refused is not None:
+        return refused(form)
+    flash_errors(request, form)
+    return redirect(back)
+
+
+def import_view(*, perm: Perm, title: Any, required: Sequence[str], optional: Sequence[str],
+                run: Callable[..., Any]) -> Callable[..., HttpResponse]:
+    """The page that imports a CSV file through a service, ``run(actor=, data=,
+    skip_invalid=)``, for those who hold ``perm``: the columns it reads, then what it did, or
+    every fault it found, each naming its row. ``title`` is translatable."""
+
+    @perm_required(perm)
+    @require_http_methods(["GET", "POST"])
+    def import_file(request: HttpRequest) -> HttpResponse:
+        form = ImportForm(request.POST or None, request.FILES or None)
+        context: dict[str, Any] = {"form": form, "title": str(title),
+                                   "columns": {"required": required, "optional": optional}}
+        if request.method == "POST" and form.is_valid():
+            try:
+                context["report"] = report = run(
+                    actor=request.user, data=form.cleaned_data["file"].read(),
+                    skip_invalid=form.cleaned_data["skip_invalid"])
+            except ValidationFailed as exc:
+                context.update(errors=exc.errors, message=exc.message)
+                return render(request, "core/import.html", context, status=400)
+            messages.success(request, _("%(created)d created, %(updated)d updated, "
+                                        "%(skipped)d rows skipped.") % {
+                "created": report.created, "updated": report.updated,
+                "skipped": report.skipped})
+        return render(request, "core/import.html", context)
+
+    return import_file
+
+
+def map_tiles() -> dict[str, str]:
+    """The tile server a map page draws on, if one is configured (else the offline basemap)."""
+    return {"tile_url": settings.VIGIL_MAP_TILE_URL,
+            "tile_attribution": settings.VIGIL_MAP_TILE_ATTRIBUTION}
+
+
+def map_page(request: HttpRequest, template: str, *, filters: forms.Form,
+             **context: Any) -> HttpResponse:
+    """A map of a filtered list: the list's filters, the query its GeoJSON is fetched with,
+    and the tiles."""
+    return render(request, template, {"filters": filters, "query": request.GET.urlencode(),
+                                      **map_tiles(), **context})
+
+
+def geojson(data: dict[str, Any]) -> JsonResponse:
+    return JsonResponse(data, content_type="application/geo+json")
 
 
 def flash_errors(request: HttpRequest, form: forms.BaseForm) -> None:

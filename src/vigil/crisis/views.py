@@ -24,9 +24,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, has_perm_anywhere, require, visible
-from vigil.core.errors import DomainError, NotFound, ValidationFailed
+from vigil.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from vigil.core.templatetags.vigil import BADGE_TONES
-from vigil.core.views_support import apply_service, flash_errors, list_page, perm_required
+from vigil.core.views_support import (
+    apply_service,
+    flash_errors,
+    list_page,
+    perm_required,
+    submit_form,
+)
 from vigil.crisis import checkin, selectors, services
 from vigil.crisis import zone as zones
 from vigil.crisis.forms import (
@@ -255,23 +261,18 @@ def entry_update(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
 @require_POST
 def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
-    form = EntryAddForm(request.POST)
-    if form.is_valid():
-        found = apply_service(form, lambda: staff_member_by_index(
-            user=request.user, index_number=form.cleaned_data["person"],
-            dependant=form.cleaned_data["dependant"]))
-        if found is not None:
-            person, dependant = found
-            added = apply_service(form, lambda: services.entry_add(
-                actor=request.user, crisis=crisis, person=person, dependant=dependant,
-                status=form.cleaned_data["status"], place=form.cleaned_data["place"],
-                note=form.cleaned_data["note"]))
-            if added is not None:
-                messages.success(request, _("%(name)s added to the headcount.") % {
-                    "name": dependant or person})
-                return redirect("crisis:board", pk=pk)
-    flash_errors(request, form)
-    return redirect("crisis:board", pk=pk)
+
+    def add(data: dict[str, Any]) -> AccountEntry:
+        person, dependant = staff_member_by_index(
+            user=request.user, index_number=data["person"], dependant=data["dependant"])
+        return services.entry_add(actor=request.user, crisis=crisis, person=person,
+                                  dependant=dependant, status=data["status"],
+                                  place=data["place"], note=data["note"])
+
+    return submit_form(
+        request, EntryAddForm(request.POST), add, back=reverse("crisis:board", args=[pk]),
+        success=lambda entry: _("%(name)s added to the headcount.") % {
+            "name": entry.dependant or entry.person})
 
 
 @login_required
@@ -287,33 +288,30 @@ def headcount_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def log_add(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
-    form = LogForm(request.POST)
-    if form.is_valid() and apply_service(form, lambda: services.log_add(
-            actor=request.user, crisis=crisis, text=form.cleaned_data["text"],
-            kind=form.cleaned_data["kind"])) is not None:
-        messages.success(request, _("Entry added to the log."))
-    else:
-        flash_errors(request, form)
-    return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#log")
+    return submit_form(
+        request, LogForm(request.POST), lambda data: services.log_add(
+            actor=request.user, crisis=crisis, text=data["text"], kind=data["kind"]),
+        back=reverse("crisis:crisis_detail", args=[pk]) + "#log",
+        success=_("Entry added to the log."))
 
 
 @login_required
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
-    form = MemberForm(request.POST)
-    if form.is_valid():
-        user = get_user_model().objects.filter(username=form.cleaned_data["username"].strip(),
+
+    def add(data: dict[str, Any]) -> CrisisMember:
+        user = get_user_model().objects.filter(username=data["username"].strip(),
                                                is_active=True).first()
         if user is None:
-            form.add_error("username", _("No active user has this name."))
-        elif apply_service(form, lambda: services.member_add(
-                actor=request.user, crisis=crisis, user=user, role=form.cleaned_data["role"],
-                duty=form.cleaned_data["duty"])) is not None:
-            messages.success(request, _("%(user)s added to the team.") % {"user": user})
-            return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
-    flash_errors(request, form)
-    return redirect(reverse("crisis:crisis_detail", args=[pk]) + "#team")
+            raise ValidationFailed([FieldError("username", _("No active user has this name."))])
+        return services.member_add(actor=request.user, crisis=crisis, user=user,
+                                   role=data["role"], duty=data["duty"])
+
+    return submit_form(
+        request, MemberForm(request.POST), add,
+        back=reverse("crisis:crisis_detail", args=[pk]) + "#team",
+        success=lambda member: _("%(user)s added to the team.") % {"user": member.user})
 
 
 @login_required
@@ -337,14 +335,10 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 @require_POST
 def crisis_close(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.crisis_get(user=request.user, pk=pk)
-    form = CloseForm(request.POST)
-    if form.is_valid() and apply_service(form, lambda: services.crisis_close(
-            actor=request.user, crisis=crisis, note=form.cleaned_data["note"],
-            version=form.cleaned_data.get("version"))) is not None:
-        messages.success(request, _("Crisis closed."))
-    else:
-        flash_errors(request, form)
-    return redirect("crisis:crisis_detail", pk=pk)
+    return submit_form(
+        request, CloseForm(request.POST), lambda data: services.crisis_close(
+            actor=request.user, crisis=crisis, note=data["note"], version=data.get("version")),
+        back=reverse("crisis:crisis_detail", args=[pk]), success=_("Crisis closed."))
 
 
 @login_required

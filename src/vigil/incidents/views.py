@@ -10,19 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import NotFound
-from vigil.core.views_support import (
-    EditPage,
-    apply_service,
-    flash_errors,
-    list_page,
-    perm_required,
-)
+from vigil.core.views_support import EditPage, list_page, perm_required, submit_form
 from vigil.incidents import selectors, services
 from vigil.incidents.forms import (
     AffectedAssetForm,
@@ -122,46 +117,32 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "crises": incident.crises.all()})
 
 
-def _create(actor: Any, data: dict[str, Any], form: Any) -> Any:
-    return services.incident_create(actor=actor, data=data)
-
-
-def _update(actor: Any, obj: Any, data: dict[str, Any], version: int | None, form: Any) -> Any:
-    return services.incident_update(actor=actor, incident=obj, data=data, version=version)
-
-
-INCIDENT_EDIT = EditPage(
+incident_edit = EditPage(
     form_class=IncidentForm, perm=Perm.RECORD_INCIDENT, template="incidents/incident_form.html",
     context_name="incident", detail_url="incidents:incident_detail",
-    saved_message=_lazy("Incident %(name)s saved."), create=_create, update=_update)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def incident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, pk=pk) if pk else None
-    return INCIDENT_EDIT.respond(request, incident, form_kwargs={"user": request.user})
+    saved_message=_lazy("Incident %(name)s saved."), get=selectors.incident_get,
+    create=services.incident_create, update=services.incident_update,
+).view(form_kwargs=lambda request: {"user": request.user})
 
 
 @login_required
 @require_POST
 def person_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
-    form = AffectedPersonForm(request.POST)
-    if form.is_valid():
-        found = apply_service(form, lambda: staff_member_by_index(
-            user=request.user, index_number=form.cleaned_data["person"],
-            dependant=form.cleaned_data["dependant"]))
-        if found is not None:
-            person, dependant = found
-            added = apply_service(form, lambda: services.affected_person_add(
-                actor=request.user, incident=incident, person=person, dependant=dependant,
-                impact=form.cleaned_data["impact"], note=form.cleaned_data["note"]))
-            if added is not None:
-                messages.success(request, _("Added to the people affected."))
-                return redirect("incidents:incident_detail", pk=incident.pk)
-    flash_errors(request, form)
-    return redirect("incidents:incident_detail", pk=incident.pk)
+
+    def add(data: dict[str, Any]) -> AffectedPerson:
+        person, dependant = staff_member_by_index(
+            user=request.user, index_number=data["person"], dependant=data["dependant"])
+        return services.affected_person_add(actor=request.user, incident=incident,
+                                            person=person, dependant=dependant,
+                                            impact=data["impact"], note=data["note"])
+
+    return submit_form(request, AffectedPersonForm(request.POST), add,
+                             back=_back(incident), success=_("Added to the people affected."))
+
+
+def _back(incident: Incident) -> str:
+    return reverse("incidents:incident_detail", args=[incident.pk])
 
 
 def _remove_row(request: HttpRequest, pk: int, model: Any, row: int,
@@ -173,7 +154,7 @@ def _remove_row(request: HttpRequest, pk: int, model: Any, row: int,
         raise NotFound()
     remove(actor=request.user, row=found)
     messages.success(request, message)
-    return redirect("incidents:incident_detail", pk=incident.pk)
+    return redirect(_back(incident))
 
 
 @login_required
@@ -187,15 +168,11 @@ def person_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
 @require_POST
 def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
-    form = AffectedAssetForm(request.POST, premises=_premises_of(incident))
-    if form.is_valid():
-        added = apply_service(form, lambda: services.affected_asset_add(
-            actor=request.user, incident=incident, data=form.cleaned_data))
-        if added is not None:
-            messages.success(request, _("Added to the assets affected."))
-            return redirect("incidents:incident_detail", pk=incident.pk)
-    flash_errors(request, form)
-    return redirect("incidents:incident_detail", pk=incident.pk)
+    return submit_form(
+        request, AffectedAssetForm(request.POST, premises=_premises_of(incident)),
+        lambda data: services.affected_asset_add(actor=request.user, incident=incident,
+                                                 data=data),
+        back=_back(incident), success=_("Added to the assets affected."))
 
 
 @login_required

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,12 +10,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
-from vigil.core.errors import ValidationFailed
 from vigil.core.views_support import (
     EditPage,
     apply_service,
     changed_data,
     fresh_copy,
+    import_view,
     list_page,
     perm_required,
 )
@@ -33,7 +31,6 @@ from vigil.people.forms import (
     PersonForm,
 )
 from vigil.people.models import Dependant, Person
-from vigil.places.forms import ImportForm
 
 # --- Organizations ----------------------------------------------------------------------------
 
@@ -66,24 +63,13 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, Perm.CHANGE_ORGANIZATION, org)})
 
 
-ORGANIZATION_EDIT = EditPage(
+organization_edit = EditPage(
     form_class=OrganizationForm, perm=Perm.CHANGE_ORGANIZATION,
     template="people/organization_form.html", context_name="organization",
     detail_url="people:organization_detail",
-    saved_message=_lazy("Organization %(name)s saved."),
-    create=lambda actor, data, form: services.organization_create(actor=actor, data=data),
-    update=lambda actor, obj, data, version, form: services.organization_update(
-        actor=actor, organization=obj, data=data, version=version),
-    fixed=("code",))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def organization_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    org = selectors.organization_get(user=request.user, pk=pk) if pk else None
-    return ORGANIZATION_EDIT.respond(request, org,
-                                     may_create=holds_globally(request.user,
-                                                               Perm.CHANGE_ORGANIZATION))
+    saved_message=_lazy("Organization %(name)s saved."), get=selectors.organization_get,
+    create=services.organization_create, update=services.organization_update,
+    fixed=("code",)).view(may_create=lambda user: holds_globally(user, Perm.CHANGE_ORGANIZATION))
 
 
 # --- Personnel --------------------------------------------------------------------------------
@@ -138,21 +124,12 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     return _person_page(request, person)
 
 
-PERSON_EDIT = EditPage(
+person_edit = EditPage(
     form_class=PersonForm, perm=Perm.CHANGE_PERSON, template="people/person_form.html",
     context_name="person", detail_url="people:person_detail",
-    saved_message=_lazy("%(name)s saved."),
-    create=lambda actor, data, form: services.person_create(actor=actor, data=data),
-    update=lambda actor, obj, data, version, form: services.person_update(
-        actor=actor, person=obj, data=data, version=version),
-    fixed=("index_number",))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    person = selectors.person_get(user=request.user, pk=pk) if pk else None
-    return PERSON_EDIT.respond(request, person)
+    saved_message=_lazy("%(name)s saved."), get=selectors.person_get,
+    create=services.person_create, update=services.person_update,
+    fixed=("index_number",)).view()
 
 
 @login_required
@@ -185,26 +162,10 @@ def person_contacts_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "contacts": contacts, "person": person})
 
 
-@perm_required(Perm.IMPORT_PERSONNEL)
-@require_http_methods(["GET", "POST"])
-def personnel_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "title": _("Import personnel"), "columns": {
-        "required": services.PERSON_COLUMNS_REQUIRED,
-        "optional": services.PERSON_COLUMNS_OPTIONAL}}
-    if request.method == "POST" and form.is_valid():
-        try:
-            context["report"] = report = services.personnel_import(
-                actor=request.user, data=form.cleaned_data["file"].read(),
-                skip_invalid=form.cleaned_data["skip_invalid"])
-            messages.success(request, _("%(created)d created, %(updated)d updated, "
-                                        "%(skipped)d rows skipped.") % {
-                "created": report.created, "updated": report.updated,
-                "skipped": report.skipped})
-        except ValidationFailed as exc:
-            context.update(errors=exc.errors, message=exc.message)
-            return render(request, "core/import.html", context, status=400)
-    return render(request, "core/import.html", context)
+personnel_import = import_view(
+    perm=Perm.IMPORT_PERSONNEL, title=_lazy("Import personnel"),
+    required=services.PERSON_COLUMNS_REQUIRED, optional=services.PERSON_COLUMNS_OPTIONAL,
+    run=services.personnel_import)
 
 
 # --- Dependants -------------------------------------------------------------------------------
@@ -236,15 +197,12 @@ def dependant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, Perm.CHANGE_DEPENDANT, dependant)})
 
 
-def _dependant_edit_page(person: Person) -> EditPage:
-    return EditPage(
-        form_class=DependantForm, perm=Perm.CHANGE_DEPENDANT,
-        template="people/dependant_form.html", context_name="dependant",
-        detail_url="people:dependant_detail", saved_message=_lazy("%(name)s saved."),
-        create=lambda actor, data, form: services.dependant_create(
-            actor=actor, data={**data, "person": person}),
-        update=lambda actor, obj, data, version, form: services.dependant_update(
-            actor=actor, dependant=obj, data=data, version=version))
+DEPENDANT_EDIT = EditPage(
+    form_class=DependantForm, perm=Perm.CHANGE_DEPENDANT,
+    template="people/dependant_form.html", context_name="dependant",
+    detail_url="people:dependant_detail", saved_message=_lazy("%(name)s saved."),
+    get=selectors.dependant_get, create=services.dependant_create,
+    update=services.dependant_update)
 
 
 @login_required
@@ -258,8 +216,8 @@ def dependant_edit(request: HttpRequest, pk: int | None = None,
         dependant, person = found, found.person
     else:
         person = selectors.person_get(user=request.user, pk=person_pk)
-    return _dependant_edit_page(person).respond(
-        request, dependant, context={"person": person},
+    return DEPENDANT_EDIT.respond(
+        request, dependant, context={"person": person}, given={"person": person},
         may_create=can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)))
 
 

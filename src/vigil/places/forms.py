@@ -83,10 +83,3 @@ class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk:
             self.fields["organizations"].initial = list(
                 self.instance.organizations.values_list("pk", flat=True))
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, with a header row."))
-    skip_invalid = forms.BooleanField(
-        label=_("Import the good rows and skip the bad ones"), required=False,
-        help_text=_("Without this, one bad row means nothing is imported."))

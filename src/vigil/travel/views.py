@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vigil.core import audit
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import Forbidden, NotFound, ValidationFailed
-from vigil.core.views_support import EditPage, apply_service, list_page, perm_required
+from vigil.core.views_support import (
+    EditPage,
+    apply_service,
+    list_page,
+    perm_required,
+    submit_form,
+)
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.selectors import with_level
@@ -276,15 +283,12 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     travel = selectors.request_get(user=request.user, pk=pk)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.request_cancel(
-            actor=request.user, request=travel, reason=form.cleaned_data["reason"],
-            version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("%(ref)s cancelled.") % {"ref": travel.reference})
-            return redirect("travel:request_detail", travel.pk)
-    return _detail(request, travel, status=400, cancel_form=form)
+    return submit_form(
+        request, CancelForm(request.POST), lambda data: services.request_cancel(
+            actor=request.user, request=travel, reason=data["reason"], version=data["version"]),
+        success=_("%(ref)s cancelled.") % {"ref": travel.reference},
+        back=reverse("travel:request_detail", args=[travel.pk]),
+        refused=lambda form: _detail(request, travel, status=400, cancel_form=form))
 
 
 @login_required
@@ -293,19 +297,16 @@ def clearance_decide(request: HttpRequest, pk: int) -> HttpResponse:
     clearance = Clearance.objects.select_related("request").filter(pk=pk).first()
     if clearance is None or not selectors.may_see_request(request.user, clearance.request):
         raise NotFound()
-    form = DecideForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.clearance_decide(
-            actor=request.user, clearance=clearance,
-            approve=form.cleaned_data["decision"] == "approve",
-            comment=form.cleaned_data["comment"]))
-        if saved is not None:
-            messages.success(request, _("%(place)s: %(status)s.") % {
-                "place": saved.place, "status": saved.get_status_display()})
-            return redirect(request.POST.get("next") or reverse(
-                "travel:request_detail", args=[clearance.request_id]))
-    return _detail(request, clearance.request, status=400,
-                   decide_forms={clearance.pk: form})
+    return submit_form(
+        request, DecideForm(request.POST), lambda data: services.clearance_decide(
+            actor=request.user, clearance=clearance, approve=data["decision"] == "approve",
+            comment=data["comment"]),
+        success=lambda saved: _("%(place)s: %(status)s.") % {
+            "place": saved.place, "status": saved.get_status_display()},
+        back=request.POST.get("next") or reverse("travel:request_detail",
+                                                 args=[clearance.request_id]),
+        refused=lambda form: _detail(request, clearance.request, status=400,
+                                     decide_forms={clearance.pk: form}))
 
 
 @login_required
@@ -382,22 +383,13 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "advisory": advisory, "may_edit": can(request.user, Perm.EDIT_ADVISORY, advisory)})
 
 
-ADVISORY_EDIT = EditPage(
+advisory_edit = EditPage(
     form_class=AdvisoryForm, perm=Perm.EDIT_ADVISORY, template="travel/advisory_form.html",
     context_name="advisory", detail_url="travel:advisory_detail",
     saved_message=_lazy("Advisory %(name)s saved."),
-    create=lambda actor, data, form: services.advisory_save(actor=actor, advisory=None,
-                                                            data=data),
-    update=lambda actor, obj, data, version, form: services.advisory_save(
-        actor=actor, advisory=obj, data=data, version=version),
-    fixed=("country",))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def advisory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    advisory = selectors.advisory_get(pk=pk) if pk else None
-    return ADVISORY_EDIT.respond(request, advisory)
+    get=lambda user, pk: selectors.advisory_get(pk=pk),  # advisories are public
+    create=partial(services.advisory_save, advisory=None), update=services.advisory_save,
+    fixed=("country",)).view()
 
 
 @login_required

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -20,7 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core.authz import Perm, can, require
 from vigil.core.errors import NotFound
-from vigil.core.views_support import apply_service, list_page, perm_required
+from vigil.core.views_support import (
+    apply_service,
+    geojson,
+    list_page,
+    map_page,
+    perm_required,
+    submit_form,
+)
 from vigil.risk import rules, selectors, services
 from vigil.risk.forms import (
     ApproveForm,
@@ -54,18 +61,15 @@ def level_board(request: HttpRequest) -> HttpResponseBase:
 def level_map(request: HttpRequest) -> HttpResponse:
     filters = LevelBoardFilters(request.GET)
     areas = selectors.areas_with_levels(user=request.user, **filters.selector_args())
-    return render(request, "risk/level_map.html", {
-        "filters": filters, "areas": areas.order_by("country__name", "name")[:500],
-        "query": request.GET.urlencode(), "tile_url": settings.VIGIL_MAP_TILE_URL,
-        "tile_attribution": settings.VIGIL_MAP_TILE_ATTRIBUTION})
+    return map_page(request, "risk/level_map.html", filters=filters,
+                    areas=areas.order_by("country__name", "name")[:500])
 
 
 @perm_required(Perm.VIEW_RISK)
 def level_geojson(request: HttpRequest) -> JsonResponse:
     filters = LevelBoardFilters(request.GET)
     areas = selectors.areas_with_levels(user=request.user, **filters.selector_args())
-    return JsonResponse(selectors.level_features(areas=areas),
-                        content_type="application/geo+json")
+    return geojson(selectors.level_features(areas=areas))
 
 
 @login_required
@@ -182,10 +186,7 @@ def level_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise NotFound()
     review = selectors.level_review_get(user=request.user, pk=pk)
     form_class, call, message, slot = DECISIONS[action]
-    form = form_class(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: call(request.user, review, form.cleaned_data))
-        if saved is not None:
-            messages.success(request, str(message))
-            return redirect("risk:level_detail", pk=review.pk)
-    return _detail(request, review, **{slot: form})
+    return submit_form(
+        request, form_class(request.POST), lambda data: call(request.user, review, data),
+        success=message, back=reverse("risk:level_detail", args=[review.pk]),
+        refused=lambda form: _detail(request, review, **{slot: form}))

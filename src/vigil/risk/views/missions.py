@@ -6,23 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.views_support import (
     EditPage,
-    apply_service,
     changed_data,
     list_page,
     perm_required,
+    submit_form,
 )
 from vigil.risk import selectors, services
 from vigil.risk.forms import (
@@ -52,21 +52,11 @@ def mission_list(request: HttpRequest) -> HttpResponseBase:
                "today": today})
 
 
-MISSION_EDIT = EditPage(
+mission_edit = EditPage(
     form_class=MissionForm, perm=Perm.MANAGE_MISSIONS, template="risk/mission_form.html",
     context_name="mission", detail_url="risk:mission_detail",
-    saved_message=_lazy("Mission %(name)s saved."),
-    create=lambda actor, data, form: services.mission_create(actor=actor, data=data),
-    update=lambda actor, obj, data, version, form: services.mission_update(
-        actor=actor, mission=obj, data=data, version=version),
-    fixed=("country",))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def mission_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    mission = selectors.mission_get(user=request.user, pk=pk) if pk else None
-    return MISSION_EDIT.respond(request, mission)
+    saved_message=_lazy("Mission %(name)s saved."), get=selectors.mission_get,
+    create=services.mission_create, update=services.mission_update, fixed=("country",)).view()
 
 
 @login_required
@@ -93,18 +83,15 @@ def _mission_page(request: HttpRequest, mission: Mission, **forms: Any) -> HttpR
 @require_POST
 def mission_close(request: HttpRequest, pk: int) -> HttpResponse:
     mission = selectors.mission_get(user=request.user, pk=pk)
-    form = MissionCloseForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        saved = apply_service(form, lambda: services.mission_close(
+    return submit_form(
+        request, MissionCloseForm(request.POST), lambda data: services.mission_close(
             actor=request.user, mission=mission, outcome=data["outcome"],
             completed_on=data.get("completed_on"), report=data.get("report", ""),
-            version=data["version"]))
-        if saved is not None:
-            messages.success(request, _("Mission recorded as %(status)s.") % {
-                "status": saved.get_status_display()})
-            return redirect("risk:mission_detail", pk=mission.pk)
-    return _mission_page(request, mission, close_form=form)
+            version=data["version"]),
+        success=lambda saved: _("Mission recorded as %(status)s.") % {
+            "status": saved.get_status_display()},
+        back=_back(mission), refused=lambda form: _mission_page(request, mission,
+                                                                close_form=form))
 
 
 @login_required
@@ -112,14 +99,16 @@ def mission_close(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
     mission = selectors.mission_get(user=request.user, pk=pk)
     form = RecommendationForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.recommendation_save(
+    return submit_form(
+        request, form, lambda data: services.recommendation_save(
             actor=request.user, mission=mission,
-            data=changed_data(form, RecommendationForm.Meta.fields)))
-        if saved is not None:
-            messages.success(request, _("Recommendation recorded."))
-            return redirect("risk:mission_detail", pk=mission.pk)
-    return _mission_page(request, mission, recommendation_form=form)
+            data=changed_data(form, RecommendationForm.Meta.fields)),
+        success=_("Recommendation recorded."), back=_back(mission),
+        refused=lambda form: _mission_page(request, mission, recommendation_form=form))
+
+
+def _back(mission: Mission) -> str:
+    return reverse("risk:mission_detail", args=[mission.pk])
 
 
 @login_required
@@ -127,12 +116,7 @@ def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_close(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
     mission = selectors.mission_get(user=request.user, pk=pk)
     recommendation = get_object_or_404(mission.recommendations, pk=rec_pk)
-    form = CloseRecommendationForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.recommendation_close(
-            actor=request.user, recommendation=recommendation, note=form.cleaned_data["note"]))
-        if saved is not None:
-            messages.success(request, _("Recommendation closed."))
-            return redirect("risk:mission_detail", pk=mission.pk)
-    messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("risk:mission_detail", pk=mission.pk)
+    return submit_form(
+        request, CloseRecommendationForm(request.POST), lambda data: services.recommendation_close(
+            actor=request.user, recommendation=recommendation, note=data["note"]),
+        back=_back(mission), success=_("Recommendation closed."))

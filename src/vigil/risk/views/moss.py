@@ -7,21 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, require
 from vigil.core.errors import DomainError, ValidationFailed
-from vigil.core.views_support import (
-    apply_service,
-    changed_data,
-    fresh_copy,
-    list_page,
-    perm_required,
-)
+from vigil.core.views_support import RowPage, apply_service, list_page, perm_required
 from vigil.people import selectors as people_selectors
 from vigil.places.models import DutyStation, Premises
 from vigil.risk import selectors, services
@@ -34,6 +29,7 @@ from vigil.risk.forms import (
 )
 from vigil.risk.models import ComplianceAssessment, ComplianceResult, MossDocument
 from vigil.risk.views.charts import line_chart
+from vigil.risk.views.documents import back_with_faults, row_remover, versioned_action
 
 
 @perm_required(Perm.VIEW_RISK)
@@ -105,56 +101,25 @@ def _moss_page(request: HttpRequest, document: MossDocument,
     }, status=400 if start_form is not None else 200)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def moss_item_edit(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
-    document = selectors.moss_document_get(user=request.user, pk=pk)
-    require(request.user, Perm.EDIT_MOSS, document)
-    item = get_object_or_404(document.items, pk=item_pk) if item_pk else None
-    form = MossItemForm(request.POST or None, instance=fresh_copy(item) if item else None,
-                        initial={"version": document.version})
-    if request.method == "POST" and form.is_valid():
-        data = changed_data(form, list(MossItemForm.Meta.fields))
-        saved = apply_service(form, lambda: services.moss_item_save(
-            actor=request.user, document=document, data=data, item=item,
-            version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("MOSS item saved."))
-            return redirect("risk:moss_detail", pk=document.pk)
-    return render(request, "risk/moss_item_form.html", {"form": form, "document": document,
-                                                        "item": item})
-
-
-@login_required
-@require_POST
-def moss_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    document = selectors.moss_document_get(user=request.user, pk=pk)
-    item = get_object_or_404(document.items, pk=item_pk)
-    form = SraActionForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.moss_item_remove(
-            actor=request.user, document=document, item=item,
-            version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("MOSS item removed."))
-            return redirect("risk:moss_detail", pk=document.pk)
-    messages.error(request, "; ".join(str(e) for e in form.non_field_errors()))
-    return redirect("risk:moss_detail", pk=document.pk)
+ITEMS = RowPage(
+    form_class=MossItemForm, perm=Perm.EDIT_MOSS, template="risk/moss_item_form.html",
+    parent_name="document", row_name="item", rows="items", detail_url="risk:moss_detail",
+    saved_message=_lazy("MOSS item saved."), get=selectors.moss_document_get,
+    save=services.moss_item_save)
+moss_item_edit = ITEMS.view()
+moss_item_remove = row_remover(ITEMS, remove=services.moss_item_remove,
+                               message=_lazy("MOSS item removed."))
 
 
 @login_required
 @require_POST
 def moss_approve(request: HttpRequest, pk: int) -> HttpResponse:
     document = selectors.moss_document_get(user=request.user, pk=pk)
-    form = SraActionForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.moss_document_approve(
-            actor=request.user, document=document, version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("MOSS approved."))
-            return redirect("risk:moss_detail", pk=document.pk)
-    messages.error(request, "; ".join(str(e) for e in form.non_field_errors()))
-    return redirect("risk:moss_detail", pk=document.pk)
+    return versioned_action(
+        request, document, lambda data: services.moss_document_approve(
+            actor=request.user, document=document, version=data["version"]),
+        message=_("MOSS approved."), detail_url="risk:moss_detail",
+        refused=back_with_faults(request, "risk:moss_detail", document))
 
 
 @login_required

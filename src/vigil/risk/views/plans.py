@@ -34,6 +34,7 @@ from vigil.risk.forms import (
     plan_part_form,
 )
 from vigil.risk.models import SecurityPlan
+from vigil.risk.views.documents import review_action, versioned_action
 
 PART_LABELS = {"zones": _lazy("Zones and wardens"), "contacts": _lazy("Communication tree"),
                "sites": _lazy("Concentration points and safe havens"),
@@ -54,21 +55,11 @@ def plan_list(request: HttpRequest) -> HttpResponseBase:
                "today": timezone.localdate()})
 
 
-PLAN_EDIT = EditPage(
-    form_class=PlanForm, perm=Perm.EDIT_PLAN, template="risk/plan_form.html",
-    context_name="plan", detail_url="risk:plan_detail",
-    saved_message=_lazy("Security plan %(name)s saved."),
-    create=lambda actor, data, form: services.plan_create(actor=actor, data=data),
-    update=lambda actor, obj, data, version, form: services.plan_update(
-        actor=actor, plan=obj, data=data, version=version),
-    fixed=("country",))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    plan = selectors.plan_get(user=request.user, pk=pk) if pk else None
-    return PLAN_EDIT.respond(request, plan)
+plan_edit = EditPage(
+    form_class=PlanForm, perm=Perm.EDIT_PLAN, template="risk/plan_form.html", context_name="plan",
+    detail_url="risk:plan_detail", saved_message=_lazy("Security plan %(name)s saved."),
+    get=selectors.plan_get, create=services.plan_create, update=services.plan_update,
+    fixed=("country",)).view()
 
 
 @login_required
@@ -91,22 +82,11 @@ def _plan_page(request: HttpRequest, plan: SecurityPlan,
         status=400 if action_form is not None else 200)
 
 
-@login_required
-@require_POST
-def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in rules.PLAN_TRANSITIONS:
-        raise NotFound()
-    plan = selectors.plan_get(user=request.user, pk=pk)
-    form = SraActionForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.plan_transition(
-            actor=request.user, plan=plan, action=action, version=form.cleaned_data["version"],
-            comment=form.cleaned_data["comment"]))
-        if saved is not None:
-            messages.success(request, _("Security plan %(action)s.") % {
-                "action": services.REVIEW_ACTION_LABELS[action]})
-            return redirect("risk:plan_detail", pk=plan.pk)
-    return _plan_page(request, plan, action_form=form)
+plan_action = review_action(
+    transitions=rules.PLAN_TRANSITIONS, get=selectors.plan_get,
+    transition=services.plan_transition, name="plan",
+    message=_lazy("Security plan %(action)s."), detail_url="risk:plan_detail",
+    page=lambda request, plan, form, action: _plan_page(request, plan, action_form=form))
 
 
 @login_required
@@ -145,15 +125,11 @@ def plan_part_remove(request: HttpRequest, pk: int, part: str, row_pk: int) -> H
         raise NotFound()
     plan = selectors.plan_get(user=request.user, pk=pk)
     row = get_object_or_404(getattr(plan, part), pk=row_pk)
-    form = SraActionForm(request.POST)
-    if form.is_valid():
-        saved = apply_service(form, lambda: services.plan_part_remove(
-            actor=request.user, plan=plan, part=part, row=row,
-            version=form.cleaned_data["version"]))
-        if saved is not None:
-            messages.success(request, _("Removed from the plan."))
-            return redirect("risk:plan_detail", pk=plan.pk)
-    return _plan_page(request, plan, action_form=form)
+    return versioned_action(
+        request, plan, lambda data: services.plan_part_remove(
+            actor=request.user, plan=plan, part=part, row=row, version=data["version"]),
+        message=_("Removed from the plan."), detail_url="risk:plan_detail",
+        refused=lambda form: _plan_page(request, plan, action_form=form))
 
 
 @login_required
