@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -82,37 +82,35 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_context = {"title": _("Reset your password")}
 
 
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "core/password_message.html"
-    extra_context = {"title": _("Check your e-mail"), "message": _(
-        "If the address belongs to a Vigil account, a link to set a new password is on its "
-        "way. It works once, for three days.")}
+Page = TypeVar("Page")
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "core/password_form.html"
-    form_class = SetPasswordForm
-    success_url = reverse_lazy("core:password_reset_complete")
-    extra_context = {"title": _("Choose a new password")}
+def _says(view: type[Page], title: Any, message: Any) -> type[Page]:
+    """Django's ``view``, as a page of Vigil's that says ``message`` under ``title``."""
+    return cast("type[Page]", type(view.__name__, (view,), {
+        "template_name": "core/password_message.html",
+        "extra_context": {"title": title, "message": message}}))
 
 
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "core/password_message.html"
-    extra_context = {"title": _("Password set"), "message": _(
-        "Your new password is set. Sign in with it.")}
+def _asks(view: type[Page], title: Any, form_class: type[Any], then: str) -> type[Page]:
+    """Django's ``view``, as a page of Vigil's that asks for a new password (``form_class``
+    saves it through the audited service) and goes on to the URL named ``then``."""
+    return cast("type[Page]", type(view.__name__, (view,), {
+        "template_name": "core/password_form.html", "form_class": form_class,
+        "success_url": reverse_lazy(then), "extra_context": {"title": title}}))
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "core/password_form.html"
-    form_class = PasswordChangeForm
-    success_url = reverse_lazy("core:password_change_done")
-    extra_context = {"title": _("Change your password")}
-
-
-class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
-    template_name = "core/password_message.html"
-    extra_context = {"title": _("Password changed"), "message": _(
-        "Your password is changed. Other sessions were signed out.")}
+PasswordResetDoneView = _says(auth_views.PasswordResetDoneView, _("Check your e-mail"), _(
+    "If the address belongs to a Vigil account, a link to set a new password is on its way. "
+    "It works once, for three days."))
+PasswordResetConfirmView = _asks(auth_views.PasswordResetConfirmView, _("Choose a new password"),
+                                 SetPasswordForm, "core:password_reset_complete")
+PasswordResetCompleteView = _says(auth_views.PasswordResetCompleteView, _("Password set"),
+                                  _("Your new password is set. Sign in with it."))
+PasswordChangeView = _asks(auth_views.PasswordChangeView, _("Change your password"),
+                           PasswordChangeForm, "core:password_change_done")
+PasswordChangeDoneView = _says(auth_views.PasswordChangeDoneView, _("Password changed"),
+                               _("Your password is changed. Other sessions were signed out."))
 
 
 @login_required

@@ -78,3 +78,14 @@ def test_weak_new_password_is_refused_beside_the_field(cast, user_with, client):
     assert response.status_code == 200
     assert "too short" in response.content.decode()
     assert not AuditEvent.objects.filter(action="core.user.password_set").exists()
+
+
+def test_each_step_of_a_password_change_says_where_it_stands(cast, user_with, client):
+    assert "Check your e-mail" in client.get("/password-reset/sent/").content.decode()
+    assert "Sign in with it." in client.get("/password-reset/complete/").content.decode()
+    client.force_login(user_with(Role.TRAVELLER))
+    new = "a long new passphrase 2026"
+    changed = client.post("/password/", {"old_password": "correct horse battery",
+                                         "new_password1": new, "new_password2": new})
+    assert changed.url == "/password/done/"
+    assert "Other sessions were signed out." in client.get(changed.url).content.decode()
