@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
+from vigil.core import audit
+from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+
+if TYPE_CHECKING:
+    from vigil.core.authz import AnyUser
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -33,6 +39,11 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "skipped": self.skipped, "errors": [e.as_dict() for e in self.errors]}
+
+    def lines(self) -> list[str]:
+        return [_("%(rows)d rows: %(created)d created, %(updated)d updated, %(skipped)d "
+                  "skipped.") % {"rows": self.rows, "created": self.created,
+                                 "updated": self.updated, "skipped": self.skipped}]
 
 
 class RowError(Exception):
@@ -76,6 +87,53 @@ class CsvRows:
         return column in self.header
 
 
+class BrokenCsv(ValidationFailed):
+    """The file stops being CSV at ``row`` (a quote left open, a NUL byte): ``problem``."""
+
+    def __init__(self, row: int, problem: csv.Error) -> None:
+        self.row, self.problem = row, problem
+        super().__init__([FieldError(field="file", code=ErrorCode.BAD_FILE, message=str(problem),
+                                     row=row)])
+
+
+def collect_rows(reader: Iterator[list[str]], columns: list[str], *, first: int,
+                 wrong_width: str = "", cell: Callable[[str], str] = str.strip,
+                 skip: Callable[[int, list[str]], bool] | None = None) -> CsvRows:
+    """The records of a CSV file as (row number, {column: ``cell`` of its text}), numbered
+    from ``first`` (2 after a header row). Blank lines and the rows ``skip`` names are passed
+    over; a row of the wrong width is a fault of that row alone (``wrong_width``, with
+    %(found)d and %(expected)d, says so). A file that stops being CSV raises BrokenCsv."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[FieldError] = []
+    number = first - 1
+    try:
+        for number, values in enumerate(reader, start=first):
+            if not any(v.strip() for v in values) or (skip is not None and skip(number, values)):
+                continue
+            if len(values) != len(columns):
+                errors.append(FieldError(field="", row=number, message=(
+                    wrong_width or _("The row has %(found)d cells; the header has %(expected)d."))
+                    % {"found": len(values), "expected": len(columns)}))
+                continue
+            rows.append((number, {c: cell(v) for c, v in zip(columns, values, strict=True)}))
+    except csv.Error as exc:
+        raise BrokenCsv(number + 1, exc) from exc
+    return CsvRows(header=list(columns), rows=rows, errors=errors)
+
+
+def import_rows(data: bytes | str, *, actor: AnyUser, perm: Perm, required: Iterable[str],
+                optional: Iterable[str],
+                on_total: Callable[[int], None] | None = None) -> CsvRows:
+    """The records of a CSV import that ``actor`` may run (``perm`` in some scope; each row's
+    record is then checked in its own), their number told to ``on_total``."""
+    if not has_perm_anywhere(actor, perm):
+        raise Forbidden()
+    csv_rows = read_rows(data, required=required, optional=optional)
+    if on_total:
+        on_total(len(csv_rows.rows))
+    return csv_rows
+
+
 def read_rows(data: bytes | str, *, required: Iterable[str],
               optional: Iterable[str]) -> CsvRows:
     """Rows as (row number, {column: stripped text}), after checking the header."""
@@ -104,23 +162,7 @@ def read_rows(data: bytes | str, *, required: Iterable[str],
         seen.add(c)
     if problems:
         raise ValidationFailed(problems)
-    rows: list[tuple[int, dict[str, str]]] = []
-    errors: list[FieldError] = []
-    number = 1
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                errors.append(FieldError(field="", row=number, message=_(
-                    "The row has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(values), "expected": len(header)}))
-                continue
-            rows.append((number, {h: v.strip() for h, v in zip(header, values, strict=True)}))
-    except csv.Error as exc:
-        raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
-                                           message=str(exc), row=number + 1)]) from exc
-    return CsvRows(header=header, rows=rows, errors=errors)
+    return collect_rows(reader, header, first=2)
 
 
 def parse_all(csv_rows: CsvRows, parse: Callable[[int, dict[str, str]], T],
@@ -150,6 +192,31 @@ def parse_all(csv_rows: CsvRows, parse: Callable[[int, dict[str, str]], T],
             progress(1)
     report.errors.sort(key=lambda e: e.row or 0)
     return parsed, report
+
+
+def settle(report: ImportReport, *, skip_invalid: bool) -> None:
+    """All rows or none: a fault in any row refuses the whole import, unless ``skip_invalid``;
+    then the rows at fault are left out and counted as skipped."""
+    if report.errors and not skip_invalid:
+        raise ImportFailed(report)
+    report.skipped = len({e.row for e in report.errors})
+
+
+def write_imported(model: type[M], records: list[M], *, actor: AnyUser, fields: Iterable[str],
+                   batch_size: int, report: ImportReport, action: str) -> None:
+    """Write the records an import checked, in one transaction: the new ones created, the
+    others' ``fields`` updated with their version counted up; the counts go in the report,
+    and the report in one audit event, ``action``."""
+    with transaction.atomic():
+        new = [r for r in records if r.pk is None]
+        old = [r for r in records if r.pk is not None]
+        model._default_manager.bulk_create(new, batch_size=batch_size)
+        for record in old:
+            record.version += 1  # type: ignore[attr-defined]
+        model._default_manager.bulk_update(old, [*fields, "version"], batch_size=batch_size)
+        report.created, report.updated = len(new), len(old)
+        audit.record(actor=actor, action=action, object_type=model._meta.label_lower,
+                     changes=report.as_dict())
 
 
 def working_copy(obj: M | None, factory: Callable[[], M]) -> M:

@@ -81,10 +81,12 @@ from vigil.core.authz import Perm, holds_globally
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.importing import (
     MAX_REPORTED_ERRORS,
+    BrokenCsv,
     CsvRows,
     ImportFailed,
     ImportReport,
     RowParser,
+    collect_rows,
     parse_all,
 )
 from vigil.incidents import taxonomy
@@ -885,7 +887,7 @@ def read_awsd_rows(path: Path, report: AwsdImportReport) -> tuple[AwsdFormat, Cs
                      % {"file": name, "problem": exc.strerror or exc}) from exc
     text, report.utf8 = decode_awsd(data)
     reader = csv.reader(io.StringIO(text, newline=""))
-    number = 1
+    row = 2  # where a file that stops being CSV stops: in its header, the row after it
     try:
         header = next(reader, None)
         if header is None:
@@ -897,23 +899,15 @@ def read_awsd_rows(path: Path, report: AwsdImportReport) -> tuple[AwsdFormat, Cs
                          % {"file": name, "columns": ", ".join(f"“{c}”" for c in missing)})
         canonical = {_header_key(c): c for c in fmt.columns}
         columns = [canonical.get(_header_key(h), h.strip()) for h in header]
-        rows: list[tuple[int, dict[str, str]]] = []
-        errors: list[FieldError] = []
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            if number == 2 and _is_hxl(values):
-                continue  # the HXL hashtag row of the current export
-            if len(values) != len(columns):
-                errors.append(FieldError(field="", row=number, message=_(
-                    "The row has %(found)d cells; the header has %(expected)d.")
-                    % {"found": len(values), "expected": len(columns)}))
-                continue
-            rows.append((number, {c: v.strip() for c, v in zip(columns, values, strict=True)}))
+        # The HXL hashtag row of the current export is passed over.
+        return fmt, collect_rows(reader, columns, first=2,
+                                 skip=lambda number, values: number == 2 and _is_hxl(values))
+    except BrokenCsv as exc:
+        row, problem = exc.row, exc.problem
     except csv.Error as exc:
-        raise refuse(_("%(file)s is not a readable CSV file: %(problem)s (row %(row)d).")
-                     % {"file": name, "problem": exc, "row": number + 1}) from exc
-    return fmt, CsvRows(header=columns, rows=rows, errors=errors)
+        problem = exc
+    raise refuse(_("%(file)s is not a readable CSV file: %(problem)s (row %(row)d).")
+                 % {"file": name, "problem": problem, "row": row})
 
 
 # --- The import -------------------------------------------------------------------------------

@@ -13,15 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, has_perm_anywhere, require
-from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.authz import Perm, can, require
+from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
 from vigil.core.importing import (
-    ImportFailed,
     ImportReport,
     RowParser,
+    import_rows,
     parse_all,
-    read_rows,
+    settle,
     working_copy,
+    write_imported,
 )
 from vigil.core.services import record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
@@ -175,12 +176,9 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
                      on_total: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update personnel from CSV, matched by index number. All rows or none,
     unless ``skip_invalid``: then the good rows are written and the bad ones reported."""
-    if not has_perm_anywhere(actor, Perm.IMPORT_PERSONNEL):
-        raise Forbidden()
-    csv_rows = read_rows(data, required=PERSON_COLUMNS_REQUIRED,
-                         optional=PERSON_COLUMNS_OPTIONAL)
-    if on_total:
-        on_total(len(csv_rows.rows))
+    csv_rows = import_rows(data, actor=actor, perm=Perm.IMPORT_PERSONNEL,
+                           required=PERSON_COLUMNS_REQUIRED, optional=PERSON_COLUMNS_OPTIONAL,
+                           on_total=on_total)
     orgs = {o.code.upper(): o for o in Organization.objects.all()}
     stations = {s.code: s for s in DutyStation.objects.select_related("country")}
     existing = {p.index_number: p for p in Person.objects.select_related(
@@ -251,21 +249,11 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
 
     people, report = parse_all(csv_rows, parse, key=lambda x: x.index_number,
                                key_column="index_number", progress=progress)
-    if report.errors and not skip_invalid:
-        raise ImportFailed(report)
-    report.skipped = len({e.row for e in report.errors})
-    with transaction.atomic():
-        new = [x for x in people if x.pk is None]
-        old = [x for x in people if x.pk is not None]
-        Person.objects.bulk_create(new, batch_size=2000)
-        for x in old:
-            x.version += 1
-        Person.objects.bulk_update(old, sorted((PERSON_FIELDS - {"index_number", "user"})
-                                               | {"version", "residence_confirmed_on"}),
-                                   batch_size=2000)
-        report.created, report.updated = len(new), len(old)
-        audit.record(actor=actor, action="people.person.import", object_type="people.person",
-                     changes=report.as_dict())
+    settle(report, skip_invalid=skip_invalid)
+    write_imported(Person, people, actor=actor, batch_size=2000, report=report,
+                   fields=sorted((PERSON_FIELDS - {"index_number", "user"})
+                                 | {"residence_confirmed_on"}),
+                   action="people.person.import")
     return report
 
 

@@ -10,15 +10,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, has_perm_anywhere
-from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.authz import Perm, can
+from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
 from vigil.core.importing import (
-    ImportFailed,
     ImportReport,
     RowParser,
+    import_rows,
     parse_all,
-    read_rows,
+    settle,
     working_copy,
+    write_imported,
 )
 from vigil.core.services import record_save
 from vigil.places import rules
@@ -110,12 +111,9 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
                          progress: Callable[[int], None] | None = None,
                          on_total: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update duty stations from CSV, matched by code. All rows or none."""
-    if not has_perm_anywhere(actor, Perm.IMPORT_DUTY_STATIONS):
-        raise Forbidden()
-    csv_rows = read_rows(data, required=DUTY_STATION_COLUMNS_REQUIRED,
-                         optional=DUTY_STATION_COLUMNS_OPTIONAL)
-    if on_total:
-        on_total(len(csv_rows.rows))
+    csv_rows = import_rows(data, actor=actor, perm=Perm.IMPORT_DUTY_STATIONS,
+                           required=DUTY_STATION_COLUMNS_REQUIRED,
+                           optional=DUTY_STATION_COLUMNS_OPTIONAL, on_total=on_total)
     countries = _country_index()
     areas = {(a.country_id, a.code): a for a in SecurityArea.objects.all()}
     existing = {s.code: s for s in DutyStation.objects.select_related("security_area")}
@@ -169,21 +167,11 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
 
     stations, report = parse_all(csv_rows, parse, key=lambda s: s.code, key_column="code",
                                  progress=progress)
-    if report.errors and not skip_invalid:
-        raise ImportFailed(report)
-    report.skipped = len({e.row for e in report.errors})
-    with transaction.atomic():
-        new = [s for s in stations if s.pk is None]
-        old = [s for s in stations if s.pk is not None]
-        DutyStation.objects.bulk_create(new, batch_size=1000)
-        for s in old:
-            s.version += 1
-        DutyStation.objects.bulk_update(
-            old, ["name", "country", "security_area", "latitude", "longitude", "time_zone",
-                  "kind", "is_active", "version"], batch_size=1000)
-        report.created, report.updated = len(new), len(old)
-        audit.record(actor=actor, action="places.duty_station.import",
-                     object_type="places.dutystation", changes=report.as_dict())
+    settle(report, skip_invalid=skip_invalid)
+    write_imported(DutyStation, stations, actor=actor, batch_size=1000, report=report,
+                   fields=["name", "country", "security_area", "latitude", "longitude",
+                           "time_zone", "kind", "is_active"],
+                   action="places.duty_station.import")
     return report
 
 

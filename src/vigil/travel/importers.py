@@ -29,11 +29,12 @@ from vigil.core.authz import Perm, holds_globally
 from vigil.core.errors import DomainError, ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.core.importing import (
     CsvRows,
-    ImportFailed,
     ImportReport,
     RowParser,
+    collect_rows,
     decode,
     parse_all,
+    settle,
     working_copy,
 )
 from vigil.core.validation import save_new_version, validate
@@ -387,25 +388,10 @@ def _cell(value: str) -> str:
 
 def read_airline_rows(data: bytes | str) -> CsvRows:
     """The records of airlines.dat, which has no header. Row numbers are line numbers."""
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
-    rows: list[tuple[int, dict[str, str]]] = []
-    errors: list[FieldError] = []
-    number = 0
-    try:
-        for number, values in enumerate(reader, start=1):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(AIRLINE_COLUMNS):
-                errors.append(FieldError(field="", row=number, message=_(
-                    "The row has %(found)d cells; an OpenFlights airline has %(expected)d.")
-                    % {"found": len(values), "expected": len(AIRLINE_COLUMNS)}))
-                continue
-            rows.append((number, {c: _cell(v)
-                                  for c, v in zip(AIRLINE_COLUMNS, values, strict=True)}))
-    except csv.Error as exc:
-        raise ValidationFailed([FieldError(field="file", code=ErrorCode.BAD_FILE,
-                                           message=str(exc), row=number + 1)]) from exc
-    return CsvRows(header=list(AIRLINE_COLUMNS), rows=rows, errors=errors)
+    return collect_rows(csv.reader(io.StringIO(decode(data), newline="")), list(AIRLINE_COLUMNS),
+                        first=1, cell=_cell, wrong_width=_(
+                            "The row has %(found)d cells; an OpenFlights airline has "
+                            "%(expected)d."))
 
 
 def air_operators_import(*, actor: AnyUser, path: Path, skip_invalid: bool = False,
@@ -458,9 +444,7 @@ def air_operators_import(*, actor: AnyUser, path: Path, skip_invalid: bool = Fal
     parsed, checked = parse_all(csv_rows, parse, key=lambda o: o.source_id, key_column="id",
                                 progress=progress)
     report = AirOperatorImportReport(rows=checked.rows, errors=checked.errors)
-    if report.errors and not skip_invalid:
-        raise ImportFailed(report)
-    report.skipped = len({e.row for e in report.errors})
+    settle(report, skip_invalid=skip_invalid)
     for item in parsed:
         if item.country_name and item.country is None:
             report.unmapped[item.country_name] = report.unmapped.get(item.country_name, 0) + 1

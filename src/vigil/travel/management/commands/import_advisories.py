@@ -1,11 +1,11 @@
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from vigil.core.errors import DomainError
+from vigil.core.importing_cli import acting_user, add_actor_arguments
 from vigil.travel.importers import advisories_import
 
 
@@ -29,15 +29,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="DIR_OR_FILE")
-        parser.add_argument("--as", dest="username", required=True,
-                            help="The user the import is done as (checked and audited).")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Check and report everything, then save nothing.")
+        add_actor_arguments(parser, skip_invalid=False, dry_run=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username__iexact=options["username"]).first()
-        if user is None:
-            raise CommandError(_("No user %(name)s.") % {"name": options["username"]})
+        user = acting_user(options["username"])
         files = advisory_files(options["paths"])
         if not files:
             raise CommandError(_("No .json files to import."))
