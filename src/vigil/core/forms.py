@@ -13,6 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from vigil.core import selectors, services
 
 
+def search_field(help_text: Any = "") -> forms.CharField:
+    """The free-text box of a filter bar: the selector's ``search``."""
+    return forms.CharField(label=_("Search"), required=False, help_text=help_text)
+
+
+def country_field(label: Any = None, max_length: int = 2) -> forms.CharField:
+    """A filter by country, typed as its ISO code."""
+    return forms.CharField(label=label if label is not None else _("Country code"),
+                           required=False, max_length=max_length)
+
+
+def choice_filter(label: Any, choices: Any, anything: Any = None) -> forms.ChoiceField:
+    """A filter by one of ``choices``, led by the choice of any (``anything``, "Any" unless
+    named)."""
+    return forms.ChoiceField(label=label, required=False, choices=[
+        ("", anything if anything is not None else _("Any")), *choices])
+
+
 class ListFilters(forms.Form):
     """The filter bar of a list page. Every field is a keyword of the list's selector, except
     the free-text box ``q``, which is its ``search``."""
@@ -30,6 +48,19 @@ class ImportForm(forms.Form):
     skip_invalid = forms.BooleanField(
         label=_("Import the good rows and skip the bad ones"), required=False,
         help_text=_("Without this, one bad row means nothing is imported."))
+
+
+class VersionedForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The form of a record that two people may edit at once: it carries the version read, so
+    that the service refuses a save over someone else's change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class VersionForm(forms.Form):
+    """A button on a record's page: the version of the record it acts on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class _SavesThroughService:

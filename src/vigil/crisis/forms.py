@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import ListFilters, choice_filter, country_field, search_field
 from vigil.crisis.models import AccountStatus, Crisis, CrisisMember, LogEntry, WebhookEndpoint
 from vigil.crisis.zone import kind_of
 from vigil.places.geo import find_place
@@ -28,10 +28,9 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class CrisisFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("Any")), *Crisis.Status.choices])
-    country = forms.CharField(label=_("Country (ISO code)"), required=False, max_length=2)
+    q = search_field()
+    status = choice_filter(_("Status"), Crisis.Status.choices)
+    country = country_field(_("Country (ISO code)"), 2)
 
 
 class DeclareForm(forms.Form):
@@ -119,9 +118,9 @@ class DeclareForm(forms.Form):
 
 
 class EntryFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("Any")), ("unaccounted", _("Not accounted for")), *AccountStatus.choices])
+    q = search_field()
+    status = choice_filter(_("Status"), [("unaccounted", _("Not accounted for")),
+                                         *AccountStatus.choices])
     organization = forms.CharField(label=_("Organization (code)"), required=False,
                                    max_length=20)
     place = forms.CharField(label=_("Duty station (code)"), required=False, max_length=20)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import ListFilters, VersionedForm, choice_filter, country_field, search_field
 from vigil.incidents.models import AffectedAsset, Impact, Incident, IncidentCategory
 from vigil.incidents.selectors import GROUPINGS
 from vigil.places.rules import iana_time_zones
@@ -26,15 +26,13 @@ def _category_choices() -> list[tuple[str, str]]:
 
 
 class IncidentFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = search_field()
     category = forms.ChoiceField(label=_("Category"), required=False)
-    country = forms.CharField(label=_("Country (ISO code)"), required=False, max_length=2)
+    country = country_field(_("Country (ISO code)"), 2)
     organization = forms.CharField(label=_("Organization (code)"), required=False,
                                    max_length=20)
-    verification = forms.ChoiceField(label=_("Verification"), required=False, choices=[
-        ("", _("Any")), *Incident.Verification.choices])
-    source = forms.ChoiceField(label=_("Recorded from"), required=False, choices=[
-        ("", _("Any source")), *Incident.Source.choices])
+    verification = choice_filter(_("Verification"), Incident.Verification.choices)
+    source = choice_filter(_("Recorded from"), Incident.Source.choices, _("Any source"))
     since = forms.DateField(label=_("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False,
@@ -71,8 +69,7 @@ class StatisticsForm(IncidentFilters):
                 "month" if data.get("period") == "month" else "year")
 
 
-class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class IncidentForm(VersionedForm):
     occurred_at = forms.DateTimeField(
         label=_("Occurred at (local time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import ListFilters, VersionedForm, choice_filter, country_field, search_field
 from vigil.people import rules
 from vigil.people.models import Dependant, Organization, Person
 
@@ -27,35 +27,32 @@ class ListField(forms.Field):
 
 
 class OrganizationFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Code or name"))
-    kind = forms.ChoiceField(label=_("Type"), required=False,
-                             choices=[("", _("Any")), *Organization.Kind.choices])
+    q = search_field(_("Code or name"))
+    kind = choice_filter(_("Type"), Organization.Kind.choices)
 
 
-class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class OrganizationForm(VersionedForm):
     class Meta:
         model = Organization
         fields = ["code", "name", "kind", "parent", "is_active"]
 
 
 class PersonFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False,
-                        help_text=_("Name or index number"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-    category = forms.ChoiceField(label=_("Category"), required=False,
-                                 choices=[("", _("Any")), *Person.Category.choices])
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any")), *Person.Status.choices])
+    q = search_field(_("Name or index number"))
+    country = country_field()
+    category = choice_filter(_("Category"), Person.Category.choices)
+    status = choice_filter(_("Status"), Person.Status.choices)
 
 
-class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class _ReachedAt(VersionedForm):
+    """How a staff member is reached: phones and e-mail addresses, one per line."""
+
     phones = ListField(label=_("Phones"), required=False,
                        help_text=_("One per line, in international format: +254 20 7621234."))
     emails = ListField(label=_("E-mail addresses"), required=False, help_text=_("One per line."))
 
+
+class PersonForm(_ReachedAt):
     class Meta:
         model = Person
         fields = ["index_number", "family_name", "given_name", "name_original", "organization",
@@ -67,13 +64,8 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
                    "ssafe_certified_on": forms.DateInput(attrs={"type": "date"})}
 
 
-class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContactForm(_ReachedAt):
     """What a staff member keeps up to date about themself."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    phones = ListField(label=_("Phones"), required=False,
-                       help_text=_("One per line, in international format: +254 20 7621234."))
-    emails = ListField(label=_("E-mail addresses"), required=False, help_text=_("One per line."))
 
     class Meta:
         model = Person
@@ -94,14 +86,11 @@ EmergencyContactFormSet = forms.formset_factory(EmergencyContactForm, extra=1, m
 
 
 class DependantFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    relationship = forms.ChoiceField(label=_("Relationship"), required=False,
-                                     choices=[("", _("Any")), *Dependant.Relationship.choices])
+    q = search_field()
+    relationship = choice_filter(_("Relationship"), Dependant.Relationship.choices)
 
 
-class DependantForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class DependantForm(VersionedForm):
     class Meta:
         model = Dependant
         fields = ["family_name", "given_name", "name_original", "relationship",

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import ListFilters, VersionedForm, choice_filter, country_field, search_field
 from vigil.places.models import DutyStation, Premises, SecurityArea
 
 if TYPE_CHECKING:
@@ -13,16 +13,12 @@ if TYPE_CHECKING:
 
 
 class DutyStationFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False,
-                        help_text=_("Name or code"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
-    kind = forms.ChoiceField(label=_("Type"), required=False,
-                             choices=[("", _("Any")), *DutyStation.Kind.choices])
+    q = search_field(_("Name or code"))
+    country = country_field(max_length=3)
+    kind = choice_filter(_("Type"), DutyStation.Kind.choices)
 
 
-class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class DutyStationForm(VersionedForm):
     class Meta:
         model = DutyStation
         fields = ["code", "name", "country", "security_area", "kind", "latitude", "longitude",
@@ -35,13 +31,11 @@ class DutyStationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class SecurityAreaFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or code"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
+    q = search_field(_("Name or code"))
+    country = country_field(max_length=3)
 
 
-class SecurityAreaForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class SecurityAreaForm(VersionedForm):
     class Meta:
         model = SecurityArea
         fields = ["country", "code", "name", "description", "boundary"]
@@ -55,12 +49,11 @@ class SecurityAreaForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class PremisesFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Name or address"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    q = search_field(_("Name or address"))
+    country = country_field()
 
 
-class PremisesForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class PremisesForm(VersionedForm):
     organizations = forms.ModelMultipleChoiceField(
         label=_("Organizations present"), required=False, queryset=None,
         widget=forms.CheckboxSelectMultiple)

@@ -6,7 +6,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import (
+    ListFilters,
+    VersionedForm,
+    VersionForm,
+    choice_filter,
+    country_field,
+    search_field,
+)
 from vigil.core.levels import LEVEL_LABELS
 from vigil.places.models import DutyStation, Premises
 from vigil.risk import rules
@@ -36,8 +43,8 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
 
 
 class LevelBoardFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Area name or code"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=3)
+    q = search_field(_("Area name or code"))
+    country = country_field(max_length=3)
     overdue_only = forms.BooleanField(label=_("Only overdue or without a level"),
                                       required=False)
 
@@ -90,28 +97,24 @@ class ThreatAssessmentForm(forms.Form):
                 for c in rules.THREAT_CATEGORIES]
 
 
-class ApproveForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class ApproveForm(VersionForm):
     next_review_due = forms.DateField(label=_("Next review due"),
                                       widget=forms.DateInput(attrs={"type": "date"}))
     comment = forms.CharField(label=_("Comments"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReturnForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class ReturnForm(VersionForm):
     comment = forms.CharField(label=_("What must change"),
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StartReviewForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class StartReviewForm(VersionForm):
+    """Taking a proposal up for review: the version is all it carries."""
 
 
-class MatrixForm(forms.Form):
+class MatrixForm(VersionForm):
     """The 5x5 risk matrix, one choice per cell."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, matrix: dict[str, dict[str, str]],
                  thresholds: list[list[int]], **kwargs: Any) -> None:
@@ -157,16 +160,13 @@ class MatrixForm(forms.Form):
 
 
 class SraFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("Any")), *SecurityRiskAssessment.Status.choices])
+    q = search_field(_("Title"))
+    country = country_field()
+    status = choice_filter(_("Status"), SecurityRiskAssessment.Status.choices)
     past_review = forms.BooleanField(label=_("Only past their review date"), required=False)
 
 
-class SraForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class SraForm(VersionedForm):
     class Meta:
         model = SecurityRiskAssessment
         fields = ["country", "security_area", "title", "summary", "valid_from", "valid_until",
@@ -200,17 +200,15 @@ class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["organization", "name", "criticality"]
 
 
-class SraActionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class SraActionForm(VersionForm):
     comment = forms.CharField(label=_("Comments"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MossFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("Any")), *MossDocument.Kind.choices])
+    q = search_field(_("Title"))
+    country = country_field()
+    kind = choice_filter(_("Kind"), MossDocument.Kind.choices)
 
 
 class MossDocumentForm(forms.Form):
@@ -269,15 +267,12 @@ class StartAssessmentForm(forms.Form):
 
 
 class PlanFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any")), *SecurityPlan.Status.choices])
+    q = search_field(_("Title"))
+    country = country_field()
+    status = choice_filter(_("Status"), SecurityPlan.Status.choices)
 
 
-class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class PlanForm(VersionedForm):
     class Meta:
         model = SecurityPlan
         fields = ["country", "duty_station", "title", "review_due"]
@@ -292,15 +287,12 @@ def plan_part_form(model: type[Any], fields: list[str]) -> type[forms.ModelForm[
 
 
 class MissionFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Purpose"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any")), *Mission.Status.choices])
+    q = search_field(_("Purpose"))
+    country = country_field()
+    status = choice_filter(_("Status"), Mission.Status.choices)
 
 
-class MissionForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class MissionForm(VersionedForm):
     class Meta:
         model = Mission
         fields = ["country", "kind", "purpose", "team", "planned_start", "planned_end"]
@@ -309,8 +301,7 @@ class MissionForm(forms.ModelForm):  # type: ignore[type-arg]
                    "purpose": forms.Textarea(attrs={"rows": 3})}
 
 
-class MissionCloseForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class MissionCloseForm(VersionForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[
         ("completed", _("Completed")), ("cancelled", _("Cancelled"))])
     completed_on = forms.DateField(label=_("Completed on"), required=False,
@@ -333,6 +324,5 @@ class CloseRecommendationForm(forms.Form):
 
 
 class SurveyFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False,
-                        help_text=_("Premises or duty station"))
-    country = forms.CharField(label=_("Country code"), required=False, max_length=2)
+    q = search_field(_("Premises or duty station"))
+    country = country_field()

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.forms import ListFilters
+from vigil.core.forms import ListFilters, VersionedForm, choice_filter, country_field, search_field
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.travel.models import (
@@ -57,38 +57,45 @@ def operator_label(operator: AirOperator) -> str:
     return f"{operator.iata or operator.icao} · {operator.name}"
 
 
-class StationField(forms.CharField):
-    """A duty station typed as its code (the suggestion list shows "CODE · Name")."""
+class CodeField(forms.CharField):
+    """A record typed as its code (the suggestion list shows "CODE · Name"), or by its name."""
 
-    def clean(self, value: Any) -> DutyStation | None:
+    not_found: Any  # translatable, with %(code)s
+
+    def find(self, code: str, text: str) -> Any:
+        raise NotImplementedError
+
+    def clean(self, value: Any) -> Any:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
         code = text.split("·")[0].strip().upper()
-        station = DutyStation.objects.filter(code=code).first() or \
+        found = self.find(code, text)
+        if found is None:
+            raise forms.ValidationError(self.not_found, params={"code": code})
+        return found
+
+
+class StationField(CodeField):
+    """A duty station, by its code or name."""
+
+    not_found = _("No duty station has the code “%(code)s”.")
+
+    def find(self, code: str, text: str) -> DutyStation | None:
+        return DutyStation.objects.filter(code=code).first() or \
             DutyStation.objects.filter(name__iexact=text).first()
-        if station is None:
-            raise forms.ValidationError(_("No duty station has the code “%(code)s”."),
-                                        params={"code": code})
-        return station
 
 
-class OperatorField(forms.CharField):
-    """An air operator typed as its IATA or ICAO code (operating ones first)."""
+class OperatorField(CodeField):
+    """An air operator, by its IATA or ICAO code (operating ones first) or its name."""
 
-    def clean(self, value: Any) -> AirOperator | None:
-        text = (super().clean(value) or "").strip()
-        if not text:
-            return None
-        code = text.split("·")[0].strip().upper()
+    not_found = _("No air operator has the code “%(code)s”.")
+
+    def find(self, code: str, text: str) -> AirOperator | None:
         found = AirOperator.objects.filter(iata=code) if len(code) == 2 else \
             AirOperator.objects.filter(icao=code)
-        operator = found.order_by("-is_active", "pk").first() or \
+        return found.order_by("-is_active", "pk").first() or \
             AirOperator.objects.filter(name__iexact=text).first()
-        if operator is None:
-            raise forms.ValidationError(_("No air operator has the code “%(code)s”."),
-                                        params={"code": code})
-        return operator
 
 
 class RequestForm(forms.Form):
@@ -231,23 +238,17 @@ class DelegationForm(forms.Form):
 
 
 class RequestFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *TravelRequest.Status.choices])
-    kind = forms.ChoiceField(label=_("Type"), required=False,
-                             choices=[("", _("Any type")), *TravelRequest.Kind.choices])
-    country = forms.CharField(label=_("Destination country (ISO code)"), required=False,
-                              max_length=3)
+    q = search_field()
+    status = choice_filter(_("Status"), TravelRequest.Status.choices, _("Any status"))
+    kind = choice_filter(_("Type"), TravelRequest.Kind.choices, _("Any type"))
+    country = country_field(_("Destination country (ISO code)"), 3)
 
 
 class AdvisoryFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    country = forms.CharField(label=_("Country (ISO code)"), required=False, max_length=3)
-    level = forms.ChoiceField(label=_("Level"), required=False,
-                              choices=[("", _("Any level")), *Advisory._meta.get_field(
-                                  "level").choices])
-    source = forms.ChoiceField(label=_("Source"), required=False,
-                               choices=[("", _("Any source")), *Advisory.Source.choices])
+    q = search_field()
+    country = country_field(_("Country (ISO code)"), 3)
+    level = choice_filter(_("Level"), Advisory._meta.get_field("level").choices, _("Any level"))
+    source = choice_filter(_("Source"), Advisory.Source.choices, _("Any source"))
     in_force = forms.BooleanField(label=_("In force only"), required=False)
 
     def selector_args(self) -> dict[str, Any]:
@@ -257,16 +258,14 @@ class AdvisoryFilters(ListFilters):
 
 
 class OperatorFilters(ListFilters):
-    q = forms.CharField(label=_("Search"), required=False)
-    suitability = forms.ChoiceField(label=_("Suitability"), required=False, choices=[
-        ("", _("Any")), *AirOperator.Suitability.choices])
-    country = forms.CharField(label=_("Country (ISO code)"), required=False, max_length=2)
-    active = forms.ChoiceField(label=_("Operating"), required=False, choices=[
-        ("", _("Any")), ("yes", _("Operating")), ("no", _("Not operating"))])
+    q = search_field()
+    suitability = choice_filter(_("Suitability"), AirOperator.Suitability.choices)
+    country = country_field(_("Country (ISO code)"), 2)
+    active = choice_filter(_("Operating"), [("yes", _("Operating")),
+                                            ("no", _("Not operating"))])
 
 
-class AdvisoryForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class AdvisoryForm(VersionedForm):
     source_url = forms.URLField(label=_("source address"), required=False, max_length=400,
                                 assume_scheme="https")
 
@@ -279,8 +278,7 @@ class AdvisoryForm(forms.ModelForm):  # type: ignore[type-arg]
                    "text": forms.Textarea(attrs={"rows": 8})}
 
 
-class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ContactForm(VersionedForm):
     phones = forms.CharField(label=_("Phones"), required=False,
                              help_text=_("Separate several numbers with commas."))
 
@@ -298,18 +296,14 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         return [p.strip() for p in self.cleaned_data["phones"].split(",") if p.strip()]
 
 
-class AreaControlForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class AreaControlForm(VersionedForm):
     class Meta:
         model = AreaControl
         fields = ["manual_clearance", "closed", "ssafe_required", "max_visitors",
                   "movement_limits"]
 
 
-class OperatorForm(forms.ModelForm):  # type: ignore[type-arg]
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class OperatorForm(VersionedForm):
     class Meta:
         model = AirOperator
         fields = ["suitability", "suitability_note"]
