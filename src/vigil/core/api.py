@@ -243,27 +243,39 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
 
 class WritableServiceViewSet(ServiceViewSet):
-    """Adds create (POST) and partial update (PATCH, with the version read) via services."""
+    """Adds create (POST) and partial update (PATCH, with the version read) through the
+    app's services, called by keyword: ``create_service(actor=, data=)`` and
+    ``update_service(actor=, <record_name>=the record, data=, version=)`` (one save service
+    may be both). The input fields named in ``aside`` go to both beside the record's data,
+    under the service's own keyword (``{"organizations": "organization_ids"}``)."""
 
-    # Services: create(actor, data) and update(actor, obj, data, version).
     create_service: ClassVar[Callable[..., Model]]
     update_service: ClassVar[Callable[..., Model]]
+    record_name: ClassVar[str]
+    aside: ClassVar[dict[str, str]] = {}
+
+    def _input(self, request: Request, *, partial: bool) -> tuple[dict[str, Any], int | None,
+                                                                   dict[str, Any]]:
+        """The record's data, the version sent, and the fields that go aside."""
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        return data, version, {keyword: data.pop(field, None)
+                               for field, keyword in self.aside.items()}
 
     def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        obj = type(self).create_service(request.user, dict(serializer.validated_data))
+        data, _version, aside = self._input(request, partial=False)
+        obj = type(self).create_service(actor=request.user, data=data, **aside)
         return self.output(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         obj = self.get_object()
-        serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
+        data, version, aside = self._input(request, partial=True)
         if version is None:
             raise exceptions.ValidationError({"version": [exceptions.ErrorDetail(
                 _("Send the version you read, so that a concurrent change is not overwritten."),
                 code=ErrorCode.REQUIRED)]})
-        obj = type(self).update_service(request.user, obj, data, version)
+        obj = type(self).update_service(actor=request.user, **{self.record_name: obj},
+                                        data=data, version=version, **aside)
         return self.output(obj)

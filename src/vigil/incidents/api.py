@@ -99,10 +99,9 @@ class IncidentViewSet(WritableServiceViewSet):
     input_serializer = IncidentInput
     selector = staticmethod(_incidents)
     filterset_fields = ["verification", "source_kind", "category__code", "country__iso2"]
-    create_service = staticmethod(lambda actor, data: services.incident_create(
-        actor=actor, data=data))
-    update_service = staticmethod(lambda actor, obj, data, version: services.incident_update(
-        actor=actor, incident=obj, data=data, version=version))
+    create_service = staticmethod(services.incident_create)
+    update_service = staticmethod(services.incident_update)
+    record_name = "incident"
 
 
 class IncidentCategoryViewSet(ServiceViewSet):

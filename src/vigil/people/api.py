@@ -41,11 +41,9 @@ class OrganizationViewSet(WritableServiceViewSet):
     selector = staticmethod(selectors.organization_list)
     filterset_fields = ["kind", "is_active"]
     search_fields = ["code", "name"]
-    create_service = staticmethod(lambda actor, data: services.organization_create(
-        actor=actor, data=data))
-    update_service = staticmethod(lambda actor, obj, data, version:
-                                  services.organization_update(
-                                      actor=actor, organization=obj, data=data, version=version))
+    create_service = staticmethod(services.organization_create)
+    update_service = staticmethod(services.organization_update)
+    record_name = "organization"
 
 
 class EmergencyContactData(serializers.Serializer[None]):
@@ -93,17 +91,6 @@ class PersonInput(serializers.ModelSerializer[Person]):
         extra_kwargs = {"index_number": {"validators": []}}
 
 
-def _person_create(actor: Any, data: dict[str, Any]) -> Person:
-    contacts = data.pop("emergency_contacts", None)
-    return services.person_create(actor=actor, data=data, emergency_contacts=contacts)
-
-
-def _person_update(actor: Any, obj: Person, data: dict[str, Any], version: int) -> Person:
-    contacts = data.pop("emergency_contacts", None)
-    return services.person_update(actor=actor, person=obj, data=data, version=version,
-                                  emergency_contacts=contacts)
-
-
 class PersonFilter(django_filters.FilterSet):
     organization = django_filters.CharFilter(field_name="organization__code",
                                              lookup_expr="iexact")
@@ -124,8 +111,10 @@ class PersonViewSet(WritableServiceViewSet):
     filterset_class = PersonFilter
     search_fields = ["family_name", "given_name", "index_number"]
     ordering_fields = ["family_name", "index_number"]
-    create_service = staticmethod(_person_create)
-    update_service = staticmethod(_person_update)
+    create_service = staticmethod(services.person_create)
+    update_service = staticmethod(services.person_update)
+    record_name = "person"
+    aside = {"emergency_contacts": "emergency_contacts"}
 
     def retrieve(self, request: Request, pk: str) -> Response:
         person = self.get_object()
@@ -164,10 +153,9 @@ class DependantViewSet(WritableServiceViewSet):
     filterset_fields = ["person", "relationship", "status"]
     search_fields = ["family_name", "given_name"]
     audit_list_as = "people.dependant.list"
-    create_service = staticmethod(lambda actor, data: services.dependant_create(
-        actor=actor, data=data))
-    update_service = staticmethod(lambda actor, obj, data, version: services.dependant_update(
-        actor=actor, dependant=obj, data=data, version=version))
+    create_service = staticmethod(services.dependant_create)
+    update_service = staticmethod(services.dependant_update)
+    record_name = "dependant"
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(selectors.dependant_get(user=request.user, pk=pk))

@@ -65,10 +65,9 @@ class SecurityAreaViewSet(WritableServiceViewSet):
     selector = staticmethod(selectors.security_area_list)
     filterset_fields = ["country__iso2"]
     search_fields = ["name", "code"]
-    create_service = staticmethod(lambda actor, data: services.security_area_create(
-        actor=actor, data=data))
-    update_service = staticmethod(lambda actor, obj, data, version: services.security_area_update(
-        actor=actor, area=obj, data=data, version=version))
+    create_service = staticmethod(services.security_area_create)
+    update_service = staticmethod(services.security_area_update)
+    record_name = "area"
 
 
 class DutyStationOutput(serializers.ModelSerializer[DutyStation]):
@@ -109,10 +108,9 @@ class DutyStationViewSet(WritableServiceViewSet):
     filterset_class = DutyStationFilter
     search_fields = ["name", "code"]
     ordering_fields = ["name", "code", "country__name"]
-    create_service = staticmethod(lambda actor, data: services.duty_station_create(
-        actor=actor, data=data))
-    update_service = staticmethod(lambda actor, obj, data, version: services.duty_station_update(
-        actor=actor, station=obj, data=data, version=version))
+    create_service = staticmethod(services.duty_station_create)
+    update_service = staticmethod(services.duty_station_update)
+    record_name = "station"
 
     @extend_schema(responses={200: {"type": "object"}},
                    description="Visible duty stations as a GeoJSON FeatureCollection.")
@@ -145,22 +143,13 @@ class PremisesInput(serializers.ModelSerializer[Premises]):
                   "visitor_capacity", "public_access", "organizations", "version"]
 
 
-def _premises_create(actor: Any, data: dict[str, Any]) -> Premises:
-    orgs = data.pop("organizations", None)
-    return services.premises_create(actor=actor, data=data, organization_ids=orgs)
-
-
-def _premises_update(actor: Any, obj: Premises, data: dict[str, Any], version: int) -> Premises:
-    orgs = data.pop("organizations", None)
-    return services.premises_update(actor=actor, premises=obj, data=data, version=version,
-                                    organization_ids=orgs)
-
-
 class PremisesViewSet(WritableServiceViewSet):
     output_serializer = PremisesOutput
     input_serializer = PremisesInput
     selector = staticmethod(selectors.premises_list)
     filterset_fields = ["duty_station", "public_access"]
     search_fields = ["name", "address"]
-    create_service = staticmethod(_premises_create)
-    update_service = staticmethod(_premises_update)
+    create_service = staticmethod(services.premises_create)
+    update_service = staticmethod(services.premises_update)
+    record_name = "premises"
+    aside = {"organizations": "organization_ids"}

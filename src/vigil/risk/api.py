@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -200,6 +201,23 @@ class TransitionInput(serializers.Serializer):  # type: ignore[type-arg]
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def review_moves(moves: list[str], transition: Callable[..., Any], record_name: str,
+                 output: type[serializers.Serializer]) -> Any:  # type: ignore[type-arg]
+    """The action of a document under review (an SRA, a plan): POST to its move by name
+    (``/submit``, ``/approve``...) with the version read and a comment; the document's
+    ``transition`` service decides."""
+
+    @extend_schema(request=TransitionInput, responses={200: output})
+    @action(detail=True, methods=["post"], url_path=rf"(?P<move>{'|'.join(moves)})")
+    def move(self: ServiceViewSet, request: Request, pk: str, move: str) -> Response:
+        data = valid_input(TransitionInput, request.data)
+        return self.output(transition(actor=request.user, **{record_name: self.get_object()},
+                                      action=move, version=data["version"],
+                                      comment=data["comment"]))
+
+    return move
+
+
 class SraViewSet(WritableServiceViewSet):
     """Security risk assessments with their register. Writes go through the services: only
     drafts change, and every change is a new version."""
@@ -209,10 +227,9 @@ class SraViewSet(WritableServiceViewSet):
     selector = staticmethod(selectors.sra_list)
     filterset_fields = ["status", "security_area"]
     search_fields = ["title"]
-    create_service = staticmethod(lambda actor, data: services.sra_create(actor=actor,
-                                                                          data=data))
-    update_service = staticmethod(lambda actor, obj, data, version: services.sra_update(
-        actor=actor, sra=obj, data=data, version=version))
+    create_service = staticmethod(services.sra_create)
+    update_service = staticmethod(services.sra_update)
+    record_name = "sra"
 
     @extend_schema(request=EntryInput, responses={201: RiskEntryOutput})
     @action(detail=True, methods=["post"])
@@ -223,13 +240,8 @@ class SraViewSet(WritableServiceViewSet):
                                          version=version)
         return Response(RiskEntryOutput(entry).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionInput, responses={200: SraOutput})
-    @action(detail=True, methods=["post"], url_path=r"(?P<move>submit|approve|endorse|return)")
-    def move(self, request: Request, pk: str, move: str) -> Response:
-        data = valid_input(TransitionInput, request.data)
-        return self.output(services.sra_transition(
-            actor=request.user, sra=self.get_object(), action=move, version=data["version"],
-            comment=data["comment"]))
+    move = review_moves(["submit", "approve", "endorse", "return"], services.sra_transition,
+                        "sra", SraOutput)
 
 
 # --- MOSS, plans, missions, surveys: read, and their main moves -------------------------------
@@ -343,14 +355,8 @@ class SecurityPlanViewSet(ServiceViewSet):
     output_serializer = PlanOutput
     selector = staticmethod(selectors.plan_list)
     filterset_fields = ["status", "duty_station"]
-
-    @extend_schema(request=TransitionInput, responses={200: PlanOutput})
-    @action(detail=True, methods=["post"], url_path=r"(?P<move>approve|endorse|return)")
-    def move(self, request: Request, pk: str, move: str) -> Response:
-        data = valid_input(TransitionInput, request.data)
-        return self.output(services.plan_transition(
-            actor=request.user, plan=self.get_object(), action=move, version=data["version"],
-            comment=data["comment"]))
+    move = review_moves(["approve", "endorse", "return"], services.plan_transition, "plan",
+                        PlanOutput)
 
 
 class RecommendationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]

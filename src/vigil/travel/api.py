@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -21,6 +21,7 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     ServiceViewSet,
+    WritableServiceViewSet,
     valid_input,
 )
 from vigil.core.authz import Perm, has_perm_anywhere
@@ -308,36 +309,15 @@ def _advisories(*, user: Any) -> Any:
     return selectors.advisory_list()
 
 
-class RecordViewSet(ServiceViewSet):
-    """A simple record kept by one save service: POST creates, PATCH (with the version read)
-    changes."""
-
-    # save(actor=..., record=None or the record, data=..., version=...) -> the record
-    save: ClassVar[Any]
-
-    def create(self, request: Request) -> Response:
-        data = valid_input(self.input_serializer, request.data, user=request.user)
-        data.pop("version", None)
-        return self.output(type(self).save(request.user, None, data, None),
-                           status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        record = self.get_object()
-        data = valid_input(self.input_serializer, request.data, partial=True,
-                           user=request.user)
-        version = data.pop("version", None)
-        return self.output(type(self).save(request.user, record, data, version))
-
-
-class AdvisoryViewSet(RecordViewSet):
+class AdvisoryViewSet(WritableServiceViewSet):
     """Travel advisories: every signed-in user reads them; officers issue them in scope."""
 
     output_serializer = AdvisoryOutput
     input_serializer = AdvisoryInput
     selector = staticmethod(_advisories)
     filterset_fields = ["level", "source", "withdrawn"]
-    save = staticmethod(lambda actor, record, data, version: services.advisory_save(
-        actor=actor, advisory=record, data=data, version=version))
+    create_service = update_service = staticmethod(services.advisory_save)
+    record_name = "advisory"
 
 
 class ContactOutput(serializers.ModelSerializer[SecurityContact]):
@@ -368,15 +348,15 @@ def _contacts(*, user: Any) -> Any:
                                                                        "position")
 
 
-class SecurityContactViewSet(RecordViewSet):
+class SecurityContactViewSet(WritableServiceViewSet):
     """The security directory."""
 
     output_serializer = ContactOutput
     input_serializer = ContactInput
     selector = staticmethod(_contacts)
     filterset_fields = ["country", "duty_station", "security_area"]
-    save = staticmethod(lambda actor, record, data, version: services.contact_save(
-        actor=actor, contact=record, data=data, version=version))
+    create_service = update_service = staticmethod(services.contact_save)
+    record_name = "contact"
 
 
 class OperatorOutput(serializers.ModelSerializer[AirOperator]):

@@ -683,7 +683,7 @@ CONTROL_FIELDS = {"manual_clearance", "closed", "ssafe_required", "max_visitors"
 
 
 @transaction.atomic
-def advisory_save(*, actor: AnyUser, advisory: Advisory | None, data: dict[str, Any],
+def advisory_save(*, actor: AnyUser, advisory: Advisory | None = None, data: dict[str, Any],
                   version: int | None = None) -> Advisory:
     return record_save(actor=actor, obj=advisory or Advisory(), perm=Perm.EDIT_ADVISORY,
                        data=data, allowed=ADVISORY_FIELDS, action="travel.advisory",
@@ -691,7 +691,8 @@ def advisory_save(*, actor: AnyUser, advisory: Advisory | None, data: dict[str, 
 
 
 @transaction.atomic
-def contact_save(*, actor: AnyUser, contact: SecurityContact | None, data: dict[str, Any],
+def contact_save(*, actor: AnyUser, contact: SecurityContact | None = None,
+                 data: dict[str, Any],
                  version: int | None = None) -> SecurityContact:
     return record_save(actor=actor, obj=contact or SecurityContact(),
                        perm=Perm.EDIT_DIRECTORY, data=data, allowed=CONTACT_FIELDS,

@@ -175,6 +175,22 @@ def test_advisories_contacts_and_operators(api, cast, traveller, kenya_officer, 
         "suitability": "suitable", "version": 2}, format="json").status_code == 403
 
 
+def test_an_advisory_is_changed_against_the_version_read(api, kenya_officer):
+    # As every record written through the API: PATCH needs the version; POST ignores one.
+    body = {"country": "KE", "level": 2, "title": "Demonstrations", "text": "Avoid crowds.",
+            "issued_on": timezone.localdate().isoformat(), "version": 7}
+    created = api(kenya_officer).post("/api/v1/advisories/", body, format="json").json()
+    assert created["version"] == 1
+    url = f"/api/v1/advisories/{created['id']}/"
+    unversioned = api(kenya_officer).patch(url, {"level": 3}, format="json")
+    assert unversioned.status_code == 400
+    assert unversioned.json()["errors"][0]["field"] == "version"
+    assert api(kenya_officer).patch(url, {"level": 3, "version": 1},
+                                    format="json").json()["level"] == 3
+    assert api(kenya_officer).patch(url, {"level": 4, "version": 1},
+                                    format="json").status_code == 409
+
+
 def test_an_unsuitable_operator_makes_the_stop_manual(api, traveller, airline, levels):
     airline.suitability = "unsuitable"
     airline.save()
