@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,7 +18,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
@@ -219,6 +220,20 @@ def write_imported(model: type[M], records: list[M], *, actor: AnyUser, fields: 
                      changes=report.as_dict())
 
 
+def import_records(model: type[M], csv_rows: CsvRows, parse: Callable[[int, dict[str, str]], M],
+                   *, key: Callable[[M], str], key_column: str, actor: AnyUser,
+                   fields: Iterable[str], action: str, batch_size: int, skip_invalid: bool,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
+    """The rest of an import of records matched by a key: every row parsed (parse_all), all
+    or none (settle), and the records written with one audit event (write_imported)."""
+    records, report = parse_all(csv_rows, parse, key=key, key_column=key_column,
+                                progress=progress)
+    settle(report, skip_invalid=skip_invalid)
+    write_imported(model, records, actor=actor, fields=fields, batch_size=batch_size,
+                   report=report, action=action)
+    return report
+
+
 def working_copy(obj: M | None, factory: Callable[[], M]) -> M:
     """A separate instance to fill from one row, so that a row later refused (a duplicate, a
     fault under --skip-invalid) never leaves its values on the record another row writes."""
@@ -304,6 +319,21 @@ class RowParser:
             return options[0]
         return raw
 
+    def code(self, column: str, form: re.Pattern[str], fault: str) -> str:
+        """A required code, in capitals, of the ``form`` (else the row's fault: ``fault``)."""
+        value = self.text(column, required=True).upper()
+        if value and not form.match(value):
+            self.fail(column, fault)
+        return value
+
+    def reference(self, column: str, table: Mapping[str, T], unknown: str) -> T | None:
+        """The row a required code names in ``table`` (keyed by code in capitals). A code that
+        names none is a fault: ``unknown``, with the code as %(value)s."""
+        found = table.get(self.text(column, required=True).upper())
+        if self.row.get(column) and found is None:
+            self.fail(column, unknown % {"value": self.row[column]}, ErrorCode.UNKNOWN_REFERENCE)
+        return found
+
     def done(self) -> None:
         if self.errors:
             raise RowError(self.errors)
@@ -312,3 +342,26 @@ class RowParser:
         """Stop this row: the user may not touch the record it names."""
         raise RowError([FieldError(field=column, row=self.number, message=message,
                                    code=ErrorCode.FORBIDDEN)])
+
+
+@dataclass
+class ImportScope:
+    """Whose records an import may write: ``perm`` held over a record where it is now (an
+    update) and where the row puts it. Anything else refuses the row with ``refusal``."""
+
+    actor: AnyUser
+    perm: Perm
+    refusal: str
+
+    def take(self, p: RowParser, column: str, existing: M | None, factory: Callable[[], M]
+             ) -> M:
+        """The row's own copy of the record it names (or a new one), if the actor may
+        change it where it is."""
+        record = working_copy(existing, factory)
+        if record.pk is not None:
+            self.check(p, column, record)
+        return record
+
+    def check(self, p: RowParser, column: str, record: Model) -> None:
+        if not can(self.actor, self.perm, record):
+            p.refuse(column, self.refusal)

@@ -13,17 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can, require
+from vigil.core.authz import Perm, require
 from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
-from vigil.core.importing import (
-    ImportReport,
-    RowParser,
-    import_rows,
-    parse_all,
-    settle,
-    working_copy,
-    write_imported,
-)
+from vigil.core.importing import ImportReport, ImportScope, RowParser, import_records, import_rows
 from vigil.core.services import record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people import rules
@@ -187,27 +179,20 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
     categories = [c.value for c in Person.Category]
     statuses = [s.value for s in Person.Status]
     has = csv_rows.has
-    not_yours = _("You may not manage personnel of this duty station or organization.")
+    scope = ImportScope(actor, Perm.IMPORT_PERSONNEL, _(
+        "You may not manage personnel of this duty station or organization."))
 
     def parse(number: int, row: dict[str, str]) -> Person:
         p = RowParser(number, row)
-        index = p.text("index_number", required=True).upper()
-        if index and not rules.INDEX_NUMBER.match(index):
-            p.fail("index_number", _("3 to 20 capital letters, digits or hyphens."))
-        person = working_copy(existing.get(index), lambda: Person(index_number=index))
-        # An update must be allowed where the person is now, as well as where they go.
-        if person.pk is not None and not can(actor, Perm.IMPORT_PERSONNEL, person):
-            p.refuse("index_number", not_yours)
+        index = p.code("index_number", rules.INDEX_NUMBER,
+                       _("3 to 20 capital letters, digits or hyphens."))
+        person = scope.take(p, "index_number", existing.get(index),
+                            lambda: Person(index_number=index))
         family = p.text("family_name", required=True, max_length=100)
-        org = orgs.get(p.text("organization", required=True).upper())
-        if row.get("organization") and org is None:
-            p.fail("organization", _("No organization with code “%(value)s”.")
-                   % {"value": row["organization"]}, ErrorCode.UNKNOWN_REFERENCE)
+        org = p.reference("organization", orgs, _("No organization with code “%(value)s”."))
         category = p.choice("category", categories)
-        station = stations.get(p.text("duty_station", required=True).upper())
-        if row.get("duty_station") and station is None:
-            p.fail("duty_station", _("No duty station with code “%(value)s”.")
-                   % {"value": row["duty_station"]}, ErrorCode.UNKNOWN_REFERENCE)
+        station = p.reference("duty_station", stations,
+                              _("No duty station with code “%(value)s”."))
         # Optional columns absent from the file leave an existing person's value alone.
         if has("given_name"):
             person.given_name = p.text("given_name", max_length=100)
@@ -243,18 +228,15 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
         p.done()
         person.family_name, person.category = family, category
         person.organization, person.duty_station = org, station  # type: ignore[assignment]
-        if not can(actor, Perm.IMPORT_PERSONNEL, person):
-            p.refuse("duty_station", not_yours)
+        scope.check(p, "duty_station", person)
         return person
 
-    people, report = parse_all(csv_rows, parse, key=lambda x: x.index_number,
-                               key_column="index_number", progress=progress)
-    settle(report, skip_invalid=skip_invalid)
-    write_imported(Person, people, actor=actor, batch_size=2000, report=report,
-                   fields=sorted((PERSON_FIELDS - {"index_number", "user"})
-                                 | {"residence_confirmed_on"}),
-                   action="people.person.import")
-    return report
+    return import_records(Person, csv_rows, parse, key=lambda x: x.index_number,
+                          key_column="index_number", actor=actor, batch_size=2000,
+                          fields=sorted((PERSON_FIELDS - {"index_number", "user"})
+                                        | {"residence_confirmed_on"}),
+                          action="people.person.import", skip_invalid=skip_invalid,
+                          progress=progress)
 
 
 # --- Dependants -------------------------------------------------------------------------------

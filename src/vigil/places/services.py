@@ -10,17 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.authz import Perm, can
+from vigil.core.authz import Perm
 from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
-from vigil.core.importing import (
-    ImportReport,
-    RowParser,
-    import_rows,
-    parse_all,
-    settle,
-    working_copy,
-    write_imported,
-)
+from vigil.core.importing import ImportReport, ImportScope, RowParser, import_records, import_rows
 from vigil.core.services import record_save
 from vigil.places import rules
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
@@ -118,22 +110,17 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
     areas = {(a.country_id, a.code): a for a in SecurityArea.objects.all()}
     existing = {s.code: s for s in DutyStation.objects.select_related("security_area")}
     kinds = [k.value for k in DutyStation.Kind]
-    not_yours = _("You may not manage duty stations in this country.")
+    scope = ImportScope(actor, Perm.IMPORT_DUTY_STATIONS,
+                        _("You may not manage duty stations in this country."))
 
     def parse(number: int, row: dict[str, str]) -> DutyStation:
         p = RowParser(number, row)
-        code = p.text("code", required=True).upper()
-        if code and not rules.DUTY_STATION_CODE.match(code):
-            p.fail("code", _("2 to 12 capital letters, digits or hyphens."))
-        station = working_copy(existing.get(code), lambda: DutyStation(code=code))
-        # An update must be allowed where the station is now, as well as where it goes.
-        if station.pk is not None and not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
-            p.refuse("code", not_yours)
+        code = p.code("code", rules.DUTY_STATION_CODE,
+                      _("2 to 12 capital letters, digits or hyphens."))
+        station = scope.take(p, "code", existing.get(code), lambda: DutyStation(code=code))
         name = p.text("name", required=True, max_length=120)
-        country = countries.get(p.text("country", required=True).upper())
-        if row.get("country") and country is None:
-            p.fail("country", _("“%(value)s” is not an ISO 3166-1 country code.")
-                   % {"value": row["country"]}, ErrorCode.UNKNOWN_REFERENCE)
+        country = p.reference("country", countries,
+                              _("“%(value)s” is not an ISO 3166-1 country code."))
         lat = p.number_in("latitude", -90, 90)
         lon = p.number_in("longitude", -180, 180)
         tz = p.text("time_zone", required=True)
@@ -161,18 +148,15 @@ def duty_stations_import(*, actor: AnyUser, data: bytes | str,
         station.name, station.country = name, country  # type: ignore[assignment]
         station.latitude, station.longitude = lat, lon  # type: ignore[assignment]
         station.time_zone = tz
-        if not can(actor, Perm.IMPORT_DUTY_STATIONS, station):
-            p.refuse("country", not_yours)
+        scope.check(p, "country", station)
         return station
 
-    stations, report = parse_all(csv_rows, parse, key=lambda s: s.code, key_column="code",
-                                 progress=progress)
-    settle(report, skip_invalid=skip_invalid)
-    write_imported(DutyStation, stations, actor=actor, batch_size=1000, report=report,
-                   fields=["name", "country", "security_area", "latitude", "longitude",
-                           "time_zone", "kind", "is_active"],
-                   action="places.duty_station.import")
-    return report
+    return import_records(DutyStation, csv_rows, parse, key=lambda s: s.code,
+                          key_column="code", actor=actor, batch_size=1000,
+                          fields=["name", "country", "security_area", "latitude", "longitude",
+                                  "time_zone", "kind", "is_active"],
+                          action="places.duty_station.import", skip_invalid=skip_invalid,
+                          progress=progress)
 
 
 # --- Premises ---------------------------------------------------------------------------------

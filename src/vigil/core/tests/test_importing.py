@@ -13,6 +13,9 @@ from vigil.core.errors import ErrorCode, Forbidden, ValidationFailed
 from vigil.core.importing import (
     ImportFailed,
     ImportReport,
+    ImportScope,
+    RowError,
+    RowParser,
     collect_rows,
     import_rows,
     settle,
@@ -47,6 +50,36 @@ def test_a_file_that_stops_being_csv_is_refused_naming_the_row():
         collect_rows(_reader(f"a,b\n{too_long},b\n"), ["x", "y"], first=2)
     error = refused.value.errors[0]
     assert (error.field, error.code, error.row) == ("file", ErrorCode.BAD_FILE, 3)
+
+
+def test_a_code_has_its_form_and_a_reference_names_a_row():
+    import re
+
+    p = RowParser(4, {"code": "ke-ksm", "country": "zz", "office": "ke"})
+    assert p.code("code", re.compile(r"^[A-Z]{2}-[A-Z]{3}$"), "Bad code.") == "KE-KSM"
+    assert p.reference("office", {"KE": "Kenya"}, "No “%(value)s”.") == "Kenya"
+    assert p.reference("country", {"KE": "Kenya"}, "No “%(value)s”.") is None
+    assert p.code("office", re.compile(r"^[A-Z]{3}$"), "Bad code.") == "KE"
+    assert [(e.field, e.code, e.message) for e in p.errors] == [
+        ("country", ErrorCode.UNKNOWN_REFERENCE, "No “zz”."), ("office", "invalid", "Bad code.")]
+
+
+def test_an_import_writes_only_records_in_the_actors_scope_where_they_are_and_go(cast,
+                                                                                 user_with):
+    scope = ImportScope(user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya),
+                        Perm.IMPORT_DUTY_STATIONS, "Not yours.")
+    p = RowParser(2, {})
+    nairobi = scope.take(p, "code", cast.nairobi, DutyStation)
+    assert nairobi is not cast.nairobi and nairobi.pk == cast.nairobi.pk  # the row's own copy
+    new = scope.take(p, "code", None, lambda: DutyStation(code="SO-HGA"))
+    assert new.pk is None
+    with pytest.raises(RowError) as where_it_is:
+        scope.take(p, "code", cast.mogadishu, DutyStation)
+    assert where_it_is.value.errors[0].message == "Not yours."
+    nairobi.country = cast.somalia
+    with pytest.raises(RowError) as where_it_goes:
+        scope.check(p, "country", nairobi)
+    assert where_it_goes.value.errors[0].field == "country"
 
 
 def test_only_a_holder_of_the_permission_reads_an_import(cast, user_with):
