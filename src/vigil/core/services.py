@@ -201,10 +201,12 @@ M = TypeVar("M", bound=Model)
 
 def record_save(*, actor: AnyUser, obj: M, perm: Perm, data: dict[str, Any],
                 allowed: set[str], action: str, version: int | None = None,
+                check: Callable[[M], list[FieldError]] | None = None,
                 then: Callable[[M], dict[str, Any]] | None = None) -> M:
     """Create or update one plain record, the one way every app does it: the permission on
     the record as it was and as it will be (so nobody moves a record out of their scope or
-    into it), the version an edit was made against, the model's own validation, the save
+    into it), the version an edit was made against, the model's own validation (with the
+    faults ``check`` finds by the service's own rules, all reported at once), the save
     (compare-and-set for a versioned record) and one audit event, ``<action>.create`` or
     ``<action>.update``, with what changed. ``then`` writes what hangs off the saved record
     (links to other records) and returns its changes for the same event. The caller's service
@@ -216,7 +218,7 @@ def record_save(*, actor: AnyUser, obj: M, perm: Perm, data: dict[str, Any],
     before = {} if creating else audit.snapshot(obj)
     assign(obj, data, allowed)
     require(actor, perm, obj)
-    validate(obj)
+    validate(obj, extra=check(obj) if check is not None else None)
     if creating or not hasattr(obj, "version"):
         obj.save()
     else:

@@ -21,7 +21,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, account, account_or_none, can, require, users_with_perm
 from vigil.core.errors import FieldError, Forbidden, TransitionRefused, ValidationFailed
 from vigil.core.i18n import Msg
-from vigil.core.services import notify
+from vigil.core.services import notify, record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.crisis import headcount
 from vigil.crisis import zone as zones
@@ -223,15 +223,9 @@ def _require_active(crisis: Crisis) -> None:
 @transaction.atomic
 def crisis_update(*, actor: AnyUser, crisis: Crisis, data: dict[str, Any],
                   version: int | None) -> Crisis:
-    require(actor, Perm.MANAGE_CRISIS, crisis)
-    check_version(crisis, version)
-    before = audit.snapshot(crisis)
-    assign(crisis, data, EDITABLE_FIELDS)
-    validate(crisis, exclude=["declared_by", "areas"])
-    save_new_version(crisis, sorted(EDITABLE_FIELDS))
-    audit.record(actor=actor, action="crisis.crisis.update", obj=crisis,
-                 changes=audit.diff(before, audit.snapshot(crisis)))
-    return crisis
+    """Edit the crisis's title and description."""
+    return record_save(actor=actor, obj=crisis, perm=Perm.MANAGE_CRISIS, data=data,
+                       allowed=EDITABLE_FIELDS, action="crisis.crisis", version=version)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ transaction, checked against the recorder's scope, and audited."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -184,11 +185,17 @@ def affected_person_add(*, actor: AnyUser, incident: Incident, person: Any,
 
 @transaction.atomic
 def affected_person_remove(*, actor: AnyUser, row: AffectedPerson) -> None:
+    _remove(actor, row, "incidents.person.remove", lambda: {
+        "person": [str(row.dependant or row.person), None], "impact": [row.impact, None]})
+
+
+def _remove(actor: AnyUser, row: AffectedPerson | AffectedAsset, action: str,
+            changes: Callable[[], dict[str, Any]]) -> None:
+    """Take a person or an asset off an incident the actor may record: the incident's
+    version counts up, and one event says what was taken off."""
     incident = row.incident
     require(actor, Perm.RECORD_INCIDENT, incident)
-    audit.record(actor=actor, action="incidents.person.remove", obj=incident,
-                 changes={"person": [str(row.dependant or row.person), None],
-                          "impact": [row.impact, None]})
+    audit.record(actor=actor, action=action, obj=incident, changes=changes())
     row.delete()
     _touch(incident, [])
 
@@ -215,9 +222,4 @@ def affected_asset_add(*, actor: AnyUser, incident: Incident, data: dict[str, An
 
 @transaction.atomic
 def affected_asset_remove(*, actor: AnyUser, row: AffectedAsset) -> None:
-    incident = row.incident
-    require(actor, Perm.RECORD_INCIDENT, incident)
-    audit.record(actor=actor, action="incidents.asset.remove", obj=incident,
-                 changes={"asset": [str(row), None]})
-    row.delete()
-    _touch(incident, [])
+    _remove(actor, row, "incidents.asset.remove", lambda: {"asset": [str(row), None]})

@@ -240,41 +240,27 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
 
 
 # --- Dependants -------------------------------------------------------------------------------
-# Not record_save: the date of birth is checked between the permission and the model's own
-# validation, and refused with its own code.
 
 @transaction.atomic
 def dependant_create(*, actor: AnyUser, data: dict[str, Any]) -> Dependant:
     dependant = Dependant()
     data, allowed = _confirming(dependant, data, DEPENDANT_FIELDS)
-    assign(dependant, data, allowed)
-    require(actor, Perm.CHANGE_DEPENDANT, dependant)
-    _check_birth_date(dependant)
-    validate(dependant)
-    dependant.save()
-    audit.record(actor=actor, action="people.dependant.create", obj=dependant,
-                 changes=audit.diff({}, audit.snapshot(dependant)))
-    return dependant
+    return record_save(actor=actor, obj=dependant, perm=Perm.CHANGE_DEPENDANT, data=data,
+                       allowed=allowed, action="people.dependant", check=_birth_date_faults)
 
 
 @transaction.atomic
 def dependant_update(*, actor: AnyUser, dependant: Dependant, data: dict[str, Any],
                      version: int | None) -> Dependant:
-    require(actor, Perm.CHANGE_DEPENDANT, dependant)
-    check_version(dependant, version)
-    before = audit.snapshot(dependant)
     data, allowed = _confirming(dependant, data, DEPENDANT_FIELDS - {"person"})
-    assign(dependant, data, allowed)
-    _check_birth_date(dependant)
-    validate(dependant)
-    save_new_version(dependant, sorted(allowed))
-    audit.record(actor=actor, action="people.dependant.update", obj=dependant,
-                 changes=audit.diff(before, audit.snapshot(dependant)))
-    return dependant
+    return record_save(actor=actor, obj=dependant, perm=Perm.CHANGE_DEPENDANT, data=data,
+                       allowed=allowed, action="people.dependant", version=version,
+                       check=_birth_date_faults)
 
 
-def _check_birth_date(dependant: Dependant) -> None:
+def _birth_date_faults(dependant: Dependant) -> list[FieldError]:
     born = dependant.date_of_birth
     if isinstance(born, dt.date) and born > dt.datetime.now(dt.UTC).date():
-        raise ValidationFailed([FieldError(field="date_of_birth", code=ErrorCode.OUT_OF_RANGE,
-                                           message=_("The date of birth is in the future."))])
+        return [FieldError(field="date_of_birth", code=ErrorCode.OUT_OF_RANGE,
+                           message=_("The date of birth is in the future."))]
+    return []

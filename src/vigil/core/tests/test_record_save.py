@@ -66,6 +66,28 @@ def test_a_field_not_allowed_or_invalid_is_named(cast, user_with):
     assert "name" in {e.field for e in invalid.value.errors}
 
 
+def test_a_rule_of_the_service_is_checked_with_the_models_own(cast, user_with):
+    from vigil.core.errors import FieldError
+
+    admin = user_with(Role.ADMINISTRATOR)
+
+    def small(premises):
+        return [FieldError("staff_capacity", "Too many.", "out_of_range")] \
+            if (premises.staff_capacity or 0) > 10 else []
+
+    with pytest.raises(ValidationFailed) as refused:
+        record_save(actor=admin, obj=Premises(), perm=Perm.CHANGE_PREMISES, data={
+            "duty_station": cast.nairobi, "name": "", "address": "x", "staff_capacity": 11},
+            allowed=FIELDS, action="places.premises", check=small)
+    assert {(e.field, e.code) for e in refused.value.errors} >= {
+        ("staff_capacity", "out_of_range"), ("name", "invalid")}
+    saved = record_save(actor=admin, obj=Premises(), perm=Perm.CHANGE_PREMISES, data={
+        "duty_station": cast.nairobi, "name": "Annex", "address": "x", "latitude": -1.23,
+        "longitude": 36.81, "staff_capacity": 9},
+        allowed=FIELDS, action="places.premises", check=small)
+    assert saved.pk is not None
+
+
 @perm_required(Perm.VIEW_INCIDENT, Perm.RECORD_INCIDENT)
 def _page(request):
     return HttpResponse("ok")

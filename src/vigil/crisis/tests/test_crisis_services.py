@@ -799,3 +799,20 @@ def test_an_area_officer_writes_to_the_staff_of_their_area(cast, user_with):
     sent = services.broadcast_send(actor=area_officer, subject="Curfew", body="From 22:00",
                                    audience={"duty_stations": ["KE-NBO"]})
     assert {d.person for d in sent.deliveries.all()} == {cast.amina}
+
+
+def test_the_title_and_description_are_edited_against_the_version_read(cast, officer,
+                                                                       traveller, crisis):
+    with pytest.raises(Forbidden):
+        services.crisis_update(actor=traveller, crisis=crisis, data={"title": "Mine"},
+                               version=crisis.version)
+    with pytest.raises(ValidationFailed):
+        services.crisis_update(actor=officer, crisis=crisis, data={"radius_km": 1},
+                               version=crisis.version)
+    edited = services.crisis_update(actor=officer, crisis=crisis,
+                                    data={"title": "Flood, Tana river"}, version=1)
+    assert (edited.title, edited.version) == ("Flood, Tana river", 2)
+    event = AuditEvent.objects.get(action="crisis.crisis.update")
+    assert event.changes["title"][1] == "Flood, Tana river"
+    with pytest.raises(StaleVersion):
+        services.crisis_update(actor=officer, crisis=crisis, data={"title": "Old"}, version=1)

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, require, users_with_perm
-from vigil.core.errors import FieldError, TransitionRefused
+from vigil.core.authz import Perm, users_with_perm
+from vigil.core.errors import FieldError
 from vigil.core.i18n import Msg
 from vigil.core.services import notify, record_save
-from vigil.core.validation import check_version, save_new_version
+from vigil.core.validation import save_new_version
 from vigil.risk import rules
 from vigil.risk.models import ProgrammeActivity, RiskEntry, SecurityRiskAssessment, SraVersion
-from vigil.risk.services.common import remove_row, save_row
+from vigil.risk.services.common import remove_row, require_draft, save_row
 from vigil.risk.services.review import Review, move
 
 if TYPE_CHECKING:
@@ -62,11 +62,9 @@ def sra_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityRiskAssessmen
 
 
 def _editable(actor: AnyUser, sra: SecurityRiskAssessment, version: int | None) -> None:
-    require(actor, Perm.EDIT_SRA, sra)
-    check_version(sra, version)
-    if sra.status != SecurityRiskAssessment.Status.DRAFT:
-        raise TransitionRefused(_("Only a draft can be changed. This assessment is "
-                                  "“%(status)s”.") % {"status": sra.get_status_display()})
+    require_draft(actor, Perm.EDIT_SRA, sra, version, _(
+        "Only a draft can be changed. This assessment is “%(status)s”.")
+        % {"status": sra.get_status_display()})
 
 
 def _bump(actor: AnyUser, sra: SecurityRiskAssessment, reason: str) -> None:

@@ -1,5 +1,5 @@
-"""What the services of risk share: the rows of a document (an SRA's register and
-activities, the items of a MOSS document, the parts of a plan)."""
+"""What the services of risk share: the draft a change needs, and the rows of a document (an
+SRA's register and activities, the items of a MOSS document, the parts of a plan)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,31 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.errors import FieldError, ValidationFailed
-from vigil.core.validation import assign, validate
+from vigil.core.authz import Perm, require
+from vigil.core.errors import FieldError, TransitionRefused, ValidationFailed
+from vigil.core.validation import assign, check_version, validate
+from vigil.risk.models import (
+    ComplianceAssessment,
+    MossDocument,
+    SecurityPlan,
+    SecurityRiskAssessment,
+)
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
 
 Row = TypeVar("Row", bound=models.Model)
+Drafted = SecurityRiskAssessment | MossDocument | SecurityPlan | ComplianceAssessment
+
+
+def require_draft(actor: AnyUser, perm: Perm, document: Drafted, version: int | None,
+                  refusal: str) -> None:
+    """A change of a document: the actor holds ``perm`` over it, changes the version stored,
+    and the document is still a draft; else ``refusal`` says why it does not change."""
+    require(actor, perm, document)
+    check_version(document, version)
+    if document.status != type(document).Status.DRAFT:
+        raise TransitionRefused(refusal)
 
 
 def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, fields: set[str],

@@ -20,10 +20,9 @@ from vigil.core.errors import (
     ErrorCode,
     FieldError,
     Forbidden,
-    TransitionRefused,
     ValidationFailed,
 )
-from vigil.core.validation import check_version, save_new_version, validate
+from vigil.core.validation import save_new_version, validate
 from vigil.risk import rules
 from vigil.risk.models import (
     ComplianceAssessment,
@@ -32,7 +31,7 @@ from vigil.risk.models import (
     MossItem,
     SecurityRiskAssessment,
 )
-from vigil.risk.services.common import remove_row, save_row
+from vigil.risk.services.common import remove_row, require_draft, save_row
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -90,11 +89,8 @@ def moss_document_create(*, actor: AnyUser, country: Any, title: str,
 
 
 def _moss_editable(actor: AnyUser, document: MossDocument, version: int | None) -> None:
-    require(actor, Perm.EDIT_MOSS, document)
-    check_version(document, version)
-    if document.status != MossDocument.Status.DRAFT:
-        raise TransitionRefused(_("An approved MOSS document does not change; start a new "
-                                  "one from the SRA in force."))
+    require_draft(actor, Perm.EDIT_MOSS, document, version, _(
+        "An approved MOSS document does not change; start a new one from the SRA in force."))
 
 
 @transaction.atomic
@@ -123,10 +119,8 @@ def moss_item_remove(*, actor: AnyUser, document: MossDocument, item: MossItem,
 def moss_document_approve(*, actor: AnyUser, document: MossDocument,
                           version: int | None) -> MossDocument:
     """DSS approval, given by the DRO desk."""
-    require(actor, Perm.APPROVE_MOSS, document)
-    check_version(document, version)
-    if document.status != MossDocument.Status.DRAFT:
-        raise TransitionRefused(_("This MOSS document is approved already."))
+    require_draft(actor, Perm.APPROVE_MOSS, document, version,
+                  _("This MOSS document is approved already."))
     if not document.items.exists():
         raise ValidationFailed([FieldError(field="items", message=_(
             "A MOSS document without items cannot be approved."))])
@@ -185,10 +179,8 @@ def compliance_assessment_record(*, actor: AnyUser, assessment: ComplianceAssess
                                  final: bool = False) -> ComplianceAssessment:
     """Record the state, evidence and corrective action of each item; make it final when
     every item is rated. Every fault is named by its item."""
-    require(actor, Perm.ASSESS_MOSS, assessment)
-    check_version(assessment, version)
-    if assessment.status != ComplianceAssessment.Status.DRAFT:
-        raise TransitionRefused(_("A final assessment does not change; start a new one."))
+    require_draft(actor, Perm.ASSESS_MOSS, assessment, version,
+                  _("A final assessment does not change; start a new one."))
     rows = {r.item_id: r for r in assessment.results.select_related("item")}
     unknown = sorted(set(results) - set(rows))
     errors = [FieldError(field=f"item-{i}", message=_("Not an item of this assessment."))

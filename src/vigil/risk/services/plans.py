@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core.authz import Perm, require, users_with_perm
-from vigil.core.errors import ErrorCode, FieldError, TransitionRefused, ValidationFailed
+from vigil.core.authz import Perm, users_with_perm
+from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
 from vigil.core.i18n import Msg
 from vigil.core.services import notify, record_save
-from vigil.core.validation import check_version, save_new_version
+from vigil.core.validation import save_new_version
 from vigil.risk import rules
 from vigil.risk.models import (
     PlanAttachment,
@@ -26,7 +26,7 @@ from vigil.risk.models import (
     PlanZone,
     SecurityPlan,
 )
-from vigil.risk.services.common import remove_row, save_row
+from vigil.risk.services.common import remove_row, require_draft, save_row
 from vigil.risk.services.review import Review, move
 
 if TYPE_CHECKING:
@@ -54,13 +54,11 @@ def plan_create(*, actor: AnyUser, data: dict[str, Any]) -> SecurityPlan:
 
 
 def _plan_editable(actor: AnyUser, plan: SecurityPlan, version: int | None) -> None:
-    require(actor, Perm.EDIT_PLAN, plan)
-    check_version(plan, version)
-    if plan.status == SecurityPlan.Status.APPROVED:
-        raise TransitionRefused(_("Only a draft plan changes. Ask DRO to return it first."))
-    if plan.status != SecurityPlan.Status.DRAFT:
-        raise TransitionRefused(_("An endorsed plan does not change: write the next one as a "
-                                  "new plan; its endorsement supersedes this one."))
+    require_draft(actor, Perm.EDIT_PLAN, plan, version, _(
+        "Only a draft plan changes. Ask DRO to return it first.")
+        if plan.status == SecurityPlan.Status.APPROVED else _(
+        "An endorsed plan does not change: write the next one as a new plan; its endorsement "
+        "supersedes this one."))
 
 
 @transaction.atomic

@@ -120,3 +120,22 @@ def test_a_move_outside_the_table_is_refused_saying_why(kind, cast, people):
     with pytest.raises(TransitionRefused, match="cannot be returned"):
         _move(kind, people["dro"], document, "return", comment="Redo.")
     assert not review.may(REVIEWS[kind], people["dro"], document, "return")
+
+
+@pytest.mark.parametrize("kind", ["sra", "plan"])
+def test_a_document_changes_only_as_a_draft_at_the_version_read(kind, cast, people,
+                                                                user_with):
+    from vigil.core.authz import Perm
+    from vigil.core.errors import StaleVersion
+    from vigil.risk.services.common import require_draft
+
+    perm = Perm.EDIT_SRA if kind == "sra" else Perm.EDIT_PLAN
+    draft = _document(kind, cast, people)
+    require_draft(people["so"], perm, draft, draft.version, "Not a draft.")
+    with pytest.raises(Forbidden):
+        require_draft(user_with(Role.TRAVELLER), perm, draft, draft.version, "Not a draft.")
+    with pytest.raises(StaleVersion):
+        require_draft(people["so"], perm, draft, draft.version - 1, "Not a draft.")
+    approved = _document(kind, cast, people, status="approved")
+    with pytest.raises(TransitionRefused, match="Not a draft."):
+        require_draft(people["so"], perm, approved, approved.version, "Not a draft.")
