@@ -36,6 +36,7 @@ from vigil.incidents.models import Incident, IncidentCategory
 from vigil.places import borders
 from vigil.places.geo import area_at
 from vigil.places.models import Country
+from vigil.places.selectors import country_placed
 from vigil.travel.models import Advisory
 from vigil.travel.selectors import advisory_list, whereabouts_scope, who_is_in_polygon
 
@@ -196,11 +197,9 @@ def place_alert(message: cap.CapMessage, feed: CapFeed | None = None) -> AlertPl
     if country is not None:
         return AlertPlacement(country, Basis.GEOCODE)
     covered = message.shape()
-    placed = borders.country_of_shape(covered) if covered is not None else None
-    country = _country([placed.iso2]) if placed is not None else None
-    if placed is not None and country is not None:
-        return AlertPlacement(country, Basis.AREA,
-                              placed.distance_km if placed.fell_back else None)
+    found = country_placed(borders.country_of_shape(covered) if covered is not None else None)
+    if found is not None:
+        return AlertPlacement(found[0], Basis.AREA, found[1])
     authority = message.authority_country()
     country = _country([authority]) if authority is not None else None
     if country is not None:

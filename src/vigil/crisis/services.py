@@ -42,7 +42,8 @@ from vigil.incidents.models import Incident
 from vigil.people.models import Dependant, Person
 from vigil.places import borders
 from vigil.places.geo import area_at
-from vigil.places.models import Country, SecurityArea
+from vigil.places.models import SecurityArea
+from vigil.places.selectors import country_placed
 from vigil.travel.models import TravelRequest
 from vigil.travel.whereabouts import Basis, Whereabouts
 
@@ -153,12 +154,9 @@ def _place(crisis: Crisis, zone: zones.Zone) -> float | None:
     if centre is None:
         return None
     fell_back = None
-    if crisis.country_id is None:
-        placed = zone.placement()
-        country = Country.objects.filter(iso2=placed.iso2).first() if placed else None
-        if placed is not None and country is not None:
-            crisis.country = country
-            fell_back = placed.distance_km if placed.fell_back else None
+    found = country_placed(zone.placement()) if crisis.country_id is None else None
+    if found is not None:
+        crisis.country, fell_back = found
     if crisis.security_area_id is None and crisis.country_id is not None:
         crisis.security_area = area_at(crisis.country, *centre)
     return fell_back

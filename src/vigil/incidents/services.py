@@ -23,7 +23,7 @@ from vigil.incidents.models import (
 )
 from vigil.places import borders
 from vigil.places.geo import area_at
-from vigil.places.models import Country
+from vigil.places.selectors import country_placed
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -91,12 +91,11 @@ def place_incident(incident: Incident) -> None:
         incident.country_distance_km = None
         country = incident.country
     if country is None and incident.latitude is not None and incident.longitude is not None:
-        placed = borders.country_at(incident.latitude, incident.longitude)
-        country = Country.objects.filter(iso2=placed.iso2).first() if placed else None
-        if placed is not None and country is not None:
-            incident.country = country
+        found = country_placed(borders.country_at(incident.latitude, incident.longitude))
+        if found is not None:
+            incident.country, incident.country_distance_km = found
             incident.country_basis = Incident.CountryBasis.POINT
-            incident.country_distance_km = placed.distance_km if placed.fell_back else None
+            country = incident.country
     if incident.security_area_id is None and country is not None and \
             incident.latitude is not None and incident.longitude is not None:
         incident.security_area = area_at(country, incident.latitude, incident.longitude)

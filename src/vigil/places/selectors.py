@@ -12,10 +12,20 @@ from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
+    from vigil.places.borders import Placement
 
 
 def country_list(*, user: AnyUser) -> QuerySet[Country]:
     return visible(user, Perm.VIEW_REFERENCE, Country.objects.all())
+
+
+def country_placed(placed: Placement | None) -> tuple[Country, float | None] | None:
+    """The country a placement by outline names (vigil.places.borders), and how many km away
+    it lies when no outline held the place and the nearest country was taken (else None)."""
+    country = Country.objects.filter(iso2=placed.iso2).first() if placed is not None else None
+    if placed is None or country is None:
+        return None
+    return country, placed.distance_km if placed.fell_back else None
 
 
 def country_by_code(*, user: AnyUser, code: str) -> Country:

@@ -85,3 +85,14 @@ def test_any_point_gets_at_most_one_answer_and_never_beyond_the_fallback(lat: fl
         assert placed.iso2 in country_codes()
         assert placed.distance_km <= FALLBACK_KM
         assert placed.fell_back == (placed.distance_km > COAST_TOLERANCE_KM)
+
+
+def test_a_placement_names_its_country_row_and_says_how_far_a_nearest_one_lies(db):
+    from vigil.places.models import Country
+    from vigil.places.selectors import country_placed
+
+    kenya = Country.objects.get(iso2="KE")
+    assert country_placed(Placement("KE")) == (kenya, None)
+    assert country_placed(Placement("KE", fell_back=True, distance_km=12.5)) == (kenya, 12.5)
+    assert country_placed(Placement("XX")) is None
+    assert country_placed(None) is None
