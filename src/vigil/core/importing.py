@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+N = TypeVar("N", int, float)
 MAX_REPORTED_ERRORS = 200
 
 
@@ -247,6 +248,12 @@ def working_copy(obj: M | None, factory: Callable[[], M]) -> M:
     return copy
 
 
+def _digits(raw: str) -> int:
+    if not raw.isdigit():
+        raise ValueError(raw)
+    return int(raw)
+
+
 class RowParser:
     """Collects the faults of one row, so a row reports all of its bad cells at once."""
 
@@ -268,15 +275,26 @@ class RowParser:
 
     def number_in(self, column: str, low: float, high: float, *,
                   required: bool = True) -> float | None:
+        return self._in_range(column, low, high, float, _("“%(value)s” is not a number."),
+                              required=required)
+
+    def whole_in(self, column: str, low: int, high: int, *,
+                 required: bool = False) -> int | None:
+        """A whole number written in digits only, from ``low`` to ``high``."""
+        return self._in_range(column, low, high, _digits,
+                              _("“%(value)s” is not a whole number."), required=required)
+
+    def _in_range(self, column: str, low: N, high: N, read: Callable[[str], N], fault: str, *,
+                  required: bool) -> N | None:
         raw = self.row.get(column, "")
         if not raw:
             if required:
                 self.fail(column, _("This value is required."), ErrorCode.REQUIRED)
             return None
         try:
-            value = float(raw)
+            value = read(raw)
         except ValueError:
-            self.fail(column, _("“%(value)s” is not a number.") % {"value": raw})
+            self.fail(column, fault % {"value": raw})
             return None
         if not low <= value <= high:
             self.fail(column, _("%(value)s is outside %(low)s to %(high)s.")

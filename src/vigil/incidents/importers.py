@@ -719,9 +719,9 @@ class _RowReader:
 
     def _date(self, p: RowParser) -> tuple[dt.datetime, bool]:
         fallback = dt.datetime(self.this_year, 1, 1, tzinfo=dt.UTC)
-        year = self._whole(p, "Year", 1900, self.this_year, required=True)
-        month = self._whole(p, "Month", 1, 12)
-        day = self._whole(p, "Day", 1, 31)
+        year = p.whole_in("Year", 1900, self.this_year, required=True)
+        month = p.whole_in("Month", 1, 12)
+        day = p.whole_in("Day", 1, 31)
         if year is None:
             return fallback, False
         if day is not None and month is None and not p.row.get("Month"):
@@ -739,24 +739,6 @@ class _RowReader:
                    ErrorCode.OUT_OF_RANGE)
         at = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
         return at, month is None or day is None
-
-    @staticmethod
-    def _whole(p: RowParser, column: str, low: int, high: int, *,
-               required: bool = False) -> int | None:
-        raw = p.row.get(column, "")
-        if not raw:
-            if required:
-                p.fail(column, _("This value is required."), ErrorCode.REQUIRED)
-            return None
-        if not raw.isdigit():
-            p.fail(column, _("“%(value)s” is not a whole number.") % {"value": raw})
-            return None
-        value = int(raw)
-        if not low <= value <= high:
-            p.fail(column, _("%(value)s is outside %(low)s to %(high)s.")
-                   % {"value": raw, "low": low, "high": high}, ErrorCode.OUT_OF_RANGE)
-            return None
-        return value
 
     def _coordinates(self, p: RowParser) -> tuple[float | None, float | None, bool]:
         """The point as given, or (None, None, True) when the pair lost its decimal point."""

@@ -64,6 +64,21 @@ def test_a_code_has_its_form_and_a_reference_names_a_row():
         ("country", ErrorCode.UNKNOWN_REFERENCE, "No “zz”."), ("office", "invalid", "Bad code.")]
 
 
+def test_numbers_are_read_within_their_range_and_a_whole_one_in_digits_only():
+    p = RowParser(3, {"lat": "-1.5", "far": "95", "year": "2016", "month": "+3", "day": "",
+                      "word": "n/a"})
+    assert p.number_in("lat", -90, 90) == -1.5
+    assert p.number_in("far", -90, 90) is None
+    assert p.number_in("word", -90, 90) is None
+    assert p.whole_in("year", 1900, 2030, required=True) == 2016
+    assert p.whole_in("month", 1, 12) is None
+    assert p.whole_in("day", 1, 31) is None  # blank and not required: no fault
+    assert p.whole_in("day", 1, 31, required=True) is None
+    assert [(e.field, e.code) for e in p.errors] == [
+        ("far", ErrorCode.OUT_OF_RANGE), ("word", "invalid"), ("month", "invalid"),
+        ("day", ErrorCode.REQUIRED)]
+
+
 def test_an_import_writes_only_records_in_the_actors_scope_where_they_are_and_go(cast,
                                                                                  user_with):
     scope = ImportScope(user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya),
