@@ -85,7 +85,8 @@ def test_an_import_writes_only_records_in_the_actors_scope_where_they_are_and_go
                         Perm.IMPORT_DUTY_STATIONS, "Not yours.")
     p = RowParser(2, {})
     nairobi = scope.take(p, "code", cast.nairobi, DutyStation)
-    assert nairobi is not cast.nairobi and nairobi.pk == cast.nairobi.pk  # the row's own copy
+    assert nairobi is not cast.nairobi  # the row's own copy
+    assert nairobi.pk == cast.nairobi.pk
     new = scope.take(p, "code", None, lambda: DutyStation(code="SO-HGA"))
     assert new.pk is None
     with pytest.raises(RowError) as where_it_is:

@@ -137,5 +137,5 @@ def test_a_document_changes_only_as_a_draft_at_the_version_read(kind, cast, peop
     with pytest.raises(StaleVersion):
         require_draft(people["so"], perm, draft, draft.version - 1, "Not a draft.")
     approved = _document(kind, cast, people, status="approved")
-    with pytest.raises(TransitionRefused, match="Not a draft."):
+    with pytest.raises(TransitionRefused, match=r"Not a draft\."):
         require_draft(people["so"], perm, approved, approved.version, "Not a draft.")
