@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from vigil.core.forms import (
-    ListFilters,
-    VersionedForm,
-    VersionForm,
-    choice_filter,
-    country_field,
-    search_field,
-)
+from vigil.core import forms as shared
 from vigil.places.models import Premises
 
 
-class Filters(ListFilters):
-    q = search_field("Name")
-    country = country_field(max_length=3)
-    kind = choice_filter("Kind", [("a", "A")])
-    state = choice_filter("State", [("x", "X")], "Any state")
+class Filters(shared.ListFilters):
+    q = shared.search_field("Name")
+    country = shared.country_field(max_length=3)
+    kind = shared.choice_filter("Kind", [("a", "A")])
+    state = shared.choice_filter("State", [("x", "X")], "Any state")
 
 
-class PremisesForm(VersionedForm):
+class PremisesForm(shared.VersionedForm):
     class Meta:
         model = Premises
         fields = ["name"]
@@ -41,4 +34,4 @@ def test_a_records_form_carries_its_version_and_a_button_must(db):
     assert form.cleaned_data["version"] == 4
     assert form.fields["version"].widget.is_hidden
     assert PremisesForm({"name": "Annex"}).is_valid()  # a new record has none
-    assert not VersionForm({}).is_valid()
+    assert not shared.VersionForm({}).is_valid()
