@@ -25,6 +25,7 @@ from vigil.core.views_support import (
     EditPage,
     apply_service,
     list_page,
+    next_url,
     perm_required,
     submit_form,
 )
@@ -303,8 +304,7 @@ def clearance_decide(request: HttpRequest, pk: int) -> HttpResponse:
             comment=data["comment"]),
         success=lambda saved: _("%(place)s: %(status)s.") % {
             "place": saved.place, "status": saved.get_status_display()},
-        back=request.POST.get("next") or reverse("travel:request_detail",
-                                                 args=[clearance.request_id]),
+        back=next_url(request, reverse("travel:request_detail", args=[clearance.request_id])),
         refused=lambda form: _detail(request, clearance.request, status=400,
                                      decide_forms={clearance.pk: form}))
 
@@ -613,5 +613,5 @@ def residence_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc.errors[0].message))
     else:
         messages.success(request, _("Thank you: your residence is confirmed."))
-    return redirect(request.POST.get("next") or "travel:my_trips")
+    return redirect(next_url(request, reverse("travel:my_trips")))
 

@@ -281,3 +281,12 @@ def test_each_gated_page_asks_for_sign_in_then_for_its_right(client, user_with):
     for name, role in pages.items():
         client.force_login(user_with(role))
         assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_a_form_goes_back_only_to_a_page_of_this_site(client, cast, traveller):
+    client.force_login(traveller)
+    inside = client.post(reverse("travel:residence_confirm"), {"next": "/travel/"})
+    assert inside["Location"] == "/travel/"
+    for elsewhere in ("https://evil.example/phish", "//evil.example/", "javascript:alert(1)"):
+        refused = client.post(reverse("travel:residence_confirm"), {"next": elsewhere})
+        assert refused["Location"] == reverse("travel:my_trips"), elsewhere
