@@ -66,7 +66,7 @@ class ResubmitInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
 
 
-class DecisionInput(serializers.Serializer):  # type: ignore[type-arg]
+class LevelDecisionInput(serializers.Serializer[None]):
     version = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     next_review_due = serializers.DateField(required=False, allow_null=True, default=None)
@@ -90,26 +90,26 @@ class SecurityLevelViewSet(ServiceViewSet):
             proposed_level=data["proposed_level"], justification=data["justification"])
         return self.output(review, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
+    @extend_schema(request=LevelDecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"], url_path="start-review")
     def start_review(self, request: Request, pk: str) -> Response:
-        data = valid_input(DecisionInput, request.data)
+        data = valid_input(LevelDecisionInput, request.data)
         return self.output(services.security_level_start_review(
             actor=request.user, review=self.get_object(), version=data["version"]))
 
-    @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
+    @extend_schema(request=LevelDecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        data = valid_input(DecisionInput, request.data)
+        data = valid_input(LevelDecisionInput, request.data)
         return self.output(services.security_level_approve(
             actor=request.user, review=self.get_object(),
             next_review_due=data["next_review_due"], comment=data["comment"],
             version=data["version"]))
 
-    @extend_schema(request=DecisionInput, responses={200: LevelReviewOutput})
+    @extend_schema(request=LevelDecisionInput, responses={200: LevelReviewOutput})
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
-        data = valid_input(DecisionInput, request.data)
+        data = valid_input(LevelDecisionInput, request.data)
         return self.output(services.security_level_return(
             actor=request.user, review=self.get_object(), comment=data["comment"],
             version=data["version"]))

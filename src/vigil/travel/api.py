@@ -187,7 +187,7 @@ class VersionInput(serializers.Serializer[None]):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionInput(serializers.Serializer[None]):
+class ClearanceDecisionInput(serializers.Serializer[None]):
     decision = serializers.ChoiceField(choices=["approve", "refuse"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -271,10 +271,10 @@ class ClearanceViewSet(ServiceViewSet):
     def get_queryset(self) -> Any:
         return super().get_queryset().order_by("requested_at", "pk")
 
-    @extend_schema(request=DecisionInput, responses={200: ClearanceOutput})
+    @extend_schema(request=ClearanceDecisionInput, responses={200: ClearanceOutput})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
-        data = valid_input(DecisionInput, request.data)
+        data = valid_input(ClearanceDecisionInput, request.data)
         return self.output(services.clearance_decide(
             actor=request.user, clearance=self.get_object(),
             approve=data["decision"] == "approve", comment=data["comment"]))
