@@ -212,6 +212,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "status", "category") get names of their
+    # own, rather than names with a hash in them that change from one schema to the next.
+    "ENUM_NAME_OVERRIDES": {
+        "DutyStationKindEnum": "vigil.places.models.DutyStation.Kind",
+        "OrganizationKindEnum": "vigil.people.models.Organization.Kind",
+        "PersonCategoryEnum": "vigil.people.models.Person.Category",
+        "PersonStatusEnum": "vigil.people.models.Person.Status",
+        "DependantStatusEnum": "vigil.people.models.Dependant.Status",
+        "TravelKindEnum": "vigil.travel.models.TravelRequest.Kind",
+        "AccountStatusEnum": "vigil.crisis.rules.AccountStatus",
+    },
 }
 
 # --- Background jobs ------------------------------------------------------------------------

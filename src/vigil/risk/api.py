@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -207,7 +207,10 @@ def review_moves(moves: list[str], transition: Callable[..., Any], record_name: 
     (``/submit``, ``/approve``...) with the version read and a comment; the document's
     ``transition`` service decides."""
 
-    @extend_schema(request=TransitionInput, responses={200: output})
+    @extend_schema(request=TransitionInput, responses={200: output},
+                   operation_id=f"v1_{record_name}s_move",
+                   parameters=[OpenApiParameter("move", str, OpenApiParameter.PATH,
+                                                enum=moves, description="the step to take")])
     @action(detail=True, methods=["post"], url_path=rf"(?P<move>{'|'.join(moves)})")
     def move(self: ServiceViewSet, request: Request, pk: str, move: str) -> Response:
         data = valid_input(TransitionInput, request.data)
