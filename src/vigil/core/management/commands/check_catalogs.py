@@ -26,7 +26,13 @@ class Command(BaseCommand):
         locales = options["locale"] or REQUIRED
         root = Path(settings.LOCALE_PATHS[0])
         with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
+            # makemessages writes to the `locale` folder nearest each source file, whatever
+            # LOCALE_PATHS says: run it over a copy of the code, so that the check neither
+            # changes the committed catalogs nor misses a string it has just added to them.
+            code = Path(tmp) / "vigil"
+            shutil.copytree(Path(settings.SRC_DIR), code, ignore=shutil.ignore_patterns(
+                "locale", "__pycache__", "tests", "migrations", "data", "img", "*.geojson"))
+            work = code / "locale"
             for locale in locales:
                 source = root / locale / "LC_MESSAGES" / "django.po"
                 if not source.exists():
@@ -35,11 +41,11 @@ class Command(BaseCommand):
                 shutil.copy(source, work / locale / "LC_MESSAGES" / "django.po")
             if shutil.which("xgettext") and shutil.which("msgmerge"):
                 cwd = os.getcwd()
-                os.chdir(Path(settings.SRC_DIR))
+                os.chdir(code)
                 try:
                     with override_settings(LOCALE_PATHS=[str(work)]):
                         call_command("makemessages", locale=locales, verbosity=0,
-                                     no_obsolete=True, ignore_patterns=["tests/*"])
+                                     no_obsolete=True)
                 finally:
                     os.chdir(cwd)
             else:
