@@ -4,6 +4,7 @@ duty stations and air operators typed with suggestions instead of long drop-down
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -61,9 +62,8 @@ class CodeField(forms.CharField):
     """A record typed as its code (the suggestion list shows "CODE · Name"), or by its name."""
 
     not_found: Any  # translatable, with %(code)s
-
-    def find(self, code: str, text: str) -> Any:
-        raise NotImplementedError
+    # Each kind of record says how it is found: by its code, else by the text typed.
+    find: Callable[[str, str], Any]
 
     def clean(self, value: Any) -> Any:
         text = (super().clean(value) or "").strip()
