@@ -31,8 +31,9 @@ run: $(VENV)/.installed-run
 	@$(VIGIL) demo_users
 	@# Crisis management's clock (retries, reminders, scheduled check-ins, CAP feeds): in
 	@# production Celery beat does this.
-	@# Links in e-mails, check-ins and feeds name the port served here, unless told otherwise.
-	export PORT=$(PORT) VIGIL_BASE_URL=$${VIGIL_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	@# Links in e-mails, check-ins and feeds name the port served here, unless VIGIL_BASE_URL
+	@# says otherwise (the settings derive it from PORT).
+	export PORT=$(PORT); \
 	$(VIGIL) crisis_clock --every 60 & DEBUG=$${DEBUG:-true} $(VIGIL) runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed-dev

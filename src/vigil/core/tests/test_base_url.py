@@ -1,5 +1,5 @@
 """Links in e-mails and feeds point to the server that sent them: `make run` on another port
-sets VIGIL_BASE_URL from PORT, and the settings default follows PORT too."""
+exports PORT, and the settings default of VIGIL_BASE_URL follows PORT."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_make_run_on_another_port_serves_links_to_that_port() -> None:
     plan = subprocess.run([MAKE, "-n", "run", "PORT=8101"],  # noqa: S603 - our own Makefile
                           cwd=ROOT, env=_environment(), capture_output=True, text=True,
                           check=True, timeout=60).stdout
-    export = next(line for line in plan.splitlines() if "VIGIL_BASE_URL=" in line)
+    export = next(line for line in plan.splitlines() if "export PORT=" in line)
     assert "runserver 127.0.0.1:8101" in plan
     # Run the recipe's own export line, then ask the settings what links will start with.
     script = export.rstrip("\\ ") + f'\n"{sys.executable}" -c "{PRINT_BASE_URL}"'
