@@ -37,15 +37,20 @@ def require_draft(actor: AnyUser, perm: Perm, document: Drafted, version: int | 
         raise TransitionRefused(refusal)
 
 
+def _check_belongs(*, parent: models.Model, row: models.Model, link: str, key: str) -> None:
+    """A row changed or removed through a document must be one of that document's rows."""
+    if getattr(row, f"{link}_id") != parent.pk:
+        raise ValidationFailed([FieldError(field=key, message=_(
+            "This row belongs to another document."))])
+
+
 def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, fields: set[str],
              data: dict[str, Any], action: str, key: str,
              check: Callable[[Row], list[FieldError]] | None = None) -> Row:
     """Add or change one row of a document: the row must belong to the document; its fields
     are validated, with ``check`` for the rules of that kind of row; one audit event names
     the row under ``key`` and holds what changed."""
-    if getattr(row, f"{link}_id") != parent.pk:
-        raise ValidationFailed([FieldError(field=key, message=_(
-            "This row belongs to another document."))])
+    _check_belongs(parent=parent, row=row, link=link, key=key)
     before = {} if row.pk is None else audit.snapshot(row, fields)
     assign(row, data, fields)
     validate(row, exclude=[link], extra=check(row) if check is not None else [])
@@ -57,9 +62,7 @@ def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, field
 
 def remove_row(*, actor: AnyUser, parent: models.Model, row: models.Model, link: str,
                fields: set[str], action: str, key: str) -> None:
-    if getattr(row, f"{link}_id") != parent.pk:
-        raise ValidationFailed([FieldError(field=key, message=_(
-            "This row belongs to another document."))])
+    _check_belongs(parent=parent, row=row, link=link, key=key)
     audit.record(actor=actor, action=action, obj=parent,
                  changes={key: row.pk, **audit.diff(audit.snapshot(row, fields), {})})
     row.delete()

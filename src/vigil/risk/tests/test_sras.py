@@ -183,6 +183,23 @@ def test_only_drafts_change_and_stale_edits_are_refused(cast, people, sra):
                                 version=sra.version)
 
 
+def test_a_row_of_another_assessment_is_neither_changed_nor_removed(cast, people, sra):
+    other = _with_entry(people, services.sra_create(actor=people["so"], data={
+        "country": cast.kenya, "security_area": cast.nbi_area, "title": "Other SRA",
+        "valid_from": TODAY, "valid_until": TODAY + dt.timedelta(days=365),
+        "review_due": TODAY + dt.timedelta(days=180)}))
+    entry = other.entries.get()
+    with pytest.raises(ValidationFailed) as changed:
+        services.risk_entry_save(actor=people["so"], sra=sra, data=dict(ENTRY),
+                                 version=sra.version, entry=entry)
+    with pytest.raises(ValidationFailed) as removed:
+        services.risk_entry_remove(actor=people["so"], sra=sra, entry=entry,
+                                   version=sra.version)
+    assert changed.value.errors[0].field == removed.value.errors[0].field == "entry"
+    assert other.entries.get().description == ENTRY["description"]
+    assert not sra.entries.exists()
+
+
 def test_programme_criticality_flags_on_the_sra_and_the_board(cast, people, sra):
     sra = _with_entry(people, sra)  # residual medium
     services.risk_entry_save(actor=people["so"], sra=sra, version=sra.version, data={
