@@ -38,11 +38,10 @@ from vigil.places.geo import area_at
 from vigil.places.models import Country
 from vigil.places.selectors import country_placed
 from vigil.travel.models import Advisory
-from vigil.travel.selectors import advisory_list, whereabouts_scope, who_is_in_polygon
+from vigil.travel.selectors import advisory_list
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
-    from vigil.travel.selectors import Row
 
 FETCH_TIMEOUT = 20  # seconds
 MAX_FEED_ENTRIES = 200
@@ -330,20 +329,6 @@ def _any_of(pairs: list[tuple[str, str]]) -> Q:
     for sender, identifier in pairs:
         condition |= Q(sender=sender, identifier=identifier)
     return condition
-
-
-# --- The people inside an alert's area -----------------------------------------------------------
-
-def cap_people_inside(*, user: AnyUser, incident: Incident,
-                      at: dt.datetime | None = None) -> list[Row]:
-    """Everyone presumed inside the incident's area at ``at`` (now by default), among the
-    people the user may locate; the read is audited. Forbidden without whereabouts rights."""
-    if not whereabouts_scope(user).anything:
-        raise Forbidden()
-    if not incident.area_geometry:
-        return []
-    return who_is_in_polygon(user=user, geometry=incident.area_geometry,
-                             at=at or timezone.now())
 
 
 # --- Polling CAP feeds ---------------------------------------------------------------------------

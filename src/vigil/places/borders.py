@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -159,13 +158,3 @@ def country_holds(iso2: str, lat: float, lon: float, *,
     if geometry.distance(point) > _degrees_around(lat, tolerance_km):
         return False
     return _km_to(geometry, point) <= tolerance_km
-
-
-def outline_geojson(iso2: str) -> dict[str, Any] | None:
-    """The outline of one country as a GeoJSON geometry (for maps and tests)."""
-    outlines = _outlines()
-    if iso2.upper() not in outlines.codes:
-        return None
-    result: dict[str, Any] = shapely.geometry.mapping(
-        outlines.shapes[outlines.codes.index(iso2.upper())])
-    return result
