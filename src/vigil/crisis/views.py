@@ -29,6 +29,7 @@ from vigil.core.templatetags.vigil import BADGE_TONES
 from vigil.core.views_support import (
     apply_service,
     flash_errors,
+    geojson,
     list_page,
     perm_required,
     submit_form,
@@ -217,7 +218,7 @@ def headcount_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     audit.record_list_read(actor=request.user, action="crisis.headcount.map",
                            object_type="crisis.accountentry", query=f"crisis={crisis.pk}",
                            rows=len(features))
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return geojson({"type": "FeatureCollection", "features": features})
 
 
 def _entry(request: HttpRequest, pk: int, entry_pk: int) -> AccountEntry:

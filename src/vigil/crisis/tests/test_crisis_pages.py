@@ -253,7 +253,9 @@ def test_the_headcount_map_puts_people_where_they_said_they_are(client, cast, of
     AccountEntry.objects.filter(pk=amina.pk).update(reported_latitude=-1.3,
                                                     reported_longitude=36.9)
     client.force_login(officer)
-    data = client.get(url("headcount_geojson", crisis.pk)).json()
+    response = client.get(url("headcount_geojson", crisis.pk))
+    assert response["Content-Type"] == "application/geo+json"  # RFC 7946's media type
+    data = response.json()
     points = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in data["features"]}
     assert set(points) == NAMES
     assert points["ACHIENG, A"] == [36.9, -1.3]
