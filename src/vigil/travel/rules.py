@@ -332,7 +332,6 @@ HOLDERS: tuple[Holder, ...] = (
            _("No security officer, designated official or DRO desk officer covers this place: "
              "the global administrators hold it now.")),
 )
-HOLDER_BY_LEVEL = {h.level: h for h in HOLDERS}
 # The decision of a stop the rules settled (cleared or refused) is the rules'.
 DECIDED_BY_RULES = "rules"
 

@@ -41,7 +41,6 @@ from vigil.core.models import RoleGrant
 from vigil.core.selectors import narrowed, searched
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
-from vigil.risk.selectors import level_in_force
 from vigil.travel import rules, whereabouts
 from vigil.travel.models import (
     Advisory,
@@ -63,11 +62,6 @@ if TYPE_CHECKING:
 
 def travel_settings() -> TravelSettings:
     return TravelSettings.objects.get_or_create(pk=1)[0]
-
-
-def level_of(area_id: int | None) -> int | None:
-    """The security level in force in an area, as risk decides it."""
-    return level_in_force(area_id)
 
 
 def advisories_in_force(country_id: int, area_id: int | None,

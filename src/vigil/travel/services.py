@@ -31,6 +31,7 @@ from vigil.core.services import notify, record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.risk.selectors import level_in_force
 from vigil.travel import geo, rules, selectors
 from vigil.travel.models import (
     Advisory,
@@ -44,7 +45,7 @@ from vigil.travel.models import (
     TravelRequest,
     TravelSettings,
 )
-from vigil.travel.selectors import advisories_in_force, level_of, travel_settings
+from vigil.travel.selectors import advisories_in_force, travel_settings
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -434,7 +435,7 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
         operator = unsuitable[0] if unsuitable else segment.operator
         stop = rules.Stop(
             place=segment.destination_name, arrives_at=segment.arrives_at, leaves_at=leaves,
-            level=level_of(area_id),
+            level=level_in_force(area_id),
             advisories=[(a.level, a.title) for a in advisories_in_force(
                 segment.destination_country_id, area_id, segment.arrives_at.date())],
             control=control.as_rule() if control else rules.Control(), visitors=visitors,

@@ -31,7 +31,7 @@ from vigil.core.views_support import (
 )
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
-from vigil.risk.selectors import with_level
+from vigil.risk.selectors import level_in_force, with_level
 from vigil.travel import rules, selectors, services
 from vigil.travel.forms import (
     AdvisoryFilters,
@@ -502,7 +502,7 @@ def area_control_edit(request: HttpRequest, area_pk: int) -> HttpResponse:
             messages.success(request, _("Travel controls for %(area)s saved.") % {"area": area})
             return redirect("travel:area_controls")
     return render(request, "travel/area_control_form.html", {
-        "form": form, "area": area, "control": control, "level": selectors.level_of(area.pk)},
+        "form": form, "area": area, "control": control, "level": level_in_force(area.pk)},
         status=400 if request.method == "POST" else 200)
 
 
