@@ -243,8 +243,7 @@ class SraViewSet(WritableServiceViewSet):
                                          version=version)
         return Response(RiskEntryOutput(entry).data, status=status.HTTP_201_CREATED)
 
-    move = review_moves(["submit", "approve", "endorse", "return"], services.sra_transition,
-                        "sra", SraOutput)
+    move = review_moves(list(rules.SRA_TRANSITIONS), services.sra_transition, "sra", SraOutput)
 
 
 # --- MOSS, plans, missions, surveys: read, and their main moves -------------------------------
@@ -358,7 +357,7 @@ class SecurityPlanViewSet(ServiceViewSet):
     output_serializer = PlanOutput
     selector = staticmethod(selectors.plan_list)
     filterset_fields = ["status", "duty_station"]
-    move = review_moves(["approve", "endorse", "return"], services.plan_transition, "plan",
+    move = review_moves(list(rules.PLAN_TRANSITIONS), services.plan_transition, "plan",
                         PlanOutput)
 
 

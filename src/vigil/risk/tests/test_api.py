@@ -89,3 +89,14 @@ def test_survey_answers_must_be_keyed_by_question_id(cast, user_with, api):
         "premises": cast.gigiri.pk, "answers": {"fire": 0}}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "answers"
+
+
+def test_each_document_answers_the_moves_of_its_own_table(cast, people, api):
+    plan = services.plan_create(actor=people["so"], data={
+        "country": cast.kenya, "title": "Plan", "review_due": TODAY})
+    client = api(people["so"])
+    assert client.post(f"/api/v1/security-plans/{plan.pk}/submit/", {"version": 1},
+                       format="json").status_code == 404
+    returned = api(people["dro"]).post(f"/api/v1/security-plans/{plan.pk}/return/",
+                                       {"version": 1, "comment": "No"}, format="json")
+    assert returned.status_code == 409  # a route of the table; the draft is not under review
