@@ -62,13 +62,17 @@ def render(text: Text, language: str | None = None) -> str:
     return str(text())
 
 
+def is_spoken(language: str | None) -> bool:
+    """Whether ``language`` is one of the codes Vigil is translated into (settings.LANGUAGES)."""
+    return language in {code for code, _name in settings.LANGUAGES}
+
+
 def language_or_default(*choices: str | None, default: str | None = None) -> str:
     """The first of ``choices`` that Vigil speaks, else ``default``, else the site's language.
 
     Callers pass the choices in their order of authority: the account's own choice, then the
     language on the staff record (for people without an account, or who have chosen none)."""
-    spoken = {code for code, _name in settings.LANGUAGES}
     for choice in (*choices, default):
-        if choice in spoken:
+        if is_spoken(choice):
             return str(choice)
     return str(settings.LANGUAGE_CODE)

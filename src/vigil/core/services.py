@@ -30,7 +30,7 @@ from vigil.core.authz import (
     require,
 )
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.i18n import Text, render
+from vigil.core.i18n import Text, is_spoken, render
 from vigil.core.models import Notification, RoleGrant, UserPreference
 from vigil.core.selectors import languages_of
 from vigil.core.validation import assign, check_version, save_new_version, validate
@@ -275,7 +275,7 @@ def notification_email(*, notification_id: int) -> bool:
 # --- Preferences ------------------------------------------------------------------------------
 
 def _language_checked(language: str) -> str:
-    if language not in {code for code, _name in settings.LANGUAGES}:
+    if not is_spoken(language):
         raise ValidationFailed([FieldError(field="language",
                                            message=_("Unknown language “%(value)s”.")
                                            % {"value": language})])

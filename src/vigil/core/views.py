@@ -19,6 +19,7 @@ from vigil.core import navigation, selectors, services
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
 from vigil.core.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from vigil.core.i18n import is_spoken
 from vigil.core.views_support import list_page
 
 
@@ -46,7 +47,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()  # signed in now
         picked = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if picked in dict(settings.LANGUAGES):
+        if is_spoken(picked):
             services.user_language_set(actor=user, user=user, language=picked)
             return response
         language = selectors.language_chosen(user)
@@ -62,7 +63,7 @@ def language_set(request: HttpRequest) -> HttpResponseBase:
     their e-mails and notifications."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+    if request.user.is_authenticated and is_spoken(language):
         services.user_language_set(actor=request.user, user=request.user, language=language)
     return response
 

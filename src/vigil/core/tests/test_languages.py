@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from vigil.core import services
 from vigil.core.authz import Role
 from vigil.core.errors import Forbidden, ValidationFailed
-from vigil.core.i18n import Msg, render
+from vigil.core.i18n import Msg, is_spoken, language_or_default, render
 from vigil.core.models import AuditEvent, Notification, UserPreference
 
 
@@ -34,6 +34,14 @@ def test_a_msg_renders_in_the_language_asked_with_its_parameters():
     assert render(msg, "en") == "Trip TR-00001 cancelled"
     with translation.override("zh-hans"):
         assert str(msg) == "差旅 TR-00001 已取消"
+
+
+def test_only_the_languages_vigil_is_translated_into_are_spoken():
+    assert is_spoken("zh-hans")
+    assert not is_spoken("de")
+    assert not is_spoken("")
+    assert not is_spoken(None)
+    assert language_or_default("de", "fr") == "fr"
 
 
 def test_notify_writes_to_each_recipient_in_their_language(
