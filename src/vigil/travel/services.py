@@ -358,8 +358,9 @@ def request_cancel(*, actor: AnyUser, request: TravelRequest, reason: str,
     # no officer covers and was asked; found before pending stops go.
     officers = {u.pk: u for c in request.clearances.all()
                 for u in users_with_perm(Perm.APPROVE_TRAVEL, c)}
-    officers.update({u.pk: u for c in request.clearances.filter(
-        status=Clearance.Status.PENDING) for u in approvers_of(c)})
+    officers.update({u.pk: u for held in selectors.held_stops(list(request.clearances.filter(
+        status=Clearance.Status.PENDING).select_related("request__traveller")))
+        for u in held.holders})
     request.status, request.cancel_reason = TravelRequest.Status.CANCELLED, reason.strip()
     save_new_version(request, ["status", "cancel_reason"])
     request.clearances.filter(status=Clearance.Status.PENDING).delete()
