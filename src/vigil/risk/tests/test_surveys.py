@@ -116,3 +116,13 @@ def test_questionnaire_in_use_is_read_only_and_copied_to_change(cast, hq, questi
     assert selectors.active_questionnaire() == copy
     with pytest.raises(Forbidden):
         services.questionnaire_copy(actor=hq, questionnaire=copy)
+
+
+def test_a_reader_who_may_not_survey_is_refused_the_questionnaire(cast, questionnaire,
+                                                                  user_with, client):
+    client.force_login(user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya))
+    assert client.get(f"/risk/surveys/premises/{cast.gigiri.pk}/").status_code == 200
+    posted = client.post(f"/risk/surveys/premises/{cast.gigiri.pk}/",
+                         {f"q-{q}": 0 for q in _all(questionnaire, 0)})
+    assert posted.status_code == 403
+    assert not PremisesSurvey.objects.exists()

@@ -46,7 +46,7 @@ def premises_surveys(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, str] = {}
     chosen: dict[str, str] = {}
     if request.method == "POST":
-        if not may_survey or questionnaire is None:
+        if questionnaire is None:  # nothing to answer; the service decides who may survey
             raise Forbidden()
         chosen = {key: str(request.POST.get(key, "")) for key in request.POST
                   if key.startswith("q-")}
