@@ -499,9 +499,9 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
                           "stops": [{"place": c.place, "status": c.status,
                                      "reasons": [r["code"] for r in c.reasons]}
                                     for c in created]})
-    for clearance in created:
-        if clearance.status == Clearance.Status.PENDING:
-            _notify_approvers(request, clearance)
+    for held in selectors.held_stops([c for c in created
+                                      if c.status == Clearance.Status.PENDING]):
+        _notify_approvers(request, held)
 
 
 def _status_after_clearance(clearances: Sequence[Clearance]) -> TravelRequest.Status:
@@ -514,11 +514,12 @@ def approvers_of(clearance: Clearance) -> list[Any]:
     return selectors.holders_of(clearance, clearance.request.traveller.user_id)
 
 
-def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
+def _notify_approvers(request: TravelRequest, held: selectors.HeldStop) -> None:
+    clearance, holding = held.clearance, held.holding
+
     def reasons() -> str:  # in each approver's language
         return "\n".join(f"- {r.message()}" for r in clearance.reason_list)
 
-    holding = selectors.holding_of(clearance, request.traveller.user_id)
     body = Msg(gettext_lazy("%(ref)s arrives %(when)s UTC. Why it needs your approval:\n"
                             "%(reasons)s"), ref=request.reference,
                when=clearance.arrives_at.strftime("%Y-%m-%d %H:%M"), reasons=reasons)
@@ -526,7 +527,7 @@ def _notify_approvers(request: TravelRequest, clearance: Clearance) -> None:
         body = Msg(gettext_lazy("No security officer covers %(place)s, so the stop comes to "
                                 "you (%(holder)s).\n\n%(request)s"),
                    place=clearance.place, holder=holding.holder.label, request=body)
-    notify(users=selectors.users_of(holding),
+    notify(users=held.holders,
            subject=Msg(gettext_lazy("Travel clearance requested: %(who)s to %(place)s"),
                        who=request.traveller, place=clearance.place),
            body=body, url=_detail_url(request))
