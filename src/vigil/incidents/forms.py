@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import ListFilters, VersionedForm, choice_filter, country_field, search_field
 from vigil.incidents.models import AffectedAsset, Impact, Incident, IncidentCategory
-from vigil.incidents.selectors import GROUPINGS
+from vigil.incidents.selectors import GROUPINGS, categories
 from vigil.places.rules import iana_time_zones
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def _category_choices() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = [("", str(_("Any category")))]
-    for cat in IncidentCategory.objects.filter(active=True).select_related("parent"):
+    for cat in categories():
         out.append((cat.code, f"· {cat.label}" if cat.parent_id else cat.label))
     return out
 
