@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "vigil.travel",
     "vigil.incidents",
     "vigil.crisis",
+    "vigil.hq",
 ]
 
 MIDDLEWARE = [

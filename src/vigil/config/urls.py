@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from vigil.core import views as core_views
 from vigil.crisis import api as crisis_api
 from vigil.crisis import cap_api
+from vigil.hq import api as hq_api
 from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
 from vigil.places import api as places_api
@@ -43,6 +44,8 @@ router.register("crises", crisis_api.CrisisViewSet, basename="crisis")
 router.register("headcount", crisis_api.EntryViewSet, basename="headcount")
 router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
+for prefix, viewset, basename in hq_api.ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("", include("vigil.core.urls")),
@@ -53,6 +56,7 @@ urlpatterns = [
     path("incidents/", include("vigil.incidents.urls")),
     path("crisis/", include("vigil.crisis.urls")),
     path("c/", include("vigil.crisis.checkin_urls")),
+    path("hq/", include("vigil.hq.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

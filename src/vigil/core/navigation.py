@@ -30,6 +30,7 @@ class NavItem:
 
 SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"),
                   "travel": _("Travel"), "crisis": _("Incidents and crises"),
+                  "hq": _("HQ security"),
                   "admin": _("Administration")}
 
 

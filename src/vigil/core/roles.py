@@ -145,6 +145,28 @@ class Perm(StrEnum):
     CHECK_IN = "crisis.check_in"
     IMPORT_CAP = "crisis.import_cap"
     CONFIGURE_CRISIS = "crisis.configure"
+    # Headquarters security (subprogramme 1). Passes, visitors, meetings and entry events are
+    # scoped by the headquarters duty station or premises. A host registers their own visitors.
+    VIEW_ACCESS = "hq.view_access"
+    MANAGE_PASSES = "hq.manage_passes"
+    HOST_VISITOR = "hq.host_visitor"
+    MANAGE_VISITORS = "hq.manage_visitors"
+    MANAGE_MEETINGS = "hq.manage_meetings"
+    RECORD_ENTRY = "hq.record_entry"
+    IMPORT_ENTRIES = "hq.import_entries"
+    CONFIGURE_ACCESS = "hq.configure_access"
+    # Protective services for senior officials: need-to-know. Only protection coordinators hold
+    # these; the principal's designated office reads its own principal's cases (hq selectors).
+    VIEW_PROTECTION = "hq.view_protection"
+    MANAGE_PROTECTION = "hq.manage_protection"
+    DECIDE_PROTECTION = "hq.decide_protection"
+    # Safety claims, and the emergency plans and drills of headquarters duty stations.
+    VIEW_CLAIMS = "hq.view_claims"
+    MANAGE_CLAIMS = "hq.manage_claims"
+    FILE_CLAIM = "hq.file_claim"
+    VIEW_EMERGENCY_PLANS = "hq.view_emergency_plans"
+    MANAGE_EMERGENCY_PLANS = "hq.manage_emergency_plans"
+    APPROVE_EMERGENCY_PLAN = "hq.approve_emergency_plan"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -169,6 +191,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_TRAVEL: Reach.OWN,
         Perm.REQUEST_TRAVEL: Reach.OWN,
         Perm.CHECK_IN: Reach.OWN,
+        Perm.HOST_VISITOR: Reach.OWN,
+        Perm.FILE_CLAIM: Reach.OWN,
     },
     Role.SECURITY_OFFICER: {
         **_REFERENCE,
@@ -214,6 +238,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_PREMISES: Reach.SCOPE,
         Perm.VIEW_PERSON: Reach.SCOPE,
         Perm.VIEW_INCIDENT: Reach.SCOPE,
+        Perm.VIEW_EMERGENCY_PLANS: Reach.SCOPE,
+        Perm.APPROVE_EMERGENCY_PLAN: Reach.SCOPE,
         Perm.VIEW_CRISIS: Reach.SCOPE,
         Perm.DECLARE_CRISIS: Reach.SCOPE,
         Perm.MANAGE_CRISIS: Reach.SCOPE,
@@ -246,8 +272,26 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_PERSON: Reach.SCOPE,
         Perm.VIEW_INCIDENT: Reach.SCOPE,
         Perm.RECORD_INCIDENT: Reach.SCOPE,
+        Perm.VIEW_ACCESS: Reach.SCOPE,
+        Perm.MANAGE_PASSES: Reach.SCOPE,
+        Perm.HOST_VISITOR: Reach.SCOPE,
+        Perm.MANAGE_VISITORS: Reach.SCOPE,
+        Perm.MANAGE_MEETINGS: Reach.SCOPE,
+        Perm.RECORD_ENTRY: Reach.SCOPE,
+        Perm.IMPORT_ENTRIES: Reach.SCOPE,
+        Perm.CONFIGURE_ACCESS: Reach.SCOPE,
+        Perm.VIEW_CLAIMS: Reach.SCOPE,
+        Perm.MANAGE_CLAIMS: Reach.SCOPE,
+        Perm.VIEW_EMERGENCY_PLANS: Reach.SCOPE,
+        Perm.MANAGE_EMERGENCY_PLANS: Reach.SCOPE,
     },
-    Role.PROTECTION_COORDINATOR: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
+    Role.PROTECTION_COORDINATOR: {
+        **_REFERENCE,
+        Perm.VIEW_PERSON: Reach.SCOPE,
+        Perm.VIEW_PROTECTION: Reach.SCOPE,
+        Perm.MANAGE_PROTECTION: Reach.SCOPE,
+        Perm.DECIDE_PROTECTION: Reach.SCOPE,
+    },
     Role.COUNSELLOR: {**_REFERENCE},
     Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
     Role.AVIATION_OFFICER: {**_REFERENCE, Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE},

@@ -21,6 +21,7 @@ APP_RANK = {
     "incidents": 3,
     "travel": 4,
     "crisis": 5,
+    "hq": 5,
 }
 ASSEMBLY = {"config", "manage"}
 

@@ -1,0 +1,3 @@
+"""(filled by its area)."""
+
+__all__: list[str] = []
