@@ -20,7 +20,11 @@ from vigil.core.models import TimestampedModel, VersionedModel
 from vigil.people.models import Organization, Person
 from vigil.places.models import Country, DutyStation, Premises
 
-__all__ = ["Gate", "HolderKind", "Pass", "PassHolder", "PassStatus", "Zone", "new_pass_token"]
+__all__ = [
+    "Accreditation", "AccreditationStatus", "Delegation", "DelegationKind", "Gate", "HolderKind",
+    "Meeting", "MeetingKind", "Pass", "PassHolder", "PassNumberSequence", "PassStatus", "Visit",
+    "VisitStatus", "Zone", "new_pass_token",
+]
 
 # The scope of a record kept per premises.
 PREMISES_SCOPE: dict[ScopeKind, str] = {
@@ -194,3 +198,224 @@ class Pass(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.holder}"
+
+
+class PassNumberSequence(models.Model):
+    """The last pass number given at a duty station: pass numbers are read aloud and printed,
+    so they are short and counted per station ("NYC-004217"), not random. The row is locked
+    while a number is taken, so two issues never get the same one."""
+
+    duty_station = models.OneToOneField(DutyStation, on_delete=models.CASCADE,
+                                        related_name="+", verbose_name=_("duty station"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("pass number sequence")
+        verbose_name_plural = _("pass number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.duty_station_id}: {self.last}"
+
+
+class VisitStatus(models.TextChoices):
+    EXPECTED = "expected", _("Expected")
+    ARRIVED = "arrived", _("Arrived")
+    DEPARTED = "departed", _("Departed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+class Visit(VersionedModel):
+    """A visitor expected at a premises by a host (a staff member), for a purpose, within a
+    window. Reception checks the visitor's identity document before recording the arrival;
+    the host is told when the visitor arrives. A visit pre-registered by its host carries a
+    visitor pass valid no longer than the window."""
+
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="visits",
+                                 verbose_name=_("premises"))
+    host = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="hosted_visits",
+                             verbose_name=_("host"))
+    visitor = models.ForeignKey(PassHolder, on_delete=models.PROTECT, related_name="visits",
+                                verbose_name=_("visitor"))
+    purpose = models.CharField(_("purpose"), max_length=300)
+    expected_from = models.DateTimeField(_("expected from"))
+    expected_until = models.DateTimeField(_("expected until"))
+    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices,
+                              default=VisitStatus.EXPECTED)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    document_checked_at = models.DateTimeField(_("identity document checked"), null=True,
+                                               blank=True)
+    document_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                            null=True, blank=True, related_name="+",
+                                            verbose_name=_("identity document checked by"))
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    arrival_gate = models.ForeignKey(Gate, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("arrival gate"))
+    arrival_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                            null=True, blank=True, related_name="+",
+                                            verbose_name=_("arrival recorded by"))
+    departed_at = models.DateTimeField(_("departed"), null=True, blank=True)
+    pass_issued = models.OneToOneField(Pass, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="visit", verbose_name=_("pass"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+",
+                                      verbose_name=_("registered by"))
+    # Pre-registered by the host themself (their visitor gets a pass with a QR code).
+    pre_registered = models.BooleanField(_("pre-registered by the host"), default=False)
+
+    scope_paths: ClassVar = PREMISES_SCOPE
+    # A host reads and registers their own visitors (Perm.HOST_VISITOR, Reach.OWN).
+    owner_path: ClassVar = "host__user"
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["expected_from", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expected_until__gt=F("expected_from")),
+                                   name="visit_window_ends_after_it_starts",
+                                   violation_error_message=_(
+                                       "A visit must end after it starts.")),
+        ]
+        indexes = [models.Index(fields=["premises", "expected_from"]),
+                   models.Index(fields=["premises", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.visitor} → {self.host}"
+
+
+class MeetingKind(models.TextChoices):
+    GENERAL_ASSEMBLY = "ga_session", _("General Assembly session")
+    CONFERENCE = "conference", _("Conference")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other event")
+
+
+class Meeting(VersionedModel):
+    """A meeting or event at a headquarters duty station (a General Assembly session, a
+    conference): the premises and zones its delegates may enter, and its dates (in the duty
+    station's time zone, both days included). Event passes are valid for those dates and zones
+    only."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=MeetingKind.choices)
+    duty_station = models.ForeignKey(DutyStation, on_delete=models.PROTECT,
+                                     related_name="meetings", verbose_name=_("duty station"))
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="meetings",
+                                 verbose_name=_("premises"))
+    zones = models.ManyToManyField(Zone, related_name="meetings", blank=True,
+                                   verbose_name=_("zones"))
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+
+    scope_paths: ClassVar = STATION_SCOPE
+
+    class Meta:
+        verbose_name = _("meeting or event")
+        verbose_name_plural = _("meetings and events")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="meeting_ends_on_or_after_it_starts",
+                                   violation_error_message=_(
+                                       "A meeting cannot end before it starts.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DelegationKind(models.TextChoices):
+    MEMBER_STATE = "member_state", _("Member State")
+    OBSERVER_STATE = "observer_state", _("Observer State")
+    IGO = "igo", _("Intergovernmental organization")
+    NGO = "ngo", _("Non-governmental organization")
+    UN_ENTITY = "un_entity", _("United Nations entity")
+    OTHER = "other", _("Other")
+
+
+class Delegation(TimestampedModel):
+    """A delegation accredited to a meeting: a Member State or observer State (named by its
+    country), an intergovernmental or non-governmental organization."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="delegations",
+                                verbose_name=_("meeting"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DelegationKind.choices)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("country"))
+    name = models.CharField(_("name"), max_length=200)
+
+    scope_paths: ClassVar = {
+        ScopeKind.COUNTRY: "meeting__duty_station__country",
+        ScopeKind.SECURITY_AREA: "meeting__duty_station__security_area",
+        ScopeKind.DUTY_STATION: "meeting__duty_station",
+    }
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["meeting", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "name"],
+                                    name="delegation_name_unique_per_meeting",
+                                    violation_error_message=_(
+                                        "This meeting already has a delegation of that name.")),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["member_state", "observer_state"])
+                | Q(country__isnull=False),
+                name="delegation_state_names_its_country",
+                violation_error_message=_("A State's delegation names its country.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccreditationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCREDITED = "accredited", _("Accredited")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Accreditation(VersionedModel):
+    """A delegate accredited to a meeting within a delegation, and the event pass they were
+    given. Withdrawing the accreditation suspends or revokes that pass."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE,
+                                   related_name="accreditations", verbose_name=_("delegation"))
+    holder = models.ForeignKey(PassHolder, on_delete=models.PROTECT,
+                               related_name="accreditations", verbose_name=_("delegate"))
+    function = models.CharField(_("function"), max_length=120, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=AccreditationStatus.choices,
+                              default=AccreditationStatus.REQUESTED)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                          null=True, blank=True, related_name="+",
+                                          verbose_name=_("status changed by"))
+    pass_issued = models.OneToOneField(Pass, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="accreditation", verbose_name=_("pass"))
+
+    scope_paths: ClassVar = {
+        ScopeKind.COUNTRY: "delegation__meeting__duty_station__country",
+        ScopeKind.SECURITY_AREA: "delegation__meeting__duty_station__security_area",
+        ScopeKind.DUTY_STATION: "delegation__meeting__duty_station",
+    }
+
+    class Meta:
+        verbose_name = _("accreditation")
+        verbose_name_plural = _("accreditations")
+        ordering = ["delegation", "holder__family_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["delegation", "holder"],
+                                    name="accreditation_once_per_delegation",
+                                    violation_error_message=_(
+                                        "This delegate is already in this delegation.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} · {self.delegation}"
