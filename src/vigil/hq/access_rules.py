@@ -71,3 +71,180 @@ def refusal(state: PassState | None, *, station_id: int, zone_id: int | None,
     if zone_id is not None and zone_id not in state.zone_ids:
         return Refusal.ZONE
     return None
+
+
+# --- Pass lifecycle --------------------------------------------------------------------------
+
+class PassMove(StrEnum):
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REVOKE = "revoke"
+
+
+# The one table of pass moves: from which stored statuses each is allowed, and the status it
+# leaves. Revocation is final: nothing leaves "revoked".
+PASS_TRANSITIONS: dict[PassMove, tuple[frozenset[str], str]] = {
+    PassMove.SUSPEND: (frozenset({"active"}), "suspended"),
+    PassMove.REINSTATE: (frozenset({"suspended"}), "active"),
+    PassMove.REVOKE: (frozenset({"active", "suspended"}), "revoked"),
+}
+
+
+def pass_move_target(status: str, move: PassMove) -> str | None:
+    """The status a pass in ``status`` takes after ``move``; None when the move is refused."""
+    sources, target = PASS_TRANSITIONS[move]
+    return target if status in sources else None
+
+
+def pass_moves_from(status: str) -> list[PassMove]:
+    """The moves a pass in ``status`` allows, in table order (for buttons and API docs)."""
+    return [move for move, (sources, _target) in PASS_TRANSITIONS.items() if status in sources]
+
+
+class PassCondition(StrEnum):
+    """What a pass is now, as people read it: its stored status, or for an active pass what
+    its dates say (valid, not yet valid, expired)."""
+
+    VALID = "valid"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return str(CONDITION_LABELS[self])
+
+
+CONDITION_LABELS = {
+    PassCondition.VALID: _("Valid"),
+    PassCondition.NOT_YET_VALID: _("Not yet valid"),
+    PassCondition.EXPIRED: _("Expired"),
+    PassCondition.SUSPENDED: _("Suspended"),
+    PassCondition.REVOKED: _("Revoked"),
+}
+
+
+def pass_condition(status: str, valid_from: dt.datetime, valid_until: dt.datetime,
+                   at: dt.datetime) -> PassCondition:
+    """The pass's condition at ``at``: a revoked or suspended pass says so whatever its dates;
+    an active one is valid in its half-open window, not yet valid before it, expired after."""
+    if status == "revoked":
+        return PassCondition.REVOKED
+    if status == "suspended":
+        return PassCondition.SUSPENDED
+    if at < valid_from:
+        return PassCondition.NOT_YET_VALID
+    if at >= valid_until:
+        return PassCondition.EXPIRED
+    return PassCondition.VALID
+
+
+def pass_number(prefix: str, sequence: int) -> str:
+    """A pass number as printed and read aloud: the duty station's code and a six-digit count,
+    e.g. ``NYC-004217``."""
+    return f"{prefix.upper()}-{sequence:06d}"
+
+
+def window_within(start: dt.datetime, end: dt.datetime, cap_start: dt.datetime,
+                  cap_end: dt.datetime) -> bool:
+    """Does the window [start, end) lie inside [cap_start, cap_end)? A visitor pass may not
+    outlast its visit, nor an event pass its event."""
+    return cap_start <= start < end <= cap_end
+
+
+def day_bounds(day: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instants a local calendar day starts and ends at, [start, end), in UTC."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def event_window(starts_on: dt.date, ends_on: dt.date,
+                 tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """An event's passes are valid from the start of its first day to the end of its last day
+    (both local to its duty station), [start, end) in UTC."""
+    return day_bounds(starts_on, tz)[0], day_bounds(ends_on, tz)[1]
+
+
+def window_touches(start: dt.datetime, end: dt.datetime, lo: dt.datetime,
+                   hi: dt.datetime) -> bool:
+    """Do the half-open windows [start, end) and [lo, hi) overlap?"""
+    return start < hi and end > lo
+
+
+def zones_allowed(chosen: set[int], station_zones: set[int]) -> set[int]:
+    """The chosen zones that are not of the pass's duty station: each one is a fault."""
+    return chosen - station_zones
+
+
+# --- Visits ----------------------------------------------------------------------------------
+
+class VisitMove(StrEnum):
+    ARRIVE = "arrive"
+    DEPART = "depart"
+    CANCEL = "cancel"
+    NO_SHOW = "no_show"
+
+
+VISIT_TRANSITIONS: dict[VisitMove, tuple[frozenset[str], str]] = {
+    VisitMove.ARRIVE: (frozenset({"expected"}), "arrived"),
+    VisitMove.DEPART: (frozenset({"arrived"}), "departed"),
+    VisitMove.CANCEL: (frozenset({"expected"}), "cancelled"),
+    VisitMove.NO_SHOW: (frozenset({"expected"}), "no_show"),
+}
+
+
+def visit_move_target(status: str, move: VisitMove) -> str | None:
+    sources, target = VISIT_TRANSITIONS[move]
+    return target if status in sources else None
+
+
+def visit_moves_from(status: str) -> list[VisitMove]:
+    return [move for move, (sources, _target) in VISIT_TRANSITIONS.items() if status in sources]
+
+
+# --- Accreditation ---------------------------------------------------------------------------
+
+class AccreditationMove(StrEnum):
+    ACCREDIT = "accredit"
+    WITHDRAW = "withdraw"
+
+
+ACCREDITATION_TRANSITIONS: dict[AccreditationMove, tuple[frozenset[str], str]] = {
+    AccreditationMove.ACCREDIT: (frozenset({"requested"}), "accredited"),
+    AccreditationMove.WITHDRAW: (frozenset({"requested", "accredited"}), "withdrawn"),
+}
+
+
+def accreditation_move_target(status: str, move: AccreditationMove) -> str | None:
+    sources, target = ACCREDITATION_TRANSITIONS[move]
+    return target if status in sources else None
+
+
+# --- Personal data and the QR code -----------------------------------------------------------
+
+def masked(number: str, shown: int = 3) -> str:
+    """An identity document number with all but its last ``shown`` characters hidden."""
+    if not number:
+        return ""
+    if len(number) <= shown:
+        return "•" * len(number)
+    return "•" * (len(number) - shown) + number[-shown:]
+
+
+QR_PREFIX = "VIGIL-PASS"
+
+
+def qr_payload(number: str, token: str) -> str:
+    """What a pass's QR code carries: the pass number and its secret, nothing personal."""
+    return f"{QR_PREFIX}:{number}:{token}"
+
+
+def qr_token(scanned: str) -> str:
+    """The secret in a scanned code: the whole payload as ``qr_payload`` writes it, or the bare
+    secret a gate reader may send."""
+    text = scanned.strip()
+    if text.startswith(f"{QR_PREFIX}:"):
+        return text.rsplit(":", 1)[-1]
+    return text
