@@ -659,31 +659,55 @@ def delegation_save(*, actor: AnyUser, delegation: Delegation | None = None,
 
 
 @transaction.atomic
-def accreditation_request(*, actor: AnyUser, delegation: Delegation, holder: PassHolder,
+def accreditation_request(*, actor: AnyUser, delegation: Delegation,
+                          holder: PassHolder | None = None,
+                          new_delegate: dict[str, Any] | None = None,
                           function: str = "") -> Accreditation:
-    """Ask for a delegate (a pass holder of kind delegate at the meeting's duty station) to be
-    accredited to a meeting within a delegation."""
+    """Ask for a delegate to be accredited to a meeting within a delegation: a pass holder of
+    kind delegate at the meeting's duty station, or a new one recorded from ``new_delegate``
+    (family_name required, given_name, nationality, email), affiliated to the delegation."""
+    station_id = delegation.meeting.duty_station_id
+    created = holder is None
+    if holder is None:
+        given = dict(new_delegate or {})
+        unknown = sorted(set(given) - {"family_name", "given_name", "nationality", "email"})
+        if unknown:
+            raise ValidationFailed([FieldError(k, _("This field cannot be set here."))
+                                    for k in unknown])
+        holder = PassHolder(duty_station_id=station_id, kind=HolderKind.DELEGATE,
+                            family_name=(given.get("family_name") or "").strip(),
+                            given_name=(given.get("given_name") or "").strip(),
+                            nationality=given.get("nationality") or delegation.country,
+                            email=given.get("email") or "", affiliation=delegation.name)
     accreditation = Accreditation(delegation=delegation, holder=holder,
                                   function=(function or "").strip())
     require(actor, Perm.MANAGE_MEETINGS, accreditation)
     errors = []
+    if created and not holder.family_name:
+        errors.append(FieldError("family_name", _("Give the delegate's family name."),
+                                 ErrorCode.REQUIRED))
     if holder.kind != HolderKind.DELEGATE:
         errors.append(FieldError("holder", _("Only a delegate can be accredited.")))
-    if holder.duty_station_id != delegation.meeting.duty_station_id:
+    if holder.duty_station_id != station_id:
         errors.append(FieldError("holder", _("This delegate is recorded at another duty "
                                              "station.")))
-    if not errors and Accreditation.objects.filter(
+    if not errors and not created and Accreditation.objects.filter(
             delegation__meeting=delegation.meeting, holder=holder).exclude(
             status=AccreditationStatus.WITHDRAWN).exists():
         errors.append(FieldError("holder", _("This delegate is already accredited to this "
                                              "meeting.")))
     if errors:
         raise ValidationFailed(errors)
+    if created:
+        validate(holder, exclude=["person"])
+        holder.save()
+        accreditation.holder = holder
     validate(accreditation, exclude=["pass_issued"])
     accreditation.save()
     audit.record(actor=actor, action="hq.accreditation.request", obj=accreditation,
                  changes={"delegation": [None, str(delegation)], "holder": [None, str(holder)],
-                          "function": [None, accreditation.function]})
+                          "function": [None, accreditation.function],
+                          "holder_created": [None, created]})
     return accreditation
 
 

@@ -1,5 +1,48 @@
-"""Pages of this area (filled by the area)."""
+"""Pages of HQ access control, under /hq/access/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from vigil.hq import access_views as views
+
+urlpatterns: list[URLPattern] = [
+    path("access/", views.access_premises_list, name="access_premises_list"),
+    path("access/premises/<int:pk>/", views.access_premises_detail,
+         name="access_premises_detail"),
+    path("access/premises/<int:premises_pk>/zones/new/", views.zone_edit,
+         name="access_zone_create"),
+    path("access/zones/<int:pk>/edit/", views.zone_edit, name="access_zone_edit"),
+    path("access/premises/<int:premises_pk>/gates/new/", views.gate_edit,
+         name="access_gate_create"),
+    path("access/gates/<int:pk>/edit/", views.gate_edit, name="access_gate_edit"),
+    path("access/premises/<int:pk>/visitors/", views.visit_today, name="access_visit_today"),
+    path("access/holders/", views.holder_list, name="access_holder_list"),
+    path("access/holders/new/", views.holder_edit, name="access_holder_create"),
+    path("access/holders/<int:pk>/", views.holder_detail, name="access_holder_detail"),
+    path("access/holders/<int:pk>/edit/", views.holder_edit, name="access_holder_edit"),
+    path("access/holders/<int:holder_pk>/issue/", views.pass_issue, name="access_pass_issue"),
+    path("access/passes/", views.pass_list, name="access_pass_list"),
+    path("access/passes/<int:pk>/", views.pass_detail, name="access_pass_detail"),
+    path("access/passes/<int:pk>/edit/", views.pass_edit, name="access_pass_edit"),
+    path("access/passes/<int:pk>/card/", views.pass_card, name="access_pass_card"),
+    path("access/passes/<int:pk>/<str:move>/", views.pass_move, name="access_pass_move"),
+    path("access/visits/", views.visit_list, name="access_visit_list"),
+    path("access/visits/new/", views.visit_register, name="access_visit_register"),
+    path("access/my-visitors/", views.my_visitors, name="access_my_visitors"),
+    path("access/visits/<int:pk>/", views.visit_detail, name="access_visit_detail"),
+    path("access/visits/<int:pk>/edit/", views.visit_edit, name="access_visit_edit"),
+    path("access/visits/<int:pk>/document/", views.visit_check_document,
+         name="access_visit_document"),
+    path("access/visits/<int:pk>/<str:move>/", views.visit_move, name="access_visit_move"),
+    path("access/meetings/", views.meeting_list, name="access_meeting_list"),
+    path("access/meetings/new/", views.meeting_edit, name="access_meeting_create"),
+    path("access/meetings/<int:pk>/", views.meeting_detail, name="access_meeting_detail"),
+    path("access/meetings/<int:pk>/edit/", views.meeting_edit, name="access_meeting_edit"),
+    path("access/meetings/<int:pk>/delegations/", views.delegation_add,
+         name="access_delegation_add"),
+    path("access/meetings/<int:pk>/accreditations/", views.accreditation_add,
+         name="access_accreditation_add"),
+    path("access/meetings/<int:pk>/issue-passes/", views.meeting_issue_passes,
+         name="access_meeting_issue_passes"),
+    path("access/accreditations/<int:pk>/<str:move>/", views.accreditation_move,
+         name="access_accreditation_move"),
+]

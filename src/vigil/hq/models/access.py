@@ -13,10 +13,17 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
 from vigil.core.models import TimestampedModel, VersionedModel
+from vigil.hq.access_rules import (
+    PassCondition,
+    pass_condition,
+    pass_moves_from,
+    visit_moves_from,
+)
 from vigil.people.models import Organization, Person
 from vigil.places.models import Country, DutyStation, Premises
 
@@ -199,6 +206,16 @@ class Pass(VersionedModel):
     def __str__(self) -> str:
         return f"{self.number} · {self.holder}"
 
+    @property
+    def condition(self) -> PassCondition:
+        """What the pass is now: valid, not yet valid, expired, suspended or revoked."""
+        return pass_condition(self.status, self.valid_from, self.valid_until, timezone.now())
+
+    @property
+    def moves(self) -> list[str]:
+        """The lifecycle moves its status allows (suspend, reinstate, revoke)."""
+        return [m.value for m in pass_moves_from(self.status)]
+
 
 class PassNumberSequence(models.Model):
     """The last pass number given at a duty station: pass numbers are read aloud and printed,
@@ -282,6 +299,11 @@ class Visit(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.visitor} → {self.host}"
+
+    @property
+    def moves(self) -> list[str]:
+        """The moves its status allows (arrive, depart, cancel, no_show)."""
+        return [m.value for m in visit_moves_from(self.status)]
 
 
 class MeetingKind(models.TextChoices):
