@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from vigil.risk.rules import Transition, allowed_actions, next_state
 
 __all__ = ["KINDS", "PLAN_TRANSITIONS", "SUPERSEDE", "KindPolicy", "KindState", "PeriodStatus",
-           "Reason", "ReasonCode", "StationStatus", "Tenure", "Test", "add_months",
+           "Reason", "ReasonCode", "StationStatus", "Tenure", "Drilled", "add_months",
            "allowed_actions", "default_policy", "default_policy_data", "next_state",
            "policy_from_data", "policy_problems", "review_due", "station_status",
            "status_over"]
@@ -159,7 +159,7 @@ class Tenure:
 
 
 @dataclass(frozen=True)
-class Test:
+class Drilled:
     """A drill: the day it was held and the kinds of plan it tested."""
 
     held_on: dt.date
@@ -229,12 +229,12 @@ def plan_in_force(tenures: Iterable[Tenure], kind: str, on: dt.date) -> Tenure |
     return max(found, key=lambda t: t.approved_on) if found else None
 
 
-def last_tested(tests: Iterable[Test], kind: str, on: dt.date) -> dt.date | None:
+def last_tested(tests: Iterable[Drilled], kind: str, on: dt.date) -> dt.date | None:
     days = [t.held_on for t in tests if kind in t.kinds and t.held_on <= on]
     return max(days) if days else None
 
 
-def station_status(on: dt.date, tenures: Sequence[Tenure], tests: Sequence[Test],
+def station_status(on: dt.date, tenures: Sequence[Tenure], tests: Sequence[Drilled],
                    policy: Mapping[str, KindPolicy]) -> StationStatus:
     """Whether a station's plans are updated and tested as required on ``on``: every required
     kind has a plan in force, not overdue for review, and tested within the test period.
@@ -278,7 +278,7 @@ class PeriodStatus:
 
 
 def status_over(start: dt.date, end: dt.date, tenures: Sequence[Tenure],
-                tests: Sequence[Test], policy: Mapping[str, KindPolicy]) -> PeriodStatus:
+                tests: Sequence[Drilled], policy: Mapping[str, KindPolicy]) -> PeriodStatus:
     """The status on each day from ``start`` to ``end`` (both included): how many days the
     station was not updated and tested as required, the first of them, and the status on the
     last day."""

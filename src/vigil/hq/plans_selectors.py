@@ -203,7 +203,7 @@ def open_actions(*, user: AnyUser) -> QuerySet[CorrectiveAction]:
 # --- The status of stations (SP1.c) -----------------------------------------------------------
 
 def _records(station_ids: list[int]) -> tuple[dict[int, list[rules.Tenure]],
-                                              dict[int, list[rules.Test]]]:
+                                              dict[int, list[rules.Drilled]]]:
     """Every approval (with its reviews) and every drill (with the kinds it tested) of the
     stations: four queries whatever their number."""
     reviews: dict[int, list[dt.date]] = defaultdict(list)
@@ -222,11 +222,11 @@ def _records(station_ids: list[int]) -> tuple[dict[int, list[rules.Tenure]],
             drill__duty_station_id__in=station_ids).values_list("drill_id",
                                                                  "emergencyplan__kind"):
         kinds[drill_id].add(kind)
-    tests: dict[int, list[rules.Test]] = defaultdict(list)
+    tests: dict[int, list[rules.Drilled]] = defaultdict(list)
     for drill_id, station_id, held_on in Drill.objects.filter(
             duty_station_id__in=station_ids).values_list("pk", "duty_station_id", "held_on"):
         if kinds[drill_id]:
-            tests[station_id].append(rules.Test(held_on, frozenset(kinds[drill_id])))
+            tests[station_id].append(rules.Drilled(held_on, frozenset(kinds[drill_id])))
     return tenures, tests
 
 
