@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,11 @@ class ProtectionCase(VersionedModel):
     def reference_of(pk: int) -> str:
         return f"PRT-{pk:06d}"
 
+    def clean(self) -> None:
+        problems = rules.dates_problems(self.starts_on, self.ends_on)
+        if problems:
+            raise ValidationError(dict(problems))
+
     @property
     def is_open(self) -> bool:
         return self.status in rules.OPEN_STATES
@@ -251,6 +257,10 @@ class NeedsAssessment(VersionedModel):
                                 self.override_armoured_vehicle)
         return rules.Detail(rules.DetailKind(self.recommended_kind), self.recommended_officers,
                             self.recommended_advance_team, self.recommended_armoured_vehicle)
+
+    @property
+    def recommended_label(self) -> str:
+        return str(rules.DETAIL_LABELS[rules.DetailKind(self.recommended_kind)])
 
     @property
     def detail_label(self) -> str:
