@@ -14,7 +14,7 @@ from vigil.hq.models import Accreditation, Pass, PassStatus, Visit, Zone
 
 @pytest.mark.django_db
 def test_demo_step_gives_zones_passes_in_every_state_visitors_and_a_ga_session() -> None:
-    ctx = DemoContext(scale=SCALES["small"], rng=random.Random(2016),  # noqa: S311
+    ctx = DemoContext(scale=SCALES["small"], rng=random.Random(2016),
                       progress=lambda *a: None)
     for step in steps():
         if step.order <= 40 or step.name == "HQ access control":
