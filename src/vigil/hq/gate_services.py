@@ -103,7 +103,7 @@ def _record_incident(actor: AnyUser, entry: UnauthorizedEntry) -> None:
     entry.save(update_fields=["incident", "updated_at"])
 
 
-def _raise(actor: AnyUser, premises: Premises, finding: Finding,
+def _raise(actor: AnyUser | None, premises: Premises, finding: Finding,
            gates: dict[int, Gate | None]) -> UnauthorizedEntry:
     first = finding.first
     entry = UnauthorizedEntry.objects.create(
@@ -117,6 +117,8 @@ def _raise(actor: AnyUser, premises: Premises, finding: Finding,
     # The incident is written by whoever may record incidents at the duty station. An actor
     # who may not (a premises-scoped officer), or a taxonomy without the category, leaves it
     # to be recorded from the entry's page: the gate's decision stands either way.
+    if actor is None:
+        return entry
     try:
         with transaction.atomic():
             _record_incident(actor, entry)
@@ -125,7 +127,7 @@ def _raise(actor: AnyUser, premises: Premises, finding: Finding,
     return entry
 
 
-def _extend(actor: AnyUser, finding: Finding) -> UnauthorizedEntry:
+def _extend(actor: AnyUser | None, finding: Finding) -> UnauthorizedEntry:
     entry = UnauthorizedEntry.objects.select_for_update().get(pk=finding.entry_id)
     new = [f.id for f in finding.new_facts]
     EntryEvent.objects.filter(pk__in=new, unauthorized_entry__isnull=True).update(
@@ -139,12 +141,12 @@ def _extend(actor: AnyUser, finding: Finding) -> UnauthorizedEntry:
     return entry
 
 
-def detect(*, actor: AnyUser, premises: Premises, events: list[EntryEvent]
+def detect(*, actor: AnyUser | None, premises: Premises, events: list[EntryEvent]
            ) -> list[UnauthorizedEntry]:
     """Run the unauthorized-entry rules over ``events`` (just recorded at ``premises``) and
     the events around them: new unauthorized entries are raised (each with its incident),
     entries that ``events`` continue are extended. Running it again changes nothing. Returns
-    the entries raised."""
+    the entries raised. ``actor`` None is Vigil itself (the demo): no incident is recorded."""
     thresholds = thresholds_of(premises.duty_station_id)
     facts = facts_near(premises, events, thresholds.window)
     found = findings(facts, thresholds)

@@ -190,10 +190,20 @@ def test_the_command_imports_dry_runs_and_refuses_with_the_faults(site, tmp_path
         call_command("import_entries", *args[:4], "nope", *args[5:])
 
 
-def test_the_shipped_sample_export_imports(site):  # noqa: F811
+def test_the_shipped_sample_export_imports_through_the_demo_mapping(site):  # noqa: F811
+    from vigil.hq.gate_demo import SAMPLE_MAPPING, SAMPLE_READERS
+    from vigil.hq.models import ColumnMapping, Gate
+
+    for code, name in SAMPLE_READERS:
+        Gate.objects.create(premises=site.cast.gigiri, zone=site.zone, code=code, name=name)
+    mapping = ColumnMapping.objects.create(duty_station=site.cast.nairobi, **SAMPLE_MAPPING)
     data = (Path(__file__).parents[1] / "data" / "gate_export_sample.csv").read_bytes()
-    with pytest.raises(ValidationFailed):  # its doors are New York's, not Gigiri's
-        run(site, data)
+    report = entries_import(actor=site.officer, premises=site.cast.gigiri, mapping=mapping,
+                            data=data)
+    assert (report.rows, report.created, report.skipped) == (50, 50, 0)
+    assert sorted(UnauthorizedEntry.objects.values_list("rule", flat=True)) == [
+        "denied_attempts", "invalid_pass"]
+    assert EntryEvent.objects.filter(reason="anti_passback").count() == 1
 
 
 def test_the_upload_page_shows_every_fault_and_imports_a_good_file(site, client):  # noqa: F811
