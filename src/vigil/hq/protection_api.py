@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -41,18 +42,20 @@ TASK_STATUSES = [s.value for s in rules.TaskStatus]
 DECISIONS = [d.value for d in rules.Decision]
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class _Choice(serializers.ChoiceField):
+    """A choice whose values are named in its help, not as a schema enum: the field names
+    here ("status", "decision") are shared with other apps, and their enums would collide."""
+
+
 def _choice(values: list[str], **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose values are listed inline in the schema: the field names here
-    ("status", "kind") are shared with other apps, and a named enum would collide."""
-    field_class = extend_schema_field({"type": "string", "enum": values})(
-        type("InlineChoiceField", (serializers.ChoiceField,), {}))
-    field: serializers.ChoiceField = field_class(choices=values, **kwargs)
-    return field
+    shown = ", ".join(v or '""' for v in values)
+    return _Choice(choices=values, help_text=f"One of: {shown}.", **kwargs)
 
 
 # --- Output -----------------------------------------------------------------------------------
 
-class PrincipalOutput(serializers.ModelSerializer[Principal]):
+class ProtectionPrincipalOutput(serializers.ModelSerializer[Principal]):
     organization: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     person: Any = serializers.SlugRelatedField(slug_field="index_number", read_only=True)
@@ -66,7 +69,7 @@ class PrincipalOutput(serializers.ModelSerializer[Principal]):
                   "created_at", "updated_at"]
 
 
-class DestinationOutput(serializers.ModelSerializer[ProtectionDestination]):
+class ProtectionDestinationOutput(serializers.ModelSerializer[ProtectionDestination]):
     country: Any = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -76,7 +79,7 @@ class DestinationOutput(serializers.ModelSerializer[ProtectionDestination]):
                   "departs_on"]
 
 
-class TaskOutput(serializers.ModelSerializer[AdvanceTask]):
+class ProtectionTaskOutput(serializers.ModelSerializer[AdvanceTask]):
     kind = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)
 
@@ -85,14 +88,14 @@ class TaskOutput(serializers.ModelSerializer[AdvanceTask]):
         fields = ["id", "kind", "status", "due_on", "note"]
 
 
-class AssessmentOutput(serializers.ModelSerializer[NeedsAssessment]):
+class ProtectionAssessmentOutput(serializers.ModelSerializer[NeedsAssessment]):
     principal_level = serializers.CharField(read_only=True)
     event_level = serializers.CharField(read_only=True)
     recommended_kind = serializers.CharField(read_only=True)
     override_kind = serializers.CharField(read_only=True)
     threat_picture = serializers.JSONField(read_only=True)
     assessed_by: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    tasks = TaskOutput(many=True, read_only=True)
+    tasks = ProtectionTaskOutput(many=True, read_only=True)
 
     class Meta:
         model = NeedsAssessment
@@ -104,7 +107,7 @@ class AssessmentOutput(serializers.ModelSerializer[NeedsAssessment]):
                   "assessed_by", "completed_at", "tasks", "version"]
 
 
-class CaseOutput(serializers.ModelSerializer[ProtectionCase]):
+class ProtectionCaseOutput(serializers.ModelSerializer[ProtectionCase]):
     reference = serializers.CharField(read_only=True)
     principal_name = serializers.CharField(source="principal.name", read_only=True)
     event_level = serializers.CharField(read_only=True)
@@ -112,7 +115,7 @@ class CaseOutput(serializers.ModelSerializer[ProtectionCase]):
     decision = serializers.CharField(read_only=True)
     coordinator: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    destinations = DestinationOutput(many=True, read_only=True)
+    destinations = ProtectionDestinationOutput(many=True, read_only=True)
     assessment = serializers.SerializerMethodField()
     moves = serializers.SerializerMethodField()
 
@@ -125,10 +128,10 @@ class CaseOutput(serializers.ModelSerializer[ProtectionCase]):
                   "destinations", "assessment", "moves", "version", "created_at",
                   "updated_at"]
 
-    @extend_schema_field(AssessmentOutput(allow_null=True))
+    @extend_schema_field(ProtectionAssessmentOutput(allow_null=True))
     def get_assessment(self, case: ProtectionCase) -> dict[str, Any] | None:
         assessment = getattr(case, "assessment", None) if hasattr(case, "assessment") else None
-        return AssessmentOutput(assessment).data if assessment is not None else None
+        return ProtectionAssessmentOutput(assessment).data if assessment is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_moves(self, case: ProtectionCase) -> list[str]:
@@ -142,7 +145,7 @@ def _persons(*, user: Any) -> Any:
     return people.person_list(user=user)
 
 
-class PrincipalInput(serializers.ModelSerializer[Principal]):
+class ProtectionPrincipalInput(serializers.ModelSerializer[Principal]):
     organization = ScopedSlugRelatedField(slug_field="code", scope=people.organization_list)
     duty_station = ScopedSlugRelatedField(slug_field="code", scope=places.duty_station_list)
     person = ScopedSlugRelatedField(slug_field="index_number", required=False,
@@ -167,7 +170,7 @@ def _trips(*, user: Any) -> Any:
     return travel.request_list(user=user)
 
 
-class DestinationInput(serializers.ModelSerializer[ProtectionDestination]):
+class ProtectionDestinationInput(serializers.ModelSerializer[ProtectionDestination]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
     duty_station = ScopedSlugRelatedField(slug_field="code", required=False, allow_null=True,
                                           scope=places.duty_station_list)
@@ -177,11 +180,11 @@ class DestinationInput(serializers.ModelSerializer[ProtectionDestination]):
         fields = ["country", "duty_station", "city", "arrives_on", "departs_on"]
 
 
-class CaseInput(serializers.ModelSerializer[ProtectionCase]):
+class ProtectionCaseInput(serializers.ModelSerializer[ProtectionCase]):
     principal = ScopedPrimaryKeyRelatedField(scope=_principals)
     trip_request = ScopedPrimaryKeyRelatedField(required=False, allow_null=True, scope=_trips)
     event_level = _choice(PROFILES, required=False)
-    destinations = DestinationInput(many=True, required=False,
+    destinations = ProtectionDestinationInput(many=True, required=False,
                                     help_text="On creation only. Without them, a TRIP "
                                               "request's itinerary gives the destinations.")
     version = serializers.IntegerField(required=False)
@@ -193,7 +196,7 @@ class CaseInput(serializers.ModelSerializer[ProtectionCase]):
                   "destinations", "version"]
 
 
-class AssessmentInput(serializers.Serializer):  # type: ignore[type-arg]
+class ProtectionAssessmentInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     threat_summary = serializers.CharField(required=False, allow_blank=True)
     principal_level = _choice(PROFILES, required=False)
@@ -205,23 +208,23 @@ class AssessmentInput(serializers.Serializer):  # type: ignore[type-arg]
     override_reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class TaskInput(serializers.Serializer):  # type: ignore[type-arg]
+class ProtectionTaskInput(serializers.Serializer):  # type: ignore[type-arg]
     status = _choice(TASK_STATUSES, required=False)
     due_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class MoveInput(serializers.Serializer):  # type: ignore[type-arg]
+class ProtectionMoveInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
 
 
-class DecideInput(serializers.Serializer):  # type: ignore[type-arg]
+class ProtectionDecideInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     decision = _choice(DECISIONS)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CancelInput(serializers.Serializer):  # type: ignore[type-arg]
+class ProtectionCancelInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     reason = serializers.CharField()
 
@@ -236,8 +239,8 @@ class PrincipalViewSet(WritableServiceViewSet):
     """Principals a protection coordinator covers, or whose office the caller belongs to.
     Every read is audited."""
 
-    output_serializer = PrincipalOutput
-    input_serializer = PrincipalInput
+    output_serializer = ProtectionPrincipalOutput
+    input_serializer = ProtectionPrincipalInput
     selector = staticmethod(_principal_rows)
     create_service = staticmethod(services.principal_create)
     update_service = staticmethod(services.principal_update)
@@ -266,14 +269,21 @@ class CaseViewSet(WritableServiceViewSet):
     """Protection cases, need-to-know: a protection coordinator in scope, or the principal's
     designated office (read only). Every read is audited, a page naming the cases shown."""
 
-    output_serializer = CaseOutput
-    input_serializer = CaseInput
+    output_serializer = ProtectionCaseOutput
+    input_serializer = ProtectionCaseInput
     selector = staticmethod(_case_rows)
     create_service = staticmethod(services.case_create)
     update_service = staticmethod(services.case_update)
     record_name = "case"
-    filterset_fields = ["status", "principal"]
+    filterset_fields = ["principal"]
 
+    def get_queryset(self) -> Any:
+        wanted = self.request.query_params.get("status", "")
+        rows = super().get_queryset()
+        return rows.filter(status=wanted) if self.action == "list" and wanted else rows
+
+    @extend_schema(parameters=[OpenApiParameter(
+        "status", str, description="One of: " + ", ".join(s.value for s in rules.CaseStatus))])
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         selectors.audit_case_list(user=request.user, cases=page,
@@ -290,7 +300,7 @@ class CaseViewSet(WritableServiceViewSet):
         return self.output(_case_rows(user=self.request.user).get(pk=case.pk), code)
 
     def create(self, request: Request) -> Response:
-        data = valid_input(CaseInput, request.data, context=self.get_serializer_context())
+        data = valid_input(ProtectionCaseInput, request.data, context=self.get_serializer_context())
         data.pop("version", None)
         stops = data.pop("destinations", None)
         case = services.case_create(actor=request.user, data=data, destinations=stops)
@@ -298,7 +308,7 @@ class CaseViewSet(WritableServiceViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
-        data = valid_input(CaseInput, request.data, partial=True,
+        data = valid_input(ProtectionCaseInput, request.data, partial=True,
                            context=self.get_serializer_context())
         if "destinations" in data:
             raise serializers.ValidationError({"destinations": [
@@ -309,15 +319,16 @@ class CaseViewSet(WritableServiceViewSet):
         return self._fresh(services.case_update(actor=request.user, case=case, data=data,
                                                 version=version))
 
-    @extend_schema(request=DestinationInput, responses={201: CaseOutput})
+    @extend_schema(request=ProtectionDestinationInput, responses={201: ProtectionCaseOutput})
     @action(detail=True, methods=["post"], url_path="destinations")
     def destination_add(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
-        data = valid_input(DestinationInput, request.data, context=self.get_serializer_context())
+        data = valid_input(ProtectionDestinationInput, request.data,
+                           context=self.get_serializer_context())
         services.destination_add(actor=request.user, case=case, data=data)
         return self._fresh(case, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: CaseOutput})
+    @extend_schema(request=None, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["delete"], url_path=r"destinations/(?P<row>[0-9]+)")
     def destination_remove(self, request: Request, pk: str, row: str) -> Response:
         case = self._case(request, pk)
@@ -327,7 +338,7 @@ class CaseViewSet(WritableServiceViewSet):
         services.destination_remove(actor=request.user, case=case, destination=destination)
         return self._fresh(case)
 
-    @extend_schema(request=None, responses={200: CaseOutput})
+    @extend_schema(request=None, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"], url_path="destinations-from-trip")
     def destinations_from_trip(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
@@ -336,71 +347,71 @@ class CaseViewSet(WritableServiceViewSet):
 
     def _move(self, request: Request, pk: str, move: rules.Move) -> Response:
         case = self._case(request, pk)
-        data = valid_input(MoveInput, request.data)
+        data = valid_input(ProtectionMoveInput, request.data)
         service: Any = services.MOVES[move]
         return self._fresh(service(actor=request.user, case=case, version=data["version"]))
 
-    @extend_schema(request=MoveInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionMoveInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         """Start the assessment: the threat picture is taken and the detail recommended."""
         return self._move(request, pk, rules.Move.START)
 
-    @extend_schema(request=MoveInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionMoveInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit the complete assessment for decision."""
         return self._move(request, pk, rules.Move.SUBMIT)
 
-    @extend_schema(request=MoveInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionMoveInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         return self._move(request, pk, rules.Move.REOPEN)
 
-    @extend_schema(request=DecideInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionDecideInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
-        data = valid_input(DecideInput, request.data)
+        data = valid_input(ProtectionDecideInput, request.data)
         return self._fresh(services.case_decide(actor=request.user, case=case,
                                                 decision=data["decision"], note=data["note"],
                                                 version=data["version"]))
 
-    @extend_schema(request=CancelInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionCancelInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
-        data = valid_input(CancelInput, request.data)
+        data = valid_input(ProtectionCancelInput, request.data)
         return self._fresh(services.case_cancel(actor=request.user, case=case,
                                                 reason=data["reason"],
                                                 version=data["version"]))
 
-    @extend_schema(request=AssessmentInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionAssessmentInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["patch"], url_path="assessment")
     def assessment(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
         found = selectors.assessment_of(case)
         if found is None:
             raise NotFound()
-        data = valid_input(AssessmentInput, request.data)
+        data = valid_input(ProtectionAssessmentInput, request.data)
         version = data.pop("version")
         services.assessment_update(actor=request.user, assessment=found, data=data,
                                    version=version)
         return self._fresh(case)
 
-    @extend_schema(request=MoveInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionMoveInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["post"], url_path="assessment/refresh")
     def assessment_refresh(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
         found = selectors.assessment_of(case)
         if found is None:
             raise NotFound()
-        data = valid_input(MoveInput, request.data)
+        data = valid_input(ProtectionMoveInput, request.data)
         services.assessment_refresh(actor=request.user, assessment=found,
                                     version=data["version"])
         return self._fresh(case)
 
-    @extend_schema(request=TaskInput, responses={200: CaseOutput})
+    @extend_schema(request=ProtectionTaskInput, responses={200: ProtectionCaseOutput})
     @action(detail=True, methods=["patch"], url_path=r"tasks/(?P<row>[0-9]+)")
     def task(self, request: Request, pk: str, row: str) -> Response:
         case = self._case(request, pk)
@@ -408,7 +419,7 @@ class CaseViewSet(WritableServiceViewSet):
             "assessment__case").first()
         if found is None:
             raise NotFound()
-        data = valid_input(TaskInput, request.data)
+        data = valid_input(ProtectionTaskInput, request.data)
         services.task_update(actor=request.user, task=found, data=data)
         return self._fresh(case)
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.models import AuditEvent
 from vigil.hq import protection_selectors as selectors
-from vigil.hq.tests.test_protection_fixtures import world  # noqa: F401 - a fixture
+from vigil.hq.tests import test_protection_fixtures as fixtures
+
+world = fixtures.world  # the shared records, as this module's fixture
 
 OTHER_ROLES = [r for r in Role if r is not Role.PROTECTION_COORDINATOR]
 

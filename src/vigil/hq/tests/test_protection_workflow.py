@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.errors import Forbidden, TransitionRefused, ValidationFailed
@@ -15,11 +16,10 @@ from vigil.core.models import AuditEvent
 from vigil.hq import protection_rules as rules
 from vigil.hq import protection_selectors as selectors
 from vigil.hq import protection_services as services
-from vigil.hq.tests.test_protection_fixtures import (  # noqa: F401 - a fixture
-    set_level,
-    sra_for,
-    world,
-)
+from vigil.hq.tests import test_protection_fixtures as fixtures
+from vigil.hq.tests.test_protection_fixtures import set_level, sra_for
+
+world = fixtures.world  # the shared records, as this module's fixture
 
 
 def test_the_threat_picture_is_taken_from_the_levels_and_sras_in_force(world):
@@ -91,7 +91,7 @@ def test_from_request_to_decision(world):
                        "hq.protection_case.submit", "hq.protection_case.reopen",
                        "hq.protection_case.submit", "hq.protection_case.decide"]
     # SP1.b counts the case once, by its assessment's completion.
-    today = dt.date.today()
+    today = timezone.localdate()
     assert selectors.assessed_cases(today - dt.timedelta(days=1),
                                     today + dt.timedelta(days=1)).count() == 1
 
@@ -270,7 +270,8 @@ def test_the_pages_walk_a_case_to_its_decision(client, world):
     assert moved.status_code == 302
     case = world.fresh()
     page = client.get(reverse("hq:protection_case_detail", args=[case.pk])).content.decode()
-    assert "Threat picture" in page and "3 · " in page
+    assert "Threat picture" in page
+    assert "3 · " in page
     form = client.get(reverse("hq:protection_assessment_edit", args=[case.pk]))
     assert form.status_code == 200
     bad = client.post(reverse("hq:protection_assessment_edit", args=[case.pk]), {
