@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from vigil.risk.rules import Transition, allowed_actions, next_state
 
-__all__ = ["KINDS", "PLAN_TRANSITIONS", "SUPERSEDE", "KindPolicy", "KindState", "PeriodStatus",
-           "Reason", "ReasonCode", "StationStatus", "Tenure", "Drilled", "add_months",
+__all__ = ["KINDS", "PLAN_TRANSITIONS", "SUPERSEDE", "Drilled", "KindPolicy", "KindState",
+           "PeriodStatus", "Reason", "ReasonCode", "StationStatus", "Tenure", "add_months",
            "allowed_actions", "default_policy", "default_policy_data", "next_state",
            "policy_from_data", "policy_problems", "review_due", "station_status",
            "status_over"]

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from vigil.hq import plans_rules as rules
-from vigil.hq.plans_rules import KindPolicy, ReasonCode, Tenure, Drilled
+from vigil.hq.plans_rules import Drilled, KindPolicy, ReasonCode, Tenure
 
 D = dt.date
 ALL = frozenset(rules.KINDS)

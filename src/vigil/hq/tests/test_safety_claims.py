@@ -240,7 +240,7 @@ def test_claims_received_in_a_period_by_station_and_premises(cast, officer):
                           (second, dt.date(2025, 2, 10)), (second, dt.date(2025, 4, 1))):
         services.claim_record(actor=officer, data=_data(
             cast, premises=premises, received_on=day,
-            occurred_at=timezone.make_aware(dt.datetime(2024, 12, 30, 10))))
+            occurred_at=dt.datetime(2024, 12, 30, 10, tzinfo=dt.UTC)))
     q1 = selectors.claims_received(start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 31))
     assert q1["total"] == 3
     assert q1["by_duty_station"] == [{"duty_station": cast.nairobi.pk, "name": "Nairobi",
