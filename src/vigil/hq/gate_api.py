@@ -157,7 +157,7 @@ class EntryEventViewSet(ServiceViewSet):
 
 class UnauthorizedEntryOutput(serializers.ModelSerializer[UnauthorizedEntry]):
     reference = serializers.CharField(read_only=True)
-    events = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    events: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = UnauthorizedEntry
@@ -272,7 +272,7 @@ class ImportReportOutput(serializers.Serializer):  # type: ignore[type-arg]
     skipped = serializers.IntegerField()
     unauthorized = serializers.IntegerField()
     dry_run = serializers.BooleanField()
-    errors = serializers.SerializerMethodField()
+    errors: Any = serializers.SerializerMethodField()
 
     def get_errors(self, obj: services.EntryImportReport) -> list[dict[str, object]]:
         return [e.as_dict() for e in obj.errors]
@@ -305,7 +305,7 @@ class EntryImportViewSet(ServiceViewSet):
 class StatisticsRow(serializers.Serializer):  # type: ignore[type-arg]
     period = serializers.DateField(allow_null=True, required=False)
     key = serializers.IntegerField(allow_null=True, required=False)
-    label = serializers.CharField(required=False)
+    label: Any = serializers.CharField(required=False)
     granted = serializers.IntegerField()
     denied = serializers.IntegerField()
     reported = serializers.IntegerField()

@@ -136,10 +136,10 @@ def _rows(ctx: DemoContext, station: DutyStation, gates: list[Gate], valid: list
             lines.append((used, gates[1].code, expired if back % 2 else revoked,
                           "Access Denied", WORD["expired" if back % 2 else "revoked"], "IN"))
     lines.sort()
-    out = []
-    for serial, (at, gate, badge, event, reason, direction) in enumerate(lines, start=1):
+    out: list[list[str]] = []
+    for serial, (at, code, badge, event, reason, direction) in enumerate(lines, start=1):
         out.append([f"{station.code}-{serial:07d}", at.strftime(SAMPLE_MAPPING["time_format"]),
-                    gate, badge, event, reason, direction, ""])
+                    code, badge, event, reason, direction, ""])
     return out
 
 

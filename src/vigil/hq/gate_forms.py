@@ -191,7 +191,7 @@ class ReasonValuesField(forms.CharField):
                 return value
         return value
 
-    def to_python(self, value: Any) -> dict[str, str]:
+    def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         pairs: dict[str, str] = {}
         for number, line in enumerate(text.splitlines(), start=1):

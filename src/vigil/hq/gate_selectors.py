@@ -311,7 +311,7 @@ def premises_today(*, user: AnyUser) -> list[dict[str, Any]]:
     """Each premises in the user's scope with today's (local) entries, denials and
     unauthorized entries: one read of the premises and one grouped read of each count."""
     places = list(gate_premises(user=user)[:20])
-    rows = []
+    rows: list[dict[str, Any]] = []
     now = timezone.now()
     for place in places:
         tz = zone_of(place)

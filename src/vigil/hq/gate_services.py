@@ -128,6 +128,7 @@ def _raise(actor: AnyUser | None, premises: Premises, finding: Finding,
 
 
 def _extend(actor: AnyUser | None, finding: Finding) -> UnauthorizedEntry:
+    assert finding.entry_id is not None  # noqa: S101 - only findings that continue one
     entry = UnauthorizedEntry.objects.select_for_update().get(pk=finding.entry_id)
     new = [f.id for f in finding.new_facts]
     EntryEvent.objects.filter(pk__in=new, unauthorized_entry__isnull=True).update(

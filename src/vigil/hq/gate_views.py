@@ -350,7 +350,7 @@ def gate_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RuleSettingsForm(request.POST or None, instance=instance,
                             initial={"version": row.version if row else None})
     if request.method == "POST" and form.is_valid():
-        fields = list(RuleSettingsForm._meta.fields or [])
+        fields = list(services.RULE_SETTINGS_FIELDS)
         saved = apply_service(form, lambda: services.rule_settings_save(
             actor=request.user, station=station,
             data={k: form.cleaned_data[k] for k in fields},

@@ -44,12 +44,17 @@ def test_a_good_file_adds_its_events_with_one_audit_event(site):  # noqa: F811
     report = run(site, export(*GOOD))
     assert (report.rows, report.created, report.duplicates, report.skipped) == (3, 3, 0, 0)
     first = EntryEvent.objects.get(external_id="1")
-    assert first.occurred_at == T and first.gate == site.lobby
-    assert first.pass_obj == site.valid and first.result == "granted"
-    assert first.direction == "in" and first.source == "import"
+    assert first.occurred_at == T
+    assert first.gate == site.lobby
+    assert first.pass_obj == site.valid
+    assert first.result == "granted"
+    assert first.direction == "in"
+    assert first.source == "import"
     unknown = EntryEvent.objects.get(external_id="2")
-    assert unknown.pass_obj is None and unknown.pass_number == "NBO-000009"
-    assert unknown.reason == "other" and unknown.pass_refusal == "unknown_pass"
+    assert unknown.pass_obj is None
+    assert unknown.pass_number == "NBO-000009"
+    assert unknown.reason == "other"
+    assert unknown.pass_refusal == "unknown_pass"
     assert AuditEvent.objects.filter(action="hq.entry_event.import").count() == 1
     assert EntryImport.objects.get().created == 3
 
@@ -86,14 +91,15 @@ def test_without_event_ids_a_hash_of_the_row_keeps_the_import_idempotent(site): 
     (f"9,{local(T)},L1,NBO-000001,GRANTED,,SIDEWAYS,x", "Dir", "neither in"),
     (f"9,{local(NOW + 2 * H)},L1,NBO-000001,GRANTED,,IN,x", "Timestamp", "in the future"),
 ])
-def test_each_bad_row_is_named_by_row_and_column_and_nothing_is_written(site, line, column,
-                                                                        words):  # noqa: F811
+def test_each_bad_row_is_named_by_row_and_column_and_nothing_is_written(
+        site, line, column, words):  # noqa: F811
     with pytest.raises(ValidationFailed) as caught:
         run(site, export(GOOD[0], line))
     [error] = caught.value.errors
     assert (error.row, error.field) == (3, column)
     assert words in str(error.message)
-    assert not EntryEvent.objects.exists() and not EntryImport.objects.exists()
+    assert not EntryEvent.objects.exists()
+    assert not EntryImport.objects.exists()
 
 
 def test_a_row_of_the_wrong_width_is_a_fault_of_that_row(site):  # noqa: F811
@@ -112,8 +118,10 @@ def test_skip_invalid_writes_the_good_rows_and_reports_the_bad(site):  # noqa: F
 
 def test_a_dry_run_reports_and_writes_nothing(site):  # noqa: F811
     report = run(site, export(*GOOD), dry_run=True)
-    assert report.created == 3 and report.dry_run
-    assert not EntryEvent.objects.exists() and not EntryImport.objects.exists()
+    assert report.created == 3
+    assert report.dry_run
+    assert not EntryEvent.objects.exists()
+    assert not EntryImport.objects.exists()
 
 
 @pytest.mark.parametrize(("data", "words"), [
@@ -146,14 +154,16 @@ def test_the_import_raises_unauthorized_entries_with_incidents_once(site):  # no
     rules = sorted(UnauthorizedEntry.objects.values_list("rule", flat=True))
     assert rules == ["denied_attempts", "invalid_pass"]
     denial = UnauthorizedEntry.objects.get(rule="denied_attempts")
-    assert denial.events_count == 3 and denial.incident.category.code == "unauthorized-entry"
+    assert denial.events_count == 3
+    assert denial.incident.category.code == "unauthorized-entry"
     assert denial.incident.duty_station == site.cast.nairobi
     assert "Lobby 1" in denial.incident.title
     more = rows(("14", 4, "L1", "NBO-777", "DENIED", ""))
     assert run(site, export(*burst, *more)).unauthorized == 0
     denial.refresh_from_db()
     assert denial.events_count == 4
-    assert UnauthorizedEntry.objects.count() == 2 and Incident.objects.count() == 2
+    assert UnauthorizedEntry.objects.count() == 2
+    assert Incident.objects.count() == 2
 
 
 def test_another_stations_mapping_or_premises_out_of_scope_is_refused(site, user_with):  # noqa: F811
@@ -178,7 +188,8 @@ def test_the_command_imports_dry_runs_and_refuses_with_the_faults(site, tmp_path
     args = [str(path), "--premises", str(site.cast.gigiri.pk), "--mapping", "acme",
             "--as", "hq.nbo", "--verbosity", "0"]
     call_command("import_entries", *args, "--dry-run", stdout=out)
-    assert "would be added" in out.getvalue() and not EntryEvent.objects.exists()
+    assert "would be added" in out.getvalue()
+    assert not EntryEvent.objects.exists()
     call_command("import_entries", *args, stdout=out)
     assert EntryEvent.objects.count() == 3
     path.write_bytes(export(f"9,{local(T)},Z9,NBO-1,GRANTED,,IN,x"))
@@ -215,11 +226,13 @@ def test_the_upload_page_shows_every_fault_and_imports_a_good_file(site, client)
     bad = SimpleUploadedFile("x.csv", export(f"9,{local(T)},Z9,NBO-1,GRANTED,,IN,x"))
     page = client.post(url, {"premises": site.cast.gigiri.pk, "mapping": site.mapping.pk,
                              "file": bad})
-    assert page.status_code == 400 and "No gate “Z9”" in page.content.decode()
+    assert page.status_code == 400
+    assert "No gate “Z9”" in page.content.decode()
     good = SimpleUploadedFile("x.csv", export(*GOOD))
     done = client.post(url, {"premises": site.cast.gigiri.pk, "mapping": site.mapping.pk,
                              "file": good})
-    assert done.status_code == 302 and EntryEvent.objects.count() == 3
+    assert done.status_code == 302
+    assert EntryEvent.objects.count() == 3
 
 
 def test_the_api_imports_and_reports(site, api):  # noqa: F811
@@ -233,4 +246,5 @@ def test_the_api_imports_and_reports(site, api):  # noqa: F811
     bad = api(site.officer).post("/api/v1/entry-imports/", {
         "premises": site.cast.gigiri.pk, "mapping": site.mapping.pk,
         "file": SimpleUploadedFile("x.csv", b"")}, format="multipart")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "file"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "file"

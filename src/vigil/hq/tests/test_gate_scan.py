@@ -24,7 +24,8 @@ def test_a_scan_decides_by_the_pass_and_records_the_event(site, which, result,  
     number = getattr(site, which).number if which != "unknown" else "NBO-404"
     scan = gate_scan(actor=site.officer, gate=site.lobby, pass_number=number)
     assert (scan.event.result, scan.event.reason) == (result, reason)
-    assert scan.event.source == "scan" and scan.event.pass_number == number
+    assert scan.event.source == "scan"
+    assert scan.event.pass_number == number
     assert scan.granted is (result == "granted")
     raised = [u.rule for u in scan.unauthorized]
     assert raised == (["invalid_pass"] if which in {"expired", "revoked"} else [])
@@ -33,10 +34,12 @@ def test_a_scan_decides_by_the_pass_and_records_the_event(site, which, result,  
 def test_a_qr_code_is_trusted_by_its_secret_only(site):  # noqa: F811
     good = gate_scan(actor=site.officer, gate=site.lobby,
                      code=qr_payload(site.valid.number, site.valid.token))
-    assert good.granted and good.pass_obj == site.valid
+    assert good.granted
+    assert good.pass_obj == site.valid
     forged = gate_scan(actor=site.officer, gate=site.lobby,
                        code=qr_payload(site.valid.number, "made-up-secret"))
-    assert not forged.granted and forged.event.reason == "unknown_pass"
+    assert not forged.granted
+    assert forged.event.reason == "unknown_pass"
     swapped = gate_scan(actor=site.officer, gate=site.lobby,
                         code=qr_payload("NBO-999999", site.valid.token))
     assert not swapped.granted
@@ -57,12 +60,14 @@ def test_three_denials_in_a_row_raise_one_unauthorized_entry(site):  # noqa: F81
         assert gate_scan(actor=site.officer, gate=site.lobby, pass_number="X1").unauthorized == []
     third = gate_scan(actor=site.officer, gate=site.lobby, pass_number="X1")
     [entry] = third.unauthorized
-    assert entry.rule == "denied_attempts" and entry.events_count == 3
+    assert entry.rule == "denied_attempts"
+    assert entry.events_count == 3
     assert entry.incident is not None
     fourth = gate_scan(actor=site.officer, gate=site.lobby, pass_number="X1")
     assert fourth.unauthorized == []
     entry.refresh_from_db()
-    assert entry.events_count == 4 and UnauthorizedEntry.objects.count() == 1
+    assert entry.events_count == 4
+    assert UnauthorizedEntry.objects.count() == 1
 
 
 @pytest.mark.parametrize(("kw", "field"), [
@@ -112,7 +117,8 @@ def test_a_report_raises_an_unauthorized_entry_with_its_incident(site, kind):  #
     event = entry_report(actor=site.officer, premises=site.cast.gigiri, gate=site.garage,
                          kind=kind, occurred_at=NOW, description="Seen on camera.")
     entry = event.unauthorized_entry
-    assert entry.rule == kind and entry.gate == site.garage
+    assert entry.rule == kind
+    assert entry.gate == site.garage
     assert entry.incident.category.code == "unauthorized-entry"
     assert "Garage" in entry.incident.title
 
@@ -135,7 +141,8 @@ def test_review_closes_with_a_note_and_reopens(site):  # noqa: F811
         unauthorized_entry_review(actor=site.officer, entry=entry, move="close", note="")
     unauthorized_entry_review(actor=site.officer, entry=entry, move="close",
                               note="Contractor without badge; escorted out.")
-    assert entry.status == "closed" and entry.reviewed_by == site.officer
+    assert entry.status == "closed"
+    assert entry.reviewed_by == site.officer
     with pytest.raises(TransitionRefused):
         unauthorized_entry_review(actor=site.officer, entry=entry, move="close", note="x")
     unauthorized_entry_review(actor=site.officer, entry=entry, move="reopen")
@@ -152,7 +159,8 @@ def test_the_scan_api_answers_the_decision(site, api):  # noqa: F811
     assert response.json()["result"] == "granted"
     denied = api(site.officer).post("/api/v1/gate-scans/", {
         "gate": site.lobby.pk, "pass_number": site.revoked.number}, format="json")
-    assert denied.json()["reason"] == "revoked" and denied.json()["unauthorized_entries"]
+    assert denied.json()["reason"] == "revoked"
+    assert denied.json()["unauthorized_entries"]
 
 
 def test_the_scan_api_refuses_a_gate_out_of_scope(site, api, user_with):  # noqa: F811
@@ -190,9 +198,11 @@ def test_the_unauthorized_api_reviews_with_the_version(site, api):  # noqa: F811
     assert stale.status_code == 409
     done = api(site.officer).post(url, {"move": "close", "note": "ok", "version": 1},
                                   format="json")
-    assert done.status_code == 200 and done.json()["status"] == "closed"
+    assert done.status_code == 200
+    assert done.json()["status"] == "closed"
     stats = api(site.officer).get("/api/v1/entry-statistics/", {"period": "month"})
-    assert stats.status_code == 200 and stats.json()["totals"]["unauthorized"] == 1
+    assert stats.status_code == 200
+    assert stats.json()["totals"]["unauthorized"] == 1
 
 
 # --- The pages --------------------------------------------------------------------------------
@@ -213,12 +223,14 @@ def test_the_report_page_raises_and_opens_the_entry(site, client):  # noqa: F811
         "premises": site.cast.gigiri.pk, "gate": site.garage.pk, "kind": "tailgating",
         "occurred_at": "2026-01-05T10:00", "description": "Followed a delegate."})
     entry = UnauthorizedEntry.objects.get()
-    assert page.status_code == 302 and page["Location"] == reverse(
+    assert page.status_code == 302
+    assert page["Location"] == reverse(
         "hq:gate_unauthorized_detail", args=[entry.pk])
     # The local time typed is Nairobi's (UTC+3).
     assert entry.occurred_at == dt.datetime(2026, 1, 5, 7, 0, tzinfo=dt.UTC)
     detail = client.get(page["Location"]).content.decode()
-    assert "Followed a delegate." in detail and entry.incident.reference in detail
+    assert "Followed a delegate." in detail
+    assert entry.incident.reference in detail
 
 
 @pytest.mark.parametrize("name", ["gate_scan", "gate_report", "gate_event_list",
