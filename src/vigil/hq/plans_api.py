@@ -28,8 +28,34 @@ from vigil.core.errors import Forbidden
 from vigil.hq import plans_rules as rules
 from vigil.hq import plans_selectors as selectors
 from vigil.hq import plans_services as services
-from vigil.hq.models import CorrectiveAction, Drill, EmergencyPlan, PlanReview
+from vigil.hq.models import (
+    ActionStatus,
+    CorrectiveAction,
+    Drill,
+    DrillKind,
+    EmergencyPlan,
+    PlanKind,
+    PlanReview,
+    PlanStatus,
+)
+from vigil.hq.safety_api import named_choices
 from vigil.places.models import Premises
+
+
+def _plan_kind(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqPlanKindEnum", PlanKind.choices, **kwargs)
+
+
+def _plan_status(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqPlanStatusEnum", PlanStatus.choices, **kwargs)
+
+
+def _drill_kind(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqDrillKindEnum", DrillKind.choices, **kwargs)
+
+
+def _action_status(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqActionStatusEnum", ActionStatus.choices, **kwargs)
 
 
 class HqPlanReviewOutput(serializers.ModelSerializer[PlanReview]):
@@ -48,6 +74,8 @@ class HqEmergencyPlanOutput(serializers.ModelSerializer[EmergencyPlan]):
         slug_field="username", read_only=True)
     reviews = HqPlanReviewOutput(many=True, read_only=True)
     review_due = serializers.SerializerMethodField()
+    kind = _plan_kind(read_only=True)
+    status = _plan_status(read_only=True)
 
     class Meta:
         model = EmergencyPlan
@@ -72,6 +100,7 @@ def _users(*, user: Any) -> Any:
 class HqEmergencyPlanInput(serializers.ModelSerializer[EmergencyPlan]):
     duty_station = ScopedPrimaryKeyRelatedField(scope=_stations)
     owner = ScopedPrimaryKeyRelatedField(scope=_users, required=False)
+    kind = _plan_kind()
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -140,6 +169,7 @@ class HqEmergencyPlanViewSet(WritableServiceViewSet):
 
 class HqCorrectiveActionOutput(serializers.ModelSerializer[CorrectiveAction]):
     overdue = serializers.SerializerMethodField()
+    status = _action_status(read_only=True)
 
     class Meta:
         model = CorrectiveAction
@@ -152,6 +182,7 @@ class HqCorrectiveActionOutput(serializers.ModelSerializer[CorrectiveAction]):
 
 class HqDrillOutput(serializers.ModelSerializer[Drill]):
     corrective_actions = HqCorrectiveActionOutput(many=True, read_only=True)
+    kind = _drill_kind(read_only=True)
 
     class Meta:
         model = Drill
@@ -172,6 +203,7 @@ class HqDrillInput(serializers.ModelSerializer[Drill]):
     duty_station = ScopedPrimaryKeyRelatedField(scope=_stations)
     premises = ScopedPrimaryKeyRelatedField(scope=_premises, required=False, allow_null=True)
     plans = ScopedPrimaryKeyRelatedField(scope=_testable, many=True, required=False)
+    kind = _drill_kind()
     version = serializers.IntegerField(required=False)
 
     class Meta:

@@ -9,7 +9,12 @@ import datetime as dt
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,13 +26,42 @@ from vigil.core.errors import Forbidden
 from vigil.hq import safety_rules as rules
 from vigil.hq import safety_selectors as selectors
 from vigil.hq import safety_services as services
-from vigil.hq.models import ClaimEvent, SafetyClaim
+from vigil.hq.models import ClaimantKind, ClaimEvent, ClaimKind, ClaimStatus, SafetyClaim
 from vigil.people import selectors as people
+
+_NAMED: dict[str, type[serializers.ChoiceField]] = {}
+
+
+def named_choices(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose set is one named component of the API's schema: the same set
+    read and written by several serializers keeps one name of its own."""
+    if component not in _NAMED:
+        @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
+                             component_name=component)
+        class Named(serializers.ChoiceField):
+            pass
+
+        _NAMED[component] = Named
+    return _NAMED[component](choices=choices, **kwargs)
+
+
+def _claim_kind(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqClaimKindEnum", ClaimKind.choices, **kwargs)
+
+
+def _claimant_kind(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqClaimantKindEnum", ClaimantKind.choices, **kwargs)
+
+
+def _claim_status(**kwargs: Any) -> serializers.ChoiceField:
+    return named_choices("HqClaimStatusEnum", ClaimStatus.choices, **kwargs)
 
 
 class HqClaimEventOutput(serializers.ModelSerializer[ClaimEvent]):
     actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = _claim_status(read_only=True)
 
     class Meta:
         model = ClaimEvent
@@ -38,6 +72,9 @@ class HqClaimOutput(serializers.ModelSerializer[SafetyClaim]):
     reference = serializers.CharField(read_only=True)
     duty_station = serializers.IntegerField(source="premises.duty_station_id", read_only=True)
     incident_reference = serializers.SerializerMethodField()
+    kind = _claim_kind(read_only=True)
+    claimant_kind = _claimant_kind(read_only=True)
+    status = _claim_status(read_only=True)
 
     class Meta:
         model = SafetyClaim
@@ -90,6 +127,8 @@ class HqClaimInput(serializers.ModelSerializer[SafetyClaim]):
     incident = ScopedPrimaryKeyRelatedField(scope=selectors.linkable_incidents,
                                             required=False, allow_null=True)
     version = serializers.IntegerField(required=False)
+    kind = _claim_kind()
+    claimant_kind = _claimant_kind(required=False)
 
     class Meta:
         model = SafetyClaim
@@ -100,6 +139,7 @@ class HqClaimInput(serializers.ModelSerializer[SafetyClaim]):
 
 class HqClaimFileInput(serializers.ModelSerializer[SafetyClaim]):
     premises = ScopedPrimaryKeyRelatedField(scope=_any_hq_premises)
+    kind = _claim_kind()
 
     class Meta:
         model = SafetyClaim
