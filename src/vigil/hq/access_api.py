@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -25,16 +25,41 @@ from vigil.hq import access_services as services
 from vigil.hq.access_rules import masked
 from vigil.hq.models import (
     Accreditation,
+    AccreditationStatus,
     Delegation,
+    DelegationKind,
     Gate,
+    HolderKind,
     Meeting,
+    MeetingKind,
     Pass,
     PassHolder,
+    PassStatus,
     Visit,
+    VisitStatus,
     Zone,
 )
 from vigil.people import selectors as people
 from vigil.places import selectors as places
+
+_NAMED: dict[str, type[serializers.ChoiceField]] = {}
+
+
+def _choices(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose set is one named component of the schema (``kind`` and
+    ``status`` are field names many apps share: unnamed, their sets would get hashed names)."""
+    if component not in _NAMED:
+        @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
+                             component_name=component)
+        class Named(serializers.ChoiceField):
+            pass
+
+        _NAMED[component] = Named
+    return _NAMED[component](choices=choices, **kwargs)
+
+
+def _holder_kind(**kwargs: Any) -> serializers.ChoiceField:
+    return _choices("HqHolderKindEnum", HolderKind.choices, **kwargs)
 
 
 def _premises(*, user: Any) -> Any:
@@ -125,6 +150,7 @@ class GateViewSet(WritableServiceViewSet):
 # --- Pass holders -----------------------------------------------------------------------------
 
 class PassHolderOutput(serializers.ModelSerializer[PassHolder]):
+    kind = _holder_kind(read_only=True)
     document_number = serializers.SerializerMethodField(
         help_text="Masked; GET …/document/ reads it in full (audited).")
 
@@ -139,6 +165,7 @@ class PassHolderOutput(serializers.ModelSerializer[PassHolder]):
 
 
 class PassHolderInput(serializers.ModelSerializer[PassHolder]):
+    kind = _holder_kind()
     duty_station = ScopedPrimaryKeyRelatedField(scope=_stations)
     person = ScopedPrimaryKeyRelatedField(scope=people.person_list, required=False,
                                           allow_null=True, audit_refused=True)
@@ -188,6 +215,8 @@ class PassHolderViewSet(WritableServiceViewSet):
 # --- Passes -----------------------------------------------------------------------------------
 
 class PassOutput(serializers.ModelSerializer[Pass]):
+    kind = _holder_kind(read_only=True)
+    status = _choices("HqPassStatusEnum", PassStatus.choices, read_only=True)
     condition = serializers.CharField(source="condition.value", read_only=True)
     moves = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -266,6 +295,7 @@ class PassViewSet(ServiceViewSet):
 # --- Visits -----------------------------------------------------------------------------------
 
 class VisitOutput(serializers.ModelSerializer[Visit]):
+    status = _choices("HqVisitStatusEnum", VisitStatus.choices, read_only=True)
     visitor_name = serializers.CharField(source="visitor.__str__", read_only=True)
     pass_number = serializers.CharField(source="pass_issued.number", read_only=True,
                                         default=None)
@@ -373,6 +403,7 @@ class VisitViewSet(ServiceViewSet):
 # --- Meetings ---------------------------------------------------------------------------------
 
 class MeetingOutput(serializers.ModelSerializer[Meeting]):
+    kind = _choices("HqMeetingKindEnum", MeetingKind.choices, read_only=True)
     class Meta:
         model = Meeting
         fields = ["id", "name", "kind", "duty_station", "premises", "zones", "starts_on",
@@ -380,6 +411,7 @@ class MeetingOutput(serializers.ModelSerializer[Meeting]):
 
 
 class MeetingInput(serializers.ModelSerializer[Meeting]):
+    kind = _choices("HqMeetingKindEnum", MeetingKind.choices)
     duty_station = ScopedPrimaryKeyRelatedField(scope=_stations)
     premises = ScopedPrimaryKeyRelatedField(scope=_premises)
     zones = ScopedPrimaryKeyRelatedField(scope=_zones, many=True, required=False)
@@ -412,6 +444,7 @@ class MeetingViewSet(WritableServiceViewSet):
 
 
 class DelegationOutput(serializers.ModelSerializer[Delegation]):
+    kind = _choices("HqDelegationKindEnum", DelegationKind.choices, read_only=True)
     class Meta:
         model = Delegation
         fields = ["id", "meeting", "kind", "country", "name"]
@@ -422,6 +455,7 @@ def _meetings(*, user: Any) -> Any:
 
 
 class DelegationInput(serializers.ModelSerializer[Delegation]):
+    kind = _choices("HqDelegationKindEnum", DelegationKind.choices)
     meeting = ScopedPrimaryKeyRelatedField(scope=_meetings)
     country = ScopedPrimaryKeyRelatedField(scope=places.country_list, required=False,
                                            allow_null=True)
@@ -459,6 +493,7 @@ class DelegationViewSet(WritableServiceViewSet):
 
 
 class AccreditationOutput(serializers.ModelSerializer[Accreditation]):
+    status = _choices("HqAccreditationStatusEnum", AccreditationStatus.choices, read_only=True)
     class Meta:
         model = Accreditation
         fields = ["id", "delegation", "holder", "function", "status", "status_reason",
