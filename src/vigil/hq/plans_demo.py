@@ -2,8 +2,9 @@
 today so that the board always shows each case: New York updated and tested as required;
 Geneva with its crisis management plan overdue for review and a new evacuation plan awaiting
 approval; Addis Ababa with every plan approved and none ever tested; Bangkok with no approved
-contingency plan and its evacuation plan last tested fifteen months ago. Drills carry open,
-overdue and closed corrective actions."""
+contingency plan and its evacuation plan last tested fifteen months ago; Nairobi with an
+evacuation plan waiting for the Kenya designated official. Drills carry open, overdue and
+closed corrective actions."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def load_plans(ctx: DemoContext) -> None:
     if officer is None or approver is None:
         return
     stations = {s.name: s for s in DutyStation.objects.filter(
-        name__in=["New York", "Geneva", "Addis Ababa", "Bangkok"],
+        name__in=["New York", "Geneva", "Addis Ababa", "Bangkok", "Nairobi"],
         kind__in=[DutyStation.Kind.HEADQUARTERS, DutyStation.Kind.REGIONAL_COMMISSION])}
     make = _Maker(ctx, officer, approver)
     ny = stations.get("New York")
@@ -161,6 +162,9 @@ def load_plans(ctx: DemoContext) -> None:
             ("Fix the emergency lighting of stairwell B", -400, False),
             ("Brief the new guard force on the evacuation routes", -420, True)])
         make.drill(bangkok, DrillKind.CRISIS_EXERCISE, 200, plans, [])
+    nairobi = stations.get("Nairobi")
+    if nairobi is not None:  # the Kenya designated official's plan to approve
+        make.plan(nairobi, PlanKind.EVACUATION, "2026.1", status=PlanStatus.SUBMITTED)
     ctx.counts["emergency plans"] = make.plans
     ctx.counts["drills"] = make.drills
 
