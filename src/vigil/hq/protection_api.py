@@ -34,7 +34,6 @@ from vigil.hq.models import (
 )
 from vigil.people import selectors as people
 from vigil.places import selectors as places
-from vigil.travel import selectors as travel
 
 PROFILES = [p.value for p in rules.Profile]
 DETAILS = [d.value for d in rules.DetailKind]
@@ -167,7 +166,8 @@ def _principals(*, user: Any) -> Any:
 
 
 def _trips(*, user: Any) -> Any:
-    return travel.request_list(user=user)
+    return selectors.trip_request_choices(user=user, principals=selectors.principals_to_manage(
+        user=user))
 
 
 class ProtectionDestinationInput(serializers.ModelSerializer[ProtectionDestination]):

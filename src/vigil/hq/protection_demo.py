@@ -157,8 +157,7 @@ def load_protection(ctx: DemoContext) -> None:
         services.case_cancel(actor=actor, case=bangkok, reason="Retreat held online.",
                              version=bangkok.version)
         made.append(bangkok)
-    # A case covering a demo TRIP request. The coordinator's role does not read TRIP, so the
-    # link is made here as the principal's office would make it, with the request's stops.
+    # A case covering a demo TRIP request, with the request's stops.
     principal, request = _traveller_principal(actor, orgs)
     if principal is not None and request is not None:
         stops = selectors.trip_stops(request)
@@ -167,8 +166,8 @@ def load_protection(ctx: DemoContext) -> None:
                 "principal": principal, "purpose": request.purpose[:300],
                 "starts_on": min(s["arrives_on"] for s in stops),
                 "ends_on": max(s["departs_on"] for s in stops),
-                "event_level": rules.Profile.LOW}, destinations=stops)
-            ProtectionCase.objects.filter(pk=case.pk).update(trip_request=request)
+                "event_level": rules.Profile.LOW, "trip_request": request},
+                destinations=stops)
             made.append(case)
     ctx.counts["protection_principals"] = len(principals) + (1 if principal else 0)
     ctx.counts["protection_cases"] = len([c for c in made if c is not None])

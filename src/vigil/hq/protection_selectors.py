@@ -270,19 +270,22 @@ def threat_picture(destinations: Iterable[ProtectionDestination],
 # --- TRIP -------------------------------------------------------------------------------------
 
 def trip_requests(*, user: AnyUser, principal: Principal | None) -> QuerySet[TravelRequest]:
-    """The TRIP requests of the principal's staff record that the user may read in TRIP."""
-    if principal is None or principal.person_id is None:
+    """The TRIP requests of the principal's staff record, when the user plans that
+    principal's protection: a coordinator needs to know the trips of the principal, and only
+    those (the role gives no other travel record)."""
+    if principal is None or principal.person_id is None or \
+            not can(user, Perm.MANAGE_PROTECTION, principal):
         return TravelRequest.objects.none()
-    return travel.request_list(user=user).filter(traveller_id=principal.person_id)
+    return travel.requests_of_travellers([principal.person_id])
 
 
 def trip_request_choices(*, user: AnyUser, principals: QuerySet[Principal]
                          ) -> QuerySet[TravelRequest]:
-    """The TRIP requests a case may cover: those of these principals' staff records that the
-    user may read in TRIP, the latest first."""
-    persons = principals.exclude(person__isnull=True).values("person_id")
-    return travel.request_list(user=user).filter(traveller_id__in=persons).order_by(
-        "-starts_at", "-pk")
+    """The TRIP requests a case may cover: those of the principals' staff records among the
+    principals the user plans protection for, the latest first."""
+    managed = visible(user, Perm.MANAGE_PROTECTION, principals)
+    persons = managed.exclude(person__isnull=True).values("person_id")
+    return travel.requests_of_travellers(persons).order_by("-starts_at", "-pk")
 
 
 def trip_stops(request: TravelRequest) -> list[dict[str, Any]]:

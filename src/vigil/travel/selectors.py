@@ -220,6 +220,14 @@ def request_list(*, user: AnyUser, search: str = "", status: str = "", kind: str
     return qs
 
 
+def requests_of_travellers(person_ids: Any) -> QuerySet[TravelRequest]:
+    """The travel requests in which these staff members travel, for a caller that has
+    decided by its own permission that it may read them: protective services read the trips
+    of the senior officials whose protection they plan, and no one else's."""
+    return TravelRequest.objects.filter(traveller_id__in=person_ids).select_related(
+        "traveller", "traveller__duty_station", "traveller__organization")
+
+
 def request_get(*, user: AnyUser, pk: Any) -> TravelRequest:
     request = request_list(user=user).filter(pk=pk).first()
     if request is None:

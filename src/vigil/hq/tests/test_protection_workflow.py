@@ -248,6 +248,30 @@ def test_a_trip_request_of_someone_else_is_refused(world, user_with):
     assert refused.value.errors[0].field == "trip_request"
 
 
+def test_the_principals_own_trip_request_links_without_reading_trip(world):
+    """A coordinator's role reads no travel record, yet may link the principal's own trips,
+    and only those: the TRIP choices hold the principal's requests and no one else's."""
+    from vigil.hq import protection_selectors
+    from vigil.travel.models import TravelRequest
+    world.principal.person = world.cast.amina
+    world.principal.save(update_fields=["person"])
+    own = TravelRequest.objects.create(traveller=world.cast.amina,
+                                       requested_by=world.coordinator, purpose="Mission")
+    other = TravelRequest.objects.create(traveller=world.cast.omar,
+                                         requested_by=world.coordinator, purpose="Other")
+    choices = protection_selectors.trip_request_choices(
+        user=world.coordinator, principals=protection_selectors.principals_to_manage(
+            user=world.coordinator))
+    assert list(choices) == [own]
+    assert other not in choices
+    case = services.case_update(actor=world.coordinator, case=world.fresh(),
+                                data={"trip_request": own}, version=world.fresh().version)
+    assert case.trip_request == own
+    # A coordinator who does not plan this principal's protection is offered none of them.
+    assert not protection_selectors.trip_requests(user=world.somalia_coordinator,
+                                                  principal=world.principal).exists()
+
+
 def test_the_audit_log_keeps_no_protection_content(world):
     event = AuditEvent.objects.get(action="hq.protection_case.create")
     assert event.object_repr == world.case.reference
