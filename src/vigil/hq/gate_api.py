@@ -108,6 +108,14 @@ class GateScanViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
 class EntryEventOutput(serializers.ModelSerializer[EntryEvent]):
     pass_id = serializers.IntegerField(source="pass_obj_id", allow_null=True, read_only=True)
+    # Codes as plain text: their choice sets would collide with other apps' in the schema.
+    result = serializers.CharField(read_only=True, help_text="granted, denied, or empty for "
+                                                             "an officer's report")
+    reason = serializers.CharField(read_only=True, help_text="hq EntryReason code")
+    pass_refusal = serializers.CharField(read_only=True, help_text="Vigil's check of the pass")
+    kind = serializers.CharField(read_only=True, help_text="pass_read, tailgating or "
+                                                           "forced_entry")
+    source = serializers.CharField(read_only=True, help_text="import, scan or report")
 
     class Meta:
         model = EntryEvent
@@ -121,7 +129,7 @@ class ReportInput(serializers.Serializer):  # type: ignore[type-arg]
         scope=lambda user: selectors.gate_premises(user=user, perm=Perm.RECORD_ENTRY))
     gate = ScopedPrimaryKeyRelatedField(scope=selectors.scan_gates, required=False,
                                         allow_null=True)
-    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in services.REPORT_KINDS])
+    kind = serializers.CharField(help_text="tailgating or forced_entry")
     occurred_at = serializers.DateTimeField()
     description = serializers.CharField()
 
@@ -157,6 +165,9 @@ class EntryEventViewSet(ServiceViewSet):
 
 class UnauthorizedEntryOutput(serializers.ModelSerializer[UnauthorizedEntry]):
     reference = serializers.CharField(read_only=True)
+    rule = serializers.CharField(read_only=True, help_text="denied_attempts, tailgating, "
+                                                           "forced_entry or invalid_pass")
+    status = serializers.CharField(read_only=True, help_text="open or closed")
     events: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -167,7 +178,7 @@ class UnauthorizedEntryOutput(serializers.ModelSerializer[UnauthorizedEntry]):
 
 
 class ReviewInput(serializers.Serializer):  # type: ignore[type-arg]
-    move = serializers.ChoiceField(choices=[("close", "close"), ("reopen", "reopen")])
+    move = serializers.CharField(help_text="close or reopen")
     note = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField()
 
