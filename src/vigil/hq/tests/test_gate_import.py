@@ -90,7 +90,8 @@ def test_without_event_ids_a_hash_of_the_row_keeps_the_import_idempotent(site): 
     (f"9,{local(T)},L1,NBO-000001,MAYBE,,IN,x", "Outcome", "“MAYBE” is neither"),
     (f"9,{local(T)},L1,NBO-000001,GRANTED,,SIDEWAYS,x", "Dir", "neither in"),
     (f"9,{local(NOW + 2 * H)},L1,NBO-000001,GRANTED,,IN,x", "Timestamp", "in the future"),
-])
+], ids=["bad-time", "no-time", "unknown-gate", "unknown-result", "unknown-direction",
+        "future"])
 def test_each_bad_row_is_named_by_row_and_column_and_nothing_is_written(
         site, line, column, words):  # noqa: F811
     with pytest.raises(ValidationFailed) as caught:

@@ -73,7 +73,8 @@ def test_three_denials_in_a_row_raise_one_unauthorized_entry(site):  # noqa: F81
 @pytest.mark.parametrize(("kw", "field"), [
     ({}, "code"), ({"pass_number": "X" * 41}, "pass_number"),
     ({"pass_number": "X1", "direction": "up"}, "direction"),
-    ({"pass_number": "X1", "at": NOW + dt.timedelta(hours=1)}, "at")])
+    ({"pass_number": "X1", "at": NOW + dt.timedelta(hours=1)}, "at")],
+    ids=["nothing", "too-long", "direction", "future"])
 def test_a_bad_scan_is_refused_naming_the_field(site, kw, field):  # noqa: F811
     with pytest.raises(ValidationFailed) as caught:
         gate_scan(actor=site.officer, gate=site.lobby, **kw)
@@ -125,7 +126,8 @@ def test_a_report_raises_an_unauthorized_entry_with_its_incident(site, kind):  #
 
 @pytest.mark.parametrize(("kw", "field"), [
     ({"kind": "pass_read"}, "kind"), ({"description": " "}, "description"),
-    ({"occurred_at": NOW + dt.timedelta(days=1)}, "occurred_at")])
+    ({"occurred_at": NOW + dt.timedelta(days=1)}, "occurred_at")],
+    ids=["kind", "description", "future"])
 def test_a_bad_report_is_refused(site, kw, field):  # noqa: F811
     args = {"kind": "tailgating", "occurred_at": NOW, "description": "Seen.", **kw}
     with pytest.raises(ValidationFailed) as caught:
