@@ -28,9 +28,10 @@ from vigil.hq.models import (
 )
 from vigil.places.models import DutyStation, Premises
 
-TITLES = {PlanKind.CRISIS: "Crisis management plan", PlanKind.EVACUATION: "Evacuation plan",
-          PlanKind.CONTINGENCY: "Contingency plan"}
-DRILL_TESTS = {DrillKind.EVACUATION: [PlanKind.EVACUATION],
+TITLES: dict[str, str] = {PlanKind.CRISIS: "Crisis management plan",
+                          PlanKind.EVACUATION: "Evacuation plan",
+                          PlanKind.CONTINGENCY: "Contingency plan"}
+DRILL_TESTS: dict[str, list[str]] = {DrillKind.EVACUATION: [PlanKind.EVACUATION],
                DrillKind.SHELTER: [PlanKind.CONTINGENCY],
                DrillKind.CRISIS_EXERCISE: [PlanKind.CRISIS, PlanKind.CONTINGENCY]}
 

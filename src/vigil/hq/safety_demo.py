@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -43,10 +44,10 @@ TARGET = {"review": ClaimStatus.UNDER_REVIEW, "settle": ClaimStatus.SETTLED,
           "reject": ClaimStatus.REJECTED, "withdraw": ClaimStatus.WITHDRAWN}
 
 
-def _incident_at(station: DutyStation, when: dt.datetime, officer: object) -> Incident:
+def _incident_at(station: DutyStation, when: dt.datetime, officer: Any) -> Incident:
     ensure_default(IncidentCategory)
     category = IncidentCategory.objects.filter(code="other-safety").first() or \
-        IncidentCategory.objects.filter(parent__isnull=True).order_by("order").first()
+        IncidentCategory.objects.filter(parent__isnull=True).order_by("order")[0]
     return Incident.objects.create(
         category=category, title="Staff member injured in a fall in the visitors' lobby",
         occurred_at=when, time_zone=station.time_zone, country_id=station.country_id,
@@ -61,8 +62,11 @@ def load_claims(ctx: DemoContext) -> None:
     officer = by_name.get("hq.security")
     stations = {s.name: s for s in DutyStation.objects.filter(
         name__in=["New York", "Geneva"], kind=DutyStation.Kind.HEADQUARTERS)}
-    premises = {name: Premises.objects.filter(duty_station=s).order_by("pk").first()
-                for name, s in stations.items()}
+    premises: dict[str, Premises] = {}
+    for name, s in stations.items():
+        first = Premises.objects.filter(duty_station=s).order_by("pk").first()
+        if first is not None:
+            premises[name] = first
     staff = {name: list(Person.objects.filter(duty_station=s).order_by("pk")[:5])
              for name, s in stations.items()}
     now = timezone.now()
@@ -109,7 +113,7 @@ def load_claims(ctx: DemoContext) -> None:
     ctx.counts["safety claims"] = made
 
 
-def _history(claim: SafetyClaim, officer: object, steps: list[str], received: dt.datetime,
+def _history(claim: SafetyClaim, officer: Any, steps: list[str], received: dt.datetime,
              note: str) -> None:
     ClaimEvent.objects.create(claim=claim, at=received, actor=officer, action="record",
                               to_status=ClaimStatus.RECEIVED)
