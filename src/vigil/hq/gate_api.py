@@ -1,7 +1,7 @@
-"""REST API of entry events: /api/v1/gate-scans/ (a pass presented at a gate),
-/api/v1/entry-events/ (list, read, an officer's report), /api/v1/unauthorized-entries/ (list,
-read, review), /api/v1/entry-mappings/, /api/v1/entry-imports/ (upload a controller's export)
-and /api/v1/entry-statistics/."""
+"""REST API of entry events: /api/v1/hq/gate-scans/ (a pass presented at a gate),
+/api/v1/hq/entry-events/ (list, read, an officer's report), /api/v1/hq/unauthorized-entries/ (list,
+read, review), /api/v1/hq/entry-mappings/, /api/v1/hq/entry-imports/ (upload a controller's export)
+and /api/v1/hq/entry-statistics/."""
 
 from __future__ import annotations
 
@@ -115,7 +115,9 @@ class EntryEventOutput(serializers.ModelSerializer[EntryEvent]):
     pass_refusal = serializers.CharField(read_only=True, help_text="Vigil's check of the pass")
     kind = serializers.CharField(read_only=True, help_text="pass_read, tailgating or "
                                                            "forced_entry")
-    source = serializers.CharField(read_only=True, help_text="import, scan or report")
+    # A declared field named "source" (DRF's metaclass takes it off the class).
+    source = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="import, scan or report")
 
     class Meta:
         model = EntryEvent
@@ -358,10 +360,10 @@ class EntryStatisticsViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
 
 ROUTES: list[tuple[str, Any, str]] = [
-    ("gate-scans", GateScanViewSet, "gate-scan"),
-    ("entry-events", EntryEventViewSet, "entry-event"),
-    ("unauthorized-entries", UnauthorizedEntryViewSet, "unauthorized-entry"),
-    ("entry-mappings", MappingViewSet, "entry-mapping"),
-    ("entry-imports", EntryImportViewSet, "entry-import"),
-    ("entry-statistics", EntryStatisticsViewSet, "entry-statistics"),
+    ("hq/gate-scans", GateScanViewSet, "gate-scan"),
+    ("hq/entry-events", EntryEventViewSet, "entry-event"),
+    ("hq/unauthorized-entries", UnauthorizedEntryViewSet, "unauthorized-entry"),
+    ("hq/entry-mappings", MappingViewSet, "entry-mapping"),
+    ("hq/entry-imports", EntryImportViewSet, "entry-import"),
+    ("hq/entry-statistics", EntryStatisticsViewSet, "entry-statistics"),
 ]

@@ -1,7 +1,7 @@
-"""REST API of emergency plans and drills: /api/v1/hq-emergency-plans/ (read, draft, edit, the
-moves ``/<id>/<move>/``, ``/<id>/review/``, ``/<id>/new-version/``), /api/v1/hq-drills/ (read,
-record, edit, ``/<id>/actions/``), /api/v1/hq-corrective-actions/ (read, edit, ``/<id>/close/``)
-and /api/v1/hq-plan-status/ (each station's status on a day, or over a period: SP1.c)."""
+"""REST API of emergency plans and drills: /api/v1/hq/emergency-plans/ (read, draft, edit, the
+moves ``/<id>/<move>/``, ``/<id>/review/``, ``/<id>/new-version/``), /api/v1/hq/drills/ (read,
+record, edit, ``/<id>/actions/``), /api/v1/hq/corrective-actions/ (read, edit, ``/<id>/close/``)
+and /api/v1/hq/plan-status/ (each station's status on a day, or over a period: SP1.c)."""
 
 from __future__ import annotations
 
@@ -260,7 +260,7 @@ def _actions(*, user: Any) -> Any:
 class HqCorrectiveActionViewSet(ServiceViewSet):
     """Corrective actions found by drills, tracked to closure. ``?overdue=true`` lists the
     open ones past their due date. A new action is added to its drill
-    (``/api/v1/hq-drills/<id>/actions/``)."""
+    (``/api/v1/hq/drills/<id>/actions/``)."""
 
     output_serializer = HqCorrectiveActionOutput
     selector = staticmethod(_actions)
@@ -337,8 +337,8 @@ class HqPlanStatusViewSet(ViewSet):
 
 
 ROUTES: list[tuple[str, Any, str]] = [
-    ("hq-emergency-plans", HqEmergencyPlanViewSet, "hq-emergency-plan"),
-    ("hq-drills", HqDrillViewSet, "hq-drill"),
-    ("hq-corrective-actions", HqCorrectiveActionViewSet, "hq-corrective-action"),
-    ("hq-plan-status", HqPlanStatusViewSet, "hq-plan-status"),
+    ("hq/emergency-plans", HqEmergencyPlanViewSet, "hq-emergency-plan"),
+    ("hq/drills", HqDrillViewSet, "hq-drill"),
+    ("hq/corrective-actions", HqCorrectiveActionViewSet, "hq-corrective-action"),
+    ("hq/plan-status", HqPlanStatusViewSet, "hq-plan-status"),
 ]

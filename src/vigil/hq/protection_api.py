@@ -1,5 +1,5 @@
-"""REST API of protective services (need-to-know): /api/v1/protection-principals/ and
-/api/v1/protection-cases/ with their destinations, assessment, advance tasks and moves.
+"""REST API of protective services (need-to-know): /api/v1/hq/protection-principals/ and
+/api/v1/hq/protection-cases/ with their destinations, assessment, advance tasks and moves.
 
 Reads go through hq.protection_selectors: others see no principal and no case (an empty list,
 404 on one), and every read, one record or a page of them, is audited naming the records."""
@@ -424,5 +424,5 @@ class CaseViewSet(WritableServiceViewSet):
         return self._fresh(case)
 
 
-ROUTES = [("protection-principals", PrincipalViewSet, "protection-principal"),
-          ("protection-cases", CaseViewSet, "protection-case")]
+ROUTES = [("hq/protection-principals", PrincipalViewSet, "protection-principal"),
+          ("hq/protection-cases", CaseViewSet, "protection-case")]

@@ -1,4 +1,4 @@
-"""REST API of safety claims: /api/v1/hq-claims/ — list and read (the claimant is named only
+"""REST API of safety claims: /api/v1/hq/claims/ — list and read (the claimant is named only
 when one claim is read, an audited read), record and amend (HQ security officer), file one's
 own claim (``/file/``), the moves of a claim (``/<id>/<move>/``), the statistics
 (``/statistics/``) and the count received in a period (``/received/``, SP1.a.iii)."""
@@ -252,4 +252,4 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-ROUTES: list[tuple[str, Any, str]] = [("hq-claims", HqClaimViewSet, "hq-claim")]
+ROUTES: list[tuple[str, Any, str]] = [("hq/claims", HqClaimViewSet, "hq-claim")]

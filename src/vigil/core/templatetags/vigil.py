@@ -25,6 +25,15 @@ BADGE_TONES = {
     "needs_help": "bad", "injured": "bad", "missing": "bad", "deceased": "bad",
     "relocated": "info", "evacuated": "info", "sent": "ok", "sending": "warn",
     "failed": "bad", "skipped": "neutral",
+    # Headquarters security: passes, visits, accreditations, entries, claims, plans, protection.
+    "suspended": "warn", "revoked": "bad", "expired": "neutral", "not_yet_valid": "info",
+    "valid": "ok", "expected": "info", "arrived": "ok", "departed": "neutral",
+    "no_show": "warn", "requested": "warn", "accredited": "ok", "withdrawn": "neutral",
+    "granted": "ok", "denied": "bad", "open": "warn", "received": "warn",
+    "under_review": "info", "settled": "ok", "rejected": "bad", "submitted": "warn",
+    "superseded": "neutral", "under_assessment": "info", "assessed": "warn", "decided": "ok",
+    "approved_with_changes": "ok", "declined": "bad", "to_plan": "warn", "planned": "info",
+    "done": "ok", "not_needed": "neutral",
 }
 
 ADVISORY_TONES = {1: "ok", 2: "info", 3: "warn", 4: "bad"}

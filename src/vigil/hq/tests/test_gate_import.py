@@ -239,12 +239,12 @@ def test_the_upload_page_shows_every_fault_and_imports_a_good_file(site, client)
 def test_the_api_imports_and_reports(site, api):  # noqa: F811
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = api(site.officer).post("/api/v1/entry-imports/", {
+    response = api(site.officer).post("/api/v1/hq/entry-imports/", {
         "premises": site.cast.gigiri.pk, "mapping": site.mapping.pk,
         "file": SimpleUploadedFile("x.csv", export(*GOOD))}, format="multipart")
     assert response.status_code == 201, response.content
     assert response.json()["created"] == 3
-    bad = api(site.officer).post("/api/v1/entry-imports/", {
+    bad = api(site.officer).post("/api/v1/hq/entry-imports/", {
         "premises": site.cast.gigiri.pk, "mapping": site.mapping.pk,
         "file": SimpleUploadedFile("x.csv", b"")}, format="multipart")
     assert bad.status_code == 400

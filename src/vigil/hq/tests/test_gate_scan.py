@@ -154,12 +154,12 @@ def test_review_closes_with_a_note_and_reopens(site):  # noqa: F811
 # --- The API ----------------------------------------------------------------------------------
 
 def test_the_scan_api_answers_the_decision(site, api):  # noqa: F811
-    response = api(site.officer).post("/api/v1/gate-scans/", {
+    response = api(site.officer).post("/api/v1/hq/gate-scans/", {
         "gate": site.lobby.pk, "code": qr_payload(site.valid.number, site.valid.token)},
         format="json")
     assert response.status_code == 201, response.content
     assert response.json()["result"] == "granted"
-    denied = api(site.officer).post("/api/v1/gate-scans/", {
+    denied = api(site.officer).post("/api/v1/hq/gate-scans/", {
         "gate": site.lobby.pk, "pass_number": site.revoked.number}, format="json")
     assert denied.json()["reason"] == "revoked"
     assert denied.json()["unauthorized_entries"]
@@ -167,25 +167,25 @@ def test_the_scan_api_answers_the_decision(site, api):  # noqa: F811
 
 def test_the_scan_api_refuses_a_gate_out_of_scope(site, api, user_with):  # noqa: F811
     other = user_with(Role.HQ_SECURITY_OFFICER, ScopeKind.DUTY_STATION, site.cast.mombasa)
-    response = api(other).post("/api/v1/gate-scans/", {
+    response = api(other).post("/api/v1/hq/gate-scans/", {
         "gate": site.lobby.pk, "pass_number": site.valid.number}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "gate"
-    assert api().post("/api/v1/gate-scans/", {}, format="json").status_code in (401, 403)
+    assert api().post("/api/v1/hq/gate-scans/", {}, format="json").status_code in (401, 403)
 
 
 def test_the_events_api_lists_in_scope_and_takes_reports(site, api, user_with):  # noqa: F811
     gate_scan(actor=site.officer, gate=site.lobby, pass_number=site.valid.number)
-    mine = api(site.officer).get("/api/v1/entry-events/", {"result": "granted"})
+    mine = api(site.officer).get("/api/v1/hq/entry-events/", {"result": "granted"})
     assert mine.json()["count"] == 1
     other = user_with(Role.HQ_SECURITY_OFFICER, ScopeKind.DUTY_STATION, site.cast.mombasa)
-    assert api(other).get("/api/v1/entry-events/").json()["count"] == 0
-    made = api(site.officer).post("/api/v1/entry-events/", {
+    assert api(other).get("/api/v1/hq/entry-events/").json()["count"] == 0
+    made = api(site.officer).post("/api/v1/hq/entry-events/", {
         "premises": site.cast.gigiri.pk, "kind": "forced_entry",
         "occurred_at": NOW.isoformat(), "description": "Door forced."}, format="json")
     assert made.status_code == 201, made.content
     assert made.json()["unauthorized_entry"] is not None
-    refused = api(other).post("/api/v1/entry-events/", {
+    refused = api(other).post("/api/v1/hq/entry-events/", {
         "premises": site.cast.gigiri.pk, "kind": "forced_entry",
         "occurred_at": NOW.isoformat(), "description": "Door forced."}, format="json")
     assert refused.status_code == 400
@@ -194,7 +194,7 @@ def test_the_events_api_lists_in_scope_and_takes_reports(site, api, user_with): 
 def test_the_unauthorized_api_reviews_with_the_version(site, api):  # noqa: F811
     event = entry_report(actor=site.officer, premises=site.cast.gigiri, kind="tailgating",
                          occurred_at=NOW, description="Seen.")
-    url = f"/api/v1/unauthorized-entries/{event.unauthorized_entry_id}/review/"
+    url = f"/api/v1/hq/unauthorized-entries/{event.unauthorized_entry_id}/review/"
     stale = api(site.officer).post(url, {"move": "close", "note": "ok", "version": 99},
                                    format="json")
     assert stale.status_code == 409
@@ -202,7 +202,7 @@ def test_the_unauthorized_api_reviews_with_the_version(site, api):  # noqa: F811
                                   format="json")
     assert done.status_code == 200
     assert done.json()["status"] == "closed"
-    stats = api(site.officer).get("/api/v1/entry-statistics/", {"period": "month"})
+    stats = api(site.officer).get("/api/v1/hq/entry-statistics/", {"period": "month"})
     assert stats.status_code == 200
     assert stats.json()["totals"]["unauthorized"] == 1
 

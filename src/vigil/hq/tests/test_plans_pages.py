@@ -93,28 +93,28 @@ def test_the_traveller_files_and_sees_only_their_own(client, api, cast, claim, u
     assert "CLM-" in page
     assert claim.reference not in page
     assert c.get(reverse("hq:claim_detail", args=[claim.pk])).status_code == 404
-    body = api(traveller).get("/api/v1/hq-claims/").json()
+    body = api(traveller).get("/api/v1/hq/claims/").json()
     assert [r["claimant"] for r in body["results"]] == [cast.amina.pk]
-    assert api(traveller).post(f"/api/v1/hq-claims/{claim.pk}/review/",
+    assert api(traveller).post(f"/api/v1/hq/claims/{claim.pk}/review/",
                                {"version": claim.version}).status_code == 404
 
 
 def test_claim_api_for_the_officer(api, cast, officer, claim):
     client = api(officer)
-    body = client.get(f"/api/v1/hq-claims/{claim.pk}/").json()
+    body = client.get(f"/api/v1/hq/claims/{claim.pk}/").json()
     assert body["claimant_name"] == "Jane Visitor"
     assert body["history"][0]["action"] == "record"
-    moved = client.post(f"/api/v1/hq-claims/{claim.pk}/review/", {"version": claim.version})
+    moved = client.post(f"/api/v1/hq/claims/{claim.pk}/review/", {"version": claim.version})
     assert moved.json()["status"] == "under_review"
-    refused = client.post(f"/api/v1/hq-claims/{claim.pk}/reject/", {"version": 2})
+    refused = client.post(f"/api/v1/hq/claims/{claim.pk}/reject/", {"version": 2})
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "note"
-    stale = client.post(f"/api/v1/hq-claims/{claim.pk}/withdraw/", {"version": 1})
+    stale = client.post(f"/api/v1/hq/claims/{claim.pk}/withdraw/", {"version": 1})
     assert stale.status_code == 409
-    received = client.get("/api/v1/hq-claims/received/", {
+    received = client.get("/api/v1/hq/claims/received/", {
         "start": timezone.localdate().isoformat(), "end": timezone.localdate().isoformat()})
     assert received.json()["total"] == 1
-    bad = client.post("/api/v1/hq-claims/", {"premises": cast.mombasa_office.pk,
+    bad = client.post("/api/v1/hq/claims/", {"premises": cast.mombasa_office.pk,
                                               "kind": "injury"}, format="json")
     assert bad.status_code == 400
     assert "premises" in {e["field"] for e in bad.json()["errors"]}
@@ -123,7 +123,7 @@ def test_claim_api_for_the_officer(api, cast, officer, claim):
 def test_the_designated_official_approves_in_scope_only(client, api, cast, plan, user_with):
     kenya_do = user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya)
     somalia_do = user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.somalia)
-    assert api(somalia_do).post(f"/api/v1/hq-emergency-plans/{plan.pk}/approve/",
+    assert api(somalia_do).post(f"/api/v1/hq/emergency-plans/{plan.pk}/approve/",
                                 {"version": plan.version}).status_code == 404
     c = _client(client, kenya_do)
     assert reverse("hq:plan_detail", args=[plan.pk]) in c.get(reverse("core:home")).content.decode()
@@ -146,23 +146,23 @@ def test_plan_pages_and_api_for_the_officer(client, api, cast, officer, plan):
                   {"version": plan.version}).status_code in {302, 403}
     plan.refresh_from_db()
     assert plan.status == PlanStatus.SUBMITTED
-    status = api(officer).get("/api/v1/hq-plan-status/").json()
+    status = api(officer).get("/api/v1/hq/plan-status/").json()
     assert status["stations"][0]["compliant"] is False
     assert {r["code"] for r in status["stations"][0]["reasons"]} == {"missing_plan",
                                                                      "never_tested"}
-    period = api(officer).get("/api/v1/hq-plan-status/", {"start": "2025-01-01",
+    period = api(officer).get("/api/v1/hq/plan-status/", {"start": "2025-01-01",
                                                            "end": "2025-01-31"}).json()
     assert period["stations"][0]["days_not_compliant"] == 31
-    drill = api(officer).post("/api/v1/hq-drills/", {
+    drill = api(officer).post("/api/v1/hq/drills/", {
         "duty_station": cast.nairobi.pk, "kind": "evacuation",
         "held_on": timezone.localdate().isoformat(), "participants": 10,
         "duration_minutes": 15, "plans": [plan.pk]}, format="json")
     assert drill.status_code == 201, drill.json()
-    action = api(officer).post(f"/api/v1/hq-drills/{drill.json()['id']}/actions/", {
+    action = api(officer).post(f"/api/v1/hq/drills/{drill.json()['id']}/actions/", {
         "description": "Fix the siren", "owner": "FMS",
         "due_on": timezone.localdate().isoformat()}, format="json")
     assert action.status_code == 201
-    closed = api(officer).post(f"/api/v1/hq-corrective-actions/{action.json()['id']}/close/",
+    closed = api(officer).post(f"/api/v1/hq/corrective-actions/{action.json()['id']}/close/",
                                {"version": 1, "note": "Fixed."}, format="json")
     assert closed.json()["status"] == "closed"
 

@@ -49,19 +49,19 @@ def test_every_other_role_finds_no_case_in_the_pages(client, world, user_with, r
 def test_every_other_role_finds_no_case_in_the_api(api, world, user_with, role):
     client = api(user_with(role))
     case = world.case
-    listing = client.get("/api/v1/protection-cases/")
+    listing = client.get("/api/v1/hq/protection-cases/")
     assert listing.status_code == 200
     assert listing.json()["results"] == []
-    assert client.get("/api/v1/protection-principals/").json()["results"] == []
-    assert client.get(f"/api/v1/protection-cases/{case.pk}/").status_code == 404
-    assert client.get(f"/api/v1/protection-principals/{world.principal.pk}/").status_code == 404
-    created = client.post("/api/v1/protection-cases/", {
+    assert client.get("/api/v1/hq/protection-principals/").json()["results"] == []
+    assert client.get(f"/api/v1/hq/protection-cases/{case.pk}/").status_code == 404
+    assert client.get(f"/api/v1/hq/protection-principals/{world.principal.pk}/").status_code == 404
+    created = client.post("/api/v1/hq/protection-cases/", {
         "principal": world.principal.pk, "purpose": "x", "starts_on": "2031-01-01",
         "ends_on": "2031-01-02"}, format="json")
     assert created.status_code == 400
     assert created.json()["errors"][0]["field"] == "principal"
     for move in ("start", "submit", "reopen", "cancel", "decide"):
-        answer = client.post(f"/api/v1/protection-cases/{case.pk}/{move}/",
+        answer = client.post(f"/api/v1/hq/protection-cases/{case.pk}/{move}/",
                              {"version": case.version, "decision": "approved", "reason": "x"},
                              format="json")
         assert answer.status_code == 404, move
@@ -88,7 +88,7 @@ def test_who_sees_the_case(client, api, world, who, sees):
     _signed_in(client, user)
     status = client.get(reverse("hq:protection_case_detail", args=[world.case.pk])).status_code
     assert status == (200 if sees else 404)
-    found = [c["id"] for c in api(user).get("/api/v1/protection-cases/").json()["results"]]
+    found = [c["id"] for c in api(user).get("/api/v1/hq/protection-cases/").json()["results"]]
     assert found == ([world.case.pk] if sees else [])
 
 
@@ -108,10 +108,10 @@ def test_the_office_reads_and_never_writes(client, api, world):
     assert client.post(reverse("hq:protection_case_move", args=[case.pk, "start"]),
                        {"version": case.version}).status_code == 403
     assert client.get(reverse("hq:protection_case_edit", args=[case.pk])).status_code == 403
-    answer = api(world.assistant).post(f"/api/v1/protection-cases/{case.pk}/start/",
+    answer = api(world.assistant).post(f"/api/v1/hq/protection-cases/{case.pk}/start/",
                                        {"version": case.version}, format="json")
     assert answer.status_code == 403
-    answer = api(world.assistant).patch(f"/api/v1/protection-cases/{case.pk}/",
+    answer = api(world.assistant).patch(f"/api/v1/hq/protection-cases/{case.pk}/",
                                         {"purpose": "changed", "version": case.version},
                                         format="json")
     assert answer.status_code == 403
@@ -123,7 +123,7 @@ def test_the_office_reads_and_never_writes(client, api, world):
 
 def test_an_out_of_scope_coordinator_cannot_act(api, world):
     client = api(world.somalia_coordinator)
-    answer = client.post(f"/api/v1/protection-cases/{world.case.pk}/start/",
+    answer = client.post(f"/api/v1/hq/protection-cases/{world.case.pk}/start/",
                          {"version": world.case.version}, format="json")
     assert answer.status_code == 404
 
@@ -142,9 +142,9 @@ def test_every_read_is_audited(client, api, world):
     listed = _reads("hq.protection_case.list").filter(actor=world.coordinator).first()
     assert listed.changes["ids"] == [case.pk]
     assert listed.changes["rows"] == 1
-    api(world.coordinator).get(f"/api/v1/protection-cases/{case.pk}/")
+    api(world.coordinator).get(f"/api/v1/hq/protection-cases/{case.pk}/")
     assert _reads("hq.protection_case.read").filter(actor=world.coordinator).count() == 2
-    api(world.assistant).get("/api/v1/protection-cases/")
+    api(world.assistant).get("/api/v1/hq/protection-cases/")
     by_office = _reads("hq.protection_case.list").filter(actor=world.assistant).first()
     assert by_office.changes["ids"] == [case.pk]
     client.get(reverse("hq:protection_principal_detail", args=[world.principal.pk]))

@@ -350,7 +350,7 @@ def test_the_principal_pages(client, world):
 
 def test_the_api_walks_a_case_to_its_decision(api, world):
     client = api(world.coordinator)
-    base = f"/api/v1/protection-cases/{world.case.pk}"
+    base = f"/api/v1/hq/protection-cases/{world.case.pk}"
     body = client.post(f"{base}/start/", {"version": world.case.version}, format="json").json()
     assert body["status"] == "under_assessment"
     assert body["assessment"]["recommended_kind"]
@@ -368,12 +368,12 @@ def test_the_api_walks_a_case_to_its_decision(api, world):
 
 def test_the_api_creates_a_case_with_destinations_and_names_bad_input(api, world):
     client = api(world.coordinator)
-    answer = client.post("/api/v1/protection-cases/", {
+    answer = client.post("/api/v1/hq/protection-cases/", {
         "principal": world.principal.pk, "purpose": "Summit", "starts_on": "2031-03-01",
         "ends_on": "2031-03-03", "event_level": "extreme"}, format="json")
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "event_level"
-    answer = client.post("/api/v1/protection-cases/", {
+    answer = client.post("/api/v1/hq/protection-cases/", {
         "principal": world.principal.pk, "purpose": "Summit", "starts_on": "2031-03-01",
         "ends_on": "2031-03-03", "destinations": [
             {"country": "KE", "duty_station": "KE-NBO", "arrives_on": "2031-03-01",
@@ -386,7 +386,7 @@ def test_the_api_creates_a_case_with_destinations_and_names_bad_input(api, world
 def test_a_scoped_coordinator_may_not_open_a_case_for_a_principal_outside(api, world,
                                                                           user_with):
     outsider = user_with(Role.PROTECTION_COORDINATOR, ScopeKind.COUNTRY, world.cast.somalia)
-    answer = api(outsider).post("/api/v1/protection-cases/", {
+    answer = api(outsider).post("/api/v1/hq/protection-cases/", {
         "principal": world.principal.pk, "purpose": "x", "starts_on": "2031-03-01",
         "ends_on": "2031-03-03"}, format="json")
     assert answer.status_code == 400
