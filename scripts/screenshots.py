@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Response, sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 ONLY = sys.argv[2] if len(sys.argv) > 2 else ""  # take only the shots whose file has this
@@ -76,23 +78,70 @@ SHOTS = [
     ("security.officer", "en", "/crisis/3/broadcast/", "crisis-broadcast.png", 1280, 1100),
     ("", "en", "{checkin}", "crisis-checkin-phone.png", 390, 844),
     ("security.officer", "en", "/crisis/check-ins/", "crisis-checkins.png", 1280, 900),
+    # HQ access control (docs/hq-access.md)
+    ("hq.security", "en", "/hq/access/", "hq-access-premises.png", 1280, 620),
+    ("hq.security", "en", "/hq/access/premises/1/", "hq-access-zones-gates.png", 1280, 1000),
+    ("hq.security", "en", "/hq/access/holders/1/issue/", "hq-access-pass-issue.png", 1280, 640),
+    ("hq.security", "en", "/hq/access/passes/", "hq-access-passes.png", 1280, 900),
+    ("hq.security", "en", "/hq/access/passes/37/", "hq-access-pass.png", 1280, 860),
+    ("hq.security", "en", "/hq/access/passes/1/card/", "hq-access-pass-card.png", 360, 310),
+    ("traveller", "en", "/hq/access/visits/new/", "hq-access-register-visitor.png", 1280, 1000),
+    ("hq.security", "en", "/hq/access/my-visitors/", "hq-access-my-visitors.png", 1280, 560),
+    ("hq.security", "en", "/hq/access/premises/1/visitors/", "hq-access-visitors-today.png",
+     1280, 1000),
+    ("hq.security", "en", "/hq/access/visits/1/", "hq-access-visit-phone.png", 390, 1170),
+    ("hq.security", "en", "/hq/access/meetings/1/", "hq-access-meeting.png", 1280, 1100),
+    ("hq.security", "en", "/hq/access/meetings/1/#add-d", "hq-access-meeting-add.png",
+     1280, 800),
+    # Protective services (docs/hq-protection.md)
+    ("protection", "en", "/", "hq-protection-home.png", 1280, 900),
+    ("protection", "en", "/hq/protection/principals/", "hq-protection-principals.png",
+     1280, 620),
+    ("protection", "en", "/hq/protection/principals/4/", "hq-protection-principal.png",
+     1280, 580),
+    ("protection", "en", "/hq/protection/cases/", "hq-protection-cases.png", 1280, 900),
+    ("protection", "en", "/hq/protection/cases/3/", "hq-protection-case.png", 1280, 1160),
+    ("protection", "en", "/hq/protection/cases/2/assessment/", "hq-protection-assessment.png",
+     1280, 1140),
+    ("protection", "en", "/hq/protection/cases/2/#advance", "hq-protection-advance.png",
+     1280, 900),
+    ("protection", "en", "/hq/protection/cases/3/#decide", "hq-protection-decision.png",
+     1280, 760),
 ]
 # The public check-in page needs a live token: VIGIL_SHOT_CHECKIN=/c/<token>/
+# A path ending in #<id> is shot scrolled to that part of the page.
+
+# Shots taken at a higher pixel density (small pages whose print must stay legible).
+SCALE = {"hq-access-pass-card.png": 2}
+
+
+def goto(page: Page, url: str) -> Response | None:
+    """Open url, waiting out a development server that is reloading after a code change."""
+    for attempt in range(10):
+        try:
+            return page.goto(url)
+        except PlaywrightError as exc:
+            if "ERR_CONNECTION_REFUSED" not in str(exc) or attempt == 9:
+                raise
+            time.sleep(3)
+    return None
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    failed: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for username, language, path, name, width, height in SHOTS:
             if ONLY not in name:
                 continue
-            context = browser.new_context(viewport={"width": width, "height": height})
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          device_scale_factor=SCALE.get(name, 1))
             context.add_cookies([{"name": "vigil_language", "value": language,
                                   "url": BASE}])
             page = context.new_page()
             if username:
-                page.goto(f"{BASE}/sign-in/")
+                goto(page, f"{BASE}/sign-in/")
                 page.fill("#id_username", username)
                 page.fill("#id_password", PASSWORD)
                 page.click("button[type=submit].btn")
@@ -100,12 +149,17 @@ def main() -> None:
                 path = os.environ.get("VIGIL_SHOT_CHECKIN", "")
                 if not path:
                     continue
-            page.goto(f"{BASE}{path}")
+            response = goto(page, f"{BASE}{path}")
             page.wait_for_load_state("networkidle")
+            if response is None or response.status >= 400:
+                failed.append(f"{name}: {path} answered "
+                              f"{response.status if response else 'nothing'}")
             page.screenshot(path=str(OUT / name), full_page=False)
             context.close()
             print(f"{name}: {username} {language} {path}")
         browser.close()
+    if failed:
+        sys.exit("\n".join(["Pages that did not answer 200:", *failed]))
 
 
 if __name__ == "__main__":
