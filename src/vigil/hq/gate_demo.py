@@ -61,10 +61,12 @@ def _gates(premises: Premises) -> list[Gate]:
     """The premises' gates, with the sample export's readers added where missing."""
     zone = Zone.objects.filter(premises=premises).order_by("pk").first() or \
         Zone.objects.create(premises=premises, code="main", name="Main building")
+    garage = Zone.objects.filter(premises=premises, code="garage").first() or zone
     have = set(Gate.objects.filter(premises=premises).values_list("code", flat=True))
     for code, name in SAMPLE_READERS:
         if code not in have:
-            Gate.objects.create(premises=premises, zone=zone, code=code, name=name)
+            Gate.objects.create(premises=premises, zone=garage if code == "GARAGE-01" else zone,
+                                code=code, name=name)
     return list(Gate.objects.filter(premises=premises, code__in=[c for c, _n in SAMPLE_READERS])
                 .order_by("code"))
 
