@@ -190,9 +190,12 @@ def unauthorized_entry_review(*, actor: AnyUser, entry: UnauthorizedEntry, move:
         raise ValidationFailed([FieldError("move", _("Unknown action."))]) from None
     target = review_target(entry.status, chosen)
     if target is None:
-        raise TransitionRefused(_("This unauthorized entry is %(status)s: it cannot be "
-                                  "%(move)s.") % {"status": entry.get_status_display(),
-                                                  "move": chosen.value})
+        status = {"status": entry.get_status_display()}
+        if chosen is ReviewMove.CLOSE:
+            raise TransitionRefused(_("This unauthorized entry's status is “%(status)s”: "
+                                      "it cannot be closed.") % status)
+        raise TransitionRefused(_("This unauthorized entry's status is “%(status)s”: "
+                                  "it cannot be reopened.") % status)
     note = note.strip()
     if chosen is ReviewMove.CLOSE and not note:
         raise ValidationFailed([FieldError("note", _(

@@ -226,7 +226,7 @@ def gate_unauthorized_review(request: HttpRequest, pk: int) -> HttpResponse:
         request, form, lambda data: services.unauthorized_entry_review(
             actor=request.user, entry=entry, move=data["move"], note=data["note"],
             version=data["version"]),
-        success=lambda e: _("%(ref)s is now %(status)s.") % {
+        success=lambda e: _("%(ref)s is now “%(status)s”.") % {
             "ref": e.reference, "status": e.get_status_display()},
         back=reverse("hq:gate_unauthorized_detail", args=[entry.pk]))
 

@@ -92,7 +92,7 @@ class ColumnMapping(VersionedModel):
         _("time format"), max_length=60, blank=True,
         help_text=_("As Python's strftime writes it, e.g. %d/%m/%Y %H:%M:%S. Empty: ISO 8601."))
     time_zone = models.CharField(
-        _("time zone of the times"), max_length=64, blank=True,
+        _("time zone of the file's times"), max_length=64, blank=True,
         validators=[validate_time_zone],
         help_text=_("Empty: the duty station's time zone. A time that names its own offset "
                     "keeps it."))
@@ -113,9 +113,9 @@ class ColumnMapping(VersionedModel):
         _("event id column"), max_length=60, blank=True,
         help_text=_("Empty when the export has none: a hash of each row's values is used."))
     direction_column = models.CharField(_("direction column"), max_length=60, blank=True)
-    in_values = models.CharField(_("values meaning in"), max_length=100, blank=True,
+    in_values = models.CharField(_("values meaning entry (in)"), max_length=100, blank=True,
                                  default="in")
-    out_values = models.CharField(_("values meaning out"), max_length=100, blank=True,
+    out_values = models.CharField(_("values meaning exit (out)"), max_length=100, blank=True,
                                   default="out")
 
     scope_paths: ClassVar = STATION_SCOPE
@@ -180,7 +180,7 @@ class EntryRuleSettings(VersionedModel):
     denied_rule = models.BooleanField(_("raise repeated denials"), default=True)
     tailgating_rule = models.BooleanField(_("raise tailgating reports"), default=True)
     forced_rule = models.BooleanField(_("raise forced entry reports"), default=True)
-    invalid_pass_rule = models.BooleanField(_("raise expired or revoked passes used"),
+    invalid_pass_rule = models.BooleanField(_("raise use of expired or revoked passes"),
                                             default=True)
 
     scope_paths: ClassVar = STATION_SCOPE
