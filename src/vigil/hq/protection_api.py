@@ -117,6 +117,7 @@ class ProtectionCaseOutput(serializers.ModelSerializer[ProtectionCase]):
     destinations = ProtectionDestinationOutput(many=True, read_only=True)
     assessment = serializers.SerializerMethodField()
     moves = serializers.SerializerMethodField()
+    tasks_editable = serializers.SerializerMethodField()
 
     class Meta:
         model = ProtectionCase
@@ -124,8 +125,8 @@ class ProtectionCaseOutput(serializers.ModelSerializer[ProtectionCase]):
                   "ends_on", "trip_request", "event_level", "event_public", "event_media",
                   "crowd_size", "event_notes", "coordinator", "status", "decision",
                   "decision_note", "decided_by", "decided_at", "cancel_reason",
-                  "destinations", "assessment", "moves", "version", "created_at",
-                  "updated_at"]
+                  "destinations", "assessment", "moves", "tasks_editable", "version",
+                  "created_at", "updated_at"]
 
     @extend_schema_field(ProtectionAssessmentOutput(allow_null=True))
     def get_assessment(self, case: ProtectionCase) -> dict[str, Any] | None:
@@ -136,6 +137,12 @@ class ProtectionCaseOutput(serializers.ModelSerializer[ProtectionCase]):
     def get_moves(self, case: ProtectionCase) -> list[str]:
         """The moves the case's status allows (whether the caller may make them is theirs)."""
         return rules.allowed_moves(case.status)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_tasks_editable(self, case: ProtectionCase) -> bool:
+        """Whether the advance tasks may change today: under assessment, and after an
+        approval until the trip ends."""
+        return selectors.task_lock(case) is None
 
 
 # --- Input ------------------------------------------------------------------------------------

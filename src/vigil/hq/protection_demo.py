@@ -1,7 +1,8 @@
-"""Demo protective services: four fictional senior officials and their travel cases, one in
-every status. PRT case "Visit to the Kenya and Somalia country teams" waits, requested, for the
-protection coordinator (user ``protection``) to assess it from request to decision: its
-destinations have demo security levels and SRAs. One case covers a demo TRIP request."""
+"""Demo protective services: four fictional senior officials, each with a staff record at
+their home duty station, and their travel cases, one in every status. PRT case "Visit to the
+Kenya and Somalia country teams" waits, requested, for the protection coordinator (user
+``protection``) to assess it from request to decision: its destinations have demo security
+levels and SRAs. One case covers a demo TRIP request."""
 
 from __future__ import annotations
 
@@ -16,21 +17,25 @@ from vigil.hq import protection_rules as rules
 from vigil.hq import protection_selectors as selectors
 from vigil.hq import protection_services as services
 from vigil.hq.models import AdvanceTask, ProtectionCase
+from vigil.people import services as people_services
 from vigil.people.models import Organization, Person
 from vigil.places.models import DutyStation
 from vigil.travel.models import TravelRequest
 
 PRINCIPALS = [
-    # name, title, organization, home duty station, profile, notes
-    ("Amara Okonkwo-Lindqvist", "Under-Secretary-General for Humanitarian Affairs", "OCHA",
+    # given name, family name, title, organization, home duty station, profile, notes
+    ("Amara", "Okonkwo-Lindqvist", "Under-Secretary-General for Humanitarian Affairs", "OCHA",
      "New York", rules.Profile.HIGH,
      "Frequent media appearances; named in threats by an armed group in 2025."),
-    ("Tomás Ehrenberg", "Special Representative of the Secretary-General", "DPPA", "Geneva",
+    ("Tomás", "Ehrenberg", "Special Representative of the Secretary-General", "DPPA", "Geneva",
      rules.Profile.VERY_HIGH,
      "Leads political talks; public profile very high in the host countries of the talks."),
-    ("Lin Haoran", "Executive Secretary of the regional commission", "UN", "Bangkok",
+    ("Haoran", "Lin", "Executive Secretary of the regional commission", "UN", "Bangkok",
      rules.Profile.MODERATE, "Low media profile outside the region."),
 ]
+# No demo principal has a designated office: no demo account is a principal's office staff
+# (each stands for a role of its own), and the traveller's home page, every staff member's,
+# would show a principal's cases among their own trips (docs/hq-protection.md).
 
 
 def _station(name: str) -> DutyStation | None:
@@ -67,6 +72,17 @@ def _plan_tasks(actor: Any, case: ProtectionCase, status: str = rules.TaskStatus
         services.task_update(actor=actor, task=task, data={"status": status})
 
 
+def _staff_record(given: str, family: str, organization: Organization,
+                  station: DutyStation, number: int) -> Person:
+    """The principal's staff record, written as personnel records are: through the people
+    services, by the demo administrator."""
+    admin = get_user_model().objects.get(username="admin")
+    return people_services.person_create(actor=admin, data={
+        "index_number": f"SEN{number:05d}", "given_name": given, "family_name": family,
+        "organization": organization, "category": "international", "duty_station": station,
+        "status": "active"})
+
+
 def _traveller_principal(actor: Any, orgs: dict[str, Organization]) -> tuple[Any, Any]:
     """A principal on a staff member who travels in the demo TRIP data, with one of their
     requests: the case that covers it is linked to it."""
@@ -92,13 +108,16 @@ def load_protection(ctx: DemoContext) -> None:
     orgs = {o.code: o for o in Organization.objects.all()}
     today = timezone.localdate()
     principals = []
-    for name, title, org, home, profile, notes in PRINCIPALS:
+    for number, (given, family, title, org, home, profile, notes) in enumerate(PRINCIPALS,
+                                                                                start=1):
         station = _station(home)
         if station is None or org not in orgs:
             continue
+        person = _staff_record(given, family, orgs[org], station, number)
         principals.append(services.principal_create(actor=actor, data={
-            "name": name, "title": title, "organization": orgs[org], "duty_station": station,
-            "profile_level": profile, "profile_notes": notes}))
+            "name": f"{given} {family}", "title": title, "organization": orgs[org],
+            "duty_station": station, "person": person, "profile_level": profile,
+            "profile_notes": notes}))
     if len(principals) < 3:
         return
     usg, srsg, es = principals

@@ -149,14 +149,52 @@ class AssessmentForm(VersionedForm):
         help_texts = {
             "override_kind": _("Leave empty to follow the recommendation."),
             "override_officers": _("For a close protection team: how many officers."),
+            "override_reason": _("Why the detail decided differs from the table's "
+                                 "recommendation."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Optional on its own, needed with an override: the label says when.
+        self.fields["override_reason"].required_when = _(  # type: ignore[attr-defined]
+            "required when you override the recommendation")
+
+    OVERRIDE_FIELDS = ("override_kind", "override_officers", "override_advance_team",
+                       "override_armoured_vehicle", "override_reason")
+
+    def assessed_fields(self) -> list[Any]:
+        return [f for f in self.visible_fields() if f.name not in self.OVERRIDE_FIELDS]
+
+    def override_fields(self) -> list[Any]:
+        return [f for f in self.visible_fields() if f.name in self.OVERRIDE_FIELDS]
+
+    def overriding(self) -> bool:
+        """Whether the override part of the form is in use: a detail chosen (as saved, or as
+        posted), or a fault in it to show."""
+        if any(self[name].errors for name in self.OVERRIDE_FIELDS):
+            return True
+        kind = self.data.get(self.add_prefix("override_kind")) if self.is_bound \
+            else self.instance.override_kind
+        return bool(kind)
 
 
 class TaskForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One advance task's row: its fields sit in the table's cells, tied by their ``form``
+    attribute to the row's form (a form cannot wrap a table row)."""
+
     class Meta:
         model = AdvanceTask
         fields = ["status", "due_on", "note"]
         widgets = {"due_on": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["form"] = self.form_id
+
+    @property
+    def form_id(self) -> str:
+        return f"task-{self.instance.pk}"
 
 
 class DecideForm(forms.Form):
@@ -164,7 +202,13 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=ProtectionCase.Decision.choices)
     note = forms.CharField(label=_("Decision note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("Needed when approving with changes or declining."))
+                           help_text=_("Say which changes, or why the protection is "
+                                       "declined."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required_when = _(  # type: ignore[attr-defined]
+            "required when approving with changes or declining")
 
 
 class CancelForm(forms.Form):

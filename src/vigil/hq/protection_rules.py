@@ -232,6 +232,43 @@ class TaskStatus(StrEnum):
 STANDARD_TASKS = tuple(TaskKind)
 
 
+class TaskLock(StrEnum):
+    """Why a case's advance tasks cannot change now."""
+
+    NOT_STARTED = "not_started"  # requested: no assessment, no advance work yet
+    AWAITING_DECISION = "awaiting_decision"  # submitted: the decider reads it as it stands
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    TRIP_OVER = "trip_over"
+
+
+APPROVALS = frozenset({Decision.APPROVED, Decision.APPROVED_WITH_CHANGES})
+
+
+def task_lock(status: str, decision: str, ends_on: dt.date | None, today: dt.date
+              ) -> TaskLock | None:
+    """Whether the advance tasks of a case may change now: None when they may, else why not.
+
+    Advance work is done before and during the trip. It goes on while the case is under
+    assessment (submitting needs every task planned), stops while the submitted assessment
+    awaits its decision (reopen the assessment to change it), and goes on after an approval
+    until the last day of the trip. A declined or cancelled case, and a trip that is over,
+    keep their advance work as it was."""
+    if status == CaseStatus.UNDER_ASSESSMENT:
+        return None
+    if status == CaseStatus.REQUESTED:
+        return TaskLock.NOT_STARTED
+    if status == CaseStatus.ASSESSED:
+        return TaskLock.AWAITING_DECISION
+    if status == CaseStatus.CANCELLED:
+        return TaskLock.CANCELLED
+    if decision not in APPROVALS:
+        return TaskLock.DECLINED
+    if ends_on is not None and today > ends_on:
+        return TaskLock.TRIP_OVER
+    return None
+
+
 @dataclass(frozen=True)
 class AssessmentState:
     """What completeness reads of an assessment, as plain data."""

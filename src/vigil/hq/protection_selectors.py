@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -23,15 +24,17 @@ from vigil.core.models import AuditEvent
 from vigil.core.selectors import narrowed, searched
 from vigil.hq import protection_rules as rules
 from vigil.hq.models import (
+    AdvanceTask,
     NeedsAssessment,
     Principal,
     ProtectionCase,
     ProtectionDestination,
 )
+from vigil.people import selectors as people
 from vigil.places.models import SecurityArea
 from vigil.risk import rules as risk_rules
 from vigil.risk import selectors as risk
-from vigil.risk.models import SecurityRiskAssessment
+from vigil.risk.models import RISK_LEVEL_LABELS, SecurityRiskAssessment
 from vigil.travel import selectors as travel
 from vigil.travel.models import TravelRequest
 
@@ -168,14 +171,59 @@ def tasks_of(assessment: NeedsAssessment | None) -> list[Any]:
     return list(assessment.tasks.all()) if assessment is not None else []
 
 
-def case_timeline(case: ProtectionCase) -> list[AuditEvent]:
-    """What was done to the case and its assessment, oldest first: the audit log's writes
-    (reads are left out, they are in the audit log itself)."""
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One write to a case, its assessment or an advance task, as the case page tells it."""
+
+    event: AuditEvent
+    task: AdvanceTask | None  # the advance task the event changed, if it was one
+
+
+def task_lock(case: ProtectionCase) -> rules.TaskLock | None:
+    """Why the case's advance tasks may not change today, None when they may."""
+    return rules.task_lock(case.status, case.decision, case.ends_on, timezone.localdate())
+
+
+def case_timeline(case: ProtectionCase) -> list[TimelineEntry]:
+    """What was done to the case, its assessment and its advance tasks, oldest first: the
+    audit log's writes (reads are left out, they are in the audit log itself)."""
     assessment = NeedsAssessment.objects.filter(case=case).values_list("pk", flat=True).first()
     condition = Q(object_type=CASE_TYPE, object_id=str(case.pk))
+    tasks: dict[str, AdvanceTask] = {}
     if assessment is not None:
         condition |= Q(object_type="hq.needsassessment", object_id=str(assessment))
-    return list(AuditEvent.objects.filter(condition, sensitive_read=False).order_by("seq"))
+        tasks = {str(t.pk): t for t in AdvanceTask.objects.filter(assessment_id=assessment)}
+        if tasks:
+            condition |= Q(object_type="hq.advancetask", object_id__in=list(tasks))
+    events = AuditEvent.objects.filter(condition, sensitive_read=False).select_related(
+        "actor").order_by("seq")
+    return [TimelineEntry(e, tasks.get(e.object_id) if e.object_type == "hq.advancetask"
+                          else None) for e in events]
+
+
+def timeline_zone(*, user: AnyUser, case: ProtectionCase) -> tuple[str, str]:
+    """The time zone the case's times are shown in, and the place it is of: the viewer's own
+    duty station, else the principal's home duty station."""
+    own = people.person_of_user(user=user)
+    if own is not None and own.duty_station_id is not None:
+        return own.duty_station.time_zone, own.duty_station.name
+    return case.principal.duty_station.time_zone, case.principal.duty_station.name
+
+
+def threat_rows(assessment: NeedsAssessment | None) -> list[dict[str, Any]]:
+    """The stored threat picture, each residual risk with its risk level's label (from risk's
+    labels, in the reader's language)."""
+    if assessment is None:
+        return []
+    rows = []
+    for entry in assessment.threat_picture:
+        risks = [{**r, "residual_label": RISK_LEVEL_LABELS.get(r.get("residual"),
+                                                               r.get("residual"))}
+                 for r in entry.get("risks", [])]
+        top = entry.get("highest_residual")
+        rows.append({**entry, "risks": risks,
+                     "highest_residual_label": RISK_LEVEL_LABELS.get(top, top) if top else ""})
+    return rows
 
 
 # --- The home queue ----------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def _principal_save(*, actor: AnyUser, principal: Principal, data: dict[str, Any
         taken = obj.person_id is not None and Principal.objects.filter(
             person_id=obj.person_id).exclude(pk=obj.pk).exists()
         return [FieldError(field="person", code=ErrorCode.DUPLICATE, message=_(
-            "This staff member is another principal already."))] if taken else []
+            "This staff member is already recorded as another principal."))] if taken else []
 
     return _save(actor=actor, obj=principal, data=data,
                        allowed=PRINCIPAL_FIELDS, action="hq.principal", version=version,
@@ -176,7 +176,7 @@ def _check_trip(actor: AnyUser, case: ProtectionCase) -> list[FieldError]:
     if not selectors.trip_requests(user=actor, principal=principal).filter(
             pk=request.pk).exists():
         return [FieldError(field="trip_request", code=ErrorCode.UNKNOWN_REFERENCE, message=_(
-            "Not a TRIP request of this principal that you may read."))]
+            "This TRIP request is not one of this principal's, or you may not read it."))]
     return []
 
 
@@ -402,18 +402,34 @@ def assessment_refresh(*, actor: AnyUser, assessment: NeedsAssessment,
     return assessment
 
 
+def _task_lock_messages() -> dict[rules.TaskLock, str]:
+    return {
+        rules.TaskLock.NOT_STARTED: _(
+            "The advance work starts with the assessment: start it first."),
+        rules.TaskLock.AWAITING_DECISION: _(
+            "The assessment awaits its decision, advance work as submitted: reopen the "
+            "assessment to change it."),
+        rules.TaskLock.DECLINED: _(
+            "The protection of this trip was declined: its advance work no longer changes."),
+        rules.TaskLock.CANCELLED: _(
+            "The case is cancelled: its advance work no longer changes."),
+        rules.TaskLock.TRIP_OVER: _(
+            "The trip is over: its advance work no longer changes."),
+    }
+
+
 @transaction.atomic
 def task_update(*, actor: AnyUser, task: AdvanceTask, data: dict[str, Any]) -> AdvanceTask:
-    """Advance work goes on from the assessment until the trip: not on a case only requested
-    or cancelled."""
+    """Advance work goes on while the case is under assessment, and after an approval until
+    the trip ends (protection_rules.task_lock)."""
     case = task.assessment.case
     require(actor, Perm.MANAGE_PROTECTION, case)
-    if case.status in {rules.CaseStatus.REQUESTED, rules.CaseStatus.CANCELLED}:
-        raise TransitionRefused(_("The advance work of a %(status)s case does not change.")
-                                % {"status": case.get_status_display().lower()})
+    lock = selectors.task_lock(case)
+    if lock is not None:
+        raise TransitionRefused(_task_lock_messages()[lock])
     if case.status == rules.CaseStatus.DECIDED and data.get("status") == rules.TaskStatus.TO_PLAN:
         raise ValidationFailed([FieldError(field="status", message=_(
-            "A decided case's advance work is planned already."))])
+            "The advance work of a decided case cannot go back to “To plan”."))])
     saved: AdvanceTask = _save(actor=actor, obj=task, data=data, allowed=TASK_FIELDS,
                                action="hq.advance_task")
     return saved
@@ -434,6 +450,22 @@ def _completeness(case: ProtectionCase, assessment: NeedsAssessment | None) -> N
     _refuse(rules.assessment_problems(state))
 
 
+def _move_refusal(move: rules.Move) -> str:
+    """Why the table refuses ``move`` here, one whole sentence per move (each language words
+    its own), with the case's status to fill in."""
+    return {
+        rules.Move.START: _("Only a requested case can start its assessment; this one is "
+                            "%(status)s."),
+        rules.Move.SUBMIT: _("Only a case under assessment can be submitted for decision; "
+                             "this one is %(status)s."),
+        rules.Move.REOPEN: _("Only a case awaiting decision can have its assessment "
+                             "reopened; this one is %(status)s."),
+        rules.Move.DECIDE: _("Only a case assessed and awaiting decision can be decided; "
+                             "this one is %(status)s."),
+        rules.Move.CANCEL: _("Only an open case can be cancelled; this one is %(status)s."),
+    }[move]
+
+
 def _move(*, actor: AnyUser, case: ProtectionCase, move: rules.Move, version: int | None,
           changes: dict[str, Any] | None = None, fields: Sequence[str] = ()) -> ProtectionCase:
     """The one writer of a case's status: the table allows the move from where the case
@@ -444,9 +476,8 @@ def _move(*, actor: AnyUser, case: ProtectionCase, move: rules.Move, version: in
     check_version(case, version)
     target = rules.next_state(move, case.status)
     if target is None:
-        raise TransitionRefused(_("“%(move)s” is not possible on a case that is %(status)s.")
-                                % {"move": rules.MOVE_LABELS[move],
-                                   "status": case.get_status_display().lower()})
+        raise TransitionRefused(_move_refusal(move) % {
+            "status": case.get_status_display().lower()})
     before = case.status
     case.status = target
     save_new_version(case, ["status", *fields])

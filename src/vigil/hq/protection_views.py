@@ -143,6 +143,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
         extra={"may_add": has_perm_anywhere(user, Perm.MANAGE_PROTECTION)})
 
 
+# Why the advance work shows read only, under its table.
+TASK_LOCK_NOTES = {
+    rules.TaskLock.AWAITING_DECISION: _lazy(
+        "The advance work is shown as submitted for decision. Reopen the assessment to "
+        "change it."),
+    rules.TaskLock.DECLINED: _lazy(
+        "The protection of this trip was declined: the advance work stays as it was."),
+    rules.TaskLock.CANCELLED: _lazy("The case is cancelled: the advance work stays as it was."),
+    rules.TaskLock.TRIP_OVER: _lazy("The trip is over: the advance work stays as it was."),
+}
+
+
 def _moves(user: Any, case: ProtectionCase) -> list[dict[str, Any]]:
     """The moves this user may make on the case now, as buttons."""
     found = []
@@ -167,16 +179,20 @@ def _case_page(request: HttpRequest, case: ProtectionCase,
     may_manage = can(user, Perm.MANAGE_PROTECTION, case)
     moves = _moves(user, case)
     tasks = selectors.tasks_of(assessment)
+    task_lock = selectors.task_lock(case)
+    zone, zone_place = selectors.timeline_zone(user=user, case=case)
     context = {
         "case": case, "assessment": assessment,
         "destinations": selectors.destinations_of(case),
         "tasks": [{"task": t, "form": TaskForm(instance=t, prefix=f"t{t.pk}")} for t in tasks],
-        "timeline": selectors.case_timeline(case),
+        "threat": selectors.threat_rows(assessment),
+        "timeline": _timeline(selectors.case_timeline(case)),
+        "zone": zone, "zone_place": zone_place,
         "may_manage": may_manage,
         "may_edit": may_manage and case.editable,
         "may_assess": may_manage and case.status == rules.CaseStatus.UNDER_ASSESSMENT,
-        "may_task": may_manage and case.status not in {rules.CaseStatus.REQUESTED,
-                                                       rules.CaseStatus.CANCELLED},
+        "may_task": may_manage and task_lock is None,
+        "task_lock": TASK_LOCK_NOTES.get(task_lock) if task_lock is not None else "",
         "moves": [m for m in moves if m["move"] not in {rules.Move.DECIDE, rules.Move.CANCEL}],
         "may_decide": any(m["move"] == rules.Move.DECIDE for m in moves),
         "may_cancel": any(m["move"] == rules.Move.CANCEL for m in moves),
@@ -187,6 +203,58 @@ def _case_page(request: HttpRequest, case: ProtectionCase,
         **(forms or {}),
     }
     return render(request, "hq/protection/case_detail.html", context, status=status)
+
+
+# What each write to a case tells its reader on the timeline, by the audit action.
+TIMELINE_SENTENCES = {
+    "hq.protection_case.create": _lazy("Case requested"),
+    "hq.protection_case.update": _lazy("Case details changed"),
+    "hq.protection_case.destination_add": _lazy("Destination added"),
+    "hq.protection_case.destination_remove": _lazy("Destination removed"),
+    "hq.protection_case.destinations_from_trip": _lazy(
+        "Destinations copied from the TRIP itinerary"),
+    "hq.protection_case.start": _lazy("Assessment started"),
+    "hq.protection_case.submit": _lazy("Submitted for decision"),
+    "hq.protection_case.reopen": _lazy("Assessment reopened"),
+    "hq.protection_case.cancel": _lazy("Case cancelled"),
+    "hq.needs_assessment.update": _lazy("Assessment changed"),
+    "hq.needs_assessment.refresh": _lazy("Threat picture taken again"),
+    "hq.advance_task.update": _lazy("Advance task changed"),
+}
+DECISION_SENTENCES: dict[str, Any] = {
+    rules.Decision.APPROVED: _lazy("Approved"),
+    rules.Decision.APPROVED_WITH_CHANGES: _lazy("Approved with changes"),
+    rules.Decision.DECLINED: _lazy("Declined"),
+}
+CASE_STATUS_LABELS = dict(ProtectionCase.Status.choices)
+TASK_STATUS_LABELS = dict(AdvanceTask.Status.choices)
+
+
+def _timeline(entries: list[selectors.TimelineEntry]) -> list[dict[str, Any]]:
+    """Each write as a sentence in the reader's language, with who did it and, for a status
+    change, the statuses' labels."""
+    rows = []
+    for entry in entries:
+        event = entry.event
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        status = changes.get("status")
+        was, now = (status if isinstance(status, list) and len(status) == 2 else (None, None))
+        labels = TASK_STATUS_LABELS if entry.task is not None else CASE_STATUS_LABELS
+        sentence: Any = TIMELINE_SENTENCES.get(event.action, _lazy("Change recorded"))
+        if event.action == "hq.protection_case.decide":
+            decision = changes.get("decision")
+            outcome = decision[1] if isinstance(decision, list) and len(decision) == 2 else ""
+            sentence = DECISION_SENTENCES.get(outcome, _lazy("Decided"))
+        actor = event.actor
+        rows.append({
+            "at": event.at, "sentence": sentence,
+            "task": entry.task.get_kind_display() if entry.task is not None else "",
+            "who": (actor.get_full_name() or actor.get_username()) if actor is not None
+            else event.actor_label,
+            "was": labels.get(was, was) if was else "", "now": labels.get(now, now) if now
+            else "", "now_code": now or "",
+        })
+    return rows
 
 
 def _case_form(request: HttpRequest) -> dict[str, Any]:

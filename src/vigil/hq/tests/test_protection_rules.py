@@ -141,3 +141,28 @@ def test_dates_and_stays():
         "arrives_on"]
     assert [f for f, _ in rules.stay_problems(d, d + dt.timedelta(days=1), d, d)] == [
         "departs_on"]
+
+
+# --- When advance tasks may change -------------------------------------------------------------
+
+DAY = dt.date(2031, 5, 10)
+TaskLock = rules.TaskLock
+
+
+@pytest.mark.parametrize(("status", "decision", "ends_on", "expected"), [
+    # Under assessment: always open (submitting needs every task planned).
+    (CaseStatus.UNDER_ASSESSMENT, "", DAY, None),
+    (CaseStatus.UNDER_ASSESSMENT, "", DAY - dt.timedelta(days=1), None),
+    (CaseStatus.REQUESTED, "", DAY, TaskLock.NOT_STARTED),
+    (CaseStatus.ASSESSED, "", DAY, TaskLock.AWAITING_DECISION),
+    (CaseStatus.CANCELLED, "", DAY, TaskLock.CANCELLED),
+    # Approved: open until the last day of the trip, closed the day after.
+    (CaseStatus.DECIDED, "approved", DAY, None),
+    (CaseStatus.DECIDED, "approved_with_changes", DAY + dt.timedelta(days=3), None),
+    (CaseStatus.DECIDED, "approved", DAY - dt.timedelta(days=1), TaskLock.TRIP_OVER),
+    (CaseStatus.DECIDED, "approved_with_changes", DAY - dt.timedelta(days=1),
+     TaskLock.TRIP_OVER),
+    (CaseStatus.DECIDED, "declined", DAY + dt.timedelta(days=3), TaskLock.DECLINED),
+])
+def test_when_advance_tasks_may_change(status, decision, ends_on, expected):
+    assert rules.task_lock(status, decision, ends_on, DAY) == expected
