@@ -47,7 +47,7 @@ class PlanFilters(_StationFilter):
 
 
 class DrillFilters(_StationFilter):
-    q = search_field(_("Words of the findings."))
+    q = search_field(_("Words in the findings."))
     kind = choice_filter(_("Kind"), DrillKind.choices)
     since = forms.DateField(label=_("Held from"), required=False, widget=DATE)
     until = forms.DateField(label=_("Held until"), required=False, widget=DATE)

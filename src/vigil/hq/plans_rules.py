@@ -7,9 +7,9 @@ The edges, stated once:
 - A period of N months from day B ends on the same day of the month N months later; when that
   month is shorter, on its last day (31 January + 1 month = 28 or 29 February).
 - A plan is due for review on D = (approval or last review) + review period, or on the date
-  set explicitly when that is earlier and later than the approval or last review. It is in
-  time on D and overdue from D + 1.
-- A kind of plan is tested in time on day X while X is no later than (last drill that tested a
+  set explicitly when that is earlier and later than the approval or last review. It is on
+  time if reviewed on D, and overdue from D + 1.
+- A kind of plan is tested on time on day X while X is no later than (last drill that tested a
   plan of that kind, held on or before X) + test period; overdue from the day after.
 - The plan in force on X is the one approved on or before X and not superseded on or before X.
 """

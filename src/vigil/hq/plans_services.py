@@ -46,8 +46,16 @@ PLAN_FIELDS = {"duty_station", "kind", "title", "owner", "version_label", "summa
 DRILL_FIELDS = {"duty_station", "premises", "kind", "held_on", "participants",
                 "duration_minutes", "findings"}
 ACTION_FIELDS = {"description", "owner", "due_on"}
-MOVE_LABELS = {"submit": gettext_lazy("submit"), "approve": gettext_lazy("approve"),
-               "return": gettext_lazy("return")}
+# Why a move is refused, one whole sentence per move (so that each language can phrase it);
+# the plan's status is named after it, as a label.
+REFUSED_MOVES = {
+    "submit": gettext_lazy("Only a draft can be submitted for approval. Its status: "
+                           "%(status)s."),
+    "approve": gettext_lazy("Only a plan submitted for approval can be approved. Its status: "
+                            "%(status)s."),
+    "return": gettext_lazy("Only a plan submitted for approval can be returned to draft. "
+                           "Its status: %(status)s."),
+}
 
 
 def station_today(station: Any) -> dt.date:
@@ -153,8 +161,8 @@ def plan_transition(*, actor: AnyUser, plan: EmergencyPlan, action: str, version
     check_version(plan, version)
     target = rules.next_state(rules.PLAN_TRANSITIONS, action, plan.status)
     if target is None:
-        raise TransitionRefused(_("You cannot %(action)s a plan that is %(status)s.") % {
-            "action": MOVE_LABELS[action], "status": plan.get_status_display().lower()})
+        raise TransitionRefused(str(REFUSED_MOVES[action])
+                                % {"status": plan.get_status_display()})
     if action == "approve" and plan.last_edited_by_id == actor.pk:
         raise Forbidden(_("You edited this plan last: another official approves it."))
     comment = comment.strip()
@@ -206,8 +214,8 @@ def plan_review(*, actor: AnyUser, plan: EmergencyPlan, version: int | None,
     require(actor, Perm.MANAGE_EMERGENCY_PLANS, plan)
     check_version(plan, version)
     if plan.status != PlanStatus.APPROVED:
-        raise TransitionRefused(_("Only a plan in force is reviewed; this one is %(status)s.")
-                                % {"status": plan.get_status_display().lower()})
+        raise TransitionRefused(_("Only a plan in force can be reviewed. Its status: "
+                                  "%(status)s.") % {"status": plan.get_status_display()})
     today = station_today(plan.duty_station)
     day = reviewed_on or today
     if day > today:
@@ -330,23 +338,36 @@ def drill_update(*, actor: AnyUser, drill: Drill, data: dict[str, Any], version:
 
 # --- Corrective actions -----------------------------------------------------------------------
 
+def _action_problems(row: CorrectiveAction) -> list[FieldError]:
+    if row.due_on and row.due_on < row.drill.held_on:
+        return [FieldError("due_on", _(
+            "An action cannot be due before the drill that found it (%(date)s).")
+            % {"date": row.drill.held_on.isoformat()})]
+    return []
+
+
 @transaction.atomic
 def corrective_action_add(*, actor: AnyUser, drill: Drill, data: dict[str, Any]
                           ) -> CorrectiveAction:
+    """A corrective action found by a drill: what to do, who does it, by when."""
     require(actor, Perm.MANAGE_EMERGENCY_PLANS, drill)
     row = CorrectiveAction(drill=drill)
     return record_save(actor=actor, obj=row, perm=Perm.MANAGE_EMERGENCY_PLANS, data=data,
-                       allowed=ACTION_FIELDS, action="hq.corrective_action")
+                       allowed=ACTION_FIELDS, action="hq.corrective_action",
+                       check=_action_problems)
 
 
 @transaction.atomic
 def corrective_action_update(*, actor: AnyUser, action: CorrectiveAction,
                              data: dict[str, Any], version: int | None) -> CorrectiveAction:
+    """Change an open action's description, owner or due date. A closed action stays as it
+    was closed."""
     require(actor, Perm.MANAGE_EMERGENCY_PLANS, action)
     if action.status != ActionStatus.OPEN:
-        raise TransitionRefused(_("A closed action is not changed."))
+        raise TransitionRefused(_("A closed action cannot be changed."))
     return record_save(actor=actor, obj=action, perm=Perm.MANAGE_EMERGENCY_PLANS, data=data,
-                       allowed=ACTION_FIELDS, action="hq.corrective_action", version=version)
+                       allowed=ACTION_FIELDS, action="hq.corrective_action", version=version,
+                       check=_action_problems)
 
 
 @transaction.atomic

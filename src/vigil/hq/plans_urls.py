@@ -21,5 +21,6 @@ urlpatterns = [
     path("drills/<int:pk>/edit/", views.drill_edit, name="drill_edit"),
     path("drills/<int:pk>/actions/", views.action_add, name="drill_action_add"),
     path("corrective-actions/", views.action_list, name="drill_action_list"),
+    path("corrective-actions/<int:pk>/edit/", views.action_edit, name="drill_action_edit"),
     path("corrective-actions/<int:pk>/close/", views.action_close, name="drill_action_close"),
 ]

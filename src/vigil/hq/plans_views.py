@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally
+from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
 from vigil.core.errors import NotFound
 from vigil.core.views_support import (
     EditPage,
     apply_service,
+    changed_data,
     flash_errors,
+    fresh_copy,
     list_page,
     perm_required,
     submit_form,
@@ -148,8 +150,8 @@ def plan_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         lambda data: services.plan_transition(actor=request.user, plan=plan, action=action,
                                               version=data["version"],
                                               comment=data["comment"] or ""),
-        back=_plan_back(plan), success=lambda p: _("Plan %(plan)s is now %(status)s.") % {
-            "plan": p, "status": p.get_status_display().lower()})
+        back=_plan_back(plan), success=lambda p: _("Plan %(plan)s: %(status)s.") % {
+            "plan": p, "status": p.get_status_display()})
 
 
 @login_required
@@ -255,6 +257,30 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
             data={k: v for k, v in data.items() if k != "version"}),
         back=reverse("hq:drill_detail", args=[drill.pk]),
         success=_("Corrective action added."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an open corrective action: its description, owner and due date. The drill's
+    page posts here; a refusal shows this page with each fault beside its field."""
+    row = selectors.action_get(user=request.user, pk=pk)
+    require(request.user, Perm.MANAGE_EMERGENCY_PLANS, row)
+    back = reverse("hq:drill_detail", args=[row.drill_id])
+    if row.status != ActionStatus.OPEN:
+        messages.error(request, _("A closed action cannot be changed."))
+        return redirect(back)
+    form = ActionForm(request.POST or None, instance=fresh_copy(row),
+                      initial={"version": row.version})
+    if request.method == "POST" and form.is_valid():
+        saved = apply_service(form, lambda: services.corrective_action_update(
+            actor=request.user, action=row, version=form.cleaned_data.get("version"),
+            data=changed_data(form, list(services.ACTION_FIELDS))))
+        if saved is not None:
+            messages.success(request, _("Corrective action saved."))
+            return redirect(back)
+    return render(request, "hq/plans/action_form.html", {
+        "form": form, "action": row, "drill": row.drill, "back": back})
 
 
 @login_required

@@ -23,7 +23,7 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class ClaimFilters(ListFilters):
-    q = search_field(_("A reference (CLM-000123) or words of the description."))
+    q = search_field(_("A reference (CLM-000123) or words in the description."))
     status = choice_filter(_("Status"), ClaimStatus.choices)
     premises = forms.ChoiceField(label=_("Premises"), required=False)
     kind = choice_filter(_("Kind"), ClaimKind.choices)

@@ -33,9 +33,19 @@ CLAIM_FIELDS = {"premises", "kind", "claimant_kind", "claimant", "claimant_name"
 # What a staff member gives when filing their own claim; the rest is set for them.
 FILE_FIELDS = {"premises", "kind", "occurred_at", "description", "currency", "amount_claimed",
                "claimant_contact"}
-ACTION_LABELS = {"review": gettext_lazy("start the review of"), "settle": gettext_lazy("settle"),
-                 "reject": gettext_lazy("reject"), "withdraw": gettext_lazy("withdraw"),
-                 "reopen": gettext_lazy("reopen")}
+# Why a move is refused, one whole sentence per move (so that each language can phrase it);
+# the claim's status is named after it, as a label.
+REFUSED_MOVES = {
+    "review": gettext_lazy("Only a received claim can be taken under review. Its status: "
+                           "%(status)s."),
+    "settle": gettext_lazy("Only a claim under review can be settled. Its status: "
+                           "%(status)s."),
+    "reject": gettext_lazy("Only a claim under review can be rejected. Its status: "
+                           "%(status)s."),
+    "withdraw": gettext_lazy("Only a received claim or one under review can be withdrawn. "
+                             "Its status: %(status)s."),
+    "reopen": gettext_lazy("Only a rejected claim can be reopened. Its status: %(status)s."),
+}
 # An event may be recorded a little ahead of the server's clock (a phone's clock), no more.
 FUTURE_SLACK = dt.timedelta(minutes=15)
 
@@ -65,7 +75,7 @@ def _problems(actor: AnyUser, claim: SafetyClaim) -> list[FieldError]:
     if claim.received_on and claim.occurred_at and \
             claim.received_on < claim.occurred_at.date() - dt.timedelta(days=1):
         errors.append(FieldError("received_on", _(
-            "A claim is received after what it is about happened.")))
+            "A claim cannot be received before the event it concerns.")))
     if claim.incident_id is not None and not linkable_incidents(user=actor).filter(
             pk=claim.incident_id).exists():
         errors.append(FieldError("incident", _("Unknown, or outside your scope."),
@@ -99,8 +109,8 @@ def claim_update(*, actor: AnyUser, claim: SafetyClaim, data: dict[str, Any],
     stays as decided."""
     require(actor, Perm.MANAGE_CLAIMS, claim)
     if claim.status not in rules.EDITABLE_STATES:
-        raise TransitionRefused(_("A %(status)s claim is not changed; only a received claim "
-                                  "or one under review is.")
+        raise TransitionRefused(_("A %(status)s claim cannot be changed; only a received "
+                                  "claim or one under review can.")
                                 % {"status": claim.get_status_display().lower()})
     saved = record_save(actor=actor, obj=claim, perm=Perm.MANAGE_CLAIMS, data=data,
                         allowed=CLAIM_FIELDS, action="hq.claim", version=version,
@@ -152,9 +162,8 @@ def claim_transition(*, actor: AnyUser, claim: SafetyClaim, action: str, version
     check_version(claim, version)
     target = rules.next_state(rules.CLAIM_TRANSITIONS, action, claim.status)
     if target is None:
-        raise TransitionRefused(_("You cannot %(action)s a claim that is %(status)s.")
-                                % {"status": claim.get_status_display().lower(),
-                                   "action": ACTION_LABELS[action]})
+        raise TransitionRefused(str(REFUSED_MOVES[action])
+                                % {"status": claim.get_status_display()})
     problems = rules.decision_problems(action, amount_claimed=claim.amount_claimed,
                                        amount_settled=amount_settled, note=note)
     if problems:

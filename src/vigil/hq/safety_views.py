@@ -50,7 +50,7 @@ def claim_list(request: HttpRequest) -> HttpResponseBase:
                  (_lazy("Duty station"), lambda c: c.premises.duty_station.name),
                  (_lazy("Premises"), lambda c: c.premises.name),
                  (_lazy("Kind"), lambda c: c.get_kind_display()),
-                 (_lazy("Claimant is a"), lambda c: c.get_claimant_kind_display()),
+                 (_lazy("Claimant type"), lambda c: c.get_claimant_kind_display()),
                  (_lazy("Status"), lambda c: c.get_status_display()),
                  (_lazy("Currency"), lambda c: c.currency),
                  (_lazy("Amount claimed"), lambda c: c.amount_claimed),
@@ -132,5 +132,5 @@ def claim_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
     return submit_form(request, ClaimMoveForm(request.POST), move,
                        back=reverse("hq:claim_detail", args=[claim.pk]),
-                       success=lambda c: _("Claim %(ref)s is now %(status)s.") % {
-                           "ref": c.reference, "status": c.get_status_display().lower()})
+                       success=lambda c: _("Claim %(ref)s: %(status)s.") % {
+                           "ref": c.reference, "status": c.get_status_display()})

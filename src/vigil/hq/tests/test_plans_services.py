@@ -178,7 +178,11 @@ def test_drills_corrective_actions_and_the_status(cast, officer, official):
     assert [(r["station"], r["status"].compliant) for r in rows] == [(cast.nairobi, True)]
     over = selectors.plans_status_over(start=today - dt.timedelta(days=2), end=today)
     assert over[0]["period"].days_not_compliant == 2
-    action = services.corrective_action_add(actor=officer, drill=drill, data={
+    earlier = services.drill_create(actor=officer, data={
+        "duty_station": cast.nairobi, "kind": "evacuation",
+        "held_on": today - dt.timedelta(days=5), "participants": 30,
+        "duration_minutes": 20, "findings": "Two wardens absent."})
+    action = services.corrective_action_add(actor=officer, drill=earlier, data={
         "description": "Train wardens", "owner": "Facilities",
         "due_on": today - dt.timedelta(days=1)})
     assert list(selectors.action_list(user=officer, overdue=True)) == [action]

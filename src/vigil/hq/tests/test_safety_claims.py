@@ -122,7 +122,7 @@ def test_settling_above_the_claim_needs_a_note(claim, officer):
 
 
 def test_refused_moves_say_why(claim, officer):
-    with pytest.raises(TransitionRefused, match="received"):
+    with pytest.raises(TransitionRefused, match="Its status: Received"):
         _move(claim, officer, "settle", amount_settled=Decimal(1))
     _move(claim, officer, "withdraw")
     for action in ("review", "reopen", "withdraw"):
