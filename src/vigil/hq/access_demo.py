@@ -1,7 +1,12 @@
 """Demo records of HQ access control: zones and gates at New York, Geneva, Addis Ababa and
-Bangkok; pass holders of every kind; passes in every state (valid, expired, suspended,
-revoked); visitors expected today at New York; a General Assembly session with delegations
-and accredited delegates."""
+Bangkok; pass holders of every kind; passes in every state (valid, expired, not yet valid,
+suspended, revoked); visitors expected today at New York; a General Assembly session with
+delegations and accredited delegates.
+
+Wherever a demo officer holds the permission (the HQ security officer, at New York), the
+records are made through the services as that officer, so that each pass, visit and meeting
+has its audit history. At the other stations no demo user may act or read; their records are
+seeded directly, attributed to nobody, and have no history."""
 
 from __future__ import annotations
 
@@ -12,16 +17,14 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from vigil.core.authz import Perm, can
 from vigil.core.demo import DemoContext, register_step
 from vigil.hq import access_services as services
-from vigil.hq.access_rules import event_window, pass_number
+from vigil.hq.access_rules import pass_number
 from vigil.hq.models import (
-    Accreditation,
-    AccreditationStatus,
-    Delegation,
     Gate,
     HolderKind,
-    Meeting,
+    MeetingKind,
     Pass,
     PassHolder,
     PassNumberSequence,
@@ -45,19 +48,108 @@ AFFILIATION = {HolderKind.CONTRACTOR: ["Acme Facilities", "Nordic Catering", "Se
                HolderKind.VISITOR: ["Kenya Red Cross", "World Bank", "Columbia University"]}
 GA_DELEGATIONS = [("member_state", "BR"), ("member_state", "JP"), ("member_state", "NG"),
                   ("member_state", "FR"), ("observer_state", "VA"), ("igo", "African Union")]
+REASONS = {"suspended": "Card reported lost", "revoked": "Contract ended"}
 
 
 def _name(ctx: DemoContext) -> tuple[str, str]:
     return ctx.rng.choice(FAMILY), ctx.rng.choice(GIVEN)
 
 
-def _zones(premises: Premises) -> dict[str, Zone]:
+def _zones(premises: Premises, officer: Any) -> dict[str, Zone]:
+    """The premises' zones and gates: through the services when ``officer`` may configure
+    them, else seeded."""
+    if officer is not None:
+        zones = {code: services.zone_save(actor=officer, data={
+            "premises": premises, "code": code, "name": name, "restricted": restricted})
+            for code, name, restricted in ZONES}
+        for code, name, zone in GATES:
+            services.gate_save(actor=officer, data={"premises": premises, "zone": zones[zone],
+                                                    "code": code, "name": name})
+        return zones
     zones = {code: Zone.objects.create(premises=premises, code=code, name=name,
                                        restricted=restricted)
              for code, name, restricted in ZONES}
     Gate.objects.bulk_create([Gate(premises=premises, zone=zones[zone], code=code, name=name)
                               for code, name, zone in GATES])
     return zones
+
+
+def _holder_data(ctx: DemoContext, station: DutyStation) -> list[dict[str, Any]]:
+    """Six staff of the station, two contractors and a journalist."""
+    rows: list[dict[str, Any]] = [
+        {"duty_station": station, "kind": HolderKind.STAFF, "person": p,
+         "family_name": p.family_name, "given_name": p.given_name,
+         "organization": p.organization}
+        for p in Person.objects.filter(duty_station=station).select_related("organization")
+        .order_by("pk")[:6]]
+    for kind in (HolderKind.CONTRACTOR, HolderKind.MEDIA, HolderKind.CONTRACTOR):
+        family, given = _name(ctx)
+        rows.append({"duty_station": station, "kind": kind, "family_name": family,
+                     "given_name": given, "affiliation": ctx.rng.choice(AFFILIATION[kind]),
+                     "document_type": "passport",
+                     "document_number": f"P{ctx.rng.randrange(10**7):07d}"})
+    return rows
+
+
+def _plans(ctx: DemoContext, rows: list[dict[str, Any]],
+           now: dt.datetime) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """Each holder's pass: its state (most valid; one expired, suspended, revoked and not yet
+    valid) and its window."""
+    states = ["valid"] * (len(rows) - 4) + ["expired", "suspended", "revoked", "not_yet_valid"]
+    plans = []
+    for row, state in zip(rows, states, strict=True):
+        start = now - dt.timedelta(days=ctx.rng.randrange(30, 300))
+        end = start + dt.timedelta(days=365)
+        if state == "expired":
+            end = now - dt.timedelta(days=ctx.rng.randrange(1, 20))
+        elif state == "not_yet_valid":
+            start, end = now + dt.timedelta(days=3), now + dt.timedelta(days=120)
+        elif state == "valid" and row["kind"] == HolderKind.MEDIA:
+            end = now + dt.timedelta(days=ctx.rng.randrange(2, 7))  # expiring this week
+        plans.append((state, start, end))
+    return plans
+
+
+def _opened(zones: dict[str, Zone], kind: str) -> list[Zone]:
+    return [zones["lobby"], zones["conf"]] + ([zones["sec"]] if kind == HolderKind.STAFF
+                                              else [])
+
+
+def _passes_through_services(officer: Any, rows: list[dict[str, Any]],
+                             plans: list[tuple[str, dt.datetime, dt.datetime]],
+                             zones: dict[str, Zone]) -> None:
+    for row, (state, start, end) in zip(rows, plans, strict=True):
+        holder = services.pass_holder_save(actor=officer, data=row)
+        pass_ = services.pass_issue(actor=officer, holder=holder,
+                                    zones=_opened(zones, holder.kind), valid_from=start,
+                                    valid_until=end)
+        if state == "suspended":
+            services.pass_suspend(actor=officer, pass_=pass_, reason=REASONS[state])
+        elif state == "revoked":
+            services.pass_revoke(actor=officer, pass_=pass_, reason=REASONS[state])
+
+
+def _passes_seeded(station: DutyStation, rows: list[dict[str, Any]],
+                   plans: list[tuple[str, dt.datetime, dt.datetime]], zones: dict[str, Zone],
+                   now: dt.datetime) -> None:
+    holders = PassHolder.objects.bulk_create([PassHolder(**row) for row in rows])
+    sequence = PassNumberSequence.objects.create(duty_station=station)
+    passes = []
+    for holder, (state, start, end) in zip(holders, plans, strict=True):
+        sequence.last += 1
+        reason = REASONS.get(state, "")
+        passes.append(Pass(number=pass_number(station.code, sequence.last), holder=holder,
+                           duty_station=station, kind=holder.kind, valid_from=start,
+                           valid_until=end,
+                           status={"suspended": PassStatus.SUSPENDED,
+                                   "revoked": PassStatus.REVOKED}.get(state,
+                                                                      PassStatus.ACTIVE),
+                           status_reason=reason, status_changed_at=now if reason else None))
+    sequence.save(update_fields=["last"])
+    Pass.objects.bulk_create(passes)
+    through = Pass.zones.through
+    through.objects.bulk_create([through(pass_id=p.pk, zone_id=z.pk) for p in passes
+                                 for z in _opened(zones, p.kind)])
 
 
 def load_access(ctx: DemoContext) -> None:
@@ -69,7 +161,6 @@ def load_access(ctx: DemoContext) -> None:
     dss = Organization.objects.filter(code="DSS").first()
     zones_by_station: dict[str, dict[str, Zone]] = {}
     premises_by_station: dict[str, Premises] = {}
-    passes: list[tuple[Pass, list[Zone]]] = []
     for index, name in enumerate(STATIONS):
         station = stations.get(name)
         if station is None:
@@ -83,49 +174,15 @@ def load_access(ctx: DemoContext) -> None:
                 longitude=station.longitude, staff_capacity=900, visitor_capacity=200,
                 public_access=True)
         premises_by_station[name] = premises
-        zones = zones_by_station[name] = _zones(premises)
-        sequence = PassNumberSequence.objects.create(duty_station=station)
-        staff = list(Person.objects.filter(duty_station=station).order_by("pk")[:6])
-        holders = [PassHolder(duty_station=station, kind=HolderKind.STAFF, person=p,
-                              family_name=p.family_name, given_name=p.given_name,
-                              organization_id=p.organization_id) for p in staff]
-        for kind in (HolderKind.CONTRACTOR, HolderKind.MEDIA, HolderKind.CONTRACTOR):
-            family, given = _name(ctx)
-            holders.append(PassHolder(duty_station=station, kind=kind, family_name=family,
-                                      given_name=given,
-                                      affiliation=ctx.rng.choice(AFFILIATION[kind]),
-                                      document_type="passport",
-                                      document_number=f"P{ctx.rng.randrange(10**7):07d}"))
-        PassHolder.objects.bulk_create(holders)
-        # Every state: valid (most), expired, not yet valid, suspended, revoked.
-        plans = ["valid"] * (len(holders) - 4) + ["expired", "suspended", "revoked",
-                                                   "not_yet_valid"]
-        for holder, plan in zip(holders, plans, strict=True):
-            sequence.last += 1
-            start = now - dt.timedelta(days=ctx.rng.randrange(30, 300))
-            end = start + dt.timedelta(days=365)
-            if plan == "expired":
-                end = now - dt.timedelta(days=ctx.rng.randrange(1, 20))
-            elif plan == "not_yet_valid":
-                start, end = now + dt.timedelta(days=3), now + dt.timedelta(days=120)
-            elif plan == "valid" and holder.kind == HolderKind.MEDIA:
-                end = now + dt.timedelta(days=ctx.rng.randrange(2, 7))  # expiring this week
-            status = {"suspended": PassStatus.SUSPENDED,
-                      "revoked": PassStatus.REVOKED}.get(plan, PassStatus.ACTIVE)
-            reason = {"suspended": "Card reported lost", "revoked": "Contract ended"}.get(
-                plan, "")
-            opened = [zones["lobby"], zones["conf"]] + (
-                [zones["sec"]] if holder.kind == HolderKind.STAFF else [])
-            passes.append((Pass(number=pass_number(station.code, sequence.last), holder=holder,
-                                duty_station=station, kind=holder.kind, valid_from=start,
-                                valid_until=end, status=status, status_reason=reason,
-                                status_changed_at=now if reason else None,
-                                issued_by=officer), opened))
-        sequence.save(update_fields=["last"])
-    Pass.objects.bulk_create([p for p, _z in passes])
-    through = Pass.zones.through
-    through.objects.bulk_create([through(pass_id=p.pk, zone_id=z.pk)
-                                 for p, zones in passes for z in zones])
+        acting = officer if officer is not None and can(
+            officer, Perm.MANAGE_PASSES, Pass(duty_station=station)) else None
+        zones = zones_by_station[name] = _zones(premises, acting)
+        rows = _holder_data(ctx, station)
+        plans = _plans(ctx, rows, now)
+        if acting is not None:
+            _passes_through_services(acting, rows, plans, zones)
+        else:
+            _passes_seeded(station, rows, plans, zones, now)
     visits = _visits(ctx, now, officer, premises_by_station.get("New York"), dss)
     meetings = _general_assembly(ctx, now, officer, stations.get("New York"),
                                  premises_by_station.get("New York"),
@@ -142,6 +199,9 @@ def _visits(ctx: DemoContext, now: dt.datetime, officer: Any,
         return 0
     tz = ZoneInfo(premises.duty_station.time_zone)
     today = now.astimezone(tz).replace(hour=9, minute=0)
+    if today + dt.timedelta(hours=3) <= now + dt.timedelta(minutes=30):
+        # Loaded late in the day: the visits start an hour ago, so none has ended already.
+        today = now.astimezone(tz).replace(minute=0) - dt.timedelta(hours=1)
     hosts = list(Person.objects.filter(duty_station=premises.duty_station)
              .select_related("user").order_by("pk")[:6])
     own = Person.objects.filter(user=officer).first()
@@ -173,44 +233,42 @@ def _visits(ctx: DemoContext, now: dt.datetime, officer: Any,
 def _general_assembly(ctx: DemoContext, now: dt.datetime, officer: Any,
                       station: DutyStation | None, premises: Premises | None,
                       zones: dict[str, Zone] | None) -> int:
-    if station is None or premises is None or zones is None:
+    """The General Assembly's high-level week at New York, made as the HQ officer: its
+    delegations, delegates requested and accredited, and the event passes issued to the
+    accredited; a few accredited since, still waiting for their pass, and a few requests."""
+    if station is None or premises is None or zones is None or officer is None:
         return 0
     today = now.astimezone(ZoneInfo(station.time_zone)).date()
-    meeting = Meeting.objects.create(
-        name="General Assembly, high-level week", kind="ga_session", duty_station=station,
-        premises=premises, starts_on=today - dt.timedelta(days=1),
-        ends_on=today + dt.timedelta(days=5), created_by=officer,
-        notes="General debate; delegates enter by the Delegates' entrance.")
-    meeting.zones.set([zones["lobby"], zones["conf"]])
+    meeting = services.meeting_save(actor=officer, data={
+        "name": "General Assembly, high-level week", "kind": MeetingKind.GENERAL_ASSEMBLY,
+        "duty_station": station, "premises": premises,
+        "starts_on": today - dt.timedelta(days=1), "ends_on": today + dt.timedelta(days=5),
+        "notes": "General debate; delegates enter by the Delegates' entrance."},
+        zones=[zones["lobby"], zones["conf"]])
     countries = {c.iso2: c for c in Country.objects.filter(
         iso2__in=[code for _k, code in GA_DELEGATIONS])}
-    start, end = event_window(meeting.starts_on, meeting.ends_on, ZoneInfo(station.time_zone))
-    sequence = PassNumberSequence.objects.get(duty_station=station)
-    for kind, code in GA_DELEGATIONS:
+    later = []
+    for index, (kind, code) in enumerate(GA_DELEGATIONS):
         country = countries.get(code)
         if kind != "igo" and country is None:
             continue
-        delegation = Delegation.objects.create(meeting=meeting, kind=kind, country=country,
-                                               name=country.name if country else code)
+        delegation = services.delegation_save(actor=officer, data={
+            "meeting": meeting, "kind": kind, "country": country,
+            "name": country.name if country else code})
         for n in range(3):
             family, given = _name(ctx)
-            holder = PassHolder.objects.create(
-                duty_station=station, kind=HolderKind.DELEGATE, family_name=family,
-                given_name=given, affiliation=delegation.name, nationality=country)
-            status = (AccreditationStatus.ACCREDITED if n < 2
-                      else AccreditationStatus.REQUESTED)
-            pass_ = None
-            if status == AccreditationStatus.ACCREDITED and ctx.rng.random() < 0.8:
-                sequence.last += 1
-                pass_ = Pass.objects.create(
-                    number=pass_number(station.code, sequence.last), holder=holder,
-                    duty_station=station, kind=HolderKind.DELEGATE, valid_from=start,
-                    valid_until=end, issued_by=officer)
-                pass_.zones.set([zones["lobby"], zones["conf"]])
-            Accreditation.objects.create(
-                delegation=delegation, holder=holder, status=status, pass_issued=pass_,
+            accreditation = services.accreditation_request(
+                actor=officer, delegation=delegation,
+                new_delegate={"family_name": family, "given_name": given,
+                              "nationality": country},
                 function="Head of delegation" if n == 0 else "Delegate")
-    sequence.save(update_fields=["last"])
+            if n < 2:
+                services.accreditation_grant(actor=officer, accreditation=accreditation)
+            elif index < 2:
+                later.append(accreditation)
+    services.meeting_issue_passes(actor=officer, meeting=meeting)
+    for accreditation in later:
+        services.accreditation_grant(actor=officer, accreditation=accreditation)
     return 1
 
 

@@ -73,6 +73,16 @@ class GateForm(forms.ModelForm):  # type: ignore[type-arg]
         field.queryset = Zone.objects.filter(premises=premises).order_by("code")
 
 
+class PremisesFilters(ListFilters):
+    q = search_field(_("Premises or duty station."))
+    duty_station = forms.ChoiceField(label=_("Duty station"), required=False)
+
+    def __init__(self, *args: Any, stations: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["duty_station"]).choices = _station_choices(
+            stations, _("Any duty station"))
+
+
 class HolderFilters(ListFilters):
     q = search_field(_("Name, affiliation or e-mail."))
     kind = choice_filter(_("Kind"), HolderKind.choices)
@@ -157,7 +167,7 @@ class VisitFilters(ListFilters):
     q = search_field(_("Visitor, host or purpose."))
     status = choice_filter(_("Status"), [
         ("expected", _("Expected")), ("arrived", _("Arrived")), ("departed", _("Departed")),
-        ("cancelled", _("Cancelled")), ("no_show", _("Did not come"))])
+        ("cancelled", _("Cancelled")), ("no_show", _("No-show"))])
     premises = forms.ChoiceField(label=_("Premises"), required=False)
     day = forms.DateField(label=_("Day"), required=False, widget=DATE_INPUT)
 

@@ -167,6 +167,29 @@ def event_window(starts_on: dt.date, ends_on: dt.date,
     return day_bounds(starts_on, tz)[0], day_bounds(ends_on, tz)[1]
 
 
+DASH = "\u2013"  # an en dash, between the ends of a range
+
+
+def window_label(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo,
+                 day: dt.date | None = None) -> str:
+    """A window as read on a list, in the local time of ``tz`` with the zone named: only the
+    hours when it lies within ``day`` ("12:00\u201314:00 (EST)"), the date once when it lies
+    within one other day ("2026-03-02 12:00\u201314:00 (EST)"), both dates when it spans
+    days."""
+    lo, hi = start.astimezone(tz), end.astimezone(tz)
+    zone = lo.tzname() or ""
+    if hi.tzname() and hi.tzname() != zone:
+        zone = f"{zone}/{hi.tzname()}"
+    # A window ending at midnight ends on the day it started.
+    last = (hi - dt.timedelta(microseconds=1)).date() if hi > lo else hi.date()
+    if lo.date() == last:
+        hours = f"{lo:%H:%M}{DASH}{hi:%H:%M}"
+        text = hours if lo.date() == day else f"{lo:%Y-%m-%d} {hours}"
+    else:
+        text = f"{lo:%Y-%m-%d %H:%M} {DASH} {hi:%Y-%m-%d %H:%M}"
+    return f"{text} ({zone})" if zone else text
+
+
 def window_touches(start: dt.datetime, end: dt.datetime, lo: dt.datetime,
                    hi: dt.datetime) -> bool:
     """Do the half-open windows [start, end) and [lo, hi) overlap?"""

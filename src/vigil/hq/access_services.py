@@ -104,8 +104,8 @@ def _holder_problems(actor: AnyUser, holder: PassHolder) -> list[FieldError]:
     errors: list[FieldError] = []
     if holder.kind == HolderKind.STAFF:
         if holder.person is None:
-            errors.append(FieldError("person", _("A staff member's pass holder names their "
-                                                 "staff record."), ErrorCode.REQUIRED))
+            errors.append(FieldError("person", _("A staff pass holder must be linked to "
+                                                 "their staff record."), ErrorCode.REQUIRED))
         elif holder.person.duty_station_id != holder.duty_station_id:
             errors.append(FieldError("person", _("This staff member is not at this duty "
                                                  "station.")))
@@ -254,20 +254,23 @@ def _pass_facts(pass_: Pass) -> dict[str, Any]:
 def pass_update(*, actor: AnyUser, pass_: Pass, valid_from: Any, valid_until: Any,
                 zones: Iterable[Zone], version: int | None = None) -> Pass:
     """Change a pass's window or zones, within the same caps as when it was issued. A revoked
-    pass is final and cannot change."""
+    pass is final and cannot change. A visitor pass issued with a visit is not changed here:
+    its window follows the visit's (``visit_update``)."""
     require(actor, Perm.MANAGE_PASSES, pass_)
     check_version(pass_, version)
     if pass_.status == PassStatus.REVOKED:
         raise TransitionRefused(_("A revoked pass cannot change."))
+    if Visit.objects.filter(pass_issued=pass_).exists():
+        raise ValidationFailed([FieldError("valid_until", _(
+            "A visitor pass follows its visit: change the visit's window instead, and the "
+            "pass follows it."))])
     chosen = list(zones)
     errors = _window_errors(valid_from, valid_until) + _zone_errors(chosen, pass_.duty_station_id)
     if not errors:
-        visit = Visit.objects.select_related("premises__duty_station").filter(
-            pass_issued=pass_).first()
         accreditation = Accreditation.objects.select_related(
             "delegation__meeting__duty_station").filter(pass_issued=pass_).first()
         meeting = accreditation.delegation.meeting if accreditation else None
-        errors += _cap_errors(pass_.kind, valid_from, valid_until, visit=visit, meeting=meeting)
+        errors += _cap_errors(pass_.kind, valid_from, valid_until, visit=None, meeting=meeting)
         if meeting is not None and {z.pk for z in chosen} - {z.pk for z in meeting.zones.all()}:
             errors.append(FieldError("zones", _("An event pass opens only the event's zones.")))
     if errors:
@@ -466,7 +469,8 @@ def visit_check_document(*, actor: AnyUser, visit: Visit, document_type: str,
     number (kept on the visitor's record, as personal data), by whom and when."""
     require(actor, Perm.MANAGE_VISITORS, visit)
     if visit.status not in (VisitStatus.EXPECTED, VisitStatus.ARRIVED):
-        raise TransitionRefused(_("The identity document is checked for an expected visitor."))
+        raise TransitionRefused(_("Only an expected visitor's identity document can be "
+                                  "checked."))
     errors = []
     if not (document_type or "").strip():
         errors.append(FieldError("document_type", _("Name the kind of identity document."),
@@ -557,7 +561,7 @@ def visit_depart(*, actor: AnyUser, visit: Visit, at: dt.datetime | None = None)
         raise TransitionRefused(_("Only a visitor who arrived can depart."))
     at = at or timezone.now()
     if visit.arrived_at is not None and at < visit.arrived_at:
-        raise ValidationFailed([FieldError("at", _("A visitor leaves after arriving."))])
+        raise ValidationFailed([FieldError("at", _("A visitor cannot leave before arriving."))])
     visit.status, visit.departed_at = VisitStatus.DEPARTED, at
     save_new_version(visit, ["status", "departed_at"])
     pass_ = visit.pass_issued
@@ -602,7 +606,7 @@ def visit_no_show(*, actor: AnyUser, visit: Visit) -> Visit:
     """Reception marks an expected visitor who did not come; their pass is revoked."""
     require(actor, Perm.MANAGE_VISITORS, visit)
     return _end_visit(actor=actor, visit=visit, move=VisitMove.NO_SHOW, reason="",
-                      pass_reason=_("Visitor did not come"))
+                      pass_reason=_("No-show"))
 
 
 # --- Meetings, delegations, accreditations ----------------------------------------------------

@@ -5,6 +5,7 @@ own list) and meetings with their delegations and accreditations."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from vigil.core.views_support import (
 from vigil.hq import access_selectors as selectors
 from vigil.hq import access_services as services
 from vigil.hq.access_forms import (
+    DOCUMENT_TYPES,
     AccreditationForm,
     DayForm,
     DelegationForm,
@@ -44,6 +46,7 @@ from vigil.hq.access_forms import (
     PassFilters,
     PassForm,
     PassHolderForm,
+    PremisesFilters,
     ReasonForm,
     VisitEditForm,
     VisitFilters,
@@ -51,7 +54,7 @@ from vigil.hq.access_forms import (
     ZoneForm,
     local_input,
 )
-from vigil.hq.access_rules import PassMove, masked, qr_payload
+from vigil.hq.access_rules import PassMove, masked, qr_payload, window_label
 from vigil.hq.models import Accreditation, Pass, PassHolder, Visit, Zone
 from vigil.people.selectors import person_of_user, staff_member_by_index
 
@@ -64,12 +67,15 @@ def _tz(station: Any) -> str:
 
 @perm_required(Perm.VIEW_ACCESS)
 def access_premises_list(request: HttpRequest) -> HttpResponseBase:
+    filters = PremisesFilters(request.GET or None,
+                              stations=selectors.access_stations(user=request.user))
     return list_page(
         request, queryset=selectors.access_premises_list(user=request.user,
-                                                         search=request.GET.get("q", "")),
+                                                         **filters.selector_args()),
         template="hq/access/premises_list.html",
         table_template="hq/access/partials/_premises_table.html",
-        sorts={"name": "name", "station": "duty_station__name"}, default_sort="station")
+        sorts={"name": "name", "station": "duty_station__name"}, default_sort="station",
+        filters=filters)
 
 
 @perm_required(Perm.VIEW_ACCESS)
@@ -302,6 +308,11 @@ def pass_issue(request: HttpRequest, holder_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pass_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pass_ = selectors.pass_get(user=request.user, pk=pk)
+    visit = selectors.visit_for_pass(pass_)
+    if visit is not None:
+        messages.info(request, _("A visitor pass follows its visit: change the visit's window "
+                                 "instead, and the pass follows it."))
+        return redirect("hq:access_visit_detail", pk=visit.pk)
     tz = _tz(pass_.duty_station)
     form = PassForm(request.POST or None, zones=selectors.zones_at_station(
         duty_station=pass_.duty_station_id), tz_name=tz, initial={
@@ -383,7 +394,7 @@ def visit_today(request: HttpRequest, pk: int) -> HttpResponse:
     form = DayForm(request.GET or None)
     day = (form.cleaned_data.get("day") if form.is_valid() else None) or \
         timezone.now().astimezone(tz).date()
-    visits = list(selectors.visits_expected(request.user, premises, day))
+    visits = _with_windows(selectors.visits_expected(request.user, premises, day), day)
     counts = {s: sum(1 for v in visits if v.status == s)
               for s in ("expected", "arrived", "departed")}
     return render(request, "hq/access/visit_today.html", {
@@ -393,11 +404,23 @@ def visit_today(request: HttpRequest, pk: int) -> HttpResponse:
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1)})
 
 
+def _with_windows(visits: Iterable[Visit], day: dt.date | None = None) -> list[Visit]:
+    """The visits, each with ``window``: its expected window as a list reads it, in its
+    premises' local time with the zone named (only the hours when it lies within ``day``;
+    with its date otherwise)."""
+    rows = list(visits)
+    for visit in rows:
+        tz = ZoneInfo(visit.premises.duty_station.time_zone)
+        visit.window = window_label(  # type: ignore[attr-defined]
+            visit.expected_from, visit.expected_until, tz, day)
+    return rows
+
+
 @perm_required(Perm.HOST_VISITOR)
 def my_visitors(request: HttpRequest) -> HttpResponse:
     return render(request, "hq/access/my_visitors.html", {
-        "upcoming": selectors.my_visits(user=request.user, upcoming=True)[:50],
-        "past": selectors.my_visits(user=request.user, upcoming=False)[:20],
+        "upcoming": _with_windows(selectors.my_visits(user=request.user, upcoming=True)[:50]),
+        "past": _with_windows(selectors.my_visits(user=request.user, upcoming=False)[:20]),
         "may_register": person_of_user(user=request.user) is not None})
 
 
@@ -454,7 +477,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "document_form": DocumentCheckForm(initial={
             "document_type": visit.visitor.document_type or "passport"}),
         "document": {"masked": _holder_document(visit.visitor),
-                     "type": visit.visitor.document_type}})
+                     "type": dict(DOCUMENT_TYPES).get(visit.visitor.document_type,
+                                                      visit.visitor.document_type)}})
 
 
 @login_required
@@ -515,7 +539,7 @@ def visit_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
 
     done = {"arrive": _("Arrival recorded; the host is told."),
             "depart": _("Departure recorded."), "cancel": _("Visit cancelled."),
-            "no_show": _("Marked as not come.")}[move]
+            "no_show": _("Marked as a no-show.")}[move]
     return submit_form(request, ReasonForm(request.POST), call, success=done, back=back)
 
 
@@ -598,7 +622,7 @@ def accreditation_add(request: HttpRequest, pk: int) -> HttpResponse:
             new_delegate=None if d.get("holder") else {
                 "family_name": d["family_name"], "given_name": d["given_name"]},
             function=d["function"]),
-        success=lambda a: _("%(name)s is requested for accreditation.") % {"name": a.holder},
+        success=lambda a: _("Accreditation requested for %(name)s.") % {"name": a.holder},
         back=reverse("hq:access_meeting_detail", args=[meeting.pk]))
 
 

@@ -183,7 +183,7 @@ class Pass(VersionedModel):
                                           null=True, blank=True, related_name="+",
                                           verbose_name=_("status changed by"))
     # What the QR code carries (with the number); a gate that scans it asks Vigil.
-    token = models.CharField(_("code secret"), max_length=40, unique=True,
+    token = models.CharField(_("secret code"), max_length=40, unique=True,
                              default=new_pass_token, editable=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+",
@@ -239,7 +239,7 @@ class VisitStatus(models.TextChoices):
     ARRIVED = "arrived", _("Arrived")
     DEPARTED = "departed", _("Departed")
     CANCELLED = "cancelled", _("Cancelled")
-    NO_SHOW = "no_show", _("Did not come")
+    NO_SHOW = "no_show", _("No-show")
 
 
 class Visit(VersionedModel):

@@ -205,3 +205,174 @@ def test_api_holder_document_is_masked_and_the_full_read_audited(
     full = api(hq.officer).get(f"/api/v1/hq/pass-holders/{holder.pk}/document/").json()
     assert full["number"] == "P7654321"
     assert AuditEvent.objects.filter(action="hq.pass_holder.document_read").count() == 1
+
+
+# --- Pages: what each shows and offers -------------------------------------------------------
+
+def test_premises_list_filters_by_search_and_duty_station(hq: SimpleNamespace,  # noqa: F811
+                                                          user_with: Any) -> None:
+    client = client_for(user_with(Role.HQ_SECURITY_OFFICER))
+    url = reverse("hq:access_premises_list")
+    page = client.get(url).content.decode()
+    assert 'id="id_q"' in page
+    assert 'id="id_duty_station"' in page
+    assert "Gigiri" in page
+    assert "Palais" in page
+    only_geneva = client.get(url, {"duty_station": hq.geneva.pk}).content.decode()
+    assert "Palais" in only_geneva
+    assert hq.cast.gigiri.name not in only_geneva
+    searched = client.get(url, {"q": "palai"}).content.decode()
+    assert "Palais" in searched
+    assert hq.cast.gigiri.name not in searched
+
+
+def test_pass_and_visit_pages_name_the_zone_of_every_time(hq: SimpleNamespace) -> None:  # noqa: F811
+    visit = visit_by_host(hq)
+    client = client_for(hq.officer)
+    tz = hq.cast.nairobi.time_zone
+    page = client.get(reverse("hq:access_pass_detail", args=[visit.pass_issued.pk]))
+    issued_row = page.content.decode().split(">Issued<")[1].split("</dd>")[0]
+    assert f"({tz})" in issued_row
+    page = client.get(reverse("hq:access_visit_detail", args=[visit.pk]))
+    registered = page.content.decode().split(">Registered<")[1].split("</dd>")[0]
+    assert f"({tz})" in registered
+
+
+def test_empty_history_says_what_is_true_for_each_kind_of_pass(hq: SimpleNamespace) -> None:  # noqa: F811
+    from vigil.hq.models import Pass
+
+    client = client_for(hq.officer)
+    visit = visit_by_host(hq)
+    page = client.get(reverse("hq:access_pass_detail", args=[visit.pass_issued.pk]))
+    assert "Issued with its visit; no change recorded since." in page.content.decode()
+    contractor_pass = issued(hq)
+    services.pass_suspend(actor=hq.officer, pass_=contractor_pass, reason="Lost")
+    page = client.get(reverse("hq:access_pass_detail", args=[contractor_pass.pk])).content
+    assert b"hq.pass.issue" in page
+    assert b"hq.pass.suspend" in page
+    assert b"Issued with" not in page
+    seeded = Pass.objects.create(number="KE-NBO-900001", holder=contractor_pass.holder,
+                                 duty_station=hq.cast.nairobi, kind=HolderKind.CONTRACTOR,
+                                 valid_from=contractor_pass.valid_from,
+                                 valid_until=contractor_pass.valid_until,
+                                 status=PassStatus.SUSPENDED)
+    page = client.get(reverse("hq:access_pass_detail", args=[seeded.pk])).content.decode()
+    assert "Nothing recorded for this pass." in page
+    assert "Issued with" not in page
+
+
+def test_the_card_print_button_is_styled_like_the_other_buttons(hq: SimpleNamespace) -> None:  # noqa: F811
+    page = client_for(hq.officer).get(reverse("hq:access_pass_card",
+                                              args=[issued(hq).pk])).content.decode()
+    assert '<button type="button" class="btn" onclick="window.print()">' in page
+    assert ".noprint .btn {" in page
+
+
+def test_a_visitor_pass_offers_no_change_and_its_edit_page_leads_to_the_visit(
+        hq: SimpleNamespace) -> None:  # noqa: F811
+    visit = visit_by_host(hq)
+    client = client_for(hq.officer)
+    edit = reverse("hq:access_pass_edit", args=[visit.pass_issued.pk])
+    page = client.get(reverse("hq:access_pass_detail", args=[visit.pass_issued.pk]))
+    assert edit not in page.content.decode()
+    assert "A visitor pass follows its visit" in page.content.decode()
+    response = client.get(edit)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("hq:access_visit_detail", args=[visit.pk])
+    before = visit.pass_issued.valid_until
+    client.post(edit, {"valid_from": "2030-01-01T09:00", "valid_until": "2030-01-01T10:00"})
+    visit.pass_issued.refresh_from_db()
+    assert visit.pass_issued.valid_until == before
+    contractor_pass = issued(hq)
+    page = client.get(reverse("hq:access_pass_detail", args=[contractor_pass.pk]))
+    assert reverse("hq:access_pass_edit", args=[contractor_pass.pk]) in page.content.decode()
+
+
+def test_api_refuses_to_change_a_visitor_pass(hq: SimpleNamespace, api: Any) -> None:  # noqa: F811
+    visit = visit_by_host(hq)
+    pass_ = visit.pass_issued
+    response = api(hq.officer).patch(f"/api/v1/hq/passes/{pass_.pk}/", {
+        "valid_from": pass_.valid_from.isoformat(),
+        "valid_until": pass_.valid_until.isoformat(), "zones": [hq.lobby.pk],
+        "version": pass_.version}, format="json")
+    assert response.status_code == 400
+    assert "follows its visit" in str(response.json())
+
+
+def test_the_visit_page_offers_the_identity_check_first_and_then_the_arrival(
+        hq: SimpleNamespace) -> None:  # noqa: F811
+    visit = visit_by_host(hq)
+    client = client_for(hq.officer)
+    url = reverse("hq:access_visit_detail", args=[visit.pk])
+    arrive = reverse("hq:access_visit_move", args=[visit.pk, "arrive"])
+    page = client.get(url).content.decode()
+    assert reverse("hq:access_visit_document", args=[visit.pk]) in page
+    assert arrive not in page
+    assert "offered once the identity document is checked" in page
+    assert reverse("hq:access_visit_move", args=[visit.pk, "no_show"]) in page
+    client.post(reverse("hq:access_visit_document", args=[visit.pk]),
+                {"document_type": "passport", "document_number": "A7654321"})
+    page = client.get(url).content.decode()
+    assert arrive in page
+    assert reverse("hq:access_visit_document", args=[visit.pk]) not in page
+    assert "Identity document checked: Passport •••••321." in page
+    # The host sees the visit but is offered no reception move.
+    host_page = client_for(hq.host).get(url).content.decode()
+    assert arrive not in host_page
+
+
+def test_no_show_from_the_page_says_so(hq: SimpleNamespace) -> None:  # noqa: F811
+    visit = visit_by_host(hq)
+    client = client_for(hq.officer)
+    response = client.post(reverse("hq:access_visit_move", args=[visit.pk, "no_show"]),
+                           follow=True)
+    assert "Marked as a no-show." in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == "no_show"
+
+
+def test_gates_read_as_leading_to_a_zone(hq: SimpleNamespace) -> None:  # noqa: F811
+    page = client_for(hq.officer).get(reverse("hq:access_premises_detail",
+                                              args=[hq.cast.gigiri.pk])).content.decode()
+    assert "Leads to zone" in page
+    assert ">Opens<" not in page
+
+
+def test_reception_day_and_my_visitors_read_on_a_phone(hq: SimpleNamespace) -> None:  # noqa: F811
+    from zoneinfo import ZoneInfo
+
+    nairobi = ZoneInfo(hq.cast.nairobi.time_zone)  # EAT, all year
+    day = timezone.now().astimezone(nairobi).date() + dt.timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(10, 0), tzinfo=nairobi)
+    services.visit_register(actor=hq.host, premises=hq.cast.gigiri, host=hq.cast.amina,
+                            purpose="Review", expected_from=start,
+                            expected_until=start + dt.timedelta(hours=2),
+                            visitor={"family_name": "Mwangi"})
+    today = client_for(hq.officer).get(
+        reverse("hq:access_visit_today", args=[hq.cast.gigiri.pk]),
+        {"day": day.isoformat()}).content.decode()
+    assert 'class="table-wrap visit-rows"' in today
+    assert today.count("@media (max-width: 40rem)") == 1
+    assert ">10:00\u201312:00 (EAT)</time>" in today
+    mine = client_for(hq.host).get(reverse("hq:access_my_visitors")).content.decode()
+    assert 'class="table-wrap visit-rows"' in mine
+    assert mine.count("@media (max-width: 40rem)") == 1
+    assert f">{day.isoformat()} 10:00\u201312:00 (EAT)</time>" in mine
+
+
+def test_accreditation_request_from_the_page_says_so(hq: SimpleNamespace) -> None:  # noqa: F811
+    from vigil.hq.models import Meeting
+
+    today = timezone.now().date()
+    meeting = services.meeting_save(actor=hq.officer, data={
+        "name": "Retreat", "kind": "meeting", "duty_station": hq.cast.nairobi,
+        "premises": hq.cast.gigiri, "starts_on": today, "ends_on": today},
+        zones=[hq.lobby])
+    delegation = services.delegation_save(actor=hq.officer, data={
+        "meeting": meeting, "kind": "igo", "name": "African Union"})
+    response = client_for(hq.officer).post(
+        reverse("hq:access_accreditation_add", args=[meeting.pk]),
+        {"delegation": delegation.pk, "family_name": "Bello", "function": "Delegate"},
+        follow=True)
+    assert "Accreditation requested for BELLO" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).delegations.get().accreditations.count() == 1

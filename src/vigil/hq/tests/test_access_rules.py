@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +26,7 @@ from vigil.hq.access_rules import (
     qr_token,
     refusal,
     visit_move_target,
+    window_label,
     window_touches,
     window_within,
 )
@@ -167,3 +169,36 @@ def test_qr_payload_carries_number_and_secret_and_the_secret_is_read_back() -> N
     assert payload == "VIGIL-PASS:KE-NBO-000001:s3cr3t"
     assert qr_token(payload) == "s3cr3t"
     assert qr_token(" s3cr3t ") == "s3cr3t"
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_a_window_within_the_day_shown_reads_as_its_hours_and_zone() -> None:
+    start = dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC)  # 12:00 in New York
+    assert window_label(start, start + dt.timedelta(hours=2), NEW_YORK,
+                        dt.date(2026, 12, 7)) == "12:00\u201314:00 (EST)"
+
+
+def test_a_window_on_another_day_names_its_date_once() -> None:
+    start = dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC)
+    assert window_label(start, start + dt.timedelta(hours=2), NEW_YORK,
+                        dt.date(2026, 12, 8)) == "2026-12-07 12:00\u201314:00 (EST)"
+    assert window_label(start, start + dt.timedelta(hours=2), NEW_YORK) == \
+        "2026-12-07 12:00\u201314:00 (EST)"
+
+
+def test_a_window_across_days_names_both_dates_and_one_ending_at_midnight_does_not() -> None:
+    start = dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC)
+    assert window_label(start, start + dt.timedelta(days=1), NEW_YORK,
+                        dt.date(2026, 12, 7)) == \
+        "2026-12-07 12:00 \u2013 2026-12-08 12:00 (EST)"
+    midnight = dt.datetime(2026, 12, 8, 5, 0, tzinfo=dt.UTC)  # 00:00 in New York
+    assert window_label(midnight - dt.timedelta(hours=2), midnight, NEW_YORK,
+                        dt.date(2026, 12, 7)) == "22:00\u201300:00 (EST)"
+
+
+def test_a_window_across_a_clock_change_names_both_zones() -> None:
+    start = dt.datetime(2026, 3, 8, 5, 0, tzinfo=dt.UTC)  # 00:00 EST, the night clocks go on
+    assert window_label(start, start + dt.timedelta(hours=4), NEW_YORK,
+                        dt.date(2026, 3, 8)) == "00:00\u201305:00 (EST/EDT)"

@@ -194,6 +194,40 @@ def test_visitor_pass_cannot_outlast_its_visit(hq: SimpleNamespace) -> None:
     assert exc.value.for_field("valid_until")
 
 
+def test_a_visitor_pass_is_not_changed_by_itself_its_window_follows_the_visit(
+        hq: SimpleNamespace) -> None:
+    visit = visit_by_host(hq)
+    pass_ = visit.pass_issued
+    # Refused even inside the visit's window, and for the zones alone: nothing is written.
+    with pytest.raises(ValidationFailed) as exc:
+        services.pass_update(actor=hq.officer, pass_=pass_, valid_from=pass_.valid_from,
+                             valid_until=pass_.valid_until - dt.timedelta(hours=1),
+                             zones=[hq.lobby])
+    assert exc.value.for_field("valid_until") == [
+        "A visitor pass follows its visit: change the visit's window instead, and the pass "
+        "follows it."]
+    pass_.refresh_from_db()
+    assert set(pass_.zones.all()) == {hq.lobby, hq.wing}
+    assert not AuditEvent.objects.filter(action="hq.pass.update").exists()
+    # The visit's own change moves the pass with it.
+    later = visit.expected_until + dt.timedelta(hours=1)
+    services.visit_update(actor=hq.host, visit=visit, purpose=visit.purpose,
+                          expected_from=visit.expected_from, expected_until=later)
+    pass_.refresh_from_db()
+    assert pass_.valid_until == later
+
+
+def test_a_contractor_pass_still_changes_its_window_and_zones(hq: SimpleNamespace) -> None:
+    pass_ = issued(hq)
+    end = pass_.valid_until - dt.timedelta(days=1)
+    services.pass_update(actor=hq.officer, pass_=pass_, valid_from=pass_.valid_from,
+                         valid_until=end, zones=[hq.lobby, hq.wing], version=pass_.version)
+    pass_.refresh_from_db()
+    assert pass_.valid_until == end
+    assert set(pass_.zones.all()) == {hq.lobby, hq.wing}
+    assert AuditEvent.objects.filter(action="hq.pass.update", object_id=str(pass_.pk)).exists()
+
+
 def test_host_may_not_choose_zones_nor_register_at_another_station(
         hq: SimpleNamespace) -> None:
     start = timezone.now()
@@ -302,6 +336,32 @@ def test_cancel_revokes_the_pass_and_a_cancelled_visit_cannot_arrive(
         services.visit_no_show(actor=hq.officer, visit=visit)
 
 
+def test_a_departure_before_the_arrival_is_refused_naming_the_time(
+        hq: SimpleNamespace) -> None:
+    visit = visit_by_host(hq)
+    arrived = timezone.now()
+    services.visit_arrive(actor=hq.officer, visit=visit, at=arrived, gate=hq.gate)
+    with pytest.raises(ValidationFailed) as exc:
+        services.visit_depart(actor=hq.officer, visit=visit,
+                              at=arrived - dt.timedelta(minutes=5))
+    assert exc.value.for_field("at") == ["A visitor cannot leave before arriving."]
+    assert visit.status == "arrived"
+
+
+def test_the_document_of_a_visit_no_longer_expected_is_not_checked(
+        hq: SimpleNamespace) -> None:
+    visit = visit_by_host(hq)
+    services.visit_no_show(actor=hq.officer, visit=visit)
+    with pytest.raises(TransitionRefused) as exc:
+        services.visit_check_document(actor=hq.officer, visit=visit, document_type="passport",
+                                      document_number="A1")
+    assert str(exc.value.message) == ("Only an expected visitor's identity document can be "
+                                      "checked.")
+    visit.pass_issued.refresh_from_db()
+    assert visit.pass_issued.status_reason == "No-show"
+    assert visit.get_status_display() == "No-show"
+
+
 def test_no_show_is_for_reception_only(hq: SimpleNamespace) -> None:
     visit = visit_by_host(hq)
     with pytest.raises(Forbidden):
@@ -407,6 +467,14 @@ def test_only_delegates_of_the_station_are_accredited(hq: SimpleNamespace) -> No
     with pytest.raises(Forbidden):
         services.accreditation_request(actor=hq.geneva_officer, delegation=delegation,
                                        new_delegate={"family_name": "X"})
+
+
+def test_a_staff_holder_without_their_staff_record_is_refused(hq: SimpleNamespace) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        services.pass_holder_save(actor=hq.officer, data={
+            "duty_station": hq.cast.nairobi, "kind": HolderKind.STAFF, "family_name": "Hassan"})
+    assert exc.value.for_field("person") == [
+        "A staff pass holder must be linked to their staff record."]
 
 
 def test_staff_holder_links_a_person_of_that_station(hq: SimpleNamespace) -> None:
