@@ -44,10 +44,13 @@ class _DatedFilters(ListFilters):
             *[(pk, f"{p.name} · {p.duty_station.name}") for pk, p in self.places.items()]]
 
     def zone(self) -> ZoneInfo:
-        """The time zone the dates are read in: the chosen premises', else UTC."""
+        """The time zone the dates are read in: the chosen premises'; with none chosen, the
+        one zone of all the premises in the user's scope; else UTC."""
         data = self.cleaned_data if self.is_valid() else {}
         place = self.places.get(str(data.get("premises") or ""))
-        return ZoneInfo(place.duty_station.time_zone or "UTC") if place else ZoneInfo("UTC")
+        chosen = [place] if place else list(self.places.values())
+        zones = {p.duty_station.time_zone or "UTC" for p in chosen}
+        return ZoneInfo(zones.pop()) if len(zones) == 1 else ZoneInfo("UTC")
 
     def selector_args(self) -> dict[str, Any]:
         args = super().selector_args()
@@ -238,4 +241,13 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("What the review found"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, move: str = "", **kwargs: Any) -> None:
+        """``move``: the move the form is shown for. Closing needs the note; reopening
+        takes none."""
+        super().__init__(*args, **kwargs)
+        if move == "close":
+            self.fields["note"].required = True
+        elif move == "reopen":
+            self.fields["note"].widget = forms.HiddenInput()
 

@@ -41,7 +41,7 @@ from vigil.hq.gate_forms import (
     UnauthorizedFilters,
 )
 from vigil.hq.gate_rules import RULE_EXPLANATIONS, Rule
-from vigil.hq.models import ColumnMapping, EntryRuleSettings
+from vigil.hq.models import ColumnMapping, EntryRuleSettings, UnauthorizedEntry
 
 CHART_W, CHART_H = 720, 160
 
@@ -202,6 +202,7 @@ def gate_unauthorized_list(request: HttpRequest) -> HttpResponseBase:
 def gate_unauthorized_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.unauthorized_get(user=request.user, pk=pk)
     may_review = can(request.user, Perm.RECORD_ENTRY, entry)
+    move = "close" if entry.status == UnauthorizedEntry.Status.OPEN else "reopen"
     return render(request, "hq/gate/unauthorized_detail.html", {
         "entry": entry, "events": selectors.unauthorized_events(entry),
         "zone": selectors.zone_of(entry.premises).key,
@@ -212,9 +213,8 @@ def gate_unauthorized_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if entry.rule == Rule.DENIED else RULE_EXPLANATIONS[Rule(entry.rule)],
         "incident_seen": selectors.incident_seen(request.user, entry.incident_id),
         "may_review": may_review,
-        "review_form": ReviewForm(initial={"version": entry.version,
-                                           "move": "close" if entry.status == "open"
-                                           else "reopen"})})
+        "review_form": ReviewForm(move=move, initial={"version": entry.version,
+                                                      "move": move})})
 
 
 @login_required

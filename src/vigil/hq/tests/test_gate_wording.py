@@ -5,15 +5,19 @@ plain words."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from vigil.core.authz import Role, ScopeKind
 from vigil.core.errors import TransitionRefused
 from vigil.hq.gate_forms import MappingForm, RuleSettingsForm
-from vigil.hq.gate_services import entry_report, unauthorized_entry_review
+from vigil.hq.gate_services import entry_report, gate_scan, unauthorized_entry_review
 from vigil.hq.models import UnauthorizedEntry
 from vigil.hq.tests.test_gate_fixtures import NOW, site  # noqa: F401
+from vigil.places.models import DutyStation
 
 CLOSED_REFUSAL = ("This unauthorized entry's status is “Reviewed and closed”: "
                   "it cannot be closed.")
@@ -119,3 +123,41 @@ def test_the_mapping_page_names_the_directions(site, client):  # noqa: F811
     body = client.get(reverse("hq:gate_mapping_detail", args=[site.mapping.pk])).content.decode()
     assert "entry (in): IN" in body
     assert "exit (out): OUT" in body
+
+
+def test_closing_asks_for_the_note_and_reopening_for_none(site, client):  # noqa: F811
+    entry = reported(site)
+    client.force_login(site.officer)
+    url = reverse("hq:gate_unauthorized_detail", args=[entry.pk])
+    body = client.get(url).content.decode()
+    assert re.search(r"<textarea[^>]*name=\"note\"[^>]*required", body)
+    unauthorized_entry_review(actor=site.officer, entry=entry, move="close", note="Escorted.")
+    body = client.get(url).content.decode()
+    assert "<textarea" not in body
+    assert 'name="move" value="reopen"' in body
+
+
+def test_the_home_panel_counts_each_premises_today(site, client):  # noqa: F811
+    gate_scan(actor=site.officer, gate=site.lobby, pass_number=site.valid.number)
+    gate_scan(actor=site.officer, gate=site.lobby, pass_number=site.expired.number)
+    client.force_login(site.officer)
+    body = client.get("/").content.decode()
+    assert "1 entry · 1 denial" in body
+    assert "1 unauthorized entry</span>" in body
+
+
+def test_list_dates_are_read_in_the_one_zone_of_the_premises_in_scope(site, client):  # noqa: F811
+    client.force_login(site.officer)
+    body = client.get(reverse("hq:gate_unauthorized_list")).content.decode()
+    assert "Dates in the filter are read in: Africa/Nairobi." in body
+
+
+def test_list_dates_are_read_in_utc_across_zones(site, client, user_with):  # noqa: F811
+    site.cast.mogadishu.kind = DutyStation.Kind.REGIONAL_COMMISSION
+    site.cast.mogadishu.save(update_fields=["kind"])
+    client.force_login(user_with(Role.HQ_SECURITY_OFFICER, ScopeKind.GLOBAL, None))
+    body = client.get(reverse("hq:gate_unauthorized_list")).content.decode()
+    assert "Dates in the filter are read in: UTC." in body
+    chosen = client.get(reverse("hq:gate_unauthorized_list"),
+                        {"premises": site.cast.mogadishu_compound.pk}).content.decode()
+    assert "Dates in the filter are read in: Africa/Mogadishu." in chosen
