@@ -61,11 +61,11 @@ class DrillFilters(_StationFilter):
 
 class ActionFilters(_StationFilter):
     status = choice_filter(_("Status"), ActionStatus.choices)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = choice_filter(_("Due date"), [("on", _("Overdue only"))], _("Any due date"))
 
     def selector_args(self) -> dict[str, Any]:
         args = super().selector_args()
-        args["overdue"] = bool(args["overdue"])
+        args["overdue"] = args["overdue"] == "on"
         return args
 
 

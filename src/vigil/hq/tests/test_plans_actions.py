@@ -259,3 +259,28 @@ def test_the_board_states_the_review_rule_plainly(client, officer):
 
 def test_the_drill_search_reads_words_in_the_findings(officer):
     assert str(DrillFilters(user=officer).fields["q"].help_text) == "Words in the findings."
+
+
+def test_the_actions_list_filters_overdue_ones(client, drill, action, officer):
+    late = services.corrective_action_add(actor=officer, drill=drill, data={
+        "description": "Repaint the stairwell signs", "owner": "Facilities",
+        "due_on": timezone.localdate() - dt.timedelta(days=2)})
+    client.force_login(officer)
+    overdue = client.get(reverse("hq:drill_action_list") + "?overdue=on").content.decode()
+    assert late.description in overdue
+    assert action.description not in overdue
+    every = client.get(reverse("hq:drill_action_list")).content.decode()
+    assert late.description in every
+    assert action.description in every
+
+
+def test_the_periods_page_says_the_defaults_were_never_changed(client, officer, user_with):
+    client.force_login(officer)
+    page = client.get(reverse("hq:plan_settings")).content.decode()
+    assert "The default periods: never changed." in page
+    assert "Version 0." not in page
+    manager = user_with(Role.HQ_SECURITY_OFFICER)
+    services.plan_settings_update(actor=manager, periods=rules.default_policy_data(),
+                                  version=0)
+    page = client.get(reverse("hq:plan_settings")).content.decode()
+    assert "Version 1." in page

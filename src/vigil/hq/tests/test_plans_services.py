@@ -168,7 +168,7 @@ def test_drills_corrective_actions_and_the_status(cast, officer, official):
     plans = [_approved(cast, officer, official, kind=k) for k in PlanKind]
     today = timezone.localdate()
     assert not selectors.station_status(station=cast.nairobi).compliant
-    drill = services.drill_create(actor=officer, data={
+    services.drill_create(actor=officer, data={
         "duty_station": cast.nairobi, "premises": cast.gigiri, "kind": "crisis_exercise",
         "held_on": today, "participants": 40, "duration_minutes": 90,
         "findings": "Slow roll call."}, plans=plans)
