@@ -5,6 +5,7 @@ with its mappings, the statistics, and the rules' thresholds."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -44,22 +45,32 @@ from vigil.hq.gate_rules import RULE_EXPLANATIONS, Rule
 from vigil.hq.models import ColumnMapping, EntryRuleSettings, UnauthorizedEntry
 
 CHART_W, CHART_H = 720, 160
+CHART_AXIS = 18  # the band under the axis that names the bars
+CHART_BAR_MAX = 56  # the widest bar, so that a few periods do not make slabs
+CHART_CHAR_W = 6.2  # the width of a character of an axis name (font size 11)
 
 
 def bars(rows: list[dict[str, Any]], peak: int, label: Any) -> dict[str, Any]:
     """Stacked bars (granted below, denied above) of ``rows``, scaled to ``peak``, for a
-    server-rendered SVG; the same numbers stand in the table beside it."""
+    server-rendered SVG, each named below the axis (every ``stride``-th one when the names
+    would overlap); the same numbers stand in the table beside it."""
     n = max(len(rows), 1)
     step = CHART_W / n
+    width = min(step * 0.8, CHART_BAR_MAX)
     scale = (CHART_H - 20) / peak if peak else 0
+    labels = [str(label(row)) for row in rows]
+    longest = max((len(text) for text in labels), default=0)
+    stride = max(1, math.ceil((longest * CHART_CHAR_W + 8) / step))
     out = []
-    for i, row in enumerate(rows):
+    for i, (row, text) in enumerate(zip(rows, labels, strict=True)):
         g = round(row["granted"] * scale, 1)
         d = round(row["denied"] * scale, 1)
-        out.append({"x": round(i * step + step * 0.1, 1), "w": round(step * 0.8, 1),
+        out.append({"x": round(i * step + (step - width) / 2, 1), "w": round(width, 1),
+                    "cx": round(i * step + step / 2, 1), "named": i % stride == 0,
                     "g": g, "d": d, "gy": round(CHART_H - g, 1),
-                    "dy": round(CHART_H - g - d, 1), "label": label(row), "row": row})
-    return {"width": CHART_W, "height": CHART_H, "bars": out}
+                    "dy": round(CHART_H - g - d, 1), "label": text, "row": row})
+    return {"width": CHART_W, "height": CHART_H + CHART_AXIS, "base": CHART_H,
+            "label_y": CHART_H + CHART_AXIS - 5, "bars": out}
 
 
 # --- Premises and the day view ----------------------------------------------------------------
@@ -267,10 +278,13 @@ def gate_import(request: HttpRequest) -> HttpResponse:
             context.update(errors=exc.errors, message=exc.message)
             status = 400
         else:
-            context["report"] = report
-            messages.success(request, " ".join(report.lines()))
             if report.batch_id is not None:
+                messages.success(request, " ".join(report.lines()))
                 return redirect("hq:gate_import_detail", pk=report.batch_id)
+            # A dry run: the figures stand on this page, with the file they come from.
+            context.update(report=report, file_name=upload.name,
+                           premises=form.places[data["premises"]],
+                           mapping=form.mappings[data["mapping"]])
     elif request.method == "POST":
         status = 400
     return render(request, "hq/gate/import.html", context, status=status)

@@ -249,3 +249,19 @@ def test_the_api_imports_and_reports(site, api):  # noqa: F811
         "file": SimpleUploadedFile("x.csv", b"")}, format="multipart")
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["field"] == "file"
+
+
+def test_the_upload_page_shows_a_dry_run_with_its_file_once(site, client):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(site.officer)
+    page = client.post(reverse("hq:gate_import"), {
+        "premises": site.cast.gigiri.pk, "mapping": site.mapping.pk, "dry_run": "on",
+        "file": SimpleUploadedFile("lobby-export.csv", export(*GOOD))})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Checked (dry run): nothing saved" in body
+    assert "lobby-export.csv" in body
+    assert "UN Gigiri · Nairobi" in body
+    assert "Nothing was saved (dry run)" not in body
+    assert EntryEvent.objects.count() == 0

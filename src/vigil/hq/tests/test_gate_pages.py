@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from vigil.hq.gate_selectors import day_view, statistics
 from vigil.hq.gate_services import entry_report, gate_scan
+from vigil.hq.gate_views import CHART_BAR_MAX, bars
 from vigil.hq.models import EntryEvent
 from vigil.hq.tests.test_gate_fixtures import site  # noqa: F401
 from vigil.incidents.models import Incident
@@ -127,3 +128,30 @@ def test_the_home_panel_lists_the_premises_in_scope_today(site, client):  # noqa
     page = client.get("/").content.decode()
     assert "HQ premises today" in page
     assert reverse("hq:gate_premises_day", args=[site.cast.gigiri.pk]) in page
+
+
+def _rows(n: int) -> list[dict[str, int]]:
+    return [{"hour": h, "granted": h % 3, "denied": 1} for h in range(n)]
+
+
+def test_the_chart_names_every_bar_when_the_names_fit():
+    chart = bars(_rows(4), 3, lambda r: f"{r['hour']:02d}:00")
+    assert [b["label"] for b in chart["bars"] if b["named"]] == [
+        "00:00", "01:00", "02:00", "03:00"]
+    assert {b["w"] for b in chart["bars"]} == {CHART_BAR_MAX}
+    assert chart["label_y"] > chart["base"]
+
+
+def test_the_chart_names_every_other_bar_when_the_names_would_overlap():
+    chart = bars(_rows(24), 3, lambda r: f"{r['hour']:02d}:00")
+    named = [b["label"] for b in chart["bars"] if b["named"]]
+    assert named[:3] == ["00:00", "02:00", "04:00"]
+    assert len(named) == 12
+
+
+def test_the_day_view_chart_names_the_hours(site, client):  # noqa: F811
+    scans(site, (at(9), site.valid.number))
+    client.force_login(site.officer)
+    page = client.get(reverse("hq:gate_premises_day", args=[site.cast.gigiri.pk]),
+                      {"date": DAY.isoformat()}).content.decode()
+    assert 'text-anchor="middle" font-size="11" fill="#3d4b58">08:00</text>' in page
