@@ -198,6 +198,23 @@ class ScopedSlugRelatedField(_Scoped, serializers.SlugRelatedField):  # type: ig
         super().__init__(slug_field=slug_field, **kwargs)
 
 
+_NAMED_CHOICES: dict[str, type[serializers.ChoiceField]] = {}
+
+
+def named_choices(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose set is one named component of the API's schema. Field names such
+    as ``kind`` and ``status`` are shared by many apps: unnamed, their sets would get hashed
+    names; named, every serializer that reads or writes the same set shares one name."""
+    if component not in _NAMED_CHOICES:
+        @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
+                             component_name=component)
+        class Named(serializers.ChoiceField):
+            pass
+
+        _NAMED_CHOICES[component] = Named
+    return _NAMED_CHOICES[component](choices=choices, **kwargs)
+
+
 class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Reads through ``select``/``select_one`` (already scoped), writes through services.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
+    named_choices,
     valid_input,
 )
 from vigil.hq import access_selectors as selectors
@@ -42,24 +43,9 @@ from vigil.hq.models import (
 from vigil.people import selectors as people
 from vigil.places import selectors as places
 
-_NAMED: dict[str, type[serializers.ChoiceField]] = {}
-
-
-def _choices(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose set is one named component of the schema (``kind`` and
-    ``status`` are field names many apps share: unnamed, their sets would get hashed names)."""
-    if component not in _NAMED:
-        @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
-                             component_name=component)
-        class Named(serializers.ChoiceField):
-            pass
-
-        _NAMED[component] = Named
-    return _NAMED[component](choices=choices, **kwargs)
-
 
 def _holder_kind(**kwargs: Any) -> serializers.ChoiceField:
-    return _choices("HqHolderKindEnum", HolderKind.choices, **kwargs)
+    return named_choices("HqHolderKindEnum", HolderKind.choices, **kwargs)
 
 
 def _premises(*, user: Any) -> Any:
@@ -216,7 +202,7 @@ class PassHolderViewSet(WritableServiceViewSet):
 
 class PassOutput(serializers.ModelSerializer[Pass]):
     kind = _holder_kind(read_only=True)
-    status = _choices("HqPassStatusEnum", PassStatus.choices, read_only=True)
+    status = named_choices("HqPassStatusEnum", PassStatus.choices, read_only=True)
     condition = serializers.CharField(source="condition.value", read_only=True)
     moves = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -295,7 +281,7 @@ class PassViewSet(ServiceViewSet):
 # --- Visits -----------------------------------------------------------------------------------
 
 class VisitOutput(serializers.ModelSerializer[Visit]):
-    status = _choices("HqVisitStatusEnum", VisitStatus.choices, read_only=True)
+    status = named_choices("HqVisitStatusEnum", VisitStatus.choices, read_only=True)
     visitor_name = serializers.CharField(source="visitor.__str__", read_only=True)
     pass_number = serializers.CharField(source="pass_issued.number", read_only=True,
                                         default=None)
@@ -403,7 +389,7 @@ class VisitViewSet(ServiceViewSet):
 # --- Meetings ---------------------------------------------------------------------------------
 
 class MeetingOutput(serializers.ModelSerializer[Meeting]):
-    kind = _choices("HqMeetingKindEnum", MeetingKind.choices, read_only=True)
+    kind = named_choices("HqMeetingKindEnum", MeetingKind.choices, read_only=True)
     class Meta:
         model = Meeting
         fields = ["id", "name", "kind", "duty_station", "premises", "zones", "starts_on",
@@ -411,7 +397,7 @@ class MeetingOutput(serializers.ModelSerializer[Meeting]):
 
 
 class MeetingInput(serializers.ModelSerializer[Meeting]):
-    kind = _choices("HqMeetingKindEnum", MeetingKind.choices)
+    kind = named_choices("HqMeetingKindEnum", MeetingKind.choices)
     duty_station = ScopedPrimaryKeyRelatedField(scope=_stations)
     premises = ScopedPrimaryKeyRelatedField(scope=_premises)
     zones = ScopedPrimaryKeyRelatedField(scope=_zones, many=True, required=False)
@@ -444,7 +430,7 @@ class MeetingViewSet(WritableServiceViewSet):
 
 
 class DelegationOutput(serializers.ModelSerializer[Delegation]):
-    kind = _choices("HqDelegationKindEnum", DelegationKind.choices, read_only=True)
+    kind = named_choices("HqDelegationKindEnum", DelegationKind.choices, read_only=True)
     class Meta:
         model = Delegation
         fields = ["id", "meeting", "kind", "country", "name"]
@@ -455,7 +441,7 @@ def _meetings(*, user: Any) -> Any:
 
 
 class DelegationInput(serializers.ModelSerializer[Delegation]):
-    kind = _choices("HqDelegationKindEnum", DelegationKind.choices)
+    kind = named_choices("HqDelegationKindEnum", DelegationKind.choices)
     meeting = ScopedPrimaryKeyRelatedField(scope=_meetings)
     country = ScopedPrimaryKeyRelatedField(scope=places.country_list, required=False,
                                            allow_null=True)
@@ -493,7 +479,7 @@ class DelegationViewSet(WritableServiceViewSet):
 
 
 class AccreditationOutput(serializers.ModelSerializer[Accreditation]):
-    status = _choices("HqAccreditationStatusEnum", AccreditationStatus.choices, read_only=True)
+    status = named_choices("HqAccreditationStatusEnum", AccreditationStatus.choices, read_only=True)
     class Meta:
         model = Accreditation
         fields = ["id", "delegation", "holder", "function", "status", "status_reason",
