@@ -21,6 +21,7 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
+    named_choices,
     valid_input,
 )
 from vigil.core.authz import Perm, has_perm_anywhere
@@ -38,7 +39,6 @@ from vigil.hq.models import (
     PlanReview,
     PlanStatus,
 )
-from vigil.hq.safety_api import named_choices
 from vigil.places.models import Premises
 
 

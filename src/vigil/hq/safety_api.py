@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -20,7 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ScopedPrimaryKeyRelatedField, WritableServiceViewSet, valid_input
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    WritableServiceViewSet,
+    named_choices,
+    valid_input,
+)
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import Forbidden
 from vigil.hq import safety_rules as rules
@@ -28,21 +32,6 @@ from vigil.hq import safety_selectors as selectors
 from vigil.hq import safety_services as services
 from vigil.hq.models import ClaimantKind, ClaimEvent, ClaimKind, ClaimStatus, SafetyClaim
 from vigil.people import selectors as people
-
-_NAMED: dict[str, type[serializers.ChoiceField]] = {}
-
-
-def named_choices(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose set is one named component of the API's schema: the same set
-    read and written by several serializers keeps one name of its own."""
-    if component not in _NAMED:
-        @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]},
-                             component_name=component)
-        class Named(serializers.ChoiceField):
-            pass
-
-        _NAMED[component] = Named
-    return _NAMED[component](choices=choices, **kwargs)
 
 
 def _claim_kind(**kwargs: Any) -> serializers.ChoiceField:
