@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "vigil.incidents",
     "vigil.crisis",
     "vigil.hq",
+    "vigil.training",
+    "vigil.wellbeing",
+    "vigil.aviation",
+    "vigil.costshare",
 ]
 
 MIDDLEWARE = [

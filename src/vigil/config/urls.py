@@ -4,7 +4,9 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from vigil.aviation import api as aviation_api
 from vigil.core import views as core_views
+from vigil.costshare import api as costshare_api
 from vigil.crisis import api as crisis_api
 from vigil.crisis import cap_api
 from vigil.hq import api as hq_api
@@ -12,7 +14,9 @@ from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
 from vigil.places import api as places_api
 from vigil.risk import api as risk_api
+from vigil.training import api as training_api
 from vigil.travel import api as travel_api
+from vigil.wellbeing import api as wellbeing_api
 
 router = DefaultRouter()
 router.register("countries", places_api.CountryViewSet, basename="country")
@@ -44,7 +48,8 @@ router.register("crises", crisis_api.CrisisViewSet, basename="crisis")
 router.register("headcount", crisis_api.EntryViewSet, basename="headcount")
 router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
-for prefix, viewset, basename in hq_api.ROUTES:
+for prefix, viewset, basename in [*hq_api.ROUTES, *training_api.ROUTES, *wellbeing_api.ROUTES,
+                                  *aviation_api.ROUTES, *costshare_api.ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -57,6 +62,10 @@ urlpatterns = [
     path("crisis/", include("vigil.crisis.urls")),
     path("c/", include("vigil.crisis.checkin_urls")),
     path("hq/", include("vigil.hq.urls")),
+    path("training/", include("vigil.training.urls")),
+    path("wellbeing/", include("vigil.wellbeing.urls")),
+    path("aviation/", include("vigil.aviation.urls")),
+    path("costshare/", include("vigil.costshare.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

@@ -31,6 +31,7 @@ class NavItem:
 SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"),
                   "travel": _("Travel"), "crisis": _("Incidents and crises"),
                   "hq": _("HQ security"),
+                  "support": _("Field support"),
                   "admin": _("Administration")}
 
 

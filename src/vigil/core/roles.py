@@ -167,6 +167,24 @@ class Perm(StrEnum):
     VIEW_EMERGENCY_PLANS = "hq.view_emergency_plans"
     MANAGE_EMERGENCY_PLANS = "hq.manage_emergency_plans"
     APPROVE_EMERGENCY_PLAN = "hq.approve_emergency_plan"
+    # Training: courses, sessions, enrolment, attendance, completions and certificates.
+    VIEW_TRAINING = "training.view"
+    MANAGE_TRAINING = "training.manage"
+    IMPORT_COMPLETIONS = "training.import_completions"
+    ENROL = "training.enrol"
+    # Critical-incident stress: confidential. Case content is seen only by the assigned
+    # counsellor and the person concerned (wellbeing selectors); everyone else sees counts.
+    COUNSEL = "wellbeing.counsel"
+    MANAGE_COUNSELLING = "wellbeing.manage"
+    VIEW_WELLBEING_COUNTS = "wellbeing.view_counts"
+    REQUEST_SUPPORT = "wellbeing.request_support"
+    # Aviation risk advice. Assessing an operator is travel.assess_air_operator.
+    REQUEST_AVIATION_ADVICE = "aviation.request_advice"
+    ANSWER_AVIATION_ADVICE = "aviation.answer_advice"
+    CONFIGURE_AVIATION = "aviation.configure"
+    # Cost-sharing of jointly financed field security costs.
+    VIEW_COSTSHARE = "costshare.view"
+    MANAGE_COSTSHARE = "costshare.manage"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -193,6 +211,9 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.CHECK_IN: Reach.OWN,
         Perm.HOST_VISITOR: Reach.OWN,
         Perm.FILE_CLAIM: Reach.OWN,
+        Perm.VIEW_TRAINING: Reach.OWN,
+        Perm.ENROL: Reach.OWN,
+        Perm.REQUEST_SUPPORT: Reach.OWN,
     },
     Role.SECURITY_OFFICER: {
         **_REFERENCE,
@@ -224,6 +245,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.ACCOUNT_FOR: Reach.SCOPE,
         Perm.IMPORT_CAP: Reach.SCOPE,
         Perm.CHECK_IN: Reach.SCOPE,
+        Perm.VIEW_TRAINING: Reach.SCOPE,
+        Perm.REQUEST_AVIATION_ADVICE: Reach.SCOPE,
     },
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
@@ -292,12 +315,23 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_PROTECTION: Reach.SCOPE,
         Perm.DECIDE_PROTECTION: Reach.SCOPE,
     },
-    Role.COUNSELLOR: {**_REFERENCE},
-    Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE},
-    Role.AVIATION_OFFICER: {**_REFERENCE, Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE},
-    Role.BUDGET_OFFICER: {**_REFERENCE},
+    Role.COUNSELLOR: {**_REFERENCE, Perm.COUNSEL: Reach.SCOPE,
+                      Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE, Perm.VIEW_TRAINING: Reach.OWN,
+                      Perm.ENROL: Reach.OWN},
+    Role.TRAINING_OFFICER: {**_REFERENCE, Perm.VIEW_PERSON: Reach.SCOPE,
+                            Perm.VIEW_TRAINING: Reach.SCOPE, Perm.MANAGE_TRAINING: Reach.SCOPE,
+                            Perm.IMPORT_COMPLETIONS: Reach.SCOPE, Perm.ENROL: Reach.SCOPE},
+    Role.AVIATION_OFFICER: {**_REFERENCE, Perm.ASSESS_AIR_OPERATOR: Reach.SCOPE,
+                            Perm.REQUEST_AVIATION_ADVICE: Reach.SCOPE,
+                            Perm.ANSWER_AVIATION_ADVICE: Reach.SCOPE,
+                            Perm.CONFIGURE_AVIATION: Reach.SCOPE},
+    Role.BUDGET_OFFICER: {**_REFERENCE, Perm.VIEW_COSTSHARE: Reach.SCOPE,
+                          Perm.MANAGE_COSTSHARE: Reach.SCOPE},
     Role.PROGRAMME_MANAGER: {**_REFERENCE, Perm.VIEW_RISK: Reach.SCOPE,
-                             Perm.VIEW_COVERAGE: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE},
+                             Perm.VIEW_COVERAGE: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE,
+                             Perm.VIEW_TRAINING: Reach.SCOPE,
+                             Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE,
+                             Perm.VIEW_COSTSHARE: Reach.SCOPE},
     # A warden keeps the headcount of a duty station, an area or an organization's staff.
     Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE,
                   Perm.VIEW_PERSON: Reach.SCOPE},
@@ -331,6 +365,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_CRISIS: Reach.SCOPE,
         Perm.IMPORT_CAP: Reach.SCOPE,
         Perm.CONFIGURE_CRISIS: Reach.SCOPE,
+        Perm.MANAGE_COUNSELLING: Reach.SCOPE,
+        Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
     },

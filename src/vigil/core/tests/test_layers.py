@@ -22,6 +22,13 @@ APP_RANK = {
     "travel": 4,
     "crisis": 5,
     "hq": 5,
+    # Field support: training and cost-sharing read people; travel reads training (BSAFE,
+    # SSAFE); aviation keeps the suitability of travel's air operators; wellbeing reads
+    # incidents and training.
+    "training": 3,
+    "costshare": 3,
+    "aviation": 5,
+    "wellbeing": 5,
 }
 ASSEMBLY = {"config", "manage"}
 
