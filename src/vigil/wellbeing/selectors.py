@@ -83,6 +83,11 @@ def case_get(*, user: AnyUser, pk: Any) -> Case:
     return case
 
 
+def case_list(*, user: AnyUser) -> QuerySet[Case]:
+    """The cases this user may read, with what a page of them shows. Callers audit."""
+    return _with_parts(cases_seen(user)).prefetch_related("sessions")
+
+
 def audit_list(*, user: AnyUser, query: str, rows: int, where: str = "list") -> None:
     audit.record(actor=user, action="wellbeing.case.list", object_type=CASE_TYPE,
                  changes={"query": query, "rows": rows, "where": where}, sensitive_read=True)
@@ -199,6 +204,11 @@ def briefing_get(*, user: AnyUser, pk: Any) -> Briefing:
     if found is None:
         raise NotFound()
     return found
+
+
+def briefing_stations(*, user: AnyUser) -> QuerySet[DutyStation]:
+    """The duty stations where this counsellor may record a briefing."""
+    return visible(user, Perm.COUNSEL, DutyStation.objects.all()).order_by("name")
 
 
 def stations_without_briefing(*, user: AnyUser, today: dt.date) -> list[dict[str, Any]]:
