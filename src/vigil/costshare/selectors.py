@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 def biennium_list(*, user: AnyUser) -> QuerySet[Biennium]:
     return visible(user, Perm.VIEW_COSTSHARE, Biennium.objects.select_related(
-        "apportionment").prefetch_related("thresholds").annotate(census_count=Count("censuses")))
+        "apportionment").prefetch_related("thresholds").annotate(census_count=Count("censuses"))
+        .order_by("-start_year"))
 
 
 def biennium_get(*, user: AnyUser, pk: Any) -> Biennium:
@@ -177,3 +178,29 @@ def comparison(*, user: AnyUser, first: Biennium, second: Biennium) -> list[Comp
             amount_a=a.amount if a else None, amount_b=b.amount if b else None))
     rows.sort(key=lambda r: (-(r.amount_b or r.amount_a or Decimal(0)), r.organization))
     return rows
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    biennium: Biennium
+    step: str  # budget | census | final | apportion | approve | approved
+
+
+def costshare_queue(*, user: AnyUser) -> dict[str, Any]:
+    """The next step of each biennium not yet approved, and the latest approved one: what the
+    budget officer does next, and what a programme manager reads."""
+    items: list[QueueItem] = []
+    approved_seen = False
+    for b in biennium_list(user=user)[:6]:
+        apportionment = getattr(b, "apportionment", None)
+        if apportionment is not None and apportionment.status == Apportionment.Status.APPROVED:
+            if not approved_seen:
+                items.append(QueueItem(b, "approved"))
+                approved_seen = True
+            continue
+        finals = b.censuses.filter(status=Census.Status.FINAL).exists()
+        step = ("budget" if not b.budget else "census" if not b.census_count  # type: ignore[attr-defined]
+                else "final" if not finals else "apportion" if apportionment is None
+                else "approve")
+        items.append(QueueItem(b, step))
+    return {"items": items}
