@@ -380,3 +380,27 @@ def certificate_check(code: str, *, today: dt.date | None = None) -> Verificatio
     return Verification(state=state, course=f"{completion.course.code} — "
                         f"{completion.course.name}", completed_on=completion.completed_on,
                         expires_on=completion.expires_on)
+
+
+# --- Whom a user may enrol or record ------------------------------------------------------------
+
+def enrollable_people(*, user: AnyUser, perm: Perm = Perm.ENROL) -> QuerySet[Person]:
+    """The staff members this user may enrol (themself; those in a training officer's
+    scope)."""
+    return visible(user, perm, Person.objects.select_related("duty_station").filter(
+        status=Person.Status.ACTIVE)).order_by("family_name", "given_name", "pk")
+
+
+def enrollable_dependants(*, user: AnyUser, perm: Perm = Perm.ENROL) -> QuerySet[Dependant]:
+    return visible(user, perm, Dependant.objects.select_related("person").filter(
+        status=Dependant.Status.ACTIVE))
+
+
+def officer_queue(*, user: AnyUser, limit: int = 8) -> dict[str, list[Session]]:
+    """A training officer's sessions in scope: those started and still open (attendance and
+    results to record, then mark completed), and the next ones with their places."""
+    mine = visible(user, Perm.MANAGE_TRAINING, session_list(user=user,
+                                                            status=SessionStatus.SCHEDULED))
+    now = timezone.now()
+    return {"to_close": list(mine.filter(starts_at__lte=now).order_by("starts_at")[:limit]),
+            "upcoming": list(mine.filter(starts_at__gt=now).order_by("starts_at")[:limit])}
