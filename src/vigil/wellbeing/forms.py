@@ -42,8 +42,7 @@ class ReferForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    at = forms.DateTimeField(label=_("Time of contact"), widget=DATETIME,
-                             help_text=_("In your own time zone."))
+    at = forms.DateTimeField(label=_("Time of contact"), widget=DATETIME)
     mode = forms.ChoiceField(label=_("Mode"), choices=Contact.Mode.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
         attrs={"rows": 3}))
@@ -63,7 +62,7 @@ class CloseForm(forms.Form):
 
 class DeclineForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
 
 class BriefingFilters(ListFilters):

@@ -3,7 +3,7 @@ from an incident to the first contact, and the suppression of small counts.
 
 Small-cell suppression (the rule every count of this app follows):
 
-1. A count from 1 to ``minimum - 1`` is never shown; it reads "<minimum". Zero is shown.
+1. A count from 1 to ``minimum - 1`` is never shown; it reads "suppressed". Zero is shown.
 2. Complementary suppression: in a table published with its total, the total minus the cells
    shown gives the sum of the hidden ones. While that sum itself lies between 1 and
    ``minimum - 1`` (one hidden cell always does), the smallest non-zero cell still shown is
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 DEFAULT_MINIMUM_CELL = 5
+SUPPRESSED = "suppressed"
 
 PROPOSED, OPEN, CLOSED, DECLINED = "proposed", "open", "closed", "declined"
 
@@ -94,7 +95,9 @@ class Cell:
         return self.value is None
 
     def __str__(self) -> str:
-        return f"<{self.minimum}" if self.value is None else str(self.value)
+        # Every hidden cell reads the same, whether small itself or hidden beside a small one:
+        # a mark that told them apart would tell which cells are small.
+        return SUPPRESSED if self.value is None else str(self.value)
 
 
 def small(count: int, minimum: int) -> bool:
@@ -150,7 +153,7 @@ class Proportion:
 
     def __str__(self) -> str:
         if self.percent is None:
-            return f"<{self.minimum}" if self.denominator.value else "—"
+            return SUPPRESSED if self.denominator.value != 0 else "—"
         return f"{self.percent:.1f} %"
 
 

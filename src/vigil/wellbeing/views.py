@@ -4,6 +4,7 @@ its counsellor and its person only), services write."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,6 +36,16 @@ PAGE_SIZE = 50
 def _zone(case: Case) -> str:
     station = case.duty_station
     return station.time_zone if station is not None and station.time_zone else "UTC"
+
+
+def _timed(form_class: type[forms.ContactForm], case: Case, data: Any = None
+           ) -> forms.ContactForm:
+    """A contact or session form whose time is read, and offered, in the case's zone."""
+    zone = ZoneInfo(_zone(case))
+    form = form_class(data, initial={"at": timezone.now().astimezone(zone).replace(
+        second=0, microsecond=0, tzinfo=None)})
+    form.fields["at"].help_text = _("Time at the duty station (%(zone)s).") % {"zone": zone.key}
+    return form
 
 
 # --- Counsellor's cases ----------------------------------------------------------------------
@@ -81,8 +92,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     timeline = selectors.case_timeline(case)
     return render(request, "wellbeing/case_detail.html", {
         "case": case, "is_counsellor": mine, "zone": _zone(case), **timeline,
-        "contact_form": forms.ContactForm(initial={"at": timezone.localtime()}),
-        "session_form": forms.SessionForm(initial={"at": timezone.localtime()}),
+        "contact_form": _timed(forms.ContactForm, case),
+        "session_form": _timed(forms.SessionForm, case),
         "close_form": forms.CloseForm(initial={"version": case.version}),
         "decline_form": forms.DeclineForm(initial={"version": case.version}),
         "may_contact": mine and timeline["contact"] is None and case.status == Case.Status.OPEN,
@@ -102,7 +113,10 @@ def _on_case(request: HttpRequest, pk: int) -> tuple[Case, str]:
 @require_POST
 def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
     case, back = _on_case(request, pk)
-    return submit_form(request, forms.ContactForm(request.POST), lambda d: services.contact_record(
+    with timezone.override(ZoneInfo(_zone(case))):
+        form = _timed(forms.ContactForm, case, request.POST)
+        form.is_valid()
+    return submit_form(request, form, lambda d: services.contact_record(
         actor=request.user, case=case, data=d), success=_("First contact recorded."), back=back)
 
 
@@ -110,7 +124,10 @@ def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_session(request: HttpRequest, pk: int) -> HttpResponse:
     case, back = _on_case(request, pk)
-    return submit_form(request, forms.SessionForm(request.POST), lambda d: services.session_record(
+    with timezone.override(ZoneInfo(_zone(case))):
+        form = _timed(forms.SessionForm, case, request.POST)
+        form.is_valid()
+    return submit_form(request, form, lambda d: services.session_record(
         actor=request.user, case=case, data=d), success=_("Session recorded."), back=back)
 
 

@@ -52,7 +52,7 @@ def test_small_cells_are_suppressed_and_zero_is_shown():
     assert [str(c) for c in cells.values()] == ["12", "0", "9", "7"]
     assert str(total) == "28"
     cells, total = rules.suppress_table({"a": 12, "b": 3, "c": 9, "d": 7}, 5)
-    assert str(cells["b"]) == "<5"
+    assert str(cells["b"]) == "suppressed"
     # Complementary: the smallest other cell goes too, so 31 - 12 - 9 does not give b.
     assert cells["d"].suppressed
     assert not cells["c"].suppressed
@@ -101,7 +101,7 @@ def test_no_hidden_cell_can_be_recovered_from_the_total(counts, minimum):
 
 
 def test_proportion_hides_few_who_received_or_few_who_did_not():
-    assert str(rules.proportion(8, 10, 5)) == "<5"  # 2 did not: revealed otherwise
+    assert str(rules.proportion(8, 10, 5)) == "suppressed"  # 2 did not: revealed otherwise
     assert rules.proportion(3, 20, 5).suppressed
     shown = rules.proportion(10, 20, 5)
     assert shown.percent == 50.0
