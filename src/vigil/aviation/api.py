@@ -1,5 +1,224 @@
-"""API of this app (filled by the app): (url prefix, viewset, basename) routes."""
+"""REST API of aviation advice: operators with their suitability and assessments, recording an
+assessment, advice requests (ask, answer, close) and the SP2.2.d figures. Reads through
+selectors, writes through services."""
+
+from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[tuple[str, Any, str]] = []
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vigil.aviation import rules, selectors, services
+from vigil.aviation.models import AdviceRequest, Assessment
+from vigil.core.api import ScopedPrimaryKeyRelatedField, ServiceViewSet, named_choices, valid_input
+from vigil.core.authz import Perm, has_perm_anywhere
+from vigil.core.errors import Forbidden
+from vigil.travel.models import AirOperator
+
+OUTCOMES = [(c.value, c.label) for c in Assessment.Outcome]
+FIGURES_PERMS = (Perm.ANSWER_AVIATION_ADVICE, Perm.CONFIGURE_AVIATION)
+ADVICE_STATUSES = [(c.value, c.label) for c in AdviceRequest.Status]
+
+
+class AssessmentOutput(serializers.ModelSerializer[Assessment]):
+    outcome = named_choices("AviationOutcomeEnum", OUTCOMES)
+    assessor = serializers.CharField(source="assessor.get_username", default=None)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "operator", "outcome", "assessed_on", "valid_until", "icao_ei_score",
+                  "state_audit_note", "iosa_registered", "iosa_expires", "bars_registered",
+                  "bars_expires", "incident_history", "conditions", "note", "assessor",
+                  "created_at"]
+
+
+class AssessmentInput(serializers.Serializer[None]):
+    outcome = named_choices("AviationOutcomeEnum", OUTCOMES)
+    assessed_on = serializers.DateField(required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    icao_ei_score = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
+                                             allow_null=True, default=None)
+    state_audit_note = serializers.CharField(required=False, allow_blank=True, default="")
+    iosa_registered = serializers.BooleanField(required=False, default=False)
+    iosa_expires = serializers.DateField(required=False, allow_null=True, default=None)
+    bars_registered = serializers.BooleanField(required=False, default=False)
+    bars_expires = serializers.DateField(required=False, allow_null=True, default=None)
+    incident_history = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OperatorOutput(serializers.ModelSerializer[AirOperator]):
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+
+    class Meta:
+        model = AirOperator
+        fields = ["id", "name", "iata", "icao", "callsign", "country", "is_active",
+                  "suitability", "suitability_note", "suitability_valid_until", "aoc_state",
+                  "fleet_notes", "version"]
+
+
+def _operators(*, user: Any) -> Any:
+    return selectors.operator_registry(user=user)
+
+
+class OperatorViewSet(ServiceViewSet):
+    """Air operators with the suitability in force; their assessments; recording one."""
+
+    output_serializer = OperatorOutput
+    selector = staticmethod(_operators)
+    filterset_fields = ["suitability", "iata", "icao", "is_active", "aoc_state"]
+
+    @extend_schema(responses={200: AssessmentOutput(many=True)})
+    @action(detail=True, methods=["get"])
+    def assessments(self, request: Request, pk: str) -> Response:
+        history = selectors.assessment_history(user=request.user, operator=self.get_object())
+        return Response(AssessmentOutput(history, many=True).data)
+
+    @extend_schema(request=AssessmentInput, responses={201: AssessmentOutput})
+    @assessments.mapping.post
+    def assess(self, request: Request, pk: str) -> Response:
+        operator = self.get_object()
+        data = valid_input(AssessmentInput, request.data)
+        if data.get("assessed_on") is None:
+            data["assessed_on"] = timezone.localdate()
+        saved = services.assessment_record(actor=request.user, operator=operator, data=data)
+        return Response(AssessmentOutput(saved).data, status=201)
+
+
+class AdviceOutput(serializers.ModelSerializer[AdviceRequest]):
+    reference = serializers.CharField(read_only=True)
+    status = named_choices("AviationAdviceStatusEnum", ADVICE_STATUSES)
+    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    requester = serializers.CharField(source="requester.get_username")
+    answered_by = serializers.CharField(source="answered_by.get_username", default=None)
+    response_hours = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AdviceRequest
+        fields = ["id", "reference", "country", "operator", "origin", "destination",
+                  "question", "requester", "asked_at", "status", "answer", "answered_by",
+                  "answered_at", "response_hours", "closed_at", "closing_note", "version"]
+
+    def get_response_hours(self, advice: AdviceRequest) -> float | None:
+        if advice.answered_at is None:
+            return None
+        return round(rules.response_hours(advice.asked_at, advice.answered_at), 2)
+
+
+def _countries(*, user: Any) -> Any:
+    return selectors.countries_to_ask_for(user=user)
+
+
+class AdviceInput(serializers.Serializer[None]):
+    country = ScopedPrimaryKeyRelatedField(scope=_countries)
+    operator = ScopedPrimaryKeyRelatedField(scope=_operators, required=False, allow_null=True,
+                                            default=None)
+    origin = serializers.CharField(required=False, allow_blank=True, default="",
+                                   max_length=120)
+    destination = serializers.CharField(required=False, allow_blank=True, default="",
+                                        max_length=120)
+    question = serializers.CharField()
+
+
+class AnswerInput(serializers.Serializer[None]):
+    answer = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class CloseInput(serializers.Serializer[None]):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField()
+
+
+def _advice(*, user: Any) -> Any:
+    return selectors.advice_visible(user)
+
+
+class AdviceViewSet(ServiceViewSet):
+    """Advice requests the caller answers, or may ask in their country."""
+
+    output_serializer = AdviceOutput
+    input_serializer = AdviceInput
+    selector = staticmethod(_advice)
+    filterset_fields = ["status", "operator"]
+
+    @extend_schema(request=AdviceInput, responses={201: AdviceOutput})
+    def create(self, request: Request) -> Response:
+        data = valid_input(AdviceInput, request.data, user=request.user)
+        return self.output(services.advice_ask(actor=request.user, data=data), 201)
+
+    @extend_schema(request=AnswerInput, responses={200: AdviceOutput})
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str) -> Response:
+        data = valid_input(AnswerInput, request.data)
+        return self.output(services.advice_answer(actor=request.user, advice=self.get_object(),
+                                                  answer=data["answer"],
+                                                  version=data["version"]))
+
+    @extend_schema(request=CloseInput, responses={200: AdviceOutput})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        data = valid_input(CloseInput, request.data)
+        return self.output(services.advice_close(actor=request.user, advice=self.get_object(),
+                                                 note=data["note"], version=data["version"]))
+
+
+class FiguresOutput(serializers.Serializer[Any]):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    target_hours = serializers.IntegerField()
+    asked = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    open_overdue = serializers.IntegerField()
+    open_within_target = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    judged = serializers.IntegerField()
+    share_on_time = serializers.FloatField(allow_null=True)
+    median_hours = serializers.FloatField(allow_null=True)
+
+
+class FiguresQuery(serializers.Serializer[None]):
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+
+class FiguresViewSet(ServiceViewSet):
+    """SP2.2.d: advice requests answered within the target, and the median response time."""
+
+    output_serializer = FiguresOutput
+    selector = staticmethod(_advice)
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
+                   responses={200: FiguresOutput})
+    def list(self, request: Request) -> Response:
+        query = valid_input(FiguresQuery, request.query_params)
+        end = query.get("end") or timezone.localdate()
+        start = query.get("start") or end.replace(year=end.year - 1)
+        if start > end:
+            start, end = end, start
+        if not any(has_perm_anywhere(request.user, perm) for perm in FIGURES_PERMS):
+            raise Forbidden()
+        figures = selectors.advice_figures(user=request.user, start=start, end=end)
+        return Response(FiguresOutput({
+            "start": start, "end": end, "target_hours": figures.target_hours,
+            "asked": figures.asked, "answered": figures.answered, "on_time": figures.on_time,
+            "late": figures.late, "open_overdue": figures.open_overdue,
+            "open_within_target": figures.open_within_target, "withdrawn": figures.withdrawn,
+            "judged": figures.judged, "share_on_time": figures.share_on_time,
+            "median_hours": figures.median_hours}).data)
+
+
+ROUTES: list[tuple[str, Any, str]] = [
+    ("aviation/operators", OperatorViewSet, "aviation-operator"),
+    ("aviation/advice", AdviceViewSet, "aviation-advice"),
+    ("aviation/figures", FiguresViewSet, "aviation-figures"),
+]

@@ -365,12 +365,17 @@ class OperatorOutput(serializers.ModelSerializer[AirOperator]):
     class Meta:
         model = AirOperator
         fields = ["id", "name", "iata", "icao", "callsign", "country", "is_active",
-                  "suitability", "suitability_note", "version"]
+                  "suitability", "suitability_note", "suitability_valid_until", "aoc_state",
+                  "fleet_notes", "version"]
 
 
 class AssessInput(serializers.Serializer[None]):
     suitability = serializers.ChoiceField(choices=AirOperator.Suitability.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    aoc_state = serializers.ChoiceField(choices=AirOperator.CertificateState.choices,
+                                        required=False)
+    fleet_notes = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField()
 
 
@@ -389,7 +394,9 @@ class AirOperatorViewSet(ServiceViewSet):
         data = valid_input(AssessInput, request.data)
         return self.output(services.operator_assess(
             actor=request.user, operator=self.get_object(), suitability=data["suitability"],
-            note=data["note"], version=data["version"]))
+            note=data["note"], valid_until=data["valid_until"],
+            details={k: data[k] for k in ("aoc_state", "fleet_notes") if k in data},
+            version=data["version"]))
 
 
 # --- Whereabouts ----------------------------------------------------------------------------------

@@ -346,17 +346,22 @@ class AirOperatorImportReport(ImportReport, NameReport):
     unchanged: int = 0
     # Country name -> how many operators name it; they are imported without a country.
     unmapped: dict[str, int] = field(default_factory=dict)
+    # Line numbers of OpenFlights' placeholder record, read and left out (it is no operator).
+    placeholders: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "unchanged": self.unchanged, "by_table": self.by_table,
                 "approximate": self.approximate, "absent": self.absent,
-                "unmapped": self.unmapped}
+                "unmapped": self.unmapped, "placeholders": self.placeholders}
 
     def lines(self) -> list[str]:
         lines = [_("%(rows)d rows: %(created)d created, %(updated)d updated, %(unchanged)d "
                    "unchanged, %(skipped)d skipped.")
                  % {"rows": self.rows, "created": self.created, "updated": self.updated,
                     "unchanged": self.unchanged, "skipped": self.skipped}]
+        lines += [_("Line %(line)d left out: OpenFlights' placeholder “Unknown” (id -1) "
+                    "stands for routes without an operator and is not one.") % {"line": line}
+                  for line in self.placeholders]
         lines += self.name_lines()
         lines += [_("%(reason)s; %(count)d operators were imported without a country.")
                   % {"reason": self.why_unmapped(name), "count": count}
@@ -415,6 +420,7 @@ def air_operators_import(*, actor: AnyUser, path: Path, skip_invalid: bool = Fal
             "The file cannot be read (%(problem)s).") % {"problem": exc.strerror or exc})
         ]) from exc
     csv_rows = read_airline_rows(data)
+    placeholders = [n for n, r in csv_rows.rows if r["id"] == AIRLINE_PLACEHOLDER_ID]
     csv_rows.rows = [(n, r) for n, r in csv_rows.rows if r["id"] != AIRLINE_PLACEHOLDER_ID]
     if on_total:
         on_total(len(csv_rows.rows))
@@ -443,7 +449,8 @@ def air_operators_import(*, actor: AnyUser, path: Path, skip_invalid: bool = Fal
 
     parsed, checked = parse_all(csv_rows, parse, key=lambda o: o.source_id, key_column="id",
                                 progress=progress)
-    report = AirOperatorImportReport(rows=checked.rows, errors=checked.errors)
+    report = AirOperatorImportReport(rows=checked.rows, errors=checked.errors,
+                                     placeholders=placeholders)
     settle(report, skip_invalid=skip_invalid)
     for item in parsed:
         if item.country_name and item.country is None:

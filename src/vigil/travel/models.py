@@ -97,13 +97,21 @@ class AreaControl(VersionedModel):
 
 
 class AirOperator(VersionedModel):
-    """A commercial air operator. Its suitability is a simple flag until the aviation module
-    keeps assessments."""
+    """A commercial air operator. Its suitability is the outcome of the assessment in force,
+    which the aviation module keeps (with its basis and history) and writes here, so that
+    clearance reads its own record."""
 
     class Suitability(models.TextChoices):
         NOT_ASSESSED = "not_assessed", _("Not assessed")
         SUITABLE = "suitable", _("Suitable")
-        UNSUITABLE = "unsuitable", _("Unsuitable")
+        WITH_CONDITIONS = "with_conditions", _("Suitable with conditions")
+        UNSUITABLE = "unsuitable", _("Not suitable")
+
+    class CertificateState(models.TextChoices):
+        UNKNOWN = "unknown", _("Not known")
+        VALID = "valid", _("Valid")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
 
     name = models.CharField(_("name"), max_length=150)
     iata = models.CharField(_("IATA code"), max_length=2, blank=True, db_index=True)
@@ -115,7 +123,16 @@ class AirOperator(VersionedModel):
     source_id = models.CharField(_("source id"), max_length=20, blank=True)
     suitability = models.CharField(_("suitability"), max_length=16,
                                    choices=Suitability.choices, default=Suitability.NOT_ASSESSED)
-    suitability_note = models.TextField(_("note on suitability"), blank=True)
+    suitability_note = models.TextField(_("note on suitability"), blank=True,
+                                        help_text=_("The conditions, when suitable with "
+                                                    "conditions."))
+    suitability_valid_until = models.DateField(
+        _("suitability valid until"), null=True, blank=True,
+        help_text=_("After this day the operator counts as not assessed."))
+    aoc_state = models.CharField(_("air operator certificate"), max_length=12,
+                                 choices=CertificateState.choices,
+                                 default=CertificateState.UNKNOWN)
+    fleet_notes = models.TextField(_("fleet notes"), blank=True)
 
     class Meta:
         verbose_name = _("air operator")

@@ -82,6 +82,16 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("operator_unsuitable", Outcome.APPROVAL,
          _("The air operator %(operator)s is assessed unsuitable for UN travel."),
          "DSS aviation advice (CATSU)"),
+    Rule("operator_not_assessed", Outcome.APPROVAL,
+         _("The air operator %(operator)s has not been assessed for UN travel."),
+         "DSS aviation advice (CATSU)"),
+    Rule("operator_expired", Outcome.APPROVAL,
+         _("The assessment of the air operator %(operator)s expired on %(date)s."),
+         "DSS aviation advice (CATSU)"),
+    # A note, not a hold: the stop is cleared and the traveller told the conditions.
+    Rule("operator_conditions", Outcome.CLEARED,
+         _("The air operator %(operator)s is suitable with conditions: %(conditions)s"),
+         "DSS aviation advice (CATSU)"),
 )}
 
 
@@ -145,6 +155,41 @@ class Stop:
     visitors: int = 0  # other cleared travellers in the area during the stay
     operator: str = ""  # the air operator of the segment that arrives here
     operator_unsuitable: bool = False
+    flown: Sequence[Flown] = ()  # the operators flown to this stop (and home from it)
+
+
+# The operator suitabilities (travel.AirOperator.Suitability values) as the rules read them.
+SUITABLE = "suitable"
+WITH_CONDITIONS = "with_conditions"
+UNSUITABLE = "unsuitable"
+NOT_ASSESSED = "not_assessed"
+
+
+@dataclass(frozen=True)
+class Flown:
+    """An air operator an itinerary flies, with its suitability in force."""
+
+    operator: str
+    suitability: str
+    valid_until: dt.date | None = None
+    conditions: str = ""
+
+
+def operator_reason(flown: Flown, on: dt.date) -> Reason | None:
+    """Why flying this operator on ``on`` is held or noted: not suitable, not assessed, or an
+    assessment that lapsed before the day (all need a decision); suitable with conditions is
+    cleared with its conditions noted; suitable and in force, nothing. An outcome without a
+    valid-until date does not lapse (the flags set before assessments had one)."""
+    params: dict[str, Any] = {"operator": flown.operator}
+    if flown.suitability == UNSUITABLE:
+        return Reason("operator_unsuitable", params)
+    if flown.suitability not in (SUITABLE, WITH_CONDITIONS):
+        return Reason("operator_not_assessed", params)
+    if flown.valid_until is not None and flown.valid_until < on:
+        return Reason("operator_expired", {**params, "date": flown.valid_until.isoformat()})
+    if flown.suitability == WITH_CONDITIONS:
+        return Reason("operator_conditions", {**params, "conditions": flown.conditions})
+    return None
 
 
 def certificate_valid(passed_on: dt.date | None, on: dt.date, years: int) -> bool:
@@ -203,6 +248,12 @@ def stop_reasons(stop: Stop, traveller: Traveller, policy: Policy,
                                             "limit": policy.lead_days}))
     if stop.operator_unsuitable:
         reasons.append(Reason("operator_unsuitable", {"operator": stop.operator}))
+    seen: set[tuple[str, str]] = set()
+    for flown in stop.flown:
+        reason = operator_reason(flown, stop.arrives_at.date())
+        if reason is not None and (reason.code, flown.operator) not in seen:
+            seen.add((reason.code, flown.operator))
+            reasons.append(reason)
     return reasons
 
 

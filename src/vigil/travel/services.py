@@ -429,18 +429,17 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
                 request=request).values("person_id").distinct().count()
         # The segment that arrives here, and a segment home from here, fly its operators.
         following = segments[index + 1] if index + 1 < len(segments) else None
-        flown = [segment.operator] + ([following.operator] if following is not None
-                                      and index + 1 not in stops else [])
-        unsuitable = [o for o in flown if o is not None
-                      and o.suitability == AirOperator.Suitability.UNSUITABLE]
-        operator = unsuitable[0] if unsuitable else segment.operator
+        flown = [o for o in [segment.operator] + (
+            [following.operator] if following is not None and index + 1 not in stops else [])
+            if o is not None]
         stop = rules.Stop(
             place=segment.destination_name, arrives_at=segment.arrives_at, leaves_at=leaves,
             level=level_in_force(area_id),
             advisories=[(a.level, a.title) for a in advisories_in_force(
                 segment.destination_country_id, area_id, segment.arrives_at.date())],
             control=control.as_rule() if control else rules.Control(), visitors=visitors,
-            operator=str(operator) if operator else "", operator_unsuitable=bool(unsuitable))
+            operator=str(segment.operator) if segment.operator else "",
+            flown=[operator_flown(o) for o in flown])
         reasons = common + rules.stop_reasons(stop, traveller, policy, now)
         results.append(StopResult(segment, leaves, reasons, stop.level))
     return results
@@ -724,13 +723,65 @@ def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any
     return result
 
 
+def operator_flown(operator: AirOperator) -> rules.Flown:
+    """An operator's suitability in force, as the clearance rules read it."""
+    return rules.Flown(operator=str(operator), suitability=operator.suitability,
+                       valid_until=operator.suitability_valid_until,
+                       conditions=operator.suitability_note)
+
+
+OPERATOR_FIELDS = {"aoc_state", "fleet_notes"}
+
+
+def _operator_check(operator: AirOperator) -> list[FieldError]:
+    if operator.suitability == AirOperator.Suitability.WITH_CONDITIONS and \
+            not operator.suitability_note.strip():
+        return [FieldError("suitability_note", _(
+            "Name the conditions: a traveller is cleared with them."), ErrorCode.REQUIRED)]
+    return []
+
+
 @transaction.atomic
 def operator_assess(*, actor: AnyUser, operator: AirOperator, suitability: str, note: str,
+                    valid_until: dt.date | None = None, details: dict[str, Any] | None = None,
                     version: int | None = None) -> AirOperator:
-    return record_save(actor=actor, obj=operator, perm=Perm.ASSESS_AIR_OPERATOR,
-                       data={"suitability": suitability, "suitability_note": note.strip()},
-                       allowed={"suitability", "suitability_note"},
-                       action="travel.air_operator", version=version)
+    """Set the operator's suitability in force (the aviation module calls this with the
+    outcome of each assessment recorded), with the registry ``details`` (certificate state,
+    fleet notes) when the form gives them."""
+    data = {**(details or {}), "suitability": suitability, "suitability_note": note.strip(),
+            "suitability_valid_until": valid_until}
+    return record_save(actor=actor, obj=operator, perm=Perm.ASSESS_AIR_OPERATOR, data=data,
+                       allowed={"suitability", "suitability_note", "suitability_valid_until",
+                                *OPERATOR_FIELDS},
+                       action="travel.air_operator", version=version, check=_operator_check)
+
+
+@transaction.atomic
+def operator_suitability_lapse(*, operator: AirOperator, on: dt.date, suitability: str,
+                               note: str, valid_until: dt.date | None) -> bool:
+    """Vigil itself (no actor) writes the suitability in force once the one recorded has
+    lapsed: the next in force, or not assessed. Idempotent: nothing is written, and False
+    returned, unless the stored one has lapsed before ``on``."""
+    current = AirOperator.objects.select_for_update().get(pk=operator.pk)
+    lapsed = current.suitability_valid_until
+    if lapsed is None or lapsed >= on:
+        return False
+    before = audit.snapshot(current)
+    current.suitability, current.suitability_note = suitability, note
+    current.suitability_valid_until = valid_until
+    save_new_version(current, ["suitability", "suitability_note", "suitability_valid_until"])
+    audit.record(actor=None, action="travel.air_operator.lapse", obj=current,
+                 changes=audit.diff(before, audit.snapshot(current)))
+    return True
+
+
+@transaction.atomic
+def operator_update(*, actor: AnyUser, operator: AirOperator, data: dict[str, Any],
+                    version: int | None = None) -> AirOperator:
+    """The registry facts an aviation officer keeps: the state of the air operator
+    certificate and fleet notes (names and codes come from the import)."""
+    return record_save(actor=actor, obj=operator, perm=Perm.ASSESS_AIR_OPERATOR, data=data,
+                       allowed=OPERATOR_FIELDS, action="travel.air_operator", version=version)
 
 
 @transaction.atomic

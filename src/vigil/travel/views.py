@@ -536,6 +536,9 @@ def operator_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, operator=operator,
             suitability=form.cleaned_data["suitability"],
             note=form.cleaned_data["suitability_note"],
+            valid_until=form.cleaned_data.get("suitability_valid_until"),
+            details={"aoc_state": form.cleaned_data["aoc_state"],
+                     "fleet_notes": form.cleaned_data["fleet_notes"]},
             version=form.cleaned_data.get("version")))
         if saved is not None:
             messages.success(request, _("%(name)s assessed.") % {"name": operator.name})

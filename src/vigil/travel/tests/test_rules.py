@@ -242,9 +242,18 @@ PRODUCED = {
                                     NOW),
     "operator_unsuitable": rules.stop_reasons(stop(operator="X", operator_unsuitable=True), FIT,
                                               POLICY, NOW),
+    "operator_not_assessed": rules.stop_reasons(
+        stop(flown=[rules.Flown("X", rules.NOT_ASSESSED)]), FIT, POLICY, NOW),
+    "operator_expired": rules.stop_reasons(
+        stop(flown=[rules.Flown("X", rules.SUITABLE, NOW.date() - dt.timedelta(days=1))]), FIT,
+        POLICY, NOW),
+    "operator_conditions": rules.stop_reasons(
+        stop(flown=[rules.Flown("X", rules.WITH_CONDITIONS, None, "Daylight only.")]), FIT,
+        POLICY, NOW),
 }
 REFUSING = {"bsafe_missing", "bsafe_expired", "ssafe_required", "area_closed", "level_refused",
             "overlap"}
+CLEARING = {"operator_conditions"}  # a note on a cleared stop
 
 
 def test_every_rule_is_exercised() -> None:
@@ -255,7 +264,8 @@ def test_every_rule_is_exercised() -> None:
 def test_each_rule_has_its_outcome_and_a_message_that_renders(code: Any) -> None:
     (reason,) = PRODUCED[code]
     assert reason.code == code
-    assert reason.outcome is (Outcome.REFUSED if code in REFUSING else Outcome.APPROVAL)
+    assert reason.outcome is (Outcome.REFUSED if code in REFUSING else Outcome.CLEARED
+                              if code in CLEARING else Outcome.APPROVAL)
     text = reason.message()
     assert text
     assert "%(" not in text
