@@ -63,7 +63,11 @@ class ShareThreshold(TimestampedModel):
                                                name="costshare_threshold_unique")]
 
     def __str__(self) -> str:
-        return f"< {self.below_percent} %: {self.flat_amount}"
+        return f"< {self.percent_text} %: {self.flat_amount}"
+
+    @property
+    def percent_text(self) -> str:
+        return rules.percent_text(self.below_percent)
 
 
 class Census(VersionedModel):
@@ -177,3 +181,8 @@ class ApportionmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.amount}"
+
+    @property
+    def threshold_text(self) -> str:
+        return "" if self.threshold_percent is None else rules.percent_text(
+            self.threshold_percent)

@@ -211,6 +211,11 @@ def change_percent(before: Decimal | None, after: Decimal | None) -> Decimal | N
     return ((after - before) * 100 / before).quantize(Decimal("0.1"))
 
 
+def percent_text(value: Decimal) -> str:
+    """A percentage as people write it: 0.5, 1, 12.25 (no trailing zeros, no exponent)."""
+    return format(value.normalize(), "f")
+
+
 def biennium_label(start_year: int) -> str:
     return f"{start_year}-{start_year + 1}"
 
