@@ -28,17 +28,24 @@ def load_costshare(ctx: DemoContext) -> None:
     # each somewhat different two years back.
     codes = dict(Organization.objects.values_list("pk", "code"))
     isos = dict(Country.objects.values_list("pk", "iso2"))
-    # The two smallest organizations had few field personnel then: they paid flat amounts.
     counts = selectors.registry_field_headcounts()
     totals: dict[int, int] = {}
     for org, _country, n in counts:
         totals[org] = totals.get(org, 0) + n
+    # The two smallest organizations then reported a few country lines each: one, and three.
     smallest = sorted(totals, key=lambda o: (totals[o], o))[:2] if len(totals) > 5 else []
-    scale = dict(zip(smallest, (0.15, 0.35), strict=False))
+    lines_kept = dict(zip(smallest, (1, 3), strict=False))
     rows = ["organization,country,headcount"]
     for org, country, n in counts:
-        factor = scale.get(org, ctx.rng.uniform(0.8, 1.1))
-        rows.append(f"{codes[org]},{isos[country]},{max(0, round(n * factor))}")
+        if org in lines_kept:
+            if lines_kept[org] == 0:
+                continue
+            lines_kept[org] -= 1
+            then = n
+        else:
+            then = round(n * ctx.rng.uniform(0.8, 1.1))
+        if then > 0:
+            rows.append(f"{codes[org]},{isos[country]},{then}")
     census, _report = services.census_import(actor=officer, biennium=earlier,
                                              census_date=dt.date(2023, 7, 1),
                                              data="\n".join(rows) + "\n")

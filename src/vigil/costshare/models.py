@@ -160,6 +160,7 @@ class ApportionmentLine(models.Model):
         FLAT = rules.Basis.FLAT.value, _("Flat amount")
         PRO_RATA = rules.Basis.PRO_RATA.value, _("Pro rata")
         RAISED = rules.Basis.RAISED.value, _("Raised to the highest flat amount")
+        NONE = rules.Basis.NONE.value, _("No field personnel")
 
     apportionment = models.ForeignKey(Apportionment, on_delete=models.CASCADE,
                                       related_name="lines", verbose_name=_("apportionment"))

@@ -47,6 +47,7 @@ class Basis(StrEnum):
     FLAT = "flat"
     PRO_RATA = "pro_rata"
     RAISED = "raised"  # would have paid less pro rata than the highest flat amount
+    NONE = "none"  # no field personnel in the census: pays nothing
 
 
 class ApportionmentRefused(ValueError):
@@ -181,8 +182,8 @@ def apportion(headcounts: Mapping[str, int], budget: Decimal,
     shares = []
     for org, h in headcounts.items():
         t = band.get(org)
-        basis = (Basis.FLAT if t is not None else Basis.RAISED if org in raised
-                 else Basis.PRO_RATA)
+        basis = (Basis.NONE if h == 0 else Basis.FLAT if t is not None
+                 else Basis.RAISED if org in raised else Basis.PRO_RATA)
         share_percent = Decimal(h * 100) / Decimal(total)
         shares.append(Share(
             organization=org, headcount=h,

@@ -66,8 +66,11 @@ def test_a_pro_rata_amount_below_the_highest_flat_amount_is_raised_to_it():
 
 
 def test_an_organization_without_field_staff_pays_nothing():
-    shares = amounts(apportion({"NONE": 0, "A": 10}, Decimal("50.00"), HISTORIC))
-    assert shares == {"NONE": Decimal("0.00"), "A": Decimal("50.00")}
+    shares = {s.organization: s for s in apportion({"NONE": 0, "A": 10}, Decimal("50.00"),
+                                                   HISTORIC)}
+    assert shares["NONE"].amount == Decimal("0.00")
+    assert shares["NONE"].basis is Basis.NONE
+    assert shares["A"].amount == Decimal("50.00")
 
 
 @pytest.mark.parametrize(("headcounts", "budget", "thresholds", "field"), [
