@@ -111,11 +111,19 @@ def load_training(ctx: DemoContext) -> None:
             people = [Person.objects.get(user=wanted), *people[:places - 4]]
         completions += _held(ctx, session, people)
         sessions += 1
+    # SSAFE and stress management are required at the demo's field duty stations of
+    # Somalia and South Sudan.
+    field = [s for name, s in stations.items() if name in {"Mogadishu", "Juba"}]
+    for code in ("SSAFE", "STRESS"):
+        services.course_update(actor=officer, course=courses[code],
+                               data={"required_duty_stations": field})
     # Running now: attendance and results to record.
     mombasa = stations.get("Mombasa")
     if mombasa is not None:
-        running = _session(courses["SSAFE"], mombasa, timezone.now() - dt.timedelta(hours=20),
-                           3, 10, SessionStatus.SCHEDULED, ctx)
+        began = (timezone.now() - dt.timedelta(hours=20)).replace(minute=0, second=0,
+                                                                    microsecond=0)
+        running = _session(courses["SSAFE"], mombasa, began, 3, 10, SessionStatus.SCHEDULED,
+                           ctx)
         running.ends_at = timezone.now() + dt.timedelta(days=1)
         running.save(update_fields=["ends_at"])
         for person in _staff(ctx, mombasa, 8):
