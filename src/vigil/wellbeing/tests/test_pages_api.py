@@ -170,3 +170,21 @@ def test_the_admin_site_shows_no_case(world, client):
     assert not {Case, Contact, Session} & registered
     client.force_login(world.admin)
     assert client.get("/admin/wellbeing/case/").status_code == 404
+
+
+def test_the_case_list_does_not_grow_with_cases(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.cases_propose()
+    client.force_login(world.counsellor_user)
+    one = Case.objects.get(affected=world.amina_hit)
+    services.case_take(actor=world.counsellor_user, case=one)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("wellbeing:case_list"))
+    for case in Case.objects.filter(status="proposed", dependant__isnull=False):
+        services.case_take(actor=world.counsellor_user, case=case)
+    services.case_take(actor=world.counsellor_user, case=Case.objects.get(affected=world.omar_hit))
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("wellbeing:case_list"))
+    assert len(more.captured_queries) == len(few.captured_queries)
