@@ -11,7 +11,11 @@ import pytest
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.tests.test_e2e import CHROMIUM, browser  # noqa: F401 - the module's browser
+from vigil.core.tests.test_e2e import (  # noqa: F401 - the module's browser
+    CHROMIUM,
+    browser,
+    restore_migrated_rows,
+)
 from vigil.crisis.models import AccountEntry, AccountStatus, Crisis
 from vigil.incidents.models import Incident, IncidentCategory
 
@@ -21,17 +25,8 @@ pytestmark = [pytest.mark.e2e,
 
 
 @pytest.fixture
-def site(transactional_db, live_server, settings):
-    from vigil.core.models import AuditHead
-    from vigil.incidents.models import IncidentCategory
-    from vigil.incidents.taxonomy import ensure_default
-    from vigil.places.models import Country
-    from vigil.places.services import countries_sync
-
-    AuditHead.objects.get_or_create(pk=1)
-    if not Country.objects.exists():
-        countries_sync()
-    ensure_default(IncidentCategory)
+def site(django_db_serialized_rollback, transactional_db, live_server, settings):
+    restore_migrated_rows()
     settings.VIGIL_BASE_URL = live_server.url
     return live_server.url
 
