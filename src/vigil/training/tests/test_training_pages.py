@@ -208,3 +208,32 @@ def test_api_import_and_needs(cast, officer, api):
     bsafe = next(n for n in needs.json() if n["course_code"] == "BSAFE")
     assert (bsafe["required_count"], bsafe["holding"]) == (1, 1)
     assert client.get("/api/v1/training/needs/").status_code == 404
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_lists_do_not_grow_with_data(cast, officer, running, bsafe):
+    client = _client(officer)
+    urls = [reverse("training:session_list"), reverse("training:completion_list"),
+            reverse("training:course_list")]
+    services.completion_record(actor=officer, person=cast.amina, course=bsafe,
+                               completed_on=dt.date(2024, 1, 1))
+    before = [_queries(client, url) for url in urls]
+    for station in (cast.mombasa, cast.mogadishu):
+        copy = type(running).objects.get(pk=running.pk)
+        copy.pk, copy.duty_station = None, station
+        copy.save()
+    for person in (cast.omar, cast.fatuma):
+        services.completion_record(actor=officer, person=person, course=bsafe,
+                                   completed_on=dt.date(2024, 1, 1), dependant=None)
+    services.completion_record(actor=officer, person=cast.amina, course=bsafe,
+                               completed_on=dt.date(2024, 2, 1),
+                               dependant=cast.amina_child)
+    assert [_queries(client, url) for url in urls] == before
