@@ -149,7 +149,7 @@ class AssessmentForm(VersionedForm):
         help_texts = {
             "override_kind": _("Leave empty to follow the recommendation."),
             "override_officers": _("For a close protection team: how many officers."),
-            "override_reason": _("Why the detail decided differs from the table's "
+            "override_reason": _("Why the protection detail decided on differs from the "
                                  "recommendation."),
         }
 

@@ -407,8 +407,8 @@ def _task_lock_messages() -> dict[rules.TaskLock, str]:
         rules.TaskLock.NOT_STARTED: _(
             "The advance work starts with the assessment: start it first."),
         rules.TaskLock.AWAITING_DECISION: _(
-            "The assessment awaits its decision, advance work as submitted: reopen the "
-            "assessment to change it."),
+            "The assessment awaits its decision and the advance work stays as submitted: "
+            "reopen the assessment to change it."),
         rules.TaskLock.DECLINED: _(
             "The protection of this trip was declined: its advance work no longer changes."),
         rules.TaskLock.CANCELLED: _(
@@ -454,15 +454,16 @@ def _move_refusal(move: rules.Move) -> str:
     """Why the table refuses ``move`` here, one whole sentence per move (each language words
     its own), with the case's status to fill in."""
     return {
-        rules.Move.START: _("Only a requested case can start its assessment; this one is "
-                            "%(status)s."),
+        rules.Move.START: _("Only a requested case can start its assessment; this case's "
+                            "status is “%(status)s”."),
         rules.Move.SUBMIT: _("Only a case under assessment can be submitted for decision; "
-                             "this one is %(status)s."),
+                             "this case's status is “%(status)s”."),
         rules.Move.REOPEN: _("Only a case awaiting decision can have its assessment "
-                             "reopened; this one is %(status)s."),
+                             "reopened; this case's status is “%(status)s”."),
         rules.Move.DECIDE: _("Only a case assessed and awaiting decision can be decided; "
-                             "this one is %(status)s."),
-        rules.Move.CANCEL: _("Only an open case can be cancelled; this one is %(status)s."),
+                             "this case's status is “%(status)s”."),
+        rules.Move.CANCEL: _("Only an open case can be cancelled; this case's status is "
+                             "“%(status)s”."),
     }[move]
 
 
@@ -477,7 +478,7 @@ def _move(*, actor: AnyUser, case: ProtectionCase, move: rules.Move, version: in
     target = rules.next_state(move, case.status)
     if target is None:
         raise TransitionRefused(_move_refusal(move) % {
-            "status": case.get_status_display().lower()})
+            "status": case.get_status_display()})
     before = case.status
     case.status = target
     save_new_version(case, ["status", *fields])

@@ -109,9 +109,9 @@ def claim_update(*, actor: AnyUser, claim: SafetyClaim, data: dict[str, Any],
     stays as decided."""
     require(actor, Perm.MANAGE_CLAIMS, claim)
     if claim.status not in rules.EDITABLE_STATES:
-        raise TransitionRefused(_("A %(status)s claim cannot be changed; only a received "
-                                  "claim or one under review can.")
-                                % {"status": claim.get_status_display().lower()})
+        raise TransitionRefused(_("This claim's status is “%(status)s”: only a received "
+                                  "claim or one under review can be changed.")
+                                % {"status": claim.get_status_display()})
     saved = record_save(actor=actor, obj=claim, perm=Perm.MANAGE_CLAIMS, data=data,
                         allowed=CLAIM_FIELDS, action="hq.claim", version=version,
                         check=lambda c: _problems(actor, c))

@@ -99,7 +99,7 @@ def test_the_rules_page_explains_the_repeated_denials_rule(site, client):  # noq
     body = client.get(reverse("hq:gate_rules_list")).content.decode()
     assert ("Denied attempts with the same pass number reaching the threshold within the "
             "window; each later attempt within the window of the previous one joins the same "
-            "entry.") in body
+            "unauthorized entry.") in body
     assert "The threshold or more" not in body
 
 

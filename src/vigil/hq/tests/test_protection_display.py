@@ -117,10 +117,10 @@ def test_every_entry_of_the_home_queue_carries_its_status_badge(client, world):
 
 
 @pytest.mark.parametrize(("move", "words"), [
-    (rules.Move.START, "Only a requested case can start its assessment; this one is "
-                       "assessed, awaiting decision."),
+    (rules.Move.START, "Only a requested case can start its assessment; this case's status "
+                       "is “Assessed, awaiting decision”."),
     (rules.Move.SUBMIT, "Only a case under assessment can be submitted for decision; this "
-                        "one is assessed, awaiting decision."),
+                        "case's status is “Assessed, awaiting decision”."),
 ])
 def test_a_refused_move_is_one_whole_sentence(world, move, words):
     world.submit()
@@ -132,10 +132,10 @@ def test_a_refused_move_is_one_whole_sentence(world, move, words):
 
 @pytest.mark.parametrize(("move", "words"), [
     (rules.Move.REOPEN, "Only a case awaiting decision can have its assessment reopened; "
-                        "this one is requested."),
-    (rules.Move.CANCEL, "Only an open case can be cancelled; this one is decided."),
-    (rules.Move.DECIDE, "Only a case assessed and awaiting decision can be decided; this one "
-                        "is under assessment."),
+                        "this case's status is “Requested”."),
+    (rules.Move.CANCEL, "Only an open case can be cancelled; this case's status is “Decided”."),
+    (rules.Move.DECIDE, "Only a case assessed and awaiting decision can be decided; this case's "
+                        "status is “Under assessment”."),
 ])
 def test_each_move_has_its_own_refusal(world, move, words):
     kwargs = {}

@@ -114,12 +114,13 @@ def test_the_refusal_reaches_the_page_and_the_api(client, api, claim, officer):
                                     ClaimStatus.WITHDRAWN])
 def test_a_decided_claim_cannot_be_changed(claim, officer, status):
     _at(claim, status)
-    label = claim.get_status_display().lower()
+    label = claim.get_status_display()
     with pytest.raises(TransitionRefused) as refused:
         services.claim_update(actor=officer, claim=claim, data={"description": "x"},
                               version=claim.version)
     assert str(refused.value.message) == (
-        f"A {label} claim cannot be changed; only a received claim or one under review can.")
+        f"This claim's status is “{label}”: only a received claim or one under review can be "
+        "changed.")
 
 
 @pytest.mark.parametrize("status", [ClaimStatus.RECEIVED, ClaimStatus.UNDER_REVIEW])
