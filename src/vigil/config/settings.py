@@ -247,6 +247,8 @@ CELERY_BEAT_SCHEDULE = {
     "crisis-checkins": {"task": "vigil.crisis.tasks.schedule_checkins", "schedule": 300},
     "crisis-escalations": {"task": "vigil.crisis.tasks.escalate_checkins", "schedule": 120},
     "crisis-cap-feeds": {"task": "vigil.crisis.cap_tasks.poll_cap_feeds", "schedule": 300},
+    # Critical-incident stress: a case proposed for each person an incident affected.
+    "wellbeing-propose-cases": {"task": "vigil.wellbeing.tasks.propose_cases", "schedule": 300},
 }
 
 # --- Cache ----------------------------------------------------------------------------------
