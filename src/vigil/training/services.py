@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,7 +193,7 @@ def session_transition(*, actor: AnyUser, session: Session, action: str,
     cancelled = 0
     if action == "cancel":
         cancelled = session.enrolments.filter(status__in=rules.ACTIVE_STATES).update(
-            status=EnrolmentStatus.CANCELLED, version=1)
+            status=EnrolmentStatus.CANCELLED, version=F("version") + 1, updated_at=timezone.now())
     audit.record(actor=actor, action=f"training.session.{action}", obj=session,
                  changes={"status": [before, session.status],
                           **({"enrolments_cancelled": cancelled} if cancelled else {})})
@@ -209,8 +209,8 @@ def _promote(actor: AnyUser, session: Session) -> list[int]:
     promoted = rules.to_promote(sel.waiting_ids(session), seated=sel.seated_count(session),
                                 capacity=session.capacity)
     if promoted:
-        Enrolment.objects.filter(pk__in=promoted).update(status=EnrolmentStatus.ENROLLED,
-                                                         updated_at=timezone.now())
+        Enrolment.objects.filter(pk__in=promoted).update(
+            status=EnrolmentStatus.ENROLLED, version=F("version") + 1, updated_at=timezone.now())
         for pk in promoted:
             audit.record(actor=actor, action="training.enrolment.promote",
                          object_type="training.enrolment", object_id=str(pk),
