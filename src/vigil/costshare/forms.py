@@ -34,8 +34,7 @@ ThresholdFormSet = forms.formset_factory(ThresholdForm, extra=2, max_num=10)
 class CensusImportForm(ImportForm):
     census_date = forms.DateField(label=_("Census date"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}),
-                                  help_text=_("The day the headcount was taken. Not needed "
-                                              "when adding lines to a draft census."))
+                                  help_text=_("The day the headcount was taken."))
 
     field_order = ["census_date", "file", "skip_invalid"]
 

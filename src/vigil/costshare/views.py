@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import ValidationFailed
 from vigil.core.forms import VersionForm
-from vigil.core.views_support import EditPage, apply_service, perm_required, submit_form
+from vigil.core.views_support import (
+    PAGE_SIZE,
+    EditPage,
+    apply_service,
+    perm_required,
+    submit_form,
+)
 from vigil.costshare import selectors, services
 from vigil.costshare.forms import (
     BienniumForm,
@@ -92,7 +99,7 @@ def biennium_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thresholds_edit(request: HttpRequest, pk: int) -> HttpResponse:
     biennium = selectors.biennium_get(user=request.user, pk=pk)
-    initial = [{"below_percent": t.below_percent, "flat_amount": t.flat_amount}
+    initial = [{"below_percent": t.percent_text, "flat_amount": t.flat_amount}
                for t in biennium.thresholds.all()]
     formset = ThresholdFormSet(request.POST or None, initial=initial, prefix="t",
                                form_kwargs={"empty_permitted": False})
@@ -148,6 +155,10 @@ def census_import(request: HttpRequest, pk: int) -> HttpResponse:
         into = selectors.census_get(user=request.user, pk=request.GET["census"])
     form = CensusImportForm(request.POST or None, request.FILES or None,
                             initial={"census_date": timezone.localdate()})
+    if into is not None:
+        del form.fields["census_date"]  # the lines go into a census that has its date
+    else:
+        form.fields["census_date"].required = True
     context: dict[str, Any] = {
         "form": form, "biennium": biennium, "census": into,
         "title": _("Import a census of %(biennium)s") % {"biennium": biennium.label},
@@ -156,7 +167,7 @@ def census_import(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             census, report = services.census_import(
                 actor=request.user, biennium=biennium, census=into,
-                census_date=form.cleaned_data["census_date"],
+                census_date=form.cleaned_data.get("census_date"),
                 data=form.cleaned_data["file"].read(),
                 skip_invalid=form.cleaned_data["skip_invalid"])
         except ValidationFailed as exc:
@@ -173,10 +184,10 @@ def census_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def census_detail(request: HttpRequest, pk: int) -> HttpResponse:
     census = selectors.census_get(user=request.user, pk=pk)
-    lines = list(selectors.census_lines(census))
+    lines = Paginator(selectors.census_lines(census), PAGE_SIZE).get_page(request.GET.get("page"))
     by_organization = selectors.census_by_organization(census)
     return render(request, "costshare/census_detail.html", {
-        "census": census, "lines": lines, "by_organization": sorted(
+        "census": census, "lines": lines, "page": lines, "by_organization": sorted(
             by_organization.items(), key=lambda kv: (-kv[1], kv[0])),
         "total": sum(by_organization.values()),
         "may_manage": can(request.user, Perm.MANAGE_COSTSHARE, census),
