@@ -34,6 +34,8 @@ BADGE_TONES = {
     "superseded": "neutral", "under_assessment": "info", "assessed": "warn", "decided": "ok",
     "approved_with_changes": "ok", "declined": "bad", "to_plan": "warn", "planned": "info",
     "done": "ok", "not_needed": "neutral",
+    # Training.
+    "enrolled": "info", "waitlisted": "warn", "attended": "ok", "passed": "ok",
 }
 
 ADVISORY_TONES = {1: "ok", 2: "info", 3: "warn", 4: "bad"}
