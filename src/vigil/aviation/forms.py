@@ -94,6 +94,11 @@ class AdviceFilters(ListFilters):
     country = country_field(_("Country (ISO code)"))
 
 
+class InboxFilters(ListFilters):
+    q = search_field(_("Question, operator or place"))
+    country = country_field(_("Country (ISO code)"))
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)
     end = forms.DateField(label=_("To"), required=False, widget=DATE)

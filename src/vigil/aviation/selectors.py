@@ -74,6 +74,12 @@ def operator_standing(operator_id: int, on: dt.date) -> rules.Standing:
         operator_id=operator_id)], on)
 
 
+def operators_flagged_without_assessment() -> QuerySet[AirOperator]:
+    """Operators whose suitability was set without an assessment (Vigil's own read)."""
+    return travel_selectors.operator_list().filter(
+        suitability__in=rules.ASSESSED, assessments__isnull=True)
+
+
 def operators_lapsed(on: dt.date) -> QuerySet[AirOperator]:
     """Operators whose suitability in force ended before ``on`` (Vigil's own read)."""
     return travel_selectors.operator_list().filter(suitability_valid_until__lt=on)
@@ -118,10 +124,14 @@ def advice_list(*, user: AnyUser, status: str = "", search: str = "", country: s
                     "origin__icontains", "destination__icontains")
 
 
-def advice_inbox(*, user: AnyUser) -> QuerySet[AdviceRequest]:
+def advice_inbox(*, user: AnyUser, search: str = "", country: str = ""
+                 ) -> QuerySet[AdviceRequest]:
     """The open requests the user answers, oldest first."""
-    return visible(user, Perm.ANSWER_AVIATION_ADVICE, _advice_base()).filter(
-        status=rules.ADVICE_NEW).order_by("asked_at", "pk")
+    qs = visible(user, Perm.ANSWER_AVIATION_ADVICE, _advice_base()).filter(
+        status=rules.ADVICE_NEW)
+    qs = narrowed(qs, country__iso2=country.upper())
+    return searched(qs, search, "question__icontains", "operator__name__icontains",
+                    "origin__icontains", "destination__icontains").order_by("asked_at", "pk")
 
 
 def advice_get(*, user: AnyUser, pk: Any) -> AdviceRequest:

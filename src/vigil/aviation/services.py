@@ -73,6 +73,25 @@ def assessment_record(*, actor: AnyUser, operator: AirOperator,
 
 
 @transaction.atomic
+def assessments_from_flags() -> int:
+    """Vigil itself: each operator whose suitability was set in travel without an assessment
+    (suitable or not) gets one, its basis "Migrated from the travel flag.", as the data
+    migration did for the flags set before assessments were kept. Returns how many."""
+    flagged = selectors.operators_flagged_without_assessment()
+    created = Assessment.objects.bulk_create([
+        Assessment(operator=o, outcome=o.suitability, assessed_on=timezone.localdate(),
+                   valid_until=o.suitability_valid_until,
+                   conditions=o.suitability_note
+                   if o.suitability == rules.WITH_CONDITIONS else "",
+                   note=f"{rules.MIGRATED_BASIS} {o.suitability_note}".strip())
+        for o in flagged], batch_size=500)
+    if created:
+        audit.record(actor=None, action="aviation.assessment.migrate",
+                     object_type="aviation.assessment", changes={"created": len(created)})
+    return len(created)
+
+
+@transaction.atomic
 def operators_expire(*, on: dt.date | None = None) -> int:
     """Vigil itself: each operator whose assessment in force lapsed before ``on`` (today)
     falls back to what its assessments give now (not assessed). Idempotent: a second run

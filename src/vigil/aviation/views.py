@@ -4,6 +4,7 @@ answering) and the SP2.2.d figures."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from vigil.aviation import rules, selectors, services
@@ -22,6 +23,7 @@ from vigil.aviation.forms import (
     AnswerForm,
     AssessmentForm,
     CloseForm,
+    InboxFilters,
     OperatorFilters,
     PeriodForm,
     RegistryForm,
@@ -39,8 +41,17 @@ from vigil.core.views_support import (
     submit_form,
 )
 
+# OpenFlights has a few names with control characters, which a spreadsheet cell refuses.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _text(value: str) -> str:
+    return CONTROL.sub("", value)
+
+
 OPERATOR_COLUMNS = [
-    (_("Name"), lambda o: o.name), (_("IATA"), lambda o: o.iata), (_("ICAO"), lambda o: o.icao),
+    (_("Name"), lambda o: _text(o.name)), (_("IATA"), lambda o: o.iata),
+    (_("ICAO"), lambda o: o.icao),
     (_("Country"), lambda o: o.country.iso2 if o.country else ""),
     (_("Suitability"), lambda o: o.get_suitability_display()),
     (_("Valid until"), lambda o: o.suitability_valid_until),
@@ -48,7 +59,7 @@ OPERATOR_COLUMNS = [
 ]
 ADVICE_COLUMNS = [
     (_("Reference"), lambda a: a.reference), (_("Asked at (UTC)"), lambda a: a.asked_at),
-    (_("Country"), lambda a: a.country.iso2), (_("Subject"), lambda a: a.subject),
+    (_("Country"), lambda a: a.country.iso2), (_("Subject"), lambda a: _text(a.subject)),
     (_("Status"), lambda a: a.get_status_display()),
     (_("Answered at (UTC)"), lambda a: a.answered_at),
     (_("Response hours"), lambda a: round(rules.response_hours(a.asked_at, a.answered_at), 1)
@@ -127,13 +138,13 @@ def operator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Advice requests ---------------------------------------------------------------------------
 
-def _advice_page(request: HttpRequest, queryset: Any, *, inbox: bool) -> HttpResponseBase:
-    filters = AdviceFilters(request.GET)
+def _advice_page(request: HttpRequest, queryset: Any, filters: Any, *,
+                 inbox: bool) -> HttpResponseBase:
     return list_page(
         request, queryset=queryset, template="aviation/advice_list.html",
         table_template="aviation/partials/_advice_table.html",
         sorts={"asked_at": "asked_at", "status": "status", "country": "country__iso2"},
-        default_sort="asked_at" if inbox else "-asked_at", filters=None if inbox else filters,
+        default_sort="asked_at" if inbox else "-asked_at", filters=filters,
         columns=ADVICE_COLUMNS, export_name="aviation-advice",
         extra={"inbox": inbox, "now": timezone.now(),
                "target": selectors.aviation_settings().advice_target_hours,
@@ -143,13 +154,15 @@ def _advice_page(request: HttpRequest, queryset: Any, *, inbox: bool) -> HttpRes
 @perm_required(Perm.REQUEST_AVIATION_ADVICE, Perm.ANSWER_AVIATION_ADVICE)
 def advice_list(request: HttpRequest) -> HttpResponseBase:
     filters = AdviceFilters(request.GET)
-    return _advice_page(request, selectors.advice_list(user=request.user,
-                                                       **filters.selector_args()), inbox=False)
+    return _advice_page(request, selectors.advice_list(
+        user=request.user, **filters.selector_args()), filters, inbox=False)
 
 
 @perm_required(Perm.ANSWER_AVIATION_ADVICE)
 def advice_inbox(request: HttpRequest) -> HttpResponseBase:
-    return _advice_page(request, selectors.advice_inbox(user=request.user), inbox=True)
+    filters = InboxFilters(request.GET)
+    return _advice_page(request, selectors.advice_inbox(
+        user=request.user, **filters.selector_args()), filters, inbox=True)
 
 
 @perm_required(Perm.REQUEST_AVIATION_ADVICE)

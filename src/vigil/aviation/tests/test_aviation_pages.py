@@ -54,6 +54,17 @@ def test_the_officer_assesses_on_the_page(client, officer, operator):
     assert "Runway excursion 2025." in page
 
 
+def test_a_migrated_assessment_shows_where_it_came_from(client, officer, operator):
+    operator.suitability = "unsuitable"
+    operator.save()
+    assert services.assessments_from_flags() == 1
+    assert services.assessments_from_flags() == 0
+    client.force_login(officer)
+    page = client.get(reverse("aviation:operator_detail", args=[operator.pk])).content.decode()
+    assert "Carried over from travel" in page
+    assert "Migrated from the travel flag." in page
+
+
 @pytest.mark.parametrize("role", [Role.TRAVELLER, Role.SECURITY_OFFICER, Role.BUDGET_OFFICER])
 def test_other_roles_read_but_do_not_assess(client, user_with, cast, operator, role):
     client.force_login(user_with(role, ScopeKind.COUNTRY, cast.kenya))
@@ -183,3 +194,10 @@ def test_api_advice_flow_and_scope(api, asker, officer, user_with, cast, operato
     figures = api(officer).get("/api/v1/aviation/figures/").json()
     assert (figures["on_time"], figures["share_on_time"]) == (1, 1.0)
     assert api(asker).get("/api/v1/aviation/figures/").status_code == 403
+
+
+def test_xlsx_export_survives_control_characters_in_names(client, officer, db):
+    AirOperator.objects.create(name="Peau Vava\x1b%GM", iata="")
+    client.force_login(officer)
+    response = client.get(reverse("aviation:operator_list"), {"format": "xlsx"})
+    assert response.status_code == 200

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vigil.aviation import rules
@@ -73,6 +73,7 @@ def test_a_migrated_flag_without_an_end_stands():
         .suitability == rules.SUITABLE
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(rules.ASSESSED), st.integers(-400, 0),
                           st.integers(1, 400)), max_size=6))
 def test_standing_is_the_latest_or_not_assessed(rows):
