@@ -8,12 +8,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from vigil.core.authz import Role, ScopeKind
 from vigil.costshare import services
 from vigil.costshare.models import Apportionment, Biennium, Census, ShareThreshold
+from vigil.people.models import Organization
 
 CSV = "organization,country,headcount\nUNDP,KE,300\nWFP,SO,696\nWFP,KE,4\n"
 
@@ -240,3 +243,39 @@ def test_api_who_reads_and_writes(api, user_with, apportioned, final_census, rol
         create = c.post("/api/v1/costshare/bienniums/", {"start_year": 2030, "budget": "1"},
                         format="json")
         assert create.status_code == 403
+
+
+def test_pages_do_not_grow_with_data(client, cast, budget_officer, apportioned):
+    c = signed_in(client, budget_officer)
+    urls = [reverse("costshare:biennium_list"),
+            reverse("costshare:biennium_detail", args=[apportioned.pk])]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert c.get(url).status_code == 200
+            found.append(len(captured))
+        return found
+
+    services.biennium_save(actor=budget_officer, biennium=None,
+                           data={"start_year": 2028, "budget": Decimal(1)})
+    before = counts()
+    # More bienniums, organizations and lines.
+    for code in ("ILO", "WHO", "FAO"):
+        Organization.objects.create(code=code, name=code, kind=Organization.Kind.AGENCY)
+    services.biennium_save(actor=budget_officer, biennium=None,
+                           data={"start_year": 2030, "budget": Decimal(1)})
+    census, _r = services.census_import(
+        actor=budget_officer, biennium=Biennium.objects.get(start_year=2030),
+        census_date=apportioned.created_at.date(),
+        data="organization,country,headcount\nILO,KE,5\nWHO,KE,6\nFAO,SO,7\nUNDP,KE,9\n")
+    assert census.lines.count() == 4
+    services.census_move(actor=budget_officer, census=apportioned.censuses.get(), status="draft")
+    census2, _r = services.census_import(
+        actor=budget_officer, biennium=apportioned, census_date=apportioned.created_at.date(),
+        data="organization,country,headcount\nILO,KE,5\nWHO,KE,6\nFAO,SO,7\nUNDP,KE,9\n"
+             "WFP,SO,20\n")
+    services.census_move(actor=budget_officer, census=census2, status="final")
+    services.apportionment_compute(actor=budget_officer, biennium=apportioned, census=census2)
+    assert counts() == before
