@@ -201,3 +201,35 @@ def test_xlsx_export_survives_control_characters_in_names(client, officer, db):
     client.force_login(officer)
     response = client.get(reverse("aviation:operator_list"), {"format": "xlsx"})
     assert response.status_code == 200
+
+
+def _queries(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_lists_do_not_grow_with_data(client, officer, asker, cast, operator):
+    client.force_login(officer)
+    pages = [reverse("aviation:operator_list"), reverse("aviation:advice_list"),
+             reverse("aviation:advice_inbox"), reverse("aviation:operator_detail",
+                                                       args=[operator.pk]), "/"]
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            other = AirOperator.objects.create(name=f"Air {i}", suitability="unsuitable")
+            services.assessments_from_flags()
+            services.advice_ask(actor=asker, data={"country": cast.kenya, "operator": other,
+                                                   "question": "q"})
+            services.assessment_record(actor=officer, operator=operator, data={
+                "outcome": "unsuitable", "assessed_on": timezone.localdate(),
+                "valid_until": timezone.localdate() + dt.timedelta(days=9 + i)})
+
+    grow(1)
+    [_queries(client, url) for url in pages]  # the settings row is made on the first read
+    first = [_queries(client, url) for url in pages]
+    grow(3)
+    assert [_queries(client, url) for url in pages] == first
