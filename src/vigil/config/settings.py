@@ -249,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     "crisis-cap-feeds": {"task": "vigil.crisis.cap_tasks.poll_cap_feeds", "schedule": 300},
     # Critical-incident stress: a case proposed for each person an incident affected.
     "wellbeing-propose-cases": {"task": "vigil.wellbeing.tasks.propose_cases", "schedule": 300},
+    # Aviation: an assessment past its valid-until date leaves its operator not assessed.
+    "aviation-expire": {"task": "vigil.aviation.tasks.expire_assessments", "schedule": 3600},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

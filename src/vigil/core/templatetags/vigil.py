@@ -36,6 +36,8 @@ BADGE_TONES = {
     "done": "ok", "not_needed": "neutral",
     # Training.
     "enrolled": "info", "waitlisted": "warn", "attended": "ok", "passed": "ok",
+    # Aviation.
+    "with_conditions": "info", "new": "warn", "answered": "ok",
 }
 
 ADVISORY_TONES = {1: "ok", 2: "info", 3: "warn", 4: "bad"}
