@@ -28,7 +28,6 @@ from vigil.places.services import countries_sync
 DEPTH = 2
 # Links whose GET would end the session, or that are not pages of Vigil.
 SKIPPED = ("/static/", "/media/", "/sign-out/", "/admin/logout/", "/i18n/", "/jsi18n/")
-SLOW_SECONDS = 60
 
 
 class _Links(HTMLParser):
@@ -118,5 +117,6 @@ def test_every_link_answers(demo_site: None, db: Any, username: str) -> None:
     elapsed = time.monotonic() - started
     print(f"crawl {username}: {fetched} pages in {elapsed:.1f} s")  # noqa: T201
     assert fetched > 5, f"{username}: only {fetched} pages reached from home"
+    # How long it took is printed, not asserted: speed is measured by the benchmarks, on a
+    # quiet machine, not by a timed test that fails under load.
     assert not faults, f"{username} ({fetched} pages):\n" + "\n".join(faults)
-    assert elapsed < SLOW_SECONDS, f"{username}: {fetched} pages took {elapsed:.0f} s"
