@@ -4,7 +4,6 @@ answering) and the SP2.2.d figures."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -41,16 +40,8 @@ from vigil.core.views_support import (
     submit_form,
 )
 
-# OpenFlights has a few names with control characters, which a spreadsheet cell refuses.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _text(value: str) -> str:
-    return CONTROL.sub("", value)
-
-
 OPERATOR_COLUMNS = [
-    (_("Name"), lambda o: _text(o.name)), (_("IATA"), lambda o: o.iata),
+    (_("Name"), lambda o: o.name), (_("IATA"), lambda o: o.iata),
     (_("ICAO"), lambda o: o.icao),
     (_("Country"), lambda o: o.country.iso2 if o.country else ""),
     (_("Suitability"), lambda o: o.get_suitability_display()),
@@ -59,7 +50,7 @@ OPERATOR_COLUMNS = [
 ]
 ADVICE_COLUMNS = [
     (_("Reference"), lambda a: a.reference), (_("Asked at (UTC)"), lambda a: a.asked_at),
-    (_("Country"), lambda a: a.country.iso2), (_("Subject"), lambda a: _text(a.subject)),
+    (_("Country"), lambda a: a.country.iso2), (_("Subject"), lambda a: a.subject),
     (_("Status"), lambda a: a.get_status_display()),
     (_("Answered at (UTC)"), lambda a: a.answered_at),
     (_("Response hours"), lambda a: round(rules.response_hours(a.asked_at, a.answered_at), 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
@@ -119,9 +120,15 @@ def _export(request: HttpRequest, queryset: QuerySet[Any], columns: Sequence[Col
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters that XML 1.0, and so XLSX, cannot hold (tab and line breaks excepted):
+# imported names sometimes carry them (OpenFlights, Natural Earth).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell(value: Any) -> Any:
-    """One exported value, for CSV and XLSX alike: numbers stay numbers, and text that a
-    spreadsheet would run as a formula is written as text, behind an apostrophe."""
+    """One exported value, for CSV and XLSX alike: numbers stay numbers, control characters
+    are dropped, and text that a spreadsheet would run as a formula is written as text,
+    behind an apostrophe."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -129,6 +136,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     text = "; ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    text = CONTROL_CHARACTERS.sub("", text)
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 

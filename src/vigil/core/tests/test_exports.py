@@ -54,3 +54,11 @@ def test_xlsx_export_writes_a_formula_as_text(exporter) -> None:
     assert family.data_type == "s"  # a string, not a formula ("f")
     assert family.value == "'" + PAYLOAD
     assert cells["10000002"][1].value == "Hassan"
+
+
+def test_control_characters_are_dropped_from_every_exported_cell() -> None:
+    """OpenFlights and Natural Earth names sometimes hold control characters, which XML (and
+    so XLSX) cannot hold; tab and line breaks stay."""
+    assert _cell("Air\x02 Tanzania\x1f") == "Air Tanzania"
+    assert _cell("two\tcolumns\nlines") == "two\tcolumns\nlines"
+    assert _cell(["a\x00", "b"]) == "a; b"
