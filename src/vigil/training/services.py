@@ -182,9 +182,11 @@ def session_transition(*, actor: AnyUser, session: Session, action: str,
     check_version(session, version)
     move = SESSION_MOVES.get(action)
     if move is None or session.status != move[0]:
-        raise TransitionRefused(_("A session that is %(status)s cannot be %(action)s.") % {
-            "status": session.get_status_display().lower(),
-            "action": _("completed") if action == "complete" else _("cancelled")})
+        message = (_("Only a scheduled session can be completed; this session's status is "
+                     "“%(status)s”.") if action == "complete" else
+                   _("Only a scheduled session can be cancelled; this session's status is "
+                     "“%(status)s”."))
+        raise TransitionRefused(message % {"status": session.get_status_display()})
     if action == "complete" and session.starts_at > timezone.now():
         raise TransitionRefused(_("A session is completed once it has started."))
     before = session.status

@@ -180,7 +180,7 @@ def case_refer(*, actor: AnyUser, data: dict[str, Any]) -> Case:
         faults.append(FieldError("index_number", _("Unknown index number, or outside your "
                                                    "scope."), ErrorCode.UNKNOWN_REFERENCE))
     elif dependant is not None and dependant.person_id != person.pk:  # type: ignore[union-attr]
-        faults.append(FieldError("dependant", _("This dependant is not of this staff member.")))
+        faults.append(FieldError("dependant", _("Not a dependant of this staff member.")))
     if faults:
         raise ValidationFailed(faults)
     assert person is not None  # noqa: S101 - checked above
@@ -200,7 +200,8 @@ def case_refer(*, actor: AnyUser, data: dict[str, Any]) -> Case:
 def _move(case: Case, move: str) -> str:
     target = rules.next_status(move, case.status)
     if target is None:
-        raise TransitionRefused(_("Case %(ref)s is %(status)s: it cannot be moved so.") % {
+        raise TransitionRefused(_("Case %(ref)s: this change is not possible while its "
+                                  "status is “%(status)s”.") % {
             "ref": case.reference, "status": case.get_status_display()})
     return target
 
@@ -330,7 +331,7 @@ def briefing_save(*, actor: AnyUser, data: dict[str, Any], briefing: Briefing | 
             faults.append(FieldError("held_on", _("The date is more than a year ahead.")))
         if b.participants == 0 and b.held_on and b.held_on <= timezone.now().date():
             faults.append(FieldError("participants", _(
-                "A briefing already held had participants.")))
+                "A briefing already held must have participants.")))
         return faults
 
     return record_save(actor=actor, obj=obj, perm=Perm.COUNSEL, data=data,

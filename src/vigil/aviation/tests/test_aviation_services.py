@@ -141,7 +141,7 @@ def test_a_lapsed_assessment_falls_back_to_not_assessed_once(officer, operator):
 def test_the_command_and_the_task_run_the_lapse(officer, operator, capsys):
     later = _lapsing(officer, operator)
     call_command("aviation_expire", "--on", later.isoformat())
-    assert "1 air operators" in capsys.readouterr().out
+    assert "1 air operator fell back" in capsys.readouterr().out
     assert expire_assessments() == 0
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.aviation import services
 
@@ -19,5 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         changed = services.operators_expire(on=options["on"])
-        self.stdout.write(_("%(count)d air operators fell back to not assessed.")
-                          % {"count": changed})
+        self.stdout.write(ngettext("%(count)d air operator fell back to not assessed.",
+                                   "%(count)d air operators fell back to not assessed.",
+                                   changed) % {"count": changed})
