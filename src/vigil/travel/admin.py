@@ -18,7 +18,7 @@ from vigil.travel.models import TravelSettings
 class TravelSettingsAdmin(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     vigil_perm = Perm.CONFIGURE_TRAVEL
     fields = ["manual_level", "refusal_level", "advisory_level", "lead_days",
-              "certificate_years", "approval_hours", "residence_days"]
+              "approval_hours", "residence_days"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # one row, made by a migration

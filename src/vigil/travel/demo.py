@@ -19,6 +19,8 @@ from vigil.core.demo import DemoContext, register_step
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.models import SecurityLevelReview
+from vigil.training import rules as training_rules
+from vigil.training import selectors as training
 from vigil.travel import rules, selectors, services
 from vigil.travel.models import (
     Advisory,
@@ -207,6 +209,8 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
     states = [TravelRequest.Status.DRAFT, TravelRequest.Status.PENDING,
               TravelRequest.Status.CLEARED, TravelRequest.Status.REFUSED,
               TravelRequest.Status.CANCELLED]
+    validity = {code: course.validity_months if course is not None else None
+                for code in ("BSAFE", "SSAFE") for course in [training.course_by_code(code)]}
     for start in range(0, total, 2000):
         chunk = people[start:min(total, start + 2000)]
         requests, plans = [], []
@@ -268,7 +272,9 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
             segments += legs
             if travel.status != TravelRequest.Status.DRAFT:
                 clearance = _clearance(travel, legs[0], back, levels, controls, policy,
-                                       rules.Traveller(bsafe, ssafe), covers)
+                                       _standing(bsafe, ssafe, departs.date(), returns.date(),
+                                                 arrives.date(), back.date(), validity),
+                                       covers)
                 clearances.append(clearance)
                 if travel.status != _request_status(clearance.status, travel.status):
                     travel.status = _request_status(clearance.status, travel.status)
@@ -284,6 +290,22 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
         ctx.progress("Travel requests", min(total, start + 2000), total)
     ctx.counts["travel_requests"] = TravelRequest.objects.count()
     ctx.counts["presences"] = Presence.objects.count()
+
+
+def _standing(bsafe: dt.date | None, ssafe: dt.date | None, first: dt.date, last: dt.date,
+              arrives: dt.date, leaves: dt.date,
+              validity: dict[str, int | None]) -> rules.Traveller:
+    """What training will answer for these dates once the training step has copied them into
+    completions (its course validity): BSAFE over the trip, SSAFE over the stop."""
+    def held(day: dt.date | None, code: str, since: dt.date, until: dt.date) -> bool:
+        if day is None or day > since:
+            return False
+        expires = training_rules.expiry(day, validity[code])
+        return expires is None or expires > until
+
+    return rules.Traveller(bsafe_valid=held(bsafe, "BSAFE", first, last),
+                           bsafe_on=bsafe if bsafe is not None and bsafe <= last else None,
+                           ssafe_valid=held(ssafe, "SSAFE", arrives, leaves))
 
 
 def _end(end: str, station: DutyStation) -> dict[str, object]:
@@ -304,7 +326,7 @@ def _clearance(travel: TravelRequest, leg: Segment, leaves: dt.datetime, levels:
                       level=levels.get(area) if area else None,
                       control=controls.get(area or 0, rules.Control()))
     submitted = travel.submitted_at or leg.arrives_at
-    reasons = rules.traveller_reasons(traveller, leaves.date(), policy) + \
+    reasons = rules.traveller_reasons(traveller, leaves.date()) + \
         rules.stop_reasons(stop, traveller, policy, submitted)
     outcome = rules.outcome_of(reasons)
     drawn = travel.status

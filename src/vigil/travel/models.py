@@ -44,8 +44,6 @@ class TravelSettings(VersionedModel):
         _("manual clearance from advisory level"), default=4,
         validators=[MinValueValidator(1), MaxValueValidator(4)])
     lead_days = models.PositiveSmallIntegerField(_("lead time in days"), default=7)
-    certificate_years = models.PositiveSmallIntegerField(
-        _("BSAFE and SSAFE valid for (years)"), default=3, validators=[MinValueValidator(1)])
     approval_hours = models.PositiveSmallIntegerField(
         _("approval within (hours)"), default=48, validators=[MinValueValidator(1)])
     residence_days = models.PositiveSmallIntegerField(
@@ -61,8 +59,7 @@ class TravelSettings(VersionedModel):
 
     def policy(self) -> rules.Policy:
         return rules.Policy(manual_level=self.manual_level, refusal_level=self.refusal_level,
-                            advisory_level=self.advisory_level, lead_days=self.lead_days,
-                            certificate_years=self.certificate_years)
+                            advisory_level=self.advisory_level, lead_days=self.lead_days)
 
 
 class AreaControl(VersionedModel):

@@ -49,10 +49,18 @@ RULES: dict[str, Rule] = {r.code: r for r in (
            "travel."), "DSS TRIP guidance; SPM security clearance chapter"),
     Rule("bsafe_expired", Outcome.REFUSED,
          _("The traveller's BSAFE certificate of %(date)s is no longer valid on %(on)s."),
-         "DSS TRIP guidance; validity in the travel settings"),
+         "DSS TRIP guidance; validity set on the course in training"),
+    Rule("dependant_bsafe", Outcome.REFUSED,
+         _("%(name)s, travelling with the traveller, has no BSAFE certificate valid for the "
+           "whole trip. BSAFE applies to dependants of the age the course sets."),
+         "DSS TRIP guidance; the BSAFE course's rule for dependants in training"),
     Rule("ssafe_required", Outcome.REFUSED,
          _("%(place)s requires SSAFE, and the traveller has no valid SSAFE certificate."),
          "Designated official's requirement for the area"),
+    Rule("dependant_ssafe", Outcome.REFUSED,
+         _("%(place)s requires SSAFE, and %(name)s, travelling with the traveller, has no "
+           "valid SSAFE certificate."),
+         "Designated official's requirement for the area; the course's rule for dependants"),
     Rule("area_closed", Outcome.REFUSED,
          _("The designated official has closed %(place)s to travel."),
          "Designated official's movement control"),
@@ -123,13 +131,21 @@ class Policy:
     refusal_level: int | None = None
     advisory_level: int = 4
     lead_days: int = 7
-    certificate_years: int = 3
 
 
 @dataclass(frozen=True)
 class Traveller:
-    bsafe_on: dt.date | None
-    ssafe_on: dt.date | None
+    """What training answers for the traveller and the travelling dependants. BSAFE is read
+    over the whole trip; SSAFE over the days of one stop (the caller sets it per stop that
+    requires it). ``bsafe_on`` is the latest BSAFE completion, for the message of an expired
+    certificate (None: none recorded). The dependants named are those the course concerns
+    (training decides: applies to dependants, minimum age) who do not hold it."""
+
+    bsafe_valid: bool
+    bsafe_on: dt.date | None = None
+    ssafe_valid: bool = False
+    dependants_without_bsafe: tuple[str, ...] = ()
+    dependants_without_ssafe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,26 +208,19 @@ def operator_reason(flown: Flown, on: dt.date) -> Reason | None:
     return None
 
 
-def certificate_valid(passed_on: dt.date | None, on: dt.date, years: int) -> bool:
-    """A certificate passed on ``passed_on`` is valid through the day before its anniversary
-    ``years`` later."""
-    if passed_on is None or passed_on > on:
-        return False
-    try:
-        expires = passed_on.replace(year=passed_on.year + years)
-    except ValueError:  # 29 February
-        expires = passed_on.replace(year=passed_on.year + years, day=28)
-    return on < expires
-
-
-def traveller_reasons(traveller: Traveller, last_day: dt.date, policy: Policy) -> list[Reason]:
-    if traveller.bsafe_on is None:
-        return [Reason("bsafe_missing")]
-    if not certificate_valid(traveller.bsafe_on, last_day, policy.certificate_years):
-        return [Reason("bsafe_expired", {"date": traveller.bsafe_on.isoformat(),
-                                         "on": last_day.isoformat(),
-                                         "years": policy.certificate_years})]
-    return []
+def traveller_reasons(traveller: Traveller, last_day: dt.date) -> list[Reason]:
+    """BSAFE for the traveller over the whole trip, then for each travelling dependant it
+    concerns."""
+    reasons: list[Reason] = []
+    if not traveller.bsafe_valid:
+        if traveller.bsafe_on is None:
+            reasons.append(Reason("bsafe_missing"))
+        else:
+            reasons.append(Reason("bsafe_expired", {"date": traveller.bsafe_on.isoformat(),
+                                                    "on": last_day.isoformat()}))
+    reasons += [Reason("dependant_bsafe", {"name": name})
+                for name in traveller.dependants_without_bsafe]
+    return reasons
 
 
 def stop_reasons(stop: Stop, traveller: Traveller, policy: Policy,
@@ -221,9 +230,11 @@ def stop_reasons(stop: Stop, traveller: Traveller, policy: Policy,
     reasons: list[Reason] = []
     if stop.control.closed:
         reasons.append(Reason("area_closed", {"place": place}))
-    if stop.control.ssafe_required and not certificate_valid(
-            traveller.ssafe_on, stop.leaves_at.date(), policy.certificate_years):
-        reasons.append(Reason("ssafe_required", {"place": place}))
+    if stop.control.ssafe_required:
+        if not traveller.ssafe_valid:
+            reasons.append(Reason("ssafe_required", {"place": place}))
+        reasons += [Reason("dependant_ssafe", {"place": place, "name": name})
+                    for name in traveller.dependants_without_ssafe]
     if stop.level is None:
         reasons.append(Reason("level_unknown", {"place": place}))
     elif policy.refusal_level is not None and stop.level >= policy.refusal_level:

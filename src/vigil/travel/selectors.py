@@ -41,6 +41,7 @@ from vigil.core.models import RoleGrant
 from vigil.core.selectors import narrowed, searched
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
+from vigil.training import selectors as training
 from vigil.travel import rules, whereabouts
 from vigil.travel.models import (
     Advisory,
@@ -622,3 +623,27 @@ def uncovered(*, user: AnyUser, data: dict[str, Any]) -> dict[str, Any]:
         "person", "person__duty_station").order_by("person__duty_station__name",
                                                    "family_name")
     return {"staff": staff, "dependants": family}
+
+
+@dataclass(frozen=True)
+class CourseHeld:
+    """A course travel asks for, as training answers for a staff member today."""
+
+    code: str
+    completed_on: dt.date | None
+    expires_on: dt.date | None
+    valid: bool
+
+
+def courses_for_travel(person: Person, *, on: dt.date | None = None) -> list[CourseHeld]:
+    """The traveller's BSAFE and SSAFE as training records them (read-only here): the latest
+    completion of each and whether it is valid today."""
+    day = on or timezone.localdate()
+    held = []
+    for code in ("BSAFE", "SSAFE"):
+        latest = training.latest_completion(person.pk, code)
+        held.append(CourseHeld(
+            code=code, completed_on=latest.completed_on if latest else None,
+            expires_on=latest.expires_on if latest else None,
+            valid=person.pk in training.valid_on([person.pk], code, day)))
+    return held

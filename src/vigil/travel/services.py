@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from vigil.core.validation import assign, check_version, save_new_version, valid
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.selectors import level_in_force
+from vigil.training import selectors as training
 from vigil.travel import geo, rules, selectors
 from vigil.travel.models import (
     Advisory,
@@ -51,10 +52,51 @@ if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
 
 
-def course_dates(person: Person) -> rules.Traveller:
-    """The traveller's BSAFE and SSAFE dates. The training module, once it exists, answers
-    here from its certificates instead of the dates kept on the person."""
-    return rules.Traveller(bsafe_on=person.bsafe_certified_on, ssafe_on=person.ssafe_certified_on)
+@dataclass(frozen=True)
+class CourseStanding:
+    """What training answers about one course for a traveller and the travelling dependants
+    over some days."""
+
+    valid: bool
+    latest_on: dt.date | None  # the traveller's latest completion, when not valid
+    dependants_without: tuple[str, ...]  # the dependants it concerns who lack it
+
+
+def course_standing(person: Person, dependants: Sequence[Dependant], code: str,
+                    first_day: dt.date, last_day: dt.date) -> CourseStanding:
+    """Ask training whether the traveller holds ``code`` valid on every day from
+    ``first_day`` to ``last_day``, and which travelling dependants it concerns (applies to
+    dependants, their age on the first day) and who of them lacks it. Dependants are named as
+    the traveller knows them, nothing more."""
+    valid = person.pk in training.valid_on([person.pk], code, first_day, last_day)
+    latest = None if valid else training.latest_completion(person.pk, code)
+    concerned = training.dependants_concerned([d.pk for d in dependants], code, first_day)
+    holding = training.dependants_valid_on(concerned, code, first_day, last_day)
+    return CourseStanding(
+        valid=valid,
+        # A completion dated after the trip starts does not count for it: as if none.
+        latest_on=latest.completed_on if latest is not None
+        and latest.completed_on <= first_day else None,
+        dependants_without=tuple(str(d) for d in dependants
+                                 if d.pk in concerned and d.pk not in holding))
+
+
+def course_dates(person: Person, first_day: dt.date, last_day: dt.date,
+                 dependants: Sequence[Dependant] = ()) -> rules.Traveller:
+    """The traveller's BSAFE standing over the whole trip, as training answers it (SSAFE is
+    read per stop that requires it: see ssafe_for_stop)."""
+    bsafe = course_standing(person, dependants, "BSAFE", first_day, last_day)
+    return rules.Traveller(bsafe_valid=bsafe.valid, bsafe_on=bsafe.latest_on,
+                           dependants_without_bsafe=bsafe.dependants_without)
+
+
+def ssafe_for_stop(traveller: rules.Traveller, person: Person,
+                   dependants: Sequence[Dependant], first_day: dt.date,
+                   last_day: dt.date) -> rules.Traveller:
+    """The traveller's facts for a stop that requires SSAFE: SSAFE over the stop's days."""
+    ssafe = course_standing(person, dependants, "SSAFE", first_day, last_day)
+    return replace(traveller, ssafe_valid=ssafe.valid,
+                   dependants_without_ssafe=ssafe.dependants_without)
 
 
 # --- Who may file a request ---------------------------------------------------------------------
@@ -398,11 +440,14 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
     policy = travel_settings().policy()
     segments = list(request.segments.select_related("operator").order_by("position"))
     home = request.traveller.duty_station_id
-    traveller = course_dates(request.traveller)
+    dependants = list(request.dependants.order_by("pk")) if request.pk else []
+    traveller = rules.Traveller(bsafe_valid=True)
     common: list[rules.Reason] = []
     if segments:
+        first_day = (request.starts_at or segments[0].departs_at).date()
         last_day = (request.ends_at or segments[-1].arrives_at).date()
-        common += rules.traveller_reasons(traveller, last_day, policy)
+        traveller = course_dates(request.traveller, first_day, last_day, dependants)
+        common += rules.traveller_reasons(traveller, last_day)
         overlapping = TravelRequest.objects.filter(
             traveller=request.traveller, status=TravelRequest.Status.CLEARED,
             starts_at__lt=request.ends_at, ends_at__gt=request.starts_at).exclude(pk=request.pk)
@@ -440,7 +485,10 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
             control=control.as_rule() if control else rules.Control(), visitors=visitors,
             operator=str(segment.operator) if segment.operator else "",
             flown=[operator_flown(o) for o in flown])
-        reasons = common + rules.stop_reasons(stop, traveller, policy, now)
+        here = ssafe_for_stop(traveller, request.traveller, dependants,
+                              segment.arrives_at.date(), leaves.date()) \
+            if stop.control.ssafe_required else traveller
+        reasons = common + rules.stop_reasons(stop, here, policy, now)
         results.append(StopResult(segment, leaves, reasons, stop.level))
     return results
 

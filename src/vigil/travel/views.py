@@ -81,6 +81,7 @@ def my_trips(request: HttpRequest) -> HttpResponse:
     person = next((p for p in people if p.user_id == user.pk), None)
     return render(request, "travel/my_trips.html", {
         "trips": trips, "upcoming": upcoming, "may_request": bool(people), "person": person,
+        "courses": selectors.courses_for_travel(person) if person is not None else [],
         "advisories": selectors.advisories_for_places(_upcoming_places(upcoming),
                                                      timezone.localdate()),
         "represented": [p for p in people if p.user_id != user.pk],

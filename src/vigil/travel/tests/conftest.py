@@ -13,6 +13,8 @@ from django.utils import timezone
 from vigil.core.authz import Role, ScopeKind
 from vigil.places.models import SecurityArea
 from vigil.risk.models import SecurityLevelReview
+from vigil.training.models import Completion, Course
+from vigil.training.services import new_certificate_code
 from vigil.travel import selectors
 from vigil.travel.models import AirOperator
 
@@ -82,10 +84,19 @@ def levels(cast: Any, areas: dict[str, SecurityArea]) -> dict[str, SecurityArea]
     return areas
 
 
+def hold(person: Any, code: str, completed_on: dt.date, expires_on: dt.date | None = None,
+         dependant: Any = None) -> Completion:
+    """A completion of a course as training records it (travel reads it through training's
+    selectors)."""
+    return Completion.objects.create(
+        person=person, dependant=dependant, course=Course.objects.get(code=code),
+        completed_on=completed_on, expires_on=expires_on,
+        certificate_code=new_certificate_code())
+
+
 @pytest.fixture
 def traveller(cast: Any, user_with: Any) -> Any:
-    cast.amina.bsafe_certified_on = timezone.localdate() - dt.timedelta(days=200)
-    cast.amina.save()
+    hold(cast.amina, "BSAFE", timezone.localdate() - dt.timedelta(days=200))
     user = user_with(Role.TRAVELLER, person=cast.amina, username="amina")
     user.email = "amina@un.example"
     user.save()

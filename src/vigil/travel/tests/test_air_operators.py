@@ -63,7 +63,7 @@ def test_one_operator_flown_both_ways_is_one_reason():
     stop = rules.Stop(place="Mombasa", arrives_at=now + dt.timedelta(days=30),
                       leaves_at=now + dt.timedelta(days=33), level=2,
                       flown=[flown("not_assessed"), flown("not_assessed")])
-    reasons = rules.stop_reasons(stop, rules.Traveller(None, None), rules.Policy(), now)
+    reasons = rules.stop_reasons(stop, rules.Traveller(bsafe_valid=False), rules.Policy(), now)
     assert [r.code for r in reasons] == ["operator_not_assessed"]
 
 

@@ -19,6 +19,7 @@ from vigil.core.errors import Forbidden
 from vigil.core.models import AuditEvent, Notification
 from vigil.travel import rules, selectors, services
 from vigil.travel.models import Clearance, TravelRequest
+from vigil.travel.tests.conftest import hold
 
 # --- The rule, over plain data ------------------------------------------------------------------
 
@@ -186,8 +187,8 @@ def test_an_officer_travelling_to_their_own_place_is_decided_a_level_up(
         cast, trip, levels, deciders):
     officer = deciders["security_officer"]
     cast.omar.user = officer
-    cast.omar.bsafe_certified_on = timezone.localdate()
     cast.omar.save()
+    hold(cast.omar, "BSAFE", timezone.localdate())
     request = services.request_create(
         actor=deciders["administrators"], traveller=cast.omar, data={"purpose": "Visit"},
         submit=True, segments=trip.there_and_back(cast.mogadishu, origin=cast.mombasa))

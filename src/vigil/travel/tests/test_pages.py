@@ -254,7 +254,7 @@ def test_travel_settings_in_the_admin_site(client, user_with, kenya_officer):
     page = client.get(reverse("admin:travel_travelsettings_changelist"), follow=True)
     assert page.status_code == 200
     settings = selectors.travel_settings()
-    data = {"manual_level": 3, "advisory_level": 4, "lead_days": 5, "certificate_years": 3,
+    data = {"manual_level": 3, "advisory_level": 4, "lead_days": 5,
             "approval_hours": 24, "residence_days": 180, "refusal_level": ""}
     response = client.post(reverse("admin:travel_travelsettings_change", args=[settings.pk]),
                            data)

@@ -18,8 +18,9 @@ from vigil.travel import rules
 from vigil.travel.rules import Outcome, Reason, Status, StopStatus
 
 NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
-POLICY = rules.Policy()  # manual from level 4, advisories from 4, 7 days ahead, 3 years
-FIT = rules.Traveller(bsafe_on=dt.date(2029, 1, 10), ssafe_on=None)
+POLICY = rules.Policy()  # manual from level 4, advisories from 4, 7 days ahead
+FIT = rules.Traveller(bsafe_valid=True)
+NONE = rules.Traveller(bsafe_valid=False)
 
 
 def stop(**changes: object) -> rules.Stop:
@@ -100,19 +101,22 @@ def test_a_closed_area_is_refused_and_a_manual_one_needs_approval() -> None:
     assert rules.outcome_of(manual) is Outcome.APPROVAL
 
 
-def test_ssafe_is_checked_on_the_day_the_traveller_leaves_the_stop() -> None:
+def test_ssafe_is_required_only_where_the_area_requires_it() -> None:
     control = rules.Control(ssafe_required=True)
-    leaves = dt.datetime(2030, 7, 4, 9, 0, tzinfo=dt.UTC)
+    without = rules.Traveller(bsafe_valid=True, ssafe_valid=False)
+    assert reasons_for(control=control, traveller=without) == ["ssafe_required"]
+    assert reasons_for(control=control, traveller=rules.Traveller(True, ssafe_valid=True)) == []
+    assert reasons_for(control=rules.Control(), traveller=without) == []  # not required
 
-    def with_ssafe(passed: dt.date | None) -> list[str]:
-        return reasons_for(control=control, leaves_at=leaves,
-                           traveller=rules.Traveller(FIT.bsafe_on, passed))
 
-    assert with_ssafe(None) == ["ssafe_required"]
-    assert with_ssafe(dt.date(2027, 7, 5)) == []  # anniversary the day after leaving
-    assert with_ssafe(dt.date(2027, 7, 4)) == ["ssafe_required"]  # anniversary on that day
-    assert reasons_for(control=rules.Control(), traveller=rules.Traveller(FIT.bsafe_on, None)
-                       ) == []  # not required: no SSAFE is fine
+def test_a_dependant_without_ssafe_is_named_where_the_area_requires_it() -> None:
+    traveller = rules.Traveller(True, ssafe_valid=True, dependants_without_ssafe=("Ali Hassan",))
+    reasons = rules.stop_reasons(stop(control=rules.Control(ssafe_required=True)), traveller,
+                                 POLICY, NOW)
+    assert codes(reasons) == ["dependant_ssafe"]
+    assert reasons[0].params == {"place": "Mombasa", "name": "Ali Hassan"}
+    assert rules.outcome_of(reasons) is Outcome.REFUSED
+    assert reasons_for(control=rules.Control(), traveller=traveller) == []
 
 
 @pytest.mark.parametrize(("visitors", "limit", "expected"), [
@@ -175,55 +179,47 @@ def test_reasons_accumulate_in_rule_order() -> None:
 # --- The traveller: BSAFE -------------------------------------------------------------------------
 
 def test_no_bsafe_is_refused() -> None:
-    reasons = rules.traveller_reasons(rules.Traveller(None, None), dt.date(2030, 6, 1), POLICY)
+    reasons = rules.traveller_reasons(NONE, dt.date(2030, 6, 1))
     assert codes(reasons) == ["bsafe_missing"]
     assert rules.outcome_of(reasons) is Outcome.REFUSED
 
 
-def test_bsafe_is_valid_until_the_day_before_its_anniversary() -> None:
-    passed = dt.date(2027, 6, 1)
-    valid = rules.traveller_reasons(rules.Traveller(passed, None), dt.date(2030, 5, 31), POLICY)
-    assert valid == []
-    expired = rules.traveller_reasons(rules.Traveller(passed, None), dt.date(2030, 6, 1),
-                                      POLICY)
+def test_a_bsafe_not_valid_across_the_trip_is_expired_with_its_date() -> None:
+    expired = rules.traveller_reasons(rules.Traveller(False, dt.date(2027, 6, 1)),
+                                      dt.date(2030, 6, 1))
     assert codes(expired) == ["bsafe_expired"]
-    assert expired[0].params == {"date": "2027-06-01", "on": "2030-06-01", "years": 3}
+    assert expired[0].params == {"date": "2027-06-01", "on": "2030-06-01"}
     assert rules.outcome_of(expired) is Outcome.REFUSED
 
 
-def test_a_bsafe_dated_after_the_trip_is_not_valid_for_it() -> None:
-    reasons = rules.traveller_reasons(rules.Traveller(dt.date(2030, 6, 2), None),
-                                      dt.date(2030, 6, 1), POLICY)
-    assert codes(reasons) == ["bsafe_expired"]
+def test_a_valid_bsafe_gives_no_reason() -> None:
+    assert rules.traveller_reasons(FIT, dt.date(2030, 6, 1)) == []
 
 
-@pytest.mark.parametrize(("passed", "on", "years", "valid"), [
-    (dt.date(2027, 6, 1), dt.date(2027, 6, 1), 3, True),  # the day it was passed
-    (dt.date(2027, 6, 1), dt.date(2027, 5, 31), 3, False),  # before it was passed
-    (dt.date(2027, 6, 1), dt.date(2030, 5, 31), 3, True),
-    (dt.date(2027, 6, 1), dt.date(2030, 6, 1), 3, False),
-    (dt.date(2027, 6, 1), dt.date(2028, 5, 31), 1, True),
-    (dt.date(2027, 6, 1), dt.date(2028, 6, 1), 1, False),
-    # 29 February: in a common year the anniversary is taken as 28 February.
-    (dt.date(2024, 2, 29), dt.date(2027, 2, 27), 3, True),
-    (dt.date(2024, 2, 29), dt.date(2027, 2, 28), 3, False),
-    (dt.date(2024, 2, 29), dt.date(2027, 3, 1), 3, False),
-    # ...and in a leap year it is 29 February itself.
-    (dt.date(2024, 2, 29), dt.date(2028, 2, 28), 4, True),
-    (dt.date(2024, 2, 29), dt.date(2028, 2, 29), 4, False),
-    (None, dt.date(2027, 1, 1), 3, False),
-])
-def test_certificate_valid(passed: Any, on: Any, years: Any, valid: Any) -> None:
-    assert rules.certificate_valid(passed, on, years) is valid
+def test_each_dependant_without_bsafe_is_named() -> None:
+    traveller = rules.Traveller(True, dependants_without_bsafe=("Ali Hassan", "Sara Hassan"))
+    reasons = rules.traveller_reasons(traveller, dt.date(2030, 6, 1))
+    assert codes(reasons) == ["dependant_bsafe", "dependant_bsafe"]
+    assert [r.params for r in reasons] == [{"name": "Ali Hassan"}, {"name": "Sara Hassan"}]
+    assert rules.outcome_of(reasons) is Outcome.REFUSED
+    both = rules.traveller_reasons(rules.Traveller(False, dependants_without_bsafe=("A B",)),
+                                   dt.date(2030, 6, 1))
+    assert codes(both) == ["bsafe_missing", "dependant_bsafe"]
 
 
 # --- The rule table as a whole -------------------------------------------------------------------
 
 # A reason produced for real by the functions above, for each code, with its outcome.
 PRODUCED = {
-    "bsafe_missing": rules.traveller_reasons(rules.Traveller(None, None), NOW.date(), POLICY),
-    "bsafe_expired": rules.traveller_reasons(rules.Traveller(dt.date(2000, 1, 1), None),
-                                             NOW.date(), POLICY),
+    "bsafe_missing": rules.traveller_reasons(NONE, NOW.date()),
+    "bsafe_expired": rules.traveller_reasons(rules.Traveller(False, dt.date(2000, 1, 1)),
+                                             NOW.date()),
+    "dependant_bsafe": rules.traveller_reasons(
+        rules.Traveller(True, dependants_without_bsafe=("Ali Hassan",)), NOW.date()),
+    "dependant_ssafe": rules.stop_reasons(
+        stop(control=rules.Control(ssafe_required=True)),
+        rules.Traveller(True, ssafe_valid=True, dependants_without_ssafe=("Ali Hassan",)),
+        POLICY, NOW),
     "ssafe_required": rules.stop_reasons(stop(control=rules.Control(ssafe_required=True)), FIT,
                                          POLICY, NOW),
     "area_closed": rules.stop_reasons(stop(control=rules.Control(closed=True)), FIT, POLICY,
@@ -251,7 +247,8 @@ PRODUCED = {
         stop(flown=[rules.Flown("X", rules.WITH_CONDITIONS, None, "Daylight only.")]), FIT,
         POLICY, NOW),
 }
-REFUSING = {"bsafe_missing", "bsafe_expired", "ssafe_required", "area_closed", "level_refused",
+REFUSING = {"bsafe_missing", "bsafe_expired", "dependant_bsafe", "dependant_ssafe",
+            "ssafe_required", "area_closed", "level_refused",
             "overlap"}
 CLEARING = {"operator_conditions"}  # a note on a cleared stop
 
