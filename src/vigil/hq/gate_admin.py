@@ -3,11 +3,10 @@ by Vigil's services (with their audit events), not here."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from vigil.core.admin import VigilAdminMixin
+from vigil.core.authz import Perm
 from vigil.hq.models import (
     ColumnMapping,
     EntryEvent,
@@ -17,15 +16,11 @@ from vigil.hq.models import (
 )
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+class _ReadOnly(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Entry events and their settings, read only: writes go through the services."""
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    vigil_perm = Perm.VIEW_ACCESS
+    read_only = True
 
 
 @admin.register(EntryEvent)

@@ -4,25 +4,18 @@ admin site can keep neither rule nor the audit of each read."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from vigil.core.admin import VigilAdminMixin
+from vigil.core.authz import Perm
 from vigil.wellbeing.models import Briefing, Counsellor
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Writes go through the services (their checks and their audit): the pages and the API."""
+class _ReadOnly(VigilAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read only: writes go through the services (their checks and their audit)."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    vigil_perm = Perm.MANAGE_COUNSELLING
+    read_only = True
 
 
 @admin.register(Counsellor)
