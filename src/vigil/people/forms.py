@@ -57,11 +57,8 @@ class PersonForm(_ReachedAt):
         model = Person
         fields = ["index_number", "family_name", "given_name", "name_original", "organization",
                   "category", "duty_station", "status", "residence_address",
-                  "residence_latitude", "residence_longitude", "phones", "emails", "language",
-                  "bsafe_certified_on", "ssafe_certified_on"]
-        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2}),
-                   "bsafe_certified_on": forms.DateInput(attrs={"type": "date"}),
-                   "ssafe_certified_on": forms.DateInput(attrs={"type": "date"})}
+                  "residence_latitude", "residence_longitude", "phones", "emails", "language"]
+        widgets = {"residence_address": forms.Textarea(attrs={"rows": 2})}
 
 
 class ContactForm(_ReachedAt):

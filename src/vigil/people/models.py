@@ -126,10 +126,8 @@ class Person(VersionedModel):
     # The day the residence was last confirmed: coverage of whereabouts (SP2.2.c.i) counts a
     # residence only while this is recent. Set whenever the residence is saved or confirmed.
     residence_confirmed_on = models.DateField(_("residence confirmed on"), null=True, blank=True)
-    # Security training certificates, until the training module keeps the records: the day
-    # the course was passed. BSAFE is a prerequisite of all travel; SSAFE where the DO says.
-    bsafe_certified_on = models.DateField(_("BSAFE certificate date"), null=True, blank=True)
-    ssafe_certified_on = models.DateField(_("SSAFE certificate date"), null=True, blank=True)
+    # Security training (BSAFE, SSAFE, ...) is kept by the training module as completions;
+    # the staff record's former certificate dates were copied there by its migration 0002.
 
     scope_paths: ClassVar = {ScopeKind.ORGANIZATION: "organization",
                              ScopeKind.COUNTRY: "duty_station__country",

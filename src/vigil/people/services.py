@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 ORGANIZATION_FIELDS = {"code", "name", "kind", "parent", "is_active"}
 PERSON_FIELDS = {"index_number", "family_name", "given_name", "name_original", "organization",
                  "category", "duty_station", "status", "user", "language",
-                 "bsafe_certified_on", "ssafe_certified_on", *Person.PERSONAL_FIELDS}
+                 *Person.PERSONAL_FIELDS}
 CONTACT_FIELDS = set(Person.PERSONAL_FIELDS)
 DEPENDANT_FIELDS = {"person", "family_name", "given_name", "name_original", "relationship",
                     "date_of_birth", "lives_with_staff_member", "residence_address",
@@ -163,14 +163,33 @@ PERSON_COLUMNS_OPTIONAL = ("given_name", "name_original", "status", "residence_a
                            "residence_latitude", "residence_longitude", "phones", "emails")
 
 
+# The staff record's former certificate dates: a file that still has them is refused, naming
+# the column, rather than having the dates silently dropped. Training imports completions.
+LEGACY_COURSE_COLUMNS = {"bsafe_certified_on": "BSAFE", "ssafe_certified_on": "SSAFE",
+                         "bsafe": "BSAFE", "ssafe": "SSAFE"}
+
+
+def _course_column(error: FieldError) -> FieldError:
+    course = LEGACY_COURSE_COLUMNS.get(error.field)
+    if course is None or error.row != 1:
+        return error
+    return FieldError(field=error.field, row=1, message=_(
+        "The column “%(column)s” is no longer read: %(course)s completions are kept in "
+        "training. Remove the column, and import the dates as completions in training.")
+        % {"column": error.field, "course": course})
+
+
 def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = False,
                      progress: Callable[[int], None] | None = None,
                      on_total: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update personnel from CSV, matched by index number. All rows or none,
     unless ``skip_invalid``: then the good rows are written and the bad ones reported."""
-    csv_rows = import_rows(data, actor=actor, perm=Perm.IMPORT_PERSONNEL,
-                           required=PERSON_COLUMNS_REQUIRED, optional=PERSON_COLUMNS_OPTIONAL,
-                           on_total=on_total)
+    try:
+        csv_rows = import_rows(data, actor=actor, perm=Perm.IMPORT_PERSONNEL,
+                               required=PERSON_COLUMNS_REQUIRED,
+                               optional=PERSON_COLUMNS_OPTIONAL, on_total=on_total)
+    except ValidationFailed as failed:
+        raise ValidationFailed([_course_column(e) for e in failed.errors]) from None
     orgs = {o.code.upper(): o for o in Organization.objects.all()}
     stations = {s.code: s for s in DutyStation.objects.select_related("country")}
     existing = {p.index_number: p for p in Person.objects.select_related(

@@ -1,8 +1,8 @@
-"""Demo training: the standard courses (seeded by the migration), the demo staff records'
-BSAFE and SSAFE dates copied into completions, sessions held in the past with attendance,
-results and certificates, one running now (attendance to record), upcoming ones with
-enrolments and a waiting list (the traveller and her husband in a stress-management session),
-and a learning platform export imported. Dated from today."""
+"""Demo training: the standard courses (seeded by the migration), the staff's BSAFE and
+SSAFE history (recorded by the travel step as migrated completions), sessions held in the
+past with attendance, results and certificates, one running now (attendance to record),
+upcoming ones with enrolments and a waiting list (the traveller and her husband in a
+stress-management session), and a learning platform export imported. Dated from today."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def load_training(ctx: DemoContext) -> None:
         username__in=["training", "traveller", "counsellor", "designated.official",
                       "security.officer"])}
     officer = users["training"]
-    migrated = services.completions_from_staff_record(actor=None)
+    # The travel step recorded the staff's BSAFE and SSAFE history as migrated completions.
+    migrated = Completion.objects.filter(source=CompletionSource.MIGRATED).count()
     courses = {c.code: c for c in Course.objects.all()}
     stations = {s.name: s for s in DutyStation.objects.filter(
         name__in={name for _c, name, *_rest in PAST + UPCOMING} | {"Mombasa"})}
@@ -164,9 +165,8 @@ def load_training(ctx: DemoContext) -> None:
 
 
 def _import_from_platform(ctx: DemoContext, officer: Any) -> int:
-    """A learning platform's BSAFE export for staff whose staff record had no BSAFE date."""
-    lacking = list(Person.objects.filter(bsafe_certified_on__isnull=True,
-                                         status=Person.Status.ACTIVE)
+    """A learning platform's BSAFE export for staff with no BSAFE completion yet."""
+    lacking = list(Person.objects.filter(status=Person.Status.ACTIVE)
                    .exclude(training_completions__course__code="BSAFE")
                    .order_by("pk").values_list("index_number", "family_name")[:40])
     if not lacking:

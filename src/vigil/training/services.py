@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -46,7 +46,6 @@ COURSE_FIELDS = {"code", "name", "kind", "description", "validity_months",
                  "required_categories", "required_roles", "is_active"}
 SESSION_FIELDS = {"course", "duty_station", "venue", "online", "starts_at", "ends_at",
                   "time_zone", "trainers", "capacity", "notes"}
-MIGRATED_COURSES = {"bsafe_certified_on": "BSAFE", "ssafe_certified_on": "SSAFE"}
 
 
 def new_certificate_codes(count: int) -> list[str]:
@@ -627,27 +626,30 @@ def completions_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool 
 # --- The staff record's BSAFE and SSAFE dates ---------------------------------------------------
 
 @transaction.atomic
-def completions_from_staff_record(*, actor: AnyUser | None = None) -> int:
-    """Copy each staff member's BSAFE and SSAFE dates into completions ("migrated from the
-    staff record"), as the data migration did when training was installed. Idempotent: a date
-    already held as a completion of that course is left alone. Vigil's own act (the demo, a
-    re-run after staff records were loaded): no permission, one audit event."""
+def completions_migrated(dates: Iterable[tuple[int, str, dt.date]], *,
+                         actor: AnyUser | None = None) -> int:
+    """Record course dates kept elsewhere before training (the staff record's former BSAFE
+    and SSAFE dates, as the data migration did; a demo's history) as completions "migrated
+    from the staff record": (person id, course code, day) each. Idempotent: a date already
+    held as a completion of that course is left alone; an unknown course code is skipped.
+    Vigil's own act (the demo, a re-run of a load): no permission, one audit event."""
+    wanted: dict[str, set[tuple[int, dt.date]]] = {}
+    for person_id, code, day in dates:
+        wanted.setdefault(code, set()).add((person_id, day))
     created = 0
-    courses = {c.code: c for c in Course.objects.filter(code__in=MIGRATED_COURSES.values())}
-    for field_name, code in MIGRATED_COURSES.items():
+    courses = {c.code: c for c in Course.objects.filter(code__in=list(wanted))}
+    for code, rows in wanted.items():
         course = courses.get(code)
         if course is None:
             continue
         held = set(Completion.objects.filter(course=course, dependant__isnull=True)
                    .values_list("person_id", "completed_on"))
-        dates = [(pk, day) for pk, day in Person.objects.filter(
-            **{f"{field_name}__isnull": False}).values_list("pk", field_name)
-            if (pk, day) not in held]
+        new = sorted(rows - held)
         batch = [Completion(person_id=pk, course=course, completed_on=day,
                             expires_on=rules.expiry(day, course.validity_months),
-                            source=CompletionSource.MIGRATED, certificate_code=code)
-                 for (pk, day), code in zip(dates, new_certificate_codes(len(dates)),
-                                            strict=True)]
+                            source=CompletionSource.MIGRATED, certificate_code=certificate)
+                 for (pk, day), certificate in zip(new, new_certificate_codes(len(new)),
+                                                   strict=True)]
         Completion.objects.bulk_create(batch, batch_size=1000)
         created += len(batch)
     audit.record(actor=actor, action="training.completion.migrate",

@@ -21,6 +21,7 @@ from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk.models import SecurityLevelReview
 from vigil.training import rules as training_rules
 from vigil.training import selectors as training
+from vigil.training import services as training_services
 from vigil.travel import rules, selectors, services
 from vigil.travel.models import (
     Advisory,
@@ -149,32 +150,38 @@ def _kisumu_area() -> SecurityArea | None:
     return area
 
 
-def _training_and_residences(ctx: DemoContext) -> None:
-    """Most staff hold BSAFE, some expired, a few none; field staff often SSAFE; most
-    residences with coordinates were confirmed in the last year."""
+def _training_and_residences(ctx: DemoContext) -> dict[int, tuple[dt.date | None,
+                                                                   dt.date | None]]:
+    """Most staff hold BSAFE, some expired, a few none; field staff often SSAFE (recorded in
+    training as completions migrated from the staff record, as a real installation's dates
+    were); most residences with coordinates were confirmed in the last year. Returns each
+    person's (BSAFE, SSAFE) dates, which the trips below are cleared against."""
     today = timezone.localdate()
     rng = ctx.rng
     batch = []
+    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {}
+    me = Person.objects.filter(user__username="traveller").values_list("pk", flat=True).first()
     for person in Person.objects.only("pk", "residence_latitude").order_by("pk").iterator(
             chunk_size=5000):
         draw = rng.random()
-        person.bsafe_certified_on = None if draw < 0.04 else today - dt.timedelta(
+        bsafe = None if draw < 0.04 else today - dt.timedelta(
             days=rng.randrange(1400, 1800) if draw < 0.1 else rng.randrange(10, 1000))
-        person.ssafe_certified_on = today - dt.timedelta(days=rng.randrange(10, 900)) \
+        ssafe = today - dt.timedelta(days=rng.randrange(10, 900)) \
             if rng.random() < 0.35 else None
+        if person.pk == me:
+            bsafe = today - dt.timedelta(days=300)
+        dates[person.pk] = (bsafe, ssafe)
         person.residence_confirmed_on = today - dt.timedelta(days=rng.randrange(1, 420)) \
             if person.residence_latitude is not None and rng.random() < 0.85 else None
         batch.append(person)
         if len(batch) == 5000:
-            Person.objects.bulk_update(batch, ["bsafe_certified_on", "ssafe_certified_on",
-                                               "residence_confirmed_on"])
+            Person.objects.bulk_update(batch, ["residence_confirmed_on"])
             batch = []
-    Person.objects.bulk_update(batch, ["bsafe_certified_on", "ssafe_certified_on",
-                                       "residence_confirmed_on"])
-    me = Person.objects.filter(user__username="traveller").first()
-    if me is not None:
-        me.bsafe_certified_on = today - dt.timedelta(days=300)
-        me.save(update_fields=["bsafe_certified_on"])
+    Person.objects.bulk_update(batch, ["residence_confirmed_on"])
+    training_services.completions_migrated(
+        [(pk, code, day) for pk, pair in dates.items()
+         for code, day in zip(("BSAFE", "SSAFE"), pair, strict=True) if day is not None])
+    return dates
 
 
 def _levels() -> dict[int, int]:
@@ -187,7 +194,8 @@ def _levels() -> dict[int, int]:
     return levels
 
 
-def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
+def _bulk_trips(ctx: DemoContext, operators: list[AirOperator],
+                dates: dict[int, tuple[dt.date | None, dt.date | None]]) -> None:
     """About one trip for every seven staff members, over the last four months and the
     next two: past and current ones cleared, coming ones in every state."""
     rng = ctx.rng
@@ -198,9 +206,9 @@ def _bulk_trips(ctx: DemoContext, operators: list[AirOperator]) -> None:
     levels = _levels()
     policy = selectors.travel_settings().policy()
     requester = get_user_model().objects.get(username="admin")
-    people = list(Person.objects.exclude(status=Person.Status.SEPARATED).filter(
-        user__isnull=True).order_by("pk").values_list(
-        "pk", "duty_station_id", "bsafe_certified_on", "ssafe_certified_on"))
+    people = [(pk, home, *dates.get(pk, (None, None))) for pk, home in Person.objects.exclude(
+        status=Person.Status.SEPARATED).filter(user__isnull=True).order_by("pk").values_list(
+        "pk", "duty_station_id")]
     rng.shuffle(people)
     total = max(40, len(people) // 7)
     by_id = {s.pk: s for s in stations}
@@ -409,8 +417,8 @@ def load_travel(ctx: DemoContext) -> None:
     operators = _operators(ctx)
     _reference(ctx)
     kisumu = _controls(ctx)
-    _training_and_residences(ctx)
-    _bulk_trips(ctx, operators)
+    dates = _training_and_residences(ctx)
+    _bulk_trips(ctx, operators, dates)
     kq = AirOperator.objects.filter(iata="KQ", suitability="suitable").first() or operators[0]
     _traveller_trips(ctx, kisumu, kq)
     ctx.counts["travel_requests"] = TravelRequest.objects.count()

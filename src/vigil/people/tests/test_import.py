@@ -108,3 +108,27 @@ def test_import_of_existing_people_reads_stay_constant(cast, user_with,
     with django_assert_max_num_queries(20):
         report = personnel_import(actor=admin_ke, data=data.encode())
     assert report.updated == 2
+
+
+@pytest.mark.parametrize("column", ["bsafe_certified_on", "ssafe_certified_on"])
+def test_a_file_with_the_former_course_dates_is_refused_naming_the_column(cast, admin, column):
+    """The staff record no longer keeps BSAFE and SSAFE dates (training does): a file that
+    still carries them is refused, not silently half-read."""
+    data = (HEADER.rstrip("\n") + f",{column}\n"
+            "20000001,Wang,Li,,UNDP,international,KE-NBO,,,,,2024-01-01\n")
+    before = Person.objects.count()
+    with pytest.raises(ValidationFailed) as failure:
+        personnel_import(actor=admin, data=data.encode())
+    (error,) = failure.value.errors
+    assert (error.field, error.row) == (column, 1)
+    assert "training" in str(error.message)
+    assert Person.objects.count() == before
+
+
+def test_other_unknown_columns_keep_their_message(cast, admin):
+    data = HEADER.rstrip("\n") + ",shoe_size\n20000001,Wang,Li,,UNDP,international,KE-NBO,,,,,42\n"
+    with pytest.raises(ValidationFailed) as failure:
+        personnel_import(actor=admin, data=data.encode())
+    (error,) = failure.value.errors
+    assert error.field == "shoe_size"
+    assert "Unknown column" in str(error.message)

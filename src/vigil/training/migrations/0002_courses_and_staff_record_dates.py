@@ -1,7 +1,7 @@
 """The standard courses, and the BSAFE and SSAFE dates of the staff record copied into
-completions ("migrated from the staff record"). The staff record's fields stay until the
-next release removes them; the service completions_from_staff_record does the same copy
-again, idempotently, for records loaded after this migration ran."""
+completions ("migrated from the staff record"). people's migration 0004 then removes the
+fields, and depends on this one so that the copy runs first; the service
+completions_migrated records such dates for a load made afterwards."""
 
 import secrets
 

@@ -9,6 +9,7 @@ import pytest
 
 from vigil.core.demo import SCALES, DemoContext, steps
 from vigil.people.models import Person
+from vigil.training import services
 from vigil.training.models import Completion, Enrolment, Session
 
 
@@ -19,11 +20,9 @@ def test_demo_step_gives_sessions_enrolments_a_waiting_list_and_completions() ->
     for step in steps():
         if step.order <= 40:
             step.run(ctx)
-    # As the travel step does: staff records carrying BSAFE dates.
+    # As the travel step does: the staff's BSAFE history recorded as migrated completions.
     dated = list(Person.objects.order_by("pk")[:30])
-    for person in dated:
-        person.bsafe_certified_on = dt.date(2020, 5, 1)
-    Person.objects.bulk_update(dated, ["bsafe_certified_on"])
+    services.completions_migrated([(p.pk, "BSAFE", dt.date(2020, 5, 1)) for p in dated])
     training = next(s for s in steps() if s.name == "training")
     training.run(ctx)
     assert Completion.objects.filter(source="migrated").count() == 30

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.people.models import Person
 from vigil.training import rules, selectors, services
 from vigil.training.models import Completion, Course
 
@@ -121,16 +123,41 @@ def test_certificate_check_real_expired_revoked_forged(cast, bsafe, ssafe):
     assert selectors.certificate_check("nonsense").state == "unknown"
 
 
+class _FormerStaffRecord:
+    """The staff record as migration 0002 read it, with its BSAFE and SSAFE dates (the
+    fields are gone since people 0004): just the query the migration makes."""
+
+    def __init__(self, dates: dict[str, list[tuple[int, Any]]]) -> None:
+        self.dates, self.field = dates, ""
+        self.objects = self
+
+    def filter(self, **lookup: Any) -> _FormerStaffRecord:
+        self.field = next(iter(lookup)).removesuffix("__isnull")
+        return self
+
+    def values_list(self, *_fields: str) -> _FormerStaffRecord:
+        return self
+
+    def iterator(self, chunk_size: int = 0) -> Any:
+        return iter(self.dates.get(self.field, []))
+
+
+class _Apps:
+    def __init__(self, person: _FormerStaffRecord) -> None:
+        self.person = person
+
+    def get_model(self, app: str, name: str) -> Any:
+        return self.person if name == "Person" else apps.get_model(app, name)
+
+
 def test_data_migration_copies_every_staff_date(cast, bsafe, ssafe):
     Completion.objects.all().delete()
-    cast.amina.bsafe_certified_on = D(2018, 3, 3)
-    cast.amina.save()
-    cast.omar.ssafe_certified_on = D(2024, 2, 29)
-    cast.omar.save()
+    former = _FormerStaffRecord({"bsafe_certified_on": [(cast.amina.pk, D(2018, 3, 3))],
+                                 "ssafe_certified_on": [(cast.omar.pk, D(2024, 2, 29))]})
     migration = importlib.import_module(
         "vigil.training.migrations.0002_courses_and_staff_record_dates")
-    migration.forwards(apps, None)
-    migration.forwards(apps, None)  # twice: nothing more
+    migration.forwards(_Apps(former), None)
+    migration.forwards(_Apps(former), None)  # twice: nothing more
     rows = sorted(Completion.objects.values_list("person_id", "course__code", "completed_on",
                                                  "expires_on", "source"))
     assert rows == sorted([(cast.amina.pk, "BSAFE", D(2018, 3, 3), None, "migrated"),
@@ -138,6 +165,19 @@ def test_data_migration_copies_every_staff_date(cast, bsafe, ssafe):
                             "migrated")])
     assert all(rules.code_well_formed(c) for c in
                Completion.objects.values_list("certificate_code", flat=True))
+
+
+def test_the_staff_record_loses_its_dates_only_after_training_copied_them():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    removal = ("people", "0004_staff_record_loses_course_dates")
+    copy = ("training", "0002_courses_and_staff_record_dates")
+    assert copy in loader.graph.forwards_plan(removal)
+    plan = loader.graph.forwards_plan(removal)
+    assert plan.index(copy) < plan.index(removal)
+    assert "bsafe_certified_on" not in {f.name for f in Person._meta.get_fields()}
+    assert "ssafe_certified_on" not in {f.name for f in Person._meta.get_fields()}
 
 
 def test_my_training_lists_own_records_only(cast, user_with, bsafe):

@@ -222,11 +222,11 @@ def test_manual_completion_refuses_the_future_and_foreign_dependants(cast, offic
 
 
 def test_staff_record_dates_copied_idempotently(cast, bsafe, ssafe):
-    cast.amina.bsafe_certified_on = dt.date(2019, 4, 2)
-    cast.amina.ssafe_certified_on = dt.date(2024, 4, 2)
-    cast.amina.save()
-    assert services.completions_from_staff_record() == 2
-    assert services.completions_from_staff_record() == 0
+    dates = [(cast.amina.pk, "BSAFE", dt.date(2019, 4, 2)),
+             (cast.amina.pk, "SSAFE", dt.date(2024, 4, 2)),
+             (cast.amina.pk, "NO-SUCH-COURSE", dt.date(2024, 4, 2))]
+    assert services.completions_migrated(dates) == 2
+    assert services.completions_migrated(dates) == 0
     ssafe_done = Completion.objects.get(person=cast.amina, course=ssafe)
     assert ssafe_done.source == "migrated"
     assert ssafe_done.expires_on == dt.date(2027, 4, 2)
