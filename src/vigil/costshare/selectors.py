@@ -19,8 +19,8 @@ from vigil.costshare.models import (
     CensusLine,
     ShareThreshold,
 )
-from vigil.people.models import Organization, Person
-from vigil.places.models import DutyStation
+from vigil.people import selectors as people
+from vigil.people.models import Organization
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -68,16 +68,9 @@ def census_by_organization(census: Census) -> dict[str, int]:
 
 
 def registry_field_headcounts() -> list[tuple[int, int, int]]:
-    """(organization id, country id, headcount) of personnel in the registry today: active or
-    on leave (not separated), at field duty stations (headquarters and regional commissions
-    are financed otherwise, so they are left out). The registry keeps each person's present
-    status, so a census taken from it counts the day it is taken. Counts only: no one's name
-    leaves the people registry."""
-    rows = (Person.objects.exclude(status=Person.Status.SEPARATED)
-            .filter(duty_station__kind=DutyStation.Kind.FIELD)
-            .values("organization_id", "duty_station__country_id")
-            .annotate(n=Count("pk")).order_by("organization_id", "duty_station__country_id"))
-    return [(r["organization_id"], r["duty_station__country_id"], r["n"]) for r in rows]
+    """(organization id, country id, headcount) of field personnel in the registry today,
+    from the people registry's own count (no name leaves it)."""
+    return people.field_headcounts()
 
 
 def organizations_by_code() -> dict[str, Organization]:

@@ -141,3 +141,17 @@ def staff_member_by_index(*, user: AnyUser, index_number: str,
             raise ValidationFailed([FieldError("dependant", _(
                 "%(person)s has no such dependant.") % {"person": person})])
     return person, found
+
+
+def field_headcounts() -> list[tuple[int, int, int]]:
+    """(organization id, country id, headcount) of the personnel in the registry today:
+    active or on leave (not separated), at field duty stations (headquarters and regional
+    commissions are financed otherwise). Counts only: no one's name leaves the registry. The
+    registry keeps each person's present status, so this counts the day it is called."""
+    from vigil.places.models import DutyStation
+
+    rows = (Person.objects.exclude(status=Person.Status.SEPARATED)
+            .filter(duty_station__kind=DutyStation.Kind.FIELD)
+            .values("organization_id", "duty_station__country_id")
+            .annotate(n=Count("pk")).order_by("organization_id", "duty_station__country_id"))
+    return [(r["organization_id"], r["duty_station__country_id"], r["n"]) for r in rows]

@@ -31,6 +31,7 @@ from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.travel import services as travel_services
 from vigil.travel.models import TravelRequest
 from vigil.travel.tests import conftest as travel_fixtures
+from vigil.travel.tests.conftest import hold
 
 pytestmark = pytest.mark.django_db
 
@@ -273,8 +274,7 @@ def test_declaring_is_refused_to_those_without_the_right_in_scope(cast, user_wit
 
 def cleared_trip(cast: Any, user_with: Any, trip: Any, person: Person, destination: Any,
                  origin: Any, days_ahead: int, nights: int) -> TravelRequest:
-    person.bsafe_certified_on = timezone.localdate() - dt.timedelta(days=100)
-    person.save()
+    hold(person, "BSAFE", timezone.localdate() - dt.timedelta(days=100))
     user = person.user or user_with(Role.TRAVELLER, person=person)
     request = travel_services.request_create(
         actor=user, traveller=person, data={"purpose": "Mission"},
