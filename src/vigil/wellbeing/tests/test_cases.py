@@ -66,9 +66,7 @@ def test_someone_with_no_roster_entry_cannot_take(world, user_with):
         services.case_take(actor=stray, case=case)
 
 
-@pytest.mark.parametrize("role", [Role.ADMINISTRATOR, Role.PROGRAMME_MANAGER,
-                                  Role.SECURITY_OFFICER, Role.DESIGNATED_OFFICIAL,
-                                  Role.COUNSELLOR, Role.TRAVELLER])
+@pytest.mark.parametrize("role", list(Role))  # every role, each held globally
 def test_nobody_but_the_counsellor_and_the_person_reads_a_case(world, user_with, role):
     case = taken(world)
     outsider = user_with(role, ScopeKind.GLOBAL)
