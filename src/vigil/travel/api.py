@@ -369,34 +369,17 @@ class OperatorOutput(serializers.ModelSerializer[AirOperator]):
                   "fleet_notes", "version"]
 
 
-class AssessInput(serializers.Serializer[None]):
-    suitability = serializers.ChoiceField(choices=AirOperator.Suitability.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
-    aoc_state = serializers.ChoiceField(choices=AirOperator.CertificateState.choices,
-                                        required=False)
-    fleet_notes = serializers.CharField(required=False, allow_blank=True)
-    version = serializers.IntegerField()
-
-
 def _operators(*, user: Any) -> Any:
     return selectors.operator_list()
 
 
 class AirOperatorViewSet(ServiceViewSet):
+    """The registry, read only: suitability is recorded as an assessment under
+    /api/v1/aviation/ (its outcome is written here)."""
+
     output_serializer = OperatorOutput
     selector = staticmethod(_operators)
     filterset_fields = ["suitability", "iata", "icao", "is_active"]
-
-    @extend_schema(request=AssessInput, responses={200: OperatorOutput})
-    @action(detail=True, methods=["post"])
-    def assess(self, request: Request, pk: str) -> Response:
-        data = valid_input(AssessInput, request.data)
-        return self.output(services.operator_assess(
-            actor=request.user, operator=self.get_object(), suitability=data["suitability"],
-            note=data["note"], valid_until=data["valid_until"],
-            details={k: data[k] for k in ("aoc_state", "fleet_notes") if k in data},
-            version=data["version"]))
 
 
 # --- Whereabouts ----------------------------------------------------------------------------------

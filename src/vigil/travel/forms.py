@@ -303,23 +303,6 @@ class AreaControlForm(VersionedForm):
                   "movement_limits"]
 
 
-class OperatorForm(VersionedForm):
-    class Meta:
-        model = AirOperator
-        fields = ["suitability", "suitability_note", "suitability_valid_until", "aoc_state",
-                  "fleet_notes"]
-        widgets = {"suitability_valid_until": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["aoc_state"].required = False
-
-    def clean_aoc_state(self) -> str:
-        """Left out of a post: the state on record stays."""
-        state: str = self.cleaned_data.get("aoc_state") or self.instance.aoc_state
-        return state
-
-
 class WhereaboutsForm(forms.Form):
     area = forms.ModelChoiceField(queryset=None, required=False,
                                   label=_("Security area"))

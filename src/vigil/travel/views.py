@@ -42,7 +42,6 @@ from vigil.travel.forms import (
     DecideForm,
     DelegationForm,
     OperatorFilters,
-    OperatorForm,
     RequestFilters,
     RequestForm,
     SegmentForm,
@@ -525,27 +524,13 @@ def operator_list(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def operator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """An operator's suitability is the outcome of its assessment in the aviation module,
+    which keeps the basis, the assessor and the history: this page hands over to it."""
     operator = selectors.operator_get(pk=pk)
     if not can(request.user, Perm.ASSESS_AIR_OPERATOR, operator):
         raise Forbidden()
-    form = OperatorForm(request.POST or None, instance=type(operator).objects.get(pk=pk),
-                        initial={"version": operator.version})
-    if request.method == "POST" and form.is_valid():
-        saved = apply_service(form, lambda: services.operator_assess(
-            actor=request.user, operator=operator,
-            suitability=form.cleaned_data["suitability"],
-            note=form.cleaned_data["suitability_note"],
-            valid_until=form.cleaned_data.get("suitability_valid_until"),
-            details={"aoc_state": form.cleaned_data["aoc_state"],
-                     "fleet_notes": form.cleaned_data["fleet_notes"]},
-            version=form.cleaned_data.get("version")))
-        if saved is not None:
-            messages.success(request, _("%(name)s assessed.") % {"name": operator.name})
-            return redirect("travel:operator_list")
-    return render(request, "travel/operator_form.html", {"form": form, "operator": operator},
-                  status=400 if request.method == "POST" else 200)
+    return redirect("aviation:operator_detail", pk=operator.pk)
 
 
 # --- Whereabouts and coverage --------------------------------------------------------------------

@@ -139,15 +139,14 @@ def test_a_lapse_is_written_once(airline):
     assert AuditEvent.objects.filter(action="travel.air_operator.lapse").count() == 1
 
 
-def test_the_api_assesses_with_the_new_fields(api, user_with, airline):
-    until = (timezone.localdate() + dt.timedelta(days=100)).isoformat()
-    response = api(user_with(Role.AVIATION_OFFICER)).post(
-        f"/api/v1/air-operators/{airline.pk}/assess/",
-        {"suitability": "suitable", "valid_until": until, "aoc_state": "suspended",
-         "version": airline.version}, format="json")
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert (body["suitability_valid_until"], body["aoc_state"]) == (until, "suspended")
+def test_the_registry_api_is_read_only_and_shows_the_new_fields(api, user_with, airline):
+    """Suitability is set by an assessment in aviation, never directly on the registry."""
+    officer = api(user_with(Role.AVIATION_OFFICER))
+    assert officer.post(f"/api/v1/air-operators/{airline.pk}/assess/", {
+        "suitability": "suitable", "version": airline.version}, format="json"
+    ).status_code == 404
+    body = officer.get(f"/api/v1/air-operators/{airline.pk}/").json()
+    assert {"suitability_valid_until", "aoc_state", "fleet_notes"} <= set(body)
 
 
 # --- The airline import ------------------------------------------------------------------------

@@ -218,16 +218,18 @@ def test_coverage_page(client, cast, user_with, kenya_officer):
     assert client.get(reverse("travel:coverage")).status_code == 403
 
 
-def test_operator_assessment_by_the_aviation_officer(client, airline, user_with, traveller):
+def test_operator_assessment_hands_over_to_aviation(client, airline, user_with, traveller):
+    """Travel's operator page no longer sets suitability: the aviation officer is sent to the
+    operator's page in aviation, where assessments are recorded with their basis."""
     client.force_login(traveller)
     assert client.get(reverse("travel:operator_edit", args=[airline.pk])).status_code == 403
     client.force_login(user_with(Role.AVIATION_OFFICER))
     response = client.post(reverse("travel:operator_edit", args=[airline.pk]),
-                           {"suitability": "unsuitable", "suitability_note": "Audit findings",
-                            "version": airline.version})
+                           {"suitability": "unsuitable", "version": airline.version})
     assert response.status_code == 302
+    assert response["Location"] == reverse("aviation:operator_detail", args=[airline.pk])
     airline.refresh_from_db()
-    assert airline.suitability == "unsuitable"
+    assert airline.suitability != "unsuitable"
 
 
 def test_delegation_page(client, cast, traveller, user_with):
