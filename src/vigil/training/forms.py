@@ -166,7 +166,8 @@ class RevokeForm(forms.Form):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(label=_("Certificate code"), max_length=20,
-                           help_text=_("As printed on the certificate: XXXX-XXXX-XXXX."))
+                           help_text=_("As printed on the certificate: three groups of "
+                                       "four letters and digits, such as 3EF9-T535-897G."))
 
 
 class NeedsForm(forms.Form):

@@ -148,8 +148,8 @@ def _check_character(body: str) -> str:
 
 def certificate_code(random_values: Sequence[int]) -> str:
     """A certificate code from 11 random numbers (0-31): 11 characters and a check character,
-    as XXXX-XXXX-XXXX. The random part makes a code unguessable; the check character turns
-    away a mistyped one before any look-up."""
+    written in three groups of four, such as 3EF9-T535-897G. The random part makes a code
+    unguessable; the check character turns away a mistyped one before any look-up."""
     if len(random_values) != CODE_BODY or not all(0 <= v < 32 for v in random_values):
         raise ValueError("eleven values from 0 to 31")
     body = "".join(ALPHABET[v] for v in random_values)
