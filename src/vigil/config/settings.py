@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "vigil.hq",
     "vigil.training",
     "vigil.wellbeing",
+    "vigil.coordination",
     "vigil.aviation",
     "vigil.costshare",
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from vigil.aviation import api as aviation_api
+from vigil.coordination import api as coordination_api
 from vigil.core import views as core_views
 from vigil.costshare import api as costshare_api
 from vigil.crisis import api as crisis_api
@@ -49,7 +50,8 @@ router.register("headcount", crisis_api.EntryViewSet, basename="headcount")
 router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
 for prefix, viewset, basename in [*hq_api.ROUTES, *training_api.ROUTES, *wellbeing_api.ROUTES,
-                                  *aviation_api.ROUTES, *costshare_api.ROUTES]:
+                                  *aviation_api.ROUTES, *costshare_api.ROUTES,
+                                  *coordination_api.ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -66,6 +68,7 @@ urlpatterns = [
     path("wellbeing/", include("vigil.wellbeing.urls")),
     path("aviation/", include("vigil.aviation.urls")),
     path("costshare/", include("vigil.costshare.urls")),
+    path("coordination/", include("vigil.coordination.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

@@ -32,6 +32,7 @@ SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"
                   "travel": _("Travel"), "crisis": _("Incidents and crises"),
                   "hq": _("HQ security"),
                   "support": _("Field support"),
+                  "coordination": _("Coordination"),
                   "admin": _("Administration")}
 
 

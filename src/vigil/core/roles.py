@@ -22,6 +22,7 @@ class Role(StrEnum):
     BUDGET_OFFICER = "budget_officer"
     PROGRAMME_MANAGER = "programme_manager"
     WARDEN = "warden"
+    SMT_MEMBER = "smt_member"
     ADMINISTRATOR = "administrator"
 
     @property
@@ -42,6 +43,7 @@ ROLE_LABELS = {
     Role.BUDGET_OFFICER: _("Budget officer"),
     Role.PROGRAMME_MANAGER: _("Programme manager"),
     Role.WARDEN: _("Warden"),
+    Role.SMT_MEMBER: _("SMT member"),
     Role.ADMINISTRATOR: _("Administrator"),
 }
 
@@ -185,6 +187,17 @@ class Perm(StrEnum):
     # Cost-sharing of jointly financed field security costs.
     VIEW_COSTSHARE = "costshare.view"
     MANAGE_COSTSHARE = "costshare.manage"
+    # Security management coordination: security management teams (SMTs), the accountability
+    # framework (who holds each security function in each place), host-country cooperation and
+    # the security requirements of new missions. Appointing is limited further by function
+    # (coordination.accountability_rules.MAY_APPOINT): a chief security adviser appoints
+    # wardens, not designated officials.
+    VIEW_COORDINATION = "coordination.view"
+    MANAGE_SMT = "coordination.manage_smt"
+    MANAGE_APPOINTMENTS = "coordination.manage_appointments"
+    MANAGE_HOST_COUNTRY = "coordination.manage_host_country"
+    MANAGE_READINESS = "coordination.manage_readiness"
+    CONFIGURE_COORDINATION = "coordination.configure"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -247,6 +260,11 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.CHECK_IN: Reach.SCOPE,
         Perm.VIEW_TRAINING: Reach.SCOPE,
         Perm.REQUEST_AVIATION_ADVICE: Reach.SCOPE,
+        Perm.VIEW_COORDINATION: Reach.SCOPE,
+        Perm.MANAGE_SMT: Reach.SCOPE,
+        Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
+        Perm.MANAGE_HOST_COUNTRY: Reach.SCOPE,
+        Perm.MANAGE_READINESS: Reach.SCOPE,
     },
     Role.DESIGNATED_OFFICIAL: {
         **_REFERENCE,
@@ -268,6 +286,10 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_CRISIS: Reach.SCOPE,
         Perm.ACCOUNT_FOR: Reach.SCOPE,
         Perm.CHECK_IN: Reach.SCOPE,
+        Perm.VIEW_COORDINATION: Reach.SCOPE,
+        Perm.MANAGE_SMT: Reach.SCOPE,
+        Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
+        Perm.MANAGE_HOST_COUNTRY: Reach.SCOPE,
     },
     Role.DRO_DESK_OFFICER: {
         **_REFERENCE,
@@ -284,6 +306,10 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_PERSON: Reach.SCOPE,
         Perm.VIEW_INCIDENT: Reach.SCOPE,
         Perm.VIEW_CRISIS: Reach.SCOPE,
+        Perm.VIEW_COORDINATION: Reach.SCOPE,
+        Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
+        Perm.MANAGE_HOST_COUNTRY: Reach.SCOPE,
+        Perm.MANAGE_READINESS: Reach.SCOPE,
     },
     Role.HQ_SECURITY_OFFICER: {
         **_REFERENCE,
@@ -331,10 +357,16 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
                              Perm.VIEW_COVERAGE: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE,
                              Perm.VIEW_TRAINING: Reach.SCOPE,
                              Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE,
-                             Perm.VIEW_COSTSHARE: Reach.SCOPE},
+                             Perm.VIEW_COSTSHARE: Reach.SCOPE,
+                             Perm.VIEW_COORDINATION: Reach.SCOPE},
     # A warden keeps the headcount of a duty station, an area or an organization's staff.
     Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE,
                   Perm.VIEW_PERSON: Reach.SCOPE},
+    # A member of a security management team: the head of an organization's office in the
+    # country or area. Reads the team's records and the risk picture they decide on.
+    Role.SMT_MEMBER: {**_REFERENCE, Perm.VIEW_COORDINATION: Reach.SCOPE,
+                      Perm.VIEW_RISK: Reach.SCOPE, Perm.VIEW_INCIDENT: Reach.SCOPE,
+                      Perm.VIEW_CRISIS: Reach.SCOPE, Perm.VIEW_COVERAGE: Reach.SCOPE},
     Role.ADMINISTRATOR: {
         **_REFERENCE,
         Perm.CHANGE_DUTY_STATION: Reach.SCOPE,
@@ -369,6 +401,10 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE,
         Perm.MANAGE_GRANTS: Reach.SCOPE,
         Perm.VIEW_AUDIT: Reach.SCOPE,
+        Perm.VIEW_COORDINATION: Reach.SCOPE,
+        Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
+        Perm.MANAGE_READINESS: Reach.SCOPE,
+        Perm.CONFIGURE_COORDINATION: Reach.SCOPE,
     },
 }
 

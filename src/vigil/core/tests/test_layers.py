@@ -29,6 +29,9 @@ APP_RANK = {
     "costshare": 3,
     "aviation": 5,
     "wellbeing": 5,
+    # Coordination reads the records each security function is accountable for: risk
+    # (levels, SRAs, plans, MOSS), incidents (host-country handling) and crisis.
+    "coordination": 6,
 }
 ASSEMBLY = {"config", "manage"}
 

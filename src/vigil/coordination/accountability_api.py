@@ -1,0 +1,3 @@
+"""API of coordination: accountability."""
+
+ROUTES: list[tuple[str, type, str]] = []

@@ -1,0 +1,3 @@
+"""Pages of coordination: accountability."""
+
+urlpatterns: list[object] = []

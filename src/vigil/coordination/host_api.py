@@ -1,0 +1,3 @@
+"""API of coordination: host."""
+
+ROUTES: list[tuple[str, type, str]] = []

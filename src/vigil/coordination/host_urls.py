@@ -1,0 +1,3 @@
+"""Pages of coordination: host."""
+
+urlpatterns: list[object] = []

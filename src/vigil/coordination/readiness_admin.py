@@ -1,0 +1,1 @@
+"""Coordination readiness: admin."""

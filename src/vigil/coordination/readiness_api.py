@@ -1,0 +1,3 @@
+"""API of coordination: readiness."""
+
+ROUTES: list[tuple[str, type, str]] = []

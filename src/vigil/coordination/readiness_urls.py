@@ -1,0 +1,3 @@
+"""Pages of coordination: readiness."""
+
+urlpatterns: list[object] = []

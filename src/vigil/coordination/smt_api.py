@@ -1,0 +1,3 @@
+"""API of coordination: smt."""
+
+ROUTES: list[tuple[str, type, str]] = []

@@ -1,0 +1,3 @@
+"""Pages of coordination: smt."""
+
+urlpatterns: list[object] = []
