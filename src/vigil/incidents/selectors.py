@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 
 from vigil.core.authz import Perm, can, get_visible, visible
@@ -20,6 +20,12 @@ MAP_LIMIT = 5000
 
 def incidents_seen(user: AnyUser) -> QuerySet[Incident]:
     return visible(user, Perm.VIEW_INCIDENT, Incident.objects.all())
+
+
+def with_personnel_affected(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The incidents of ``qs`` against UN personnel: those in which a named staff member or
+    eligible dependant was affected (the reported totals also count people outside the UN)."""
+    return qs.filter(Exists(AffectedPerson.objects.filter(incident=OuterRef("pk"))))
 
 
 def incident_list(*, user: AnyUser, search: str = "", category: str = "", country: str = "",
