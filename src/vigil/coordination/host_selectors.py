@@ -13,6 +13,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -23,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -112,17 +115,19 @@ def country_list(*, user: AnyUser, search: str = "", score: Any = "", trend: str
         prosecuted_12m=_count(recent.filter(host_handling__prosecution__in=rules.PROSECUTED)),
         unhandled_12m=_count(recent.filter(host_handling__isnull=True)),
     )
+    qs = qs.annotate(trend_code=trend_case("latest_score", "previous_score"))
     qs = searched(qs, search, "name__icontains", "iso2__iexact", "iso3__iexact")
-    qs = narrowed(qs, latest_score=score or None)
-    if trend == rules.Trend.IMPROVING:
-        qs = qs.filter(latest_score__gt=F("previous_score"))
-    elif trend == rules.Trend.WORSENING:
-        qs = qs.filter(latest_score__lt=F("previous_score"))
-    elif trend == rules.Trend.STABLE:
-        qs = qs.filter(latest_score=F("previous_score"))
-    elif trend == rules.Trend.NONE:
-        qs = qs.filter(previous_score__isnull=True)
-    return qs
+    return narrowed(qs, latest_score=score or None, trend_code=trend)
+
+
+def trend_case(latest: str, previous: str) -> Case:
+    """host_rules.trend of the last two scores, as a database expression."""
+    return Case(
+        When(Q(**{f"{latest}__isnull": True}) | Q(**{f"{previous}__isnull": True}),
+             then=Value(rules.Trend.NONE.value)),
+        When(**{f"{latest}__gt": F(previous)}, then=Value(rules.Trend.IMPROVING.value)),
+        When(**{f"{latest}__lt": F(previous)}, then=Value(rules.Trend.WORSENING.value)),
+        default=Value(rules.Trend.STABLE.value), output_field=CharField())
 
 
 def country_trend(country: Any) -> rules.Trend:
