@@ -11,7 +11,19 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from vigil.coordination import readiness_rules as rules
@@ -26,6 +38,7 @@ from vigil.coordination.models import (
 from vigil.core.authz import Perm, get_visible, has_perm_anywhere, visible
 from vigil.core.errors import NotFound
 from vigil.core.selectors import narrowed, searched
+from vigil.places.models import Country, DutyStation, SecurityArea
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -74,12 +87,22 @@ def templates_to_open(*, kind: str = "") -> QuerySet[RequirementTemplate]:
 
 # --- Checklists -------------------------------------------------------------------------------
 
+def _percent(done: str, applicable: str) -> Case:
+    """rules.percent in SQL: whole percent rounded half up, NULL with nothing applicable."""
+    return Case(When(**{f"{applicable}__gt": 0}, then=ExpressionWrapper(
+        (Value(200) * F(done) + F(applicable)) / (Value(2) * F(applicable)),
+        output_field=IntegerField())), default=None, output_field=IntegerField())
+
+
 def _annotated(qs: QuerySet[ReadinessChecklist], on: dt.date) -> QuerySet[ReadinessChecklist]:
+    """Each checklist's figures (rules.Counts) and state (rules.state), computed by the
+    database with the same definitions and thresholds, so that a list can sort, filter and
+    page on them."""
     applicable = ~Q(items__status=rules.NOT_APPLICABLE)
     done = Q(items__status=rules.DONE)
     mandatory = Q(items__mandatory=True)
     overdue = Q(items__status__in=OPEN_STATES, items__due_on__lt=on)
-    return qs.annotate(
+    qs = qs.annotate(
         n_total=Count("items"),
         n_applicable=Count("items", filter=applicable),
         n_done=Count("items", filter=done),
@@ -91,6 +114,16 @@ def _annotated(qs: QuerySet[ReadinessChecklist], on: dt.date) -> QuerySet[Readin
         n_mandatory_open_by_start=Count("items", filter=mandatory & Q(
             items__status__in=OPEN_STATES, items__due_on__lte=F("starts_on"))),
     )
+    late = Q(oldest_mandatory_due__lt=on - dt.timedelta(days=rules.LATE_AFTER_DAYS)) | Q(
+        starts_on__lt=on, n_mandatory_open_by_start__gt=0)
+    risk = Q(n_mandatory_overdue__gt=0) | Q(n_overdue__gte=rules.AT_RISK_OVERDUE_ITEMS)
+    return qs.annotate(
+        pct=_percent("n_done", "n_applicable"),
+        mandatory_pct=_percent("n_mandatory_done", "n_mandatory_applicable"),
+        state_key=Case(When(~Q(status__in=sorted(rules.LIVE_STATES)), then=Value("")),
+                       When(late, then=Value(rules.LATE)),
+                       When(risk, then=Value(rules.AT_RISK)),
+                       default=Value(rules.READY), output_field=CharField()))
 
 
 def counts(checklist: ReadinessChecklist) -> rules.Counts:
@@ -120,7 +153,7 @@ def with_figures(checklist: ReadinessChecklist, on: dt.date | None = None) -> An
 def item_facts(checklist: ReadinessChecklist) -> list[rules.Item]:
     return [rules.Item(category=i.category, mandatory=i.mandatory, status=i.status,
                        due_on=i.due_on, text=i.text)
-            for i in checklist.items.only("category", "mandatory", "status", "due_on", "text")]
+            for i in checklist.items.all()]
 
 
 def checklists_seen(user: AnyUser) -> QuerySet[ReadinessChecklist]:
@@ -139,12 +172,7 @@ def checklist_list(*, user: AnyUser, search: str = "", operation_kind: str = "",
     qs = narrowed(qs, operation_kind=operation_kind, status=status,
                   country__iso2=(country or "").upper() or None)
     if state in rules.STATE_LABELS:
-        live = Q(status__in=sorted(rules.LIVE_STATES))
-        late = Q(oldest_mandatory_due__lt=on - dt.timedelta(days=rules.LATE_AFTER_DAYS)) | Q(
-            starts_on__lt=on, n_mandatory_open_by_start__gt=0)
-        risk = Q(n_mandatory_overdue__gt=0) | Q(n_overdue__gte=rules.AT_RISK_OVERDUE_ITEMS)
-        qs = qs.filter(live & {"late": late, "at_risk": ~late & risk,
-                               "ready": ~late & ~risk}[state])
+        qs = qs.filter(**{"state_key": state})
     return qs
 
 
@@ -253,3 +281,26 @@ def holder_of(function: str, appointments: list[Appointment], *, security_area_i
 def active_users() -> QuerySet[Any]:
     """Who may own a requirement or lead a checklist: any active account."""
     return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+# --- Places a manager may open a checklist in -------------------------------------------------
+
+def countries_managed(*, user: AnyUser) -> QuerySet[Country]:
+    """The countries where the user may manage readiness somewhere: their country, or the
+    country of an area or duty station they hold the right over."""
+    perm = Perm.MANAGE_READINESS
+    return Country.objects.filter(
+        Q(pk__in=visible(user, perm, Country.objects.all()).values("pk"))
+        | Q(pk__in=visible(user, perm, SecurityArea.objects.all()).values("country_id"))
+        | Q(pk__in=visible(user, perm, DutyStation.objects.all()).values("country_id"))
+    ).order_by("name")
+
+
+def areas_managed(*, user: AnyUser) -> QuerySet[SecurityArea]:
+    return visible(user, Perm.MANAGE_READINESS, SecurityArea.objects.select_related(
+        "country")).order_by("country__name", "name")
+
+
+def stations_managed(*, user: AnyUser) -> QuerySet[DutyStation]:
+    return visible(user, Perm.MANAGE_READINESS, DutyStation.objects.filter(
+        is_active=True).select_related("country")).order_by("country__name", "name")
