@@ -138,11 +138,11 @@ def _touch(template: RequirementTemplate, version: int | None) -> None:
 def template_item_add(*, actor: AnyUser, template: RequirementTemplate, data: dict[str, Any],
                       version: int | None) -> TemplateItem:
     _configurer(actor)
-    _touch(template, version)
     last = template.items.aggregate(n=Max("order"))["n"] or 0
     item = TemplateItem(template=template, order=last + 1)
     assign(item, data, TEMPLATE_ITEM_FIELDS)
     validate(item, extra=_template_item_problems(item))
+    _touch(template, version)
     item.save()
     audit.record(actor=actor, action="coordination.readiness_template.item_add", obj=template,
                  changes={"item": item.pk, **audit.diff({}, audit.snapshot(
@@ -156,10 +156,10 @@ def template_item_update(*, actor: AnyUser, template: RequirementTemplate, item:
     _configurer(actor)
     if item.template_id != template.pk:
         raise ValidationFailed([FieldError("item", _("Not a requirement of this template."))])
-    _touch(template, version)
     before = audit.snapshot(item, TEMPLATE_ITEM_FIELDS)
     assign(item, data, TEMPLATE_ITEM_FIELDS)
     validate(item, extra=_template_item_problems(item))
+    _touch(template, version)
     item.save()
     audit.record(actor=actor, action="coordination.readiness_template.item_update",
                  obj=template, changes={"item": item.pk, **audit.diff(
