@@ -63,7 +63,8 @@ def template_list(*, user: AnyUser, search: str = "", operation_kind: str = "",
     them all."""
     if not may_read_templates(user):
         return RequirementTemplate.objects.none()
-    qs = RequirementTemplate.objects.annotate(item_count=Count("items"))
+    qs = RequirementTemplate.objects.annotate(item_count=Count("items")).order_by(
+        "operation_kind", "name", "pk")
     qs = searched(qs, search, "name__icontains", "description__icontains")
     active_value = {"yes": True, "no": False}.get(active)
     return narrowed(qs, operation_kind=operation_kind, active=active_value)
@@ -167,7 +168,8 @@ def checklist_list(*, user: AnyUser, search: str = "", operation_kind: str = "",
     ready, at risk or late, by the same thresholds as rules.state, in the database."""
     on = on or today()
     qs = _annotated(checklists_seen(user).select_related(
-        "country", "security_area", "duty_station", "template", "lead"), on)
+        "country", "security_area", "duty_station", "template", "lead"), on).order_by(
+        "starts_on", "pk")
     qs = searched(qs, search, "name__icontains", "notes__icontains")
     qs = narrowed(qs, operation_kind=operation_kind, status=status,
                   country__iso2=(country or "").upper() or None)
