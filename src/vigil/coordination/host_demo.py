@@ -137,6 +137,7 @@ def load_host(ctx: DemoContext) -> None:
                     provider="National Intelligence Service", starts_on=day(2 * 365),
                     description="Weekly threat briefing to the chief security adviser."),
     ])
+    # (days ago, authority, topics, outcome, follow-up, follow-up due in days from today)
     meetings = [
         (330, "Ministry of Interior", "Escort notice periods; election preparations.",
          "Notice reduced to 24 hours.", "", None),
@@ -145,18 +146,18 @@ def load_host(ctx: DemoContext) -> None:
         (200, "Ministry of Foreign Affairs", "Privileges and immunities of drivers at "
          "checkpoints.", "Circular to police commands promised.", "", None),
         (120, "National Police Service", "Investigations of robberies of staff.",
-         "Two cases reassigned to the DCI.", "Progress report on the two cases.", 60),
+         "Two cases reassigned to the DCI.", "Progress report on the two cases.", -30),
         (45, "Ministry of Interior", "Renewal of the security memorandum of understanding.",
-         "Draft to be shared by the Ministry.", "Ministry to share the draft text.", -10),
+         "Draft to be shared by the Ministry.", "Ministry to share the draft text.", 10),
         (20, "Ministry of Foreign Affairs", "Checkpoint circular.", "Circular issued.",
-         "Confirm the circular reached county commands.", -7),
+         "Confirm the circular reached county commands.", 25),
     ]
     LiaisonMeeting.objects.bulk_create([
         LiaisonMeeting(country=kenya, held_on=day(ago), host_authority=authority,
                        host_participants="Director of operations and two officers",
                        un_participants="Chief security adviser; deputy security adviser",
                        topics=topics, outcome=outcome, follow_up=follow_up,
-                       follow_up_due=day(ago - due) if due is not None else None,
+                       follow_up_due=day(-due) if due is not None else None,
                        recorded_by=officer)
         for ago, authority, topics, outcome, follow_up, due in meetings])
     incidents = list(with_personnel_affected(Incident.objects.filter(country=kenya))

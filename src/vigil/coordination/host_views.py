@@ -84,7 +84,7 @@ def country_list(request: HttpRequest) -> HttpResponseBase:
 def rating_chart(scores: list[tuple[Any, int]], width: int = 480, height: int = 180
                  ) -> dict[str, Any]:
     """The points of a line chart of scores 1-5 (oldest first), in SVG coordinates."""
-    left, right, top, bottom = 34, 12, 12, 28
+    left, right, top, bottom = 48, 32, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(scores)
     step = plot_w / (n - 1) if n > 1 else 0
