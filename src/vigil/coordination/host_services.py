@@ -7,10 +7,11 @@ validated with every fault named by its field, saved against the version read, a
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,12 +45,15 @@ HANDLING_FIELDS = {"reported_on", "investigation", "arrests", "prosecution", "au
 RATING_FIELDS = {"country", "period_start", "period_end", "score", "justification"}
 
 
-def _save(**kwargs: Any) -> Any:
+M = TypeVar("M", bound=Model)
+
+
+def _save(*, obj: M, **kwargs: Any) -> M:
     """core.services.record_save, with one fault said once: a period that ends before it
     starts breaks a check constraint of the model too, which reports it unnamed; the fault
     named by its field is kept alone."""
     try:
-        return record_save(**kwargs)
+        return record_save(obj=obj, **kwargs)
     except ValidationFailed as exc:
         ends = {"in_force_until", "ends_on", "period_end"}
         if any(e.field in ends for e in exc.errors):
