@@ -168,7 +168,7 @@ def load_smts(ctx: DemoContext) -> None:
     people = _people(team, [official, officer], undp)
     owners = [p[0] for p in people] or [officer]
     # The last meeting was held long enough ago to be late at Kenya's level in force.
-    interval = selectors.team_list(user=officer).get(pk=team.pk).state.interval_days \
+    interval = selectors.team_state(selectors.team_get(user=officer, pk=team.pk)).interval_days \
         if _sees(officer, team) else rules.interval_days(None, selectors.intervals())
     last_ago = interval + 12
     held = [make.held(team, ago, number, people) for number, ago in enumerate(

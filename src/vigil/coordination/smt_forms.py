@@ -201,8 +201,8 @@ class ActionForm(VersionedForm):
             meeting.team)
         decision = cast("forms.ModelChoiceField[Any]", self.fields["decision"])
         decision.queryset = meeting.decisions.order_by("number")
-        decision.label_from_instance = lambda d: (  # type: ignore[method-assign]
-            f"{d.number}. {d.text[:80]}")
+        decision.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+            f"{obj.number}. {obj.text[:80]}")
 
 
 class ActionCloseForm(forms.Form):

@@ -165,7 +165,7 @@ def team_list(*, user: AnyUser, search: str = "", country: str = "", active: str
 
 
 def late_teams(*, user: AnyUser) -> QuerySet[SecurityManagementTeam]:
-    return team_list(user=user, late="yes").order_by("basis", "pk")
+    return team_list(user=user, late="yes").order_by(F("basis").asc(), "pk")
 
 
 def team_get(*, user: AnyUser, pk: Any) -> SecurityManagementTeam:
@@ -391,7 +391,7 @@ def joint_plan_get(*, user: AnyUser, pk: Any) -> JointPlan:
 
 def my_teams(*, user: AnyUser) -> list[dict[str, Any]]:
     """The active teams the user may see (at most ten, the late first), with their state."""
-    rows = with_states(team_list(user=user).order_by("basis", "pk")[:10])
+    rows = with_states(team_list(user=user).order_by(F("basis").asc(), "pk")[:10])
     return sorted(rows, key=lambda r: (not r["state"].late, r["team"].country.name))
 
 

@@ -557,7 +557,7 @@ def settings_update(*, actor: AnyUser, meeting_interval_days: dict[str, Any],
     table = {str(k): v for k, v in (meeting_interval_days or {}).items()}
     problems = rules.validate_intervals(table)
     if problems:
-        raise ValidationFailed([FieldError(f"level_{level}", INTERVAL_MESSAGES[code],
+        raise ValidationFailed([FieldError(f"level_{level}", str(INTERVAL_MESSAGES[code]),
                                            code=ErrorCode.OUT_OF_RANGE
                                            if code == "out_of_range" else ErrorCode.INVALID)
                                 for level, code in sorted(problems.items())])

@@ -121,9 +121,8 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     late, upcoming = selectors.open_actions(team=team, today=today)
     may_manage = can(request.user, Perm.MANAGE_SMT, team)
     return render(request, "coordination/smt/team_detail.html", {
-        "team": team, "today": today, "state": team.state,
-        "level_label": LEVEL_LABELS.get(team.level or 1),
-        "members": selectors.team_members(team, on=today),
+        "team": team, "today": today, "state": getattr(team, "state", None),
+                "members": selectors.team_members(team, on=today),
         "next_meeting": selectors.next_scheduled(team, today=today),
         "meetings": selectors.meeting_list(user=request.user, team=team)[:8],
         "late_actions": late, "open_actions": upcoming,
@@ -248,7 +247,7 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         rows = []
         for row in formset.cleaned_data:
-            member = by_appointment.get(row.get("appointment"))
+            member = by_appointment.get(int(row.get("appointment") or 0))
             if member is None:
                 continue  # a member whose appointment ended since the page was opened
             rows.append(services.AttendanceRow(

@@ -78,7 +78,9 @@ def test_officer_in_scope_uses_every_page(client, officer, world):
         assert c.get(reverse(f"coordination:{name}", args=args)).status_code == 200, name
     body = c.get(reverse("coordination:smt_detail", args=[team.pk])).content.decode()
     assert "wfp.head" in body or "WFP" in body
-    assert "Brief the drivers." in body and "Role gaps" in body and "Overdue duties" in body
+    assert "Brief the drivers." in body
+    assert "Role gaps" in body
+    assert "Overdue duties" in body
     for fmt in ("csv", "xlsx"):
         assert c.get(reverse("coordination:smt_list") + f"?format={fmt}").status_code == 200
     assert AuditEvent.objects.filter(action="core.export").count() == 2
@@ -90,7 +92,8 @@ def test_out_of_scope_answers_as_missing(client, officer, world):
         == 404
     assert c.get(reverse("coordination:smt_detail", args=[999999])).status_code == 404
     listed = c.get(reverse("coordination:smt_list")).content.decode()
-    assert "Kenya SMT" in listed and "Somalia SMT" not in listed
+    assert "Kenya SMT" in listed
+    assert "Somalia SMT" not in listed
 
 
 def test_member_reads_and_may_not_write(client, world):
@@ -122,7 +125,8 @@ def test_owner_closes_own_action_on_its_page(client, world):
     c = _as(client, world["owner"])
     mine = world["mine"]
     page = c.get(reverse("coordination:smt_action_mine"))
-    assert page.status_code == 200 and "Brief the drivers." in page.content.decode()
+    assert page.status_code == 200
+    assert "Brief the drivers." in page.content.decode()
     assert "Test the radios." not in page.content.decode()
     assert c.get(reverse("coordination:smt_action_detail", args=[world["theirs"].pk])
                  ).status_code == 404
@@ -230,7 +234,8 @@ def test_api_meeting_schedule_record_and_cancel(api, officer, world):
             {"guest_name": "Police liaison", "status": "present"}],
         "decisions": ["Convoys only"]}, format="json")
     assert good.status_code == 200, good.json()
-    assert good.json()["status"] == "held" and len(good.json()["decisions"]) == 1
+    assert good.json()["status"] == "held"
+    assert len(good.json()["decisions"]) == 1
     refused = client.post(f"/api/v1/coordination/meetings/{meeting['id']}/cancel/",
                           {"version": good.json()["version"]}, format="json")
     assert refused.status_code == 409
@@ -248,12 +253,14 @@ def test_api_owner_closes_own_action_only(api, world, officer):
     mine = world["mine"]
     closed = owner.post(f"/api/v1/coordination/action-points/{mine.pk}/close/", {
         "version": mine.version, "outcome": "done", "note": "Briefed."}, format="json")
-    assert closed.status_code == 200 and closed.json()["status"] == "done"
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "done"
     assert owner.post(f"/api/v1/coordination/action-points/{mine.pk}/reopen/", {
         "version": closed.json()["version"], "reason": "no"}, format="json").status_code == 403
     reopened = api(officer).post(f"/api/v1/coordination/action-points/{mine.pk}/reopen/", {
         "version": closed.json()["version"], "reason": "Drivers changed."}, format="json")
-    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "open"
 
 
 def test_api_action_and_plan_inputs_are_named(api, officer, world):
@@ -261,15 +268,18 @@ def test_api_action_and_plan_inputs_are_named(api, officer, world):
     bad = client.post("/api/v1/coordination/action-points/", {
         "meeting": world["meeting"].pk, "text": "X", "owner": world["member"].pk,
         "due_on": ago(30).isoformat()}, format="json")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "due_on"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "due_on"
     plan = world["plan"]
     move = client.post(f"/api/v1/coordination/joint-plans/{plan.pk}/agree/",
                        {"version": plan.version}, format="json")
-    assert move.status_code == 400 and move.json()["errors"][0]["field"] == "agreed_on"
+    assert move.status_code == 400
+    assert move.json()["errors"][0]["field"] == "agreed_on"
     agreed = client.post(f"/api/v1/coordination/joint-plans/{plan.pk}/agree/",
                          {"version": plan.version, "agreed_at": world["meeting"].pk},
                          format="json")
-    assert agreed.status_code == 200 and agreed.json()["status"] == "agreed"
+    assert agreed.status_code == 200
+    assert agreed.json()["status"] == "agreed"
     assert client.post(f"/api/v1/coordination/joint-plans/{plan.pk}/complete/",
                        {"version": agreed.json()["version"]}, format="json"
                        ).status_code == 409
@@ -289,4 +299,5 @@ def test_api_refuses_members_and_outsiders(api, world, user_with, cast):
     bad = admin.put("/api/v1/coordination/settings/update/", {
         "meeting_interval_days": {"1": 90, "2": 90, "3": 60, "4": 30, "5": 14, "6": 0},
         "version": 1}, format="json")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "level_6"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "level_6"

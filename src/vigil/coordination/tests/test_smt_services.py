@@ -127,7 +127,8 @@ def test_team_edit_is_versioned_and_audited(officer, team):
 # --- Meetings ---------------------------------------------------------------------------------
 
 def test_record_a_meeting_held(officer, held, members):
-    assert held.status == "held" and held.recorded_by == officer
+    assert held.status == "held"
+    assert held.recorded_by == officer
     assert list(held.decisions.values_list("number", "text")) == [
         (1, "Raise the guard force."), (2, "Review the relocation list.")]
     rows = {a.user_id: a for a in Attendance.objects.filter(meeting=held)}
@@ -146,7 +147,8 @@ def test_recording_again_corrects_the_record(officer, held, members):
                       represented_by="Deputy country director"),
                     P("present", guest_name="Police liaison officer")],
         decisions=["Raise the guard force at both gates."], minutes_approved_on=ago(1))
-    assert again.held_on == ago(4) and again.minutes_approved_on == ago(1)
+    assert again.held_on == ago(4)
+    assert again.minutes_approved_on == ago(1)
     assert Decision.objects.filter(meeting=held).count() == 1
     assert Attendance.objects.filter(meeting=held, guest_name="Police liaison officer").exists()
 
@@ -155,16 +157,16 @@ def test_record_bad_input_is_named_and_nothing_written(officer, team, members, u
     meeting = services.meeting_schedule(actor=officer, team=team, data={"held_on": ago(2)})
     stranger = user_with(username="stranger")
     cases = [
-        (dict(held_on=TODAY() + dt.timedelta(days=1)), "held_on"),
-        (dict(minutes_approved_on=ago(3)), "minutes_approved_on"),
-        (dict(attendance=[P("represented", members["do"].user, members["do"])]),
+        ({"held_on": TODAY() + dt.timedelta(days=1)}, "held_on"),
+        ({"minutes_approved_on": ago(3)}, "minutes_approved_on"),
+        ({"attendance": [P("represented", members["do"].user, members["do"])]},
          "attendance[0].represented_by"),
-        (dict(attendance=[P("present", stranger)]), "attendance[0].user"),
-        (dict(attendance=[P("present", members["do"].user, members["do"]),
-                          P("absent", members["do"].user, members["do"])]),
+        ({"attendance": [P("present", stranger)]}, "attendance[0].user"),
+        ({"attendance": [P("present", members["do"].user, members["do"]),
+                          P("absent", members["do"].user, members["do"])]},
          "attendance[1].user"),
-        (dict(attendance=[P("present", guest_name="")]), "attendance[0].guest_name"),
-        (dict(attendance=[P("absent", members["do"].user, members["do"])]), "attendance"),
+        ({"attendance": [P("present", guest_name="")]}, "attendance[0].guest_name"),
+        ({"attendance": [P("absent", members["do"].user, members["do"])]}, "attendance"),
     ]
     for change, field in cases:
         args = {"held_on": ago(2), "attendance": [P("present", members["do"].user,
@@ -175,7 +177,8 @@ def test_record_bad_input_is_named_and_nothing_written(officer, team, members, u
                                     **args)
         assert exc.value.for_field(field), (field, exc.value.errors)
     meeting.refresh_from_db()
-    assert meeting.status == "scheduled" and not meeting.attendance.exists()
+    assert meeting.status == "scheduled"
+    assert not meeting.attendance.exists()
 
 
 def test_cancel_only_a_scheduled_meeting(officer, team, held):
@@ -183,7 +186,8 @@ def test_cancel_only_a_scheduled_meeting(officer, team, held):
                                         data={"held_on": TODAY() + dt.timedelta(days=7)})
     services.meeting_cancel(actor=officer, meeting=meeting, version=meeting.version,
                             reason="The DO is travelling.")
-    assert meeting.status == "cancelled" and meeting.summary == "The DO is travelling."
+    assert meeting.status == "cancelled"
+    assert meeting.summary == "The DO is travelling."
     with pytest.raises(TransitionRefused):
         services.meeting_cancel(actor=officer, meeting=held, version=held.version)
     with pytest.raises(TransitionRefused):
