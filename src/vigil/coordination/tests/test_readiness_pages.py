@@ -63,7 +63,8 @@ def test_officer_in_scope_uses_every_page(client, officer, checklist, template):
                        ("coordination:readiness_template_detail", [template.pk])):
         assert c.get(reverse(name, args=args)).status_code == 200, name
     page = c.get(reverse("coordination:readiness_list")).content.decode()
-    assert "Kenya support office" in page and "0 %" in page
+    assert "Kenya support office" in page
+    assert "0 %" in page
     for fmt in ("csv", "xlsx"):
         assert c.get(reverse("coordination:readiness_list") + f"?format={fmt}").status_code \
             == 200
@@ -133,7 +134,8 @@ def test_the_owner_updates_their_own_item_from_my_items_and_the_api(client, api,
     mine.refresh_from_db()
     c = _client(client, warden)
     page = c.get(reverse("coordination:readiness_mine")).content.decode()
-    assert "CSA post filled" in page and "Security plan" not in page
+    assert "CSA post filled" in page
+    assert "Security plan" not in page
     assert c.post(reverse("coordination:readiness_item_status", args=[mine.pk]), {
         "version": mine.version, "status": "in_progress",
         "next": reverse("coordination:readiness_mine")}).status_code == 302
@@ -171,13 +173,16 @@ def test_api_checklists_in_scope_with_figures_and_workflow(api, cast, user_with,
     bad = client.post("/api/v1/coordination/readiness-checklists/", {
         "name": "Mogadishu", "template": template.pk, "country": "SO",
         "starts_on": "2030-01-01"}, format="json")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "country"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "country"
     moved = client.post(f"/api/v1/coordination/readiness-checklists/{checklist.pk}/start/",
                         {"version": checklist.version}, format="json")
-    assert moved.status_code == 200 and moved.json()["status"] == "started"
+    assert moved.status_code == 200
+    assert moved.json()["status"] == "started"
     refused = client.post(f"/api/v1/coordination/readiness-checklists/{checklist.pk}/close/",
                           {"version": moved.json()["version"]}, format="json")
-    assert refused.status_code == 409 and "CSA post filled" in refused.json()["message"]
+    assert refused.status_code == 409
+    assert "CSA post filled" in refused.json()["message"]
     somali = api(user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.somalia))
     assert somali.get(f"/api/v1/coordination/readiness-checklists/{checklist.pk}/") \
         .status_code == 404
@@ -195,7 +200,8 @@ def test_api_templates_for_the_global_configurer(api, user_with, template):
     added = client.post(f"/api/v1/coordination/readiness-templates/{pk}/items/", {
         "category": "equipment", "text": "PPE", "due_offset_days": -2, "version": version},
         format="json")
-    assert added.status_code == 201 and added.json()["items"][0]["text"] == "PPE"
+    assert added.status_code == 201
+    assert added.json()["items"][0]["text"] == "PPE"
     item_id, version = added.json()["items"][0]["id"], added.json()["version"]
     changed = client.patch(f"/api/v1/coordination/readiness-templates/{pk}/items/{item_id}/",
                            {"text": "PPE for all", "version": version}, format="json")
@@ -203,7 +209,8 @@ def test_api_templates_for_the_global_configurer(api, user_with, template):
     bad = client.patch(f"/api/v1/coordination/readiness-templates/{pk}/items/{item_id}/",
                        {"category": "kitchen", "version": changed.json()["version"]},
                        format="json")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "category"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "category"
     off = client.post(f"/api/v1/coordination/readiness-templates/{pk}/in-use/",
                       {"active": False, "version": changed.json()["version"]}, format="json")
     assert off.json()["active"] is False

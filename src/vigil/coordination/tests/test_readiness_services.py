@@ -265,9 +265,11 @@ def test_templates_are_kept_by_global_configurers_only(cast, user_with, admin, o
                                       version=made.version, data={"due_offset_days": 400})
     assert {e.field for e in caught.value.errors} == {"due_offset_days"}
     copy = services.template_copy(actor=admin, template=made)
-    assert copy.name == "Copy of Surge" and copy.items.count() == 2
+    assert copy.name == "Copy of Surge"
+    assert copy.items.count() == 2
     services.template_item_remove(actor=admin, template=made, item=row, version=made.version)
-    assert made.items.count() == 1 and copy.items.count() == 2
+    assert made.items.count() == 1
+    assert copy.items.count() == 2
     services.template_set_active(actor=admin, template=made, active=False,
                                  version=made.version)
     assert not selectors.templates_to_open().filter(pk=made.pk).exists()
@@ -290,7 +292,8 @@ def test_figures_of_the_list_match_the_rules(cast, officer, template):
     row = selectors.checklist_list(user=officer).get(pk=checklist.pk)
     fresh = selectors.with_figures(ReadinessChecklist.objects.get(pk=checklist.pk))
     assert (row.pct, row.mandatory_pct, row.n_overdue) == (33, 33, 2)
-    assert fresh.figures.percent == 33 and fresh.figures.overdue == 2
+    assert fresh.figures.percent == 33
+    assert fresh.figures.overdue == 2
     assert row.state_key == fresh.state == "late"
     assert list(selectors.checklist_list(user=officer, state="late")) == [row]
     assert not selectors.checklist_list(user=officer, state="ready").exists()
