@@ -21,7 +21,8 @@ from vigil.core.demo import DemoContext, register_step
 from vigil.people.models import Organization
 from vigil.places.models import Country, DutyStation
 
-AGENCY_HEADS = [("unicef.rep", "Sarah", "Kimani", "UNICEF"), ("wfp.rep", "Lars", "Berg", "WFP"),
+# The UNICEF representative is the demo sign-in `smt.member`.
+AGENCY_HEADS = [("smt.member", "Sarah", "Kimani", "UNICEF"), ("wfp.rep", "Lars", "Berg", "WFP"),
                 ("unhcr.rep", "Amal", "Nour", "UNHCR"), ("undp.rep", "Ken", "Ochieng", "UNDP"),
                 ("who.rep", "Maria", "Costa", "WHO")]
 

@@ -77,8 +77,13 @@ DEMO_USERS = [
     ("budget", "Olga", "Ivanova", Role.BUDGET_OFFICER, ScopeKind.GLOBAL, None),
     ("programme.manager", "Mei", "Chen", Role.PROGRAMME_MANAGER, ScopeKind.GLOBAL, None),
     ("warden", "Joseph", "Otieno", Role.WARDEN, ScopeKind.COUNTRY, "KE"),
+    ("smt.member", "Sarah", "Kimani", Role.SMT_MEMBER, ScopeKind.COUNTRY, "KE"),
     ("admin", "Carlos", "García", Role.ADMINISTRATOR, ScopeKind.GLOBAL, None),
 ]
+
+# The demo users work for DSS, except the traveller (UNDP) and the SMT member, who heads
+# UNICEF's office in Kenya.
+DEMO_ORGANIZATION = {Role.TRAVELLER: "UNDP", Role.SMT_MEMBER: "UNICEF"}
 
 
 def load_organizations(ctx: DemoContext) -> None:
@@ -183,8 +188,7 @@ def load_users(ctx: DemoContext) -> None:
             else nairobi
         person = Person.objects.create(
             index_number=f"DEMO{index:04d}", family_name=last, given_name=first,
-            organization=ctx.data["organizations"]["DSS" if role is not Role.TRAVELLER
-                                                   else "UNDP"],
+            organization=ctx.data["organizations"][DEMO_ORGANIZATION.get(role, "DSS")],
             category="international", duty_station=station, user=user,
             emails=[user.email], phones=["+254 20 7621234"] if role is not Role.TRAVELLER
             else [])
