@@ -159,8 +159,8 @@ def team_list(*, user: AnyUser, search: str = "", country: str = "", active: str
     qs = searched(qs, country.upper(), "country__iso2", "country__iso3")
     qs = narrowed(qs, active={"yes": True, "no": False}.get(active),
                   security_area__isnull={"country": True, "area": False}.get(kind))
-    if late == "yes":
-        qs = qs.filter(_late_condition(today, intervals()))
+    if late == "yes":  # a closed team is never late: it no longer meets
+        qs = qs.filter(_late_condition(today, intervals()), active=True)
     return with_state(qs)
 
 
