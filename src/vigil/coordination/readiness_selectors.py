@@ -256,13 +256,6 @@ def my_items(*, user: AnyUser, include_finished: bool = False) -> QuerySet[Check
 
 # --- Owners -----------------------------------------------------------------------------------
 
-def holders(*, country_id: int, on: dt.date) -> list[Appointment]:
-    """Appointments in force in a country on a day: who holds which function where."""
-    return list(Appointment.objects.filter(country_id=country_id, starts_on__lte=on).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=on)).select_related("user").order_by(
-        "starts_on", "pk"))
-
-
 def holder_of(function: str, appointments: list[Appointment], *, security_area_id: int | None,
               duty_station_id: int | None) -> Any:
     """The user who holds ``function`` for the place, the most precise appointment first: the

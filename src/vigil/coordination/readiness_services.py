@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from vigil.coordination import accountability_selectors
 from vigil.coordination import readiness_rules as rules
 from vigil.coordination import readiness_selectors as selectors
 from vigil.coordination.models import (
@@ -243,7 +244,8 @@ def _open_problems(checklist: ReadinessChecklist) -> list[FieldError]:
 def _copy_items(checklist: ReadinessChecklist) -> dict[str, Any]:
     """The template's requirements, each due its offset from the start, owned by a current
     holder of its usual function in the place, or else by the lead."""
-    appointments = selectors.holders(country_id=checklist.country_id, on=selectors.today())
+    appointments = accountability_selectors.holders(country_id=checklist.country_id,
+                                                  on=selectors.today())
     rows = []
     for item in selectors.template_items(template=checklist.template):
         owner = selectors.holder_of(item.owner_function, appointments,

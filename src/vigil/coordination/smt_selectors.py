@@ -216,8 +216,7 @@ def member_appointments(team: SecurityManagementTeam, *, on: dt.date | None = No
     """The appointments in force on ``on`` (today) of the team's functions in its place: its
     country (held for the whole country) or its area."""
     on = on or timezone.localdate()
-    qs = Appointment.objects.filter(function__in=MEMBER_FUNCTIONS, starts_on__lte=on).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    qs = Appointment.objects.in_force(on).filter(function__in=MEMBER_FUNCTIONS)
     if team.security_area_id is None:
         qs = qs.filter(country_id=team.country_id, security_area__isnull=True,
                        duty_station__isnull=True)

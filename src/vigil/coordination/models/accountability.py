@@ -8,6 +8,7 @@ that has ended: the history is never deleted."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
@@ -44,6 +45,12 @@ class PlaceLevel(models.TextChoices):
     COUNTRY = "country", _("Country")
     SECURITY_AREA = "security_area", _("Security area")
     DUTY_STATION = "duty_station", _("Duty station")
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def in_force(self, on: dt.date) -> AppointmentQuerySet:
+        """The appointments held on ``on``: started, and not ended before it."""
+        return self.filter(Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on)))
 
 
 class Appointment(VersionedModel):
@@ -84,6 +91,8 @@ class Appointment(VersionedModel):
 
     scope_paths: ClassVar = PLACE_SCOPE
     owner_path: ClassVar = "user"
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("appointment")
