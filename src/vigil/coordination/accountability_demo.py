@@ -3,9 +3,9 @@ official (``designated.official``), the chief security adviser (``security.offic
 took over from an earlier adviser whose appointment ended in 2025), a deputy for one Kenyan
 area, agency heads as SMT members, the warden of Nairobi (``warden``) and zone wardens; a
 field security officer whose appointment ended last month (a gap on the board where the level
-requires one) and a duty station left without a warden. A few other countries get a designated
-official and an adviser. Recorded through the services, so each appointment carries its
-access; a fixed number of records at every scale."""
+requires one), duty stations without a warden, and Mombasa's warden from two weeks on. A few
+other countries get a designated official and an adviser. Recorded through the services, so
+each appointment carries its access; a fixed number of records at every scale."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ from vigil.places.models import Country, DutyStation
 AGENCY_HEADS = [("smt.member", "Sarah", "Kimani", "UNICEF"), ("wfp.rep", "Lars", "Berg", "WFP"),
                 ("unhcr.rep", "Amal", "Nour", "UNHCR"), ("undp.rep", "Ken", "Ochieng", "UNDP"),
                 ("who.rep", "Maria", "Costa", "WHO")]
+
+# Elsewhere: the designated official and the chief security adviser of each country.
+OTHER_COUNTRIES = {"SO": [("Abdirahman", "Warsame"), ("Tomas", "Lindqvist")],
+                   "SS": [("Rebecca", "Lado"), ("Claire", "Moreau")],
+                   "ET": [("Hanna", "Tesfaye"), ("David", "Okoro")]}
 
 
 def _user(username: str, first: str = "", last: str = "") -> Any:
@@ -85,9 +90,9 @@ def load_accountability(ctx: DemoContext) -> None:
     if nairobi is not None:
         appoint(Function.WARDEN, _user("warden"), un, duty_station=nairobi,
                 security_area=None)
-        for index, zone in enumerate(["Gigiri", "Westlands"]):
-            appoint(Function.ZONE_WARDEN, _user(f"zone.warden{index + 1}", "Zone",
-                                                f"Warden {index + 1}"),
+        for index, (zone, first, last) in enumerate([("Gigiri", "Wanjiru", "Kamau"),
+                                                     ("Westlands", "Brian", "Mutua")]):
+            appoint(Function.ZONE_WARDEN, _user(f"zone.warden{index + 1}", first, last),
                     orgs.get("UNDP") or un, duty_station=nairobi, zone=zone)
     # A field security officer who left last month: a gap where the level requires one.
     others = [s for s in stations if s != nairobi]
@@ -100,16 +105,24 @@ def load_accountability(ctx: DemoContext) -> None:
                                  ends_on=today.replace(day=1) - dt.timedelta(days=1),
                                  reason="End of assignment", version=None)
         count += 1
+    # A warden for Mombasa who takes up the function in two weeks: the gap stays on the board
+    # until then.
+    mombasa = next((s for s in stations if s.name == "Mombasa"), None)
+    if mombasa is not None:
+        appoint(Function.WARDEN, _user("mombasa.warden", "Halima", "Said"), un,
+                duty_station=mombasa, starts_on=today + dt.timedelta(days=14),
+                reference="DO/KE/W/MBA")
     # A few other countries: a designated official and an adviser each.
-    for iso2 in ["SO", "SS", "ET"]:
+    for iso2, heads in OTHER_COUNTRIES.items():
         country = Country.objects.filter(iso2=iso2).first()
         if country is None or not DutyStation.objects.filter(country=country).exists():
             continue
-        for function, username, org in [
-                (Function.DESIGNATED_OFFICIAL, f"do.{iso2.lower()}", un),
-                (Function.CHIEF_SECURITY_ADVISER, f"csa.{iso2.lower()}", dss)]:
+        for (function, org), (first, last) in zip(
+                [(Function.DESIGNATED_OFFICIAL, un), (Function.CHIEF_SECURITY_ADVISER, dss)],
+                heads, strict=True):
+            prefix = "do" if function == Function.DESIGNATED_OFFICIAL else "csa"
             services.appointment_create(actor=actor, data={
-                "function": function, "user": _user(username, iso2, str(function)),
+                "function": function, "user": _user(f"{prefix}.{iso2.lower()}", first, last),
                 "organization": org, "country": country,
                 "starts_on": dt.date(2024, 1, 1) + dt.timedelta(days=ctx.rng.randint(0, 300))})
             count += 1

@@ -103,6 +103,8 @@ class AppointmentForm(VersionedForm):
 
 
 class AppointmentEditForm(VersionedForm):
+    """The letter's reference, the organization represented, and a zone warden's zone."""
+
     class Meta:
         model = Appointment
         fields = ["reference", "organization", "zone"]
@@ -111,6 +113,10 @@ class AppointmentEditForm(VersionedForm):
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["organization"]).queryset = \
             Organization.objects.order_by("code")
+        if self.instance.function != Function.ZONE_WARDEN:
+            del self.fields["zone"]
+        else:
+            self.fields["zone"].required = True
 
 
 class AppointmentEndForm(forms.Form):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.coordination import accountability_rules as rules
@@ -35,7 +36,7 @@ def _gaps(request: HttpRequest) -> dict[str, Any] | None:
 
 def _mine(request: HttpRequest) -> dict[str, Any] | None:
     functions = selectors.my_functions(user=request.user)
-    return {"functions": functions} if functions else None
+    return {"functions": functions, "today": timezone.localdate()} if functions else None
 
 
 register_panel(

@@ -413,8 +413,9 @@ class Requirement:
 class Place:
     level: str  # PlaceLevel
     pk: int
-    label: str
+    label: str  # with its country: "Kenya · Mombasa"
     country_id: int
+    name: str = ""  # its own name: "Mombasa"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ the reader may see). Each reads a fixed number of queries whatever the number of
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from vigil.coordination.models import (
 )
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.core.errors import NotFound
+from vigil.core.models import AuditEvent
 from vigil.core.selectors import narrowed, searched
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.risk import rules as risk_rules
@@ -50,15 +51,10 @@ if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
 
 __all__ = ["Gap", "OverdueDuty", "appointment_get", "appointment_list", "countries_seen",
-           "gaps", "holders", "in_force", "my_functions", "overdue_duties", "place_view",
+           "country_overview", "gaps", "holders", "my_functions", "overdue_duties", "place_view",
            "requirement_list"]
 
 Gap = rules.Gap
-
-
-def in_force(on: dt.date) -> Q:
-    """Appointments held on ``on``."""
-    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
 
 def _related(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -72,7 +68,7 @@ def holders(*, country_id: int, functions: Iterable[str] | None = None,
             on: dt.date | None = None) -> list[Appointment]:
     """The appointments in force on ``on`` (today) in the country, in any of its areas and
     duty stations. Not scoped: the caller has checked that the reader may see its record."""
-    qs = Appointment.objects.filter(in_force(on or timezone.localdate()), country_id=country_id)
+    qs = Appointment.objects.in_force(on or timezone.localdate()).filter(country_id=country_id)
     if functions is not None:
         qs = qs.filter(function__in=list(functions))
     return list(_related(qs).order_by("function", "starts_on", "pk"))
@@ -112,17 +108,20 @@ def _places(user: AnyUser, country_id: int | None) -> tuple[list[rules.Place],
     places: list[rules.Place] = []
     levels: dict[rules.PlaceKey, int | None] = {}
     for country in Country.objects.filter(pk__in=placed_countries).order_by("name"):
-        places.append(rules.Place(PlaceLevel.COUNTRY, country.pk, country.name, country.pk))
+        places.append(rules.Place(PlaceLevel.COUNTRY, country.pk, country.name, country.pk,
+                                  country.name))
         levels[(PlaceLevel.COUNTRY, country.pk)] = country_level.get(country.pk)
     station_areas = {s.security_area_id for s in station_rows if s.security_area_id}
     for area_pk, area_country, country_name, area_name, level in areas:
         if area_pk in station_areas:
             places.append(rules.Place(PlaceLevel.SECURITY_AREA, area_pk,
-                                      f"{country_name} · {area_name}", area_country))
+                                      f"{country_name} · {area_name}", area_country,
+                                      area_name))
             levels[(PlaceLevel.SECURITY_AREA, area_pk)] = level
     for station in station_rows:
         places.append(rules.Place(PlaceLevel.DUTY_STATION, station.pk,
-                                  f"{station.country.name} · {station.name}", station.country_id))
+                                  f"{station.country.name} · {station.name}", station.country_id,
+                                  station.name))
         levels[(PlaceLevel.DUTY_STATION, station.pk)] = area_level.get(station.security_area_id)
     return places, levels
 
@@ -372,10 +371,18 @@ def appointment_history(*, appointment: Appointment) -> list[Appointment]:
 
 def grant_state(appointment: Appointment, *, now: dt.datetime | None = None) -> str:
     """The access the appointment gave: ``made`` (in force), ``ending`` (in force, to expire),
-    ``ended``, or ``none`` (the appointee held that access already, or it was removed)."""
+    ``ended`` (expired); or, with no grant linked: ``kept`` (the appointee held that access
+    already, and keeps it), ``revoked`` (ended with the appointment), ``removed`` (revoked
+    apart from the appointment). The record of its creation in the audit log tells which."""
     grant = appointment.grant
     if grant is None:
-        return "none"
+        created = AuditEvent.objects.filter(
+            action="coordination.appointment.create", object_type="coordination.appointment",
+            object_id=str(appointment.pk)).values_list("changes", flat=True).first()
+        made = (created or {}).get("grant", [None, None])[-1]
+        if isinstance(made, str) and made.startswith("existing"):
+            return "kept"
+        return "revoked" if appointment.ends_on is not None and made is not None else "removed"
     now = now or timezone.now()
     if grant.expires_at is None:
         return "made"
@@ -387,6 +394,42 @@ def countries_seen(*, user: AnyUser) -> QuerySet[Country]:
     placed = DutyStation.objects.filter(is_active=True).values("country_id")
     return visible(user, Perm.VIEW_COORDINATION, Country.objects.filter(
         pk__in=placed)).order_by("name")
+
+
+@dataclass
+class CountryLine:
+    """A country on the accountability index: its designated officials and chief security
+    advisers today, and how many gaps its places have."""
+
+    country: Country
+    designated_officials: list[Appointment]
+    advisers: list[Appointment]
+    gaps: int
+    required: frozenset[str] = frozenset()  # the country functions that are gaps
+
+
+def country_overview(*, user: AnyUser, on: dt.date | None = None, limit: int = 300
+                     ) -> list[CountryLine]:
+    """The countries the user sees, each with who holds its two country functions and its
+    number of gaps: three reads whatever the number of countries."""
+    on = on or timezone.localdate()
+    countries = list(countries_seen(user=user)[:limit])
+    held: dict[tuple[int, str], list[Appointment]] = defaultdict(list)
+    for appointment in _related(visible(user, Perm.VIEW_COORDINATION, Appointment.objects
+                                        .in_force(on).filter(
+                                            country_id__in=[c.pk for c in countries],
+                                            function__in=COUNTRY_FUNCTIONS))
+                                ).order_by("starts_on", "pk"):
+        held[(appointment.country_id, appointment.function)].append(appointment)
+    found = gaps(user=user, on=on)
+    counts = Counter(g.place.country_id for g in found)
+    missing: dict[int, set[str]] = defaultdict(set)
+    for gap in found:
+        if gap.place.level == PlaceLevel.COUNTRY:
+            missing[gap.place.pk].add(gap.function)
+    return [CountryLine(c, held[(c.pk, Function.DESIGNATED_OFFICIAL)],
+                        held[(c.pk, Function.CHIEF_SECURITY_ADVISER)], counts[c.pk],
+                        frozenset(missing[c.pk])) for c in countries]
 
 
 def country_get(*, user: AnyUser, pk: Any) -> Country:
@@ -401,6 +444,7 @@ class FunctionRow:
     previous: list[Appointment]
     responsibilities: list[str]
     duties: list[OverdueDuty] = field(default_factory=list)
+    gaps: list[rules.Gap] = field(default_factory=list)
 
 
 def place_view(*, user: AnyUser, country: Country, on: dt.date | None = None,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.coordination import accountability_rules as rules
-from vigil.coordination.models import Appointment, RoleRequirement
+from vigil.coordination.models import Appointment, PlaceLevel, RoleRequirement
 from vigil.coordination.models.accountability import PLACE_SCOPE
 from vigil.core import audit
 from vigil.core.authz import (
@@ -67,6 +67,16 @@ def may_manage(user: AnyUser, appointment: Appointment) -> bool:
     """May the user record, change or end this appointment? For pages; the services decide
     the same."""
     return rules.may_appoint(appointing_roles(user, appointment), appointment.function)
+
+
+def may_fill(user: AnyUser, gap: rules.Gap) -> bool:
+    """May the user record the appointment that fills this gap of the gap board?"""
+    place = gap.place
+    probe = Appointment(
+        function=gap.function, country_id=place.country_id,
+        security_area_id=place.pk if place.level == PlaceLevel.SECURITY_AREA else None,
+        duty_station_id=place.pk if place.level == PlaceLevel.DUTY_STATION else None)
+    return may_manage(user, probe)
 
 
 def _require_may_appoint(actor: AnyUser, appointment: Appointment) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +35,7 @@ from vigil.coordination.accountability_forms import (
     GapFilters,
     RequirementForm,
 )
+from vigil.coordination.models import Function, PlaceLevel
 from vigil.core import audit
 from vigil.core.authz import Perm
 from vigil.core.errors import Forbidden
@@ -92,11 +95,28 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "appointment": appointment, "today": timezone.localdate(),
         "history": selectors.appointment_history(appointment=appointment),
         "grant_state": selectors.grant_state(appointment),
+        "grant_role": rules.FUNCTION_ROLE[appointment.function].label,
+        "grant_place": str(appointment.duty_station or appointment.security_area
+                           or appointment.country),
         "responsibilities": [str(s) for s in rules.RESPONSIBILITIES[appointment.function]],
         "may_manage": may_manage,
         "end_form": AppointmentEndForm(initial={"version": appointment.version,
                                                 "ends_on": timezone.localdate()})
         if may_manage and appointment.ends_on is None else None})
+
+
+PREFILL = ("function", "country", "security_area", "duty_station")
+
+
+def _prefill(request: HttpRequest) -> dict[str, Any]:
+    """The form's first values: today, and the function and place a gap's link names (the
+    form still checks each one)."""
+    initial: dict[str, Any] = {"starts_on": timezone.localdate()}
+    for name in PREFILL:
+        value = request.GET.get(name, "")
+        if value and (name == "function" or value.isdigit()):
+            initial[name] = value
+    return initial
 
 
 @perm_required(Perm.MANAGE_APPOINTMENTS)
@@ -105,7 +125,8 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
     functions = services.may_record_somewhere(request.user)
     if not functions:
         raise Forbidden()
-    form = AppointmentForm(request.POST or None, user=request.user, functions=functions)
+    form = AppointmentForm(request.POST or None, user=request.user, functions=functions,
+                           initial=_prefill(request))
     if request.method == "POST" and form.is_valid():
         data = changed_data(form, list(AppointmentForm.Meta.fields))
         saved = apply_service(form, lambda: services.appointment_create(actor=request.user,
@@ -114,7 +135,8 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Appointment recorded: %(name)s.") % {"name": saved})
             return redirect("coordination:appointment_detail", pk=saved.pk)
     return render(request, "coordination/accountability/appointment_form.html",
-                  {"form": form, "appointment": None})
+                  {"form": form, "appointment": None, "functions": [
+                      label for value, label in Function.choices if value in functions]})
 
 
 @perm_required(Perm.MANAGE_APPOINTMENTS)
@@ -151,9 +173,8 @@ def appointment_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perm_required(Perm.VIEW_COORDINATION)
 def accountability_index(request: HttpRequest) -> HttpResponse:
-    countries = list(selectors.countries_seen(user=request.user)[:300])
     return render(request, "coordination/accountability/index.html",
-                  {"countries": countries})
+                  {"lines": selectors.country_overview(user=request.user)})
 
 
 @perm_required(Perm.VIEW_COORDINATION)
@@ -163,19 +184,23 @@ def accountability_country(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.accountability(user=request.user, country=country, on=today)
     before = {r.function: r.previous for r in selectors.place_view(
         user=request.user, country=country, on=today)}
+    found = selectors.gaps(user=request.user, country_id=country.pk, on=today)
     for row in rows:
         row.previous = before[row.function][:5]
+        row.gaps = [g for g in found if g.function == row.function]
     return render(request, "coordination/accountability/country.html", {
-        "country": country, "rows": rows, "today": today,
-        "gaps": selectors.gaps(user=request.user, country_id=country.pk, on=today)})
+        "country": country, "rows": rows, "today": today, "gaps": _gap_lines(request, found),
+        "overdue": sum(len(r.duties) for r in rows)})
 
 
 @login_required
 def my_functions(request: HttpRequest) -> HttpResponse:
     """The appointee's own functions: open to every signed-in person (own reach)."""
+    functions = selectors.my_functions(user=request.user)
+    countries = selectors.countries_seen(user=request.user).filter(
+        pk__in={f.appointment.country_id for f in functions}) if functions else []
     return render(request, "coordination/accountability/mine.html", {
-        "functions": selectors.my_functions(user=request.user),
-        "today": timezone.localdate()})
+        "functions": functions, "countries": countries, "today": timezone.localdate()})
 
 
 GAP_SORTS: dict[str, Callable[[rules.Gap], Any]] = {
@@ -189,7 +214,7 @@ GAP_COLUMNS: list[tuple[Any, Callable[[rules.Gap], Any]]] = [
     (_lazy("Security level"), lambda g: g.security_level),
     (_lazy("Function"), lambda g: g.function_label),
     (_lazy("Required"), lambda g: g.required),
-    (_lazy("Held"), lambda g: g.held),
+    (_lazy("In post"), lambda g: g.held),
     (_lazy("Vacant since"), lambda g: g.vacant_since),
 ]
 
@@ -238,6 +263,31 @@ def export_rows(request: HttpRequest, rows: Sequence[Any],
 GAP_TABLE = "coordination/accountability/partials/_gap_table.html"
 
 
+@dataclass(frozen=True)
+class GapLine:
+    gap: rules.Gap
+    fill_url: str  # the form to record the missing appointment, filled in; empty: not yours
+
+
+def _gap_lines(request: HttpRequest, found: Sequence[rules.Gap]) -> list[GapLine]:
+    if not services.may_record_somewhere(request.user):
+        return [GapLine(g, "") for g in found]
+    base = reverse("coordination:appointment_create")
+    lines = []
+    for gap in found:
+        url = ""
+        if services.may_fill(request.user, gap):
+            place = gap.place
+            query: dict[str, Any] = {"function": gap.function, "country": place.country_id}
+            if place.level == PlaceLevel.SECURITY_AREA:
+                query["security_area"] = place.pk
+            elif place.level == PlaceLevel.DUTY_STATION:
+                query["duty_station"] = place.pk
+            url = f"{base}?{urlencode(query)}"
+        lines.append(GapLine(gap, url))
+    return lines
+
+
 @perm_required(Perm.VIEW_COORDINATION)
 def gap_board(request: HttpRequest) -> HttpResponseBase:
     """Places where a required function is unfilled, the highest security level first."""
@@ -260,7 +310,8 @@ def gap_board(request: HttpRequest) -> HttpResponseBase:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    context = {"page": Paginator(found, PAGE_SIZE).get_page(request.GET.get("page")),
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "lines": _gap_lines(request, list(page)),
                "filters": filters, "sort": sort, "query": query.urlencode(),
                "sort_query": sort_query.urlencode(), "can_export": True,
                "table_template": GAP_TABLE}

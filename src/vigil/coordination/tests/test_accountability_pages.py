@@ -95,3 +95,49 @@ def test_requirements_edit_is_for_global_configurers(client, cast, user_with):
     assert response.status_code == 302
     requirement.refresh_from_db()
     assert requirement.minimum == 3
+
+
+def test_the_index_names_each_countrys_holders_and_its_gaps(client, cast, user_with):
+    Appointment.objects.create(
+        function=Function.DESIGNATED_OFFICIAL, user=user_with(username="grace"),
+        organization=cast.undp, country=cast.kenya, starts_on=dt.date(2025, 1, 1))
+    client.force_login(user_with(Role.DRO_DESK_OFFICER))
+    page = client.get(reverse("coordination:accountability_index")).content.decode()
+    assert "grace" in page
+    # Somalia has no designated official: a gap, shown as vacant; Kenya's wardens are gaps.
+    assert "vacant" in page
+    assert f"?country={cast.kenya.pk}" in page
+
+
+def test_the_gap_board_offers_to_fill_only_what_the_reader_may_record(client, cast,
+                                                                       kenya_officer):
+    client.force_login(kenya_officer)
+    page = client.get(reverse("coordination:gap_board")).content.decode()
+    create = reverse("coordination:appointment_create")
+    assert (f"{create}?function=warden&amp;country={cast.kenya.pk}"
+            f"&amp;duty_station={cast.mombasa.pk}") in page
+    # A chief security adviser does not record designated officials.
+    assert "Designated official" in page
+    assert "function=designated_official" not in page
+    form = client.get(f"{create}?function=warden&country={cast.kenya.pk}"
+                      f"&duty_station={cast.mombasa.pk}&security_area=x").context["form"]
+    assert (form["function"].value(), form["country"].value(),
+            form["duty_station"].value()) == ("warden", str(cast.kenya.pk), str(cast.mombasa.pk))
+    assert form["security_area"].value() is None
+    assert "You may record: Warden, Zone warden." in client.get(create).content.decode()
+
+
+def test_only_a_zone_warden_has_a_zone_to_edit(client, cast, kenya_officer, warden_appointment):
+    client.force_login(kenya_officer)
+    url = reverse("coordination:appointment_edit", args=[warden_appointment.pk])
+    assert "zone" not in client.get(url).context["form"].fields
+    zone = Appointment.objects.create(
+        function=Function.ZONE_WARDEN, user=warden_appointment.user, organization=cast.undp,
+        country=cast.kenya, duty_station=cast.nairobi, zone="Gigiri",
+        starts_on=dt.date(2025, 1, 1))
+    url = reverse("coordination:appointment_edit", args=[zone.pk])
+    response = client.post(url, {"organization": cast.undp.pk, "zone": "", "version": 1})
+    assert response.status_code == 200
+    assert response.context["form"].errors["zone"]
+    zone.refresh_from_db()
+    assert zone.zone == "Gigiri"

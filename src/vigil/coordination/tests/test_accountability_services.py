@@ -182,3 +182,21 @@ def test_requirements_are_configured_globally_only(cast, user_with):
         services.requirement_update(actor=admin, requirement=requirement,
                                     data={"from_security_level": 7}, version=None)
     assert refused.value.for_field("from_security_level")
+
+
+def test_the_appointments_page_says_what_became_of_its_access(cast, dro, user_with):
+    from vigil.coordination.accountability_selectors import grant_state
+
+    made = services.appointment_create(actor=dro, data=data(cast, user_with()))
+    assert grant_state(made) == "made"
+    services.appointment_end(actor=dro, appointment=made,
+                             ends_on=timezone.localdate() + dt.timedelta(days=3),
+                             reason="Leaving", version=None)
+    assert grant_state(Appointment.objects.get(pk=made.pk)) == "ending"
+    kept = services.appointment_create(actor=dro, data=data(
+        cast, user_with(Role.WARDEN, ScopeKind.DUTY_STATION, cast.nairobi)))
+    assert grant_state(kept) == "kept"
+    revoked = services.appointment_create(actor=dro, data=data(cast, user_with()))
+    services.appointment_end(actor=dro, appointment=revoked, ends_on=dt.date(2025, 6, 1),
+                             reason="Left", version=None)
+    assert grant_state(Appointment.objects.get(pk=revoked.pk)) == "revoked"
