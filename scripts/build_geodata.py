@@ -67,6 +67,7 @@ BASEMAP_OUT = ROOT / "src/vigil/places/static/places/basemap.geojson"
 CITIES_OUT = ROOT / "src/vigil/places/data/cities.csv"
 FIXTURE_OUT = ROOT / "src/vigil/places/tests/fixtures/cities_small.csv"
 PLACING_OUT = ROOT / "src/vigil/places/data/countries_50m.geojson"
+REGIONS_OUT = ROOT / "src/vigil/places/data/regions.csv"
 PLACING_DECIMALS = 3
 
 # Units of the 50m layer with no ISO code of their own (ISO_A2 "-99"), by ADM0_A3, and the
@@ -312,6 +313,23 @@ def write_placing_countries(data_dir: Path) -> None:
         f"{PLACING_OUT.stat().st_size} bytes; iso_a2 null for {null_codes}")
 
 
+def write_regions(data_dir: Path) -> None:
+    """The UN geographic region and subregion of each country (Natural Earth's REGION_UN and
+    SUBREGION, which follow the UN Statistics Division's M49 standard)."""
+    rows = {}
+    for feature in load_features(data_dir / PLACING_COUNTRIES_FILE):
+        props = feature["properties"]
+        code = country_code(props) or PLACING_CODES.get(props.get("ADM0_A3", ""))
+        if code and props.get("REGION_UN") and code not in rows:
+            rows[code] = (props["REGION_UN"], props.get("SUBREGION") or "")
+    with REGIONS_OUT.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["iso2", "region", "subregion"])
+        for code in sorted(rows):
+            writer.writerow([code, *rows[code]])
+    log(f"{REGIONS_OUT.relative_to(ROOT)}: {len(rows)} countries")
+
+
 # --- cities ----------------------------------------------------------------------------------
 
 
@@ -444,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     write_placing_countries(args.data_dir)
+    write_regions(args.data_dir)
     if args.countries_only:
         return 0
 

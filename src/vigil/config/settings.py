@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "vigil.training",
     "vigil.wellbeing",
     "vigil.coordination",
+    "vigil.performance",
     "vigil.aviation",
     "vigil.costshare",
 ]

@@ -13,6 +13,7 @@ from vigil.crisis import cap_api
 from vigil.hq import api as hq_api
 from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
+from vigil.performance import api as performance_api
 from vigil.places import api as places_api
 from vigil.risk import api as risk_api
 from vigil.training import api as training_api
@@ -51,7 +52,7 @@ router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
 for prefix, viewset, basename in [*hq_api.ROUTES, *training_api.ROUTES, *wellbeing_api.ROUTES,
                                   *aviation_api.ROUTES, *costshare_api.ROUTES,
-                                  *coordination_api.ROUTES]:
+                                  *coordination_api.ROUTES, *performance_api.ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -69,6 +70,7 @@ urlpatterns = [
     path("aviation/", include("vigil.aviation.urls")),
     path("costshare/", include("vigil.costshare.urls")),
     path("coordination/", include("vigil.coordination.urls")),
+    path("performance/", include("vigil.performance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

@@ -33,6 +33,7 @@ SECTION_LABELS = {"places": _("Places"), "people": _("People"), "risk": _("Risk"
                   "hq": _("HQ security"),
                   "support": _("Field support"),
                   "coordination": _("Coordination"),
+                  "performance": _("Performance"),
                   "admin": _("Administration")}
 
 

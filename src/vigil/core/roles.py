@@ -198,6 +198,11 @@ class Perm(StrEnum):
     MANAGE_HOST_COUNTRY = "coordination.manage_host_country"
     MANAGE_READINESS = "coordination.manage_readiness"
     CONFIGURE_COORDINATION = "coordination.configure"
+    # Programme performance: the seed's indicators computed from the records, their targets,
+    # the dashboard and the biennium report. Figures only; the records behind a figure open
+    # under each record's own permission.
+    VIEW_PERFORMANCE = "performance.view"
+    SET_TARGETS = "performance.set_targets"
     # Administration.
     MANAGE_GRANTS = "core.manage_grants"
     VIEW_AUDIT = "core.view_audit"
@@ -290,6 +295,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_SMT: Reach.SCOPE,
         Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
         Perm.MANAGE_HOST_COUNTRY: Reach.SCOPE,
+        Perm.VIEW_PERFORMANCE: Reach.SCOPE,
     },
     Role.DRO_DESK_OFFICER: {
         **_REFERENCE,
@@ -310,6 +316,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
         Perm.MANAGE_HOST_COUNTRY: Reach.SCOPE,
         Perm.MANAGE_READINESS: Reach.SCOPE,
+        Perm.VIEW_PERFORMANCE: Reach.SCOPE,
     },
     Role.HQ_SECURITY_OFFICER: {
         **_REFERENCE,
@@ -358,7 +365,8 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
                              Perm.VIEW_TRAINING: Reach.SCOPE,
                              Perm.VIEW_WELLBEING_COUNTS: Reach.SCOPE,
                              Perm.VIEW_COSTSHARE: Reach.SCOPE,
-                             Perm.VIEW_COORDINATION: Reach.SCOPE},
+                             Perm.VIEW_COORDINATION: Reach.SCOPE,
+                             Perm.VIEW_PERFORMANCE: Reach.SCOPE, Perm.SET_TARGETS: Reach.SCOPE},
     # A warden keeps the headcount of a duty station, an area or an organization's staff.
     Role.WARDEN: {**_REFERENCE, Perm.VIEW_CRISIS: Reach.SCOPE, Perm.ACCOUNT_FOR: Reach.SCOPE,
                   Perm.VIEW_PERSON: Reach.SCOPE},
@@ -405,6 +413,7 @@ ROLE_PERMISSIONS: dict[Role, dict[Perm, Reach]] = {
         Perm.MANAGE_APPOINTMENTS: Reach.SCOPE,
         Perm.MANAGE_READINESS: Reach.SCOPE,
         Perm.CONFIGURE_COORDINATION: Reach.SCOPE,
+        Perm.VIEW_PERFORMANCE: Reach.SCOPE,
     },
 }
 

@@ -49,6 +49,18 @@ def coordinate_constraints(prefix: str, lat: str, lon: str) -> list[models.BaseC
     ]
 
 
+class Region(models.TextChoices):
+    """The UN geographic regions (UN Statistics Division, M49), as Natural Earth gives them."""
+
+    AFRICA = "africa", _("Africa")
+    AMERICAS = "americas", _("Americas")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    OCEANIA = "oceania", _("Oceania")
+    ANTARCTICA = "antarctica", _("Antarctica")
+    SEVEN_SEAS = "seven_seas", _("Open ocean")
+
+
 class Country(models.Model):
     """An ISO 3166-1 country, loaded from pycountry. Names show in the reader's language."""
 
@@ -57,6 +69,8 @@ class Country(models.Model):
     numeric = models.CharField(_("ISO numeric"), max_length=3)
     name = models.CharField(_("name"), max_length=100)
     official_name = models.CharField(_("official name"), max_length=200, blank=True)
+    region = models.CharField(_("region"), max_length=12, choices=Region.choices, blank=True,
+                              db_index=True)
 
     scope_paths: ClassVar = {ScopeKind.COUNTRY: "pk"}
 

@@ -32,6 +32,8 @@ APP_RANK = {
     # Coordination reads the records each security function is accountable for: risk
     # (levels, SRAs, plans, MOSS), incidents (host-country handling) and crisis.
     "coordination": 6,
+    # Performance computes the seed's indicators by calling every app's own selectors.
+    "performance": 7,
 }
 ASSEMBLY = {"config", "manage"}
 

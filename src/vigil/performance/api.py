@@ -1,0 +1,3 @@
+"""The API of programme performance: /api/v1/indicators/ and each indicator's detail."""
+
+ROUTES: list[tuple[str, type, str]] = []

@@ -1,0 +1,6 @@
+"""Pages of programme performance."""
+
+
+app_name = "performance"
+
+urlpatterns: list[object] = []
