@@ -11,13 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.slices import SliceKind  # noqa: F401
 from vigil.performance.definitions import ALL_SLICES, PLACE_SLICES, Indicator, Query
+from vigil.performance.indicators.hmoss import compliance_hq_moss
 from vigil.performance.rules import Direction, Measure, Unit, no_data
-
-
-def compliance_hq_moss(query: Query) -> Measure:
-    """SP1.a.i: computed from
-    H-MOSS compliance assessments of headquarters premises (risk)."""
-    return no_data()
 
 
 def unauthorized_entries(query: Query) -> Measure:
