@@ -38,8 +38,8 @@ ACCOMPLISHMENTS = {
                  "United Nations personnel"),
     "SP2.2.c": _("(c) Improved capacity to track the whereabouts of staff and to provide "
                  "security information to members of the security management system"),
-    "SP2.2.d": _("(d) Timely advice on the suitability of air operators to air travel focal "
-                 "points"),
+    "SP2.2.d": _("(d) Enhanced capacity to provide aviation risk management services and "
+                 "operational planning on the suitability and use of air operators worldwide"),
 }
 
 INDICATORS: tuple[Indicator, ...] = (*sp1.INDICATORS, *sp21.INDICATORS, *sp22.INDICATORS)
