@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.hq.access_rules import day_bounds
 from vigil.hq.access_selectors import HQ_KINDS, visits_expected
 from vigil.hq.gate_rules import DEFAULT_THRESHOLDS, Fact, Rule, Thresholds
@@ -177,6 +178,42 @@ def unauthorized_list(*, user: AnyUser, search: str = "", premises: Any = None,
 def unauthorized_get(*, user: AnyUser, pk: Any) -> UnauthorizedEntry:
     return get_visible(user, Perm.VIEW_ACCESS, UnauthorizedEntry.objects.select_related(
         "premises", "premises__duty_station", "gate", "incident", "reviewed_by"), pk=pk)
+
+
+# How an unauthorized entry reaches its country and duty station (premises belong to no
+# organization: an organization slice does not apply).
+UNAUTHORIZED_PATHS = SlicePaths(country="premises__duty_station__country",
+                                duty_station="premises__duty_station")
+
+
+def unauthorized_entries_found(*, start: dt.date, end: dt.date, within: Slice | None = None
+                               ) -> QuerySet[UnauthorizedEntry] | None:
+    """The seed's indicator SP1.a.ii ("number of unauthorized entries into United Nations
+    premises") for a period: every unauthorized entry the rules found whose first event fell
+    from ``start`` to ``end``, both days included, days counted in UTC (an entry found on the
+    last day at 23:59 UTC counts, one at 00:00 UTC the next day does not). Whatever became of
+    it since: an entry reviewed and closed was found all the same. ``within`` keeps those of
+    one region, country or duty station; None when the slice cannot place them (an
+    organization). A system read: the caller narrows it to what a reader may see."""
+    condition = (within or Slice.system()).q(UNAUTHORIZED_PATHS)
+    if condition is None:
+        return None
+    begin, finish = local_day_bounds(start, end, dt.UTC)
+    return UnauthorizedEntry.objects.filter(condition, occurred_at__gte=begin,
+                                            occurred_at__lt=finish)
+
+
+def entry_events_recorded(*, start: dt.date, end: dt.date, within: Slice | None = None
+                          ) -> bool | None:
+    """Whether any entry event was recorded from ``start`` to ``end`` (UTC days, both
+    included) at the premises of the slice: without events, "no unauthorized entry" is not
+    known, so SP1.a.ii has no data. None when the slice cannot place premises."""
+    condition = (within or Slice.system()).q(UNAUTHORIZED_PATHS)
+    if condition is None:
+        return None
+    begin, finish = local_day_bounds(start, end, dt.UTC)
+    return EntryEvent.objects.filter(condition, occurred_at__gte=begin,
+                                     occurred_at__lt=finish).exists()
 
 
 def unauthorized_events(entry: UnauthorizedEntry) -> QuerySet[EntryEvent]:

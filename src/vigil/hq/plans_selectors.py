@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.hq import plans_rules as rules
 from vigil.hq.models import (
     ActionStatus,
@@ -246,12 +247,31 @@ def plans_status_on(*, on: dt.date, user: AnyUser | None = None) -> list[dict[st
                                                           settings)} for s in stations]
 
 
+# How a station's plans reach a region, a country and a duty station (the station itself).
+# Plans belong to the duty station, not to an organization.
+STATION_PATHS = SlicePaths(country="country", duty_station="pk")
+
+
+@overload
 def plans_status_over(*, start: dt.date, end: dt.date, user: AnyUser | None = None
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[dict[str, Any]]: ...
+
+
+@overload
+def plans_status_over(*, start: dt.date, end: dt.date, user: AnyUser | None = None,
+                      within: Slice) -> list[dict[str, Any]] | None: ...
+
+
+def plans_status_over(*, start: dt.date, end: dt.date, user: AnyUser | None = None,
+                      within: Slice | None = None) -> list[dict[str, Any]] | None:
     """SP1.c over a period: per station, whether its plans were updated and tested as
     required on every day from ``start`` to ``end``, the days they were not, and the status
-    on the last day."""
-    stations = list(hq_stations(user=user))
+    on the last day. ``within`` keeps the stations of one region, country or duty station;
+    None when the slice cannot place a station (an organization)."""
+    condition = (within or Slice.system()).q(STATION_PATHS)
+    if condition is None:
+        return None
+    stations = list(hq_stations(user=user).filter(condition))
     tenures, tests = _records([s.pk for s in stations])
     settings = policy()
     return [{"station": s, "period": rules.status_over(start, end, tenures[s.pk], tests[s.pk],

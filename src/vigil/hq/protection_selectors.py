@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q, QuerySet
@@ -22,6 +22,7 @@ from vigil.core.authz import Perm, can, has_perm_anywhere, visible
 from vigil.core.errors import NotFound
 from vigil.core.models import AuditEvent
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.hq import protection_rules as rules
 from vigil.hq.models import (
     AdvanceTask,
@@ -360,9 +361,35 @@ def trip_stops(request: TravelRequest) -> list[dict[str, Any]]:
 
 # --- The seed's indicator SP1.b ----------------------------------------------------------------
 
-def assessed_cases(since: dt.date, until: dt.date) -> QuerySet[ProtectionCase]:
+# How a case reaches a country, a duty station and an organization: through its principal's
+# home duty station and organization (the scope a case is seen in), not the trip's places.
+CASE_PATHS = SlicePaths(country="principal__duty_station__country",
+                        duty_station="principal__duty_station",
+                        organization="principal__organization")
+
+
+@overload
+def assessed_cases(since: dt.date, until: dt.date) -> QuerySet[ProtectionCase]: ...
+
+
+@overload
+def assessed_cases(since: dt.date, until: dt.date, *, within: Slice
+                   ) -> QuerySet[ProtectionCase] | None: ...
+
+
+def assessed_cases(since: dt.date, until: dt.date, *, within: Slice | None = None
+                   ) -> QuerySet[ProtectionCase] | None:
     """Travel cases reviewed in which the principal's protection needs were assessed: the
-    assessment was submitted for decision (completed) within the period. The count of SP1.b;
-    an aggregate, with no name in it."""
-    return ProtectionCase.objects.filter(assessment__completed_at__date__gte=since,
+    assessment was submitted for decision (completed) within the period, from ``since`` to
+    ``until`` both included (days in UTC, the server's time zone). A case counts once,
+    whatever became of it since (decided, declined or cancelled after its assessment), and
+    in the period of its last submission. The count of SP1.b; an aggregate, with no name in
+    it: a system read, never a list for a reader (``cases_seen`` narrows it). ``within``
+    keeps the cases of principals of one region, country, duty station (their home) or
+    organization."""
+    condition = (within or Slice.system()).q(CASE_PATHS)
+    if condition is None:
+        return None
+    return ProtectionCase.objects.filter(condition,
+                                         assessment__completed_at__date__gte=since,
                                          assessment__completed_at__date__lte=until)

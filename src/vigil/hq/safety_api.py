@@ -221,6 +221,7 @@ class HqClaimViewSet(WritableServiceViewSet):
     @extend_schema(parameters=[HqClaimPeriodInput],
                    responses={200: inline_serializer("HqClaimsReceived", {
                        "start": serializers.DateField(), "end": serializers.DateField(),
+                       "applicable": serializers.BooleanField(),
                        "total": serializers.IntegerField(),
                        "by_duty_station": serializers.ListField(child=serializers.DictField()),
                        "by_premises": serializers.ListField(child=serializers.DictField())})})

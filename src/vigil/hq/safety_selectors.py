@@ -19,6 +19,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, visible
 from vigil.core.errors import NotFound
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.hq import safety_rules as rules
 from vigil.hq.models import ClaimEvent, ClaimStatus, SafetyClaim
 from vigil.incidents.models import Incident
@@ -134,14 +135,28 @@ def claim_statistics(qs: QuerySet[SafetyClaim], *, period: str = "month") -> dic
                          for s in ClaimStatus]}
 
 
-def claims_received(*, start: dt.date, end: dt.date, user: AnyUser | None = None
-                    ) -> dict[str, Any]:
+# How a claim reaches its country and duty station (through its premises) and its
+# organization (the staff member's who claims: a visitor's claim has none).
+CLAIM_PATHS = SlicePaths(country="premises__duty_station__country",
+                         duty_station="premises__duty_station",
+                         organization="claimant__organization")
+
+
+def claims_received(*, start: dt.date, end: dt.date, user: AnyUser | None = None,
+                    within: Slice | None = None) -> dict[str, Any]:
     """SP1.a.iii for a period: the safety claims received from ``start`` to ``end`` (both
-    included), in all, per duty station and per premises. With ``user``, only the claims that
-    user may see; without, every claim (the indicator's own computation: counts only, no
-    claimant). A withdrawn claim was received all the same, so it counts."""
+    included, by the day received), in all, per duty station and per premises. With ``user``,
+    only the claims that user may see; without, every claim (the indicator's own
+    computation: counts only, no claimant). A withdrawn claim was received all the same, so
+    it counts. ``within`` keeps the claims of one region, country, duty station or
+    organization (the staff claimant's; a visitor's claim is in no organization);
+    ``applicable`` is False, with nothing counted, when the slice cannot place claims."""
+    condition = (within or Slice.system()).q(CLAIM_PATHS)
+    if condition is None:
+        return {"start": start, "end": end, "applicable": False, "total": 0,
+                "by_duty_station": [], "by_premises": []}
     qs = SafetyClaim.objects.all() if user is None else claims_seen(user)
-    qs = qs.filter(received_on__gte=start, received_on__lte=end).order_by()
+    qs = qs.filter(condition, received_on__gte=start, received_on__lte=end).order_by()
     by_premises = list(qs.values("premises_id", "premises__name",
                                  "premises__duty_station_id",
                                  "premises__duty_station__name").annotate(count=Count("pk"))
@@ -152,13 +167,22 @@ def claims_received(*, start: dt.date, end: dt.date, user: AnyUser | None = None
             "duty_station": row["premises__duty_station_id"],
             "name": row["premises__duty_station__name"], "count": 0})
         station["count"] += row["count"]
-    return {"start": start, "end": end,
+    return {"start": start, "end": end, "applicable": True,
             "total": sum(r["count"] for r in by_premises),
             "by_duty_station": list(stations.values()),
             "by_premises": [{"premises": r["premises_id"], "name": r["premises__name"],
                              "duty_station": r["premises__duty_station_id"],
                              "count": r["count"]} for r in by_premises]}
 
+
+def claims_received_list(*, start: dt.date, end: dt.date, within: Slice | None = None
+                         ) -> QuerySet[SafetyClaim] | None:
+    """The claims ``claims_received`` counts (a system read, for a reader's narrowing), or
+    None when the slice cannot place claims."""
+    condition = (within or Slice.system()).q(CLAIM_PATHS)
+    if condition is None:
+        return None
+    return SafetyClaim.objects.filter(condition, received_on__gte=start, received_on__lte=end)
 
 
 def own_claims(*, user: AnyUser) -> QuerySet[SafetyClaim]:
