@@ -7,12 +7,14 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vigil.coordination import accountability_selectors as selectors
 from vigil.coordination.models import Appointment, Function, RoleRequirement
 from vigil.core.authz import Perm, visible
 from vigil.core.forms import ListFilters, VersionedForm, choice_filter, search_field
+from vigil.core.levels import LEVEL_LABELS
 from vigil.people.models import Organization
 from vigil.places.models import Country, DutyStation, SecurityArea
 
@@ -126,6 +128,12 @@ class AppointmentEndForm(forms.Form):
 
 
 class RequirementForm(VersionedForm):
+    """How many holders a function needs in each place of a level, and from which security
+    level; or not at all."""
+
     class Meta:
         model = RoleRequirement
         fields = ["minimum", "from_security_level", "active"]
+        widgets = {"from_security_level": forms.Select(choices=[
+            (level, format_lazy("{} · {}", level, label))
+            for level, label in LEVEL_LABELS.items()])}

@@ -445,13 +445,15 @@ class FunctionRow:
     responsibilities: list[str]
     duties: list[OverdueDuty] = field(default_factory=list)
     gaps: list[rules.Gap] = field(default_factory=list)
+    upcoming: list[Appointment] = field(default_factory=list)  # held from a later day
 
 
 def place_view(*, user: AnyUser, country: Country, on: dt.date | None = None,
                functions: Iterable[str] | None = None, include_ended: bool = True
                ) -> list[FunctionRow]:
-    """Each function in the country: who holds it now (anywhere in the country) and who held
-    it before, the latest first. ``country`` was fetched through ``country_get``."""
+    """Each function in the country: who holds it now (anywhere in the country), who will
+    from a later day (the soonest first), and who held it before (the latest first).
+    ``country`` was fetched through ``country_get``."""
     on = on or timezone.localdate()
     qs = _related(appointments_seen(user).filter(country=country))
     if functions:
@@ -464,6 +466,8 @@ def place_view(*, user: AnyUser, country: Country, on: dt.date | None = None,
         if appointment.ends_on is not None and appointment.ends_on < on:
             if include_ended:
                 row.previous.append(appointment)
+        elif appointment.starts_on > on:
+            row.upcoming.insert(0, appointment)
         else:
             row.current.append(appointment)
     return list(rows.values())

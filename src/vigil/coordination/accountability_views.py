@@ -100,8 +100,9 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                            or appointment.country),
         "responsibilities": [str(s) for s in rules.RESPONSIBILITIES[appointment.function]],
         "may_manage": may_manage,
-        "end_form": AppointmentEndForm(initial={"version": appointment.version,
-                                                "ends_on": timezone.localdate()})
+        "end_form": AppointmentEndForm(initial={
+            "version": appointment.version,
+            "ends_on": max(timezone.localdate(), appointment.starts_on)})
         if may_manage and appointment.ends_on is None else None})
 
 

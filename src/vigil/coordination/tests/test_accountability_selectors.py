@@ -205,3 +205,19 @@ def test_smt_meeting_and_action_points_and_recommendations(cast, reader, user_wi
 def test_overdue_duties_are_empty_outside_the_readers_scope(cast, user_with):
     somali = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.somalia)
     assert selectors.overdue_duties(user=somali, country_id=cast.kenya.pk, on=TODAY) == []
+
+
+def test_an_appointment_to_come_is_listed_apart_until_its_first_day(cast, reader, user_with):
+    now = appoint(user_with(), Function.WARDEN, cast, station=cast.nairobi)
+    later = appoint(user_with(), Function.WARDEN, cast, station=cast.mombasa,
+                    starts=TODAY + dt.timedelta(days=14))
+    before = appoint(user_with(), Function.WARDEN, cast, station=cast.mombasa,
+                     starts=dt.date(2020, 1, 1), ends=dt.date(2024, 12, 31))
+    rows = {r.function: r for r in selectors.place_view(user=reader, country=cast.kenya,
+                                                        on=TODAY)}
+    warden = rows[Function.WARDEN]
+    assert (warden.current, warden.upcoming, warden.previous) == ([now], [later], [before])
+    on_the_day = {r.function: r for r in selectors.place_view(
+        user=reader, country=cast.kenya, on=later.starts_on)}[Function.WARDEN]
+    assert set(on_the_day.current) == {now, later}
+    assert on_the_day.upcoming == []
