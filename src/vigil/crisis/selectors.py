@@ -20,6 +20,7 @@ from vigil.core.authz import (
 )
 from vigil.core.errors import Forbidden
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.crisis.models import (
     AccountEntry,
     AccountStatus,
@@ -184,19 +185,42 @@ def own_checkins(*, user: AnyUser) -> QuerySet[ScheduledCheckIn]:
     return checkins(user=user, open_only=True).filter(person__user=traveller)
 
 
-def activation_timeliness(*, user: AnyUser, since: dt.datetime | None = None,
-                          until: dt.datetime | None = None) -> dict[str, Any]:
-    """SP2.1.b.ii, timely activation of crisis management: of the crises activated in the
-    period (and in the reader's scope), how many were activated within the configured hours
-    of their triggering incident, and the median delay."""
-    qs = visible(user, Perm.VIEW_CRISIS, Crisis.objects.all())
+# How a crisis reaches the places a programme figure is computed for (core.slices): it names
+# its country, never a duty station nor an organization.
+CRISIS_PATHS = SlicePaths(country="country")
+
+
+def crises_activated(*, user: AnyUser | None, since: dt.datetime | None = None,
+                     until: dt.datetime | None = None, within: Slice | None = None
+                     ) -> QuerySet[Crisis] | None:
+    """The crises activated from ``since`` (included) to ``until`` (excluded), in the
+    reader's scope (``user`` None: every crisis, for a programme figure) and in the slice;
+    None when the slice cannot hold crises (a duty station, an organization)."""
+    qs = Crisis.objects.select_related("country")
+    if user is not None:
+        qs = visible(user, Perm.VIEW_CRISIS, qs)
     if since is not None:
         qs = qs.filter(activated_at__gte=since)
     if until is not None:
         qs = qs.filter(activated_at__lt=until)
+    if within is None:
+        return qs
+    condition = within.q(CRISIS_PATHS)
+    return None if condition is None else qs.filter(condition)
+
+
+def activation_timeliness(*, user: AnyUser | None, since: dt.datetime | None = None,
+                          until: dt.datetime | None = None, within: Slice | None = None
+                          ) -> dict[str, Any]:
+    """SP2.1.b.ii, timely activation of crisis management: of the crises activated in the
+    period (see ``crises_activated``), how many were activated within the configured hours
+    of their triggering incident, and the median delay. ``applicable`` is False when the
+    slice cannot hold crises."""
+    qs = crises_activated(user=user, since=since, until=until, within=within)
     hours = CrisisSettings.load().timely_activation_hours
-    return timeliness(((a - i).total_seconds() / 3600
-                       for a, i in qs.values_list("activated_at", "incident_at")), hours)
+    delays = [] if qs is None else [
+        (a - i).total_seconds() / 3600 for a, i in qs.values_list("activated_at", "incident_at")]
+    return {**timeliness(delays, hours), "applicable": qs is not None}
 
 
 # --- CAP alerts received, and the people inside a hazard's area ----------------------------------

@@ -348,3 +348,46 @@ def survey_result(questions: Iterable[QuestionSpec], answers: Mapping[int, int]
         if score < VULNERABLE_BELOW:
             vulnerable.append(q.id)
     return (round(total / weight, 1) if weight else 0.0), vulnerable
+
+
+# --- Programme performance: the measures of the seed's indicators kept here ---------------------
+
+# SP2.1.c.i: a security level proposal is reviewed and approved in time when DRO decides it
+# within this many days of its first proposal (the day itself included). A default: the
+# indicator takes its own figure.
+LEVEL_REVIEW_DAYS = 30
+# SP2.1.a.ii: a field location implements its MOSS when this share of the applicable items
+# of its latest assessments is compliant. A default: the indicator takes its own figure.
+MOSS_IMPLEMENTED_FROM = 80
+
+
+def within_days(delay_days: float, target_days: float) -> bool:
+    """Whether a delay (in days, fractions included) meets a time target: on the target's
+    last moment is still in time."""
+    return delay_days <= target_days
+
+
+def median(values: Iterable[float]) -> float | None:
+    """The median of some delays, or None when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def implements_moss(compliant: int, applicable: int, threshold: float) -> bool:
+    """SP2.1.a.ii: a location implements its MOSS when the compliant items reach ``threshold``
+    per cent of the applicable items of its latest assessments; a location with nothing
+    assessed (no applicable item) does not."""
+    if applicable <= 0:
+        return False
+    return 100 * compliant >= threshold * applicable
+
+
+def up_to_date(review_due: Any, on: Any) -> bool:
+    """SP2.1.a.i: an endorsed SRA is up to date on a day when its review is not yet past due
+    (due that very day is still up to date)."""
+    return bool(review_due >= on)

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
-    Avg,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -23,6 +20,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible, visible
 from vigil.core.errors import NotFound
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 from vigil.risk import rules
@@ -48,6 +46,31 @@ if TYPE_CHECKING:
 
 def risk_settings() -> RiskSettings:
     return RiskSettings.objects.get(pk=1)
+
+
+# How each record type reaches the places a programme figure is computed for (core.slices).
+LEVEL_REVIEW_PATHS = SlicePaths(country="security_area__country")
+SRA_PATHS = SlicePaths(country="country")
+MOSS_ASSESSMENT_PATHS = SlicePaths(country="duty_station__country", duty_station="duty_station")
+PLAN_PATHS = SlicePaths(country="country", duty_station="duty_station")
+# A country's UN presence is its active duty stations, placed by their country only (a
+# figure over countries has no duty station slice).
+PRESENCE_PATHS = SlicePaths(country="country")
+DUTY_STATION_PATHS = SlicePaths(country="country", duty_station="pk")
+
+
+def _readable(user: AnyUser | None, perm: Perm, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The reader's rows; every row for ``None``, which only a programme figure passes (its
+    drill-down then lists the rows the viewer may open)."""
+    return qs if user is None else visible(user, perm, qs)
+
+
+def _sliced(qs: QuerySet[Any], within: Slice | None, paths: SlicePaths) -> QuerySet[Any] | None:
+    """The rows inside the slice, or None when the record type cannot be placed in it."""
+    if within is None:
+        return qs
+    condition = within.q(paths)
+    return None if condition is None else qs.filter(condition)
 
 
 def level_reviews(*, user: AnyUser, status: str = "", country: str = "",
@@ -144,16 +167,46 @@ def awaiting_review(*, user: AnyUser) -> list[SecurityLevelReview]:
     return [r for r in pending if can(user, Perm.REVIEW_SECURITY_LEVEL, r)]
 
 
-def review_timeliness(*, user: AnyUser, since: dt.date | None = None) -> dict[str, Any]:
-    """How long reviews took (proposal to decision), over approved reviews in scope: the
-    measure of SP2.1.c.i, timely review and approval of security levels."""
-    qs = level_reviews(user=user, status=SecurityLevelReview.Status.APPROVED)
+def level_reviews_judged(*, user: AnyUser | None, since: dt.date | None = None,
+                         until: dt.date | None = None, within: Slice | None = None
+                         ) -> QuerySet[SecurityLevelReview] | None:
+    """The approved level reviews decided from ``since`` to ``until`` (both days included, in
+    the server's time zone), in the slice; None when a level review cannot be placed in that
+    kind of slice. ``user`` None reads every review (a programme figure), else the reader's."""
+    qs = _readable(user, Perm.VIEW_RISK, SecurityLevelReview.objects.select_related(
+        "security_area", "security_area__country").filter(
+        status=SecurityLevelReview.Status.APPROVED))
     if since is not None:
         qs = qs.filter(decided_at__date__gte=since)
-    took = ExpressionWrapper(F("decided_at") - F("proposed_at"), output_field=DurationField())
-    average = qs.aggregate(avg=Avg(took))["avg"]
-    return {"count": qs.count(),
-            "average_days": round(average.total_seconds() / 86400, 1) if average else None}
+    if until is not None:
+        qs = qs.filter(decided_at__date__lte=until)
+    return _sliced(qs, within, LEVEL_REVIEW_PATHS)
+
+
+def review_days(review: SecurityLevelReview) -> float | None:
+    """Days, fractions included, from a review's first proposal to its decision."""
+    if review.decided_at is None:
+        return None
+    return (review.decided_at - review.proposed_at).total_seconds() / 86400
+
+
+def review_timeliness(*, user: AnyUser | None, since: dt.date | None = None,
+                      until: dt.date | None = None, within: Slice | None = None,
+                      days: float = rules.LEVEL_REVIEW_DAYS) -> dict[str, Any]:
+    """SP2.1.c.i, timely review and approval of security levels: of the approved reviews
+    decided in the period (see ``level_reviews_judged``), how many were decided within
+    ``days`` of their first proposal, the average and the median delay in days.
+    ``applicable`` is False when the slice cannot hold level reviews."""
+    qs = level_reviews_judged(user=user, since=since, until=until, within=within)
+    if qs is None:
+        return {"applicable": False, "count": 0, "on_time": 0, "average_days": None,
+                "median_days": None, "days": days}
+    delays = [d for d in map(review_days, qs) if d is not None]
+    middle = rules.median(delays)
+    return {"applicable": True, "count": len(delays),
+            "on_time": sum(1 for d in delays if rules.within_days(d, days)),
+            "average_days": round(sum(delays) / len(delays), 1) if delays else None,
+            "median_days": round(middle, 1) if middle is not None else None, "days": days}
 
 
 def level_features(*, areas: QuerySet[SecurityArea]) -> dict[str, Any]:
@@ -328,17 +381,26 @@ def mission_get(*, user: AnyUser, pk: Any) -> Mission:
     return get_visible(user, Perm.VIEW_RISK, Mission.objects.select_related("country"), pk=pk)
 
 
-def mission_coverage(*, user: AnyUser, since: dt.date, until: dt.date) -> dict[str, Any]:
-    """SP2.1.c.ii over the user's scope: countries with an active duty station, and how many
-    of them had a completed mission in the period."""
-    countries = visible(user, Perm.VIEW_RISK, Country.objects.all()).values("pk")
-    presence = set(DutyStation.objects.filter(is_active=True, country_id__in=countries)
-                   .values_list("country_id", flat=True))
-    visited = set(mission_list(user=user).filter(
-        status="completed", completed_on__gte=since, completed_on__lte=until)
-        .values_list("country_id", flat=True))
-    return {"countries": len(presence), "visited": len(presence & visited),
-            "percent": rules.coverage_percent(presence, visited)}
+def mission_coverage(*, user: AnyUser | None, since: dt.date, until: dt.date,
+                     within: Slice | None = None) -> dict[str, Any]:
+    """SP2.1.c.ii: the countries with UN presence (an active duty station) in the reader's
+    scope (``user`` None: every country) and in the slice, and which of them had a security
+    assistance or assessment mission completed from ``since`` to ``until`` (both included).
+    ``applicable`` is False when the slice cannot hold countries (a duty station or an
+    organization)."""
+    stations = _sliced(DutyStation.objects.filter(is_active=True), within, PRESENCE_PATHS)
+    if stations is None:
+        return {"applicable": False, "countries": 0, "visited": 0, "percent": None,
+                "presence": set(), "visited_ids": set()}
+    countries = _readable(user, Perm.VIEW_RISK, Country.objects.all()).values("pk")
+    presence = set(stations.filter(country_id__in=countries).values_list("country_id",
+                                                                          flat=True))
+    missions = _readable(user, Perm.VIEW_RISK, Mission.objects.all())
+    visited = set(missions.filter(status="completed", completed_on__gte=since,
+                                  completed_on__lte=until).values_list("country_id", flat=True))
+    return {"applicable": True, "countries": len(presence), "visited": len(presence & visited),
+            "percent": rules.coverage_percent(presence, visited), "presence": presence,
+            "visited_ids": presence & visited}
 
 
 def open_recommendations(*, user: AnyUser) -> QuerySet[MissionRecommendation]:
@@ -374,3 +436,175 @@ def surveys_of(*, user: AnyUser, premises: Premises) -> list[PremisesSurvey]:
 
 def active_questionnaire() -> Questionnaire | None:
     return Questionnaire.objects.filter(is_active=True).order_by("-pk").first()
+
+
+# --- Programme performance: the measures the seed's indicators take from these records -------
+
+def _latest_per_place(rows: list[Any], place: Any) -> list[Any]:
+    """Of rows sorted oldest first, the last of each place (``place(row)`` its key)."""
+    latest: dict[Any, Any] = {}
+    for row in rows:
+        latest[place(row)] = row
+    return list(latest.values())
+
+
+@dataclass(frozen=True)
+class SraStanding:
+    sra: SecurityRiskAssessment
+    up_to_date: bool
+
+
+def sras_in_force(*, user: AnyUser | None, on: dt.date, within: Slice | None = None
+                  ) -> list[SraStanding] | None:
+    """SP2.1.a.i: for each place (a country, or one of its security areas) the SRA that DRO
+    had endorsed latest by the end of ``on`` (endorsed then, whether superseded since or not),
+    each with ``up_to_date``: its review not past due on ``on``. None when the slice cannot
+    hold SRAs (a duty station, an organization)."""
+    qs = _sliced(_readable(user, Perm.VIEW_RISK, SecurityRiskAssessment.objects.select_related(
+        "country", "security_area")), within, SRA_PATHS)
+    if qs is None:
+        return None
+    endorsed = list(qs.filter(endorsed_at__isnull=False, endorsed_at__date__lte=on)
+                    .order_by("endorsed_at", "pk"))
+    latest = _latest_per_place(endorsed, lambda s: (s.country_id, s.security_area_id))
+    latest.sort(key=lambda s: (s.country.name, str(s.security_area or ""), s.pk))
+    return [SraStanding(sra, rules.up_to_date(sra.review_due, on)) for sra in latest]
+
+
+def _with_counts(qs: QuerySet[ComplianceAssessment]) -> QuerySet[ComplianceAssessment]:
+    """Assessments with their compliant and applicable (not "not applicable") items."""
+    return qs.annotate(
+        compliant_items=Count("results", filter=Q(results__state="compliant")),
+        applicable_items=Count("results", filter=~Q(results__state="not_applicable")))
+
+
+def item_counts(assessments: list[ComplianceAssessment]) -> tuple[int, int]:
+    """The compliant and the applicable items of some assessments (from ``_with_counts``)."""
+    return (sum(getattr(a, "compliant_items", 0) for a in assessments),
+            sum(getattr(a, "applicable_items", 0) for a in assessments))
+
+
+def _latest_assessments(qs: QuerySet[ComplianceAssessment]) -> list[ComplianceAssessment]:
+    """The latest of each place's assessments (duty station, premises or residence)."""
+    rows = list(_with_counts(qs).order_by("assessed_on", "pk"))
+    return _latest_per_place(rows, lambda a: (a.duty_station_id, a.premises_id,
+                                              a.residence_of_id))
+
+
+HQ_KINDS = (DutyStation.Kind.HEADQUARTERS, DutyStation.Kind.REGIONAL_COMMISSION)
+
+
+def hq_moss_compliance(*, user: AnyUser | None, since: dt.date, until: dt.date,
+                       within: Slice | None = None) -> list[ComplianceAssessment] | None:
+    """SP1.a.i: the final H-MOSS assessments of headquarters duty stations and regional
+    commissions (the station or one of its premises) made from ``since`` to ``until`` (both
+    days included), the latest of each place only, each with ``compliant_items`` and
+    ``applicable_items``. None when the slice cannot hold them (an organization)."""
+    qs = _sliced(_readable(user, Perm.VIEW_RISK, ComplianceAssessment.objects.select_related(
+        "document", "duty_station", "premises")), within, MOSS_ASSESSMENT_PATHS)
+    if qs is None:
+        return None
+    return _latest_assessments(qs.filter(
+        status=ComplianceAssessment.Status.FINAL, document__kind=MossDocument.Kind.HQ,
+        duty_station__kind__in=HQ_KINDS, residence_of__isnull=True,
+        assessed_on__gte=since, assessed_on__lte=until))
+
+
+@dataclass
+class LocationMoss:
+    """A field location's MOSS implementation over a period (SP2.1.a.ii)."""
+
+    duty_station: DutyStation
+    assessments: list[ComplianceAssessment]
+    compliant: int
+    applicable: int
+    implements: bool
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.compliant / self.applicable if self.applicable else None
+
+
+def moss_implementation(*, user: AnyUser | None, since: dt.date, until: dt.date,
+                        within: Slice | None = None,
+                        threshold: float = rules.MOSS_IMPLEMENTED_FROM
+                        ) -> list[LocationMoss] | None:
+    """SP2.1.a.ii: every active field duty station in the slice (and the reader's scope),
+    with the latest final assessment of each of its places (the station, its premises, the
+    residences of its personnel: MOSS and residential MOSS) made from ``since`` to ``until``
+    against the country MOSS derived from an SRA that DRO endorsed; the location implements
+    its MOSS when the compliant items reach ``threshold`` per cent of the applicable ones. A
+    location with no such assessment in the period does not. None when the slice cannot hold
+    duty stations (an organization)."""
+    stations = _sliced(_readable(user, Perm.VIEW_RISK, DutyStation.objects.select_related(
+        "country").filter(is_active=True, kind=DutyStation.Kind.FIELD)), within,
+        DUTY_STATION_PATHS)
+    if stations is None:
+        return None
+    assessments = _latest_assessments(ComplianceAssessment.objects.select_related(
+        "duty_station", "premises").filter(
+        status=ComplianceAssessment.Status.FINAL, document__kind=MossDocument.Kind.COUNTRY,
+        document__sra__endorsed_at__isnull=False, duty_station__in=stations.values("pk"),
+        assessed_on__gte=since, assessed_on__lte=until))
+    by_station: dict[int, list[ComplianceAssessment]] = {}
+    for assessment in assessments:
+        by_station.setdefault(assessment.duty_station_id, []).append(assessment)
+    result = []
+    for station in stations.order_by("country__name", "name"):
+        own = by_station.get(station.pk, [])
+        compliant, applicable = item_counts(own)
+        result.append(LocationMoss(station, own, compliant, applicable,
+                                   rules.implements_moss(compliant, applicable, threshold)))
+    return result
+
+
+@dataclass(frozen=True)
+class PlanStanding:
+    plan: SecurityPlan
+    endorsed: bool
+
+
+def plans_endorsement(*, user: AnyUser | None, on: dt.date, within: Slice | None = None
+                      ) -> list[PlanStanding] | None:
+    """SP2.1.b.i: each place with a security plan made by ``on`` (a country's plan, or a duty
+    station's), and the plan that answers for it: the one DRO had endorsed latest by the end
+    of ``on`` (``endorsed`` True), else the place's latest plan (``endorsed`` False). None
+    when the slice cannot hold plans (an organization)."""
+    qs = _sliced(_readable(user, Perm.VIEW_RISK, SecurityPlan.objects.select_related(
+        "country", "duty_station")), within, PLAN_PATHS)
+    if qs is None:
+        return None
+    made = list(qs.filter(created_at__date__lte=on).order_by("created_at", "pk"))
+
+    def place(p: SecurityPlan) -> tuple[int, int | None]:
+        return p.country_id, p.duty_station_id
+    latest = {place(p): p for p in made}
+    endorsed = {place(p): p for p in made
+                if p.endorsed_at is not None and timezone.localdate(p.endorsed_at) <= on}
+    answers = [PlanStanding(endorsed.get(key, plan), key in endorsed)
+               for key, plan in latest.items()]
+    return sorted(answers, key=lambda a: (a.plan.country.name, str(a.plan.duty_station or ""),
+                                          a.plan.pk))
+
+
+@dataclass(frozen=True)
+class CountryVisit:
+    country: Country
+    visited: bool
+    last_mission: Mission | None
+
+
+def countries_with_presence(*, user: AnyUser | None, since: dt.date, until: dt.date,
+                            within: Slice | None = None) -> list[CountryVisit] | None:
+    """SP2.1.c.ii's countries (see ``mission_coverage``), each with ``visited`` and its
+    ``last_mission``, the latest mission completed in the period (or None)."""
+    coverage = mission_coverage(user=user, since=since, until=until, within=within)
+    if not coverage["applicable"]:
+        return None
+    last: dict[int, Mission] = {}
+    for mission in Mission.objects.filter(
+            status="completed", completed_on__gte=since, completed_on__lte=until,
+            country_id__in=coverage["presence"]).order_by("completed_on", "pk"):
+        last[mission.country_id] = mission
+    return [CountryVisit(country, country.pk in coverage["visited_ids"], last.get(country.pk))
+            for country in Country.objects.filter(pk__in=coverage["presence"]).order_by("name")]
