@@ -26,7 +26,7 @@ from vigil.performance.definitions import (
     Row,
     Setting,
 )
-from vigil.performance.indicators.hmoss import compliance_hq_moss
+from vigil.performance.indicators.hmoss import compliance_hq_moss, hq_moss_records
 from vigil.performance.rules import (
     SLICE_NOT_APPLICABLE,
     Direction,
@@ -251,6 +251,7 @@ INDICATORS = (
                      "standards at United Nations Headquarters duty stations and regional "
                      "commissions"),
               unit=Unit.PERCENT, direction=Direction.UP, compute=compliance_hq_moss,
+              records=hq_moss_records,
               slices=PLACE_SLICES,
               source=_("H-MOSS compliance assessments of headquarters premises (risk)")),
     Indicator(id="SP1.a.ii", subprogramme=1, component="", accomplishment="SP1.a",
