@@ -182,7 +182,42 @@ def load_entries(ctx: DemoContext) -> None:
         else:
             _write_directly(premises, mapping, rows)
         made += len(rows)
+    made += _earlier_reports(now)
     ctx.counts["entry_events"] = made
+
+
+# Tailgating and forced entries reported in the previous biennium and earlier this one, so
+# that the seed's indicator SP1.a.ii has a direction of travel: per duty station, how many,
+# spread evenly from about three years ago to six weeks ago.
+EARLIER_REPORTS = {"New York": 12, "Geneva": 8, "Nairobi": 6}
+
+
+def _earlier_reports(now: dt.datetime) -> int:
+    """Officers' reports written as the report form would, each with the day's first pass
+    read, judged by the rules with no actor (their incidents are left to be recorded)."""
+    made = 0
+    for name, number in EARLIER_REPORTS.items():
+        station = DutyStation.objects.filter(
+            name=name, kind=DutyStation.Kind.HEADQUARTERS).first()
+        premises = Premises.objects.filter(duty_station=station).order_by("pk").first() \
+            if station is not None else None
+        if premises is None:
+            continue
+        reports = []
+        for i in range(number):
+            at = now - dt.timedelta(days=40 + i * 1010 // number, hours=3)
+            kind = EntryKind.FORCED if i % 4 == 3 else EntryKind.TAILGATING
+            EntryEvent.objects.create(
+                premises=premises, occurred_at=at - dt.timedelta(hours=1), pass_number="",
+                result="granted", kind=EntryKind.PASS_READ, source=EntrySource.IMPORT,
+                external_id=f"earlier-read-{i}")
+            reports.append(EntryEvent.objects.create(
+                premises=premises, occurred_at=at, kind=kind, source=EntrySource.REPORT,
+                description="Reported by the officer on the night round.",
+                external_id=f"earlier-report-{i}"))
+            made += 2
+        detect(actor=None, premises=premises, events=reports)
+    return made
 
 
 def _write_directly(premises: Premises, mapping: ColumnMapping, rows: list[list[str]]) -> None:

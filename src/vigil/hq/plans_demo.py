@@ -109,6 +109,24 @@ class _Maker:
         return drill
 
 
+HISTORY_START = 1100  # days ago: before the previous biennium began
+HISTORY_DRILLS = (1100, 820, 540, 300)
+
+
+def _history(make: _Maker, station: DutyStation, superseded_ago: dict[str, int]) -> None:
+    """The station's earlier plans, approved three years ago, reviewed each year and
+    superseded by the versions that follow, with a drill and an exercise every nine to ten
+    months: its plans were updated and tested as required through the previous biennium
+    (the seed's indicator SP1.c then has a direction of travel)."""
+    old = [make.plan(station, kind, "2023.1", status=PlanStatus.SUPERSEDED,
+                     approved_ago=HISTORY_START, superseded_ago=ago,
+                     reviewed_ago=[d for d in (800, 500, 200) if d > ago])
+           for kind, ago in superseded_ago.items()]
+    for ago in HISTORY_DRILLS:
+        make.drill(station, DrillKind.EVACUATION, ago, old, [])
+        make.drill(station, DrillKind.CRISIS_EXERCISE, ago, old, [])
+
+
 def load_plans(ctx: DemoContext) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=["hq.security", "designated.official"])}
@@ -121,8 +139,10 @@ def load_plans(ctx: DemoContext) -> None:
     make = _Maker(ctx, officer, approver)
     ny = stations.get("New York")
     if ny is not None:  # updated and tested as required
+        _history(make, ny, superseded_ago={PlanKind.CRISIS: 300, PlanKind.EVACUATION: 560,
+                                           PlanKind.CONTINGENCY: 200})
         old = make.plan(ny, PlanKind.EVACUATION, "2024.1", status=PlanStatus.SUPERSEDED,
-                        approved_ago=560, superseded_ago=150)
+                        approved_ago=560, superseded_ago=150, reviewed_ago=[230])
         plans = [make.plan(ny, PlanKind.CRISIS, "2025.2", status=PlanStatus.APPROVED,
                            approved_ago=300, reviewed_ago=[45]),
                  make.plan(ny, PlanKind.EVACUATION, "2025.1", status=PlanStatus.APPROVED,
@@ -138,6 +158,8 @@ def load_plans(ctx: DemoContext) -> None:
             ("Update the crisis management team's phone tree", 15, False)])
     geneva = stations.get("Geneva")
     if geneva is not None:  # the crisis plan's review is overdue; a new version waits
+        _history(make, geneva, superseded_ago={PlanKind.CRISIS: 420, PlanKind.EVACUATION: 330,
+                                               PlanKind.CONTINGENCY: 100})
         plans = [make.plan(geneva, PlanKind.CRISIS, "2024.1", status=PlanStatus.APPROVED,
                            approved_ago=420),
                  make.plan(geneva, PlanKind.EVACUATION, "2024.2", status=PlanStatus.APPROVED,

@@ -16,7 +16,7 @@ from vigil.core.demo import DemoContext, register_step
 from vigil.hq import protection_rules as rules
 from vigil.hq import protection_selectors as selectors
 from vigil.hq import protection_services as services
-from vigil.hq.models import AdvanceTask, ProtectionCase
+from vigil.hq.models import AdvanceTask, NeedsAssessment, ProtectionCase
 from vigil.people import services as people_services
 from vigil.people.models import Organization, Person
 from vigil.places.models import DutyStation
@@ -101,6 +101,38 @@ def _traveller_principal(actor: Any, orgs: dict[str, Organization]) -> tuple[Any
         "person": person, "profile_level": rules.Profile.MODERATE,
         "profile_notes": "Travels often to field duty stations; low media profile."})
     return principal, request
+
+
+# Trips of the previous biennium and earlier this one (days ago, length in days), assessed
+# and decided, so that the seed's indicator SP1.b has a direction of travel.
+EARLIER_TRIPS = [(0, "Donors' conference", 1000, 3), (1, "Regional envoys' meeting", 930, 2),
+                 (2, "Opening of a country office", 860, 2), (0, "Field visit", 700, 4),
+                 (1, "Summit side events", 610, 3), (2, "Board meeting", 450, 2),
+                 (0, "Humanitarian briefing", 300, 2), (1, "Peace talks, first round", 210, 5)]
+
+
+def _earlier_cases(actor: Any, principals: list[Any]) -> list[ProtectionCase]:
+    """Past trips written directly with their assessment's submission date in the past (the
+    services date every step today)."""
+    now = timezone.now()
+    made = []
+    for index, purpose, days, length in EARLIER_TRIPS:
+        principal = principals[index]
+        submitted = now - dt.timedelta(days=days + 14)
+        case = ProtectionCase.objects.create(
+            principal=principal, purpose=purpose, coordinator=actor,
+            starts_on=(now - dt.timedelta(days=days)).date(),
+            ends_on=(now - dt.timedelta(days=days - length)).date(),
+            event_level=rules.Profile.MODERATE, status=rules.CaseStatus.DECIDED,
+            decision=rules.Decision.APPROVED, decided_by=actor,
+            decided_at=submitted + dt.timedelta(days=2))
+        NeedsAssessment.objects.create(
+            case=case, principal_level=principal.profile_level,
+            event_level=rules.Profile.MODERATE, recommended_kind=rules.DetailKind.LIAISON,
+            recommended_officers=1, assessed_by=actor, completed_at=submitted,
+            threat_summary="Level and risks as recorded at the time.")
+        made.append(case)
+    return made
 
 
 def load_protection(ctx: DemoContext) -> None:
@@ -188,6 +220,7 @@ def load_protection(ctx: DemoContext) -> None:
                 "event_level": rules.Profile.LOW, "trip_request": request},
                 destinations=stops)
             made.append(case)
+    made += _earlier_cases(actor, principals)
     ctx.counts["protection_principals"] = len(principals) + (1 if principal else 0)
     ctx.counts["protection_cases"] = len([c for c in made if c is not None])
 

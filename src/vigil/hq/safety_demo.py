@@ -96,6 +96,7 @@ def load_claims(ctx: DemoContext) -> None:
             claim.incident = _incident_at(stations[station], occurred, officer)
         _history(claim, officer, STEPS[final], now - dt.timedelta(days=days), note)
         made += 1
+    made += _earlier_claims(ctx, officer, now)
     traveller = by_name.get("traveller")
     person = Person.objects.filter(user=traveller).first() if traveller else None
     if person is not None and premises.get("New York") is not None:
@@ -111,6 +112,47 @@ def load_claims(ctx: DemoContext) -> None:
                                   action="file", to_status=ClaimStatus.RECEIVED)
         made += 1
     ctx.counts["safety claims"] = made
+
+
+# Claims of the previous biennium and earlier this one (days ago), by visitors and delegates,
+# so that the seed's indicator SP1.a.iii has a direction of travel.
+EARLIER = [("New York", ClaimKind.INJURY, "Delegate, Fourth Committee", 1040, ClaimStatus.SETTLED),
+           ("Geneva", ClaimKind.PROPERTY, "Visitor, guided tour", 980, ClaimStatus.REJECTED),
+           ("New York", ClaimKind.PROPERTY, "Visitor, guided tour", 910, ClaimStatus.SETTLED),
+           ("Nairobi", ClaimKind.INJURY, "Contractor, catering", 860, ClaimStatus.SETTLED),
+           ("Geneva", ClaimKind.INJURY, "Delegate, Human Rights Council", 790,
+            ClaimStatus.SETTLED),
+           ("New York", ClaimKind.BOTH, "Contractor, cleaning", 720, ClaimStatus.WITHDRAWN),
+           ("Nairobi", ClaimKind.PROPERTY, "Visitor, UN-Habitat assembly", 650,
+            ClaimStatus.REJECTED),
+           ("New York", ClaimKind.INJURY, "Delegate, General Assembly", 560,
+            ClaimStatus.SETTLED),
+           ("Geneva", ClaimKind.PROPERTY, "Visitor, guided tour", 470, ClaimStatus.SETTLED),
+           ("Nairobi", ClaimKind.INJURY, "Visitor, UNEP assembly", 260, ClaimStatus.SETTLED)]
+
+
+def _earlier_claims(ctx: DemoContext, officer: Any, now: dt.datetime) -> int:
+    stations = {s.name: s for s in DutyStation.objects.filter(
+        name__in=["New York", "Geneva", "Nairobi"], kind=DutyStation.Kind.HEADQUARTERS)}
+    made = 0
+    for station_name, kind, name, days, final in EARLIER:
+        station = stations.get(station_name)
+        place = Premises.objects.filter(duty_station=station).order_by("pk").first() \
+            if station is not None else None
+        if place is None:
+            continue
+        claimant_kind = ClaimantKind.CONTRACTOR if name.startswith("Contractor") else \
+            ClaimantKind.DELEGATE if name.startswith("Delegate") else ClaimantKind.VISITOR
+        received = now - dt.timedelta(days=days)
+        claim = SafetyClaim.objects.create(
+            premises=place, kind=kind, claimant_kind=claimant_kind, claimant_name=name,
+            occurred_at=received - dt.timedelta(days=ctx.rng.randint(1, 6)),
+            received_on=received.date(),
+            description="Reported at the security desk; photographs attached to the file.",
+            amount_claimed=Decimal(ctx.rng.randint(2, 40) * 50), filed_by=officer)
+        _history(claim, officer, STEPS[final], received, "")
+        made += 1
+    return made
 
 
 def _history(claim: SafetyClaim, officer: Any, steps: list[str], received: dt.datetime,
