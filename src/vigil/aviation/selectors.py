@@ -18,6 +18,7 @@ from vigil.aviation.models import AdviceRequest, Assessment, AviationSettings
 from vigil.core.authz import Perm, get_visible, has_perm_anywhere, visible
 from vigil.core.errors import NotFound
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.places.models import Country
 from vigil.travel import selectors as travel_selectors
 
@@ -138,15 +139,41 @@ def advice_get(*, user: AnyUser, pk: Any) -> AdviceRequest:
     return get_visible(user, Perm.VIEW_REFERENCE, advice_visible(user), pk=pk)
 
 
-def advice_figures(*, user: AnyUser, start: dt.date, end: dt.date,
-                   now: dt.datetime | None = None) -> rules.AdviceFigures:
-    """SP2.2.d over the requests asked from ``start`` to ``end`` (inclusive, UTC days) that
-    the user may see."""
+# How an advice request reaches a slice: the country it is asked for (and so its region), and
+# the organization on the asking focal point's staff record. It names no duty station.
+ADVICE_PATHS = SlicePaths(country="country", organization="requester__person__organization")
+
+
+def _figures(qs: QuerySet[AdviceRequest], start: dt.date, end: dt.date,
+             now: dt.datetime | None) -> rules.AdviceFigures:
     begin = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    rows = advice_visible(user).filter(asked_at__gte=begin, asked_at__lt=stop).values_list(
+    rows = qs.filter(asked_at__gte=begin, asked_at__lt=stop).values_list(
         "asked_at", "answered_at", "status")
     return rules.advice_figures(
         [rules.AdviceRow(asked, answered, closed_unanswered=answered is None
                          and status == rules.ADVICE_CLOSED) for asked, answered, status in rows],
         aviation_settings().advice_target_hours, now or timezone.now())
+
+
+def advice_figures(*, user: AnyUser, start: dt.date, end: dt.date,
+                   now: dt.datetime | None = None) -> rules.AdviceFigures:
+    """SP2.2.d over the requests asked from ``start`` to ``end`` (inclusive, UTC days) that
+    the user may see."""
+    return _figures(advice_visible(user), start, end, now)
+
+
+def advice_requests_in(*, within: Slice | None = None) -> QuerySet[AdviceRequest] | None:
+    """Every advice request inside the slice (Vigil's own read, for programme performance);
+    None when the slice cannot hold them (a duty station)."""
+    where = (within or Slice.system()).q(ADVICE_PATHS)
+    return None if where is None else _advice_base().filter(where)
+
+
+def advice_figures_within(*, start: dt.date, end: dt.date, within: Slice | None = None,
+                          now: dt.datetime | None = None) -> rules.AdviceFigures | None:
+    """SP2.2.d over every request asked from ``start`` to ``end`` (inclusive, UTC days) inside
+    the slice, judged against the aviation settings' target; None when the slice cannot hold
+    advice requests."""
+    qs = advice_requests_in(within=within)
+    return None if qs is None else _figures(qs, start, end, now)

@@ -3,6 +3,7 @@ every list selector shares, narrowing by the filters given and searching."""
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Iterable
 from functools import reduce
@@ -15,6 +16,7 @@ from django.db.models import Model, Q, QuerySet
 from vigil.core.authz import SCOPE_MODELS, Grant, Perm, ScopeKind, holds_globally
 from vigil.core.i18n import language_or_default
 from vigil.core.models import AuditEvent, Notification, RoleGrant, UserPreference
+from vigil.core.slices import Slice, SlicePaths
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -63,6 +65,36 @@ def audit_event_list(*, user: AnyUser, action: str = "", actor: str = "",
     return narrowed(AuditEvent.objects.all(), action__startswith=action,
                     actor_label__iexact=actor, object_type=object_type,
                     sensitive_read=sensitive)
+
+
+# How a user reaches a slice: through the staff record linked to the account.
+USER_PATHS = SlicePaths(country="person__duty_station__country",
+                        duty_station="person__duty_station", organization="person__organization")
+
+
+def role_holders_activity(*, roles: Iterable[str], action_prefixes: Iterable[str],
+                          first: dt.date, last: dt.date, within: Slice | None = None
+                          ) -> tuple[QuerySet[Any], set[int]] | None:
+    """The accounts that held one of ``roles`` at some time from ``first`` to ``last`` (UTC
+    days, both included: granted by the end of ``last``, not expired before ``first``
+    began), inside ``within`` (through their staff record); and the ids of those among them
+    who have an audit event in those days whose action starts with one of
+    ``action_prefixes``. None when the slice cannot hold accounts."""
+    where = (within or Slice.system()).q(USER_PATHS)
+    if where is None:
+        return None
+    begin = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    grants = RoleGrant.objects.filter(role__in=list(roles), created_at__lt=stop).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=begin))
+    holders = get_user_model().objects.filter(where, pk__in=grants.values("user_id"))
+    prefixes = [p for p in action_prefixes if p]
+    if not prefixes:
+        return holders, set()
+    used = AuditEvent.objects.filter(
+        reduce(operator.or_, (Q(action__startswith=p) for p in prefixes)),
+        at__gte=begin, at__lt=stop, actor__in=holders.values("pk"))
+    return holders, set(used.order_by().values_list("actor_id", flat=True).distinct())
 
 
 def notification_list(*, user: AnyUser) -> QuerySet[Notification]:

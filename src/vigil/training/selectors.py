@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from vigil.core.authz import Perm, get_visible, has_perm_anywhere, visible
 from vigil.core.errors import NotFound
 from vigil.core.models import RoleGrant
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.people.models import Dependant, Person
 from vigil.places.models import DutyStation
 from vigil.training import rules
@@ -306,6 +307,13 @@ def stations_for_needs(*, user: AnyUser) -> QuerySet[DutyStation]:
 
 # --- Indicators -----------------------------------------------------------------------------------
 
+# How a staff record, and a record held by one (a completion, an enrolment), reaches a slice.
+PERSON_PATHS = SlicePaths(country="duty_station__country", duty_station="duty_station",
+                          organization="organization")
+HELD_PATHS = SlicePaths(country="person__duty_station__country",
+                        duty_station="person__duty_station", organization="person__organization")
+
+
 def _trained_q(kind: str, first: dt.date | None, last: dt.date) -> Q:
     condition = Q(course__kind=kind, revoked=False, completed_on__lte=last)
     if first is not None:
@@ -313,46 +321,109 @@ def _trained_q(kind: str, first: dt.date | None, last: dt.date) -> Q:
     return condition
 
 
+@dataclass(frozen=True)
+class StressPeople:
+    """The staff and eligible dependants whom SP2.2.a.i counts, each annotated ``trained``."""
+
+    staff: QuerySet[Any]  # Person rows
+    family: QuerySet[Any]  # Dependant rows
+
+
+def stress_management_people(*, duty_station_ids: Iterable[int], on: dt.date,
+                             since: dt.date | None = None,
+                             within: Slice | None = None) -> StressPeople | None:
+    """SP2.2.a.i's people: active staff at the given (high-risk) duty stations and their active
+    dependants, each with ``trained`` true when they hold a stress-management completion, not
+    revoked, completed on or before ``on`` (and from ``since`` when given). None when the slice
+    cannot hold staff records (it always can: every kind applies)."""
+    where = (within or Slice.system()).q(PERSON_PATHS)
+    if where is None:
+        return None
+    course = _trained_q(CourseKind.STRESS_MANAGEMENT, since, on)
+    staff = Person.objects.filter(where, duty_station_id__in=list(duty_station_ids),
+                                  status=Person.Status.ACTIVE)
+    family = Dependant.objects.filter(person__in=staff, status=Dependant.Status.ACTIVE)
+    return StressPeople(
+        staff=staff.annotate(trained=Exists(Completion.objects.filter(
+            course, person=OuterRef("pk"), dependant__isnull=True))),
+        family=family.annotate(trained=Exists(Completion.objects.filter(
+            course, dependant=OuterRef("pk")))))
+
+
 def stress_management_coverage(*, duty_station_ids: Iterable[int], on: dt.date,
-                               since: dt.date | None = None) -> dict[str, Any]:
+                               since: dt.date | None = None,
+                               within: Slice | None = None) -> dict[str, Any]:
     """SP2.2.a.i: the share of staff and their eligible dependants at the given (high-risk)
     duty stations who hold a stress-management course (completed by ``on``, from ``since``
-    when given). The caller names the high-risk duty stations: training ranks below risk."""
-    stations = list(duty_station_ids)
-    staff = Person.objects.filter(duty_station_id__in=stations, status=Person.Status.ACTIVE)
-    family = Dependant.objects.filter(person__in=staff, status=Dependant.Status.ACTIVE)
-    trained = Completion.objects.filter(_trained_q(CourseKind.STRESS_MANAGEMENT, since, on))
-    staff_total, family_total = staff.count(), family.count()
-    staff_trained = trained.filter(dependant__isnull=True, person__in=staff) \
-        .values("person_id").distinct().count()
-    family_trained = trained.filter(dependant__in=family).values("dependant_id") \
-        .distinct().count()
-    return {"staff": staff_total, "staff_trained": staff_trained,
+    when given), inside ``within``. The caller names the high-risk duty stations: training ranks
+    below risk. ``applicable`` is False when the slice cannot hold the records."""
+    people = stress_management_people(duty_station_ids=duty_station_ids, on=on, since=since,
+                                       within=within)
+    if people is None:
+        return {"applicable": False, "staff": 0, "staff_trained": 0, "dependants": 0,
+                "dependants_trained": 0, "percent": None}
+    staff_total, family_total = people.staff.count(), people.family.count()
+    staff_trained = people.staff.filter(trained=True).count()
+    family_trained = people.family.filter(trained=True).count()
+    return {"applicable": True, "staff": staff_total, "staff_trained": staff_trained,
             "dependants": family_total, "dependants_trained": family_trained,
             "percent": rules.share(staff_trained + family_trained, staff_total + family_total)}
 
 
-def cism_counsellors_trained(*, first: dt.date | None, last: dt.date) -> int:
+def cism_completions(*, first: dt.date | None, last: dt.date,
+                     within: Slice | None = None) -> QuerySet[Completion] | None:
+    """The completions behind SP2.2.a.ii: critical-incident stress management courses completed
+    by a counsellor's staff record (never a dependant) from ``first`` to ``last``, not revoked,
+    inside ``within``; None when the slice cannot hold them."""
+    where = (within or Slice.system()).q(HELD_PATHS)
+    if where is None:
+        return None
+    return _completions().filter(where, _trained_q(CourseKind.CISM, first, last),
+                                 dependant__isnull=True)
+
+
+def cism_counsellors_trained(*, first: dt.date | None, last: dt.date,
+                             within: Slice | None = None) -> int | None:
     """SP2.2.a.ii: the number of counsellors (UN and partner staff records) who completed a
-    critical-incident stress management course in the period."""
-    return Completion.objects.filter(_trained_q(CourseKind.CISM, first, last),
-                                     dependant__isnull=True) \
-        .values("person_id").distinct().count()
+    critical-incident stress management course in the period; None when the slice cannot hold
+    them."""
+    completions = cism_completions(first=first, last=last, within=within)
+    if completions is None:
+        return None
+    return completions.values("person_id").distinct().count()
 
 
-def security_training_participants(*, first: dt.date | None, last: dt.date) -> dict[str, int]:
-    """SP2.2.b: participants in security training in the period: distinct people (staff and
-    dependants) who attended a session or completed a course, and the completions."""
-    completions = Completion.objects.filter(revoked=False, completed_on__lte=last)
-    attended = Enrolment.objects.filter(status=EnrolmentStatus.ATTENDED,
-                                        session__starts_at__date__lte=last)
+def training_participations(*, first: dt.date | None, last: dt.date,
+                            within: Slice | None = None
+                            ) -> tuple[QuerySet[Completion], QuerySet[Enrolment]] | None:
+    """SP2.2.b's records: completions (not revoked) dated in the period, and attendances at
+    sessions that started in the period (UTC days), inside ``within``."""
+    where = (within or Slice.system()).q(HELD_PATHS)
+    if where is None:
+        return None
+    completions = _completions().filter(where, revoked=False, completed_on__lte=last)
+    attended = Enrolment.objects.select_related("session", "session__course", "person",
+                                                "dependant").filter(
+        where, status=EnrolmentStatus.ATTENDED, session__starts_at__date__lte=last)
     if first is not None:
         completions = completions.filter(completed_on__gte=first)
         attended = attended.filter(session__starts_at__date__gte=first)
+    return completions, attended
+
+
+def security_training_participants(*, first: dt.date | None, last: dt.date,
+                                   within: Slice | None = None) -> dict[str, Any]:
+    """SP2.2.b: participants in security training in the period: distinct people (staff and
+    dependants) who attended a session or completed a course, and the completions.
+    ``applicable`` is False when the slice cannot hold the records."""
+    found = training_participations(first=first, last=last, within=within)
+    if found is None:
+        return {"applicable": False, "participants": 0, "completions": 0}
+    completions, attended = found
     people: set[tuple[int, int | None]] = set(completions.values_list("person_id",
                                                                       "dependant_id"))
     people |= set(attended.values_list("person_id", "dependant_id"))
-    return {"participants": len(people), "completions": completions.count()}
+    return {"applicable": True, "participants": len(people), "completions": completions.count()}
 
 
 # --- The public check of a certificate ----------------------------------------------------------

@@ -39,6 +39,7 @@ from vigil.core.authz import (
 from vigil.core.errors import Forbidden, NotFound
 from vigil.core.models import RoleGrant
 from vigil.core.selectors import narrowed, searched
+from vigil.core.slices import Slice, SlicePaths
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.training import selectors as training
@@ -553,10 +554,77 @@ def areas_watched(*, user: AnyUser) -> QuerySet[SecurityArea]:
 
 # --- Coverage (SP2.2.c.i) ------------------------------------------------------------------------
 
+_EVERYWHERE = Q()
+
+
 def _on_trip(now: dt.datetime, **match: Any) -> Exists:
     return Exists(Presence.objects.filter(
         cleared=True, starts_at__gt=now - rules.MAX_PRESENCE, starts_at__lte=now,
         ends_at__gt=now, **match))
+
+
+# How a staff record reaches a slice (a dependant through their staff member: "person__").
+COVERAGE_PATHS = SlicePaths(country="duty_station__country", duty_station="duty_station",
+                            organization="organization")
+
+
+def _whereabouts_known(at: dt.datetime, cutoff: dt.date, where: Q = _EVERYWHERE
+                       ) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The personnel (not separated) and their active eligible dependants inside ``where`` (a
+    slice's filter on the staff record), each annotated ``covered`` 1 when their whereabouts
+    are known at ``at``: a residence with coordinates last confirmed from ``cutoff`` to
+    ``at``'s day, or a cleared trip covering ``at``. A dependant without coordinates of their
+    own lives at the staff member's residence."""
+    day = timezone.localdate(at)
+    known = Value(1)
+    staff = Person.objects.filter(where).exclude(status=Person.Status.SEPARATED).annotate(
+        covered=Case(When(
+            Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff,
+              residence_confirmed_on__lte=day)
+            | Q(_on_trip(at, person=OuterRef("pk"), dependant__isnull=True)), then=known),
+            default=Value(0), output_field=IntegerField()))
+    family = Dependant.objects.filter(
+        person__in=Person.objects.filter(where), status=Dependant.Status.ACTIVE
+    ).exclude(person__status=Person.Status.SEPARATED).annotate(covered=Case(When(
+        Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff,
+          residence_confirmed_on__lte=day)
+        | Q(residence_latitude__isnull=True, person__residence_latitude__isnull=False,
+            person__residence_confirmed_on__gte=cutoff, person__residence_confirmed_on__lte=day)
+        | Q(_on_trip(at, dependant=OuterRef("pk"))), then=known),
+        default=Value(0), output_field=IntegerField()))
+    return staff, family
+
+
+def whereabouts_known_at(*, at: dt.datetime, within: Slice | None = None
+                         ) -> tuple[QuerySet[Any], QuerySet[Any]] | None:
+    """SP2.2.c.i's people at a moment, for programme performance (Vigil's own read, no user):
+    those whose whereabouts are known (``covered``) and the others, inside ``within``; None
+    when the slice cannot hold staff records. A residence counts while its last confirmation
+    is no older than the configured number of days and not later than ``at`` (only the last
+    confirmation is kept, so a moment long past is measured from what is known of it)."""
+    where = (within or Slice.system()).q(COVERAGE_PATHS)
+    if where is None:
+        return None
+    cutoff = timezone.localdate(at) - dt.timedelta(days=travel_settings().residence_days)
+    return _whereabouts_known(at, cutoff, where)
+
+
+def whereabouts_coverage_at(*, at: dt.datetime, within: Slice | None = None
+                            ) -> dict[str, Any]:
+    """SP2.2.c.i at a moment: personnel and dependants counted, and how many are known.
+    ``applicable`` is False when the slice cannot hold staff records."""
+    found = whereabouts_known_at(at=at, within=within)
+    if found is None:
+        return {"applicable": False, "total": 0, "known": 0, "percent": None}
+    staff, family = found
+    figures = {}
+    for name, qs in (("staff", staff), ("dependants", family)):
+        totals = qs.aggregate(total=Count("pk"), known=Sum("covered"))
+        figures[name], figures[f"{name}_known"] = totals["total"] or 0, totals["known"] or 0
+    total = figures["staff"] + figures["dependants"]
+    known = figures["staff_known"] + figures["dependants_known"]
+    return {"applicable": True, "total": total, "known": known,
+            "percent": rules.coverage_percent(known, total), **figures}
 
 
 def coverage(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -565,20 +633,9 @@ def coverage(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, Any]
     By duty station and organization, over the people in the user's scope."""
     now = now or timezone.now()
     cutoff = timezone.localdate() - dt.timedelta(days=travel_settings().residence_days)
-    known = Value(1)
-    staff = visible(user, Perm.VIEW_COVERAGE, Person.objects.exclude(
-        status=Person.Status.SEPARATED)).annotate(covered=Case(When(
-            Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff)
-            | Q(_on_trip(now, person=OuterRef("pk"), dependant__isnull=True)), then=known),
-            default=Value(0), output_field=IntegerField()))
-    family = visible(user, Perm.VIEW_COVERAGE, Dependant.objects.filter(
-        status=Dependant.Status.ACTIVE).exclude(person__status=Person.Status.SEPARATED)
-    ).annotate(covered=Case(When(
-        Q(residence_latitude__isnull=False, residence_confirmed_on__gte=cutoff)
-        | Q(residence_latitude__isnull=True, person__residence_latitude__isnull=False,
-            person__residence_confirmed_on__gte=cutoff)
-        | Q(_on_trip(now, dependant=OuterRef("pk"))), then=known),
-        default=Value(0), output_field=IntegerField()))
+    everyone, households = _whereabouts_known(now, cutoff)
+    staff = visible(user, Perm.VIEW_COVERAGE, everyone)
+    family = visible(user, Perm.VIEW_COVERAGE, households)
     groups: dict[str, dict[tuple[str, str], dict[str, int]]] = {"station": {}, "organization": {}}
     for name, qs, prefix in (("staff", staff, ""), ("dependants", family, "person__")):
         for key, fields in (("station", (f"{prefix}duty_station__code",

@@ -25,6 +25,7 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from vigil.core import audit
 from vigil.core.authz import Perm, has_perm_anywhere, visible
 from vigil.core.errors import NotFound
+from vigil.core.slices import Slice, SlicePaths
 from vigil.incidents.models import AffectedPerson
 from vigil.people.models import Person
 from vigil.places.models import DutyStation
@@ -285,17 +286,39 @@ class IndicatorRow:
     share: rules.Proportion
 
 
+# How a person recorded as affected reaches a slice: the incident's country (and so its
+# region), the staff member's duty station and organization.
+AFFECTED_PATHS = SlicePaths(country="incident__country", duty_station="person__duty_station",
+                            organization="person__organization")
+
+
+def _affected_staff(where: Q, people: Any = None, *, first: dt.date | None = None,
+                    last: dt.date | None = None) -> QuerySet[AffectedPerson]:
+    """Staff members (never a dependant) recorded as affected by a reported incident that
+    occurred from ``first`` to ``last`` (UTC days, both included), inside ``where`` (a slice's
+    filter), each annotated ``got``: a first psychological-first-aid contact is recorded on
+    their case, whenever it was made."""
+    affected = AffectedPerson.objects.filter(where, dependant__isnull=True)
+    if people is not None:
+        affected = affected.filter(person__in=people)
+    if first is not None:
+        affected = affected.filter(incident__occurred_at__gte=dt.datetime.combine(
+            first, dt.time.min, tzinfo=dt.UTC))
+    if last is not None:
+        affected = affected.filter(incident__occurred_at__lt=dt.datetime.combine(
+            last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+    return affected.annotate(got=Exists(Contact.objects.filter(case__affected=OuterRef("pk"))))
+
+
 def pfa_indicator(*, user: AnyUser, year: int | None = None) -> dict[str, Any]:
     """SP2.2.a.iii: of the staff members recorded as affected by a reported incident, the share
     who received psychological first aid or trauma support (a first contact recorded on their
     case). Counts only, by country and overall, suppressed."""
     people = visible(user, Perm.VIEW_WELLBEING_COUNTS, Person.objects.all()).values("pk")
-    affected = AffectedPerson.objects.filter(dependant__isnull=True, person__in=people)
+    affected = _affected_staff(Q(), people)
     if year:
         affected = affected.filter(incident__occurred_at__year=year)
-    supported = Contact.objects.filter(case__affected=OuterRef("pk"))
-    rows = (affected.annotate(got=Exists(supported))
-            .values("incident__country__name")
+    rows = (affected.values("incident__country__name")
             .annotate(n=Count("pk"), k=Count("pk", filter=Q(got=True)))
             .order_by("incident__country__name"))
     minimum = minimum_cell()
@@ -303,6 +326,23 @@ def pfa_indicator(*, user: AnyUser, year: int | None = None) -> dict[str, Any]:
         {r["incident__country__name"] or "—": (r["k"], r["n"]) for r in rows}, minimum)
     return {"code": "SP2.2.a.iii", "overall": overall, "minimum": minimum,
             "by_country": [IndicatorRow(label, share) for label, share in shares.items()]}
+
+
+def pfa_share(*, first: dt.date, last: dt.date, within: Slice | None = None
+              ) -> dict[str, Any]:
+    """SP2.2.a.iii over a period and a slice, for programme performance: the affected staff,
+    those supported, and their proportion, suppressed like every count of wellbeing (neither
+    the supported nor the others may be fewer than the minimum cell, unless none). Counts
+    only: no person is named. ``applicable`` is False when the slice cannot hold them."""
+    where = (within or Slice.system()).q(AFFECTED_PATHS)
+    minimum = minimum_cell()
+    if where is None:
+        return {"applicable": False, "share": rules.proportion(0, 0, minimum),
+                "minimum": minimum}
+    totals = _affected_staff(where, first=first, last=last).aggregate(
+        n=Count("pk"), k=Count("pk", filter=Q(got=True)))
+    return {"applicable": True, "minimum": minimum,
+            "share": rules.proportion(totals["k"] or 0, totals["n"] or 0, minimum)}
 
 
 def years_counted(*, user: AnyUser) -> list[int]:

@@ -97,7 +97,7 @@ def test_indicators(cast, ssafe):
     _done(cast.amina, ssafe, D(2025, 2, 1))
     coverage = selectors.stress_management_coverage(
         duty_station_ids=[cast.mogadishu.pk, cast.mombasa.pk], on=D(2026, 6, 1))
-    assert coverage == {"staff": 2, "staff_trained": 1, "dependants": 1,
+    assert coverage == {"applicable": True, "staff": 2, "staff_trained": 1, "dependants": 1,
                         "dependants_trained": 1, "percent": 66.7}
     assert selectors.stress_management_coverage(duty_station_ids=[], on=D(2026, 6, 1))[
         "percent"] is None
@@ -105,7 +105,7 @@ def test_indicators(cast, ssafe):
     assert selectors.cism_counsellors_trained(first=D(2027, 1, 1), last=D(2027, 12, 31)) == 0
     assert selectors.security_training_participants(first=D(2026, 1, 1),
                                                     last=D(2026, 12, 31)) == {
-        "participants": 3, "completions": 3}
+        "applicable": True, "participants": 3, "completions": 3}
 
 
 def test_certificate_check_real_expired_revoked_forged(cast, bsafe, ssafe):
