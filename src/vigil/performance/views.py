@@ -108,7 +108,10 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, rules.Period | None, Sli
     if request.GET:
         period, where = form.resolve()
     else:
-        form = FilterForm({"period": current_biennium().key}, user=request.user)
+        start = sel.default_slice(request.user)
+        form = FilterForm({"period": current_biennium().key,
+                           "where": where_key(start) if start is not None else ""},
+                          user=request.user)
         period, where = form.resolve()
     if where is None and not form.errors:
         # A viewer without any slice (their grant names nothing placeable) sees nothing.
