@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from django import forms
 
 TREND_POINTS = 6
+RECORD_ROWS = 50  # the API gives every row; the page the first ones
 ARROWS = {rules.Travel.BETTER: "▲", rules.Travel.SAME: "▶", rules.Travel.WORSE: "▼",
           rules.Travel.UNKNOWN: "·"}
 TRAVEL_BADGES = {rules.Travel.BETTER: "ok", rules.Travel.SAME: "neutral",
@@ -240,8 +241,8 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
         "tile": tile, "query": query, "where_label": sel.slice_label(where),
         "trend": trend, "trend_rows": trend_rows, "countries": countries,
         "map": country_map, "records": found,
-        "record_rows": found.rows[:200] if found is not None else [],
-        "record_more": max(len(found.rows) - 200, 0) if found is not None else 0,
+        "record_rows": found.rows[:RECORD_ROWS] if found is not None else [],
+        "record_more": max(len(found.rows) - RECORD_ROWS, 0) if found is not None else 0,
         "settings": _setting_rows(indicator), "may_set": may_set,
         "unit_label": rules.UNIT_LABELS[indicator.unit],
         "direction_label": rules.DIRECTION_LABELS[indicator.direction],
