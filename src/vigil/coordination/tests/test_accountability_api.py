@@ -77,3 +77,47 @@ def test_gaps_duties_and_requirements(api, cast, user_with):
     traveller = api(user_with(Role.TRAVELLER))
     assert traveller.get(f"{BASE}/gaps/").json() == []
     assert traveller.get(f"{BASE}/requirements/").json()["count"] == 0
+
+
+def test_a_designated_official_records_smt_members_not_advisers(api, cast, user_with,
+                                                                 appointment):
+    client = api(user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya))
+    member = user_with()
+    body = {"user": member.pk, "organization": cast.wfp.pk, "country": cast.kenya.pk,
+            "starts_on": "2025-02-01"}
+    created = client.post(f"{BASE}/appointments/", {**body, "function": "smt_member"},
+                          format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["grant"] is not None
+    refused = client.post(f"{BASE}/appointments/", {**body, "function": "chief_security_adviser"},
+                          format="json")
+    assert refused.status_code == 403
+    assert "You may record" in refused.json()["message"]
+    missing = client.post(f"{BASE}/appointments/", {**body, "function": "zone_warden",
+                                                     "duty_station": cast.nairobi.pk},
+                          format="json")
+    assert missing.status_code == 400
+    assert [e["field"] for e in missing.json()["errors"]] == ["zone"]
+    changed = client.patch(f"{BASE}/appointments/{appointment.pk}/",
+                           {"reference": "DO/KE/W/1", "version": 1}, format="json")
+    assert changed.json()["reference"] == "DO/KE/W/1"
+    stale = client.patch(f"{BASE}/appointments/{appointment.pk}/",
+                         {"reference": "again", "version": 1}, format="json")
+    assert stale.status_code == 409
+
+
+def test_duties_name_the_holder_and_gaps_the_place(api, cast, user_with):
+    chair = user_with()
+    Appointment.objects.create(function=Function.DESIGNATED_OFFICIAL, user=chair,
+                               organization=cast.undp, country=cast.kenya,
+                               starts_on=dt.date(2025, 1, 1))
+    client = api(user_with(Role.SMT_MEMBER, ScopeKind.COUNTRY, cast.kenya))
+    duties = client.get(f"{BASE}/duties/?country={cast.kenya.pk}").json()
+    sra = next(d for d in duties if d["duty"] == "sra_review"
+               and d["function"] == "designated_official")
+    assert (sra["holder"], sra["days_overdue"], sra["record"]) == (chair.pk, None, "country")
+    gap = next(g for g in client.get(f"{BASE}/gaps/?country={cast.kenya.pk}").json()
+               if g["function"] == "warden" and g["place_id"] == cast.mombasa.pk)
+    assert (gap["place_level"], gap["place"], gap["required_count"], gap["held"]) == (
+        "duty_station", "Kenya · Mombasa", 1, 0)
+    assert client.get(f"{BASE}/duties/").status_code == 404
