@@ -1,4 +1,4 @@
-"""Demo crisis management: two past crises in Kenya, closed, with their headcounts accounted
+"""Demo crisis management: past crises in Kenya, closed, with their headcounts accounted
 for (one activated in time, one late, so that SP2.1.b.ii has both), and scheduled check-ins for
 the travellers now in level-4 areas. No crisis is active: the demo's walk-through declares one
 (docs/crisis.md), and `vigil demo_checkins` then answers check-ins as people would."""
@@ -20,6 +20,10 @@ PAST = [
     # (days ago, hours from incident to activation, title, category, radius km, station)
     (200, 2.5, "Election demonstrations in central Nairobi", "civil-unrest", 8, "Nairobi"),
     (90, 9.0, "Flash floods in Mombasa", "hazard", 15, "Mombasa"),
+    # The previous biennium: two in time, one late.
+    (430, 3.0, "Bomb threat at a Nairobi shopping centre", "terrorism", 3, "Nairobi"),
+    (560, 14.0, "Inter-communal clashes near Kisumu", "civil-unrest", 20, "Kisumu"),
+    (650, 5.5, "Floods along the Tana river", "hazard", 25, "Mombasa"),
 ]
 
 

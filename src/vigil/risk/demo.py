@@ -81,6 +81,7 @@ def load_levels(ctx: DemoContext) -> None:
             status=SecurityLevelReview.Status.APPROVED, proposed_by=officer,
             proposed_at=proposed, reviewer=dro, review_started_at=decided, decided_by=dro,
             decided_at=decided, next_review_due=due))
+    reviews += _level_history(areas, officer, dro, now)
     kenya = [a for a in areas if a.country.iso2 == "KE"]
     if kenya:
         ratings = _ratings(ctx, 2)
@@ -100,6 +101,27 @@ def load_levels(ctx: DemoContext) -> None:
             decision_comment="Rate civil unrest again in the light of the election calendar."))
     SecurityLevelReview.objects.bulk_create(reviews, batch_size=1000)
     ctx.counts["security_level_reviews"] = len(reviews)
+
+
+def _level_history(areas: list[SecurityArea], officer: Any, dro: Any, now: dt.datetime
+                   ) -> list[SecurityLevelReview]:
+    """Earlier approved levels of every third area, decided some 15 to 32 months ago (the
+    previous biennium), some within a month of their proposal and some later (SP2.1.c.i)."""
+    history = []
+    for index, area in enumerate(areas):
+        if index % 3:
+            continue
+        proposed = now - dt.timedelta(days=450 + (index * 37) % 500)
+        decided = proposed + dt.timedelta(days=3 + (index * 11) % 50)
+        ratings = {c: {"likelihood": "unlikely", "impact": "moderate", "justification": WHY[c]}
+                   for c in rules.THREAT_CATEGORIES}
+        history.append(SecurityLevelReview(
+            security_area=area, ratings=ratings, derived_level=_level(ratings),
+            proposed_level=_level(ratings), status=SecurityLevelReview.Status.APPROVED,
+            proposed_by=officer, proposed_at=proposed, reviewer=dro, review_started_at=decided,
+            decided_by=dro, decided_at=decided,
+            next_review_due=decided.date() + dt.timedelta(days=365)))
+    return history
 
 
 register_step(50, "security levels", load_levels)
@@ -168,7 +190,44 @@ def load_sras(ctx: DemoContext) -> None:
         sra.versions.create(number=1, snapshot=services.sra_snapshot(sra), reason="demo",
                             created_by=officer)
         made += 1
+    made += _sra_history(officer, do, dro)
     ctx.counts["security_risk_assessments"] = made
+
+
+# The assessments these replaced, endorsed by DRO in the previous biennium: (country,
+# endorsed days ago, review due days after endorsement). Kenya's was up to date at the end
+# of that biennium; the others were past their review (SP2.1.a.i).
+SRA_HISTORY = [("KE", 690, 365), ("SS", 900, 365), ("CD", 630, 200), ("SO", 820, 365)]
+
+
+def _sra_history(officer: Any, do: Any, dro: Any) -> int:
+    now = timezone.now()
+    made = 0
+    for iso2, days_ago, review_after in SRA_HISTORY:
+        country = Country.objects.filter(iso2=iso2).first()
+        if country is None:
+            continue
+        endorsed = now - dt.timedelta(days=days_ago)
+        sra = SecurityRiskAssessment.objects.create(
+            country=country, title=f"{country.name} security risk assessment "
+                                   f"{endorsed.year}",
+            summary="The country-wide assessment in force before the current one.",
+            status=SecurityRiskAssessment.Status.SUPERSEDED, valid_from=endorsed.date(),
+            valid_until=endorsed.date() + dt.timedelta(days=365),
+            review_due=endorsed.date() + dt.timedelta(days=review_after),
+            submitted_by=officer, submitted_at=endorsed - dt.timedelta(days=20),
+            approved_by=do, approved_at=endorsed - dt.timedelta(days=10), endorsed_by=dro,
+            endorsed_at=endorsed)
+        RiskEntry.objects.bulk_create([
+            RiskEntry(sra=sra, position=n, threat_category=r[0], description=r[1],
+                      at_risk=r[2], likelihood=r[3], impact=r[4], mitigation=r[5],
+                      moss_categories=r[6], residual_likelihood=r[7], residual_impact=r[8],
+                      response=r[9])
+            for n, r in enumerate(DEMO_RISKS[:3], start=1)])
+        sra.versions.create(number=1, snapshot=services.sra_snapshot(sra), reason="demo",
+                            created_by=officer)
+        made += 1
+    return made
 
 
 register_step(55, "risk assessments", load_sras)
@@ -211,8 +270,44 @@ def load_moss(ctx: DemoContext) -> None:
         services.compliance_assessment_start(actor=officer, document=document,
                                              duty_station=None, premises=premises)
         made += 1
+    made += _field_moss(officer, document, today)
     made += _load_h_moss(dro)
     ctx.counts["moss_assessments"] = made
+
+
+def _assess(actor: Any, document: MossDocument, station: Any, day: dt.date, share: float
+            ) -> None:
+    """A final assessment of a duty station with the first ``share`` of its items compliant."""
+    assessment = services.compliance_assessment_start(actor=actor, document=document,
+                                                      duty_station=station, assessed_on=day)
+    rows = list(assessment.results.order_by("pk"))
+    results: dict[int, dict[str, Any]] = {}
+    for n, row in enumerate(rows):
+        ok = n < round(len(rows) * share)
+        results[row.item_id] = {"state": "compliant" if ok else "partly_compliant",
+                                "evidence": "Checked on site.",
+                                "corrective_action": "" if ok else "Complete the measure.",
+                                "action_owner": "" if ok else "Field security unit",
+                                "action_due": None if ok else day + dt.timedelta(60)}
+    services.compliance_assessment_record(actor=actor, assessment=assessment, results=results,
+                                          version=assessment.version, final=True)
+
+
+# Field locations assessed against Kenya's MOSS: (station, days ago, compliant share). A year
+# and more ago Mombasa fell short and Kisumu met it; now both meet it (SP2.1.a.ii).
+FIELD_MOSS = [("Mombasa", 420, 0.6), ("Kisumu", 500, 0.85), ("Mombasa", 40, 0.9),
+              ("Kisumu", 70, 0.8)]
+
+
+def _field_moss(officer: Any, document: MossDocument, today: dt.date) -> int:
+    made = 0
+    for name, days_ago, share in FIELD_MOSS:
+        station = DutyStation.objects.filter(country=document.country, name=name).first()
+        if station is None:
+            continue
+        _assess(officer, document, station, today - dt.timedelta(days=days_ago), share)
+        made += 1
+    return made
 
 
 def _load_h_moss(dro: Any) -> int:
@@ -232,12 +327,27 @@ def _load_h_moss(dro: Any) -> int:
     hq_officer = get_user_model().objects.get(username="hq.security")
     assessment = services.compliance_assessment_start(actor=hq_officer, document=document,
                                                       duty_station=None, premises=premises)
-    results = {r.item_id: {"state": "compliant", "evidence": "Inspected."}
-               for r in assessment.results.all()}
+    results: dict[int, dict[str, Any]] = {
+        r.item_id: {"state": "compliant", "evidence": "Inspected."}
+        for r in assessment.results.all()}
     services.compliance_assessment_record(actor=hq_officer, assessment=assessment,
                                           results=results, version=assessment.version,
                                           final=True)
-    return 1
+    # The same premises some 14 months earlier, a quarter of the items short (SP1.a.i).
+    earlier = services.compliance_assessment_start(
+        actor=hq_officer, document=document, duty_station=None, premises=premises,
+        assessed_on=timezone.localdate() - dt.timedelta(days=420))
+    rows = list(earlier.results.order_by("pk"))
+    due = timezone.localdate() - dt.timedelta(days=300)
+    results = {
+        r.item_id: {"state": "compliant", "evidence": "Inspected."} if n % 4 else
+        {"state": "partly_compliant", "evidence": "Inspected.",
+         "corrective_action": "Replace the perimeter lighting.", "action_owner": "Facilities",
+         "action_due": due}
+        for n, r in enumerate(rows)}
+    services.compliance_assessment_record(actor=hq_officer, assessment=earlier,
+                                          results=results, version=earlier.version, final=True)
+    return 2
 
 
 register_step(60, "MOSS", load_moss)
@@ -278,7 +388,26 @@ def load_plans(ctx: DemoContext) -> None:
                                  description="Escorted convoy by the main road.",
                                  trigger="Security level 5, or on the DO's order.")
         made += 1
+    made += _plan_history(do, dro)
     ctx.counts["security_plans"] = made
+
+
+def _plan_history(do: Any, dro: Any) -> int:
+    """Nairobi's plan was drafted some 16 months ago; Kenya's country plan was made and
+    endorsed in the previous biennium (SP2.1.b.i)."""
+    now = timezone.now()
+    SecurityPlan.objects.filter(country__iso2="KE", duty_station__name="Nairobi").update(
+        created_at=now - dt.timedelta(days=500))
+    kenya = Country.objects.filter(iso2="KE").first()
+    if kenya is None:
+        return 0
+    plan = SecurityPlan.objects.create(
+        country=kenya, title="Kenya country security plan", status="endorsed",
+        review_due=timezone.localdate() + dt.timedelta(days=60), approved_by=do,
+        approved_at=now - dt.timedelta(days=580), endorsed_by=dro,
+        endorsed_at=now - dt.timedelta(days=560))
+    SecurityPlan.objects.filter(pk=plan.pk).update(created_at=now - dt.timedelta(days=600))
+    return 1
 
 
 register_step(65, "security plans", load_plans)
@@ -302,6 +431,14 @@ def load_missions(ctx: DemoContext) -> None:
             completed_on=start + dt.timedelta(days=5) if completed else None,
             report="The security management team works well; see recommendations."
             if completed else ""))
+    # Completed in the previous biennium, some 13 to 23 months ago (SP2.1.c.ii).
+    for index, country in enumerate(countries[1::3][:8]):
+        start = today - dt.timedelta(days=400 + 40 * index)
+        missions.append(Mission(
+            country=country, kind="assistance", purpose="Support the SRA review.",
+            team="DSS/DRO desk", planned_start=start, planned_end=start + dt.timedelta(days=4),
+            status="completed", completed_on=start + dt.timedelta(days=4),
+            report="Assistance given to the security cell."))
     Mission.objects.bulk_create(missions)
     for mission in Mission.objects.filter(status="completed"):
         for n, (finding, advice) in enumerate((
