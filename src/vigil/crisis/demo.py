@@ -1,5 +1,6 @@
 """Demo crisis management: past crises in Kenya, closed, with their headcounts accounted
-for (one activated in time, one late, so that SP2.1.b.ii has both), and scheduled check-ins for
+for (in this biennium and the previous one, some activated in time and some late, so that
+SP2.1.b.ii has both and a direction of travel), and scheduled check-ins for
 the travellers now in level-4 areas. No crisis is active: the demo's walk-through declares one
 (docs/crisis.md), and `vigil demo_checkins` then answers check-ins as people would."""
 
