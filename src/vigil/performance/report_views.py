@@ -145,8 +145,8 @@ def hxl_indicators(request: HttpRequest) -> HttpResponseBase:
         except selectors.SliceError as error:
             if str(error) == "unknown_place":
                 raise NotFound() from error
-            return HttpResponse(str(SLICE_ERRORS[str(error)]), status=400,
-                                content_type="text/plain; charset=utf-8")
+            field = "slice" if str(error) == "unknown_kind" else "value"
+            return _bad_input(field, str(SLICE_ERRORS[str(error)]))
         if not selectors.may_view_slice(request.user, where):
             # Out of reach looks like missing.
             raise NotFound()
