@@ -132,16 +132,19 @@ def report(request: HttpRequest) -> HttpResponseBase:
 
 @perm_required(Perm.VIEW_PERFORMANCE)
 def hxl_indicators(request: HttpRequest) -> HttpResponseBase:
-    """One row per indicator and slice: the slice asked for (``slice``, ``value``), or the whole
-    system and every country with a presence that the reader may see."""
+    """One row per indicator and slice: the slice asked for, or the whole system and every
+    country with a presence that the reader may see."""
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return _bad_input("period", "; ".join(form.errors["period"]))
     period: rules.Period = form.cleaned_data["period"]
-    kind = request.GET.get("slice", "")
+    # ``slice`` and ``value``, or the dashboard's ``where`` (``country:12``, ``system``).
+    kind, _sep, value = request.GET.get("where", "").partition(":")
+    kind = request.GET.get("slice", "") or kind
+    value = request.GET.get("value", "") or value
     if kind:
         try:
-            where = selectors.parse_slice(kind, request.GET.get("value"))
+            where = selectors.parse_slice(kind, value)
         except selectors.SliceError as error:
             if str(error) == "unknown_place":
                 raise NotFound() from error

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vigil.core.authz import Perm, holds_globally
+from vigil.core.authz import Perm, has_perm_anywhere, holds_globally
 from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
 from vigil.core.slices import Slice, SliceKind
 from vigil.core.views_support import next_url, perm_required
@@ -173,9 +173,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "may_set": holds_globally(request.user, Perm.SET_TARGETS),
         "targets_url": reverse("performance:targets") + f"?biennium="
                        f"{rules.biennium_of(period.start).start.year}",
-        "report_url": _maybe("performance:report", f"period={period.key}"),
+        # The report is the whole system's; incident statistics need the right to see incidents.
+        "report_url": _maybe("performance:report", "period=" + rules.biennium_of(
+            period.start).key) if holds_globally(request.user, Perm.VIEW_PERFORMANCE) else "",
         "hxl_indicators_url": _maybe("performance:hxl_indicators", query),
-        "hxl_incidents_url": _maybe("performance:hxl_incidents", query),
+        "hxl_incidents_url": _maybe("performance:hxl_incidents", f"period={period.key}")
+        if has_perm_anywhere(request.user, Perm.VIEW_INCIDENT) else "",
     })
     return render(request, "performance/dashboard.html", context)
 

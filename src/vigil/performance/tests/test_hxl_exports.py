@@ -101,6 +101,8 @@ def test_one_slice_asked_for(two_indicators: None, cast: Any, user_with: Any) ->
     rows = list(parsed(response.content))
     assert [r.get("#country+name") for r in rows] == ["Somalia", "Somalia"]
     assert rows[0].get("#date+end") == "2026-03-31"
+    as_dashboard = client.get(INDICATORS, {"period": "2026", "where": f"country:{cast.kenya.pk}"})
+    assert {r.get("#country+name") for r in parsed(as_dashboard.content)} == {"Kenya"}
 
 
 def test_a_slice_out_of_scope_answers_like_a_missing_one(two_indicators: None, cast: Any,
