@@ -120,12 +120,13 @@ def _place(where: Slice) -> dict[str, Any]:
     if where.kind is SliceKind.REGION:
         place.update(region_code=where.value, region=str(Region(str(where.value)).label))
     elif where.kind is SliceKind.COUNTRY:
-        country = Country.objects.filter(pk=where.value).first()
+        country = Country.objects.filter(pk=int(where.value or 0)).first()
         if country is not None:
             place.update(country_code=country.iso3, country=country.name,
                          region_code=country.region, region=country.get_region_display())
     elif where.kind is SliceKind.DUTY_STATION:
-        station = DutyStation.objects.select_related("country").filter(pk=where.value).first()
+        station = DutyStation.objects.select_related("country").filter(
+            pk=int(where.value or 0)).first()
         if station is not None:
             place.update(duty_station=station.name, country_code=station.country.iso3,
                          country=station.country.name)

@@ -136,7 +136,7 @@ def hxl_indicators(request: HttpRequest) -> HttpResponseBase:
     country with a presence that the reader may see."""
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        return _bad_input("period", "; ".join(form.errors["period"]))
+        return _bad_input("period", "; ".join(str(e) for e in form.errors["period"]))
     period: rules.Period = form.cleaned_data["period"]
     # ``slice`` and ``value``, or the dashboard's ``where`` (``country:12``, ``system``).
     kind, _sep, value = request.GET.get("where", "").partition(":")
@@ -170,7 +170,7 @@ def hxl_incidents(request: HttpRequest) -> HttpResponseBase:
     """Incidents per country and category in the period, from those the reader may see."""
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        return _bad_input("period", "; ".join(form.errors["period"]))
+        return _bad_input("period", "; ".join(str(e) for e in form.errors["period"]))
     period: rules.Period = form.cleaned_data["period"]
     return _download(request, hxl.incidents_csv(request.user, period),
                      content_type="text/csv; charset=utf-8",

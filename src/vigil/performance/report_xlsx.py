@@ -66,9 +66,9 @@ def _report_sheet(sheet: Worksheet, report: Report) -> None:
             for line in accomplishment.lines:
                 _line(sheet, row, line, part.title, part.component_title, accomplishment.text)
                 row += 1
-    for column, width in zip("ABCDEFGHIJKLM", (26, 26, 40, 10, 60, 12, 11, 11, 13, 13, 15, 15,
+    for letter, width in zip("ABCDEFGHIJKLM", (26, 26, 40, 10, 60, 12, 11, 11, 13, 13, 15, 15,
                                                 60), strict=True):
-        sheet.column_dimensions[column].width = width
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "E6"
 
 
@@ -105,8 +105,8 @@ def _definitions_sheet(sheet: Worksheet, report: Report) -> None:
                                        str(indicator.source), settings), start=1):
             sheet.cell(row=row, column=column, value=_cell(text)).alignment = Alignment(
                 wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEF", (10, 70, 14, 18, 50, 40), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEF", (10, 70, 14, 18, 50, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "B2"
 
 
