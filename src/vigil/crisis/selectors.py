@@ -214,13 +214,14 @@ def activation_timeliness(*, user: AnyUser | None, since: dt.datetime | None = N
                           ) -> dict[str, Any]:
     """SP2.1.b.ii, timely activation of crisis management: of the crises activated in the
     period (see ``crises_activated``), how many were activated within the configured hours
-    of their triggering incident, and the median delay. ``applicable`` is False when the
-    slice cannot hold crises."""
+    of their triggering incident, and the median delay; with ``"applicable": False`` added
+    when the slice cannot hold crises."""
     qs = crises_activated(user=user, since=since, until=until, within=within)
     hours = CrisisSettings.load().timely_activation_hours
-    delays = [] if qs is None else [
-        (a - i).total_seconds() / 3600 for a, i in qs.values_list("activated_at", "incident_at")]
-    return {**timeliness(delays, hours), "applicable": qs is not None}
+    if qs is None:
+        return {**timeliness([], hours), "applicable": False}
+    return timeliness(((a - i).total_seconds() / 3600
+                       for a, i in qs.values_list("activated_at", "incident_at")), hours)
 
 
 # --- CAP alerts received, and the people inside a hazard's area ----------------------------------

@@ -198,7 +198,7 @@ def crisis_activation(query: Query) -> Measure:
     since, until = bounds(query.period)
     found = crisis_selectors.activation_timeliness(user=None, since=since, until=until,
                                                    within=query.slice)
-    if not found["applicable"]:
+    if not found.get("applicable", True):
         return no_data(SLICE_NOT_APPLICABLE)
     median_hours = found["median_hours"]
     return timeliness(int(found["timely"] or 0), int(found["crises"] or 0),
