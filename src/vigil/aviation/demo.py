@@ -108,6 +108,16 @@ def _advice(ctx: DemoContext, officer: Any) -> None:
         ("Can our consultants fly Atlas Air to Mombasa?", "5Y", None, 60, None, ""),
         ("Which operators are suitable between Nairobi and Kisumu?", None,
          ("Nairobi", "Kisumu"), 3, None, ""),
+        # The previous biennium's requests, answered more slowly.
+        ("May staff take Ethiopian Airlines from Addis Ababa to Nairobi?", "ET", None,
+         24 * 420, 30, "Suitable: no conditions."),
+        ("Is a charter from Nairobi Wilson to Lokichoggio acceptable?", None,
+         ("Nairobi Wilson", "Lokichoggio"), 24 * 530, 96,
+         "Only on UNHAS; the charter's operator is not assessed."),
+        ("Is Lufthansa suitable for the Frankfurt-Nairobi leg?", "LH", None, 24 * 610, 20,
+         "Suitable."),
+        ("Which operators fly Mombasa to Lamu and are suitable?", None, ("Mombasa", "Lamu"),
+         24 * 680, 75, "None assessed on that route: travel by road with escort."),
     ]
     for question, iata, route, ago, after, answer in requests:
         data: dict[str, Any] = {"country": kenya, "question": question,

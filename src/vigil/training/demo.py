@@ -32,7 +32,10 @@ TRAINERS = ["M. Otieno, J. Keller", "S. Haddad", "L. Moreau, A. Banda", "R. Sing
 # course, duty station, days from today it starts (negative: past), length in days, places
 PAST = [("SSAFE", "Nairobi", -60, 3, 14), ("STRESS", "Mogadishu", -40, 1, 20),
         ("CISM", "Nairobi", -100, 4, 10), ("SMT-DO", "Nairobi", -200, 1, 12),
-        ("SCP", "Geneva", -150, 5, 16), ("SSAFE", "Juba", -25, 3, 14)]
+        ("SCP", "Geneva", -150, 5, 16), ("SSAFE", "Juba", -25, 3, 14),
+        # The previous biennium's, so that the indicators show a direction of travel.
+        ("STRESS", "Mogadishu", -480, 1, 16), ("CISM", "Nairobi", -640, 4, 8),
+        ("STRESS", "Juba", -560, 1, 12), ("SSAFE", "Mogadishu", -700, 3, 14)]
 UPCOMING = [("SSAFE", "Nairobi", 10, 3, 8), ("STRESS", "Nairobi", 14, 1, 25),
             ("SSAFE", "Mogadishu", 20, 3, 12), ("SCP", "Geneva", 45, 5, 20),
             ("STRESS", "Juba", 30, 1, 20)]
@@ -88,6 +91,34 @@ def _held(ctx: DemoContext, session: Session, people: list[Person]) -> int:
     return len(done)
 
 
+def _stress_history(ctx: DemoContext, course: Course) -> int:
+    """Stress-management courses taken by staff at field duty stations (and some of their
+    spouses) over the previous biennium and this one, as the learning platform recorded them:
+    coverage grows from one biennium to the next."""
+    today = timezone.localdate()
+    staff = list(Person.objects.filter(duty_station__kind=DutyStation.Kind.FIELD,
+                                       status=Person.Status.ACTIVE, user__isnull=True)
+                 .prefetch_related("dependants").order_by("pk"))
+    rows = []
+    for person in staff:
+        draw = ctx.rng.random()
+        if draw >= 0.45:
+            continue
+        ago = ctx.rng.randrange(400, 700) if draw < 0.2 else ctx.rng.randrange(20, 300)
+        day = today - dt.timedelta(days=ago)
+        rows.append(Completion(person=person, course=course, completed_on=day,
+                               source=CompletionSource.IMPORT))
+        spouse = next((d for d in person.dependants.all() if d.relationship == "spouse"), None)
+        if spouse is not None and ctx.rng.random() < 0.4:
+            rows.append(Completion(person=person, dependant=spouse, course=course,
+                                   completed_on=day, source=CompletionSource.IMPORT))
+    for row, code in zip(rows, services.new_certificate_codes(len(rows)), strict=True):
+        row.certificate_code = code
+        row.expires_on = rules.expiry(row.completed_on, course.validity_months)
+    Completion.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def load_training(ctx: DemoContext) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=["training", "traveller", "counsellor", "designated.official",
@@ -118,6 +149,7 @@ def load_training(ctx: DemoContext) -> None:
     for code in ("SSAFE", "STRESS"):
         services.course_update(actor=officer, course=courses[code],
                                data={"required_duty_stations": field})
+    completions += _stress_history(ctx, courses["STRESS"])
     # Running now: attendance and results to record.
     mombasa = stations.get("Mombasa")
     if mombasa is not None:

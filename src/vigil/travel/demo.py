@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from vigil.core.authz import Perm, can
 from vigil.core.demo import DemoContext, register_step
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, SecurityArea
@@ -413,6 +414,24 @@ def _traveller_trips(ctx: DemoContext, kisumu: SecurityArea | None,
             dependants=list(person.dependants.all()))
 
 
+def _directory_upkeep() -> None:
+    """Kenya's security officer confirms a directory entry around the clock and the DRO desk
+    officer extends an advisory, through the services (the audit log then shows these
+    security managers using the travel directory and advisories)."""
+    users = {u.username: u for u in get_user_model().objects.filter(
+        username__in=["security.officer", "dro.desk"])}
+    officer, dro = users.get("security.officer"), users.get("dro.desk")
+    contact = SecurityContact.objects.filter(country__iso2="KE").order_by("pk").first()
+    if officer is not None and contact is not None \
+            and can(officer, Perm.EDIT_DIRECTORY, contact):
+        services.contact_save(actor=officer, contact=contact,
+                              data={"around_the_clock": True}, version=contact.version)
+    advisory = Advisory.objects.filter(withdrawn=False, country__iso2="KE").order_by("pk").first()
+    if dro is not None and advisory is not None and can(dro, Perm.EDIT_ADVISORY, advisory):
+        services.advisory_save(actor=dro, advisory=advisory, version=advisory.version, data={
+            "valid_until": timezone.localdate() + dt.timedelta(days=90)})
+
+
 def load_travel(ctx: DemoContext) -> None:
     operators = _operators(ctx)
     _reference(ctx)
@@ -421,6 +440,7 @@ def load_travel(ctx: DemoContext) -> None:
     _bulk_trips(ctx, operators, dates)
     kq = AirOperator.objects.filter(iata="KQ", suitability="suitable").first() or operators[0]
     _traveller_trips(ctx, kisumu, kq)
+    _directory_upkeep()
     ctx.counts["travel_requests"] = TravelRequest.objects.count()
 
 
