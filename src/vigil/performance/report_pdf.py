@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -55,14 +55,19 @@ def _styles(regular: str, bold: str, cjk: bool) -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "number": ParagraphStyle("number", parent=base, fontSize=8, leading=10,
+                                 alignment=TA_RIGHT),
+        # A part's heading and objective stay on the page of the table they open.
+        "objective": ParagraphStyle("objective", parent=base, fontSize=8, leading=10, spaceAfter=6,
+                                    keepWithNext=1),
         "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=8, leading=10,
                                textColor=colors.white),
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=18, leading=22,
                                 textColor=HEAD, spaceAfter=4),
         "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=13, leading=16,
-                             textColor=HEAD, spaceBefore=10, spaceAfter=2),
+                             textColor=HEAD, spaceBefore=10, spaceAfter=2, keepWithNext=1),
         "h3": ParagraphStyle("h3", parent=base, fontName=bold, fontSize=11, leading=14,
-                             spaceAfter=2),
+                             spaceAfter=2, keepWithNext=1),
         "accomplishment": ParagraphStyle("accomplishment", parent=base, fontName=bold,
                                          fontSize=8.5, leading=11),
     }
@@ -97,22 +102,22 @@ def report_pdf(report: Report) -> bytes:
              "%(source)s.") % {"period": period, "previous": report.previous.label,
                                "source": SOURCE}, styles["body"]),
         Spacer(1, 2 * mm),
-        _p(" · ".join(f"{label}: {number}" for _s, label, number in report.counts),
+        # " | " rather than a middle dot, which the Chinese font lacks.
+        _p(" | ".join(f"{label}: {number}" for _s, label, number in report.counts),
            styles["body"]),
     ]
     headers = [_("Indicator of achievement"), _("Baseline"), _("Target"),
                _("Actual %(period)s") % {"period": period},
                _("Actual %(period)s") % {"period": report.previous.label},
                _("Status"), _("Comment")]
-    widths = [88 * mm, 17 * mm, 17 * mm, 22 * mm, 22 * mm, 22 * mm, 81 * mm]
+    widths = [84 * mm, 19 * mm, 19 * mm, 24 * mm, 24 * mm, 22 * mm, 77 * mm]
     for part in report.parts:
         story.append(_p(part.title, styles["h2"]))
         if part.component_title:
             story.append(_p(part.component_title, styles["h3"]))
         if part.objective:
             story.append(_p(_("Objective of the Organization: %(objective)s") % {
-                "objective": part.objective}, styles["small"]))
-            story.append(Spacer(1, 2 * mm))
+                "objective": part.objective}, styles["objective"]))
         rows: list[list[object]] = [[_p(h, styles["head"]) for h in headers]]
         table_style: list[tuple[object, ...]] = [
             ("BACKGROUND", (0, 0), (-1, 0), HEAD),
@@ -128,10 +133,10 @@ def report_pdf(report: Report) -> bytes:
             for line in accomplishment.lines:
                 rows.append([
                     _p(f"{line.indicator.id} {line.indicator.text}", styles["cell"]),
-                    _p(line.shown(line.baseline), styles["cell"]),
-                    _p(line.shown(line.target), styles["cell"]),
-                    _p(line.shown(line.actual.value), styles["cell"]),
-                    _p(line.shown(line.previous.value), styles["cell"]),
+                    _p(line.shown(line.baseline), styles["number"]),
+                    _p(line.shown(line.target), styles["number"]),
+                    _p(line.shown(line.actual.value), styles["number"]),
+                    _p(line.shown(line.previous.value), styles["number"]),
                     _p(line.status_label, styles["cell"]),
                     _p(line.comment, styles["cell"]),
                 ])
@@ -152,7 +157,7 @@ def report_pdf(report: Report) -> bytes:
           cited["security_council"]],
     ]))
 
-    footer = _("%(title)s · page %(page)s")
+    footer = _("%(title)s | page %(page)s")
 
     def number_pages(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
