@@ -14,6 +14,8 @@ from vigil.people.models import Organization
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
 from vigil.risk import rules, services
 from vigil.risk.models import (
+    ComplianceAssessment,
+    ComplianceResult,
     Mission,
     MissionRecommendation,
     MossDocument,
@@ -306,6 +308,50 @@ def _field_moss(officer: Any, document: MossDocument, today: dt.date) -> int:
         if station is None:
             continue
         _assess(officer, document, station, today - dt.timedelta(days=days_ago), share)
+        made += 1
+    return made + _other_field_moss(document.approved_by, today)
+
+
+# Other countries' MOSS, from their endorsed SRAs, and their field locations' assessments:
+# (country, station, days ago, compliant share).
+OTHER_FIELD_MOSS = [("SS", "Juba", 400, 0.7), ("SS", "Juba", 25, 0.85),
+                    ("CD", "Kinshasa", 500, 0.8), ("CD", "Kinshasa", 50, 0.9),
+                    ("CD", "Goma", 450, 0.5), ("CD", "Goma", 15, 0.6)]
+
+
+def _other_field_moss(dro: Any, today: dt.date) -> int:
+    """Recorded as they stand (the demo's security officer works in Kenya only)."""
+    assessor = get_user_model().objects.get(username="security.officer")
+    documents: dict[str, MossDocument] = {}
+    made = 0
+    for iso2, name, days_ago, share in OTHER_FIELD_MOSS:
+        station = DutyStation.objects.filter(country__iso2=iso2, name=name).first()
+        sra = SecurityRiskAssessment.objects.filter(country__iso2=iso2,
+                                                    status="endorsed").first()
+        if station is None or sra is None:
+            continue
+        if iso2 not in documents:
+            documents[iso2] = MossDocument.objects.create(
+                country=sra.country, sra=sra, title=f"MOSS {sra.country.name}",
+                status=MossDocument.Status.APPROVED, approved_by=dro, approved_at=timezone.now())
+            MossItem.objects.bulk_create([
+                MossItem(document=documents[iso2], position=n, **item)
+                for n, item in enumerate(services.standard_moss_items(), start=1)
+                if item["applies_to"] in {"all", "duty_station"}])
+        items = list(documents[iso2].items.order_by("pk"))
+        states = ["compliant" if n < round(len(items) * share) else "partly_compliant"
+                  for n in range(len(items))]
+        day = today - dt.timedelta(days=days_ago)
+        assessment = ComplianceAssessment.objects.create(
+            document=documents[iso2], duty_station=station, assessed_on=day, assessor=assessor,
+            status=ComplianceAssessment.Status.FINAL,
+            compliance=rules.compliance_percent(states))
+        ComplianceResult.objects.bulk_create([ComplianceResult(
+            assessment=assessment, item=item, state=state, evidence="Checked on site.",
+            corrective_action="" if state == "compliant" else "Complete the measure.",
+            action_owner="" if state == "compliant" else "Field security unit",
+            action_due=None if state == "compliant" else day + dt.timedelta(days=60))
+            for item, state in zip(items, states, strict=True)])
         made += 1
     return made
 
