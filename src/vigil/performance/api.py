@@ -119,7 +119,7 @@ class PointOutput(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class RecordOutput(serializers.Serializer):  # type: ignore[type-arg]
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     url = serializers.CharField()
     cells = serializers.ListField(child=serializers.CharField())
     counted = serializers.BooleanField()
@@ -135,7 +135,7 @@ class RecordsOutput(serializers.Serializer):  # type: ignore[type-arg]
 
 class SettingOutput(serializers.Serializer):  # type: ignore[type-arg]
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
     default = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
     minimum = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
@@ -144,7 +144,7 @@ class SettingOutput(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class IndicatorDetailOutput(IndicatorOutput):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     series = PointOutput(many=True)
     records = RecordsOutput(allow_null=True)
     settings = SettingOutput(many=True)

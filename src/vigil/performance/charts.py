@@ -73,9 +73,9 @@ def trend(points: list[tuple[str, Decimal | int | None]], *, percent: bool) -> d
         segments.append(" ".join(current))
     grid = []
     for share in (0, 0.25, 0.5, 0.75, 1):
-        value = top * share
+        level = top * share
         grid.append({"y": round(BOTTOM - share * (BOTTOM - TOP), 1),
-                     "label": f"{value:g}" if not percent else f"{value:g} %"})
+                     "label": f"{level:g}" if not percent else f"{level:g} %"})
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": RIGHT, "top": TOP,
             "bottom": BOTTOM, "points": placed, "segments": segments, "grid": grid,
             "label_y": BOTTOM + 20, "axis_y": HEIGHT - 8, "axis_x": (LEFT + RIGHT) / 2,

@@ -4,7 +4,7 @@ a target's baseline and target, and an indicator's setting."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -118,14 +118,14 @@ class FilterForm(forms.Form):
         if wanted and wanted not in flat and wanted != CUSTOM:
             # A period given by its key in a link (an older biennium): offer it too.
             choices.insert(0, (wanted, wanted))
-        self.fields["period"].choices = choices
+        cast(forms.ChoiceField, self.fields["period"]).choices = choices
         where = where_choices(user)
         wanted_where = (self.data.get("where") or "").strip()
         offered = {key for key, items in where if not isinstance(items, list)} | {
             k for _g, items in where if isinstance(items, list) for k, _l in items}
         if wanted_where and wanted_where not in offered:
             where.insert(0, (wanted_where, wanted_where))
-        self.fields["where"].choices = where
+        cast(forms.ChoiceField, self.fields["where"]).choices = where
 
     def resolve(self) -> tuple[rules.Period | None, Slice | None]:
         """The period and slice asked for (defaults when not given); faults go beside their

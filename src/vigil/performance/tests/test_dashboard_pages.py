@@ -80,8 +80,10 @@ def test_the_indicator_page_has_trend_map_and_records(client, manager, cast):
                       {"period": "2026", "where": f"country:{cast.kenya.pk}"})
     assert page.status_code == 200
     html = page.content.decode()
+    assert [row["period"].key for row in page.context["trend_rows"]] == [
+        "2021", "2022", "2023", "2024", "2025", "2026"]
     assert "<title id=\"trend-title\">" in html or "nothing to draw" in html
-    assert "By country" in html
+    assert [row["code"] for row in page.context["countries"]] == ["KE", "SO"]
     assert "Records behind the figure" in html
 
 
