@@ -27,6 +27,8 @@ from vigil.performance.definitions import Indicator
 from vigil.performance.models import Target
 
 TREND_POINTS = 6
+# A counselling figure withheld because a count is below wellbeing's minimum cell.
+SUPPRESSED = "suppressed"
 
 
 def _bad(field: str, message: Any, code: str = ErrorCode.INVALID) -> exceptions.ValidationError:
@@ -73,7 +75,9 @@ def _slice(request: Request) -> Slice:
 def _value(measure: rules.Measure) -> dict[str, Any]:
     return {"value": measure.value, "numerator": measure.numerator,
             "denominator": measure.denominator, "median_days": measure.median_days,
-            "no_data": measure.no_data, "reason": measure.reason or None}
+            "no_data": measure.no_data,
+            "reason": SUPPRESSED if measure.no_data and measure.detail.get("suppressed")
+            else measure.reason or None}
 
 
 class ValueOutput(serializers.Serializer):  # type: ignore[type-arg]
@@ -86,7 +90,8 @@ class ValueOutput(serializers.Serializer):  # type: ignore[type-arg]
                                            coerce_to_string=False)
     no_data = serializers.BooleanField()
     reason = serializers.CharField(allow_null=True,
-                                   help_text="no_records or slice_not_applicable")
+                                   help_text="no_records, slice_not_applicable or suppressed "
+                                             "(counselling counts below the minimum cell)")
 
 
 class IndicatorOutput(serializers.Serializer):  # type: ignore[type-arg]

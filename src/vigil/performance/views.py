@@ -69,7 +69,14 @@ def measure_text(measure: rules.Measure, unit: rules.Unit) -> str:
 
 
 def reason_text(measure: rules.Measure) -> str:
-    return str(rules.REASON_LABELS.get(measure.reason, measure.reason)) if measure.no_data else ""
+    if not measure.no_data:
+        return ""
+    if measure.detail.get("suppressed"):
+        # Counselling figures: people were counted, but too few to publish without risk of
+        # pointing at someone.
+        return _("withheld: fewer than %(minimum)s people in a count, to keep them "
+                 "unidentifiable") % {"minimum": measure.detail.get("minimum", "")}
+    return str(rules.REASON_LABELS.get(measure.reason, measure.reason))
 
 
 def present(tile: sel.Tile, query: str) -> dict[str, Any]:

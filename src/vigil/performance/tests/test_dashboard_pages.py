@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from vigil.core.roles import Role, ScopeKind
-from vigil.performance import registry
+from vigil.performance import registry, rules
 from vigil.performance.models import Target
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,19 @@ def test_the_home_panel_links_to_the_dashboard(client, manager):
     html = client.get("/").content.decode()
     assert "Indicators to watch" in html
     assert reverse("performance:dashboard") in html
+
+
+@pytest.mark.parametrize(("measure", "words"), [
+    (rules.no_data(), "nothing to count"),
+    (rules.no_data(rules.SLICE_NOT_APPLICABLE), "cannot be placed"),
+    (rules.no_data(suppressed=True, minimum=5), "fewer than 5 people"),
+    (rules.percent(1, 4), "")])
+def test_the_reason_of_no_data_is_worded(measure, words):
+    from vigil.performance.api import _value
+    from vigil.performance.views import reason_text
+
+    text = reason_text(measure)
+    assert (words in text) if words else text == ""
+    expected = {"nothing to count": "no_records", "cannot be placed": "slice_not_applicable",
+                "fewer than 5 people": "suppressed", "": None}[words]
+    assert _value(measure)["reason"] == expected
