@@ -6,6 +6,7 @@ numbers."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,9 +17,13 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from shapely.geometry import shape
 
-# Trend: the drawing area inside the SVG's viewBox.
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 590, 20, 210
+from vigil.performance import rules
+
+# Trend: drawn at its real size, so that its text stays legible on a phone as on a desk. The
+# height is in pixels; across, positions are shares of the width (SVG takes "12%").
+HEIGHT = 260
+TOP, BOTTOM = 34, 196
+LEFT, RIGHT = 13.0, 95.0
 
 # Map: the SVG's width; the height follows the area shown.
 MAP_WIDTH = 600
@@ -31,55 +36,66 @@ RAMP = ("#d6eaf8", "#a9cfe9", "#6aa6d1", "#2f74ad", "#0b4a7a")
 @dataclass(frozen=True)
 class Point:
     label: str
+    lines: tuple[str, ...]  # the label on the axis, one or two short lines
     value: Decimal | int | None
-    x: float
-    y: float | None
+    x: float  # per cent of the width
+    y: float | None  # pixels from the top; None for no data
 
 
-def _nice_top(highest: float, percent: bool) -> float:
+def axis_lines(period: rules.Period) -> tuple[str, ...]:
+    """A period's label cut in two where it is long, so that six of them fit side by side."""
+    if period.kind is rules.PeriodKind.BIENNIUM:
+        return (f"{period.start.year}-", str(period.end.year))
+    if period.kind is rules.PeriodKind.QUARTER:
+        return (str(period.start.year), f"Q{(period.start.month - 1) // 3 + 1}")
+    if period.kind is rules.PeriodKind.YEAR:
+        return (str(period.start.year),)
+    return (period.start.isoformat(), period.end.isoformat())
+
+
+def nice_step(raw: float) -> float:
+    """The smallest round step (1, 2, 2.5, 3, 4 or 5 times a power of ten; a whole number)
+    at least ``raw``, so that an axis or a legend reads 0, 250, 500... and not 212.5."""
+    power = 1.0
+    while True:
+        for multiple in (1, 2, 2.5, 3, 4, 5):
+            step = multiple * power
+            if step >= raw and step == int(step):
+                return step
+        power *= 10
+
+
+def top_of(highest: float, parts: int, *, percent: bool) -> float:
+    """Where an axis or a colour scale of ``parts`` equal steps ends: 100 for a percentage."""
     if percent:
         return 100.0
-    if highest <= 0:
-        return 1.0
-    step = 1.0
-    while step * 10 < highest:
-        step *= 10
-    top = step
-    while top < highest:
-        top += step / 2 if step >= 1 else step
-    return max(top, 1.0)
+    return parts * nice_step(max(highest, 1.0) / parts)
 
 
-def trend(points: list[tuple[str, Decimal | int | None]], *, percent: bool) -> dict[str, Any]:
-    """Where each period's value sits; a period with no data has no point (the line breaks)."""
-    known = [float(v) for _label, v in points if v is not None]
-    top = _nice_top(max(known, default=0.0), percent)
+def trend(points: list[tuple[rules.Period, Decimal | int | None]], *,
+          percent: bool) -> dict[str, Any]:
+    """Where each period's value sits; a period with no data has no point (the line breaks
+    there, and the axis says "no data")."""
+    known = [float(v) for _period, v in points if v is not None]
+    top = top_of(max(known, default=0.0), 4, percent=percent)
     step_x = (RIGHT - LEFT) / max(len(points) - 1, 1)
     placed = []
-    for index, (label, value) in enumerate(points):
-        x = round(LEFT + index * step_x if len(points) > 1 else (LEFT + RIGHT) / 2, 1)
+    for index, (period, value) in enumerate(points):
+        x = round(LEFT + index * step_x if len(points) > 1 else (LEFT + RIGHT) / 2, 2)
         y = None if value is None else round(BOTTOM - (float(value) / top) * (BOTTOM - TOP), 1)
-        placed.append(Point(label, value, x, y))
-    segments: list[str] = []
-    current: list[str] = []
-    for point in placed:
-        if point.y is None:
-            if len(current) > 1:
-                segments.append(" ".join(current))
-            current = []
-        else:
-            current.append(f"{point.x},{point.y}")
-    if len(current) > 1:
-        segments.append(" ".join(current))
+        placed.append(Point(period.label, axis_lines(period), value, x, y))
+    segments = [{"x1": a.x, "y1": a.y, "x2": b.x, "y2": b.y}
+                for a, b in itertools.pairwise(placed)
+                if a.y is not None and b.y is not None]
     grid = []
     for share in (0, 0.25, 0.5, 0.75, 1):
         level = top * share
         grid.append({"y": round(BOTTOM - share * (BOTTOM - TOP), 1),
                      "label": f"{level:g}" if not percent else f"{level:g} %"})
-    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": RIGHT, "top": TOP,
-            "bottom": BOTTOM, "points": placed, "segments": segments, "grid": grid,
-            "label_y": BOTTOM + 20, "axis_y": HEIGHT - 8, "axis_x": (LEFT + RIGHT) / 2,
-            "any": bool(known)}
+    return {"height": HEIGHT, "left": LEFT, "right": RIGHT, "top": TOP, "bottom": BOTTOM,
+            "points": placed, "segments": segments, "grid": grid,
+            "label_y": BOTTOM + 20, "no_data_y": BOTTOM - 14, "axis_y": HEIGHT - 6,
+            "axis_x": round((LEFT + RIGHT) / 2, 2), "any": bool(known)}
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +130,7 @@ def klass(value: Decimal | int | None, highest: float, percent: bool) -> int | N
     """The colour class (0-4) of a value; None for no data."""
     if value is None:
         return None
-    top = 100.0 if percent else max(highest, 1.0)
+    top = top_of(highest, len(RAMP), percent=percent)
     return min(int(float(value) / top * len(RAMP)), len(RAMP) - 1)
 
 
@@ -158,7 +174,7 @@ def country_map(values: dict[str, Decimal | int | None], *, percent: bool) -> di
         else:
             countries.append({"code": code, "name": name, "d": path(geometry), "value": None,
                               "class": None, "shown": False})
-    top = 100.0 if percent else max(highest, 1.0)
+    top = top_of(highest, len(RAMP), percent=percent)
     legend = [{"colour": colour,
                "low": f"{top * index / len(RAMP):g}", "high": f"{top * (index + 1) / len(RAMP):g}"}
               for index, colour in enumerate(RAMP)]

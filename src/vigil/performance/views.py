@@ -231,7 +231,7 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
     tile = present(sel.tile(indicator, period, where), query)
     points = sel.series(indicator, period, where, TREND_POINTS)
     percent = indicator.unit is not rules.Unit.COUNT
-    trend = charts.trend([(p.label, m.value) for p, m in points], percent=percent)
+    trend = charts.trend([(p, m.value) for p, m in points], percent=percent)
     trend_rows = [{"period": p, "text": measure_text(m, indicator.unit),
                    "reason": reason_text(m), "no_data": m.no_data,
                    "fraction": (f"{m.numerator} / {m.denominator}"
