@@ -42,7 +42,8 @@ def test_the_demo_dashboard_shows_the_18_indicators(demo_site: None, db: Any) ->
     assert all(f'id="tile-{i}"' in html for i in registry.IDS)
     empty = [t["indicator"].id for t in tiles if t["no_data"]]
     print(f"demo {period.label}, whole system: {18 - len(empty)} of 18 with a value; "  # noqa: T201
-          f"no data: {', '.join(empty) or 'none'}")
+          f"no data: {', '.join(empty) or 'none'}; "
+          + "; ".join(f"{t['indicator'].id} {t['actual']}" for t in tiles))
     # Most indicators have a figure in the demo; each one without says why.
     assert len(empty) <= 3, empty
     assert all(t["reason"] for t in tiles if t["no_data"])
