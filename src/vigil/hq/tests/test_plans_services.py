@@ -166,13 +166,15 @@ def test_new_version_once_only(cast, officer, official):
 
 def test_drills_corrective_actions_and_the_status(cast, officer, official):
     plans = [_approved(cast, officer, official, kind=k) for k in PlanKind]
-    today = timezone.localdate()
-    assert not selectors.station_status(station=cast.nairobi).compliant
+    # The station's own day: plans are approved on Nairobi's date, which is a day ahead of
+    # UTC's from 21:00 UTC.
+    today = services.station_today(cast.nairobi)
+    assert not selectors.station_status(station=cast.nairobi, on=today).compliant
     services.drill_create(actor=officer, data={
         "duty_station": cast.nairobi, "premises": cast.gigiri, "kind": "crisis_exercise",
         "held_on": today, "participants": 40, "duration_minutes": 90,
         "findings": "Slow roll call."}, plans=plans)
-    status = selectors.station_status(station=cast.nairobi)
+    status = selectors.station_status(station=cast.nairobi, on=today)
     assert status.compliant, status.reasons
     rows = selectors.plans_status_on(on=today)
     assert [(r["station"], r["status"].compliant) for r in rows] == [(cast.nairobi, True)]
@@ -185,7 +187,7 @@ def test_drills_corrective_actions_and_the_status(cast, officer, official):
     action = services.corrective_action_add(actor=officer, drill=earlier, data={
         "description": "Train wardens", "owner": "Facilities",
         "due_on": today - dt.timedelta(days=1)})
-    assert list(selectors.action_list(user=officer, overdue=True)) == [action]
+    assert list(selectors.action_list(user=officer, overdue=True, on=today)) == [action]
     with pytest.raises(ValidationFailed) as refused:
         services.corrective_action_close(actor=officer, action=action, version=action.version,
                                          note="")
