@@ -5,6 +5,7 @@ own compute function (performance.indicators), never stored."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -127,11 +128,14 @@ def settings_of(indicator: Indicator) -> dict[str, Decimal | int]:
     return values
 
 
-def measure(indicator: Indicator, period: rules.Period, where: Slice) -> rules.Measure:
-    """The indicator's actual; "no data" for a slice its records cannot be placed in."""
+def measure(indicator: Indicator, period: rules.Period, where: Slice,
+            settings: Mapping[str, Decimal | int] | None = None) -> rules.Measure:
+    """The indicator's actual; "no data" for a slice its records cannot be placed in.
+    ``settings`` (from settings_of) spares the read when one indicator is measured many times."""
     if where.kind not in indicator.slices:
         return rules.no_data(rules.SLICE_NOT_APPLICABLE)
-    return indicator.compute(indicator.query(period, where, settings_of(indicator)))
+    values = settings_of(indicator) if settings is None else settings
+    return indicator.compute(indicator.query(period, where, values))
 
 
 def records(indicator: Indicator, period: rules.Period, where: Slice,
@@ -171,23 +175,45 @@ class Tile:
         return rules.travel(self.actual.value, self.target, self.indicator.direction)
 
 
-def tile(indicator: Indicator, period: rules.Period, where: Slice) -> Tile:
-    target = target_of(indicator, period)
+def tile(indicator: Indicator, period: rules.Period, where: Slice,
+         target: Target | bool | None = False,
+         settings: Mapping[str, Decimal | int] | None = None) -> Tile:
+    """One indicator's tile. ``target`` and ``settings`` may be given already read (tiles reads
+    every indicator's at once); ``False`` means "read it here"."""
+    if target is False:
+        target = target_of(indicator, period)
+    values = settings_of(indicator) if settings is None else settings
+    found = target if isinstance(target, Target) else None
     return Tile(indicator=indicator, period=period, slice=where,
-                actual=measure(indicator, period, where),
-                previous=measure(indicator, period.previous(), where),
-                baseline=target.baseline if target else None,
-                target=target.target if target else None)
+                actual=measure(indicator, period, where, values),
+                previous=measure(indicator, period.previous(), where, values),
+                baseline=found.baseline if found else None,
+                target=found.target if found else None)
 
 
 def tiles(period: rules.Period, where: Slice) -> list[Tile]:
-    return [tile(indicator, period, where) for indicator in registry.INDICATORS]
+    """Every indicator's tile, with the targets and settings read in two queries."""
+    start = rules.biennium_of(period.start).start.year
+    targets = {t.indicator: t for t in Target.objects.filter(biennium_start=start)}
+    stored: dict[str, dict[str, Decimal]] = {}
+    for indicator_id, key, value in IndicatorSetting.objects.values_list(
+            "indicator", "key", "value"):
+        stored.setdefault(indicator_id, {})[key] = value
+    out = []
+    for indicator in registry.INDICATORS:
+        values: dict[str, Decimal | int] = {s.key: s.default for s in indicator.settings}
+        values.update({k: v for k, v in stored.get(indicator.id, {}).items() if k in values})
+        out.append(tile(indicator, period, where, target=targets.get(indicator.id),
+                        settings=values))
+    return out
 
 
 def series(indicator: Indicator, period: rules.Period, where: Slice,
            points: int = 6) -> list[tuple[rules.Period, rules.Measure]]:
     """The indicator over ``points`` periods of the same kind, ending with ``period``."""
-    return [(p, measure(indicator, p, where)) for p in rules.periods_back(period, points)]
+    values = settings_of(indicator)
+    return [(p, measure(indicator, p, where, values))
+            for p in rules.periods_back(period, points)]
 
 
 def by_country(indicator: Indicator, period: rules.Period) -> list[tuple[Country, rules.Measure]]:
@@ -196,5 +222,6 @@ def by_country(indicator: Indicator, period: rules.Period) -> list[tuple[Country
         return []
     countries = Country.objects.filter(duty_stations__is_active=True).distinct().order_by(
         "name")
-    return [(country, measure(indicator, period, Slice(SliceKind.COUNTRY, country.pk)))
+    values = settings_of(indicator)
+    return [(country, measure(indicator, period, Slice(SliceKind.COUNTRY, country.pk), values))
             for country in countries]
