@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, overload
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -278,8 +279,18 @@ def plans_status_over(*, start: dt.date, end: dt.date, user: AnyUser | None = No
                                                        settings)} for s in stations]
 
 
+def station_today(station: Any) -> dt.date:
+    """Today at the duty station: the day an approval or a review is dated, and the day a
+    station's status is read on unless another is asked."""
+    try:
+        zone = ZoneInfo(station.time_zone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return timezone.now().astimezone(zone).date()
+
+
 def station_status(*, station: DutyStation, on: dt.date | None = None
                    ) -> rules.StationStatus:
     tenures, tests = _records([station.pk])
-    return rules.station_status(on or timezone.localdate(), tenures[station.pk],
+    return rules.station_status(on or station_today(station), tenures[station.pk],
                                 tests[station.pk], policy())

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +35,7 @@ from vigil.hq.models import (
     PlanSettings,
     PlanStatus,
 )
-from vigil.hq.plans_selectors import HQ_KINDS
+from vigil.hq.plans_selectors import HQ_KINDS, station_today
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -56,15 +55,6 @@ REFUSED_MOVES = {
     "return": gettext_lazy("Only a plan submitted for approval can be returned to draft. "
                            "Its status: %(status)s."),
 }
-
-
-def station_today(station: Any) -> dt.date:
-    """Today at the duty station: the day an approval or a review is dated."""
-    try:
-        zone = ZoneInfo(station.time_zone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    return timezone.now().astimezone(zone).date()
 
 
 def _event(plan: EmergencyPlan, actor: AnyUser | None, action: str, note: str = "") -> None:
