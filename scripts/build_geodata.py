@@ -68,6 +68,9 @@ CITIES_OUT = ROOT / "src/vigil/places/data/cities.csv"
 FIXTURE_OUT = ROOT / "src/vigil/places/tests/fixtures/cities_small.csv"
 PLACING_OUT = ROOT / "src/vigil/places/data/countries_50m.geojson"
 REGIONS_OUT = ROOT / "src/vigil/places/data/regions.csv"
+NEIGHBOURS_OUT = ROOT / "src/vigil/places/data/neighbours.csv"
+# Two outlines this close (in degrees, about 5 km at the equator) make two countries neighbours.
+NEIGHBOUR_GAP_DEGREES = 0.05
 PLACING_DECIMALS = 3
 
 # Units of the 50m layer with no ISO code of their own (ISO_A2 "-99"), by ADM0_A3, and the
@@ -330,6 +333,31 @@ def write_regions(data_dir: Path) -> None:
     log(f"{REGIONS_OUT.relative_to(ROOT)}: {len(rows)} countries")
 
 
+def write_neighbours() -> None:
+    """Pairs of countries whose outlines (the shipped placing outlines) touch or lie within
+    NEIGHBOUR_GAP_DEGREES of each other: the neighbours whose incidents the likelihood
+    proposals read (vigil.evidence)."""
+    import shapely
+    from shapely.geometry import shape
+
+    features = [f for f in json.loads(PLACING_OUT.read_text(encoding="utf-8"))["features"]
+                if f["properties"].get("iso_a2")]
+    shapes = [shape(f["geometry"]).buffer(NEIGHBOUR_GAP_DEGREES / 2) for f in features]
+    tree = shapely.STRtree(shapes)
+    pairs = set()
+    for i, geometry in enumerate(shapes):
+        for j in tree.query(geometry, predicate="intersects"):
+            a, b = features[i]["properties"]["iso_a2"], features[int(j)]["properties"]["iso_a2"]
+            if a != b:
+                pairs.add(tuple(sorted((a, b))))
+    with NEIGHBOURS_OUT.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["iso2", "neighbour"])
+        for a, b in sorted(pairs):
+            writer.writerow([a, b])
+    log(f"{NEIGHBOURS_OUT.relative_to(ROOT)}: {len(pairs)} pairs")
+
+
 # --- cities ----------------------------------------------------------------------------------
 
 
@@ -463,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
 
     write_placing_countries(args.data_dir)
     write_regions(args.data_dir)
+    write_neighbours()
     if args.countries_only:
         return 0
 

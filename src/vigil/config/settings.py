@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "vigil.performance",
     "vigil.aviation",
     "vigil.costshare",
+    "vigil.evidence",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from vigil.core import views as core_views
 from vigil.costshare import api as costshare_api
 from vigil.crisis import api as crisis_api
 from vigil.crisis import cap_api
+from vigil.evidence import api as evidence_api
 from vigil.hq import api as hq_api
 from vigil.incidents import api as incidents_api
 from vigil.people import api as people_api
@@ -52,7 +53,8 @@ router.register("broadcasts", crisis_api.BroadcastViewSet, basename="broadcast")
 router.register("cap-alerts", cap_api.CapAlertViewSet, basename="cap-alert")
 for prefix, viewset, basename in [*hq_api.ROUTES, *training_api.ROUTES, *wellbeing_api.ROUTES,
                                   *aviation_api.ROUTES, *costshare_api.ROUTES,
-                                  *coordination_api.ROUTES, *performance_api.ROUTES]:
+                                  *coordination_api.ROUTES, *performance_api.ROUTES,
+                                  *evidence_api.ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -71,6 +73,7 @@ urlpatterns = [
     path("costshare/", include("vigil.costshare.urls")),
     path("coordination/", include("vigil.coordination.urls")),
     path("performance/", include("vigil.performance.urls")),
+    path("evidence/", include("vigil.evidence.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(router.urls)),

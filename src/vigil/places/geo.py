@@ -66,3 +66,22 @@ def find_place(text: str) -> tuple[str, float, float, str] | None:
             return city.name, city.latitude, city.longitude, city.country
     return None
 
+
+
+NEIGHBOURS = Path(__file__).resolve().parent / "data" / "neighbours.csv"
+
+
+@cache
+def _neighbour_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    with NEIGHBOURS.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            table.setdefault(row["iso2"], set()).add(row["neighbour"])
+            table.setdefault(row["neighbour"], set()).add(row["iso2"])
+    return {code: frozenset(found) for code, found in table.items()}
+
+
+def neighbours(iso2: str) -> frozenset[str]:
+    """The ISO alpha-2 codes of the countries whose outlines touch this one's (within about
+    5 km; data/neighbours.csv, built from Natural Earth by scripts/build_geodata.py)."""
+    return _neighbour_table().get(iso2.upper(), frozenset())

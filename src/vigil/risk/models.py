@@ -222,6 +222,9 @@ class RiskEntry(models.Model):
     mitigation = models.TextField(_("mitigation measures"), blank=True)
     moss_categories = models.JSONField(_("MOSS categories of the measures"), default=list,
                                        blank=True)
+    # The evidence-based proposal for the likelihood when the row was last saved (risk.proposals
+    # .kept): the officer's rating stands, and the difference is shown beside it.
+    proposal = models.JSONField(_("proposed likelihood"), default=dict, blank=True)
     residual_likelihood = models.CharField(_("residual likelihood"), max_length=20,
                                            choices=list(LIKELIHOOD_LABELS.items()))
     residual_impact = models.CharField(_("residual impact"), max_length=12,

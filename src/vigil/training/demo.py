@@ -99,6 +99,9 @@ def _stress_history(ctx: DemoContext, course: Course) -> int:
     staff = list(Person.objects.filter(duty_station__kind=DutyStation.Kind.FIELD,
                                        status=Person.Status.ACTIVE, user__isnull=True)
                  .prefetch_related("dependants").order_by("pk"))
+    # A course already recorded that day (a session held in the demo) is not recorded twice.
+    held = set(Completion.objects.filter(course=course, dependant__isnull=True)
+               .values_list("person_id", "completed_on"))
     rows = []
     for person in staff:
         draw = ctx.rng.random()
@@ -106,6 +109,8 @@ def _stress_history(ctx: DemoContext, course: Course) -> int:
             continue
         ago = ctx.rng.randrange(400, 700) if draw < 0.2 else ctx.rng.randrange(20, 300)
         day = today - dt.timedelta(days=ago)
+        if (person.pk, day) in held:
+            continue
         rows.append(Completion(person=person, course=course, completed_on=day,
                                source=CompletionSource.IMPORT))
         spouse = next((d for d in person.dependants.all() if d.relationship == "spouse"), None)

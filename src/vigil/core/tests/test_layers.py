@@ -29,6 +29,9 @@ APP_RANK = {
     "costshare": 3,
     "aviation": 5,
     "wellbeing": 5,
+    # Evidence proposes likelihoods from incidents (3), travel advisories (4) and levels (3);
+    # risk shows them through its own registry, risk.proposals.
+    "evidence": 5,
     # Coordination reads the records each security function is accountable for: risk
     # (levels, SRAs, plans, MOSS), incidents (host-country handling) and crisis.
     "coordination": 6,

@@ -1,0 +1,3 @@
+"""The evidence API: routes are added by the evidence helper."""
+
+ROUTES: list = []
