@@ -169,7 +169,7 @@ class Proposal:
 def decay(age_years: float, half_life_years: float) -> float:
     """The weight of an incident ``age_years`` old; 1 for one happening now. An incident
     dated in the future (a wrong date) counts as one happening now."""
-    return 0.5 ** (max(age_years, 0.0) / half_life_years)
+    return float(0.5 ** (max(age_years, 0.0) / half_life_years))
 
 
 def severity_factor(item: Item, severity_weight: float) -> float:
