@@ -228,14 +228,23 @@ def confidence_label(confidence: float) -> str:
     return "low"
 
 
+def posterior(weighted_count: float, *, record_years: float, params: Params,
+              prior: float) -> tuple[float, float]:
+    """The gamma posterior (shape, rate) of the yearly rate: the prior worth
+    ``params.prior_years`` years at ``prior`` incidents a year, plus the weighted count over
+    the decayed exposure. Its mean ``shape / rate`` is the expected count."""
+    return (prior * params.prior_years + weighted_count,
+            params.prior_years + exposure(record_years, params))
+
+
 def propose(items: Iterable[Item], *, record_years: float, params: Params,
             security_level: int | None = None, advisory_level: int | None = None) -> Proposal:
     """The proposal for one place and threat category over the next twelve months."""
     weighted = tuple(weigh(i, params) for i in items)
     level = context_level(security_level, advisory_level)
     prior = prior_rate(level, params)
-    shape = prior * params.prior_years + sum(w.weight for w in weighted)
-    rate = params.prior_years + exposure(record_years, params)
+    shape, rate = posterior(sum(w.weight for w in weighted), record_years=record_years,
+                            params=params, prior=prior)
     expected = shape / rate
     likelihood = step(expected, params.step_bounds)
     low, high = rate_bounds(likelihood, params.step_bounds)
