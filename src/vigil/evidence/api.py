@@ -47,7 +47,7 @@ class EvidenceItemOutput(serializers.Serializer):  # type: ignore[type-arg]
     weight = serializers.FloatField()
 
 
-class ProposalOutput(serializers.Serializer):  # type: ignore[type-arg]
+class LikelihoodProposalOutput(serializers.Serializer):  # type: ignore[type-arg]
     category = serializers.CharField(help_text="the SRM threat category")
     likelihood = serializers.CharField(help_text=", ".join(rules.LIKELIHOODS))
     expected = serializers.FloatField(help_text="incidents expected in the next 12 months")
@@ -71,14 +71,14 @@ class ProposalOutput(serializers.Serializer):  # type: ignore[type-arg]
     outside_view_weight = serializers.FloatField()
 
 
-class ProposalsOutput(serializers.Serializer):  # type: ignore[type-arg]
+class LikelihoodProposalsOutput(serializers.Serializer):  # type: ignore[type-arg]
     security_area = serializers.IntegerField(allow_null=True)
     country = serializers.CharField()
     record_years = serializers.FloatField()
-    proposals = ProposalOutput(many=True)
+    proposals = LikelihoodProposalOutput(many=True)
 
 
-class SettingsOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EvidenceSettingsOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     step_bounds = serializers.ListField(child=serializers.FloatField())
     level_prior = serializers.ListField(child=serializers.FloatField())
 
@@ -89,7 +89,7 @@ class SettingsOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "updated_at"]
 
 
-class SettingsInput(serializers.Serializer):  # type: ignore[type-arg]
+class EvidenceSettingsInput(serializers.Serializer):  # type: ignore[type-arg]
     half_life_years = serializers.FloatField(required=False)
     severity_weight = serializers.FloatField(required=False)
     neighbour_weight = serializers.FloatField(required=False)
@@ -151,25 +151,25 @@ class EvidenceViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("area", int, description="a security area's id"),
         OpenApiParameter("country", str, description="a country's ISO alpha-2 code (a "
-                         "proposal for the whole country)")], responses=ProposalsOutput)
+                         "proposal for the whole country)")], responses=LikelihoodProposalsOutput)
     @action(detail=False, methods=["get"], url_path="proposals")
     def proposals(self, request: Request) -> Response:
         self._check(request)
-        return Response(ProposalsOutput(_proposals(request, _place(request))).data)
+        return Response(LikelihoodProposalsOutput(_proposals(request, _place(request))).data)
 
-    @extend_schema(methods=["GET"], responses=SettingsOutput)
-    @extend_schema(methods=["PATCH"], request=SettingsInput, responses=SettingsOutput)
+    @extend_schema(methods=["GET"], responses=EvidenceSettingsOutput)
+    @extend_schema(methods=["PATCH"], request=EvidenceSettingsInput, responses=EvidenceSettingsOutput)
     @action(detail=False, methods=["get", "patch"], url_path="settings")
     def method_settings(self, request: Request) -> Response:
         self._check(request)
         if request.method == "PATCH":
-            serializer = SettingsInput(data=request.data)
+            serializer = EvidenceSettingsInput(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
             version = data.pop("version")
             saved = services.settings_update(actor=request.user, data=data, version=version)
-            return Response(SettingsOutput(saved).data)
-        return Response(SettingsOutput(selectors.settings_row()).data)
+            return Response(EvidenceSettingsOutput(saved).data)
+        return Response(EvidenceSettingsOutput(selectors.settings_row()).data)
 
 
 ROUTES: list[tuple[str, type, str]] = [
