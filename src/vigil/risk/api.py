@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from vigil.core.api import (
 from vigil.core.authz import Perm, visible
 from vigil.core.errors import FieldError, NotFound, ValidationFailed
 from vigil.places import selectors as places
-from vigil.risk import rules, selectors, services
+from vigil.risk import proposals, rules, selectors, services
 from vigil.risk.models import (
     ComplianceAssessment,
     ComplianceResult,
@@ -37,8 +37,50 @@ from vigil.risk.models import (
 )
 
 
+class KeptProposalOutput(serializers.Serializer):  # type: ignore[type-arg]
+    """The evidence's likelihood proposal kept beside a rating when it was saved."""
+
+    likelihood = serializers.CharField(read_only=True, help_text=(
+        "The step proposed: very_unlikely, unlikely, moderately_likely, likely or "
+        "very_likely."))
+    expected = serializers.FloatField(read_only=True, required=False, help_text=(
+        "Incidents expected in the next twelve months."))
+    chance = serializers.FloatField(read_only=True, required=False, help_text=(
+        "The chance of at least one incident in the next twelve months."))
+    confidence = serializers.FloatField(read_only=True, required=False)
+    confidence_label = serializers.CharField(read_only=True, required=False,
+                                             help_text="high, medium or low.")
+    incidents = serializers.IntegerField(read_only=True, required=False)
+    weighted_count = serializers.FloatField(read_only=True, required=False)
+    context_level = serializers.IntegerField(read_only=True, required=False, allow_null=True)
+    computed_on = serializers.DateField(read_only=True, required=False)
+    method = serializers.CharField(read_only=True, required=False)
+    url = serializers.CharField(read_only=True, required=False,
+                                help_text="The page of the evidence.")
+
+
+class LevelRatingOutput(serializers.Serializer):  # type: ignore[type-arg]
+    """One threat category of a security level assessment: the officer's rating, and the
+    evidence's proposal kept beside the likelihood (null without one), with the steps the
+    likelihood lies above (+) or below (-) it."""
+
+    likelihood = serializers.CharField(read_only=True)
+    impact = serializers.CharField(read_only=True)
+    justification = serializers.CharField(read_only=True)
+    proposal = KeptProposalOutput(read_only=True, allow_null=True)
+    proposal_difference = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+def with_difference(rating: dict[str, Any]) -> dict[str, Any]:
+    proposal = rating.get("proposal") or None
+    return {**rating, "proposal": proposal,
+            "proposal_difference": proposals.difference(str(rating.get("likelihood")),
+                                                        proposal)}
+
+
 class LevelReviewOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     security_area = serializers.PrimaryKeyRelatedField(read_only=True)
+    ratings = serializers.SerializerMethodField()
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -48,6 +90,11 @@ class LevelReviewOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
                   "justification", "status", "proposed_by", "proposed_at",
                   "review_started_at", "decided_by", "decided_at", "decision_comment",
                   "next_review_due", "version"]
+
+    @extend_schema_field(serializers.DictField(child=LevelRatingOutput()))
+    def get_ratings(self, review: SecurityLevelReview) -> dict[str, Any]:
+        return {category: LevelRatingOutput(with_difference(rating)).data
+                for category, rating in review.ratings.items()}
 
 
 class ProposeInput(serializers.Serializer):  # type: ignore[type-arg]
@@ -132,12 +179,24 @@ class SecurityLevelViewSet(ServiceViewSet):
 class RiskEntryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     inherent_level = serializers.SerializerMethodField()
     residual_level = serializers.SerializerMethodField()
+    proposal = serializers.SerializerMethodField(help_text=(
+        "The evidence's likelihood proposal kept when the risk was saved; null without one."))
+    proposal_difference = serializers.SerializerMethodField(help_text=(
+        "Steps the likelihood lies above (+) or below (-) the proposal; null without one."))
 
     class Meta:
         model = RiskEntry
         fields = ["id", "threat_category", "description", "at_risk", "likelihood", "impact",
-                  "inherent_level", "mitigation", "moss_categories", "residual_likelihood",
-                  "residual_impact", "residual_level", "response"]
+                  "inherent_level", "proposal", "proposal_difference", "mitigation",
+                  "moss_categories", "residual_likelihood", "residual_impact",
+                  "residual_level", "response"]
+
+    @extend_schema_field(KeptProposalOutput(allow_null=True))
+    def get_proposal(self, entry: RiskEntry) -> dict[str, Any] | None:
+        return KeptProposalOutput(entry.proposal).data if entry.proposal else None
+
+    def get_proposal_difference(self, entry: RiskEntry) -> int | None:
+        return proposals.difference(entry.likelihood, entry.proposal)
 
     def _matrix(self) -> Any:
         # Read once per response, not once per row.
@@ -286,7 +345,7 @@ class ComplianceAssessmentOutput(serializers.ModelSerializer):  # type: ignore[t
                   "status", "compliance", "results", "version"]
 
 
-class ResultInput(serializers.Serializer):  # type: ignore[type-arg]
+class ComplianceResultInput(serializers.Serializer):  # type: ignore[type-arg]
     item = serializers.IntegerField()
     state = serializers.CharField(required=False, allow_blank=True)
     evidence = serializers.CharField(required=False, allow_blank=True)
@@ -298,7 +357,7 @@ class ResultInput(serializers.Serializer):  # type: ignore[type-arg]
 class RecordInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     final = serializers.BooleanField(default=False)
-    results = ResultInput(many=True)
+    results = ComplianceResultInput(many=True)
 
 
 class ComplianceAssessmentViewSet(ServiceViewSet):

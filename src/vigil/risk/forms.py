@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.db.models import QuerySet
@@ -15,7 +15,7 @@ from vigil.core.forms import (
     search_field,
 )
 from vigil.core.levels import LEVEL_LABELS
-from vigil.places.models import DutyStation, Premises
+from vigil.places.models import DutyStation, Premises, SecurityArea
 from vigil.risk import rules
 from vigil.risk.models import (
     IMPACT_LABELS,
@@ -31,6 +31,7 @@ from vigil.risk.models import (
     SecurityPlan,
     SecurityRiskAssessment,
 )
+from vigil.risk.proposals import propose, shown
 
 LEVEL_CHOICES = [(n, f"{n} · {label}") for n, label in LEVEL_LABELS.items()]
 
@@ -55,8 +56,12 @@ class ThreatAssessmentForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, review: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, review: Any = None, area: SecurityArea | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Whose evidence proposes a likelihood beside each rating; the rating stays the
+        # officer's.
+        self.area = area
         previous = review.ratings if review is not None else {}
         for category in rules.THREAT_CATEGORIES:
             label = THREAT_LABELS[category]
@@ -91,9 +96,12 @@ class ThreatAssessmentForm(forms.Form):
                 for c in rules.THREAT_CATEGORIES}
 
     def categories(self) -> list[dict[str, Any]]:
-        """The fields grouped by category, for the template."""
+        """The fields grouped by category, with the evidence's proposal for the area as it
+        stands today, for the template (which asks once)."""
+        found = propose(self.area)
         return [{"label": THREAT_LABELS[c], "likelihood": self[f"{c}_likelihood"],
-                 "impact": self[f"{c}_impact"], "justification": self[f"{c}_justification"]}
+                 "impact": self[f"{c}_impact"], "justification": self[f"{c}_justification"],
+                 "proposal": shown(found.get(c))}
                 for c in rules.THREAT_CATEGORIES]
 
 
@@ -182,6 +190,27 @@ class RiskEntryForm(forms.ModelForm):  # type: ignore[type-arg]
     moss_categories = forms.MultipleChoiceField(
         label=_("MOSS categories of the measures"), required=False,
         choices=list(MOSS_CATEGORY_LABELS.items()), widget=forms.CheckboxSelectMultiple)
+    # The security area whose evidence proposes a likelihood (``for_area``); none, none shown.
+    area: ClassVar[SecurityArea | None] = None
+
+    @classmethod
+    def for_area(cls, area: SecurityArea | None) -> type[RiskEntryForm]:
+        """The form of a risk of an assessment of ``area``, showing the evidence's proposals."""
+        return type(cls.__name__, (cls,), {"area": area, "__module__": cls.__module__})
+
+    def proposals(self) -> list[dict[str, Any]]:
+        """The evidence's proposal for each threat category of the area, for the template.
+        Once a category is chosen (as posted, or the row's), the others are ``hidden`` (the
+        page's script shows the one of the category chosen next). Asked once per form."""
+        if not hasattr(self, "_proposals"):
+            found = {c: shown(p) for c, p in propose(self.area).items()}
+            chosen = (self.data.get("threat_category") if self.is_bound
+                      else self.initial.get("threat_category"))
+            self._proposals = [
+                {**p, "category": c, "category_label": THREAT_LABELS[c],
+                 "hidden": chosen in found and c != chosen}
+                for c in rules.THREAT_CATEGORIES if (p := found.get(c)) is not None]
+        return self._proposals
 
     class Meta:
         model = RiskEntry

@@ -16,16 +16,22 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from vigil.places.models import SecurityArea
 from vigil.risk import rules
+from vigil.risk.models import LIKELIHOOD_LABELS
 
 Source = Callable[[SecurityArea, Sequence[str], dt.date], dict[str, dict[str, Any]]]
 _sources: list[Source] = []
 
 # What risk keeps of a proposal beside a rating: enough to show it and the difference later,
-# without the evidence list, which the evidence page shows live.
+# and the address of its evidence, without the evidence list, which that page shows live.
 KEPT = ("likelihood", "expected", "chance", "confidence", "confidence_label", "incidents",
-        "weighted_count", "context_level", "computed_on", "method")
+        "weighted_count", "context_level", "computed_on", "method", "url")
+
+CONFIDENCE_LABELS = {"high": gettext_lazy("high"), "medium": gettext_lazy("medium"),
+                     "low": gettext_lazy("low")}
 
 
 def register(source: Source) -> None:
@@ -55,10 +61,11 @@ def propose(area: SecurityArea | None, categories: Sequence[str] = rules.THREAT_
 
 
 def kept(proposal: dict[str, Any] | None) -> dict[str, Any]:
-    """The part of a proposal stored beside a rating."""
+    """The part of a proposal stored beside a rating, as JSON can hold it (a day as ISO)."""
     if not proposal:
         return {}
-    return {k: proposal[k] for k in KEPT if k in proposal}
+    return {k: proposal[k].isoformat() if isinstance(proposal[k], dt.date) else proposal[k]
+            for k in KEPT if k in proposal}
 
 
 def difference(rating: str, proposal: dict[str, Any] | None) -> int | None:
@@ -67,3 +74,35 @@ def difference(rating: str, proposal: dict[str, Any] | None) -> int | None:
             or rating not in rules.LIKELIHOODS:
         return None
     return rules.LIKELIHOODS.index(rating) - rules.LIKELIHOODS.index(proposal["likelihood"])
+
+
+def shown(proposal: dict[str, Any] | None, rating: str | None = None) -> dict[str, Any] | None:
+    """A proposal as the pages show it: its step in words, the expected count, the confidence
+    in words, the link to its evidence and, given the officer's rating, the steps between
+    them (``above`` or ``below``, or ``matches``). None without a proposal."""
+    if not proposal or proposal.get("likelihood") not in rules.LIKELIHOODS:
+        return None
+    steps = difference(rating, proposal) if rating is not None else None
+    return {
+        "likelihood": proposal["likelihood"],
+        "label": LIKELIHOOD_LABELS[proposal["likelihood"]],
+        "expected": proposal.get("expected"),
+        "incidents": proposal.get("incidents"),
+        "confidence_label": CONFIDENCE_LABELS.get(str(proposal.get("confidence_label")),
+                                                  proposal.get("confidence_label")),
+        "computed_on": _day(proposal.get("computed_on")),
+        "url": proposal.get("url") or "",
+        "difference": steps,
+        "matches": steps == 0,
+        "above": steps if steps is not None and steps > 0 else 0,
+        "below": -steps if steps is not None and steps < 0 else 0,
+    }
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

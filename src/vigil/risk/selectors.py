@@ -23,7 +23,7 @@ from vigil.core.selectors import narrowed, searched
 from vigil.core.slices import Slice, SlicePaths
 from vigil.people.models import Person
 from vigil.places.models import Country, DutyStation, Premises, SecurityArea
-from vigil.risk import rules
+from vigil.risk import proposals, rules
 from vigil.risk.models import (
     ComplianceAssessment,
     Mission,
@@ -244,13 +244,18 @@ class RegisterRow:
     entry: RiskEntry
     inherent: str
     residual: str
+    # The evidence's proposal stored when the risk was saved, with the officer's likelihood
+    # against it (proposals.shown); None without one.
+    proposal: dict[str, Any] | None = None
 
 
 def register(*, sra: SecurityRiskAssessment) -> list[RegisterRow]:
-    """The register with each risk's inherent and residual level, by the matrix in force."""
+    """The register with each risk's inherent and residual level, by the matrix in force,
+    and the evidence's proposal kept beside its likelihood."""
     matrix = risk_settings().matrix
     return [RegisterRow(e, rules.risk_level(matrix, e.likelihood, e.impact),
-                        rules.risk_level(matrix, e.residual_likelihood, e.residual_impact))
+                        rules.risk_level(matrix, e.residual_likelihood, e.residual_impact),
+                        proposals.shown(e.proposal, e.likelihood))
             for e in sra.entries.all()]
 
 

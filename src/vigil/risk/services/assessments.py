@@ -17,7 +17,7 @@ from vigil.core.errors import FieldError
 from vigil.core.i18n import Msg
 from vigil.core.services import notify, record_save
 from vigil.core.validation import save_new_version
-from vigil.risk import rules
+from vigil.risk import proposals, rules
 from vigil.risk.models import ProgrammeActivity, RiskEntry, SecurityRiskAssessment, SraVersion
 from vigil.risk.services.common import remove_row, require_draft, save_row
 from vigil.risk.services.review import Review, move
@@ -92,6 +92,17 @@ def _entry_errors(entry: RiskEntry) -> list[FieldError]:
     return []
 
 
+def _proposal(entry: RiskEntry) -> set[str]:
+    """Beside the officer's likelihood, the evidence's proposal for the assessment's area and
+    the risk's threat category as it stands today; none for an assessment of a whole
+    country or without a source."""
+    category = entry.threat_category
+    found = proposals.propose(entry.sra.security_area, [category]) \
+        if category in rules.THREAT_CATEGORIES else {}
+    entry.proposal = proposals.kept(found.get(category))
+    return {"proposal"}
+
+
 @transaction.atomic
 def risk_entry_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[str, Any],
                     version: int | None, entry: RiskEntry | None = None) -> RiskEntry:
@@ -99,7 +110,8 @@ def risk_entry_save(*, actor: AnyUser, sra: SecurityRiskAssessment, data: dict[s
     _editable(actor, sra, version)
     row = save_row(actor=actor, parent=sra, link="sra", fields=ENTRY_FIELDS, data=data,
                    row=entry or RiskEntry(sra=sra, position=sra.entries.count() + 1),
-                   action="risk.sra.entry_save", key="entry", check=_entry_errors)
+                   action="risk.sra.entry_save", key="entry", check=_entry_errors,
+                   derive=_proposal)
     _bump(actor, sra, "register")
     return row
 

@@ -46,17 +46,22 @@ def _check_belongs(*, parent: models.Model, row: models.Model, link: str, key: s
 
 def save_row(*, actor: AnyUser, parent: models.Model, row: Row, link: str, fields: set[str],
              data: dict[str, Any], action: str, key: str,
-             check: Callable[[Row], list[FieldError]] | None = None) -> Row:
+             check: Callable[[Row], list[FieldError]] | None = None,
+             derive: Callable[[Row], set[str]] | None = None) -> Row:
     """Add or change one row of a document: the row must belong to the document; its fields
-    are validated, with ``check`` for the rules of that kind of row; one audit event names
-    the row under ``key`` and holds what changed."""
+    are validated, with ``check`` for the rules of that kind of row; ``derive`` sets the
+    fields Vigil computes from the others (never from ``data``) and names them; one audit
+    event names the row under ``key`` and holds what changed, the derived fields too."""
     _check_belongs(parent=parent, row=row, link=link, key=key)
-    before = {} if row.pk is None else audit.snapshot(row, fields)
+    before = {} if row.pk is None else audit.snapshot(row)
     assign(row, data, fields)
+    derived = derive(row) if derive is not None else set()
     validate(row, exclude=[link], extra=check(row) if check is not None else [])
     row.save()
+    shown = fields | derived
+    before = {k: v for k, v in before.items() if k in shown}
     audit.record(actor=actor, action=action, obj=parent,
-                 changes={key: row.pk, **audit.diff(before, audit.snapshot(row, fields))})
+                 changes={key: row.pk, **audit.diff(before, audit.snapshot(row, shown))})
     return row
 
 

@@ -26,7 +26,7 @@ from vigil.core.i18n import Msg
 from vigil.core.services import notify
 from vigil.core.validation import check_version, save_new_version
 from vigil.places.models import SecurityArea
-from vigil.risk import rules, selectors
+from vigil.risk import proposals, rules, selectors
 from vigil.risk.models import SecurityLevelReview
 
 if TYPE_CHECKING:
@@ -38,10 +38,12 @@ ACTION_LABELS = {"start_review": gettext_lazy("taken for review"),
                  "resubmit": gettext_lazy("resubmitted"), "withdraw": gettext_lazy("withdrawn")}
 
 
-def _clean_ratings(ratings: Any) -> tuple[dict[str, dict[str, str]], list[FieldError]]:
-    """The five categories, each with a likelihood, an impact and a justification."""
+def _clean_ratings(ratings: Any) -> tuple[dict[str, dict[str, Any]], list[FieldError]]:
+    """The five categories, each with a likelihood, an impact and a justification. The
+    evidence's proposal beside a rating is Vigil's to compute (``_with_proposals``): one sent
+    in is refused, so that nobody can store a proposal the evidence did not make."""
     errors: list[FieldError] = []
-    clean: dict[str, dict[str, str]] = {}
+    clean: dict[str, dict[str, Any]] = {}
     if not isinstance(ratings, dict):
         return clean, [FieldError(field="ratings", message=_("Rate the five threat categories."))]
     for category in rules.THREAT_CATEGORIES:
@@ -50,6 +52,9 @@ def _clean_ratings(ratings: Any) -> tuple[dict[str, dict[str, str]], list[FieldE
             errors.append(FieldError(field=f"ratings.{category}", code=ErrorCode.REQUIRED,
                                      message=_("Rate this category.")))
             continue
+        if "proposal" in item:
+            errors.append(FieldError(field=f"ratings.{category}.proposal",
+                                     message=_("This field cannot be set here.")))
         likelihood, impact = item.get("likelihood"), item.get("impact")
         justification = str(item.get("justification", "")).strip()
         if likelihood not in rules.LIKELIHOODS:
@@ -71,7 +76,7 @@ def _clean_ratings(ratings: Any) -> tuple[dict[str, dict[str, str]], list[FieldE
 
 
 def _assessed(ratings: Any, proposed_level: Any, justification: str
-              ) -> tuple[dict[str, dict[str, str]], int, int]:
+              ) -> tuple[dict[str, dict[str, Any]], int, int]:
     clean, errors = _clean_ratings(ratings)
     try:
         level = int(proposed_level)
@@ -92,6 +97,18 @@ def _assessed(ratings: Any, proposed_level: Any, justification: str
             "The assessment gives level %(derived)d. Say why you propose %(level)d.")
             % {"derived": derived, "level": level})])
     return clean, derived, level
+
+
+def _with_proposals(area: SecurityArea, clean: dict[str, dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]]:
+    """Beside each rating, the evidence's proposal for the area and category as it stands
+    today (when a source speaks to it); the officer's rating stays as rated."""
+    found = proposals.propose(area, list(clean))
+    for category, rating in clean.items():
+        stored = proposals.kept(found.get(category))
+        if stored:
+            rating["proposal"] = stored
+    return clean
 
 
 def _notify_reviewers(review: SecurityLevelReview) -> None:
@@ -117,7 +134,8 @@ def security_level_propose(*, actor: AnyUser, area: SecurityArea, ratings: Any,
         raise TransitionRefused(_("This area already has a proposal in progress; resubmit or "
                                   "finish that one."))
     clean, derived, level = _assessed(ratings, proposed_level, justification)
-    review.ratings, review.derived_level, review.proposed_level = clean, derived, level
+    review.ratings = _with_proposals(area, clean)
+    review.derived_level, review.proposed_level = derived, level
     review.justification = justification.strip()
     review.proposed_by, review.proposed_at = account(actor), timezone.now()
     review.save()
@@ -244,7 +262,8 @@ def security_level_resubmit(*, actor: AnyUser, review: SecurityLevelReview, rati
     clean, derived, level = _assessed(ratings, proposed_level, justification)
     before = audit.snapshot(review)
     review.status = target
-    review.ratings, review.derived_level, review.proposed_level = clean, derived, level
+    review.ratings = _with_proposals(review.security_area, clean)
+    review.derived_level, review.proposed_level = derived, level
     review.justification = justification.strip()
     review.proposed_by = account(actor)
     review.reviewer = review.review_started_at = review.decided_by = None

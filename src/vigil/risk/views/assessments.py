@@ -4,12 +4,15 @@ criticality."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
 
 from vigil.core.authz import Perm, can, has_perm_anywhere
 from vigil.core.errors import NotFound
@@ -81,7 +84,18 @@ ENTRIES = RowPage(
     parent_name="sra", row_name="entry", rows="entries", detail_url="risk:sra_detail",
     saved_message=_lazy("Risk saved in the register."), get=selectors.sra_get,
     save=services.risk_entry_save)
-entry_edit = ENTRIES.view()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> HttpResponse:
+    """Add or change a risk; beside its likelihood, the evidence's proposal for the
+    assessment's security area."""
+    sra = selectors.sra_get(user=request.user, pk=pk)
+    page = replace(ENTRIES, form_class=RiskEntryForm.for_area(sra.security_area))
+    return page.respond(request, sra, entry_pk)
+
+
 entry_remove = row_remover(ENTRIES, remove=services.risk_entry_remove, refused=_refused,
                            message=_lazy("Risk removed from the register."))
 

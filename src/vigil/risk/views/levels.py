@@ -28,7 +28,7 @@ from vigil.core.views_support import (
     perm_required,
     submit_form,
 )
-from vigil.risk import rules, selectors, services
+from vigil.risk import proposals, rules, selectors, services
 from vigil.risk.forms import (
     ApproveForm,
     LevelBoardFilters,
@@ -91,7 +91,7 @@ def area_levels(request: HttpRequest, area_pk: int) -> HttpResponse:
 def level_propose(request: HttpRequest, area_pk: int) -> HttpResponse:
     area = selectors.area_get(user=request.user, pk=area_pk)
     require(request.user, Perm.PROPOSE_SECURITY_LEVEL, SecurityLevelReview(security_area=area))
-    form = ThreatAssessmentForm(request.POST or None)
+    form = ThreatAssessmentForm(request.POST or None, area=area)
     if request.method == "POST" and form.is_valid():
         review = apply_service(form, lambda: services.security_level_propose(
             actor=request.user, area=area, ratings=form.ratings(),
@@ -110,7 +110,8 @@ def level_propose(request: HttpRequest, area_pk: int) -> HttpResponse:
 def level_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.level_review_get(user=request.user, pk=pk)
     require(request.user, Perm.PROPOSE_SECURITY_LEVEL, review)
-    form = ThreatAssessmentForm(request.POST or None, review=review)
+    form = ThreatAssessmentForm(request.POST or None, review=review,
+                                area=review.security_area)
     if request.method == "POST" and form.is_valid():
         saved = apply_service(form, lambda: services.security_level_resubmit(
             actor=request.user, review=review, ratings=form.ratings(),
@@ -142,7 +143,8 @@ def _detail(request: HttpRequest, review: SecurityLevelReview, **forms: object) 
                      "likelihood": LIKELIHOOD_LABELS.get(r["likelihood"], r["likelihood"]),
                      "impact": IMPACT_LABELS.get(r["impact"], r["impact"]),
                      "score": rules.threat_score(r["likelihood"], r["impact"]),
-                     "justification": r["justification"]}
+                     "justification": r["justification"],
+                     "proposal": proposals.shown(r.get("proposal"), r["likelihood"])}
                     for c, r in review.ratings.items()],
         "may_decide": may_decide and bool({"approve", "return"} & set(actions)),
         "may_start": may_decide and "start_review" in actions,
