@@ -165,3 +165,25 @@ def test_a_stale_version_is_refused(client, cast, user_with):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert selectors.settings_row().half_life_years == 4
+
+
+def test_the_index_takes_the_same_queries_for_more_areas_and_incidents(client, cast, world,
+                                                                      user_with):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed_in(client, user_with(Role.DRO_DESK_OFFICER, ScopeKind.GLOBAL, None))
+    client.get(reverse("evidence:index"))  # settings rows warmed
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("evidence:index")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for code in ("MSA", "KSM", "ELD", "NKR"):
+        area = SecurityArea.objects.create(country=cast.kenya, code=code, name=code)
+        approve_level(area, 2)
+        incident(cast.kenya, area=area, days_ago=40)
+        incident(cast.somalia, days_ago=80, category="terrorism", sub="ied")
+    assert count() == few
