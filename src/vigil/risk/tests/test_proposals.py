@@ -327,14 +327,15 @@ def test_api_shows_the_kept_proposal_and_the_difference(source, cast, officer, a
         f"/evidence/{cast.nbi_area.pk}/hazards/", -1)
 
 
-def test_api_refuses_a_proposal_in_the_ratings(source, cast, officer, api):
-    forged = ratings(crime={"likelihood": "likely", "impact": "moderate",
-                            "justification": "Reports.", "proposal": "likely"})
+@pytest.mark.parametrize("forged", ["likely", {"likelihood": "likely", "expected": 9}])
+def test_api_refuses_a_proposal_in_the_ratings(source, cast, officer, api, forged):
+    sent = ratings(crime={"likelihood": "likely", "impact": "moderate",
+                          "justification": "Reports.", "proposal": forged})
     response = api(officer).post("/api/v1/security-levels/", {
-        "security_area": cast.nbi_area.pk, "ratings": forged, "proposed_level": 4},
+        "security_area": cast.nbi_area.pk, "ratings": sent, "proposed_level": 4},
         format="json")
     assert response.status_code == 400
-    assert "ratings.crime.proposal" in str(response.json())
+    assert [e["field"] for e in response.json()["errors"]] == ["ratings.crime.proposal"]
 
 
 def test_api_without_a_source_gives_null(no_source, cast, officer, api):
