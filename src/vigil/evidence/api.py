@@ -158,7 +158,8 @@ class EvidenceViewSet(viewsets.ViewSet):
         return Response(LikelihoodProposalsOutput(_proposals(request, _place(request))).data)
 
     @extend_schema(methods=["GET"], responses=EvidenceSettingsOutput)
-    @extend_schema(methods=["PATCH"], request=EvidenceSettingsInput, responses=EvidenceSettingsOutput)
+    @extend_schema(methods=["PATCH"], request=EvidenceSettingsInput,
+                   responses=EvidenceSettingsOutput)
     @action(detail=False, methods=["get", "patch"], url_path="settings")
     def method_settings(self, request: Request) -> Response:
         self._check(request)

@@ -77,7 +77,9 @@ def threat_category(category_code: str, subcategory_code: str = "") -> str | Non
 
 @dataclass(frozen=True)
 class Params:
-    """The method's parameters. The defaults are those the back-test chose on 1997-2024."""
+    """The method's parameters. The defaults are what the back-test on AWSD 1997-2024 chose
+    for most test years (docs/evidence.md); `vigil evidence backtest --apply` saves the choice
+    of the latest test year instead (a half-life of 3 years in that run)."""
 
     half_life_years: float = 4.0
     severity_weight: float = 0.0
