@@ -59,6 +59,8 @@ for prefix, viewset, basename in [*hq_api.ROUTES, *training_api.ROUTES, *wellbei
 
 urlpatterns = [
     path("", include("vigil.core.urls")),
+    path("account/second-factor/", include("vigil.core.mfa_urls")),
+    path("account/", include("vigil.core.account_urls")),
     path("places/", include("vigil.places.urls")),
     path("people/", include("vigil.people.urls")),
     path("risk/", include("vigil.risk.urls")),
