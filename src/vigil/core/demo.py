@@ -76,7 +76,7 @@ def demo_load(*, scale: str, seed: int = 2016,
     """Fill an empty database with demo data. Refuses a database that has users already."""
     if not database_is_empty():
         raise DomainError("The database already has users; demo data goes only into an empty one.")
-    ctx = DemoContext(scale=SCALES[scale], rng=random.Random(seed),  # noqa: S311 - not crypto
+    ctx = DemoContext(scale=SCALES[scale], rng=random.Random(seed),  # noqa: S311  # nosec B311 - not crypto
                       progress=progress or (lambda step, done, total: None))
     for step in steps():
         step.run(ctx)

@@ -342,7 +342,7 @@ def fetch_url(url: str) -> bytes:
         "User-Agent": "Vigil CAP poller",
         "Accept": "application/cap+xml, application/atom+xml, application/rss+xml, "
                   "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"})
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310  # nosec B310 - http(s) only
         data: bytes = response.read(cap.MAX_BYTES + 1)
     if len(data) > cap.MAX_BYTES:
         raise ValueError(_("%(url)s sent more than %(size)s MB.") % {

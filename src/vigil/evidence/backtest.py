@@ -305,7 +305,7 @@ class History:
         last = self.last_year if self.last_year is not None else year
         years = [y for y in (year - 1, year, year + 1) if y <= last]
         rates = [sum(self.count(c, y) for y in years) / len(years) for c in scored]
-        rnd = random.Random(year)  # noqa: S311 - a simulation, seeded to be repeatable
+        rnd = random.Random(year)  # noqa: S311  # nosec B311 - a seeded simulation
         found = [rules.spearman(rates, [float(poisson_draw(rnd, r)) for r in rates])
                  for _draw in range(draws)]
         kept = [rho for rho in found if rho is not None]

@@ -31,7 +31,7 @@ class Rule(StrEnum):
     DENIED = "denied_attempts"
     TAILGATING = "tailgating"
     FORCED = "forced_entry"
-    INVALID_PASS = "invalid_pass"  # noqa: S105 - a rule's name, not a password
+    INVALID_PASS = "invalid_pass"  # noqa: S105  # nosec B105 - a rule's name, not a password
 
     @property
     def label(self) -> str:
@@ -58,7 +58,7 @@ RULE_EXPLANATIONS = {
 }
 # The event kinds an officer reports, and the rule each raises.
 REPORTED = {"tailgating": Rule.TAILGATING, "forced_entry": Rule.FORCED}
-PASS_READ = "pass_read"  # noqa: S105 - an event kind
+PASS_READ = "pass_read"  # noqa: S105  # nosec B105 - an event kind
 DENIED = "denied"
 INVALID_REASONS = frozenset(r.value for r in INVALID_PASS_REFUSALS)
 

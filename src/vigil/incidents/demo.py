@@ -106,7 +106,7 @@ def _colleagues_affected(ctx: DemoContext) -> None:
     psychological first aid (SP2.2.a.iii) has enough people to be published in each biennium
     without revealing anyone. Its own random source: the steps after this one draw the same
     numbers as before."""
-    rng = random.Random("colleagues affected")  # noqa: S311 - demo data, not crypto
+    rng = random.Random("colleagues affected")  # noqa: S311  # nosec B311 - demo data
     since = timezone.now() - dt.timedelta(days=3 * 365)
     named = set(AffectedPerson.objects.values_list("incident_id", "person_id"))
     extra = []

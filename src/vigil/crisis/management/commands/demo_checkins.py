@@ -39,7 +39,7 @@ class Command(BaseCommand):
         crisis = crises.order_by("-activated_at").first()
         if crisis is None:
             raise CommandError("No active crisis: declare one first.")
-        rng = random.Random(options["seed"])  # noqa: S311 - a demo, not a secret
+        rng = random.Random(options["seed"])  # noqa: S311  # nosec B311 - a demo
         deliveries = list(Delivery.objects.filter(
             broadcast__crisis=crisis, entry__isnull=False,
             status=Delivery.Status.SENT).order_by("entry_id", "pk").distinct())
