@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 VIGIL := $(BIN)/vigil
 
-.PHONY: run test lint i18n messages bench clean help
+.PHONY: run test lint i18n messages bench audit clean help
 
 help:
 	@echo "make run    start Vigil with demo data at http://127.0.0.1:$(PORT)"
 	@echo "make test   lint, types, migration check, translation check and the whole test suite"
 	@echo "make bench  benchmarks (figures go to docs/performance.md)"
+	@echo "make audit  bandit over the code, pip-audit over the installed packages (needs the network)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,13 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/whereabouts.py --people 70000 --segments 200000 --queries 100
 	$(BIN)/python bench/crisis.py --people 70000 --segments 200000
+
+# Supply chain (docs/security.md). Not part of `make test`: pip-audit asks PyPI's vulnerability
+# data over the network. --strict fails when a package could not be checked, so an unreachable
+# service is a failure, never a silent "no known vulnerabilities".
+audit: $(VENV)/.installed-dev
+	$(BIN)/bandit -r src/vigil -x '*/tests/*' -c pyproject.toml -q
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) var/static var/test.sqlite3*
