@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "vigil.core.middleware.RequestSizeMiddleware",
+    "vigil.core.middleware.SessionActivityMiddleware",
     "vigil.core.middleware_errors.DomainErrorMiddleware",
 ]
 
@@ -156,15 +157,37 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 AXES_FAILURE_LIMIT = env.int("VIGIL_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are counted per username and address, and per username across all addresses (a
+# guess spread over many machines); either count reaching the limit locks that username for
+# the cool-off time. The lock names no account and ends by itself.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 
+# Production is DEBUG off (the default). There the cookies are __Host- cookies (sent only over
+# HTTPS, to this host, for every path) and HSTS tells browsers to come back only over HTTPS.
+# VIGIL_SECURE_COOKIES=false is for a plain-HTTP test machine only.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("VIGIL_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 60 * 60 * 12
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# The absolute limit of a session, from sign-in, and the idle limit: a session unused for
+# VIGIL_SESSION_IDLE_MINUTES ends (vigil.core.middleware.SessionActivityMiddleware).
+SESSION_COOKIE_AGE = env.int("VIGIL_SESSION_MAX_HOURS", default=12) * 60 * 60
+VIGIL_SESSION_IDLE_MINUTES = env.int("VIGIL_SESSION_IDLE_MINUTES", default=30)
+# API tokens: how long a new one lasts unless its issuer says otherwise.
+VIGIL_API_TOKEN_DAYS = env.int("VIGIL_API_TOKEN_DAYS", default=90)
+# A password reset link lasts one hour; requests are limited per address and per IP.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+VIGIL_PASSWORD_RESET_RATE = env("VIGIL_PASSWORD_RESET_RATE", default="3/hour")
+VIGIL_PASSWORD_RESET_RATE_IP = env("VIGIL_PASSWORD_RESET_RATE_IP", default="10/hour")
+SECURE_HSTS_SECONDS = env.int("VIGIL_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("VIGIL_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("VIGIL_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("VIGIL_SSL_REDIRECT", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind a reverse proxy that ends TLS, trust its X-Forwarded-Proto so that links built from
 # the request (password reset mails) start with https.
@@ -198,7 +221,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a bad token is answered 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "vigil.core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

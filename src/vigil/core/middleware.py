@@ -3,12 +3,15 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from vigil.core import context
+from vigil.core import account, context
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -76,3 +79,34 @@ class RequestSizeMiddleware:
             return JsonResponse({"code": "too_large", "message": message}, status=400)
         return render(request, "core/error.html", {
             "title": _("Too large"), "status": 400, "message": message}, status=400)
+
+
+class SessionActivityMiddleware:
+    """Ends a signed-in session that was idle longer than VIGIL_SESSION_IDLE_MINUTES, or that
+    its owner ended from the account page; notes the session's use for that page; and marks
+    every response to a signed-in person (or an API token) ``Cache-Control: no-store``, so that
+    no browser or proxy keeps a copy of what it showed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            if account.session_idle_expired(request=request):
+                self._sign_out(request, _("You were signed out after %(minutes)d minutes "
+                                          "without activity.") % {
+                    "minutes": settings.VIGIL_SESSION_IDLE_MINUTES})
+            elif not account.session_still_open(request=request):
+                self._sign_out(request, _("This session was ended. Sign in again."))
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
+            add_never_cache_headers(response)
+        return response
+
+    @staticmethod
+    def _sign_out(request: HttpRequest, message: str) -> None:
+        logout(request)
+        if not request.path.startswith("/api/"):
+            messages.info(request, message)

@@ -171,3 +171,74 @@ class UserPreference(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.language or '-'}"
+
+
+def _digest(value: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class UserSession(models.Model):
+    """One signed-in browser session, as its owner sees it on the account page. The session
+    key itself is never stored here: only its SHA-256, which finds the session to end."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="browser_sessions", verbose_name=_("user"))
+    key_hash = models.CharField(_("session key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ip_address or '-'} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def hash_of(session_key: str) -> str:
+        return _digest(session_key)
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def in_force(self, at: Any = None) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=at or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A named key for the API (``Authorization: Token …``). Only its SHA-256 is kept; the key
+    is shown once, when it is issued. It ends at its expiry, when revoked, or when its owner's
+    password changes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    # The first characters of the key, so that its owner can tell their tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=8)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
+
+    @staticmethod
+    def hash_of(key: str) -> str:
+        return _digest(key)
+
+    def in_force(self, at: Any = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (at or timezone.now())

@@ -2,25 +2,28 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from vigil.core import navigation, selectors, services
+from vigil.core import account, audit, navigation, selectors, services
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
 from vigil.core.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from vigil.core.i18n import is_spoken
-from vigil.core.views_support import list_page
+from vigil.core.views_support import apply_service, list_page
 
 
 def _language_cookie(response: HttpResponseBase, language: str) -> None:
@@ -72,8 +75,31 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+def _rate(rate: str) -> tuple[int, int]:
+    """"3/hour" as (3, 3600): a number of requests per second, minute, hour or day."""
+    number, _slash, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1].lower()]
+    return int(number), seconds
+
+
+def _over_limit(key: str, rate: str) -> bool:
+    """Count one request under ``key``; whether the count is past ``rate``'s limit."""
+    limit, seconds = _rate(rate)
+    if cache.add(key, 1, seconds):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, seconds)
+            count = 1
+    return count > limit
+
+
 class PasswordResetView(auth_views.PasswordResetView):
-    """Mails a one-time link; says the same whether or not the address is known."""
+    """Mails a one-time link, which lasts an hour; says the same whether or not the address is
+    known. Requests are limited per address (beyond it no mail goes, and the answer is the
+    same) and per IP address (beyond it the request is refused, 429)."""
 
     template_name = "core/password_reset.html"
     form_class = PasswordResetForm
@@ -81,6 +107,22 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "core/email/password_reset_subject.txt"
     success_url = reverse_lazy("core:password_reset_done")
     extra_context = {"title": _("Reset your password")}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        ip = account.client_ip(self.request) or "-"
+        if _over_limit(f"vigil:reset:ip:{ip}", settings.VIGIL_PASSWORD_RESET_RATE_IP):
+            audit.record(actor=None, action="core.password_reset.throttled",
+                         changes={"by": "ip_address", "ip_address": ip})
+            form.add_error(None, _("Too many password resets were asked from this network. "
+                                   "Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        email = form.cleaned_data["email"].strip().lower()
+        digest = account.digest(email)
+        if _over_limit(f"vigil:reset:email:{digest}", settings.VIGIL_PASSWORD_RESET_RATE):
+            audit.record(actor=None, action="core.password_reset.throttled",
+                         changes={"by": "email", "ip_address": ip})
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 Page = TypeVar("Page")
@@ -103,13 +145,25 @@ def _asks(view: type[Page], title: Any, form_class: type[Any], then: str) -> typ
 
 PasswordResetDoneView = _says(auth_views.PasswordResetDoneView, _("Check your e-mail"), _(
     "If the address belongs to a Vigil account, a link to set a new password is on its way. "
-    "It works once, for three days."))
+    "It works once, for one hour."))
 PasswordResetConfirmView = _asks(auth_views.PasswordResetConfirmView, _("Choose a new password"),
                                  SetPasswordForm, "core:password_reset_complete")
 PasswordResetCompleteView = _says(auth_views.PasswordResetCompleteView, _("Password set"),
                                   _("Your new password is set. Sign in with it."))
-PasswordChangeView = _asks(auth_views.PasswordChangeView, _("Change your password"),
-                           PasswordChangeForm, "core:password_change_done")
+_PasswordChangeView = _asks(auth_views.PasswordChangeView, _("Change your password"),
+                            PasswordChangeForm, "core:password_change_done")
+
+
+class PasswordChangeView(_PasswordChangeView):  # type: ignore[misc,valid-type]
+    """The session stays signed in under a new key; its record on the account page follows."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        old_key = self.request.session.session_key
+        response: HttpResponse = super().form_valid(form)
+        account.session_rekeyed(old_key=old_key, request=self.request)
+        return response
+
+
 PasswordChangeDoneView = _says(auth_views.PasswordChangeDoneView, _("Password changed"),
                                _("Your password is changed. Other sessions were signed out."))
 
@@ -193,9 +247,92 @@ def notification_list(request: HttpRequest) -> HttpResponseBase:
 def audit_log(request: HttpRequest) -> HttpResponseBase:
     if not holds_globally(request.user, Perm.VIEW_AUDIT):
         raise Forbidden()
-    events = selectors.audit_event_list(user=request.user,
-                                        action=request.GET.get("action", ""),
-                                        actor=request.GET.get("actor", ""))
+    action, actor = request.GET.get("action", ""), request.GET.get("actor", "")
+    events = selectors.audit_event_list(user=request.user, action=action, actor=actor)
+    # Reading the log is itself logged: who looked, and for what.
+    audit.record_list_read(actor=request.user, action="core.audit.read",
+                           object_type="core.auditevent",
+                           query=request.GET.urlencode()[:500], rows=events.count())
     return list_page(request, queryset=events, template="core/audit_list.html",
                      table_template="core/partials/_audit_table.html",
                      sorts={"seq": "seq"}, default_sort="-seq")
+
+
+# --- The account page: one's own sessions and API tokens ----------------------------------------
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, such as the script that uses it."))
+    days = forms.IntegerField(label=_("Lasts (days)"), min_value=1,
+                              max_value=account.TOKEN_MAX_DAYS,
+                              initial=settings.VIGIL_API_TOKEN_DAYS)
+
+
+def _account_page(request: HttpRequest, form: TokenForm | None = None,
+                  new_key: str = "", status: int = 200) -> HttpResponse:
+    sessions = list(account.session_list(user=request.user))
+    for record in sessions:
+        record.is_current = account.session_is_current(record, request)  # type: ignore[attr-defined]
+    return render(request, "core/account/account.html", {
+        "title": _("Sessions and API tokens"),
+        "sessions": sessions,
+        "tokens": account.token_list(user=request.user),
+        "form": form or TokenForm(),
+        "new_key": new_key,
+        "idle_minutes": settings.VIGIL_SESSION_IDLE_MINUTES,
+        "max_hours": settings.SESSION_COOKIE_AGE // 3600,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def account_page(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's sessions and API tokens, each of which they may end."""
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, pk: int) -> HttpResponseBase:
+    record = get_object_or_404(account.session_list(user=request.user), pk=pk)
+    account.session_end(actor=request.user, record=record)
+    if account.session_is_current(record, request):
+        return redirect("core:login")
+    messages.success(request, _("The session was ended."))
+    return redirect("account:sessions")
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponseBase:
+    ended = 0
+    for record in account.session_list(user=request.user):
+        if not account.session_is_current(record, request):
+            account.session_end(actor=request.user, record=record)
+            ended += 1
+    messages.success(request, _("Other sessions ended: %(count)d.") % {"count": ended})
+    return redirect("account:sessions")
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    issued = None
+    if form.is_valid():
+        issued = apply_service(form, lambda: account.token_issue(
+            actor=request.user, user=request.user, name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"]))
+    if issued is None:
+        return _account_page(request, form=form, status=400)
+    # The key is shown on this one answer, never again.
+    return _account_page(request, new_key=issued[1], status=201)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponseBase:
+    token = get_object_or_404(account.token_list(user=request.user), pk=pk)
+    account.token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("account:sessions")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.models import AuditEvent
+from vigil.core.models import ApiToken, AuditEvent
 from vigil.people.models import Person
 
 
@@ -122,7 +121,7 @@ def test_dependant_in_future_is_refused(cast, admin, api):
 def test_token_auth_and_api_token_command(cast, admin, client, capsys):
     call_command("api_token", admin.username)
     key = capsys.readouterr().out.strip()
-    assert Token.objects.get(user=admin).key == key
+    assert ApiToken.objects.get(user=admin).key_hash == ApiToken.hash_of(key)
     response = client.get("/api/v1/duty-stations/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response.json()["count"] == 3

@@ -1,27 +1,36 @@
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.authtoken.models import Token
 
-from vigil.core import audit
+from vigil.core import account
+from vigil.core.errors import ValidationFailed
 
 
 class Command(BaseCommand):
-    help = "Print a user's API token (Authorization: Token …), creating it if needed."
+    help = ("Issue a named API token for a user (Authorization: Token …) and print its key, "
+            "which is shown only this once.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--rotate", action="store_true", help="Replace the existing token.")
+        parser.add_argument("--name", default="command line",
+                            help="What the token is for (default: %(default)s).")
+        parser.add_argument("--days", type=int, default=None,
+                            help="How long it lasts, 1 to 366 days (default: "
+                                 "VIGIL_API_TOKEN_DAYS, %d)." % settings.VIGIL_API_TOKEN_DAYS)
+        parser.add_argument("--rotate", action="store_true",
+                            help="Revoke the user's tokens in force with the same name first.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["username"]).first()
+        user = account.user_by_username(options["username"])
         if user is None or not user.is_active:
             raise CommandError(f"No active user {options['username']!r}.")
         if options["rotate"]:
-            Token.objects.filter(user=user).delete()
-        token, created = Token.objects.get_or_create(user=user)
-        if created:
-            audit.record(actor=None, action="core.api_token.issue", obj=user,
-                         changes={"user": [None, user.get_username()]})
-        self.stdout.write(token.key)
+            for token in account.token_list(user=user).in_force().filter(name=options["name"]):
+                account.token_revoke(actor=None, token=token, reason="rotated")
+        try:
+            _token, key = account.token_issue(actor=None, user=user, name=options["name"],
+                                              days=options["days"])
+        except ValidationFailed as exc:
+            raise CommandError(" ".join(str(e.message) for e in exc.errors)) from exc
+        self.stdout.write(key)
