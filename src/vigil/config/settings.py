@@ -171,9 +171,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("VIGIL_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if SESSION_COOKIE_SECURE:
-    SESSION_COOKIE_NAME = "__Host-sessionid"
-    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SESSION_COOKIE_SECURE else "csrftoken"
 # The absolute limit of a session, from sign-in, and the idle limit: a session unused for
 # VIGIL_SESSION_IDLE_MINUTES ends (vigil.core.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = env.int("VIGIL_SESSION_MAX_HOURS", default=12) * 60 * 60
@@ -187,7 +186,10 @@ VIGIL_PASSWORD_RESET_RATE_IP = env("VIGIL_PASSWORD_RESET_RATE_IP", default="10/h
 SECURE_HSTS_SECONDS = env.int("VIGIL_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("VIGIL_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("VIGIL_HSTS_PRELOAD", default=False)
+# Plain HTTP answered with a redirect to HTTPS, except the health checks a load balancer
+# probes over HTTP.
 SECURE_SSL_REDIRECT = env.bool("VIGIL_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind a reverse proxy that ends TLS, trust its X-Forwarded-Proto so that links built from
 # the request (password reset mails) start with https.
