@@ -7,10 +7,15 @@ Needs Debian's chromium (/usr/bin/chromium); never downloads a browser.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+import struct
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Response, sync_playwright
@@ -19,6 +24,8 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 ONLY = sys.argv[2] if len(sys.argv) > 2 else ""  # take only the shots whose file has this
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 PASSWORD = "vigil-demo-2026"  # noqa: S105 - the published demo password
+# The published demo authenticator of the privileged demo users (docs/demo.md).
+DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105 - published demo data
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -127,24 +134,47 @@ def goto(page: Page, url: str) -> Response | None:
     return None
 
 
+def totp_now(secret: str = DEMO_TOTP_SECRET) -> str:
+    """The six digits an authenticator app shows now for this secret (RFC 6238: SHA-1, 30 s)."""
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    digest = hmac.new(base64.b32decode(secret), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def sign_in(page: Page, username: str) -> None:
+    """The demo password, then, for a privileged user, the demo authenticator's code."""
+    goto(page, f"{BASE}/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn")
+    page.wait_for_load_state()
+    if "/account/second-factor/verify/" in page.url:
+        page.fill("#id_token", totp_now())
+        page.press("#id_token", "Enter")
+        page.wait_for_load_state()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
+    # One sign-in per user, its cookies reused: a code of the authenticator works once.
+    signed_in: dict[str, Any] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for username, language, path, name, width, height in SHOTS:
             if ONLY not in name:
                 continue
             context = browser.new_context(viewport={"width": width, "height": height},
-                                          device_scale_factor=SCALE.get(name, 1))
+                                          device_scale_factor=SCALE.get(name, 1),
+                                          storage_state=signed_in.get(username))
             context.add_cookies([{"name": "vigil_language", "value": language,
                                   "url": BASE}])
             page = context.new_page()
-            if username:
-                goto(page, f"{BASE}/sign-in/")
-                page.fill("#id_username", username)
-                page.fill("#id_password", PASSWORD)
-                page.click("button[type=submit].btn")
+            if username and username not in signed_in:
+                sign_in(page, username)
+                signed_in[username] = context.storage_state()
             if path == "{checkin}":
                 path = os.environ.get("VIGIL_SHOT_CHECKIN", "")
                 if not path:

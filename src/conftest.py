@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from vigil.core.authz import Role, ScopeKind, forget_grants
@@ -77,6 +80,35 @@ class Cast:
 def _fast_passwords(settings: Any) -> None:
     # Argon2 is right for people and far too slow for hundreds of test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "real_second_factor: force_login does not verify the "
+                            "second factor (tests of the second factor itself)")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_second_factor(request: Any, monkeypatch: Any) -> None:
+    """A TEST SHORTCUT. As ``client.force_login`` skips the password, it here also skips the
+    second factor: the session counts as verified by a confirmed authenticator of the user's
+    (made if the user has none), as django_otp.login would after a right code. So tests of
+    privileged pages need no TOTP. Sign-in through the pages (the e2e tests, test_crawl)
+    still types the code; tests marked ``real_second_factor`` (test_mfa) get Django's own
+    force_login."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or TOTPDevice.objects.create(user=user, name="Test shortcut",
+                                               confirmed=True))
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

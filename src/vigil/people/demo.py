@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.demo import DemoContext, register_step
+from vigil.core.mfa import AUTHENTICATOR_NAME, PRIVILEGED_ROLES, RECOVERY_NAME
 from vigil.core.models import RoleGrant
 from vigil.people.models import Dependant, EmergencyContact, Organization, Person
 from vigil.places.models import Country, DutyStation, Premises
@@ -80,6 +85,12 @@ DEMO_USERS = [
     ("smt.member", "Sarah", "Kimani", Role.SMT_MEMBER, ScopeKind.COUNTRY, "KE"),
     ("admin", "Carlos", "García", Role.ADMINISTRATOR, ScopeKind.GLOBAL, None),
 ]
+
+# The second factor of the demo users whose role requires one (docs/demo.md publishes both):
+# one authenticator secret for all, to type into an authenticator app, and ten recovery codes
+# each. This is demo data, public on purpose; a real deployment's users enrol their own.
+DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105 - published demo data
+DEMO_RECOVERY_CODES = [f"demo{n:04d}" for n in range(1, 11)]
 
 # The demo users work for DSS, except the traveller (UNDP) and the SMT member, who heads
 # UNICEF's office in Kenya.
@@ -180,6 +191,7 @@ def load_users(ctx: DemoContext) -> None:
     stations = {s.name: s for s in DutyStation.objects.all()}
     nairobi = stations["Nairobi"]
     grants = []
+    privileged = []
     for index, (username, first, last, role, kind, value) in enumerate(DEMO_USERS, start=1):
         user = user_model.objects.create(username=username, first_name=first, last_name=last,
                                          email=f"{username}@un.example", password=password,
@@ -194,6 +206,8 @@ def load_users(ctx: DemoContext) -> None:
             else [])
         grants.append(RoleGrant(user=user, role=Role.TRAVELLER, scope_kind=ScopeKind.GLOBAL,
                                 note="demo"))
+        if role in PRIVILEGED_ROLES:
+            privileged.append(user)
         if role is Role.TRAVELLER:
             # The traveller has a family, so "my profile" shows dependants.
             Dependant.objects.bulk_create([
@@ -213,9 +227,22 @@ def load_users(ctx: DemoContext) -> None:
             grants.append(RoleGrant(user=user, role=role, scope_kind=kind,
                                     scope_id=stations[value or ""].pk, note="demo"))
     RoleGrant.objects.bulk_create(grants)
+    _second_factors(privileged)
     # Each demo user is a staff member too.
     ctx.counts.update(users=len(DEMO_USERS), role_grants=len(grants),
                       personnel=ctx.counts.get("personnel", 0) + len(DEMO_USERS))
+
+
+def _second_factors(users: list[Any]) -> None:
+    """The published demo authenticator and recovery codes, for the privileged demo users."""
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    TOTPDevice.objects.bulk_create([TOTPDevice(user=u, name=AUTHENTICATOR_NAME, key=key,
+                                               confirmed=True) for u in users])
+    StaticDevice.objects.bulk_create([StaticDevice(user=u, name=RECOVERY_NAME, confirmed=True)
+                                      for u in users])
+    devices = StaticDevice.objects.filter(user__in=users)
+    StaticToken.objects.bulk_create([StaticToken(device=d, token=code) for d in devices
+                                     for code in DEMO_RECOVERY_CODES])
 
 
 register_step(20, "organizations", load_organizations)

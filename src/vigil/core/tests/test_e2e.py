@@ -7,8 +7,10 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from vigil.core import demo
+from vigil.core.tests.second_factor import sign_in_page
 from vigil.people.demo import DEMO_USERS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,11 +71,10 @@ def demo_site(django_db_serialized_rollback, transactional_db, live_server, sett
 
 
 def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "vigil-demo-2026")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    """The demo password, then (privileged users) the code of the published demo
+    authenticator."""
+    sign_in_page(page, base, get_user_model().objects.get(username=username),
+                 "vigil-demo-2026")
 
 
 def test_every_demo_user_signs_in_and_sees_home_in_english_and_chinese(browser, demo_site):

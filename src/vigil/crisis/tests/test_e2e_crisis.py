@@ -8,9 +8,11 @@ import re
 from email import message_from_bytes
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.second_factor import give_authenticator, sign_in_page
 from vigil.core.tests.test_e2e import (  # noqa: F401 - the module's browser
     CHROMIUM,
     browser,
@@ -32,17 +34,16 @@ def site(django_db_serialized_rollback, transactional_db, live_server, settings)
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    """Password, then the code of the officer's authenticator (a security officer must)."""
+    sign_in_page(page, base, get_user_model().objects.get(username=username),
+                 "correct horse battery")
 
 
 def test_incident_crisis_headcount_broadcast_checkin_board(site, browser, smtp, cast,  # noqa: F811
                                                            user_with):
     officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya,
                         username="adviser")
+    give_authenticator(officer)
     for person, address in ((cast.amina, "amina@un.example"), (cast.omar, "omar@un.example"),
                             (cast.fatuma, "fatuma@un.example")):
         person.emails = [address]
@@ -108,6 +109,7 @@ def test_crisis_pages_pass_axe_scan_and_fit_a_phone(site, browser, smtp, cast,  
 
     officer = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya,
                         username="adviser")
+    give_authenticator(officer)
     cast.amina.emails = ["amina@un.example"]
     cast.amina.save()
     crisis = services.crisis_declare(actor=officer, data={
