@@ -25,7 +25,7 @@ ONLY = sys.argv[2] if len(sys.argv) > 2 else ""  # take only the shots whose fil
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 PASSWORD = "vigil-demo-2026"  # noqa: S105 - the published demo password
 # The published demo authenticator of the privileged demo users (docs/demo.md).
-DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105 - published demo data
+DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105  # nosec B105 - published demo data
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

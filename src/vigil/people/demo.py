@@ -89,7 +89,7 @@ DEMO_USERS = [
 # The second factor of the demo users whose role requires one (docs/demo.md publishes both):
 # one authenticator secret for all, to type into an authenticator app, and ten recovery codes
 # each. This is demo data, public on purpose; a real deployment's users enrol their own.
-DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105 - published demo data
+DEMO_TOTP_SECRET = "VIGILDEMOVIGILDEMOVIGILDEMOVIGIL"  # noqa: S105  # nosec B105 - published demo data
 DEMO_RECOVERY_CODES = [f"demo{n:04d}" for n in range(1, 11)]
 
 # The demo users work for DSS, except the traveller (UNDP) and the SMT member, who heads

@@ -25,7 +25,7 @@ def next_code(user: Any) -> str:
     has learnt), and only after the last step used; a second sign-in within 30 s takes the
     next step, and waits for the clock if none is left."""
     while True:
-        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        device = TOTPDevice.objects.get(user=user)  # the one being enrolled, or in use
         real_now = int(time.time() - device.t0) // device.step
         device_now = real_now + device.drift
         low, high = device_now - device.tolerance, device_now + device.tolerance

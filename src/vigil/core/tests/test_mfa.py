@@ -189,7 +189,8 @@ def test_enrolment_shows_qr_and_secret_confirms_and_shows_codes_once(user_with: 
     client.get(ENROL)
     assert TOTPDevice.objects.get(user=user).key == pending.key
 
-    wrong = client.post(ENROL, {"token": "000000" if next_code(user) != "000000" else "1"})
+    right = next_code(user)
+    wrong = client.post(ENROL, {"token": f"{(int(right) + 1) % 1_000_000:06d}"})
     assert wrong.status_code == 200
     assert not TOTPDevice.objects.get(user=user).confirmed
     TOTPDevice.objects.filter(user=user).update(throttling_failure_count=0,
