@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require
+from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require, visible
 from vigil.core.views_support import (
     EditPage,
     apply_service,
@@ -56,8 +56,9 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.organization_get(user=request.user, pk=pk)
     return render(request, "people/organization_detail.html", {
         "organization": org, "children": org.children.all(),
-        "premises": org.premises.select_related("duty_station").all()
-        if has_perm_anywhere(request.user, Perm.VIEW_PREMISES) else [],
+        # Only the premises the reader may see: the others' names are not theirs to read.
+        "premises": visible(request.user, Perm.VIEW_PREMISES,
+                            org.premises.select_related("duty_station")),
         "personnel_count": selectors.person_list(user=request.user,
                                                  organization=org.pk).count(),
         "may_edit": can(request.user, Perm.CHANGE_ORGANIZATION, org)})
