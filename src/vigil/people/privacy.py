@@ -8,8 +8,10 @@ without a change here; the apps above people are named only by model label, neve
 Export (``person_export``): an administrator holding ``people.export_personal_data`` over the
 staff member. Need-to-know records are left out unless the exporter may read them where they
 live: a counselling case (and its contact and sessions) only for the counsellor assigned to it,
-a protection record only for a holder of ``hq.view_protection`` over it. Secrets (password
-hashes, token keys, second-factor keys) are never exported. The export is audited.
+a protection record only for a holder of ``hq.view_protection`` over it. A record that names
+their account as its author or decider (a request they made for someone else) is listed, not
+copied: it is about someone else. Secrets (password hashes, token keys, second-factor keys)
+are never exported. The export is audited.
 
 Erasure (``person_erase``): an administrator holding ``people.change_person`` over the staff
 member, and only once nothing still needs the person (the holds below). The person's personal
@@ -172,6 +174,12 @@ def _may_read(actor: AnyUser, row: models.Model) -> bool:
     return True
 
 
+def _acted_only(row: models.Model, via: str) -> bool:
+    """A row that names the account in any field but ``user`` names it as an actor."""
+    field = row._meta.get_field(via)
+    return field.related_model is get_user_model() and via != "user"
+
+
 def _fields(row: models.Model) -> dict[str, Any]:
     data = audit.snapshot(row)
     return {k: v for k, v in data.items() if not any(w in k for w in SECRET_WORDS)}
@@ -190,8 +198,15 @@ def person_export(*, actor: AnyUser, person: Person) -> dict[str, Any]:
             continue
         label = row._meta.label_lower
         counts[label] = counts.get(label, 0) + 1
-        records.append({"model": label, "kind": str(row._meta.verbose_name), "id": row.pk,
-                        "names_them_as": via, "fields": _fields(row)})
+        record = {"model": label, "kind": str(row._meta.verbose_name), "id": row.pk,
+                  "names_them_as": via}
+        if _acted_only(row, via):
+            # They acted on it (made, decided, recorded it): it is about someone else, so
+            # the export says that it exists, not what it holds.
+            record["acted_as"] = via
+        else:
+            record["fields"] = _fields(row)
+        records.append(record)
     account = None
     if person.user is not None:
         user = person.user

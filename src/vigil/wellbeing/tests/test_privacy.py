@@ -101,6 +101,17 @@ def test_an_export_holds_every_record_naming_the_person(world, kenya_admin):
     assert event.changes["records"]["travel.travelrequest"] == 1
 
 
+def test_a_record_they_acted_on_is_listed_not_copied(world, kenya_admin):
+    trip = TravelRequest.objects.create(traveller=world.cast.omar, requested_by=world.amina_user,
+                                        purpose="Omar's confidential visit")
+    data = privacy.person_export(actor=kenya_admin, person=world.cast.amina)
+    listed = next(r for r in data["records"] if r["model"] == "travel.travelrequest"
+                  and r["id"] == trip.pk)
+    assert listed["acted_as"] == "requested_by"
+    assert "fields" not in listed
+    assert "Omar's confidential visit" not in json.dumps(data)
+
+
 def test_an_export_never_holds_a_secret(world, kenya_admin):
     data = privacy.person_export(actor=kenya_admin, person=world.cast.amina)
     text = json.dumps(data)
