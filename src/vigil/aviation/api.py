@@ -53,8 +53,8 @@ class AssessmentInput(serializers.Serializer[None]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class OperatorOutput(serializers.ModelSerializer[AirOperator]):
-    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+class AviationOperatorOutput(serializers.ModelSerializer[AirOperator]):
+    country = serializers.SlugRelatedField(allow_null=True, slug_field="iso2", read_only=True)
 
     class Meta:
         model = AirOperator
@@ -70,7 +70,7 @@ def _operators(*, user: Any) -> Any:
 class OperatorViewSet(ServiceViewSet):
     """Air operators with the suitability in force; their assessments; recording one."""
 
-    output_serializer = OperatorOutput
+    output_serializer = AviationOperatorOutput
     selector = staticmethod(_operators)
     filterset_fields = ["suitability", "iata", "icao", "is_active", "aoc_state"]
 
@@ -131,7 +131,7 @@ class AnswerInput(serializers.Serializer[None]):
     version = serializers.IntegerField()
 
 
-class CloseInput(serializers.Serializer[None]):
+class AdviceCloseInput(serializers.Serializer[None]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField()
 
@@ -161,10 +161,10 @@ class AdviceViewSet(ServiceViewSet):
                                                   answer=data["answer"],
                                                   version=data["version"]))
 
-    @extend_schema(request=CloseInput, responses={200: AdviceOutput})
+    @extend_schema(request=AdviceCloseInput, responses={200: AdviceOutput})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        data = valid_input(CloseInput, request.data)
+        data = valid_input(AdviceCloseInput, request.data)
         return self.output(services.advice_close(actor=request.user, advice=self.get_object(),
                                                  note=data["note"], version=data["version"]))
 

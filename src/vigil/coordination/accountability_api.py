@@ -13,13 +13,13 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import ViewSet
 
 from vigil.coordination import accountability_selectors as selectors
 from vigil.coordination import accountability_services as services
 from vigil.coordination.accountability_rules import DutyKind
 from vigil.coordination.models import Appointment, Function, PlaceLevel, RoleRequirement
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
@@ -151,7 +151,7 @@ def _country_param(request: Request, *, required: bool) -> int | None:
     return int(raw)
 
 
-class GapViewSet(ViewSet):
+class GapViewSet(ApiViewSet):
     """The gap board: places in the reader's scope where a required function is unfilled."""
 
     @extend_schema(parameters=[OpenApiParameter("country", int, required=False)],
@@ -177,7 +177,7 @@ class DutyOutput(serializers.Serializer[Any]):
     days_overdue = serializers.IntegerField(allow_null=True)
 
 
-class DutyViewSet(ViewSet):
+class DutyViewSet(ApiViewSet):
     """The overdue duties of each security function in a country the reader sees."""
 
     @extend_schema(parameters=[OpenApiParameter("country", int, required=True)],

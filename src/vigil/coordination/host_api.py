@@ -181,7 +181,7 @@ class HostSupportViewSet(WritableServiceViewSet):
 
 class LiaisonMeetingOutput(serializers.ModelSerializer[LiaisonMeeting]):
     recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        allow_null=True, slug_field="username", read_only=True)
 
     class Meta:
         model = LiaisonMeeting
@@ -271,7 +271,7 @@ class IncidentHandlingViewSet(WritableServiceViewSet):
 
 class EngagementRatingOutput(serializers.ModelSerializer[EngagementRating]):
     rated_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        allow_null=True, slug_field="username", read_only=True)
 
     class Meta:
         model = EngagementRating

@@ -73,7 +73,7 @@ def _users(*, user: Any) -> Any:
 
 
 def _username() -> Any:
-    return serializers.SlugRelatedField(slug_field="username", read_only=True)
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
 
 # --- Templates --------------------------------------------------------------------------------

@@ -10,12 +10,16 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import ViewSet
 
 from vigil.coordination import smt_rules as rules
 from vigil.coordination import smt_selectors as selectors
@@ -35,6 +39,7 @@ from vigil.coordination.models import (
     SecurityManagementTeam,
 )
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
@@ -466,6 +471,7 @@ class SmtJointPlanViewSet(WritableServiceViewSet):
 
 # --- Settings -------------------------------------------------------------------------------
 
+@extend_schema_serializer(many=False)
 class SmtSettingsOutput(serializers.Serializer[Any]):
     meeting_interval_days = serializers.DictField(child=serializers.IntegerField(),
                                                   help_text="Days by security level 1-6.")
@@ -482,7 +488,7 @@ def _settings_body() -> dict[str, Any]:
             "version": selectors.coordination_settings().version}
 
 
-class SmtSettingsViewSet(ViewSet):
+class SmtSettingsViewSet(ApiViewSet):
     """The days allowed between SMT meetings at each security level: read by every reader of
     coordination; changed (PUT, with the version read) by a global configurer. Each fault
     names its level (``level_3``)."""

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, NoReturn, cast
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, relations, serializers, status, viewsets
+from rest_framework import exceptions, relations, serializers, status, throttling, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -215,6 +217,69 @@ def named_choices(component: str, choices: Any, **kwargs: Any) -> serializers.Ch
     return _NAMED_CHOICES[component](choices=choices, **kwargs)
 
 
+class FieldErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
+    field = serializers.CharField(help_text=gettext_lazy(
+        "The field at fault (segments[0].date for a row of a list); empty for the whole input."))
+    code = serializers.CharField()
+    message = serializers.CharField()
+    row = serializers.IntegerField(required=False, help_text=gettext_lazy(
+        "The row of an imported file, when the fault is in one."))
+
+
+class ErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
+    """The one shape of every error answer (see exception_handler)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors: Any = FieldErrorOutput(many=True, required=False)
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema, with the error answers every operation can give beside its
+    own: 401 without valid credentials, 403 refused, 429 over the rate; 400 when it takes input
+    (a body or query parameters); 404 when a record it names, in its path or its input, is not
+    there or not in the caller's scope, or a page of a list is past the end; 409 for a write
+    refused by the record's state or version."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        codes = ["401", "403", "429"]
+        if self.method in {"POST", "PUT", "PATCH"} or self._takes_query():
+            codes.append("400")
+        codes.append("404")
+        if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
+            codes.append("409")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    ErrorOutput, code, direction=direction)
+        return dict(sorted(responses.items()))
+
+    def map_parsers(self) -> list[str]:
+        """JSON, the API's one format for input; an upload names multipart in its own
+        extend_schema. (DRF's form parsers also read a browser's form, which carries no
+        types, so the schema does not offer them to clients.)"""
+        media_types: list[str] = super().map_parsers()
+        return ["application/json"] if "application/json" in media_types else media_types
+
+    def _takes_query(self) -> bool:
+        return any(p.get("in") == "query" for p in self._get_parameters())
+
+
+class UserRateThrottle(throttling.UserRateThrottle):
+    """The API's rate per user, with one exception: a user named in VIGIL_API_RATE_RAISED
+    (``{"username": "100000/hour"}``, the account a contract or load test runs as) gets the
+    rate given there, and no one else does."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        user = request.user
+        raised = getattr(settings, "VIGIL_API_RATE_RAISED", {})
+        if user is not None and user.is_authenticated and user.get_username() in raised:
+            self.rate = raised[user.get_username()]
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return bool(super().allow_request(request, view))
+
+
 class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Reads through ``select``/``select_one`` (already scoped), writes through services.
 
@@ -224,6 +289,8 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     output_serializer: ClassVar[type[serializers.Serializer]]  # type: ignore[type-arg]
     input_serializer: ClassVar[type[serializers.Serializer] | None] = None  # type: ignore[type-arg]
     lookup_value_regex = r"[0-9]+"
+    schema = ApiSchema()
+    throttle_classes = [UserRateThrottle]
 
     # A selector: called with user=..., returns the rows that user may see.
     selector: ClassVar[Callable[..., QuerySet[Any]]]
@@ -257,6 +324,14 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(self.get_object())
 
+
+
+class ApiViewSet(viewsets.ViewSet):
+    """A viewset of actions that are not one model's list and detail (counts, searches,
+    settings), documented with the same error answers."""
+
+    schema = ApiSchema()
+    throttle_classes = [UserRateThrottle]
 
 
 class WritableServiceViewSet(ServiceViewSet):

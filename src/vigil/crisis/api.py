@@ -67,7 +67,7 @@ class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
 class EntryOutput(serializers.ModelSerializer[AccountEntry]):
     name = serializers.SerializerMethodField()
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    duty_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duty_station = serializers.SlugRelatedField(allow_null=True, slug_field="code", read_only=True)
 
     class Meta:
         model = AccountEntry

@@ -16,7 +16,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ServiceViewSet
+from vigil.core.api import ErrorOutput, ServiceViewSet
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import FieldError, Forbidden, ValidationFailed
 from vigil.crisis import cap, selectors
@@ -60,7 +60,7 @@ class MayImportOrRead(permissions.BasePermission):
 
 class CapAlertOutput(serializers.ModelSerializer[CapAlert]):
     feed: serializers.SlugRelatedField[CapFeed] = serializers.SlugRelatedField(
-        slug_field="name", read_only=True)
+        allow_null=True, slug_field="name", read_only=True)
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
 
     class Meta:
@@ -92,19 +92,6 @@ class CapImportItemOutput(serializers.Serializer[dict[str, Any]]):
 class CapImportOutput(CapImportItemOutput):
     others = CapImportItemOutput(
         many=True, help_text="The other alerts of an EDXL-DE envelope, in its order.")
-
-
-class FaultOutput(serializers.Serializer):  # type: ignore[type-arg]
-    field = serializers.CharField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
-    code = serializers.CharField()
-    message = serializers.CharField()
-    # The metaclass moves declared fields off the class: this shadows no Serializer.errors.
-    errors = FaultOutput(many=True, required=False)  # type: ignore[assignment]
 
 
 def _answer(item: CapImportResult) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from vigil.core.api import ApiViewSet
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import ErrorCode, Forbidden
 from vigil.evidence import proposals, rules, selectors, services
@@ -141,7 +142,7 @@ def _proposals(request: Request, place: selectors.PlaceProposals) -> dict[str, A
             "proposals": found}
 
 
-class EvidenceViewSet(viewsets.ViewSet):
+class EvidenceViewSet(ApiViewSet):
     """Likelihood proposals from the incident record, and the method's settings."""
 
     def _check(self, request: Request) -> None:

@@ -283,8 +283,8 @@ class PassViewSet(ServiceViewSet):
 class VisitOutput(serializers.ModelSerializer[Visit]):
     status = named_choices("HqVisitStatusEnum", VisitStatus.choices, read_only=True)
     visitor_name = serializers.CharField(source="visitor.__str__", read_only=True)
-    pass_number = serializers.CharField(source="pass_issued.number", read_only=True,
-                                        default=None)
+    pass_number = serializers.CharField(allow_null=True, source="pass_issued.number",
+                                        read_only=True, default=None)
     moves = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:

@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,8 +24,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigil.core.api import (
+    ApiSchema,
+    ApiViewSet,
+    FieldErrorOutput,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
+    UserRateThrottle,
     WritableServiceViewSet,
     valid_input,
 )
@@ -91,6 +100,9 @@ class ScanOutput(serializers.Serializer):  # type: ignore[type-arg]
 
 class GateScanViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A pass presented at a gate, by its QR code or its number: the decision, recorded."""
+
+    schema = ApiSchema()
+    throttle_classes = [UserRateThrottle]
 
     serializer_class = ScanInput
 
@@ -268,7 +280,7 @@ class ImportOutput(serializers.ModelSerializer[EntryImport]):
                   "created", "duplicates", "skipped", "unauthorized", "errors", "created_at"]
 
 
-class ImportInput(serializers.Serializer):  # type: ignore[type-arg]
+class GateImportInput(serializers.Serializer):  # type: ignore[type-arg]
     premises = ScopedPrimaryKeyRelatedField(
         scope=lambda user: selectors.gate_premises(user=user, perm=Perm.IMPORT_ENTRIES))
     mapping = ScopedPrimaryKeyRelatedField(scope=selectors.mapping_list)
@@ -277,7 +289,7 @@ class ImportInput(serializers.Serializer):  # type: ignore[type-arg]
     dry_run = serializers.BooleanField(default=False)
 
 
-class ImportReportOutput(serializers.Serializer):  # type: ignore[type-arg]
+class GateImportReportOutput(serializers.Serializer):  # type: ignore[type-arg]
     batch = serializers.IntegerField(source="batch_id", allow_null=True)
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
@@ -287,6 +299,7 @@ class ImportReportOutput(serializers.Serializer):  # type: ignore[type-arg]
     dry_run = serializers.BooleanField()
     errors: Any = serializers.SerializerMethodField()
 
+    @extend_schema_field(FieldErrorOutput(many=True))
     def get_errors(self, obj: services.EntryImportReport) -> list[dict[str, object]]:
         return [e.as_dict() for e in obj.errors]
 
@@ -295,21 +308,21 @@ class EntryImportViewSet(ServiceViewSet):
     """Imports of controllers' exports; POST (multipart) imports one."""
 
     output_serializer = ImportOutput
-    input_serializer = ImportInput
+    input_serializer = GateImportInput
     selector = staticmethod(selectors.import_list)
     filterset_fields = ["premises", "mapping"]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": ImportInput},
-                   responses={201: ImportReportOutput, 200: ImportReportOutput})
+    @extend_schema(request={"multipart/form-data": GateImportInput},
+                   responses={201: GateImportReportOutput, 200: GateImportReportOutput})
     def create(self, request: Request) -> Response:
-        data = valid_input(ImportInput, request.data, user=request.user)
+        data = valid_input(GateImportInput, request.data, user=request.user)
         upload = data["file"]
         report = services.entries_import(
             actor=request.user, premises=data["premises"], mapping=data["mapping"],
             data=upload.read(), file_name=upload.name, skip_invalid=data["skip_invalid"],
             dry_run=data["dry_run"])
-        return Response(ImportReportOutput(report).data,
+        return Response(GateImportReportOutput(report).data,
                         status=status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED)
 
 
@@ -325,6 +338,7 @@ class StatisticsRow(serializers.Serializer):  # type: ignore[type-arg]
     unauthorized = serializers.IntegerField()
 
 
+@extend_schema_serializer(many=False)
 class StatisticsOutput(serializers.Serializer):  # type: ignore[type-arg]
     period = serializers.CharField()
     by = serializers.CharField()
@@ -333,7 +347,7 @@ class StatisticsOutput(serializers.Serializer):  # type: ignore[type-arg]
     groups = StatisticsRow(many=True)
 
 
-class EntryStatisticsViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class EntryStatisticsViewSet(ApiViewSet):
     """Entries granted, denied and reported, and unauthorized entries, by period and by
     premises or gate."""
 

@@ -15,9 +15,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import ViewSet
 
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
@@ -71,7 +71,7 @@ class HqEmergencyPlanOutput(serializers.ModelSerializer[EmergencyPlan]):
     owner: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True)
     approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        allow_null=True, slug_field="username", read_only=True)
     reviews = HqPlanReviewOutput(many=True, read_only=True)
     review_due = serializers.SerializerMethodField()
     kind = _plan_kind(read_only=True)
@@ -308,7 +308,7 @@ def _reasons(status_: rules.StationStatus) -> list[dict[str, Any]]:
              "message": r.message} for r in status_.reasons]
 
 
-class HqPlanStatusViewSet(ViewSet):
+class HqPlanStatusViewSet(ApiViewSet):
     """SP1.c: whether each headquarters duty station and regional commission in the caller's
     scope has its plans updated and tested as required — on a day (``?on=``, default today),
     or on every day of a period (``?start=&end=``)."""

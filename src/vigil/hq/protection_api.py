@@ -57,7 +57,8 @@ def _choice(values: list[str], **kwargs: Any) -> serializers.ChoiceField:
 class ProtectionPrincipalOutput(serializers.ModelSerializer[Principal]):
     organization: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    person: Any = serializers.SlugRelatedField(slug_field="index_number", read_only=True)
+    person: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="index_number", read_only=True)
     profile_level = serializers.CharField(read_only=True)
     office: Any = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
 
@@ -70,7 +71,8 @@ class ProtectionPrincipalOutput(serializers.ModelSerializer[Principal]):
 
 class ProtectionDestinationOutput(serializers.ModelSerializer[ProtectionDestination]):
     country: Any = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
-    duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duty_station: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="code", read_only=True)
 
     class Meta:
         model = ProtectionDestination
@@ -93,7 +95,8 @@ class ProtectionAssessmentOutput(serializers.ModelSerializer[NeedsAssessment]):
     recommended_kind = serializers.CharField(read_only=True)
     override_kind = serializers.CharField(read_only=True)
     threat_picture = serializers.JSONField(read_only=True)
-    assessed_by: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assessed_by: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="username", read_only=True)
     tasks = ProtectionTaskOutput(many=True, read_only=True)
 
     class Meta:
@@ -112,8 +115,10 @@ class ProtectionCaseOutput(serializers.ModelSerializer[ProtectionCase]):
     event_level = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)
     decision = serializers.CharField(read_only=True)
-    coordinator: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    coordinator: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="username", read_only=True)
+    decided_by: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="username", read_only=True)
     destinations = ProtectionDestinationOutput(many=True, read_only=True)
     assessment = serializers.SerializerMethodField()
     moves = serializers.SerializerMethodField()

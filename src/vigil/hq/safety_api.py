@@ -48,7 +48,7 @@ def _claim_status(**kwargs: Any) -> serializers.ChoiceField:
 
 class HqClaimEventOutput(serializers.ModelSerializer[ClaimEvent]):
     actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        allow_null=True, slug_field="username", read_only=True)
     from_status = serializers.CharField(read_only=True)
     to_status = _claim_status(read_only=True)
 

@@ -20,7 +20,8 @@ from vigil.places import selectors as places
 
 
 class CategoryOutput(serializers.ModelSerializer[IncidentCategory]):
-    category = serializers.SlugRelatedField(source="parent", slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(
+        allow_null=True, source="parent", slug_field="code", read_only=True)
     shown_as = serializers.CharField(source="label", read_only=True)
 
     class Meta:
@@ -42,9 +43,9 @@ class AffectedAssetOutput(serializers.ModelSerializer[AffectedAsset]):
 
 class IncidentOutput(serializers.ModelSerializer[Incident]):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    subcategory = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subcategory = serializers.SlugRelatedField(allow_null=True, slug_field="code", read_only=True)
+    country = serializers.SlugRelatedField(allow_null=True, slug_field="iso2", read_only=True)
+    organization = serializers.SlugRelatedField(allow_null=True, slug_field="code", read_only=True)
     reference = serializers.CharField(read_only=True)
     affected_assets = AffectedAssetOutput(many=True, read_only=True)
 

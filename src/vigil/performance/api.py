@@ -14,11 +14,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import UNKNOWN_REFERENCE, ServiceViewSet, named_choices, valid_input
+from vigil.core.api import UNKNOWN_REFERENCE, ApiViewSet, ServiceViewSet, named_choices, valid_input
 from vigil.core.errors import ErrorCode, Forbidden, NotFound
 from vigil.core.slices import Slice, SliceKind
 from vigil.performance import registry, rules, services
@@ -179,7 +179,7 @@ def _row(tile: sel.Tile) -> dict[str, Any]:
             "versus_previous": tile.versus_previous.value}
 
 
-class IndicatorViewSet(viewsets.ViewSet):
+class IndicatorViewSet(ApiViewSet):
     """The seed's 18 indicators, computed for a period and a slice."""
 
     lookup_field = "indicator_id"

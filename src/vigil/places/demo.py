@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 from vigil.core.demo import DemoContext, register_step
@@ -20,6 +21,13 @@ FIELD_FIRST = [("Mombasa", "KE"), ("Kisumu", "KE"), ("Mogadishu", "SO"), ("Juba"
                ("Bamako", "ML"), ("Baghdad", "IQ"), ("Amman", "JO"), ("Dakar", "SN"),
                ("Khartoum", "SD"), ("Islamabad", "PK"), ("Dhaka", "BD"), ("Panama City", "PA")]
 PREMISES_NAMES = ["UN House", "UN Compound", "Field Office", "Logistics Base", "Warehouse"]
+
+
+def area_code(name: str) -> str:
+    """A city's name as a security area code: ASCII capitals and digits, as the model's
+    validator wants (São Paulo is SAOPAULO; a name without one is AREA)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_name.upper() if c.isascii() and c.isalnum())[:16] or "AREA"
 
 
 def read_cities() -> list[dict[str, str]]:
@@ -76,7 +84,7 @@ def load_places(ctx: DemoContext) -> None:
         if index % 10 == 9:
             continue
         key = (city["country"], city["name"])
-        code = "".join(c for c in city["name"].upper() if c.isalnum())[:16] or "AREA"
+        code = area_code(city["name"])
         lat, lon = float(city["latitude"]), float(city["longitude"])
         areas[key] = SecurityArea(country=countries[city["country"]], code=code,
                                   name=f"Greater {city['name']}",

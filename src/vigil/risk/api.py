@@ -15,6 +15,7 @@ from vigil.core.api import (
     ScopedSlugRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
+    named_choices,
     valid_input,
 )
 from vigil.core.authz import Perm, visible
@@ -22,6 +23,8 @@ from vigil.core.errors import FieldError, NotFound, ValidationFailed
 from vigil.places import selectors as places
 from vigil.risk import proposals, rules, selectors, services
 from vigil.risk.models import (
+    IMPACT_LABELS,
+    LIKELIHOOD_LABELS,
     ComplianceAssessment,
     ComplianceResult,
     Mission,
@@ -82,7 +85,8 @@ class LevelReviewOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     security_area = serializers.PrimaryKeyRelatedField(read_only=True)
     ratings = serializers.SerializerMethodField()
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        allow_null=True, slug_field="username", read_only=True)
 
     class Meta:
         model = SecurityLevelReview
@@ -177,6 +181,11 @@ class SecurityLevelViewSet(ServiceViewSet):
 # --- Security risk assessments ----------------------------------------------------------------
 
 class RiskEntryOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    # Named, so that the likelihood and its residual share one set in the schema.
+    likelihood = named_choices("LikelihoodEnum", list(LIKELIHOOD_LABELS.items()))
+    impact = named_choices("ImpactEnum", list(IMPACT_LABELS.items()))
+    residual_likelihood = named_choices("LikelihoodEnum", list(LIKELIHOOD_LABELS.items()))
+    residual_impact = named_choices("ImpactEnum", list(IMPACT_LABELS.items()))
     inherent_level = serializers.SerializerMethodField()
     residual_level = serializers.SerializerMethodField()
     proposal = serializers.SerializerMethodField(help_text=(
@@ -246,6 +255,10 @@ class SraInput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class EntryInput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    likelihood = named_choices("LikelihoodEnum", list(LIKELIHOOD_LABELS.items()))
+    impact = named_choices("ImpactEnum", list(IMPACT_LABELS.items()))
+    residual_likelihood = named_choices("LikelihoodEnum", list(LIKELIHOOD_LABELS.items()))
+    residual_impact = named_choices("ImpactEnum", list(IMPACT_LABELS.items()))
     version = serializers.IntegerField()
 
     class Meta:

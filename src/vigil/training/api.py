@@ -18,9 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import ViewSet
 
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
@@ -115,7 +115,7 @@ class SessionInput(serializers.ModelSerializer[Session]):
                   "time_zone", "trainers", "capacity", "notes", "version"]
 
 
-class VersionInput(serializers.Serializer[Any]):
+class TrainingVersionInput(serializers.Serializer[Any]):
     version = serializers.IntegerField(required=False)
 
 
@@ -157,17 +157,17 @@ class SessionViewSet(WritableServiceViewSet):
 
     def _move(self, request: Request, pk: str, move: str) -> Response:
         session = self.get_object()
-        data = valid_input(VersionInput, request.data)
+        data = valid_input(TrainingVersionInput, request.data)
         services.session_transition(actor=request.user, session=session, action=move,
                                     version=data.get("version"))
         return self.output(selectors.session_get(user=request.user, pk=session.pk))
 
-    @extend_schema(request=VersionInput, responses=SessionOutput)
+    @extend_schema(request=TrainingVersionInput, responses=SessionOutput)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
         return self._move(request, pk, "complete")
 
-    @extend_schema(request=VersionInput, responses=SessionOutput)
+    @extend_schema(request=TrainingVersionInput, responses=SessionOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         return self._move(request, pk, "cancel")
@@ -203,10 +203,10 @@ class EnrolmentViewSet(ServiceViewSet):
     selector = staticmethod(selectors.enrolment_list)
     filterset_fields = ["status", "session", "person"]
 
-    @extend_schema(request=VersionInput, responses=EnrolmentOutput)
+    @extend_schema(request=TrainingVersionInput, responses=EnrolmentOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        data = valid_input(VersionInput, request.data)
+        data = valid_input(TrainingVersionInput, request.data)
         return self.output(services.enrolment_cancel(
             actor=request.user, enrolment=self.get_object(), version=data.get("version")))
 
@@ -348,7 +348,7 @@ class NeedOutput(serializers.Serializer[Any]):
         return [p.pk for p in obj.lacking]
 
 
-class NeedsViewSet(ViewSet):
+class NeedsViewSet(ApiViewSet):
     """Who must hold which course at a duty station, and who lacks it today."""
 
     @extend_schema(parameters=[OpenApiParameter("duty_station", int, required=True)],

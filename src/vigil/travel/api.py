@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     ServiceViewSet,
@@ -48,8 +49,10 @@ def _local(value: dt.datetime | None, zone: str) -> str | None:
 # --- Requests -------------------------------------------------------------------------------------
 
 class SegmentOutput(serializers.ModelSerializer[Segment]):
-    origin_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    destination_station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    origin_station = serializers.SlugRelatedField(
+        allow_null=True, slug_field="code", read_only=True)
+    destination_station = serializers.SlugRelatedField(
+        allow_null=True, slug_field="code", read_only=True)
     origin_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     destination_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     departs_local = serializers.SerializerMethodField()
@@ -182,7 +185,7 @@ class RequestInput(serializers.Serializer[None]):
     version = serializers.IntegerField(required=False)
 
 
-class VersionInput(serializers.Serializer[None]):
+class TravelVersionInput(serializers.Serializer[None]):
     version = serializers.IntegerField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -240,18 +243,18 @@ class TravelRequestViewSet(ServiceViewSet):
                                              version=travel.version)
         return self.output(travel)
 
-    @extend_schema(request=VersionInput, responses={200: RequestOutput})
+    @extend_schema(request=TravelVersionInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        data = valid_input(VersionInput, request.data)
+        data = valid_input(TravelVersionInput, request.data)
         return self.output(services.request_submit(actor=request.user,
                                                    request=self.get_object(),
                                                    version=data["version"]))
 
-    @extend_schema(request=VersionInput, responses={200: RequestOutput})
+    @extend_schema(request=TravelVersionInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        data = valid_input(VersionInput, request.data)
+        data = valid_input(TravelVersionInput, request.data)
         return self.output(services.request_cancel(actor=request.user,
                                                    request=self.get_object(),
                                                    reason=data["reason"],
@@ -320,7 +323,7 @@ class AdvisoryViewSet(WritableServiceViewSet):
     record_name = "advisory"
 
 
-class ContactOutput(serializers.ModelSerializer[SecurityContact]):
+class SecurityContactOutput(serializers.ModelSerializer[SecurityContact]):
     country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -329,7 +332,7 @@ class ContactOutput(serializers.ModelSerializer[SecurityContact]):
                   "phones", "email", "radio", "around_the_clock", "position", "version"]
 
 
-class ContactInput(serializers.ModelSerializer[SecurityContact]):
+class SecurityContactInput(serializers.ModelSerializer[SecurityContact]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=places.country_list)
     security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                                  scope=places.security_area_list)
@@ -351,8 +354,8 @@ def _contacts(*, user: Any) -> Any:
 class SecurityContactViewSet(WritableServiceViewSet):
     """The security directory."""
 
-    output_serializer = ContactOutput
-    input_serializer = ContactInput
+    output_serializer = SecurityContactOutput
+    input_serializer = SecurityContactInput
     selector = staticmethod(_contacts)
     filterset_fields = ["country", "duty_station", "security_area"]
     create_service = update_service = staticmethod(services.contact_save)
@@ -360,7 +363,7 @@ class SecurityContactViewSet(WritableServiceViewSet):
 
 
 class OperatorOutput(serializers.ModelSerializer[AirOperator]):
-    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
+    country = serializers.SlugRelatedField(allow_null=True, slug_field="iso2", read_only=True)
 
     class Meta:
         model = AirOperator
@@ -428,7 +431,7 @@ AT = OpenApiParameter("at", str, description="Moment (ISO 8601, UTC if no offset
                       "absent.")
 
 
-class WhereaboutsViewSet(viewsets.ViewSet):
+class WhereaboutsViewSet(ApiViewSet):
     """Who is presumed where. Personal data: each call is an audited read, and answers are
     limited to places in the caller's whereabouts scope."""
 

@@ -12,13 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigil.core.api import (
+    ApiViewSet,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     WritableServiceViewSet,
@@ -32,7 +38,7 @@ from vigil.wellbeing.models import Briefing, Case, Contact, Counsellor, Session
 # --- Output -----------------------------------------------------------------------------------
 
 
-class ContactOutput(serializers.ModelSerializer[Contact]):
+class CaseContactOutput(serializers.ModelSerializer[Contact]):
     mode = named_choices("WellbeingContactMode", Contact.Mode.choices, read_only=True)
 
     class Meta:
@@ -40,7 +46,7 @@ class ContactOutput(serializers.ModelSerializer[Contact]):
         fields = ["at", "mode", "note"]
 
 
-class SessionOutput(serializers.ModelSerializer[Session]):
+class CaseSessionOutput(serializers.ModelSerializer[Session]):
     mode = named_choices("WellbeingContactMode", Contact.Mode.choices, read_only=True)
 
     class Meta:
@@ -52,16 +58,19 @@ class CaseOutput(serializers.ModelSerializer[Case]):
     person: Any = serializers.SlugRelatedField(slug_field="index_number", read_only=True)
     person_name = serializers.SerializerMethodField()
     dependant_name = serializers.SerializerMethodField()
-    incident: Any = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    counsellor: Any = serializers.StringRelatedField(read_only=True)
-    duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    incident: Any = serializers.SlugRelatedField(
+        allow_null=True, slug_field="reference", read_only=True)
+    counsellor: Any = serializers.StringRelatedField(
+        allow_null=True, read_only=True)
+    duty_station: Any = serializers.SlugRelatedField(allow_null=True, slug_field="code",
+                                                     read_only=True)
     country: Any = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
     organization: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     origin = named_choices("WellbeingCaseOrigin", Case.Origin.choices, read_only=True)
     status = named_choices("WellbeingCaseStatus", Case.Status.choices, read_only=True)
     first_contact = serializers.SerializerMethodField()
     hours_to_first_contact = serializers.SerializerMethodField()
-    sessions = SessionOutput(many=True, read_only=True)
+    sessions = CaseSessionOutput(many=True, read_only=True)
 
     class Meta:
         model = Case
@@ -79,10 +88,10 @@ class CaseOutput(serializers.ModelSerializer[Case]):
             return None
         return f"{obj.dependant.given_name} {obj.dependant.family_name}".strip()
 
-    @extend_schema_field(ContactOutput(allow_null=True))
+    @extend_schema_field(CaseContactOutput(allow_null=True))
     def get_first_contact(self, obj: Case) -> dict[str, Any] | None:
         contact = Contact.objects.filter(case=obj).first()
-        return dict(ContactOutput(contact).data) if contact else None
+        return dict(CaseContactOutput(contact).data) if contact else None
 
     def get_hours_to_first_contact(self, obj: Case) -> float | None:
         contact = Contact.objects.filter(case=obj).first()
@@ -95,7 +104,8 @@ class WaitingOutput(serializers.ModelSerializer[Case]):
     """A proposal waiting for a counsellor: no name and no content."""
 
     origin = named_choices("WellbeingCaseOrigin", Case.Origin.choices, read_only=True)
-    duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    duty_station: Any = serializers.SlugRelatedField(allow_null=True, slug_field="code",
+                                                     read_only=True)
     country: Any = serializers.SlugRelatedField(slug_field="iso2", read_only=True)
 
     class Meta:
@@ -106,26 +116,26 @@ class WaitingOutput(serializers.ModelSerializer[Case]):
 
 # --- Input ------------------------------------------------------------------------------------
 
-class RequestInput(serializers.Serializer):  # type: ignore[type-arg]
+class CaseRequestInput(serializers.Serializer):  # type: ignore[type-arg]
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     preferred_language = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
-class ReferInput(RequestInput):
+class ReferInput(CaseRequestInput):
     index_number = serializers.CharField(max_length=20)
 
 
-class ContactInput(serializers.Serializer):  # type: ignore[type-arg]
+class CaseContactInput(serializers.Serializer):  # type: ignore[type-arg]
     at = serializers.DateTimeField()
     mode = named_choices("WellbeingContactMode", Contact.Mode.choices)
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class SessionInput(ContactInput):
+class CaseSessionInput(CaseContactInput):
     duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
 
 
-class CloseInput(serializers.Serializer):  # type: ignore[type-arg]
+class CaseCloseInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     closure_note = serializers.CharField()
 
@@ -135,7 +145,7 @@ class DeclineInput(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class VersionInput(serializers.Serializer):  # type: ignore[type-arg]
+class WellbeingVersionInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
 
 
@@ -154,10 +164,10 @@ class CaseViewSet(ServiceViewSet):
     def _case(self, request: Request, pk: str) -> Case:
         return selectors.case_get(user=request.user, pk=pk)
 
-    @extend_schema(request=RequestInput, responses={201: CaseOutput})
+    @extend_schema(request=CaseRequestInput, responses={201: CaseOutput})
     @action(detail=False, methods=["post"], url_path="request")
     def request_support(self, request: Request) -> Response:
-        data = valid_input(RequestInput, request.data)
+        data = valid_input(CaseRequestInput, request.data)
         return self.output(services.case_request(actor=request.user, data=data),
                            status.HTTP_201_CREATED)
 
@@ -168,27 +178,27 @@ class CaseViewSet(ServiceViewSet):
         return self.output(services.case_refer(actor=request.user, data=data),
                            status.HTTP_201_CREATED)
 
-    @extend_schema(request=ContactInput, responses={201: CaseOutput})
+    @extend_schema(request=CaseContactInput, responses={201: CaseOutput})
     @action(detail=True, methods=["post"])
     def contact(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
         services.contact_record(actor=request.user, case=case,
-                                data=valid_input(ContactInput, request.data))
+                                data=valid_input(CaseContactInput, request.data))
         return self.output(case, status.HTTP_201_CREATED)
 
-    @extend_schema(request=SessionInput, responses={201: CaseOutput})
+    @extend_schema(request=CaseSessionInput, responses={201: CaseOutput})
     @action(detail=True, methods=["post"])
     def sessions(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
         services.session_record(actor=request.user, case=case,
-                                data=valid_input(SessionInput, request.data))
+                                data=valid_input(CaseSessionInput, request.data))
         return self.output(case, status.HTTP_201_CREATED)
 
-    @extend_schema(request=CloseInput, responses={200: CaseOutput})
+    @extend_schema(request=CaseCloseInput, responses={200: CaseOutput})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         case = self._case(request, pk)
-        data = valid_input(CloseInput, request.data)
+        data = valid_input(CaseCloseInput, request.data)
         return self.output(services.case_close(actor=request.user, case=case,
                                                closure_note=data["closure_note"],
                                                version=data["version"]))
@@ -209,11 +219,11 @@ class WaitingViewSet(ServiceViewSet):
     output_serializer = WaitingOutput
     selector = staticmethod(selectors.to_pick_up)
 
-    @extend_schema(request=VersionInput, responses={200: CaseOutput})
+    @extend_schema(request=WellbeingVersionInput, responses={200: CaseOutput})
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str) -> Response:
         case = selectors.pick_up_get(user=request.user, pk=pk)
-        data = valid_input(VersionInput, request.data)
+        data = valid_input(WellbeingVersionInput, request.data)
         done = services.case_take(actor=request.user, case=case, version=data["version"])
         selectors.case_get(user=request.user, pk=done.pk)  # the read that follows, audited
         return Response(CaseOutput(done, context=self.get_serializer_context()).data)
@@ -241,16 +251,17 @@ class ShareOutput(serializers.Serializer):  # type: ignore[type-arg]
     shown = serializers.CharField()
 
 
-class IndicatorOutput(serializers.Serializer):  # type: ignore[type-arg]
+class CountsIndicatorOutput(serializers.Serializer):  # type: ignore[type-arg]
     code = serializers.CharField()
     overall = ShareOutput()
     by_country = ShareOutput(many=True)
 
 
+@extend_schema_serializer(many=False)
 class CountsOutput(serializers.Serializer):  # type: ignore[type-arg]
     minimum_cell = serializers.IntegerField()
     tables = CountTableOutput(many=True)
-    indicator = IndicatorOutput()
+    indicator = CountsIndicatorOutput()
 
 
 def _cell(label: str, cell: rules.Cell) -> dict[str, Any]:
@@ -262,17 +273,18 @@ def _share(label: str, share: rules.Proportion) -> dict[str, Any]:
             "supported": share.numerator.value, "percent": share.percent, "shown": str(share)}
 
 
-class CountsViewSet(viewsets.ViewSet):
+class CountsViewSet(ApiViewSet):
     """Counts only, suppressed below the minimum cell size: no case, no name."""
 
     @extend_schema(responses={200: CountsOutput}, parameters=[
-        OpenApiParameter("year", OpenApiTypes.INT, required=False),
+        OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999},
+                         required=False),
         OpenApiParameter("status", OpenApiTypes.STR, required=False)])
     def list(self, request: Request) -> Response:
         if not selectors.may_view_counts(request.user):
             raise Forbidden()
         raw = request.query_params.get("year", "")
-        year = int(raw) if raw.isdigit() else None
+        year = int(raw) if raw.isdigit() and 1 <= int(raw) <= 9999 else None
         state = request.query_params.get("status", "")
         tables = selectors.case_counts(user=request.user, year=year,
                                        status=state if state in Case.Status.values else "")
@@ -293,7 +305,7 @@ class CountsViewSet(viewsets.ViewSet):
 class BriefingOutput(serializers.ModelSerializer[Briefing]):
     duty_station: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     audience = named_choices("WellbeingAudience", Briefing.Audience.choices, read_only=True)
-    facilitator: Any = serializers.StringRelatedField(read_only=True)
+    facilitator: Any = serializers.StringRelatedField(allow_null=True, read_only=True)
 
     class Meta:
         model = Briefing

@@ -181,7 +181,8 @@ def test_the_schema_shows_the_xml_body_and_the_answers(cast: Any) -> None:
     assert set(create["requestBody"]["content"]) == {"application/cap+xml", "application/xml"}
     for body in create["requestBody"]["content"].values():
         assert body["schema"] == {"type": "string", "format": "binary"}
-    assert set(create["responses"]) == {"200", "201", "400", "403", "415"}
+    assert set(create["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "415",
+                                        "429"}
     answer = create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][answer.rsplit("/", 1)[1]]["properties"]
     assert {"created", "message", "incident", "incident_reference", "others"} <= set(fields)
