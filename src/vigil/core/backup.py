@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.models import AuditHead
+from vigil.core.models import AuditEvent, AuditHead
 
 FORMAT = "vigil-backup"
 VERSION = 1
@@ -135,17 +136,11 @@ def backup_read(path: Path) -> dict[str, Any]:
     return document
 
 
-def database_is_empty() -> bool:
-    """No row in any table a backup restores (content types and permissions aside)."""
-    for model in apps.get_models():
-        label = model._meta.label_lower
-        if model._meta.app_label == "contenttypes" or label == "auth.permission":
-            continue
-        if not model._meta.managed or model._meta.proxy:
-            continue
-        if model._default_manager.exists():
-            return False
-    return True
+def database_in_use() -> bool:
+    """Has this database been used: an account made, an event recorded? A database only
+    migrated holds the rows its migrations seed (countries, the incident taxonomy), which the
+    backup holds too: that one is not in use."""
+    return AuditEvent.objects.exists() or get_user_model().objects.exists()
 
 
 def _verify_chain(document: dict[str, Any]) -> int:
@@ -161,17 +156,31 @@ def _verify_chain(document: dict[str, Any]) -> int:
     return checked
 
 
+def database_flush() -> None:
+    """Deletes every row. PostgreSQL truncates no table with foreign-key checks still
+    deferred in this transaction, so they are run first, and deferred again for the load."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def backup_restore(path: Path, *, flush: bool = False) -> Summary:
-    """Restores ``path`` into this database, which must be empty (or is emptied first when
-    ``flush``). All or nothing: a file that fails a check leaves the database as it was."""
+    """Restores ``path`` into this database, which must not be in use yet (or ``flush``: its
+    rows are deleted first, as they are anyway). All or nothing: a file that fails a check
+    leaves the database as it was."""
     document = backup_read(path)
     rows: list[dict[str, Any]] = document["rows"]
     with transaction.atomic():
-        if flush:
-            call_command("flush", interactive=False, verbosity=0)
-        elif not database_is_empty():
+        if database_in_use() and not flush:
             raise BackupError(_("The database is not empty. Restore into a new, migrated "
                                 "database, or give --flush to empty this one first."))
+        # The backup holds every row, the migrations' seeds included.
+        database_flush()
         with tempfile.TemporaryDirectory() as folder:
             fixture = Path(folder) / "backup.json"
             fixture.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")

@@ -47,6 +47,13 @@ def test_restore_refuses_a_database_that_is_not_empty(saved):
         backup.backup_restore(path)
 
 
+def test_restore_into_a_database_only_migrated_needs_no_flush(saved):
+    path, first = saved
+    backup.database_flush()
+    backup.backup_restore(path)
+    assert backup.content_digest(backup.dump_rows()) == first.digest
+
+
 def test_restore_refuses_content_that_does_not_match_its_digest(saved, cast):
     path, _summary = saved
 
