@@ -666,7 +666,7 @@ TABLE: dict[str, Entry] = {
     "training-course-detail": ApiDetail(None, narrower=True),
     # the catalogue of sessions open for enrolment
     "training-session-list": ApiList(None),
-    "training-session-detail": ApiDetail(None),
+    "training-session-detail": ApiDetail(None, narrower=True),
     "training-session-cancel": WRITE,
     "training-session-complete": WRITE,
     "training-session-enrol": WRITE,
@@ -695,7 +695,7 @@ TABLE: dict[str, Entry] = {
     "wellbeing-counts-list": READ,
     # briefings_seen: wider than COUNSEL, by design
     "wellbeing-briefing-list": ApiList(None),
-    "wellbeing-briefing-detail": ApiDetail(None),
+    "wellbeing-briefing-detail": ApiDetail(None, narrower=True),
     "wellbeing-counsellor-list": ApiList(Perm.MANAGE_COUNSELLING),
     "wellbeing-counsellor-detail": ApiDetail(Perm.MANAGE_COUNSELLING),
     "aviation-operator-list": ApiList(None),
@@ -727,7 +727,7 @@ TABLE: dict[str, Entry] = {
     "coordination-duty-list": READ,
     # the requirements of each role: reference
     "coordination-requirement-list": ApiList(None),
-    "coordination-requirement-detail": ApiDetail(None),
+    "coordination-requirement-detail": ApiDetail(None, narrower=True),
     "coordination-smt-list": ApiList(Perm.VIEW_COORDINATION),
     "coordination-smt-detail": ApiDetail(Perm.VIEW_COORDINATION),
     "coordination-smt-meeting-list": ApiList(Perm.VIEW_COORDINATION),
