@@ -49,7 +49,10 @@ def session_list(*, user: Any) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user)
 
 
-TRACKED = "vigil_session_tracked"
+# The session holds the id of its record, so that a record deleted from the account page ends
+# the session, and a record survives a change of session key (the second factor's sign-in
+# and a password change cycle it) by following the key.
+RECORD = "vigil_session_record"
 
 
 def session_started(*, user: Any, request: HttpRequest) -> UserSession | None:
@@ -66,7 +69,7 @@ def session_started(*, user: Any, request: HttpRequest) -> UserSession | None:
         defaults={"user": user, "created_at": now, "last_seen_at": now,
                   "ip_address": client_ip(request),
                   "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]})
-    request.session[TRACKED] = True
+    request.session[RECORD] = record.pk
     request.session["vigil_seen"] = now.timestamp()
     return record
 
@@ -82,10 +85,15 @@ def session_still_open(*, request: HttpRequest) -> bool:
     now = timezone.now()
     record = UserSession.objects.filter(key_hash=key_hash).only("pk", "last_seen_at").first()
     if record is None:
-        if request.session.get(TRACKED):
-            return False
-        session_started(user=request.user, request=request)
-        return True
+        record_id = request.session.get(RECORD)
+        if record_id is None:
+            session_started(user=request.user, request=request)
+            return True
+        # The key changed since the record was made: the record follows it, if it is still
+        # there (and is this user's).
+        moved = UserSession.objects.filter(pk=record_id, user_id=request.user.pk or 0).update(
+            key_hash=key_hash, last_seen_at=now, ip_address=client_ip(request))
+        return moved == 1
     if record.last_seen_at < now - TOUCH_EVERY:
         UserSession.objects.filter(pk=record.pk).update(last_seen_at=now,
                                                         ip_address=client_ip(request))

@@ -12,13 +12,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from vigil.core import account, audit, navigation, selectors, services
+from vigil.core import account, audit, mfa, navigation, selectors, services
 from vigil.core.authz import Perm, Role, grants_of, holds_globally, roles_of
 from vigil.core.errors import Forbidden
 from vigil.core.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
@@ -57,6 +58,19 @@ class LoginView(auth_views.LoginView):
         if language:
             _language_cookie(response, language)
         return response
+
+    def get_success_url(self) -> str:
+        """Where the sign-in goes on: straight to the second factor when the account has one
+        or its roles require one (the page it was headed for kept as ``next``)."""
+        url: str = super().get_success_url()
+        user = self.request.user
+        if getattr(user, "is_verified", lambda: False)():
+            return url
+        enrolled = mfa.has_second_factor(user)
+        if enrolled or mfa.second_factor_required(user):
+            step = "second_factor:verify" if enrolled else "second_factor:enrol"
+            return f"{reverse(step)}?{urlencode({'next': url})}"
+        return url
 
 
 @require_POST

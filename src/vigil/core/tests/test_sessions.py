@@ -401,3 +401,35 @@ def test_check_deploy_is_clean_with_the_documented_production_values(tmp_path: P
                             env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "W008" in result.stderr + result.stdout
+
+
+def test_a_session_keeps_its_record_when_its_key_changes(cast, user_with, rf):
+    """The second factor's sign-in and a password change give the session a new key."""
+    from django.contrib.auth import login
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from vigil.core import account
+
+    user = user_with(Role.TRAVELLER)
+    request = rf.get("/", REMOTE_ADDR="10.0.0.7")
+    request.session = SessionStore()
+    request.user = AnonymousUser()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    record = UserSession.objects.get(user=user)
+    request.session.cycle_key()
+    assert account.session_still_open(request=request)
+    record.refresh_from_db()
+    assert record.key_hash == UserSession.hash_of(request.session.session_key)
+    # Ended from the account page, then its key changes: it stays ended.
+    record.delete()
+    request.session.cycle_key()
+    assert not account.session_still_open(request=request)
+
+
+def test_a_sign_in_that_needs_a_second_factor_goes_straight_to_it(cast, user_with, client):
+    user_with(Role.ADMINISTRATOR, username="boss")
+    user_with(Role.TRAVELLER, username="amina")
+    boss = _sign_in(client, "boss")
+    assert boss["Location"] == "/account/second-factor/enrol/?next=%2F"
+    assert _sign_in(Client(), "amina")["Location"] == "/"
