@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.core.api.exception_handler",
     # Every API endpoint needs a signed-in user, so only users are throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["vigil.core.api.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("VIGIL_API_RATE_USER", default="5000/hour")},
 }
 SPECTACULAR_SETTINGS = {
@@ -351,4 +351,8 @@ LOGGING = {
 }
 
 # The published demo password (README); demo data is refused on a database with users.
-VIGIL_DEMO_PASSWORD = "vigil-demo-2026"  # noqa: S105
+VIGIL_DEMO_PASSWORD = "vigil-demo-2026"  # noqa: S105  # nosec B105 - the published demo password
+
+# --- Data protection (docs/privacy.md) ---
+VIGIL_WHEREABOUTS_RETENTION_DAYS = env.int("VIGIL_WHEREABOUTS_RETENTION_DAYS", default=730)
+VIGIL_COUNSELLING_RETENTION_DAYS = env.int("VIGIL_COUNSELLING_RETENTION_DAYS", default=3650)
