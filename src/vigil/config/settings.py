@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vigil.core.api.exception_handler",
     # Every API endpoint needs a signed-in user, so only users are throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["vigil.core.api.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("VIGIL_API_RATE_USER", default="5000/hour")},
 }
 SPECTACULAR_SETTINGS = {
