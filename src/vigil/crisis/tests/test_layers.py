@@ -17,6 +17,7 @@ ORDER = [
     "zone",          # a crisis's zone, one class per kind
     "cap",           # CAP 1.2 XML in and out
     "selectors",     # reads, and the household
+    "retention",     # what whereabouts a closed crisis keeps (core.retention's rules)
     "headcount",     # the one writer of a headcount entry's status, with its event
     "checkin",       # the personal check-in link and its answer
     "delivery",      # sending the Delivery rows
