@@ -17,7 +17,7 @@ class Command(BaseCommand):
                             help="What the token is for (default: %(default)s).")
         parser.add_argument("--days", type=int, default=None,
                             help="How long it lasts, 1 to 366 days (default: "
-                                 "VIGIL_API_TOKEN_DAYS, %d)." % settings.VIGIL_API_TOKEN_DAYS)
+                                 f"VIGIL_API_TOKEN_DAYS, {settings.VIGIL_API_TOKEN_DAYS}).")
         parser.add_argument("--rotate", action="store_true",
                             help="Revoke the user's tokens in force with the same name first.")
 
