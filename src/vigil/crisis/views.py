@@ -135,7 +135,10 @@ def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "zone_geometry": zone.geometry(), "areas": zone.areas,
         "log_form": LogForm(), "member_form": MemberForm(),
         "close_form": CloseForm(initial={"version": crisis.version}),
-        "timely_hours": hours, "timely": is_timely(crisis.activation_delay, hours)})
+        "timely_hours": hours, "timely": is_timely(crisis.activation_delay, hours),
+        # The triggering incident is linked only for a reader who may open it.
+        "incident_link": crisis.incident is not None
+        and can(request.user, Perm.VIEW_INCIDENT, crisis.incident)})
 
 
 @login_required

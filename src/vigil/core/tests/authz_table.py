@@ -783,7 +783,5 @@ TABLE: dict[str, Entry] = {
 }
 
 # Links that a page may show to a record outside the reader's own scope, and why.
-LINKS_ALLOWED: dict[tuple[str, str], str] = {
-    ("crisis:crisis_detail", "incidents:incident_detail"):
-        "the crisis names the incident that triggered it, by its reference",
-}
+# (None today: the crisis page links its triggering incident only for a reader who may open it.)
+LINKS_ALLOWED: dict[tuple[str, str], str] = {}

@@ -652,3 +652,26 @@ def test_someone_added_later_who_said_where_they_are_is_on_the_map(client, cast,
     data = client.get(url("headcount_geojson", crisis.pk)).json()
     points = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in data["features"]}
     assert points["MWANGI, Juma"] == [36.85, -1.25]
+
+
+def test_the_triggering_incident_is_linked_only_for_a_reader_who_may_open_it(
+        client, cast, officer, warden, crisis):
+    from vigil.incidents.models import Incident, IncidentCategory
+    from vigil.incidents.taxonomy import ensure_default
+
+    ensure_default(IncidentCategory)
+    incident = Incident.objects.create(
+        category=IncidentCategory.objects.get(code="terrorism"), title="Blast",
+        occurred_at=timezone.now(), country=cast.kenya)
+    crisis.incident = incident
+    crisis.save(update_fields=["incident"])
+    link = reverse("incidents:incident_detail", args=[incident.pk])
+    client.force_login(officer)
+    text = client.get(url("crisis_detail", crisis.pk)).content.decode()
+    assert link in text
+    client.force_login(warden)
+    page = client.get(url("crisis_detail", crisis.pk))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert link not in text
+    assert incident.reference in text
