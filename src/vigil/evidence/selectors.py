@@ -28,7 +28,7 @@ from vigil.places.geo import neighbours
 from vigil.places.models import Country, SecurityArea
 from vigil.risk import selectors as risk_selectors
 from vigil.travel.models import Advisory
-from vigil.travel.selectors import advisories_in_force
+from vigil.travel.selectors import advisories_in_force, advisory_in_force
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -264,12 +264,11 @@ class AreaRow:
 
 def _advisories_by_place(country_ids: set[int], day: dt.date) -> dict[tuple[int, int | None],
                                                                          Advisory]:
-    """The highest advisory in force per (country, area or None), in one query: the same
-    conditions as ``travel.selectors.advisories_in_force``, for many places at once."""
+    """The highest advisory in force per (country, area or None), in one query, for many
+    places at once (travel's rule for "in force")."""
     best: dict[tuple[int, int | None], Advisory] = {}
     for advisory in Advisory.objects.filter(
-            country_id__in=country_ids, withdrawn=False, issued_on__lte=day).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day)).order_by(
+            advisory_in_force(day), country_id__in=country_ids).order_by(
             "-level", "-issued_on", "pk"):
         best.setdefault((advisory.country_id, advisory.security_area_id), advisory)
     return best

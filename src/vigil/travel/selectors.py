@@ -66,14 +66,19 @@ def travel_settings() -> TravelSettings:
     return TravelSettings.objects.get_or_create(pk=1)[0]
 
 
+def advisory_in_force(on: dt.date) -> Q:
+    """The one rule for an advisory in force on a day: not withdrawn, issued by then, and
+    not yet past its end."""
+    return (Q(withdrawn=False, issued_on__lte=on)
+            & (Q(valid_until__isnull=True) | Q(valid_until__gte=on)))
+
+
 def advisories_in_force(country_id: int, area_id: int | None,
                         on: dt.date) -> list[Advisory]:
     """Advisories for the country as a whole or for the area, valid on a day."""
     place = Q(security_area__isnull=True) | Q(security_area_id=area_id) if area_id else \
         Q(security_area__isnull=True)
-    return list(Advisory.objects.filter(place, country_id=country_id, withdrawn=False,
-                                        issued_on__lte=on)
-                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    return list(Advisory.objects.filter(place, advisory_in_force(on), country_id=country_id)
                 .order_by("-level", "-issued_on"))
 
 
