@@ -27,6 +27,7 @@ from vigil.incidents.selectors import incidents_seen
 from vigil.places.geo import neighbours
 from vigil.places.models import Country, SecurityArea
 from vigil.risk import selectors as risk_selectors
+from vigil.risk.models import SecurityLevelReview
 from vigil.travel.models import Advisory
 from vigil.travel.selectors import advisories_in_force, advisory_in_force
 
@@ -363,12 +364,13 @@ class Rating:
 
 
 def ratings_of(*, user: AnyUser, area: SecurityArea) -> list[Rating]:
-    """The latest level review's ratings of the area and the likelihoods of the risk register
-    of its latest assessment not superseded (the area's own, else its country's), each as the
-    viewer may read them through risk's selectors."""
+    """The latest level review's ratings of the area (withdrawn ones aside) and the
+    likelihoods of the risk register of its latest assessment not superseded (the area's own,
+    else its country's), each as the viewer may read them through risk's selectors."""
     found: list[Rating] = []
-    review = risk_selectors.level_reviews(user=user, area=area.pk).order_by(
-        "-proposed_at", "-pk").first()
+    # A withdrawn proposal is a rating nobody stands by any more.
+    review = risk_selectors.level_reviews(user=user, area=area.pk).exclude(
+        status=SecurityLevelReview.Status.WITHDRAWN).order_by("-proposed_at", "-pk").first()
     if review is not None:
         for category in rules.THREAT_CATEGORIES:
             rated = (review.ratings or {}).get(category) or {}

@@ -234,3 +234,20 @@ def test_evidence_outside_the_viewers_view_is_counted_not_listed(cast, taxonomy,
     assert table.hidden_count == 1
     assert table.hidden_weight == pytest.approx(
         next(e.weighted.weight for e in place.evidence["crime"] if e.incident_id == theirs.pk))
+
+
+def test_a_withdrawn_level_proposal_is_not_shown_as_a_rating(cast, taxonomy, user_with):
+    officer = user_with(Role.SECURITY_OFFICER, ScopeKind.SECURITY_AREA, cast.nbi_area)
+    approved = approve_level(cast.nbi_area, 3)
+    withdrawn = approve_level(cast.nbi_area, 4)
+    SecurityLevelReview.objects.filter(pk=withdrawn.pk).update(
+        status=SecurityLevelReview.Status.WITHDRAWN,
+        proposed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    reviews = {r.pk for r in selectors.ratings_of(user=officer, area=cast.nbi_area)
+               if r.source == "level_review"}
+    assert reviews == {approved.pk}
+    SecurityLevelReview.objects.filter(pk=withdrawn.pk).update(
+        status=SecurityLevelReview.Status.PROPOSED)
+    reviews = {r.pk for r in selectors.ratings_of(user=officer, area=cast.nbi_area)
+               if r.source == "level_review"}
+    assert reviews == {withdrawn.pk}
