@@ -5,9 +5,9 @@ same without a broker."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
 from vigil.aviation import services
+from vigil.core.locks import run_alone
 
 LOCK = "vigil:aviation:expire"
 PERIODIC = {"aviation-expire": ("vigil.aviation.tasks.expire_assessments", 60 * 60)}
@@ -16,9 +16,4 @@ PERIODIC = {"aviation-expire": ("vigil.aviation.tasks.expire_assessments", 60 * 
 @shared_task(queue="periodic", time_limit=600)
 def expire_assessments() -> int | None:
     """Each operator whose assessment lapsed falls back to not assessed. Idempotent."""
-    if not cache.add(LOCK, "1", timeout=900):
-        return None
-    try:
-        return services.operators_expire()
-    finally:
-        cache.delete(LOCK)
+    return run_alone(LOCK, services.operators_expire)

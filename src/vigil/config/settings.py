@@ -275,7 +275,9 @@ CELERY_BEAT_SCHEDULE = {
                          "schedule": 24 * 60 * 60},
     # Crisis management (vigil.crisis.tasks.PERIODIC; `vigil crisis_clock` runs the same
     # without a broker).
-    "crisis-deliver-due": {"task": "vigil.crisis.tasks.deliver_due", "schedule": 60},
+    # The sweep that resumes a fan-out whose worker died: every 30 s, so that sending resumes
+    # within a minute (docs/reliability.md).
+    "crisis-deliver-due": {"task": "vigil.crisis.tasks.deliver_due", "schedule": 30},
     "crisis-reminders": {"task": "vigil.crisis.tasks.send_reminders", "schedule": 60},
     "crisis-checkins": {"task": "vigil.crisis.tasks.schedule_checkins", "schedule": 300},
     "crisis-escalations": {"task": "vigil.crisis.tasks.escalate_checkins", "schedule": 120},

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import Any, TypeVar, cast
 
 from django import forms
@@ -8,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -237,7 +239,32 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         "message": _("There is nothing here, or it is not yours to see.")}, status=404)
 
 
+# The database unreachable (restarting, failed over, out of connections): answered 503 with a
+# Retry-After, and without touching the database again: no user, no session, no context
+# processors. The request wrote nothing (each write is one transaction), so it can be repeated.
+UNAVAILABLE_RETRY_SECONDS = 5
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    message = _("Vigil cannot reach its database just now. Nothing was saved; try again in a "
+                "few seconds.")
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "unavailable", "message": str(message)}, status=503)
+    else:
+        response = HttpResponse(render_to_string("core/unavailable.html", {
+            "title": _("Vigil is briefly unavailable"), "message": message,
+            "request_id": request.META.get("HTTP_X_REQUEST_ID", "")}), status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, called inside the except block of the failed request: a database
+    that cannot be reached is a 503 (see unavailable), anything else the 500 page."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return unavailable(request)
     return render(request, "core/error.html", {
         "title": _("Something went wrong"), "status": 500,
         "message": _("The error was logged. Try again; if it persists, tell your administrator "

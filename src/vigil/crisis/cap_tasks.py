@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.core.cache import cache
 
+from vigil.core.locks import run_alone
 from vigil.crisis.cap_services import cap_poll_feeds
 
 LOCK = "vigil:crisis:cap-feeds"
@@ -14,9 +14,4 @@ LOCK = "vigil:crisis:cap-feeds"
 
 @shared_task(queue="periodic", time_limit=600, soft_time_limit=540)  # type: ignore[untyped-decorator]
 def poll_cap_feeds() -> dict[str, Any] | None:
-    if not cache.add(LOCK, "1", timeout=900):
-        return None
-    try:
-        return cap_poll_feeds()
-    finally:
-        cache.delete(LOCK)
+    return run_alone(LOCK, cap_poll_feeds)

@@ -5,12 +5,11 @@ runs the periodic ones."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
-from django.core.cache import cache
 
+from vigil.core.locks import run_alone
 from vigil.crisis import delivery, schedules
 from vigil.crisis.cap_tasks import poll_cap_feeds
 
@@ -18,14 +17,8 @@ __all__ = ["deliver_broadcast", "deliver_due", "escalate_checkins", "poll_cap_fe
            "schedule_checkins", "send_reminders"]
 
 
-def _locked(name: str, work: Callable[[], Any]) -> Any:
-    lock = f"vigil:crisis:{name}"
-    if not cache.add(lock, "1", timeout=900):
-        return None
-    try:
-        return work()
-    finally:
-        cache.delete(lock)
+def _locked(name: str, work: Any) -> Any:
+    return run_alone(f"vigil:crisis:{name}", work)
 
 
 @shared_task(queue="mail", acks_late=True, time_limit=3600)
@@ -56,7 +49,7 @@ def escalate_checkins() -> Any:
 
 
 PERIODIC = {
-    "crisis-deliver-due": ("vigil.crisis.tasks.deliver_due", 60),
+    "crisis-deliver-due": ("vigil.crisis.tasks.deliver_due", 30),
     "crisis-reminders": ("vigil.crisis.tasks.send_reminders", 60),
     "crisis-checkins": ("vigil.crisis.tasks.schedule_checkins", 300),
     "crisis-escalations": ("vigil.crisis.tasks.escalate_checkins", 120),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
+from vigil.core.locks import run_alone
 from vigil.risk import services
 
 LOCK = "vigil:risk:review-reminders"
@@ -12,9 +12,4 @@ LOCK = "vigil:risk:review-reminders"
 
 @shared_task(queue="periodic", time_limit=600, soft_time_limit=540)
 def send_review_reminders() -> int:
-    if not cache.add(LOCK, "1", timeout=900):
-        return 0
-    try:
-        return services.review_reminders_send()
-    finally:
-        cache.delete(LOCK)
+    return run_alone(LOCK, services.review_reminders_send) or 0

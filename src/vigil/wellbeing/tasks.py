@@ -4,8 +4,8 @@ that two runs never overlap."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
+from vigil.core.locks import run_alone
 from vigil.wellbeing import services
 
 LOCK = "vigil:wellbeing:propose"
@@ -13,12 +13,7 @@ LOCK = "vigil:wellbeing:propose"
 
 def propose_locked() -> int | None:
     """Run the proposal service unless another run holds the lock; None when skipped."""
-    if not cache.add(LOCK, "1", timeout=900):
-        return None
-    try:
-        return services.cases_propose()
-    finally:
-        cache.delete(LOCK)
+    return run_alone(LOCK, services.cases_propose)
 
 
 @shared_task(queue="periodic", time_limit=600, soft_time_limit=540)

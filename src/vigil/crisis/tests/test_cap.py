@@ -788,13 +788,10 @@ def test_the_task_polls_with_a_lock(cast: Any, web: FakeWeb, monkeypatch: Any) -
     monkeypatch.setattr(cap_services, "fetch_url", web)
     CapFeed.objects.create(name="Single", url="https://single.example.org/rfs.xml")
     assert cap_tasks.poll_cap_feeds()["created"] == 1
-    from django.core.cache import cache
+    from vigil.core.tests.lock_holder import held_elsewhere
 
-    cache.add(cap_tasks.LOCK, "1")
-    try:
+    with held_elsewhere(cap_tasks.LOCK):
         assert cap_tasks.poll_cap_feeds() is None
-    finally:
-        cache.delete(cap_tasks.LOCK)
 
 
 def test_only_http_addresses_are_fetched() -> None:
