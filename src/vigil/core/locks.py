@@ -3,8 +3,8 @@
 On PostgreSQL the lock is a session advisory lock (``pg_try_advisory_lock``) on the worker's
 own database connection. A worker killed with SIGKILL loses its connection, and the server
 drops the lock at once: the next run, a minute later, is not held up. (A lock kept in the cache
-would stay taken for its whole timeout after such a death; the reliability check showed the
-delivery sweep stopped for 15 minutes that way.)
+would stay taken for its whole timeout, 15 minutes, after such a death, and no delivery sweep
+would run meanwhile.)
 
 Elsewhere (the embedded SQLite default, where one `vigil crisis_clock` process runs the tasks)
 the lock is a cache entry with a timeout, which is enough for one process."""
