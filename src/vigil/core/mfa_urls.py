@@ -10,4 +10,5 @@ urlpatterns = [
     path("verify/", mfa_views.verify, name="verify"),
     path("recovery-codes/", mfa_views.recovery_codes, name="recovery_codes"),
     path("remove/", mfa_views.remove, name="remove"),
+    path("reset/", mfa_views.reset, name="reset"),
 ]

@@ -3,7 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from rest_framework import serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -11,8 +14,11 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     WritableServiceViewSet,
+    valid_input,
 )
-from vigil.people import selectors, services
+from vigil.core.authz import Perm, require
+from vigil.core.errors import ErrorCode
+from vigil.people import privacy, privacy_views, selectors, services
 from vigil.people.models import Dependant, Organization, Person
 from vigil.places import selectors as places
 
@@ -104,6 +110,25 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["organization", "duty_station", "country", "category", "status"]
 
 
+class ErasureInput(serializers.Serializer[None]):
+    """An erasure names the version of the staff record it was decided on."""
+
+    version = serializers.IntegerField()
+
+
+class ErasureOutput(serializers.Serializer[None]):
+    id = serializers.IntegerField()
+    index_number = serializers.CharField()
+    records = serializers.DictField(child=serializers.IntegerField(),
+                                    help_text="Records changed, by model label.")
+
+
+class ErasureHeld(serializers.Serializer[None]):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    holds = serializers.ListField(child=serializers.CharField())
+
+
 class PersonViewSet(WritableServiceViewSet):
     output_serializer = PersonOutput
     input_serializer = PersonInput
@@ -123,6 +148,47 @@ class PersonViewSet(WritableServiceViewSet):
     def output(self, obj: Any, status_code: int = 200) -> Response:
         return Response(PersonDetailOutput(obj, context=self.get_serializer_context()).data,
                         status=status_code)
+
+    # One person's data on request (vigil.people.privacy). The person is found in the
+    # caller's scope (outside it: 404, as an unknown id), then checked for the permission.
+
+    @extend_schema(responses={200: OpenApiResponse(
+        description="Everything Vigil holds on the staff member (format "
+                    "vigil-person-export, as `vigil privacy export`); audited.")})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> Response:
+        """Everything Vigil holds on the staff member, as `vigil privacy export` writes it:
+        for a holder of people.export_personal_data over them. Need-to-know records the caller
+        may not read are left out, secrets always. Audited as a read of personal data."""
+        person = self.get_object()
+        require(request.user, Perm.EXPORT_PERSONAL_DATA, person)
+        return Response(privacy.person_export(actor=request.user, person=person))
+
+    @extend_schema(request=ErasureInput, responses={200: ErasureOutput, 409: ErasureHeld})
+    @action(detail=True, methods=["post"])
+    def erase(self, request: Request, pk: str) -> Response:
+        """Erase the staff member's personal data: for a holder of people.change_person over
+        them, naming the version of the record read. Refused (409, the holds named in
+        ``holds``) while something still needs the person; cannot be undone. Answers the
+        number of records changed by kind; audited."""
+        person = self.get_object()
+        require(request.user, Perm.CHANGE_PERSON, person)
+        if "version" not in request.data:
+            raise exceptions.ValidationError({"version": [exceptions.ErrorDetail(
+                _("Send the version of the staff record you read, so that an erasure is not "
+                  "made over a change you have not seen."), code=ErrorCode.REQUIRED)]})
+        data = valid_input(ErasureInput, request.data)
+        holds = privacy.erasure_holds(person)
+        if holds:
+            return Response({"code": "erasure_held",
+                             "message": _("This person cannot be erased yet: %(reasons)s.")
+                             % {"reasons": "; ".join(holds)}, "holds": holds},
+                            status=status.HTTP_409_CONFLICT)
+        counts = privacy_views.erase_checked(actor=request.user, person=person,
+                                             version=data["version"])
+        erased = selectors.person_get(user=request.user, pk=person.pk)
+        return Response({"id": erased.pk, "index_number": erased.index_number,
+                         "records": counts})
 
 
 class DependantOutput(serializers.ModelSerializer[Dependant]):

@@ -95,3 +95,32 @@ class DependantForm(VersionedForm):
                   "residence_latitude", "residence_longitude", "status"]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}),
                    "residence_address": forms.Textarea(attrs={"rows": 2})}
+
+
+def _spelling(text: str) -> str:
+    """A name as typed to confirm: case, commas and spacing do not matter."""
+    return " ".join(text.replace(",", " ").split()).casefold()
+
+
+class ErasureForm(forms.Form):
+    """The confirmation of an erasure: the person's name typed out, and the version of the
+    record read (so that an erasure is not made over a change nobody saw)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Type the person's name to confirm"), max_length=300,
+                           widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                         "spellcheck": "false"}))
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["name"].help_text = _("As shown above: %(name)s") % {
+            "name": person.full_name}
+
+    def clean_name(self) -> str:
+        typed = str(self.cleaned_data["name"])
+        if _spelling(typed) != _spelling(self.person.full_name):
+            raise forms.ValidationError(
+                _("This is not the name of the person to erase: type %(name)s.")
+                % {"name": self.person.full_name}, code="mismatch")
+        return typed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vigil.people import views
+from vigil.people import privacy_views, views
 
 app_name = "people"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("personnel/<int:pk>/", views.person_detail, name="person_detail"),
     path("personnel/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("personnel/<int:pk>/contacts/", views.person_contacts_edit, name="person_contacts"),
+    path("personnel/<int:pk>/export/", privacy_views.person_export, name="person_export"),
+    path("personnel/<int:pk>/erase/", privacy_views.person_erase, name="person_erase"),
     path("personnel/<int:person_pk>/dependants/new/", views.dependant_edit,
          name="dependant_create"),
     path("dependants/", views.dependant_list, name="dependant_list"),

@@ -114,6 +114,13 @@ def _person_page(request: HttpRequest, person: Person) -> HttpResponse:
         "may_edit_contacts": can(request.user, Perm.CHANGE_CONTACT_DATA, person),
         "may_add_dependant": can(request.user, Perm.CHANGE_DEPENDANT, Dependant(person=person)),
         "is_self": person.user_id == request.user.pk,
+        # One person's data on request (people.privacy): the export, and the erasure.
+        "may_export": can(request.user, Perm.EXPORT_PERSONAL_DATA, person),
+        "may_erase": can(request.user, Perm.CHANGE_PERSON, person),
+        # A global administrator resets the second factor of someone else's account.
+        "may_reset_second_factor": (person.user_id is not None
+                                    and person.user_id != request.user.pk
+                                    and holds_globally(request.user, Perm.MANAGE_GRANTS)),
     })
 
 
