@@ -246,12 +246,19 @@ def test_an_administrator_must_have_given_their_own_second_factor(admin, officer
 
 def test_linked_from_the_overview_and_the_persons_page_for_an_administrator(
         cast, admin, user_with, client):
-    user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya, person=cast.omar,
-              username="omar")
+    omar = user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya, person=cast.omar,
+                     username="omar")
+    give_authenticator(omar)
     client.force_login(admin)
     assert URL in client.get("/account/second-factor/").content.decode()
     assert f"{URL}?user=omar" in client.get(
         f"/people/personnel/{cast.omar.pk}/").content.decode()
+
+
+def test_not_linked_for_an_account_without_a_second_factor(cast, admin, user_with, client):
+    user_with(Role.TRAVELLER, person=cast.omar, username="omar")
+    client.force_login(admin)
+    assert URL not in client.get(f"/people/personnel/{cast.omar.pk}/").content.decode()
 
 
 def test_not_linked_for_anyone_else(cast, user_with, client):
