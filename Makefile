@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 VIGIL := $(BIN)/vigil
 
-.PHONY: run test lint i18n messages bench audit clean help
+.PHONY: run test lint i18n messages bench audit check-reliability clean help
 
 help:
 	@echo "make run    start Vigil with demo data at http://127.0.0.1:$(PORT)"
 	@echo "make test   lint, types, migration check, translation check and the whole test suite"
 	@echo "make bench  benchmarks (figures go to docs/performance.md)"
+	@echo "make check-reliability  faults and load on PostgreSQL, Celery and Redis (docs/reliability.md)"
 	@echo "make audit  bandit over the code, pip-audit over the installed packages (needs the network)"
 
 $(BIN)/python:
@@ -68,6 +69,11 @@ bench: $(VENV)/.installed-dev
 audit: $(VENV)/.installed-dev
 	$(BIN)/bandit -r src/vigil -x '*/tests/*' -c pyproject.toml -q
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
+
+# Faults and load on real components (docs/reliability.md): a private PostgreSQL cluster, gunicorn,
+# Celery over the machine's Redis, an SMTP server. About 10 minutes; writes its figures into the doc.
+check-reliability: $(VENV)/.installed-dev
+	$(BIN)/python scripts/check_reliability.py --write
 
 clean:
 	rm -rf $(VENV) var/static var/test.sqlite3*
