@@ -98,6 +98,10 @@ MIDDLEWARE = [
 # count here.)
 VIGIL_MAX_UPLOAD_BYTES = env.int("VIGIL_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_UPLOAD_BYTES + 256 * 1024
+# CAP feeds are fetched and webhooks posted only to public addresses: a host that resolves to a
+# loopback, private, link-local, multicast or reserved address is refused (vigil.core.netguard).
+# True allows them, for a gateway or feed on the organization's own network.
+VIGIL_ALLOW_PRIVATE_FETCH = env.bool("VIGIL_ALLOW_PRIVATE_FETCH", default=False)
 
 ROOT_URLCONF = "vigil.config.urls"
 WSGI_APPLICATION = "vigil.config.wsgi.application"
@@ -273,6 +277,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "vigil.risk.tasks.send_review_reminders",
                          "schedule": 24 * 60 * 60},
+    # Data protection: whereabouts and closed counselling cases past their keeping period
+    # (VIGIL_WHEREABOUTS_RETENTION_DAYS, VIGIL_COUNSELLING_RETENTION_DAYS).
+    "core-retention": {"task": "vigil.core.tasks.apply_retention", "schedule": 24 * 60 * 60},
     # Crisis management (vigil.crisis.tasks.PERIODIC; `vigil crisis_clock` runs the same
     # without a broker).
     # The sweep that resumes a fan-out whose worker died: every 30 s, so that sending resumes

@@ -113,3 +113,21 @@ def test_a_dry_run_counts_and_changes_nothing(cast, officer, capsys):
     assert not AuditEvent.objects.filter(action="core.retention.applied").exists()
     call_command("retention")
     assert not Presence.objects.filter(request=old).exists()
+
+
+def test_the_daily_task_applies_the_periods_once_at_a_time(cast, officer, settings):
+    """Celery beat runs `core-retention` daily; a second run while one holds the lock skips."""
+    from vigil.core import tasks
+    from vigil.core.tests.lock_holder import held_elsewhere
+
+    assert settings.CELERY_BEAT_SCHEDULE["core-retention"]["task"] == \
+        "vigil.core.tasks.apply_retention"
+    old = a_trip(cast, officer, cast.amina, OLD)
+    with held_elsewhere(tasks.RETENTION_LOCK):
+        assert tasks.apply_retention() is None
+    assert Presence.objects.filter(request=old).exists()
+    counts = tasks.apply_retention()
+    assert counts is not None
+    assert counts["travel.presences"] == 1
+    assert not Presence.objects.filter(request=old).exists()
+    assert AuditEvent.objects.get(action="core.retention.applied").actor_id is None
