@@ -4,9 +4,11 @@ selectors, writes through services."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -15,7 +17,13 @@ from rest_framework.response import Response
 
 from vigil.aviation import rules, selectors, services
 from vigil.aviation.models import AdviceRequest, Assessment
-from vigil.core.api import ScopedPrimaryKeyRelatedField, ServiceViewSet, named_choices, valid_input
+from vigil.core.api import (
+    ScopedPrimaryKeyRelatedField,
+    ServiceViewSet,
+    named_choices,
+    schema_also,
+    valid_input,
+)
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import Forbidden
 from vigil.travel.models import AirOperator
@@ -115,6 +123,12 @@ def _countries(*, user: Any) -> Any:
     return selectors.countries_to_ask_for(user=user)
 
 
+# The question is about an air operator, or a route: from and to.
+@schema_also(anyOf=[
+    {"required": ["operator"], "properties": {"operator": {"type": "integer"}}},
+    {"required": ["origin", "destination"],
+     "properties": {"origin": {"type": "string", "pattern": r"\S"},
+                    "destination": {"type": "string", "pattern": r"\S"}}}])
 class AdviceInput(serializers.Serializer[None]):
     country = ScopedPrimaryKeyRelatedField(scope=_countries)
     operator = ScopedPrimaryKeyRelatedField(scope=_operators, required=False, allow_null=True,
@@ -190,23 +204,74 @@ class FiguresQuery(serializers.Serializer[None]):
     end = serializers.DateField(required=False)
 
 
+# How one request counts in SP2.2.d: each is one of these (rules.advice_figures).
+JUDGEMENTS = [("on_time", "on_time"), ("late", "late"), ("open_overdue", "open_overdue"),
+              ("open_within_target", "open_within_target"), ("withdrawn", "withdrawn")]
+
+
+class FiguresRequestOutput(serializers.Serializer[Any]):
+    """One advice request as SP2.2.d counts it."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    asked_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    target_hours = serializers.IntegerField()
+    response_hours = serializers.FloatField(allow_null=True)
+    counted_as = named_choices("AviationAdviceJudgementEnum", JUDGEMENTS, help_text=(
+        "on_time, late, open_overdue (not answered, past the target), open_within_target (not "
+        "judged yet) or withdrawn (closed without an answer: not counted)"))
+
+
+def _year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (28 February for the 29th), or the calendar's first."""
+    if day.year == 1:
+        return dt.date.min
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def _check_figures(user: Any) -> None:
+    if not any(has_perm_anywhere(user, perm) for perm in FIGURES_PERMS):
+        raise Forbidden()
+
+
 class FiguresViewSet(ServiceViewSet):
-    """SP2.2.d: advice requests answered within the target, and the median response time."""
+    """SP2.2.d: advice requests answered within the target, and the median response time;
+    for one request (/figures/<id>/), how it counts."""
 
     output_serializer = FiguresOutput
     selector = staticmethod(_advice)
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
+    @extend_schema(responses={200: FiguresRequestOutput})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        _check_figures(request.user)
+        advice = self.get_object()
+        figures = rules.advice_figures(
+            [rules.AdviceRow(advice.asked_at, advice.answered_at,
+                             closed_unanswered=advice.answered_at is None
+                             and advice.status == rules.ADVICE_CLOSED)],
+            selectors.aviation_settings().advice_target_hours, timezone.now())
+        counted_as = next(name for name, _label in JUDGEMENTS if getattr(figures, name))
+        return Response(FiguresRequestOutput({
+            "id": advice.pk, "reference": advice.reference, "asked_at": advice.asked_at,
+            "answered_at": advice.answered_at, "target_hours": figures.target_hours,
+            "response_hours": None if advice.answered_at is None else round(
+                rules.response_hours(advice.asked_at, advice.answered_at), 2),
+            "counted_as": counted_as}).data)
+
+    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE),
+                               OpenApiParameter("end", OpenApiTypes.DATE)],
                    responses={200: FiguresOutput})
     def list(self, request: Request) -> Response:
         query = valid_input(FiguresQuery, request.query_params)
         end = query.get("end") or timezone.localdate()
-        start = query.get("start") or end.replace(year=end.year - 1)
+        start = query.get("start") or _year_before(end)
         if start > end:
             start, end = end, start
-        if not any(has_perm_anywhere(request.user, perm) for perm in FIGURES_PERMS):
-            raise Forbidden()
+        # The figures count whole UTC days up to the one after ``end``: the calendar's last.
+        end = min(end, dt.date.max - dt.timedelta(days=1))
+        _check_figures(request.user)
         figures = selectors.advice_figures(user=request.user, start=start, end=end)
         return Response(FiguresOutput({
             "start": start, "end": end, "target_hours": figures.target_hours,

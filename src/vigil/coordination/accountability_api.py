@@ -200,6 +200,8 @@ class RequirementOutput(serializers.ModelSerializer[RoleRequirement]):
 
 
 class RequirementInput(serializers.ModelSerializer[RoleRequirement]):
+    # A change without the version read is taken (the service checks it when sent).
+    version_optional = True
     version = serializers.IntegerField(required=False)
 
     class Meta:

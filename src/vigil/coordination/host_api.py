@@ -225,17 +225,26 @@ class IncidentHandlingOutput(serializers.ModelSerializer[IncidentHandling]):
                   "arrests", "prosecution", "notes", "version", "created_at", "updated_at"]
 
 
-class IncidentHandlingInput(serializers.ModelSerializer[IncidentHandling]):
-    incident = ScopedPrimaryKeyRelatedField(scope=selectors.incident_candidates,
-                                            required=False)
+class IncidentHandlingChangeInput(serializers.ModelSerializer[IncidentHandling]):
+    """A change: everything but the incident, which cannot change."""
+
     investigation = _investigation(required=False)
     prosecution = _prosecution(required=False)
     version = serializers.IntegerField(required=False)
 
     class Meta:
         model = IncidentHandling
-        fields = ["incident", "reported_on", "investigation", "authority", "arrests",
-                  "prosecution", "notes", "version"]
+        fields = ["reported_on", "investigation", "authority", "arrests", "prosecution",
+                  "notes", "version"]
+
+
+class IncidentHandlingInput(IncidentHandlingChangeInput):
+    """A new record names its incident."""
+
+    incident = ScopedPrimaryKeyRelatedField(scope=selectors.incident_candidates)
+
+    class Meta(IncidentHandlingChangeInput.Meta):
+        fields = ["incident", *IncidentHandlingChangeInput.Meta.fields]
 
 
 class IncidentHandlingViewSet(WritableServiceViewSet):
@@ -250,12 +259,14 @@ class IncidentHandlingViewSet(WritableServiceViewSet):
     update_service = staticmethod(services.handling_update)
     record_name = "handling"
 
+    def get_serializer_class(self) -> Any:
+        if self.action == "partial_update":
+            return IncidentHandlingChangeInput
+        return super().get_serializer_class()
+
     def create(self, request: Request) -> Response:
         data, _version, _aside = self._input(request, partial=False)
-        incident = data.pop("incident", None)
-        if incident is None:
-            raise serializers.ValidationError({"incident": [serializers.ErrorDetail(
-                _("This field is required."), code="required")]})
+        incident = data.pop("incident")
         row = services.handling_record(actor=request.user, incident_id=incident.pk,
                                        data=data)
         return self.output(row, status.HTTP_201_CREATED)

@@ -401,7 +401,7 @@ def _security_plans(*, user: Any) -> Any:
 
 
 class SmtJointPlanInput(serializers.ModelSerializer[JointPlan]):
-    team = ScopedPrimaryKeyRelatedField(scope=_managed_teams, required=False)
+    team = ScopedPrimaryKeyRelatedField(scope=_managed_teams)
     kind = named_choices("SmtJointPlanKindEnum", JointPlanKind.choices)
     organizations = ScopedPrimaryKeyRelatedField(scope=_organizations, many=True,
                                                  required=False)
@@ -426,9 +426,7 @@ class SmtJointPlanMoveInput(serializers.Serializer[Any]):
 
 def _joint_plan_create(*, actor: Any, data: dict[str, Any],
                        organizations: list[Any] | None = None) -> JointPlan:
-    team = data.pop("team", None)
-    if team is None:
-        raise serializers.ValidationError({"team": [_("Choose the team.")]})
+    team = data.pop("team")
     return services.joint_plan_create(actor=actor, team=team, data=data,
                                       organizations=organizations)
 
@@ -478,9 +476,31 @@ class SmtSettingsOutput(serializers.Serializer[Any]):
     version = serializers.IntegerField()
 
 
+# Days between meetings at each security level: each level 1-6, 1 to 366 days, and never more
+# at a higher level than at the level below (smt_rules.validate_intervals).
+INTERVALS_SCHEMA = {
+    "type": "object", "required": [str(level) for level in rules.LEVELS],
+    "properties": {str(level): {"type": "integer", "minimum": 1, "maximum": 366}
+                   for level in rules.LEVELS},
+    # Other keys are not read; their values may be anything but null (DictField's child).
+    "additionalProperties": {"anyOf": [{"type": t} for t in (
+        "string", "number", "boolean", "object", "array")]},
+    "description": "Days by security level, \"1\" to \"6\": from 1 to 366 each, and never "
+                   "more at a level than at the level below it (5 at level 3 allows at most "
+                   "5 at level 4). Each fault names its level (level_4)."}
+
+
+@extend_schema_field(INTERVALS_SCHEMA)
+class IntervalsField(serializers.DictField):
+    """The table of days by level; the service checks it and names each level at fault."""
+
+    child = serializers.JSONField()
+
+
 class SmtSettingsInput(serializers.Serializer[Any]):
-    meeting_interval_days = serializers.DictField(child=serializers.JSONField())
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    meeting_interval_days = IntervalsField()
+    version = serializers.IntegerField(help_text="The version read, so that a concurrent "
+                                                 "change is not overwritten.")
 
 
 def _settings_body() -> dict[str, Any]:

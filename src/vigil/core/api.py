@@ -4,18 +4,22 @@ selectors for reads and services for writes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, cast
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.validators import RegexValidator
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_patched_serializer
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, relations, serializers, status, throttling, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -190,7 +194,8 @@ class ScopedPrimaryKeyRelatedField(_Scoped, serializers.PrimaryKeyRelatedField):
     scope.", whether it is missing or forbidden."""
 
 
-@extend_schema_field(OpenApiTypes.STR)
+# Not empty: DRF reads "" in a related field as null (refused unless the field allows it).
+@extend_schema_field({"type": "string", "minLength": 1})
 class ScopedSlugRelatedField(_Scoped, serializers.SlugRelatedField):  # type: ignore[type-arg]
     """A code (``slug_field``, such as a country's ``iso2``) among the rows the caller may
     see, answered like the field above."""
@@ -217,6 +222,45 @@ def named_choices(component: str, choices: Any, **kwargs: Any) -> serializers.Ch
     return _NAMED_CHOICES[component](choices=choices, **kwargs)
 
 
+def query_choice(name: str, *branches: dict[str, Any], description: str = "") -> OpenApiParameter:
+    """Query parameters that go together, one set or another (``?area=`` or ``?country=``,
+    not both, not neither), as OpenAPI says it: one object parameter, exploded into the query
+    string (``style: form``), whose ``oneOf`` lists each set. ``name`` never appears in a URL.
+    Each branch: ``{"name": schema}`` for the parameters it takes, all required; a branch
+    ``{}`` says none at all is also valid."""
+    return OpenApiParameter(name, {"type": "object", "oneOf": [
+        {"type": "object", "properties": branch, "additionalProperties": False}
+        | ({"required": sorted(branch)} if branch else {}) for branch in branches]},
+        style="form", explode=True, required=not any(b == {} for b in branches),
+        description=description)
+
+
+def schema_also(**keywords: Any) -> Callable[[Any], Any]:
+    """A class decorator for an input serializer: JSON Schema keywords (``anyOf``) added to
+    its component, for a rule between its fields that no one field states ("a crisis, or an
+    audience naming countries or duty stations")."""
+
+    def decorate(target: Any) -> Any:
+        class Rule(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+            target_class = target
+
+            def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+                schema = auto_schema._map_basic_serializer(self.target, direction)
+                return {**schema, **keywords}
+
+        Rule.__name__ = f"{target.__name__}Rule"
+        return target
+
+    return decorate
+
+
+def validated_whole(cls: Any) -> Any:
+    """Marks an input serializer that a PATCH validates whole, not field by field: its
+    required fields are required in that PATCH too, and the schema says so (ApiSchema)."""
+    cls.validated_whole = True
+    return cls
+
+
 class FieldErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
     field = serializers.CharField(help_text=gettext_lazy(
         "The field at fault (segments[0].date for a row of a list); empty for the whole input."))
@@ -232,6 +276,41 @@ class ErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
     code = serializers.CharField()
     message = serializers.CharField()
     errors: Any = FieldErrorOutput(many=True, required=False)
+
+
+# The addresses Django's URLValidator takes, as most clients write them: http(s) or ftp(s), a
+# host name with a top-level domain of letters, a port, a path. ("uri" alone also calls
+# "urn:x" or "http://a" valid, which the validator refuses.)
+URL_PATTERN = (r"^(?:https?|ftps?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+               r"[A-Za-z]{2,63}(?::[0-9]{1,5})?(?:[/?#]\S*)?$")
+
+# Plain text fields (not their subclasses with formats of their own: e-mail, URL, regex).
+NON_BLANK_TEXT = {serializers.CharField}
+
+
+def decimal_pattern(whole: int, places: int, low: Any = None, high: Any = None) -> str:
+    """The decimals a DecimalField takes, written as text: at least one digit (drf-spectacular's
+    own pattern also lets "", "-" and "." through), no sign when the least value is 0 or more,
+    no zero when it is the smallest step (0.001), and no more than ``high`` when that is a power
+    of ten (100). Other bounds are left to the field and its message."""
+    fraction = rf"(?:\.\d{{0,{places}}})?" if places else ""
+    sign = "-?" if low is None or low < 0 else ""
+    step = Decimal(1).scaleb(-places)
+    power = None if high is None else Decimal(high).log10()
+    if power is not None and power == power.to_integral_value() and 0 <= power < whole:
+        top = int(power)
+        zeros = rf"(?:\.0{{0,{places}}})?" if places else ""
+        magnitude = [rf"1{'0' * top}{zeros}"]
+        whole = top
+    else:
+        magnitude = []
+    if low is not None and low == step and places:
+        magnitude += [rf"[1-9]\d{{0,{whole - 1}}}{fraction}"] if whole else []
+        magnitude += [rf"0?\.{'0' * k}[1-9]\d{{0,{places - 1 - k}}}" for k in range(places)]
+    else:
+        magnitude += [rf"\d{{1,{whole}}}{fraction}"] if whole else []
+        magnitude += [rf"0?\.\d{{1,{places}}}"] if places else []
+    return rf"^{sign}(?:{'|'.join(magnitude)})$"
 
 
 class ApiSchema(AutoSchema):
@@ -255,12 +334,63 @@ class ApiSchema(AutoSchema):
                     ErrorOutput, code, direction=direction)
         return dict(sorted(responses.items()))
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        """A PATCH's body as the view reads it. drf-spectacular calls every field optional in a
+        PATCH; here, the version read is required in each (a partial update refuses a change
+        without it; a serializer whose view takes one says ``version_optional``), and a
+        serializer the view validates whole (``validated_whole``) keeps all its required
+        fields."""
+        schema: dict[str, Any] = super()._map_basic_serializer(  # type: ignore[no-untyped-call]
+            serializer, direction)
+        if not is_patched_serializer(serializer, direction):
+            return schema
+        whole = getattr(serializer, "validated_whole", False)
+        version = not getattr(serializer, "version_optional", False)
+        required = [name for name, field in serializer.fields.items() if not field.read_only
+                    and ((version and name == "version") or (whole and field.required))]
+        if required:
+            schema["required"] = required
+        return schema
+
+    def _map_serializer_field(self, field: Any, direction: Any,
+                              bypass_extensions: bool = False) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(  # type: ignore[no-untyped-call]
+            field, direction, bypass_extensions)
+        if (isinstance(field, serializers.DecimalField) and schema.get("type") == "string"
+                and field.max_whole_digits is not None and not field.localize):
+            schema["pattern"] = decimal_pattern(field.max_whole_digits,
+                                                field.decimal_places or 0,
+                                                field.min_value, field.max_value)
+        if schema.get("type") == "array" and not getattr(field, "allow_empty", True):
+            schema.setdefault("minItems", 1)  # a list that may not be empty
+        if (direction == "request" and isinstance(field, serializers.FileField)
+                and not field.allow_empty_file):
+            schema.setdefault("minLength", 1)  # an empty file is refused
+        if direction == "request" and isinstance(field, serializers.URLField):
+            schema["pattern"] = URL_PATTERN
+        if (direction == "request" and type(field) in NON_BLANK_TEXT and not field.allow_blank
+                and field.trim_whitespace and not {"enum", "format", "pattern"} & set(schema)
+                and not any(isinstance(v, RegexValidator) for v in field.validators)):
+            # Text that may not be blank once trimmed: something besides spaces.
+            schema["pattern"] = r"\S"
+        return schema
+
     def map_parsers(self) -> list[str]:
         """JSON, the API's one format for input; an upload names multipart in its own
         extend_schema. (DRF's form parsers also read a browser's form, which carries no
         types, so the schema does not offer them to clients.)"""
         media_types: list[str] = super().map_parsers()
         return ["application/json"] if "application/json" in media_types else media_types
+
+    def get_filter_backends(self) -> list[Any]:
+        """Filters, search and ordering are a list's, read with GET: an action that writes
+        and answers a list (issue-passes) takes none."""
+        return super().get_filter_backends() if self.method == "GET" else []
+
+    def _get_pagination_parameters(self) -> list[Any]:
+        if self.method != "GET":
+            return []
+        return super()._get_pagination_parameters()  # type: ignore[no-untyped-call,no-any-return]
 
     def _takes_query(self) -> bool:
         return any(p.get("in") == "query" for p in self._get_parameters())

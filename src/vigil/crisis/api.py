@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,7 +16,9 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     ServiceViewSet,
+    schema_also,
     valid_input,
+    validated_whole,
 )
 from vigil.core.authz import Perm, visible
 from vigil.crisis import selectors, services
@@ -45,6 +47,50 @@ class CrisisOutput(serializers.ModelSerializer[Crisis]):
                   "version"]
 
 
+_POSITION = {"type": "array", "minItems": 2, "maxItems": 3,
+             "items": {"type": "number", "minimum": -180, "maximum": 180}}
+_RINGS = {"type": "array", "minItems": 1,
+          "items": {"type": "array", "minItems": 4, "items": _POSITION}}
+POLYGON_SCHEMA = {
+    "type": "object", "required": ["type", "coordinates"],
+    "description": "A GeoJSON Polygon or MultiPolygon (RFC 7946) in WGS84 longitude, "
+                   "latitude: each ring closed (its last position its first) and the whole a "
+                   "valid surface (no ring crossing itself).",
+    "oneOf": [
+        {"properties": {"type": {"type": "string", "enum": ["Polygon"]}, "coordinates": _RINGS}},
+        {"properties": {"type": {"type": "string", "enum": ["MultiPolygon"]},
+                        "coordinates": {"type": "array", "minItems": 1, "items": _RINGS}}}]}
+
+
+@extend_schema_field(POLYGON_SCHEMA)
+class PolygonField(serializers.JSONField):
+    """The zone's outline; the zone's rules check it (places.rules.boundary_problem)."""
+
+
+def _kind(kind: str) -> dict[str, str]:
+    # A pattern, not an enum: drf-spectacular would name an enum of one value as a set of its
+    # own, beside the zone kinds' set.
+    return {"type": "string", "pattern": f"^{kind}$"}
+
+
+# Each kind of zone takes its own fields. Beside them: without a country, the zone's centre
+# must lie in a country's outline or within 50 km of one; the incident is not later than now;
+# the window ends after it starts, at most 31 days later.
+@schema_also(oneOf=[
+    {"required": ["zone_kind", "radius_km"],
+     # The centre, or an incident whose place it is.
+     "anyOf": [{"required": ["center_latitude", "center_longitude"]},
+               {"required": ["incident"], "properties": {"incident": {"type": "integer"}}}],
+     "properties": {
+         "zone_kind": _kind(Crisis.ZoneKind.CIRCLE),
+         "center_latitude": {"type": "number", "minimum": -90, "maximum": 90},
+         "center_longitude": {"type": "number", "minimum": -180, "maximum": 180},
+         "radius_km": {"type": "number", "minimum": 0.1, "maximum": 2000}}},
+    {"required": ["zone_kind", "polygon"],
+     "properties": {"zone_kind": _kind(Crisis.ZoneKind.POLYGON)}},
+    {"required": ["zone_kind", "areas"],
+     "properties": {"zone_kind": _kind(Crisis.ZoneKind.AREAS),
+                    "areas": {"type": "array", "minItems": 1}}}])
 class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -57,7 +103,7 @@ class CrisisInput(serializers.Serializer):  # type: ignore[type-arg]
     center_latitude = serializers.FloatField(required=False)
     center_longitude = serializers.FloatField(required=False)
     radius_km = serializers.FloatField(required=False)
-    polygon = serializers.JSONField(required=False)
+    polygon = PolygonField(required=False)
     areas = ScopedPrimaryKeyRelatedField(scope=places.security_area_list, many=True,
                                          required=False)
     window_start = serializers.DateTimeField(required=False)
@@ -79,6 +125,7 @@ class EntryOutput(serializers.ModelSerializer[AccountEntry]):
         return str(entry.dependant or entry.person)
 
 
+@validated_whole
 class EntryInput(serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.ChoiceField(choices=AccountStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
@@ -107,12 +154,38 @@ def _webhooks(*, user: Any) -> Any:
     return WebhookEndpoint.objects.filter(active=True)
 
 
+_CODES = {"type": "array", "items": {"type": "string"}}
+AUDIENCE_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "description": "Who receives it. For a crisis: its headcount, narrowed by statuses, "
+                   "entries (ids) and organizations (codes). Without a crisis: the staff of "
+                   "the countries (ISO alpha-2) or duty stations (codes) named, narrowed by "
+                   "organizations.",
+    "properties": {
+        "statuses": {"type": "array", "items": {"type": "string",
+                                                "enum": list(AccountStatus.values)}},
+        "entries": {"type": "array", "items": {"type": "integer"}},
+        "organizations": _CODES, "duty_stations": _CODES, "countries": _CODES}}
+_NAMED = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+
+
+@extend_schema_field(AUDIENCE_SCHEMA)
+class AudienceField(serializers.JSONField):
+    """The audience filters (services.AUDIENCE_KEYS); the service checks each."""
+
+
+# Either a crisis (its headcount), or an audience naming countries or duty stations.
+@schema_also(anyOf=[
+    {"required": ["crisis"], "properties": {"crisis": {"type": "integer"}}},
+    {"required": ["audience"], "properties": {"audience": {"anyOf": [
+        {"required": ["countries"], "properties": {"countries": _NAMED}},
+        {"required": ["duty_stations"], "properties": {"duty_stations": _NAMED}}]}}}])
 class BroadcastInput(serializers.Serializer):  # type: ignore[type-arg]
     crisis = ScopedPrimaryKeyRelatedField(scope=selectors.crises_seen, required=False,
                                           allow_null=True)
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField()
-    audience = serializers.JSONField(required=False)
+    audience = AudienceField(required=False)
     email = serializers.BooleanField(default=True)
     webhooks = ScopedPrimaryKeyRelatedField(scope=_webhooks, many=True, required=False)
     with_checkin = serializers.BooleanField(default=True)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import ApiViewSet
+from vigil.core.api import ApiViewSet, query_choice, validated_whole
 from vigil.core.authz import Perm, has_perm_anywhere
 from vigil.core.errors import ErrorCode, Forbidden
 from vigil.evidence import proposals, rules, selectors, services
@@ -90,6 +90,7 @@ class EvidenceSettingsOutput(serializers.ModelSerializer):  # type: ignore[type-
                   "updated_at"]
 
 
+@validated_whole
 class EvidenceSettingsInput(serializers.Serializer):  # type: ignore[type-arg]
     half_life_years = serializers.FloatField(required=False)
     severity_weight = serializers.FloatField(required=False)
@@ -149,10 +150,14 @@ class EvidenceViewSet(ApiViewSet):
         if not has_perm_anywhere(request.user, Perm.VIEW_RISK):
             raise Forbidden()
 
-    @extend_schema(parameters=[
-        OpenApiParameter("area", int, description="a security area's id"),
-        OpenApiParameter("country", str, description="a country's ISO alpha-2 code (a "
-                         "proposal for the whole country)")], responses=LikelihoodProposalsOutput)
+    @extend_schema(parameters=[query_choice(
+        "place",
+        {"area": {"type": "integer", "minimum": 0, "description": "a security area's id"}},
+        {"country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
+                     "description": "a country's ISO alpha-2 code (a proposal for the whole "
+                                    "country)"}},
+        description="?area=<id> or ?country=<ISO alpha-2>: one of the two")],
+        responses=LikelihoodProposalsOutput)
     @action(detail=False, methods=["get"], url_path="proposals")
     def proposals(self, request: Request) -> Response:
         self._check(request)

@@ -20,6 +20,7 @@ from vigil.core.api import (
     WritableServiceViewSet,
     named_choices,
     valid_input,
+    validated_whole,
 )
 from vigil.hq import access_selectors as selectors
 from vigil.hq import access_services as services
@@ -220,6 +221,7 @@ class PassIssueInput(serializers.Serializer[Any]):
     valid_until = serializers.DateTimeField()
 
 
+@validated_whole
 class PassUpdateInput(serializers.Serializer[Any]):
     zones = ScopedPrimaryKeyRelatedField(scope=_zones, many=True)
     valid_from = serializers.DateTimeField()

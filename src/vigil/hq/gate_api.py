@@ -43,6 +43,8 @@ from vigil.hq.models import (
     EntryImport,
     UnauthorizedEntry,
 )
+from vigil.places.api import TIME_ZONE_SCHEMA, TimeZoneFields
+from vigil.places.rules import is_time_zone
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -53,16 +55,17 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _zone(name: str | None) -> dt.tzinfo:
-    try:
-        return ZoneInfo(name) if name else dt.UTC
-    except (ValueError, KeyError):
-        raise serializers.ValidationError({"tz": [_("Not a time zone.")]}) from None
+    if not name:
+        return dt.UTC
+    if not is_time_zone(name):
+        raise serializers.ValidationError({"tz": [_("Not a time zone.")]})
+    return ZoneInfo(name)
 
 
 DATE_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATE, description="From this day (in tz)."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="Up to this day (in tz)."),
-    OpenApiParameter("tz", OpenApiTypes.STR, description="IANA time zone of the days (UTC)."),
+    OpenApiParameter("tz", TIME_ZONE_SCHEMA, description="IANA time zone of the days (UTC)."),
 ]
 
 
@@ -242,7 +245,7 @@ class MappingOutput(serializers.ModelSerializer[ColumnMapping]):
                   "updated_at"]
 
 
-class MappingInput(serializers.ModelSerializer[ColumnMapping]):
+class MappingInput(TimeZoneFields, serializers.ModelSerializer[ColumnMapping]):
     duty_station = ScopedPrimaryKeyRelatedField(
         scope=lambda user: selectors.gate_stations(user=user, perm=Perm.CONFIGURE_ACCESS))
     reason_values = serializers.DictField(child=serializers.CharField(), required=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -19,7 +18,9 @@ from vigil.core.api import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     WritableServiceViewSet,
+    named_choices,
     valid_input,
+    validated_whole,
 )
 from vigil.core.errors import NotFound
 from vigil.hq import protection_rules as rules
@@ -41,15 +42,12 @@ TASK_STATUSES = [s.value for s in rules.TaskStatus]
 DECISIONS = [d.value for d in rules.Decision]
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class _Choice(serializers.ChoiceField):
-    """A choice whose values are named in its help, not as a schema enum: the field names
-    here ("status", "decision") are shared with other apps, and their enums would collide."""
-
-
-def _choice(values: list[str], **kwargs: Any) -> serializers.ChoiceField:
+def _choice(component: str, values: list[str], **kwargs: Any) -> serializers.ChoiceField:
+    """A choice whose set is a schema enum of its own name: the field names here ("status",
+    "decision") are shared with other apps, whose sets are other ones."""
     shown = ", ".join(v or '""' for v in values)
-    return _Choice(choices=values, help_text=f"One of: {shown}.", **kwargs)
+    return named_choices(component, [(v, v) for v in values], help_text=f"One of: {shown}.",
+                         **kwargs)
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -161,7 +159,7 @@ class ProtectionPrincipalInput(serializers.ModelSerializer[Principal]):
     duty_station = ScopedSlugRelatedField(slug_field="code", scope=places.duty_station_list)
     person = ScopedSlugRelatedField(slug_field="index_number", required=False,
                                     allow_null=True, scope=_persons, audit_refused=True)
-    profile_level = _choice(PROFILES, required=False)
+    profile_level = _choice("ProtectionProfileEnum", PROFILES, required=False)
     office = serializers.ListField(child=serializers.CharField(max_length=150),
                                    required=False,
                                    help_text="Usernames of the principal's designated office.")
@@ -195,7 +193,7 @@ class ProtectionDestinationInput(serializers.ModelSerializer[ProtectionDestinati
 class ProtectionCaseInput(serializers.ModelSerializer[ProtectionCase]):
     principal = ScopedPrimaryKeyRelatedField(scope=_principals)
     trip_request = ScopedPrimaryKeyRelatedField(required=False, allow_null=True, scope=_trips)
-    event_level = _choice(PROFILES, required=False)
+    event_level = _choice("ProtectionProfileEnum", PROFILES, required=False)
     destinations = ProtectionDestinationInput(many=True, required=False,
                                     help_text="On creation only. Without them, a TRIP "
                                               "request's itinerary gives the destinations.")
@@ -208,20 +206,23 @@ class ProtectionCaseInput(serializers.ModelSerializer[ProtectionCase]):
                   "destinations", "version"]
 
 
+@validated_whole
 class ProtectionAssessmentInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
     threat_summary = serializers.CharField(required=False, allow_blank=True)
-    principal_level = _choice(PROFILES, required=False)
-    event_level = _choice(PROFILES, required=False)
-    override_kind = _choice(["", *DETAILS], required=False, allow_blank=True)
+    principal_level = _choice("ProtectionProfileEnum", PROFILES, required=False)
+    event_level = _choice("ProtectionProfileEnum", PROFILES, required=False)
+    override_kind = _choice("ProtectionDetailOverrideEnum", ["", *DETAILS], required=False,
+                            allow_blank=True)
     override_officers = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     override_advance_team = serializers.BooleanField(required=False)
     override_armoured_vehicle = serializers.BooleanField(required=False)
     override_reason = serializers.CharField(required=False, allow_blank=True)
 
 
+@validated_whole
 class ProtectionTaskInput(serializers.Serializer):  # type: ignore[type-arg]
-    status = _choice(TASK_STATUSES, required=False)
+    status = _choice("ProtectionTaskStatusEnum", TASK_STATUSES, required=False)
     due_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
@@ -232,7 +233,7 @@ class ProtectionMoveInput(serializers.Serializer):  # type: ignore[type-arg]
 
 class ProtectionDecideInput(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField()
-    decision = _choice(DECISIONS)
+    decision = _choice("ProtectionDecisionEnum", DECISIONS)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -17,6 +17,7 @@ from vigil.incidents import selectors, services
 from vigil.incidents.models import AffectedAsset, AffectedPerson, Incident, IncidentCategory
 from vigil.people import selectors as people
 from vigil.places import selectors as places
+from vigil.places.api import TimeZoneFields
 
 
 class CategoryOutput(serializers.ModelSerializer[IncidentCategory]):
@@ -65,7 +66,7 @@ def _categories(*, user: Any) -> Any:
     return IncidentCategory.objects.select_related("parent").order_by("order")
 
 
-class IncidentInput(serializers.ModelSerializer[Incident]):
+class IncidentInput(TimeZoneFields, serializers.ModelSerializer[Incident]):
     category = ScopedSlugRelatedField(slug_field="code", scope=_categories)
     subcategory = ScopedSlugRelatedField(slug_field="code", required=False, allow_null=True,
                                          scope=_categories)

@@ -18,13 +18,22 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigil.core.api import UNKNOWN_REFERENCE, ApiViewSet, ServiceViewSet, named_choices, valid_input
+from vigil.core.api import (
+    UNKNOWN_REFERENCE,
+    ApiViewSet,
+    ServiceViewSet,
+    named_choices,
+    query_choice,
+    valid_input,
+    validated_whole,
+)
 from vigil.core.errors import ErrorCode, Forbidden, NotFound
 from vigil.core.slices import Slice, SliceKind
 from vigil.performance import registry, rules, services
 from vigil.performance import selectors as sel
 from vigil.performance.definitions import Indicator
 from vigil.performance.models import Target
+from vigil.places.models import Region
 
 TREND_POINTS = 6
 # A counselling figure withheld because a count is below wellbeing's minimum cell.
@@ -155,15 +164,33 @@ class IndicatorDetailOutput(IndicatorOutput):
     settings = SettingOutput(many=True)
 
 
+_DAY = r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+# The forms rules.parse_period reads: a biennium (an even year and the next), a year, a quarter,
+# or two days, with years of four digits (the API reads 26 as the year 26; the schema does not
+# offer it). Format "period": the days are calendar days, the second not before the first.
+PERIOD_PATTERN = (r"^(?:([1-9][0-9]{2})(?:0-\1[1]|2-\1[3]|4-\1[5]|6-\1[7]|8-\1[9])"
+                  r"|[1-9][0-9]{3}(?:-[Qq][1-4])?"
+                  rf"|{_DAY}\.\.{_DAY})$")
+_NON_BLANK = {"type": "string", "pattern": r"\S"}
 QUERY = [
-    OpenApiParameter("period", str, description="2026-2027, 2026, 2026-Q3 or "
-                     "2026-01-01..2026-06-30; the current biennium when absent"),
-    OpenApiParameter("slice", str, enum=[k.value for k in SliceKind],
-                     description="the viewer's default slice when absent"),
-    OpenApiParameter("value", str, description="a region's code, a country's ISO alpha-2 "
-                     "code or id, a duty station's id, an organization's code or id"),
+    OpenApiParameter("period", {"type": "string", "format": "period",
+                                "pattern": PERIOD_PATTERN},
+                     description="2026-2027, 2026, 2026-Q3 or 2026-01-01..2026-06-30 (the "
+                     "second day not before the first); the current biennium when absent"),
+    query_choice(
+        "where",
+        {},
+        {"slice": {"type": "string", "enum": [SliceKind.SYSTEM.value]}},
+        {"slice": {"type": "string", "enum": [SliceKind.REGION.value]},
+         "value": {"type": "string", "enum": list(Region.values)}},
+        {"slice": {"type": "string", "enum": [SliceKind.COUNTRY.value,
+                                              SliceKind.DUTY_STATION.value,
+                                              SliceKind.ORGANIZATION.value]},
+         "value": _NON_BLANK},
+        description="?slice= and ?value=: none (the viewer's default slice), slice=system, "
+                    "or another slice with its value: a region's code, a country's ISO "
+                    "alpha-2 code or id, a duty station's id, an organization's code or id"),
 ]
-
 
 def _row(tile: sel.Tile) -> dict[str, Any]:
     indicator = tile.indicator
@@ -247,6 +274,7 @@ class TargetInput(serializers.Serializer):  # type: ignore[type-arg]
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+@validated_whole
 class TargetUpdateInput(serializers.Serializer):  # type: ignore[type-arg]
     baseline = serializers.DecimalField(max_digits=12, decimal_places=1, required=False,
                                         allow_null=True)
@@ -280,7 +308,8 @@ class TargetViewSet(ServiceViewSet):
             rows = rows.filter(indicator=indicator)
         return rows
 
-    @extend_schema(parameters=[OpenApiParameter("biennium", int),
+    @extend_schema(parameters=[OpenApiParameter("biennium", {"type": "integer", "minimum": 0},
+                                                description="its first year, e.g. 2026"),
                                OpenApiParameter("indicator", str)])
     def list(self, request: Request) -> Response:
         if not sel.may_view(request.user):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,8 +15,47 @@ from vigil.core.api import (
     ServiceViewSet,
     WritableServiceViewSet,
 )
-from vigil.places import selectors, services
-from vigil.places.models import Country, DutyStation, Premises, SecurityArea
+from vigil.places import rules, selectors, services
+from vigil.places.models import (
+    Country,
+    DutyStation,
+    Premises,
+    SecurityArea,
+    validate_time_zone,
+)
+
+# Every IANA time zone's name, the one set the API accepts (rules.is_time_zone): the schema
+# lists it, so that a client knows "Africa/Nairobi" is taken and "EAT" is not.
+TIME_ZONE_SCHEMA: dict[str, Any] = {"type": "string", "enum": sorted(rules.iana_time_zones())}
+
+
+@extend_schema_field(TIME_ZONE_SCHEMA, component_name="TimeZoneEnum")
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone's name (Africa/Nairobi); any other text is refused with the field's
+    name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+        if validate_time_zone not in self.validators:
+            self.validators.append(validate_time_zone)
+
+
+@extend_schema_field({**TIME_ZONE_SCHEMA, "enum": ["", *TIME_ZONE_SCHEMA["enum"]]},
+                     component_name="TimeZoneOrBlankEnum")
+class TimeZoneOrBlankField(TimeZoneField):
+    """A time zone's name, or "" (for a default the record names)."""
+
+
+class TimeZoneFields:
+    """For a model serializer: each model field checked by validate_time_zone is read by
+    TimeZoneField, keeping the model's label, default and length."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, Any]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if validate_time_zone in getattr(model_field, "validators", ()):
+            field_class = TimeZoneOrBlankField if kwargs.get("allow_blank") else TimeZoneField
+        return field_class, kwargs
 
 
 class CountryOutput(serializers.ModelSerializer[Country]):
@@ -79,7 +118,7 @@ class DutyStationOutput(serializers.ModelSerializer[DutyStation]):
                   "time_zone", "kind", "is_active", "version"]
 
 
-class DutyStationInput(serializers.ModelSerializer[DutyStation]):
+class DutyStationInput(TimeZoneFields, serializers.ModelSerializer[DutyStation]):
     country = ScopedSlugRelatedField(slug_field="iso2", scope=selectors.country_list)
     security_area = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                                  scope=selectors.security_area_list)

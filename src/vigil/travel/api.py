@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -117,6 +118,22 @@ def _operators_usable(*, user: Any) -> Any:
     return selectors.operator_list()
 
 
+# A wall-clock time without an offset (2027-03-01T08:30): format "local-date-time", ISO 8601
+# with a calendar day; an offset or a Z is refused (the place's time zone applies).
+LOCAL_DATE_TIME = {
+    "type": "string", "format": "local-date-time",
+    "pattern": r"^[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+               r"[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?$"}
+
+
+@extend_schema_field(LOCAL_DATE_TIME)
+class LocalDateTimeField(serializers.DateTimeField):
+    """A wall-clock time, read without an offset (SegmentInput refuses one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+
 class SegmentInput(serializers.Serializer[None]):
     origin_station = ScopedSlugRelatedField(slug_field="code", required=False,
                                             scope=places.duty_station_list)
@@ -138,12 +155,10 @@ class SegmentInput(serializers.Serializer[None]):
     destination_longitude = serializers.FloatField(required=False, min_value=-180,
                                                    max_value=180)
     destination_tz = serializers.CharField(required=False, allow_blank=True)
-    departs_local = serializers.DateTimeField(
-        help_text="Wall-clock time at the origin, without an offset (2027-03-01T08:30).",
-        default_timezone=dt.UTC)
-    arrives_local = serializers.DateTimeField(
-        help_text="Wall-clock time at the destination, without an offset.",
-        default_timezone=dt.UTC)
+    departs_local = LocalDateTimeField(
+        help_text="Wall-clock time at the origin, without an offset (2027-03-01T08:30).")
+    arrives_local = LocalDateTimeField(
+        help_text="Wall-clock time at the destination, without an offset.")
     mode = serializers.ChoiceField(choices=Segment.Mode.choices, required=False)
     operator = ScopedPrimaryKeyRelatedField(required=False, allow_null=True,
                                             scope=_operators_usable)
@@ -154,8 +169,7 @@ class SegmentInput(serializers.Serializer[None]):
                                               max_value=90)
     lodging_longitude = serializers.FloatField(required=False, allow_null=True,
                                                min_value=-180, max_value=180)
-    stays_until_local = serializers.DateTimeField(required=False, allow_null=True,
-                                                  default_timezone=dt.UTC)
+    stays_until_local = LocalDateTimeField(required=False, allow_null=True)
 
     def to_internal_value(self, data: Any) -> Any:
         """Local times: an offset in the input is refused rather than silently moved."""
@@ -174,7 +188,7 @@ class SegmentInput(serializers.Serializer[None]):
 class RequestInput(serializers.Serializer[None]):
     traveller = ScopedPrimaryKeyRelatedField(scope=selectors.travellers_for,
                                              audit_refused=True, required=False)
-    purpose = serializers.CharField(max_length=300, required=False)
+    purpose = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=TravelRequest.Kind.choices, required=False)
     contacts = serializers.ListField(child=serializers.DictField(), required=False)
     dependants = ScopedPrimaryKeyRelatedField(many=True, required=False,
@@ -218,8 +232,6 @@ class TravelRequestViewSet(ServiceViewSet):
             user_id=request.user.pk or 0).first()
         if traveller is None:
             raise serializers.ValidationError({"traveller": [_("Name the traveller.")]})
-        if "purpose" not in data:
-            raise serializers.ValidationError({"purpose": [_("This field is required.")]})
         travel = services.request_create(
             actor=request.user, traveller=traveller, data=_request_fields(data),
             segments=data.get("segments", []), dependants=data.get("dependants", []),
@@ -427,8 +439,8 @@ def _number(request: Request, name: str, low: float, high: float,
     return value
 
 
-AT = OpenApiParameter("at", str, description="Moment (ISO 8601, UTC if no offset); now if "
-                      "absent.")
+AT = OpenApiParameter("at", OpenApiTypes.DATETIME,
+                      description="Moment (ISO 8601, UTC if no offset); now if absent.")
 
 
 class WhereaboutsViewSet(ApiViewSet):
@@ -439,8 +451,13 @@ class WhereaboutsViewSet(ApiViewSet):
         return Response({"at": at.isoformat(), "count": len(rows),
                          "results": WhereaboutsOutput(rows, many=True).data})
 
-    @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lon", float),
-                               OpenApiParameter("radius_km", float), AT],
+    @extend_schema(parameters=[
+        OpenApiParameter("lat", {"type": "number", "minimum": -90, "maximum": 90},
+                         required=True),
+        OpenApiParameter("lon", {"type": "number", "minimum": -180, "maximum": 180},
+                         required=True),
+        OpenApiParameter("radius_km", {"type": "number", "minimum": 0.1, "maximum": 2000},
+                         description="25 when absent"), AT],
                    responses={200: WhereaboutsOutput(many=True)})
     @action(detail=False, methods=["get"])
     def near(self, request: Request) -> Response:
