@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, netguard
 from vigil.core.authz import Perm, has_perm_anywhere, visible
 from vigil.core.errors import DomainError, ErrorCode, FieldError, Forbidden, ValidationFailed
 from vigil.crisis import cap
@@ -334,7 +334,8 @@ def _any_of(pairs: list[tuple[str, str]]) -> Q:
 # --- Polling CAP feeds ---------------------------------------------------------------------------
 
 def fetch_url(url: str) -> bytes:
-    """GET an http(s) address: at most cap.MAX_BYTES, FETCH_TIMEOUT seconds."""
+    """GET an http(s) address: at most cap.MAX_BYTES, FETCH_TIMEOUT seconds; only a public one
+    (core.netguard), unless the setting VIGIL_ALLOW_PRIVATE_FETCH allows others."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(_("Only http and https addresses are fetched, not %(url)s.")
                          % {"url": url})
@@ -342,7 +343,7 @@ def fetch_url(url: str) -> bytes:
         "User-Agent": "Vigil CAP poller",
         "Accept": "application/cap+xml, application/atom+xml, application/rss+xml, "
                   "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"})
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310  # nosec B310 - http(s) only
+    with netguard.urlopen(request, timeout=FETCH_TIMEOUT) as response:
         data: bytes = response.read(cap.MAX_BYTES + 1)
     if len(data) > cap.MAX_BYTES:
         raise ValueError(_("%(url)s sent more than %(size)s MB.") % {

@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vigil.core import netguard
 from vigil.core.i18n import Msg, Text, language_or_default, render
 from vigil.core.selectors import languages_of
 from vigil.crisis import checkin
@@ -56,7 +57,7 @@ class Response(Protocol):
     status: int
 
 
-# What opens a webhook's request: urllib.request.urlopen, or a test's stand-in.
+# What opens a webhook's request: netguard.urlopen (public addresses only), or a test's stand-in.
 Opener = Callable[..., AbstractContextManager[Response]]
 
 
@@ -185,6 +186,7 @@ def _send_webhook(delivery: Delivery, message: Message, opener: Opener) -> None:
         raise OSError(_("The webhook is not in use."))
     if not endpoint.url.startswith(("https://", "http://")):
         raise ValueError(_("A webhook address starts with https:// or http://."))
+    netguard.require_public(endpoint.url)  # not loopback, private, link-local... (ASVS V12.6)
     body = webhook_body(delivery, message)
     request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={  # noqa: S310
         "Content-Type": "application/json", "User-Agent": "Vigil",
@@ -214,7 +216,7 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None,
             if delivery.channel == Delivery.Channel.EMAIL:
                 _send_email(delivery, message, connection)
             else:
-                _send_webhook(delivery, message, opener or urllib.request.urlopen)
+                _send_webhook(delivery, message, opener or netguard.urlopen)
     except (OSError, urllib.error.URLError, ValueError) as exc:
         return _mark_failed(delivery, f"{type(exc).__name__}: {exc}", now, config)
     _mark_sent(delivery, now)

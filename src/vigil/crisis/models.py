@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import ScopeKind
 from vigil.core.models import TimestampedModel, VersionedModel
+from vigil.core.netguard import validate_public_url
 from vigil.crisis.rules import AccountStatus as AccountStatus  # its home is rules; kept here too
 from vigil.incidents.models import Incident
 from vigil.people.models import Dependant, Organization, Person
@@ -282,7 +283,8 @@ class WebhookEndpoint(VersionedModel):
     signed with HMAC-SHA256 over the body with the shared secret."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    url = models.URLField(_("address"), max_length=500)
+    url = models.URLField(_("address"), max_length=500,
+                          validators=[validate_public_url])
     secret = models.CharField(_("shared secret"), max_length=200)
     active = models.BooleanField(_("in use"), default=True)
 
@@ -439,7 +441,8 @@ class CapFeed(VersionedModel):
     """A CAP feed polled for alerts (an Atom or RSS feed of CAP messages, or one message)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    url = models.URLField(_("address"), max_length=500)
+    url = models.URLField(_("address"), max_length=500,
+                          validators=[validate_public_url])
     # The country of an alert of this feed that neither its areas nor its authority place.
     country = models.ForeignKey(Country, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("country"))

@@ -90,7 +90,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Any:
+def receiver(settings: Any) -> Any:
+    # The receiver listens on loopback, which core.netguard refuses unless allowed.
+    settings.VIGIL_ALLOW_PRIVATE_FETCH = True
     found = Receiver()
     yield found
     found.close()

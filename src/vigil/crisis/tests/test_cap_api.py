@@ -246,7 +246,9 @@ class Samples(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def samples_server() -> Iterator[str]:
+def samples_server(settings: Any) -> Iterator[str]:
+    # The server listens on loopback, which core.netguard refuses unless allowed.
+    settings.VIGIL_ALLOW_PRIVATE_FETCH = True
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Samples)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
