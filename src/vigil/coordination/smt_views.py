@@ -511,7 +511,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "moves": moves if may_manage else [],
         "may_edit": may_manage and plan.status not in {JointPlanStatus.COMPLETED,
                                                        JointPlanStatus.ABANDONED},
-        "move_form": JointPlanMoveForm(plan=plan, initial={"version": plan.version})})
+        "move_form": JointPlanMoveForm(plan=plan, initial={"version": plan.version}),
+        # The security plan is linked only for a reader who may open it (a reader over one
+        # security area sees its team's plans, not the country's security plan).
+        "security_plan_link": plan.security_plan is not None
+        and can(request.user, Perm.VIEW_RISK, plan.security_plan)})
 
 
 @login_required

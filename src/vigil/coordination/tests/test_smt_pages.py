@@ -301,3 +301,33 @@ def test_api_refuses_members_and_outsiders(api, world, user_with, cast):
         "version": 1}, format="json")
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["field"] == "level_6"
+
+
+def test_the_security_plan_is_linked_only_for_a_reader_who_may_open_it(client, cast, officer,
+                                                                        user_with):
+    """A reader over one security area sees its team's joint plans, not the country's
+    security plan (a plan is scoped by country or duty station): its title, without a link.
+    Found by the authorization matrix."""
+    from vigil.coordination.models import JointPlan
+    from vigil.risk.models import SecurityPlan
+
+    security_plan = SecurityPlan.objects.create(country=cast.kenya, title="Kenya security plan",
+                                                review_due=ago(-100))
+    team = services.team_create(actor=officer, data={
+        "country": cast.kenya, "security_area": cast.nbi_area, "name": "Nairobi ASMT",
+        "established_on": ago(400)})
+    plan = services.joint_plan_create(actor=officer, team=team, data={
+        "title": "Relocation plan", "kind": "relocation"}, organizations=[cast.undp, cast.wfp])
+    JointPlan.objects.filter(pk=plan.pk).update(security_plan=security_plan)
+    link = reverse("risk:plan_detail", args=[security_plan.pk])
+    page = reverse("coordination:smt_plan_detail", args=[plan.pk])
+
+    text = _as(client, officer).get(page).content.decode()
+    assert link in text
+    area_member = user_with(Role.SMT_MEMBER, ScopeKind.SECURITY_AREA, cast.nbi_area)
+    response = _as(client, area_member).get(page)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert link not in text
+    assert "Kenya security plan" in text
+    assert client.get(link).status_code == 404

@@ -25,7 +25,8 @@ Kinds of entry:
   ``ApiList(None)``/``ApiDetail(None)``: reference data, the same rows for every signed-in
   user.
 - ``READ``: a GET route with no record of its own (schema, exports of reference data): no
-  5xx, and a signed-in user is not sent to sign in.
+  5xx, and a signed-in user is not sent to sign in. ``READ_ONCE``: the same, requested by
+  one role only (an answer the same for every signed-in user, and slow to make).
 - ``WRITE``: a route that takes no GET (API actions): GET answers 403, 404 or 405.
 - ``Skip(reason)``: not requested by the matrix; the reason says why (a parameter the matrix
   cannot fill, or a route that would end the session). Its scoping is tested by its app.
@@ -79,7 +80,9 @@ class ApiDetail:
 
 @dataclass(frozen=True)
 class Read:
-    pass
+    # once: the answer is the same for every signed-in user (the OpenAPI schema is public to
+    # them, SERVE_PUBLIC): requested by one role only, not by each (seconds a request).
+    once: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Skip:
 
 
 READ = Read()
+READ_ONCE = Read(once=True)
 WRITE = Write()
 
 Entry = Page | Detail | ApiList | ApiDetail | Read | Write | Skip
@@ -115,6 +119,8 @@ TABLE: dict[str, Entry] = {
     "second_factor:verify": Page(),
     "second_factor:recovery_codes": Page(),
     "second_factor:remove": Page(),
+    # a global administrator's only (MANAGE_GRANTS held globally): 403 to every scoped reader
+    "second_factor:reset": Page(),
     "account:sessions": Page(),
     "account:session_end": Skip("pk: ?"),
     "account:sessions_end_others": WRITE,
@@ -146,6 +152,9 @@ TABLE: dict[str, Entry] = {
     "people:person_detail": Detail(Perm.VIEW_PERSON, "people.Person"),
     "people:person_edit": Skip("pk: self.get"),
     "people:person_contacts": Detail(Perm.VIEW_PERSON, "people.Person", narrower=True),
+    "people:person_export": Detail(Perm.EXPORT_PERSONAL_DATA, "people.Person"),
+    # its GET is the confirmation (holds, typed name); the erasure is its POST
+    "people:person_erase": Detail(Perm.CHANGE_PERSON, "people.Person"),
     "people:dependant_create": Skip("person_pk"),
     "people:dependant_list": Page(Perm.VIEW_DEPENDANT),
     "people:dependant_detail": Detail(Perm.VIEW_DEPENDANT, "people.Dependant"),
@@ -534,6 +543,8 @@ TABLE: dict[str, Entry] = {
     "organization-detail": ApiDetail(Perm.VIEW_REFERENCE),
     "person-list": ApiList(Perm.VIEW_PERSON),
     "person-detail": ApiDetail(Perm.VIEW_PERSON),
+    "person-export": Detail(Perm.EXPORT_PERSONAL_DATA, "people.Person"),
+    "person-erase": WRITE,
     "dependant-list": ApiList(Perm.VIEW_DEPENDANT),
     "dependant-detail": ApiDetail(Perm.VIEW_DEPENDANT),
     "security-level-list": ApiList(Perm.VIEW_RISK),
@@ -776,7 +787,7 @@ TABLE: dict[str, Entry] = {
     "evidence-method-settings": READ,
     "evidence-proposals": READ,
     "api-root": READ,
-    "schema": READ,
+    "schema": READ_ONCE,
     "swagger-ui": READ,
     "healthz": Page(),
     "readyz": Page(),

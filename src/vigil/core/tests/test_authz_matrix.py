@@ -43,10 +43,12 @@ from vigil.core import demo
 from vigil.core.authz import (
     ROLE_PERMISSIONS,
     Perm,
+    Reach,
     Role,
     ScopeKind,
     forget_grants,
     roles_of,
+    scope_paths,
     visible,
 )
 from vigil.core.models import AuditHead, RoleGrant
@@ -131,25 +133,91 @@ def test_every_route_has_a_kind_the_matrix_checks() -> None:
 
 # --- The world ----------------------------------------------------------------------------
 
+# The countries each role is granted over: Kenya, where the demo keeps most field records, and
+# Switzerland, one of the four headquarters' countries of its access control, drills and
+# protection cases (none of those is in Kenya: with Kenya alone they were checked outside only).
+SCOPE_COUNTRIES = ("KE", "CH")
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[Role, Any]]:
-    """The small demo, and one user per role holding it over Kenya; rolled back after."""
+    """The small demo, a few of its records moved so that each scoped model has rows inside
+    and outside the scope, and one user per role holding it over SCOPE_COUNTRIES; rolled
+    back after."""
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with fast, django_db_blocker.unblock(), transaction.atomic():
         AuditHead.objects.get_or_create(pk=1)
         if not Country.objects.exists():
             countries_sync()
         demo.demo_load(scale="small")
-        kenya = Country.objects.get(iso2="KE")
+        outside_the_scope()
         users = {}
         for role in Role:
             user = get_user_model().objects.create_user(username=f"matrix.{role.value}")
-            RoleGrant.objects.create(user=user, role=role, scope_kind=ScopeKind.COUNTRY,
-                                     scope_id=kenya.pk)
+            for iso2 in SCOPE_COUNTRIES:
+                RoleGrant.objects.create(user=user, role=role, scope_kind=ScopeKind.COUNTRY,
+                                         scope_id=Country.objects.get(iso2=iso2).pk)
             forget_grants(user)
             users[role] = user
         yield users
         transaction.set_rollback(True)
+
+
+def outside_the_scope() -> None:
+    """The demo keeps every crisis, SMT action point and joint plan, incident handling,
+    premises survey, security plan and wellbeing case in Kenya: one of each (with what hangs
+    on it) moves to Somalia, so that a Kenya reader has one outside its scope. A CAP alert
+    (none in the demo) is added on a Somalia incident, and a broadcast on a Kenya crisis."""
+    from vigil.coordination.models import IncidentHandling, SecurityManagementTeam
+    from vigil.crisis.models import Broadcast, CapAlert, Crisis
+    from vigil.incidents.models import Incident
+    from vigil.places.models import DutyStation, Premises, SecurityArea
+    from vigil.risk.models import PremisesSurvey, SecurityPlan
+    from vigil.wellbeing.models import Case
+
+    kenya = Country.objects.get(iso2="KE")
+    somalia = Country.objects.get(iso2="SO")
+    station = DutyStation.objects.filter(country=somalia).order_by("pk").first()
+    premises = Premises.objects.filter(duty_station__country=somalia).order_by("pk").first()
+    assert station is not None, "the demo has a duty station in Somalia"
+    assert premises is not None, "the demo has premises in Somalia"
+
+    def last(model: type[Model], **in_kenya: Any) -> Any:
+        row = model._default_manager.filter(**in_kenya).order_by("pk").last()
+        assert row is not None, f"the demo has a {model.__name__} in Kenya"
+        return row
+
+    crisis = last(Crisis, country=kenya)
+    Crisis.objects.filter(pk=crisis.pk).update(country=somalia, security_area=None)
+    # Somalia has its country's team already (one active team per country, and per area):
+    # Kenya's area team moves to an area of Somalia without one, its meetings, action points
+    # and joint plans with it.
+    team = last(SecurityManagementTeam, country=kenya, security_area__isnull=False)
+    area = (SecurityArea.objects.filter(country=somalia)
+            .exclude(smts__active=True).order_by("pk").first())
+    assert area is not None, "the demo has a security area in Somalia without a team"
+    SecurityManagementTeam.objects.filter(pk=team.pk).update(country=somalia,
+                                                             security_area=area)
+    handling = last(IncidentHandling, country=kenya)
+    IncidentHandling.objects.filter(pk=handling.pk).update(country=somalia)
+    survey = last(PremisesSurvey, premises__duty_station__country=kenya)
+    PremisesSurvey.objects.filter(pk=survey.pk).update(premises=premises)
+    plan = last(SecurityPlan, country=kenya)
+    SecurityPlan.objects.filter(pk=plan.pk).update(country=somalia, duty_station=station)
+    case = last(Case, country=kenya)
+    Case.objects.filter(pk=case.pk).update(country=somalia, duty_station=station)
+
+    incident = (Incident.objects.filter(country=somalia, cap_alert__isnull=True)
+                .order_by("pk").first())
+    assert incident is not None, "the demo has an incident in Somalia"
+    CapAlert.objects.create(sender="matrix@example.org", identifier="matrix-1",
+                            sent=incident.occurred_at, status="Actual", msg_type="Alert",
+                            scope="Public", xml="<alert/>", incident=incident)
+    broadcast = Broadcast.objects.order_by("pk").first()
+    assert broadcast is not None, "the demo has a broadcast"
+    broadcast.pk = None
+    broadcast.crisis = last(Crisis, country=kenya)
+    broadcast.save()
 
 
 # --- The check ----------------------------------------------------------------------------
@@ -165,6 +233,11 @@ class Matrix:
     client: Client
     faults: list[str] = field(default_factory=list)
     requests: int = 0
+    # The Detail and ApiDetail entries requested for a record inside the scope and one
+    # outside it (both ways), for one outside only, or for one inside only.
+    both_ways: set[str] = field(default_factory=set)
+    outside_only: set[str] = field(default_factory=set)
+    inside_only: set[str] = field(default_factory=set)
     _visible: dict[tuple[Perm | None, type[Model], Via], set[Any]] = field(default_factory=dict)
 
     def get(self, url: str, *, api: bool = False) -> Any:
@@ -205,6 +278,23 @@ class Matrix:
                    .values_list("pk", flat=True).first())
         return inside, outside
 
+    def targets(self, name: str, route: Route, entry: Detail | ApiDetail
+                ) -> tuple[type[Model], Any | None, Any | None]:
+        """The model of a Detail or ApiDetail entry, and the records it is requested for
+        (inside, outside); notes which ways it is checked."""
+        if isinstance(entry, Detail):
+            model = apps.get_model(entry.model)
+        else:
+            model = route.callback.cls.selector(user=self.user).model
+        inside, outside = self.inside_and_outside(entry.perm, model, entry.via)
+        if inside is not None and outside is not None:
+            self.both_ways.add(name)
+        elif outside is not None:
+            self.outside_only.add(name)
+        elif inside is not None:
+            self.inside_only.add(name)
+        return model, inside, outside
+
     def links(self, route: str, html: str) -> None:
         """Every link to a record's page must point at a record the role may see."""
         for href in set(_HREF.findall(html)):
@@ -234,9 +324,10 @@ def _url(route: Route, **kwargs: Any) -> str:
     return reverse(route.name, kwargs=kwargs or None)
 
 
-def check(matrix: Matrix, names: list[str] | None = None) -> None:
+def check(matrix: Matrix, names: list[str] | None = None, *, once: bool = True) -> None:
     """Requests every route of the table (or those ``names``) as ``matrix``'s role, and lists
-    in ``matrix.faults`` every answer that differs from the table."""
+    in ``matrix.faults`` every answer that differs from the table. ``once``: request the
+    READ_ONCE routes too (one role does)."""
     known = routes()
     for name in names or sorted(TABLE):
         entry: Entry = TABLE[name]
@@ -251,6 +342,8 @@ def check(matrix: Matrix, names: list[str] | None = None) -> None:
         elif isinstance(entry, ApiList | ApiDetail):
             _api(matrix, name, route, entry)
         elif isinstance(entry, Read):
+            if entry.once and not once:
+                continue
             response = matrix.get(_url(route))
             if response.status_code >= 500 or _to_sign_in(response):
                 matrix.fault(name, f"answered {response.status_code}")
@@ -282,8 +375,7 @@ def _page(matrix: Matrix, name: str, entry: Page, response: Any) -> None:
 
 
 def _detail(matrix: Matrix, name: str, route: Route, entry: Detail) -> None:
-    model = apps.get_model(entry.model)
-    inside, outside = matrix.inside_and_outside(entry.perm, model, entry.via)
+    model, inside, outside = matrix.targets(name, route, entry)
     if inside is not None:
         response = matrix.get(_url(route, pk=inside))
         expected = (*ALLOWED, *DENIED) if entry.narrower else ALLOWED
@@ -315,7 +407,7 @@ def _api(matrix: Matrix, name: str, route: Route, entry: ApiList | ApiDetail) ->
         if leaked:
             matrix.fault(name, f"lists {model.__name__} {leaked[:5]}, outside the scope")
         return
-    inside, outside = matrix.inside_and_outside(entry.perm, model, entry.via)
+    model, inside, outside = matrix.targets(name, route, entry)
     if inside is not None:
         response = matrix.get(_url(route, pk=inside), api=True)
         expected = (200, *DENIED) if entry.narrower else (200,)
@@ -341,11 +433,11 @@ def _write_url(route: Route) -> str | None:
         return None
 
 
-def run(user: Any, names: list[str] | None = None) -> Matrix:
+def run(user: Any, names: list[str] | None = None, *, once: bool = True) -> Matrix:
     client = Client(raise_request_exception=False)  # a 500 is a fault to list, not an end
     client.force_login(user)
     matrix = Matrix(user=user, client=client)
-    check(matrix, names)
+    check(matrix, names, once=once)
     return matrix
 
 
@@ -357,13 +449,89 @@ needs_matrix = pytest.mark.skipif(
     reason="the authorization matrix: VIGIL_AUTHZ_MATRIX=1 (several minutes)")
 
 
+# The role that also requests the READ_ONCE routes.
+ONCE = Role.TRAVELLER
+
+
 @needs_matrix
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_matrix(world: dict[Role, Any], db: Any, role: Role) -> None:
-    matrix = run(world[role])
-    print(f"matrix {role.value}: {matrix.requests} requests")  # noqa: T201
+    matrix = run(world[role], once=role is ONCE)
+    print(f"matrix {role.value}: {matrix.requests} requests; Detail and ApiDetail entries "  # noqa: T201
+          f"checked both ways {len(matrix.both_ways)}, outside only "
+          f"{len(matrix.outside_only)}, inside only {len(matrix.inside_only)}")
     assert not matrix.faults, (f"{role.value} over Kenya, {len(matrix.faults)} faults:\n"
                                + "\n".join(matrix.faults))
+
+
+# Scoped entries checked outside the scope only, and why: no role of the world holds one of
+# their records (they are all in one place, which a Kenya and Switzerland reader either holds
+# whole or not at all).
+ONE_WAY: dict[str, str] = {
+    **dict.fromkeys(("hq-meeting-detail", "hq:access_meeting_detail", "hq:access_meeting_edit",
+                     "hq-visit-detail", "hq:access_visit_detail", "hq:access_visit_edit",
+                     "hq-delegation-detail", "hq-accreditation-detail"),
+                    "the demo's only HQ meeting, its visits, delegations and accreditations "
+                    "are in New York"),
+    **dict.fromkeys(("entry-import-detail", "hq:gate_import_detail"),
+                    "the demo's only entry import is in New York"),
+}
+
+
+def _everywhere(perm: Perm | None) -> bool:
+    """Reference data: no permission, or one every role holding it holds on every row."""
+    return perm is None or all(reaches.get(perm) in (None, Reach.ALL)
+                               for reaches in ROLE_PERMISSIONS.values())
+
+
+def _global_only(model: type[Model], entry: Detail | ApiDetail) -> bool:
+    """A model with no scope path is seen under a global grant only: for the matrix's
+    country-scoped readers every row is outside, and that is what is checked."""
+    return not scope_paths(model) and not entry.via
+
+
+@needs_matrix
+def test_the_matrix_is_not_blind(world: dict[Role, Any], db: Any) -> None:
+    """Every scoped Detail and ApiDetail entry is requested, by some role, both for a record
+    inside that role's scope and for one outside it: a world where every role saw all rows of
+    a model, or none, would pass any leak of that model unseen. (Reference entries, with no
+    permission, show the same rows to everyone: they have no outside.) Counts only: no
+    requests."""
+    known = routes()
+    details = {name: entry for name, entry in TABLE.items()
+               if isinstance(entry, Detail | ApiDetail)}
+    reference = sorted(name for name, entry in details.items() if _everywhere(entry.perm))
+    scoped = sorted(set(details) - set(reference))
+    both: dict[str, int] = dict.fromkeys(scoped, 0)
+    outside: dict[str, int] = dict.fromkeys(scoped, 0)
+    models: dict[str, type[Model]] = {}
+    for user in world.values():
+        matrix = Matrix(user=user, client=Client())
+        for name in scoped:
+            entry = TABLE[name]
+            assert isinstance(entry, Detail | ApiDetail)
+            models[name], _inside, _outside = matrix.targets(name, known[name], entry)
+        for name in matrix.both_ways:
+            both[name] += 1
+        for name in matrix.both_ways | matrix.outside_only:
+            outside[name] += 1
+    roles = len(world)
+    one_way = {name for name in scoped
+               if name in ONE_WAY or _global_only(models[name], details[name])}
+    print(f"matrix: {len(scoped)} scoped Detail and ApiDetail entries, checked both ways by "  # noqa: T201
+          f"at least one role {sum(1 for c in both.values() if c)} ({sum(both.values())} "
+          f"role-entry pairs), outside only {len(one_way)} (declared or global only); "
+          f"{len(reference)} reference entries (the same rows for everyone: inside only)")
+    for name in scoped:
+        why = ONE_WAY.get(name, "global only" if name in one_way else "")
+        print(f"  {name}: both ways {both[name]}/{roles}, outside {outside[name]}/{roles}"  # noqa: T201
+              + (f" ({why})" if why else ""))
+    never_outside = [name for name in scoped if not outside[name]]
+    never_both = [name for name in scoped if not both[name] and name not in one_way]
+    assert not never_outside, ("entries never requested for a record outside the scope (the "
+                               "matrix is blind to their leaks):\n" + "\n".join(never_outside))
+    assert not never_both, ("entries no role requests both inside and outside its scope (add "
+                            "such records to the world):\n" + "\n".join(never_both))
 
 
 @needs_matrix
@@ -389,3 +557,30 @@ def test_a_dropped_scope_filter_is_caught(world: dict[Role, Any], db: Any,
     assert "incident-list: lists Incident" in reported, reported
     assert "incident-detail: answered 200" in reported, reported
     assert "incidents:incident_detail: answered 200" in reported, reported
+    assert "incidents:incident_list: links to /incidents/" in reported, reported
+
+
+@needs_matrix
+def test_a_dropped_page_scope_is_caught(world: dict[Role, Any], db: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same proof for pages alone: the premises pages call places.selectors at each
+    request, while the API's viewset holds the selector it was made with. Without the scope
+    of those two page selectors, the premises list links to premises outside Kenya and the
+    premises page opens one; the check says so for the pages, and the API stays clean."""
+    from vigil.places import selectors
+    from vigil.places.models import Premises
+
+    api = ["premises-list", "premises-detail"]
+    names = ["places:premises_list", "places:premises_detail", *api]
+    clean = run(world[Role.SECURITY_OFFICER], names)
+    assert not clean.faults, clean.faults
+    assert "places:premises_detail" in clean.both_ways
+
+    everything = Premises.objects.select_related("duty_station__country")
+    monkeypatch.setattr(selectors, "premises_list", lambda *, user, **filters: everything)
+    monkeypatch.setattr(selectors, "premises_get", lambda *, user, pk: everything.get(pk=pk))
+    leaky = run(world[Role.SECURITY_OFFICER], names)
+    reported = "\n".join(leaky.faults)
+    assert "places:premises_list: links to /places/premises/" in reported, reported
+    assert "places:premises_detail: answered 200 for Premises" in reported, reported
+    assert not [fault for fault in leaky.faults if fault.split(":")[0] in api], reported
