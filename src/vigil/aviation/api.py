@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from vigil.aviation import rules, selectors, services
 from vigil.aviation.models import AdviceRequest, Assessment
 from vigil.core.api import (
+    NON_BLANK,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
     named_choices,
@@ -127,8 +128,8 @@ def _countries(*, user: Any) -> Any:
 @schema_also(anyOf=[
     {"required": ["operator"], "properties": {"operator": {"type": "integer"}}},
     {"required": ["origin", "destination"],
-     "properties": {"origin": {"type": "string", "pattern": r"\S"},
-                    "destination": {"type": "string", "pattern": r"\S"}}}])
+     "properties": {"origin": {"type": "string", "pattern": NON_BLANK},
+                    "destination": {"type": "string", "pattern": NON_BLANK}}}])
 class AdviceInput(serializers.Serializer[None]):
     country = ScopedPrimaryKeyRelatedField(scope=_countries)
     operator = ScopedPrimaryKeyRelatedField(scope=_operators, required=False, allow_null=True,

@@ -78,6 +78,9 @@ def _username() -> Any:
 
 # --- Templates --------------------------------------------------------------------------------
 
+# The route's own pattern, [0-9]+ (a "-1" matches no route at all).
+ITEM_ID = OpenApiParameter("item_id", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH)
+
 class ReadinessTemplateItemOutput(serializers.ModelSerializer[TemplateItem]):
     category = _category(read_only=True)
     owner_function = _function(read_only=True)
@@ -186,11 +189,11 @@ class ReadinessTemplateViewSet(WritableServiceViewSet):
     @extend_schema(methods=["PATCH"], request=ReadinessTemplateItemInput,
                    responses={200: ReadinessTemplateOutput},
                    operation_id="v1_coordination_readiness_templates_item_update",
-                   parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH)])
+                   parameters=[ITEM_ID])
     @extend_schema(methods=["DELETE"], request=ReadinessVersionInput,
                    responses={200: ReadinessTemplateOutput},
                    operation_id="v1_coordination_readiness_templates_item_remove",
-                   parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH)])
+                   parameters=[ITEM_ID])
     @action(detail=True, methods=["patch", "delete"], url_path=r"items/(?P<item_id>[0-9]+)")
     def item(self, request: Request, pk: str, item_id: str) -> Response:
         """Edit a requirement of the template (PATCH), or remove it (DELETE, with the

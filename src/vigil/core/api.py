@@ -284,6 +284,10 @@ class ErrorOutput(serializers.Serializer):  # type: ignore[type-arg]
 URL_PATTERN = (r"^(?:https?|ftps?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
                r"[A-Za-z]{2,63}(?::[0-9]{1,5})?(?:[/?#]\S*)?$")
 
+# Text that may not be blank once trimmed: a character Python's strip() keeps. (JSON Schema's
+# \s is ECMAScript's, which leaves out the separators U+001C-U+001F and U+0085.)
+NON_BLANK = r"[^\s\u001c-\u001f\u0085]"
+
 # Plain text fields (not their subclasses with formats of their own: e-mail, URL, regex).
 NON_BLANK_TEXT = {serializers.CharField}
 
@@ -371,8 +375,7 @@ class ApiSchema(AutoSchema):
         if (direction == "request" and type(field) in NON_BLANK_TEXT and not field.allow_blank
                 and field.trim_whitespace and not {"enum", "format", "pattern"} & set(schema)
                 and not any(isinstance(v, RegexValidator) for v in field.validators)):
-            # Text that may not be blank once trimmed: something besides spaces.
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NON_BLANK
         return schema
 
     def map_parsers(self) -> list[str]:

@@ -202,7 +202,8 @@ class BienniumViewSet(WritableServiceViewSet):
                                        organization_code=organization)
         return Response(CostshareStatementOutput(found).data)
 
-    @extend_schema(parameters=[OpenApiParameter("with", int, required=True, description=(
+    @extend_schema(parameters=[OpenApiParameter("with", {"type": "integer", "minimum": 0},
+                                                required=True, description=(
         "The id of the earlier biennium to compare with."))],
         responses={200: CostshareComparisonRowOutput(many=True)})
     @action(detail=True, methods=["get"])

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vigil.core.api import (
+    NON_BLANK,
     UNKNOWN_REFERENCE,
     ApiViewSet,
     ServiceViewSet,
@@ -171,7 +172,7 @@ _DAY = r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 PERIOD_PATTERN = (r"^(?:([1-9][0-9]{2})(?:0-\1[1]|2-\1[3]|4-\1[5]|6-\1[7]|8-\1[9])"
                   r"|[1-9][0-9]{3}(?:-[Qq][1-4])?"
                   rf"|{_DAY}\.\.{_DAY})$")
-_NON_BLANK = {"type": "string", "pattern": r"\S"}
+_NON_BLANK = {"type": "string", "pattern": NON_BLANK}
 QUERY = [
     OpenApiParameter("period", {"type": "string", "format": "period",
                                 "pattern": PERIOD_PATTERN},

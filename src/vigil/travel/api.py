@@ -469,7 +469,10 @@ class WhereaboutsViewSet(ApiViewSet):
         return self._answer(rows, at)
 
     @extend_schema(parameters=[OpenApiParameter("area", int), OpenApiParameter(
-        "polygon", str, description="A GeoJSON Polygon or MultiPolygon, instead of an area."),
+        "polygon", {"type": "string", "format": "geojson-polygon"},
+        description="A GeoJSON Polygon or MultiPolygon written as JSON (format "
+                    "geojson-polygon: RFC 7946, each ring closed, a valid surface), instead "
+                    "of an area."),
         AT], responses={200: WhereaboutsOutput(many=True)})
     @action(detail=False, methods=["get"], url_path="in")
     def inside(self, request: Request) -> Response:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from vigil.core.api import URL_PATTERN, decimal_pattern
+from vigil.core.api import NON_BLANK, URL_PATTERN, decimal_pattern
 from vigil.core.authz import Role
 from vigil.performance.api import PERIOD_PATTERN
 from vigil.performance.rules import PeriodError, parse_period
@@ -218,7 +218,8 @@ def test_the_period_pattern_refuses_what_the_api_refuses(text):
 
 def test_text_that_may_not_be_blank_says_so(schema):
     title = component(schema, "SmtJointPlanInputRequest")["properties"]["title"]
-    assert title["pattern"] == r"\S"
+    assert title["pattern"] == NON_BLANK
+    assert not re.search(NON_BLANK, " \x1c\u3000")  # what strip() takes away
     note = component(schema, "SmtJointPlanInputRequest")["properties"]["notes"]
     assert "pattern" not in note  # blank allowed
 
