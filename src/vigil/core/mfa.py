@@ -24,21 +24,27 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vigil.core import account, services
 from vigil.core.account import session_rekeyed
 from vigil.core.audit import record
-from vigil.core.authz import Role, roles_of
-from vigil.core.errors import FieldError, Forbidden, ValidationFailed
+from vigil.core.authz import Perm, Role, holds_globally, roles_of
+from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from vigil.core.i18n import Msg
+from vigil.core.models import UserSession
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from django.contrib.auth.models import User
+
+    from vigil.core.authz import AnyUser
 
 # The roles whose holders must use a second factor: they see where people in danger are,
 # confidential counselling and protection cases, or can change who sees what.
@@ -173,6 +179,70 @@ def second_factor_remove(*, actor: User) -> None:
     TOTPDevice.objects.filter(user=actor).delete()
     StaticDevice.objects.filter(user=actor).delete()
     record(actor=actor, action="second_factor.removed", obj=actor)
+
+
+# --- An administrator's reset ---------------------------------------------------------------
+#
+# A privileged user who has lost both their phone and their recovery codes cannot sign in:
+# their role requires the second factor. A global administrator (core.manage_grants over the
+# whole system, the permission that administers users) resets it: the authenticator and the
+# recovery codes go, every session of the user ends and their API tokens are revoked (a token
+# would work on without a second factor), and the user is told by e-mail in their language.
+# At their next sign-in Vigil asks them to enrol again. Nobody resets their own: a second
+# administrator must, so that one stolen session cannot strip its own account's factor.
+
+
+def may_reset_second_factors(user: AnyUser) -> bool:
+    return holds_globally(user, Perm.MANAGE_GRANTS)
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: AnyUser, user: Any, reason: str) -> dict[str, Any]:
+    """Remove ``user``'s authenticator and recovery codes, end their sessions, revoke their
+    API tokens and tell them; audited as ``core.mfa.reset`` with the reason. Returns what was
+    removed and ended."""
+    if not may_reset_second_factors(actor):
+        raise Forbidden()
+    reason = reason.strip()
+    errors = []
+    if user.pk == actor.pk:
+        errors.append(FieldError("user", str(gettext(
+            "You cannot reset your own second factor: ask another administrator."
+        )), code=ErrorCode.FORBIDDEN))
+    elif not TOTPDevice.objects.filter(user=user).exists() and \
+            not StaticDevice.objects.filter(user=user).exists():
+        errors.append(FieldError("user", str(gettext(
+            "%(user)s has no second factor to reset.") % {"user": user.get_username()})))
+    if not reason:
+        errors.append(FieldError("reason", str(gettext("Say why: the audit log keeps it.")),
+                                 code=ErrorCode.REQUIRED))
+    if errors:
+        raise ValidationFailed(errors)
+    authenticators = TOTPDevice.objects.filter(user=user).count()
+    codes = StaticToken.objects.filter(device__user=user).count()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    # Each session's record goes: the browser holding it is signed out at its next request
+    # (SessionActivityMiddleware). A session without a record has lost its verified device,
+    # so it is sent to enrol as well.
+    sessions, _by_model = UserSession.objects.filter(user=user).delete()
+    tokens = account.tokens_revoke_all(actor=actor, user=user, reason="second_factor_reset")
+    result = {"user": user.get_username(), "reason": reason[:500],
+              "authenticators": authenticators, "recovery_codes": codes,
+              "sessions_ended": sessions, "tokens_revoked": tokens}
+    record(actor=actor, action="core.mfa.reset", obj=user, changes=result)
+    services.notify(
+        users=[user],
+        subject=gettext_lazy("Vigil: your second factor was reset"),
+        body=Msg(gettext_lazy(
+                   "An administrator reset the second factor of your Vigil account. Your "
+                   "authenticator app and your recovery codes no longer work for Vigil, and "
+                   "you were signed out everywhere. At your next sign-in, Vigil asks you to "
+                   "set up your authenticator app again.\n\nReason given: %(reason)s\n\nIf "
+                   "you did not ask for this, tell your security focal point now."),
+                 reason=reason),
+        url=reverse("second_factor:overview"))
+    return result
 
 
 @dataclass(frozen=True)

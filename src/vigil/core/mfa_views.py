@@ -1,6 +1,6 @@
 """The second-factor pages: overview, enrolment, verification after sign-in, recovery codes,
 removal, and an administrator's reset of someone else's second factor. Rules and writes live
-in vigil.core.mfa (the reset's service is below, until it moves there)."""
+in vigil.core.mfa."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,17 +17,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.core import account, audit, mfa, services
-from vigil.core.authz import Perm, holds_globally
-from vigil.core.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
-from vigil.core.i18n import Msg
-from vigil.core.models import UserSession
+from vigil.core import mfa
+from vigil.core.errors import ErrorCode, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
-    from vigil.core.authz import AnyUser
+    pass
 
 
 def _code_field(help_text: Any) -> forms.CharField:
@@ -75,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "title": _("Second factor"), "device": device,
         "required": mfa.second_factor_required(request.user),
         "codes_left": mfa.recovery_codes_left(request.user) if device else 0,
-        "may_reset": may_reset_second_factors(request.user),
+        "may_reset": mfa.may_reset_second_factors(request.user),
     })
 
 
@@ -185,69 +180,6 @@ def remove(request: HttpRequest) -> HttpResponse:
         "action": _("Remove the second factor"), "danger": True})
 
 
-# --- An administrator's reset ---------------------------------------------------------------
-#
-# A privileged user who has lost both their phone and their recovery codes cannot sign in:
-# their role requires the second factor. A global administrator (core.manage_grants over the
-# whole system, the permission that administers users) resets it: the authenticator and the
-# recovery codes go, every session of the user ends and their API tokens are revoked (a token
-# would work on without a second factor), and the user is told by e-mail in their language.
-# At their next sign-in Vigil asks them to enrol again. Nobody resets their own: a second
-# administrator must, so that one stolen session cannot strip its own account's factor.
-
-
-def may_reset_second_factors(user: AnyUser) -> bool:
-    return holds_globally(user, Perm.MANAGE_GRANTS)
-
-
-@transaction.atomic
-def second_factor_reset(*, actor: AnyUser, user: Any, reason: str) -> dict[str, Any]:
-    """Remove ``user``'s authenticator and recovery codes, end their sessions, revoke their
-    API tokens and tell them; audited as ``core.mfa.reset`` with the reason. Returns what was
-    removed and ended."""
-    if not may_reset_second_factors(actor):
-        raise Forbidden()
-    reason = reason.strip()
-    errors = []
-    if user.pk == actor.pk:
-        errors.append(FieldError("user", str(_(
-            "You cannot reset your own second factor: ask another administrator."
-        )), code=ErrorCode.FORBIDDEN))
-    elif not TOTPDevice.objects.filter(user=user).exists() and \
-            not StaticDevice.objects.filter(user=user).exists():
-        errors.append(FieldError("user", str(_(
-            "%(user)s has no second factor to reset.") % {"user": user.get_username()})))
-    if not reason:
-        errors.append(FieldError("reason", str(_("Say why: the audit log keeps it.")),
-                                 code=ErrorCode.REQUIRED))
-    if errors:
-        raise ValidationFailed(errors)
-    authenticators = TOTPDevice.objects.filter(user=user).count()
-    codes = StaticToken.objects.filter(device__user=user).count()
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    # Each session's record goes: the browser holding it is signed out at its next request
-    # (SessionActivityMiddleware). A session without a record has lost its verified device,
-    # so it is sent to enrol as well.
-    sessions, _by_model = UserSession.objects.filter(user=user).delete()
-    tokens = account.tokens_revoke_all(actor=actor, user=user, reason="second_factor_reset")
-    result = {"user": user.get_username(), "reason": reason[:500],
-              "authenticators": authenticators, "recovery_codes": codes,
-              "sessions_ended": sessions, "tokens_revoked": tokens}
-    audit.record(actor=actor, action="core.mfa.reset", obj=user, changes=result)
-    services.notify(
-        users=[user],
-        subject=_("Vigil: your second factor was reset"),
-        body=Msg(_("An administrator reset the second factor of your Vigil account. Your "
-                   "authenticator app and your recovery codes no longer work for Vigil, and "
-                   "you were signed out everywhere. At your next sign-in, Vigil asks you to "
-                   "set up your authenticator app again.\n\nReason given: %(reason)s\n\nIf "
-                   "you did not ask for this, tell your security focal point now."),
-                 reason=reason),
-        url=reverse("second_factor:overview"))
-    return result
-
-
 class ResetForm(forms.Form):
     user = forms.CharField(label=_("User name"), max_length=150,
                            help_text=_("The user name of the person who lost their second "
@@ -273,7 +205,7 @@ class ResetForm(forms.Form):
 def reset(request: HttpRequest) -> HttpResponse:
     """A global administrator resets someone else's second factor, with a reason."""
     actor: Any = request.user
-    if not may_reset_second_factors(actor):
+    if not mfa.may_reset_second_factors(actor):
         raise Forbidden()
     # These pages are open to a session without its second factor (SecondFactorMiddleware):
     # this one is not.
@@ -287,7 +219,7 @@ def reset(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                result = second_factor_reset(actor=actor, user=form.cleaned_data["user"],
+                result = mfa.second_factor_reset(actor=actor, user=form.cleaned_data["user"],
                                              reason=form.cleaned_data["reason"])
             except ValidationFailed as exc:
                 for error in exc.errors:

@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.core import account, mfa, mfa_views, services
+from vigil.core import account, mfa, services
 from vigil.core.authz import Role, ScopeKind
 from vigil.core.i18n import Msg
 from vigil.core.models import ApiToken, AuditEvent, Notification, UserSession
@@ -171,7 +171,7 @@ def test_the_service_refuses_anyone_but_a_global_administrator(cast, user_with, 
 
     kenya_admin = user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
     with pytest.raises(Forbidden):
-        mfa_views.second_factor_reset(actor=kenya_admin, user=officer, reason="asked")
+        mfa.second_factor_reset(actor=kenya_admin, user=officer, reason="asked")
     assert TOTPDevice.objects.filter(user=officer).exists()
 
 
