@@ -174,12 +174,19 @@ class AudienceField(serializers.JSONField):
     """The audience filters (services.AUDIENCE_KEYS); the service checks each."""
 
 
-# Either a crisis (its headcount), or an audience naming countries or duty stations.
-@schema_also(anyOf=[
-    {"required": ["crisis"], "properties": {"crisis": {"type": "integer"}}},
-    {"required": ["audience"], "properties": {"audience": {"anyOf": [
-        {"required": ["countries"], "properties": {"countries": _NAMED}},
-        {"required": ["duty_stations"], "properties": {"duty_stations": _NAMED}}]}}}])
+# Either a crisis (its headcount), or an audience naming countries or duty stations; and a
+# channel: e-mail (unless false), or webhooks.
+@schema_also(allOf=[
+    {"anyOf": [
+        {"required": ["crisis"], "properties": {"crisis": {"type": "integer"}}},
+        {"required": ["audience"], "properties": {"audience": {"anyOf": [
+            {"required": ["countries"], "properties": {"countries": _NAMED}},
+            {"required": ["duty_stations"], "properties": {"duty_stations": _NAMED}}]}}}]},
+    {"anyOf": [
+        # (With "not": drf-spectacular would take an enum under "properties" for a set.)
+        {"not": {"required": ["email"], "properties": {"email": {"enum": [False]}}}},
+        {"required": ["webhooks"],
+         "properties": {"webhooks": {"type": "array", "minItems": 1}}}]}])
 class BroadcastInput(serializers.Serializer):  # type: ignore[type-arg]
     crisis = ScopedPrimaryKeyRelatedField(scope=selectors.crises_seen, required=False,
                                           allow_null=True)

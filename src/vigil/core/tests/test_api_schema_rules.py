@@ -152,14 +152,20 @@ def test_a_slice_with_its_value_for_the_indicators(schema):
 
 
 def test_a_broadcast_names_a_crisis_or_where_to_write(cast, user_with, api, schema):
-    rule = component(schema, "BroadcastInputRequest")["anyOf"]
-    assert rule[0]["required"] == ["crisis"]
-    assert rule[1]["properties"]["audience"]["anyOf"][0]["required"] == ["countries"]
+    where, channel = component(schema, "BroadcastInputRequest")["allOf"]
+    assert where["anyOf"][0]["required"] == ["crisis"]
+    assert where["anyOf"][1]["properties"]["audience"]["anyOf"][0]["required"] == ["countries"]
+    assert channel["anyOf"][1]["required"] == ["webhooks"]
     officer = api(user_with(Role.SECURITY_OFFICER))
     refused = officer.post("/api/v1/broadcasts/", {"subject": "Test", "body": "Hello"},
                            format="json")
     assert refused.status_code == 400
     assert fault_fields(refused) == ["audience"]
+    silent = officer.post("/api/v1/broadcasts/", {
+        "subject": "Test", "body": "Hello", "email": False,
+        "audience": {"countries": ["KE"]}}, format="json")
+    assert silent.status_code == 400
+    assert "channels" in fault_fields(silent)
 
 
 def test_a_crisis_zone_takes_the_fields_of_its_kind(schema):
