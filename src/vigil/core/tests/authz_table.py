@@ -717,7 +717,8 @@ TABLE: dict[str, Entry] = {
     "aviation-advice-answer": WRITE,
     "aviation-advice-close": WRITE,
     "aviation-figures-list": ApiList(None),
-    "aviation-figures-detail": Skip("answers 500 for a visible advice request: a bug, reported"),
+    # the advice requests' selector, then the figures' permissions (was a 500: fixed in 5b6ad1b)
+    "aviation-figures-detail": ApiDetail(None, narrower=True),
     "costshare-biennium-list": ApiList(Perm.VIEW_COSTSHARE),
     "costshare-biennium-detail": ApiDetail(Perm.VIEW_COSTSHARE),
     "costshare-biennium-apportion": WRITE,
