@@ -10,8 +10,10 @@ from typing import Any, ClassVar, NoReturn, cast
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.validators import RegexValidator
+from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -413,7 +415,22 @@ class UserRateThrottle(throttling.UserRateThrottle):
         return bool(super().allow_request(request, view))
 
 
-class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class AtomicWrites:
+    """A write and the answer built from it are one transaction, committed as the view
+    returns. Without it the service commits, and the answer then reads the record back: a
+    database lost in between answers 503 for a record that was written, and a client that
+    repeats the request writes it twice (the reliability check, docs/reliability.md, found
+    one). Now a 503 means nothing was written. A refusal is still an answer inside the block,
+    so what it records (a refused id's audit event) is kept."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+class ServiceViewSet(AtomicWrites, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Reads through ``select``/``select_one`` (already scoped), writes through services.
 
     Subclasses name the output serializer, the input serializer, and the services.
@@ -459,7 +476,7 @@ class ServiceViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
 
 
-class ApiViewSet(viewsets.ViewSet):
+class ApiViewSet(AtomicWrites, viewsets.ViewSet):
     """A viewset of actions that are not one model's list and detail (counts, searches,
     settings), documented with the same error answers."""
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from vigil.core.api import (
     ApiSchema,
     ApiViewSet,
+    AtomicWrites,
     FieldErrorOutput,
     ScopedPrimaryKeyRelatedField,
     ServiceViewSet,
@@ -101,7 +102,7 @@ class ScanOutput(serializers.Serializer):  # type: ignore[type-arg]
         return [u.pk for u in obj.unauthorized]
 
 
-class GateScanViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class GateScanViewSet(AtomicWrites, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A pass presented at a gate, by its QR code or its number: the decision, recorded."""
 
     schema = ApiSchema()

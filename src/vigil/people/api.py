@@ -38,7 +38,10 @@ class OrganizationInput(serializers.ModelSerializer[Organization]):
     class Meta:
         model = Organization
         fields = ["code", "name", "kind", "parent", "is_active", "version"]
-        extra_kwargs = {"code": {"validators": []}}
+        # The model's own validators (its pattern, which the schema states), without DRF's
+        # uniqueness check: the service answers a taken code, naming the field.
+        extra_kwargs = {"code": {"validators": list(
+            Organization._meta.get_field("code").validators)}}
 
 
 class OrganizationViewSet(WritableServiceViewSet):

@@ -191,10 +191,7 @@ def _error_codes(response: Any) -> list[str]:
 
 # Refusals of schema-valid input whose fix lies outside the API modules this test's owner
 # edits, named with where: printed, not failed, until fixed there. Keep this empty.
-PENDING: dict[str, str] = {
-    "POST /api/v1/organizations/": "people/api.py: OrganizationInput drops the model's "
-                                   "RegexValidator of code (extra_kwargs validators=[])",
-}
+PENDING: dict[str, str] = {}
 
 
 # A schema says which input is well formed, not which ids exist: a well-formed request naming

@@ -95,3 +95,32 @@ def test_any_other_fault_stays_a_500(user_with, monkeypatch):
     response = client.get("/api/v1/countries/", HTTP_ACCEPT="application/json")
     assert response.status_code == 500
     assert "Retry-After" not in response
+
+
+def test_a_database_lost_after_the_write_leaves_nothing_either(user_with, monkeypatch, cast):
+    """The answer reads the record back after the service wrote it. If the database goes
+    then, the write is rolled back with it (core.api.AtomicWrites): a 503 never stands for a
+    record that was written, so repeating the request cannot write it twice."""
+    from vigil.core.api import ServiceViewSet
+    from vigil.incidents.models import Incident
+
+    client = Client(raise_request_exception=False)
+    client.force_login(user_with(Role.ADMINISTRATOR))
+    before = (Incident.objects.count(), AuditEvent.objects.count())
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr(ServiceViewSet, "output", fail)
+    response = client.post("/api/v1/incidents/", {
+        "category": "crime", "subcategory": "carjacking", "title": "Carjacking in Karen",
+        "occurred_at": "2024-05-01T10:00:00+03:00", "time_zone": "Africa/Nairobi",
+        "country": "KE", "latitude": -1.32, "longitude": 36.7}, content_type="application/json")
+    assert response.status_code == 503
+    assert (Incident.objects.count(), AuditEvent.objects.count()) == before
+    monkeypatch.undo()
+    again = client.post("/api/v1/incidents/", {
+        "category": "crime", "subcategory": "carjacking", "title": "Carjacking in Karen",
+        "occurred_at": "2024-05-01T10:00:00+03:00", "time_zone": "Africa/Nairobi",
+        "country": "KE", "latitude": -1.32, "longitude": 36.7}, content_type="application/json")
+    assert again.status_code == 201
+    assert Incident.objects.count() == before[0] + 1
