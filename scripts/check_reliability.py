@@ -5,9 +5,9 @@ machine), a gunicorn server, Celery workers and beat over the machine's Redis, a
 server (aiosmtpd) in this process that records every message it accepts. It loads the small
 demo, then:
 
-1. import killed: `vigil import_personnel` of 4,000 new staff, killed with SIGKILL after 1, 2,
+1. import killed: `vigil import_personnel` of 2,000 new staff, killed with SIGKILL after 1, 2,
    4 ... seconds until one run ends on its own; after each kill not one row of the file is in
-   the database; the run that ends writes all 4,000; a second run changes nothing.
+   the database; the run that ends writes all 2,000; a second run changes nothing.
 2. worker killed during a broadcast: a crisis broadcast to everyone on its headcount; the Celery
    worker is killed with SIGKILL while it sends, and started again (as a supervisor would).
    Every delivery ends SENT, every recipient has the message, sending resumes within a minute
@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "reliability.md"
 REDIS = "redis://127.0.0.1:6379"
-IMPORT_ROWS = 4000
+IMPORT_ROWS = 2000
 
 
 def say(text: str) -> None:
@@ -543,7 +543,7 @@ class Check:
 
     def broadcast(self, crisis: Any, subject: str, *, everyone: bool = False) -> Any:
         """A broadcast with check-in links to the crisis's headcount: to the demo's staff
-        (a few hundred; not the 4,000 imported, all of UNDP), or to ``everyone``."""
+        (a few hundred; not the 2,000 imported, all of UNDP), or to ``everyone``."""
         from django.contrib.auth import get_user_model
 
         from vigil.crisis import services
