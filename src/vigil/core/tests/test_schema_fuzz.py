@@ -179,14 +179,19 @@ def _teach_formats(schema: Any) -> None:
     schema.hooks.register_hook_with_name(map_body, "map_body")
 
 
-def _error_codes(response: Any) -> list[str]:
+def _errors(response: Any) -> list[dict[str, Any]]:
+    """The faults of an error answer (``{"errors": [{field, code, message}]}``), if any."""
     try:
         body = response.json()
     except ValueError:
         return []
     if not isinstance(body, dict):
         return []
-    return [str(e.get("code")) for e in body.get("errors") or [] if isinstance(e, dict)]
+    return [e for e in body.get("errors") or [] if isinstance(e, dict)]
+
+
+def _error_codes(response: Any) -> list[str]:
+    return [str(e.get("code")) for e in _errors(response)]
 
 
 # Refusals of schema-valid input whose fix lies outside the API modules this test's owner
@@ -252,14 +257,8 @@ def _describe(failure: Any, response: Any) -> str:
 
 def _faults(response: Any) -> list[str]:
     """Each fault of an error answer as field:code (message)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    if not isinstance(body, dict):
-        return []
     return [f"{e.get('field')}:{e.get('code')} ({str(e.get('message'))[:120]})"
-            for e in body.get("errors") or [] if isinstance(e, dict)]
+            for e in _errors(response)]
 
 
 def test_the_rate_is_raised_for_the_named_user_only(cast, user_with, api, settings, monkeypatch):

@@ -11,19 +11,6 @@ from vigil.core.models import AuditEvent
 from vigil.people.models import Person
 
 
-@pytest.fixture
-def kenya_admin(cast, user_with):
-    return user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
-
-
-@pytest.fixture
-def separated(cast, user_with):
-    cast.omar.status = Person.Status.SEPARATED
-    cast.omar.save()
-    user_with(Role.TRAVELLER, person=cast.omar, username="omar")
-    return Person.objects.get(pk=cast.omar.pk)
-
-
 def _erase(client, person, **data):
     return client.post(f"/api/v1/personnel/{person.pk}/erase/", data, format="json")
 

@@ -17,24 +17,9 @@ from vigil.travel.models import TravelRequest
 
 
 @pytest.fixture
-def kenya_admin(cast, user_with):
-    """An administrator over Kenya: Amina (Nairobi) and Omar (Mombasa), not Fatuma (Somalia)."""
-    return user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, cast.kenya)
-
-
-@pytest.fixture
 def officer(cast, user_with):
     """Sees Kenya's personnel, may neither export nor erase them."""
     return user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya)
-
-
-@pytest.fixture
-def separated(cast, user_with):
-    """Omar has left, and has an account: nothing holds his erasure."""
-    cast.omar.status = Person.Status.SEPARATED
-    cast.omar.save()
-    user_with(Role.TRAVELLER, person=cast.omar, username="omar")
-    return Person.objects.get(pk=cast.omar.pk)
 
 
 def _page(client, user, url):
