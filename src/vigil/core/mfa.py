@@ -28,6 +28,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import user_has_device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -277,10 +278,37 @@ def second_factor_verify(*, user: User, token: str) -> Verification:
                 record(actor=user, action="second_factor.verified", obj=user,
                        changes={"device": device.name})
                 return Verification(device)
+        reused = _is_authenticator_code(code) and any(
+            _already_used(device, code) for device in devices
+            if isinstance(device, TOTPDevice))
         record(actor=user, action="second_factor.failed", obj=user,
                changes={"kind": "authenticator" if _is_authenticator_code(code)
-                                else "recovery_code"})
+                                else "recovery_code"} | ({"reused": True} if reused else {}))
+        if reused:
+            # ASVS 2.8.5: the holder is told, since the code may have been seen by someone
+            # who also knows their password.
+            services.notify(users=[user], subject=REUSED_SUBJECT, body=REUSED_BODY,
+                            url=reverse("account:sessions"))
         return Verification(None)
+
+
+REUSED_SUBJECT = gettext_lazy("Vigil: a code of your authenticator app was used twice")
+REUSED_BODY = gettext_lazy(
+    "Someone signing in to your Vigil account typed a code from your authenticator app that "
+    "had already been used. Vigil refused it. If it was you, typing a code twice, there is "
+    "nothing to do. If not, someone knows your password and saw your code: change your "
+    "password now, end your other sessions on your account page, and tell your security "
+    "focal point.")
+
+
+def _already_used(device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the one this device last accepted (django-otp refuses a code at or
+    before the time step of the last one accepted, ``last_t``)."""
+    if device.last_t < 0:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = device.t0 + device.last_t * device.step
+    return bool(totp.token() == int(code))
 
 
 def verified_login(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:

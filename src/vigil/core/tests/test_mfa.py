@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.core import mfa
 from vigil.core.authz import Role, ScopeKind
-from vigil.core.models import AuditEvent
+from vigil.core.models import AuditEvent, Notification
 from vigil.core.tests.second_factor import give_authenticator, next_code
 
 pytestmark = [pytest.mark.real_second_factor, pytest.mark.django_db]
@@ -144,6 +144,21 @@ def test_a_used_code_does_not_work_twice(user_with: Any) -> None:
     # The same code again, from another session, once any throttle has passed.
     assert signed_in(user).post(VERIFY, {"token": code}).status_code == 400
     assert actions(user) == ["second_factor.verified", "second_factor.failed"]
+    # ASVS 2.8.5: the reuse is logged as such, and the holder is told.
+    failed = AuditEvent.objects.filter(action="second_factor.failed").get()
+    assert failed.changes["reused"] is True
+    told = Notification.objects.get(user=user)
+    assert "used twice" in told.subject
+    assert told.url == "/account/"
+
+
+def test_a_wrong_code_that_was_never_used_tells_nobody(user_with: Any) -> None:
+    user = user_with(Role.COUNSELLOR)
+    give_authenticator(user)
+    wrong = f"{(int(next_code(user)) + 1) % 1_000_000:06d}"
+    assert signed_in(user).post(VERIFY, {"token": wrong}).status_code == 400
+    assert "reused" not in AuditEvent.objects.get(action="second_factor.failed").changes
+    assert not Notification.objects.filter(user=user).exists()
 
 
 def test_a_recovery_code_works_once(user_with: Any) -> None:
