@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,8 +17,7 @@ from vigil.core.api import (
     valid_input,
 )
 from vigil.core.authz import Perm, require
-from vigil.core.errors import ErrorCode
-from vigil.people import privacy, privacy_views, selectors, services
+from vigil.people import privacy, selectors, services
 from vigil.people.models import Dependant, Organization, Person
 from vigil.places import selectors as places
 
@@ -116,7 +115,9 @@ class PersonFilter(django_filters.FilterSet):
 class ErasureInput(serializers.Serializer[None]):
     """An erasure names the version of the staff record it was decided on."""
 
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(error_messages={"required": gettext_lazy(
+        "Send the version of the staff record you read, so that an erasure is not made over a "
+        "change you have not seen.")})
 
 
 class ErasureOutput(serializers.Serializer[None]):
@@ -176,19 +177,9 @@ class PersonViewSet(WritableServiceViewSet):
         number of records changed by kind; audited."""
         person = self.get_object()
         require(request.user, Perm.CHANGE_PERSON, person)
-        if "version" not in request.data:
-            raise exceptions.ValidationError({"version": [exceptions.ErrorDetail(
-                _("Send the version of the staff record you read, so that an erasure is not "
-                  "made over a change you have not seen."), code=ErrorCode.REQUIRED)]})
         data = valid_input(ErasureInput, request.data)
-        holds = privacy.erasure_holds(person)
-        if holds:
-            return Response({"code": "erasure_held",
-                             "message": _("This person cannot be erased yet: %(reasons)s.")
-                             % {"reasons": "; ".join(holds)}, "holds": holds},
-                            status=status.HTTP_409_CONFLICT)
-        counts = privacy_views.erase_checked(actor=request.user, person=person,
-                                             version=data["version"])
+        counts = privacy.person_erase(actor=request.user, person=person,
+                                      version=data["version"])
         erased = selectors.person_get(user=request.user, pk=person.pk)
         return Response({"id": erased.pk, "index_number": erased.index_number,
                          "records": counts})

@@ -41,6 +41,7 @@ from vigil.core import audit
 from vigil.core.authz import Perm, can, get_visible
 from vigil.core.errors import NotFound, TransitionRefused
 from vigil.core.models import RoleGrant
+from vigil.core.validation import check_version
 from vigil.people.models import Dependant, EmergencyContact, Person
 
 if TYPE_CHECKING:
@@ -239,17 +240,35 @@ def erasure_holds(person: Person, now: dt.datetime | None = None) -> list[str]:
     return reasons
 
 
+class ErasureHeld(TransitionRefused):
+    """The erasure is refused while something still needs the person; ``holds`` names each
+    reason (the API answers them as a list)."""
+
+    code = "erasure_held"
+
+    def __init__(self, holds: list[str]) -> None:
+        self.holds = holds
+        super().__init__(_("This person cannot be erased yet: %(reasons)s.")
+                         % {"reasons": "; ".join(holds)})
+
+    def as_dict(self) -> dict[str, object]:
+        return {**super().as_dict(), "holds": self.holds}
+
+
 @transaction.atomic
-def person_erase(*, actor: AnyUser, person: Person) -> dict[str, int]:
+def person_erase(*, actor: AnyUser, person: Person, version: int | None = None
+                 ) -> dict[str, int]:
     """Erases the staff member's personal data (see the module's notes); audited with the
-    counts of what changed. Refused while a hold applies."""
+    counts of what changed. Refused while a hold applies (ErasureHeld), and, when ``version``
+    is given (the pages and the API give the version the decision was made on), if the
+    record changed since (StaleVersion). The command line erases the record as it is."""
     if not can(actor, Perm.CHANGE_PERSON, person):
         raise NotFound()
     person = Person.objects.select_for_update().get(pk=person.pk)
+    check_version(person, version)
     reasons = erasure_holds(person)
     if reasons:
-        raise TransitionRefused(_("This person cannot be erased yet: %(reasons)s.")
-                                % {"reasons": "; ".join(reasons)})
+        raise ErasureHeld(reasons)
     counts: dict[str, int] = {}
     for label, path, values in ERASE:
         rows: QuerySet[Any] = apps.get_model(label)._base_manager.filter(**{path: person})

@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.core.authz import Perm, require
-from vigil.core.errors import StaleVersion, TransitionRefused
-from vigil.core.validation import check_version
+from vigil.core.errors import StaleVersion
 from vigil.people import privacy, selectors
 from vigil.people.forms import ErasureForm
 from vigil.people.models import Person
@@ -32,18 +30,6 @@ def person_for_privacy(*, user: AnyUser, pk: Any, perm: Perm) -> Person:
     person = selectors.person_get(user=user, pk=pk)
     require(user, perm, person)
     return person
-
-
-def erase_checked(*, actor: AnyUser, person: Person, version: int | None) -> dict[str, int]:
-    """Erase the person as read at ``version``: the record is locked, its version compared
-    (StaleVersion if someone changed it since), and the erasure service does the rest (its
-    own permission check, holds, writes and audit) in the same transaction."""
-    with transaction.atomic():
-        locked = Person.objects.select_for_update().get(pk=person.pk)
-        if version is None:
-            raise StaleVersion()
-        check_version(locked, version)
-        return privacy.person_erase(actor=actor, person=locked)
 
 
 def export_filename(person: Person) -> str:
@@ -81,14 +67,13 @@ def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
         else:
             try:
-                counts = erase_checked(actor=request.user, person=person,
-                                       version=form.cleaned_data["version"])
+                counts = privacy.person_erase(actor=request.user, person=person,
+                                              version=form.cleaned_data["version"])
             except StaleVersion as exc:
                 form.add_error(None, str(exc.message))
                 status = 409
-            except TransitionRefused:
-                # A hold arose between the page and the erasure: show it.
-                holds = privacy.erasure_holds(person)
+            except privacy.ErasureHeld as exc:
+                holds = exc.holds  # a hold arose between the page and the erasure
                 status = 409
             else:
                 erased = Person.objects.get(pk=person.pk)

@@ -236,14 +236,7 @@ def _rests_on_stored_data(response: Any, label: str) -> bool:
 
 
 def _error_fields(response: Any) -> list[tuple[str, str]]:
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    if not isinstance(body, dict):
-        return []
-    return [(str(e.get("field")), str(e.get("code"))) for e in body.get("errors") or []
-            if isinstance(e, dict)]
+    return [(str(e.get("field")), str(e.get("code"))) for e in _errors(response)]
 
 
 def _describe(failure: Any, response: Any) -> str:

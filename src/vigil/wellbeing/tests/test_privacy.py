@@ -219,6 +219,25 @@ def test_erasure_is_refused_while_a_hold_applies(world, kenya_admin, hold, messa
     assert not AuditEvent.objects.filter(action="people.person.erase").exists()
 
 
+def test_erasure_names_its_holds_and_checks_the_version_read(world, kenya_admin):
+    """The pages and the API erase the record as read: a stale version is refused, and so is
+    a hold, which names each reason for the API's list."""
+    from vigil.core.errors import StaleVersion
+
+    amina = world.cast.amina
+    with pytest.raises(privacy.ErasureHeld) as held:
+        privacy.person_erase(actor=kenya_admin, person=amina, version=amina.version)
+    assert held.value.holds == privacy.erasure_holds(amina)
+    assert held.value.as_dict()["holds"] == held.value.holds
+    _separate(amina)
+    amina.refresh_from_db()
+    with pytest.raises(StaleVersion):
+        privacy.person_erase(actor=kenya_admin, person=amina, version=amina.version - 1)
+    assert not AuditEvent.objects.filter(action="people.person.erase").exists()
+    privacy.person_erase(actor=kenya_admin, person=amina, version=amina.version)
+    assert AuditEvent.objects.filter(action="people.person.erase").count() == 1
+
+
 def test_erasure_is_refused_to_anyone_without_the_permission_over_the_person(world, user_with):
     _separate(world.cast.amina)
     for actor in (user_with(Role.ADMINISTRATOR, ScopeKind.COUNTRY, world.cast.somalia),
