@@ -4,7 +4,7 @@ in vigil.core.mfa."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -21,9 +21,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.core import mfa
 from vigil.core.errors import ErrorCode, Forbidden, ValidationFailed
-
-if TYPE_CHECKING:
-    pass
 
 
 def _code_field(help_text: Any) -> forms.CharField:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 AddrInfo = tuple[Any, ...]
 
@@ -34,6 +35,12 @@ class NotPublic(ValueError):
 
 def allowed_private() -> bool:
     return bool(getattr(settings, "VIGIL_ALLOW_PRIVATE_FETCH", False))
+
+
+# The kinds of address refused, named in the reader's language.
+KINDS = {"loopback": gettext_lazy("loopback"), "unspecified": gettext_lazy("unspecified"),
+         "link-local": gettext_lazy("link-local"), "multicast": gettext_lazy("multicast"),
+         "reserved": gettext_lazy("reserved"), "private": gettext_lazy("private")}
 
 
 def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -59,7 +66,7 @@ def check_addresses(host: str, infos: list[AddrInfo]) -> None:
             raise NotPublic(_(
                 "%(host)s resolves to %(address)s, a %(kind)s address: Vigil connects only "
                 "to public addresses (the setting VIGIL_ALLOW_PRIVATE_FETCH allows others).")
-                % {"host": host, "address": address, "kind": kind})
+                % {"host": host, "address": address, "kind": KINDS[kind]})
 
 
 def resolve(host: str, port: int) -> list[AddrInfo]:

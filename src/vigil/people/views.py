@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.authz import Perm, can, has_perm_anywhere, holds_globally, require, visible
-from vigil.core.mfa import has_second_factor
+from vigil.core.mfa import has_second_factor, may_reset_second_factors
 from vigil.core.views_support import (
     EditPage,
     apply_service,
@@ -121,7 +121,7 @@ def _person_page(request: HttpRequest, person: Person) -> HttpResponse:
         # A global administrator resets the second factor of someone else's account.
         "may_reset_second_factor": (person.user_id is not None
                                     and person.user_id != request.user.pk
-                                    and holds_globally(request.user, Perm.MANAGE_GRANTS)
+                                    and may_reset_second_factors(request.user)
                                     and has_second_factor(person.user)),
     })
 
