@@ -206,8 +206,7 @@ class FiguresQuery(serializers.Serializer[None]):
 
 
 # How one request counts in SP2.2.d: each is one of these (rules.advice_figures).
-JUDGEMENTS = [("on_time", "on_time"), ("late", "late"), ("open_overdue", "open_overdue"),
-              ("open_within_target", "open_within_target"), ("withdrawn", "withdrawn")]
+JUDGEMENTS = [(name, name) for name in rules.JUDGEMENTS]
 
 
 class FiguresRequestOutput(serializers.Serializer[Any]):
@@ -248,18 +247,16 @@ class FiguresViewSet(ServiceViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         _check_figures(request.user)
         advice = self.get_object()
-        figures = rules.advice_figures(
-            [rules.AdviceRow(advice.asked_at, advice.answered_at,
-                             closed_unanswered=advice.answered_at is None
-                             and advice.status == rules.ADVICE_CLOSED)],
-            selectors.aviation_settings().advice_target_hours, timezone.now())
-        counted_as = next(name for name, _label in JUDGEMENTS if getattr(figures, name))
+        target = selectors.aviation_settings().advice_target_hours
+        row = rules.AdviceRow(advice.asked_at, advice.answered_at,
+                              closed_unanswered=advice.answered_at is None
+                              and advice.status == rules.ADVICE_CLOSED)
         return Response(FiguresRequestOutput({
             "id": advice.pk, "reference": advice.reference, "asked_at": advice.asked_at,
-            "answered_at": advice.answered_at, "target_hours": figures.target_hours,
+            "answered_at": advice.answered_at, "target_hours": target,
             "response_hours": None if advice.answered_at is None else round(
                 rules.response_hours(advice.asked_at, advice.answered_at), 2),
-            "counted_as": counted_as}).data)
+            "counted_as": rules.counted_as(row, target, timezone.now())}).data)
 
     @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE),
                                OpenApiParameter("end", OpenApiTypes.DATE)],

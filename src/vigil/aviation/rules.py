@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -178,26 +179,29 @@ class AdviceFigures:
         return self.on_time / self.judged if self.judged else None
 
 
+# How one request counts in SP2.2.d: exactly one of these.
+JUDGEMENTS = ("on_time", "late", "open_overdue", "open_within_target", "withdrawn")
+
+
+def counted_as(row: AdviceRow, target_hours: int, now: dt.datetime) -> str:
+    """Which of JUDGEMENTS one request falls under."""
+    if row.answered_at is not None:
+        return "on_time" if answered_on_time(row.asked_at, row.answered_at, target_hours) \
+            else "late"
+    if row.closed_unanswered:
+        return "withdrawn"
+    return "open_overdue" if overdue(row.asked_at, None, target_hours, now) \
+        else "open_within_target"
+
+
 def advice_figures(rows: Sequence[AdviceRow], target_hours: int,
                    now: dt.datetime) -> AdviceFigures:
-    on_time = late = open_overdue = open_within = withdrawn = 0
-    hours: list[float] = []
-    for row in rows:
-        if row.answered_at is not None:
-            taken = response_hours(row.asked_at, row.answered_at)
-            hours.append(taken)
-            if taken <= target_hours:
-                on_time += 1
-            else:
-                late += 1
-        elif row.closed_unanswered:
-            withdrawn += 1
-        elif overdue(row.asked_at, None, target_hours, now):
-            open_overdue += 1
-        else:
-            open_within += 1
-    return AdviceFigures(asked=len(rows), answered=len(hours), on_time=on_time, late=late,
-                         open_overdue=open_overdue, open_within_target=open_within,
-                         withdrawn=withdrawn,
+    counts = Counter(counted_as(row, target_hours, now) for row in rows)
+    hours = [response_hours(row.asked_at, row.answered_at) for row in rows
+             if row.answered_at is not None]
+    return AdviceFigures(asked=len(rows), answered=len(hours), on_time=counts["on_time"],
+                         late=counts["late"], open_overdue=counts["open_overdue"],
+                         open_within_target=counts["open_within_target"],
+                         withdrawn=counts["withdrawn"],
                          median_hours=statistics.median(hours) if hours else None,
                          target_hours=target_hours)
