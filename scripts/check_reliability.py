@@ -639,8 +639,8 @@ class Check:
         self.checkin_links = [
             _link(d) for d in Delivery.objects.filter(broadcast=broadcast).exclude(
                 status=Delivery.Status.SKIPPED)]
-        random_order = sorted(self.checkin_links, key=lambda link: link[-8:])
-        self.checkin_links = random_order
+        # Answered in an order unrelated to the headcount's (by the signature's last letters).
+        self.checkin_links.sort(key=lambda link: link[-8:])
         self.close_db()
 
     # 4. --------------------------------------------------------------------------------------
