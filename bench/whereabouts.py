@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import os
 import platform
@@ -44,60 +43,21 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
 T0 = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 YEAR = dt.timedelta(days=365)
-BATCH = 50_000
 
-# Duty stations people cluster round: (code, name, ISO country, latitude, longitude, zone,
-# weight). More field stations are drawn round these.
-CENTRES = [
-    ("NBO", "Nairobi", "KE", -1.286, 36.817, "Africa/Nairobi", 10),
-    ("GVA", "Geneva", "CH", 46.204, 6.143, "Europe/Zurich", 9),
-    ("NYC", "New York", "US", 40.749, -73.968, "America/New_York", 9),
-    ("VIE", "Vienna", "AT", 48.235, 16.416, "Europe/Vienna", 5),
-    ("ROM", "Rome", "IT", 41.883, 12.489, "Europe/Rome", 5),
-    ("BKK", "Bangkok", "TH", 13.757, 100.502, "Asia/Bangkok", 5),
-    ("ADD", "Addis Ababa", "ET", 9.03, 38.74, "Africa/Addis_Ababa", 5),
-    ("BEY", "Beirut", "LB", 33.894, 35.502, "Asia/Beirut", 4),
-    ("SCL", "Santiago", "CL", -33.449, -70.669, "America/Santiago", 3),
-    ("MGQ", "Mogadishu", "SO", 2.046, 45.318, "Africa/Mogadishu", 3),
-    ("JUB", "Juba", "SS", 4.859, 31.571, "Africa/Juba", 4),
-    ("KBL", "Kabul", "AF", 34.555, 69.207, "Asia/Kabul", 4),
-    ("BGW", "Baghdad", "IQ", 33.315, 44.366, "Asia/Baghdad", 3),
-    ("AMM", "Amman", "JO", 31.954, 35.911, "Asia/Amman", 4),
-    ("DKR", "Dakar", "SN", 14.716, -17.467, "Africa/Dakar", 4),
-    ("ABJ", "Abidjan", "CI", 5.36, -4.008, "Africa/Abidjan", 3),
-    ("FIH", "Kinshasa", "CD", -4.441, 15.266, "Africa/Kinshasa", 4),
-    ("GOM", "Goma", "CD", -1.679, 29.228, "Africa/Lubumbashi", 3),
-    ("BKO", "Bamako", "ML", 12.639, -8.003, "Africa/Bamako", 3),
-    ("NIM", "Niamey", "NE", 13.512, 2.112, "Africa/Niamey", 2),
-    ("NDJ", "N'Djamena", "TD", 12.134, 15.055, "Africa/Ndjamena", 2),
-    ("PAP", "Port-au-Prince", "HT", 18.594, -72.307, "America/Port-au-Prince", 2),
-    ("BOG", "Bogota", "CO", 4.711, -74.072, "America/Bogota", 3),
-    ("PTY", "Panama City", "PA", 8.983, -79.517, "America/Panama", 3),
-    ("MNL", "Manila", "PH", 14.599, 120.984, "Asia/Manila", 3),
-    ("JKT", "Jakarta", "ID", -6.208, 106.846, "Asia/Jakarta", 3),
-    ("DAC", "Dhaka", "BD", 23.81, 90.412, "Asia/Dhaka", 3),
-    ("ISB", "Islamabad", "PK", 33.684, 73.048, "Asia/Karachi", 3),
-    ("KTM", "Kathmandu", "NP", 27.717, 85.324, "Asia/Kathmandu", 2),
-    ("RGN", "Yangon", "MM", 16.866, 96.195, "Asia/Yangon", 2),
-    ("CAI", "Cairo", "EG", 30.044, 31.236, "Africa/Cairo", 3),
-    ("TUN", "Tunis", "TN", 36.806, 10.181, "Africa/Tunis", 2),
-    ("SAH", "Sana'a", "YE", 15.369, 44.191, "Asia/Aden", 2),
-    ("DAM", "Damascus", "SY", 33.513, 36.292, "Asia/Damascus", 2),
-    ("IEV", "Kyiv", "UA", 50.45, 30.523, "Europe/Kyiv", 3),
-    ("TBS", "Tbilisi", "GE", 41.715, 44.827, "Asia/Tbilisi", 1),
-    ("SUV", "Suva", "FJ", -18.124, 178.45, "Pacific/Fiji", 1),
-    ("APW", "Apia", "WS", -13.833, -171.767, "Pacific/Apia", 1),
-    ("POM", "Port Moresby", "PG", -9.443, 147.18, "Pacific/Port_Moresby", 1),
-    ("MPM", "Maputo", "MZ", -25.966, 32.573, "Africa/Maputo", 2),
-    ("HRE", "Harare", "ZW", -17.829, 31.053, "Africa/Harare", 2),
-    ("PRY", "Pretoria", "ZA", -25.747, 28.229, "Africa/Johannesburg", 2),
-    ("DLA", "Douala", "CM", 4.051, 9.768, "Africa/Douala", 1),
-    ("KRT", "Khartoum", "SD", 15.501, 32.56, "Africa/Khartoum", 2),
-    ("TIP", "Tripoli", "LY", 32.887, 13.191, "Africa/Tripoli", 1),
-]
-# Field stations drawn round the centres (within about 300 km): 255 for 70,000 people, and as
-# many more for more people, so that a place holds about as many people at every scale.
-FIELD_STATIONS_PER_70000 = 255
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The data set's pieces, shared with bench/data.py (re-exported: bench/crisis.py reads them here).
+from common import machine  # noqa: E402
+from data import (  # noqa: E402
+    CENTRES,
+    FIELD_STATIONS_PER_70000,
+    Loader,
+    jitter,
+    template,
+)
+
+__all__ = ["CENTRES", "Loader", "jitter", "machine", "template"]
+
 
 
 def parse() -> argparse.Namespace:
@@ -132,141 +92,7 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    memory = "unknown RAM"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cores} cores ({model}), {memory}, {platform.system()} {platform.machine()}"
-
-
-# --- Fast inserts ---------------------------------------------------------------------------------
-
-class Loader:
-    """Rows straight into tables: executemany on SQLite, COPY on PostgreSQL, with the
-    secondary indexes dropped during the load and built again after it, and foreign-key
-    checks off (the generator keeps every reference right)."""
-
-    def __init__(self, models: Sequence[Any], analyze: bool) -> None:
-        from django.db import connection
-
-        self.connection = connection
-        self.analyze = analyze
-        self.sqlite = connection.vendor == "sqlite"
-        self.buffers: dict[Any, list[tuple[Any, ...]]] = {m: [] for m in models}
-        self.columns = {m: [f.column for f in m._meta.concrete_fields] for m in models}
-        self.indexes: list[str] = []
-        self.rows = 0
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            if self.sqlite:
-                for pragma in ("foreign_keys=OFF", "synchronous=OFF", "journal_mode=MEMORY",
-                               "cache_size=-400000"):
-                    cursor.execute(f"PRAGMA {pragma}")
-            else:
-                cursor.execute("SET session_replication_role = replica")
-            for model in models:
-                table = model._meta.db_table
-                if self.sqlite:
-                    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                   "AND tbl_name = %s AND sql IS NOT NULL", [table])
-                else:
-                    cursor.execute(
-                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND "
-                        "NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = indexname)",
-                        [table])
-                for name, sql in cursor.fetchall():
-                    self.indexes.append(sql)
-                    cursor.execute(f'DROP INDEX "{name}"')
-
-    def datetime(self, value: dt.datetime | None) -> Any:
-        if value is None or not self.sqlite:
-            return value
-        return self.connection.ops.adapt_datetimefield_value(value)
-
-    def add(self, model: Any, row: tuple[Any, ...]) -> None:
-        buffer = self.buffers[model]
-        buffer.append(row)
-        if len(buffer) >= BATCH:
-            self.flush(model)
-
-    def flush(self, model: Any) -> None:
-        from django.db import transaction
-
-        rows, self.buffers[model] = self.buffers[model], []
-        if not rows:
-            return
-        table, columns = model._meta.db_table, self.columns[model]
-        names = ", ".join(f'"{c}"' for c in columns)
-        raw = self.connection.connection
-        with transaction.atomic():
-            if self.sqlite:
-                marks = ", ".join("?" * len(columns))
-                raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
-            else:
-                with raw.cursor() as cursor, cursor.copy(
-                        f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        self.rows += len(rows)
-
-    def finish(self) -> float:
-        """Flush, build the indexes again, reset sequences, gather statistics; returns the
-        seconds spent on the indexes and statistics."""
-        for model in self.buffers:
-            self.flush(model)
-        started = time.perf_counter()
-        with self.connection.cursor() as cursor:
-            for sql in self.indexes:
-                cursor.execute(sql)
-            if self.sqlite:
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA journal_mode=WAL")
-            else:
-                cursor.execute("SET session_replication_role = DEFAULT")
-                for model in self.buffers:
-                    table = model._meta.db_table
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                   f'(SELECT max(id) FROM "{table}"))')
-            if self.analyze or not self.sqlite:
-                cursor.execute("ANALYZE")
-        return time.perf_counter() - started
-
-
-def template(model: Any, **overrides: Any) -> Callable[..., tuple[Any, ...]]:
-    """A row maker: the model's defaults, ``overrides``, then per-row values by attname."""
-    fields = model._meta.concrete_fields
-    base = {}
-    for f in fields:
-        value = overrides.get(f.attname, f.get_default())
-        if f.get_internal_type() == "JSONField" and value is not None:
-            value = json.dumps(value)
-        base[f.attname] = value
-    names = [f.attname for f in fields]
-
-    def row(**values: Any) -> tuple[Any, ...]:
-        return tuple(values[n] if n in values else base[n] for n in names)
-
-    return row
-
-
 # --- Synthetic data -------------------------------------------------------------------------------
-
-def jitter(rng: random.Random, lat: float, lon: float, spread: float) -> tuple[float, float]:
-    lat = max(-89.9, min(89.9, lat + rng.gauss(0, spread)))
-    lon = lon + rng.gauss(0, spread) / max(0.2, math.cos(math.radians(lat)))
-    return lat, (lon + 180) % 360 - 180
-
 
 def build(args: argparse.Namespace, rng: random.Random, marker: str) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
