@@ -10,7 +10,7 @@ VIGIL := $(BIN)/vigil
 help:
 	@echo "make run    start Vigil with demo data at http://127.0.0.1:$(PORT)"
 	@echo "make test   lint, types, migration check, translation check and the whole test suite"
-	@echo "make bench  benchmarks (figures go to docs/performance.md)"
+	@echo "make bench  benchmarks B1-B7 at world scale on PostgreSQL (docs/performance.md); VIGIL_BENCH_SCALE=small for a quick run"
 	@echo "make check-reliability  faults and load on PostgreSQL, Celery and Redis (docs/reliability.md)"
 	@echo "make audit  bandit over the code, pip-audit over the installed packages (needs the network)"
 
@@ -59,9 +59,7 @@ test: $(VENV)/.installed-dev
 		$(BIN)/pytest -n $${VIGIL_TEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/whereabouts.py --people 70000 --segments 200000 --queries 100
-	$(BIN)/python bench/crisis.py --people 70000 --segments 200000
+	$(BIN)/python bench/run.py --scale $${VIGIL_BENCH_SCALE:-large}
 
 # Supply chain (docs/security.md). Not part of `make test`: pip-audit asks PyPI's vulnerability
 # data over the network. --strict fails when a package could not be checked, so an unreachable
