@@ -272,7 +272,17 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool process dies goes back on the queue at once (acks_late).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per process: the chunks of a broadcast are shared by every worker, not
+# hoarded by the first.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
+# Redis: a task taken by a worker that died whole is handed out again after this. Longer than
+# any task's time limit (600 s), so that a task still running is never handed to a second
+# worker; a dead chunk's rows do not wait for it (their lease, 20 s, and the sweep, 30 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "vigil.risk.tasks.send_review_reminders",

@@ -145,6 +145,9 @@ class BroadcastOutput(serializers.ModelSerializer[Broadcast]):
         counts: dict[str, int] = {}
         for value in broadcast.deliveries.values_list("status", flat=True):
             counts[value] = counts.get(value, 0) + 1
+        resent = broadcast.resent  # sent again after a worker died (crisis.delivery)
+        if resent:
+            counts["resent"] = resent
         return counts
 
 

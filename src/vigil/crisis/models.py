@@ -51,8 +51,10 @@ class CrisisSettings(VersionedModel):
                                                        MaxValueValidator(20)])
     # Seconds before the first retry; each later retry waits twice as long as the one before.
     retry_base_seconds = models.PositiveIntegerField(_("first retry after (seconds)"), default=30)
+    # A chunk of sends renews its lease every third of it while it works, so the lease can be
+    # short: a dead worker's chunk is taken over by the sweep (every 30 s) within a minute.
     lease_seconds = models.PositiveIntegerField(
-        _("a send in progress is presumed dead after (seconds)"), default=300,
+        _("a send in progress is presumed dead after (seconds)"), default=20,
         validators=[MinValueValidator(5)])
     timely_activation_hours = models.PositiveIntegerField(
         _("crisis management activated in time within (hours)"), default=6,
@@ -341,6 +343,13 @@ class Broadcast(TimestampedModel):
     def reference(self) -> str:
         return f"MSG-{self.pk:06d}" if self.pk else "MSG-new"
 
+    @property
+    def resent(self) -> int:
+        """How many of its messages were sent again after a send whose worker died (the first
+        copy may have reached the server: the same Message-ID and Idempotency-Key let the
+        receiving side drop it)."""
+        return int(self.deliveries.aggregate(n=models.Sum("resends"))["n"] or 0)
+
 
 class Delivery(models.Model):
     """One message to one recipient on one channel. Written before sending; a send takes a
@@ -379,6 +388,10 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
+    # The chunk that holds the lease: its rows are marked sent only by it.
+    claim = models.UUIDField(_("claimed by"), null=True, blank=True, editable=False)
+    # Sends again after a worker died mid-send: the server may have accepted the first copy.
+    resends = models.PositiveSmallIntegerField(_("resends"), default=0, db_default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
@@ -395,7 +408,8 @@ class Delivery(models.Model):
                                     name="delivery_once_per_webhook"),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
-                   models.Index(fields=["broadcast", "status"])]
+                   models.Index(fields=["broadcast", "status"]),
+                   models.Index(fields=["claim"])]
 
     def __str__(self) -> str:
         return f"{self.broadcast.reference} → {self.address or self.person_id} ({self.status})"

@@ -13,23 +13,37 @@ from vigil.core.locks import run_alone
 from vigil.crisis import delivery, schedules
 from vigil.crisis.cap_tasks import poll_cap_feeds
 
-__all__ = ["deliver_broadcast", "deliver_due", "escalate_checkins", "poll_cap_feeds",
-           "schedule_checkins", "send_reminders"]
+__all__ = ["deliver_broadcast", "deliver_chunk", "deliver_due", "escalate_checkins",
+           "poll_cap_feeds", "schedule_checkins", "send_reminders"]
 
 
 def _locked(name: str, work: Any) -> Any:
     return run_alone(f"vigil:crisis:{name}", work)
 
 
-@shared_task(queue="mail", acks_late=True, time_limit=3600)
-def deliver_broadcast(broadcast_id: int) -> dict[str, int]:
-    """Fan one broadcast out. Safe to run twice: each delivery is claimed before sending."""
-    return delivery.deliver_due(broadcast_id=broadcast_id)
+@shared_task(queue="mail", acks_late=True, time_limit=600)
+def deliver_broadcast(broadcast_id: int) -> int:
+    """Fan one broadcast out: one chunk task per CHUNK due rows, that every worker takes from
+    the queue. Returns how many were queued. Safe to run twice: each chunk claims its rows."""
+    chunks = delivery.chunks_due(broadcast_id)
+    for _chunk in range(chunks):
+        deliver_chunk.delay(broadcast_id)
+    return chunks
 
 
-@shared_task(queue="periodic", time_limit=3600)
+# acks_late: a chunk whose worker dies goes back on the queue (at once when only the pool's
+# process died; after the broker's visibility timeout when the whole worker did). Its rows
+# do not wait for that: their lease runs out and the sweep sends them.
+@shared_task(queue="mail", acks_late=True, time_limit=600)
+def deliver_chunk(broadcast_id: int | None = None) -> dict[str, int]:
+    """Claim and send the next chunk of a broadcast's due deliveries."""
+    return delivery.deliver_chunk(broadcast_id=broadcast_id)
+
+
+@shared_task(queue="periodic", time_limit=600)
 def deliver_due() -> Any:
-    """Retries whose time has come, and sends whose worker died (lease run out)."""
+    """Sends whose worker died (lease run out), retries whose time has come, and broadcasts
+    whose chunk tasks were lost."""
     return _locked("deliver-due", delivery.deliver_due)
 
 

@@ -14,6 +14,7 @@ from email import message_from_bytes
 import pytest
 from django.utils import timezone
 
+from vigil.core.models import AuditEvent
 from vigil.crisis import delivery, services
 from vigil.crisis.models import AccountStatus, CrisisSettings, Delivery, WebhookEndpoint
 from vigil.people.models import Person
@@ -79,63 +80,80 @@ def test_a_worker_that_dies_between_two_sends_leaves_the_rest_for_the_next(
         sent = broadcast(nairobi_crisis, officer)
     total = sent.deliveries.count()
     assert total == 12
-    real_claim = delivery.claim
-    calls = {"n": 0}
-
-    def dying_claim(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 6:
-            raise WorkerDied
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(delivery, "claim", dying_claim)
-    with pytest.raises(WorkerDied):
-        delivery.deliver_due(broadcast_id=sent.pk)
-    assert len(smtp.messages) == 5
-    monkeypatch.setattr(delivery, "claim", real_claim)
-    delivery.deliver_due(broadcast_id=sent.pk)  # the restarted worker
-    delivery.deliver_due()  # and a sweep finds nothing more to do
-    addresses = [m["To"] for m in smtp.messages]
-    assert len(addresses) == total
-    assert len(set(addresses)) == total  # every recipient exactly once
-
-
-def test_a_worker_that_dies_mid_send_is_taken_over_after_its_lease(
-        cast, officer, nairobi_crisis, smtp, monkeypatch, django_capture_on_commit_callbacks):
-    more_staff(cast, 5)
-    services.headcount_refresh(actor=officer, crisis=nairobi_crisis)
-    with django_capture_on_commit_callbacks(execute=False):
-        sent = broadcast(nairobi_crisis, officer)
     real_send = delivery._send_email
     calls = {"n": 0}
 
     def dying_send(row, message, connection):
         calls["n"] += 1
-        if calls["n"] == 4:
-            raise WorkerDied  # claimed, not sent: the row stays SENDING under its lease
+        if calls["n"] == 6:
+            raise WorkerDied  # before the sixth is handed to the server
         real_send(row, message, connection)
 
     monkeypatch.setattr(delivery, "_send_email", dying_send)
     now = timezone.now()
     with pytest.raises(WorkerDied):
         delivery.deliver_due(broadcast_id=sent.pk, now=now)
-    orphan = sent.deliveries.get(status=Delivery.Status.SENDING)
-    assert orphan.lease_until > now
+    assert len(smtp.messages) == 5
     monkeypatch.setattr(delivery, "_send_email", real_send)
-    # Restarted at once: the orphan is still leased, so it is not sent twice meanwhile.
+    lease = CrisisSettings.load().lease_seconds
+    delivery.deliver_due(broadcast_id=sent.pk, now=now + dt.timedelta(seconds=1))
+    assert len(smtp.messages) == 5  # the dead chunk's rows are still leased
+    delivery.deliver_due(now=now + dt.timedelta(seconds=lease + 1))  # the sweep, lease run out
+    delivery.deliver_due(now=now + dt.timedelta(seconds=lease + 2))  # finds nothing more to do
+    addresses = [m["To"] for m in smtp.messages]
+    assert len(addresses) == total
+    assert len(set(addresses)) == total  # every recipient exactly once
+    # The sixth was never handed to the server, yet nobody can know that: it counts as a
+    # resend (an upper bound), the only one.
+    assert sum(sent.deliveries.values_list("resends", flat=True)) == sent.resent == 1
+
+
+def test_a_worker_that_dies_after_the_servers_250_causes_one_counted_resend_with_the_same_keys(
+        cast, officer, nairobi_crisis, smtp, monkeypatch, django_capture_on_commit_callbacks):
+    more_staff(cast, 5)
+    services.headcount_refresh(actor=officer, crisis=nairobi_crisis)
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = broadcast(nairobi_crisis, officer)
+    real_mark = delivery._mark_sent
+    calls = {"n": 0}
+
+    def dying_mark(row, token, now):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise WorkerDied  # the server accepted it; SENT was never written
+        return real_mark(row, token, now)
+
+    monkeypatch.setattr(delivery, "_mark_sent", dying_mark)
+    now = timezone.now()
+    with pytest.raises(WorkerDied):
+        delivery.deliver_due(broadcast_id=sent.pk, now=now)
+    orphan = sent.deliveries.get(status=Delivery.Status.SENDING, address=smtp.messages[-1]["To"])
+    assert orphan.lease_until > now
+    assert len(smtp.messages) == 4
+    monkeypatch.setattr(delivery, "_mark_sent", real_mark)
+    # Restarted at once: the dead chunk's rows are still leased, so nothing is sent twice yet.
     delivery.deliver_due(now=now + dt.timedelta(seconds=1))
     orphan.refresh_from_db()
     assert orphan.status == Delivery.Status.SENDING
-    assert len(smtp.messages) == 7
-    # Once the lease has run out, the sweep sends it.
+    assert len(smtp.messages) == 4
+    # Once the lease has run out, the sweep sends the rest, the orphan first.
     lease = CrisisSettings.load().lease_seconds
     delivery.deliver_due(now=now + dt.timedelta(seconds=lease + 1))
     orphan.refresh_from_db()
     assert orphan.status == Delivery.Status.SENT
-    assert orphan.attempts == 2
+    assert (orphan.attempts, orphan.resends) == (2, 1)
+    copies = smtp.to(orphan.address)
+    assert len(copies) == 2  # the one resend that no sender can prevent
+    assert {m["Message-ID"] for m in copies} == {f"<{orphan.key}@vigil>"}
+    assert {m["Idempotency-Key"] for m in copies} == {str(orphan.key)}
     addresses = [m["To"] for m in smtp.messages]
-    assert sorted(addresses) == sorted(set(addresses))
-    assert len(addresses) == sent.deliveries.count() == 8
+    assert len(addresses) == sent.deliveries.count() + 1 == 9
+    assert set(addresses) == set(sent.deliveries.values_list("address", flat=True))
+    assert sent.resent == 1
+    assert sent.deliveries.exclude(pk=orphan.pk).filter(resends__gt=0).count() == 0
+    [audited] = AuditEvent.objects.filter(action="crisis.delivery.resend")
+    assert audited.object_id == str(orphan.pk)
+    assert audited.changes["resends"] == [0, 1]
 
 
 def test_two_workers_never_send_the_same_row(cast, officer, nairobi_crisis, smtp,
