@@ -5,7 +5,7 @@ own compute function (performance.indicators), never stored."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -191,8 +191,10 @@ def tile(indicator: Indicator, period: rules.Period, where: Slice,
                 target=found.target if found else None)
 
 
-def tiles(period: rules.Period, where: Slice) -> list[Tile]:
-    """Every indicator's tile, with the targets and settings read in two queries."""
+def tiles(period: rules.Period, where: Slice,
+          indicators: Iterable[Indicator] | None = None) -> list[Tile]:
+    """Every indicator's tile (or those of ``indicators``), with the targets and settings
+    read in two queries."""
     start = rules.biennium_of(period.start).start.year
     targets = {t.indicator: t for t in Target.objects.filter(biennium_start=start)}
     stored: dict[str, dict[str, Decimal]] = {}
@@ -200,7 +202,7 @@ def tiles(period: rules.Period, where: Slice) -> list[Tile]:
             "indicator", "key", "value"):
         stored.setdefault(indicator_id, {})[key] = value
     out = []
-    for indicator in registry.INDICATORS:
+    for indicator in registry.INDICATORS if indicators is None else indicators:
         values: dict[str, Decimal | int] = {s.key: s.default for s in indicator.settings}
         values.update({k: v for k, v in stored.get(indicator.id, {}).items() if k in values})
         out.append(tile(indicator, period, where, target=targets.get(indicator.id),

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -117,17 +117,23 @@ def stress_training_coverage(query: Query) -> Measure:
     dependants, the share who hold a stress-management course completion, not revoked,
     completed on or before the period's last day (today while the period runs). A course
     taken in an earlier period still counts: it is the coverage reached. The staff are those
-    on the roster now, placed by their duty station and organization."""
-    figures = training.stress_management_coverage(
-        duty_station_ids=high_risk_stations(query.settings[HIGH_RISK_LEVEL]),
-        on=_day_measured(query), within=query.slice)
-    if not figures["applicable"]:
+    on the roster now, placed by their duty station and organization. Counted in the
+    database, one aggregate for the staff and one for the dependants."""
+    people = _stress_people(query)
+    if people is None:
         return no_data(SLICE_NOT_APPLICABLE)
-    return percent(figures["staff_trained"] + figures["dependants_trained"],
-                   figures["staff"] + figures["dependants"],
-                   staff=figures["staff"], staff_trained=figures["staff_trained"],
-                   dependants=figures["dependants"],
-                   dependants_trained=figures["dependants_trained"])
+    staff = _trained_count(people.staff)
+    family = _trained_count(people.family)
+    return percent(staff["trained"] + family["trained"], staff["total"] + family["total"],
+                   staff=staff["total"], staff_trained=staff["trained"],
+                   dependants=family["total"], dependants_trained=family["trained"])
+
+
+def _trained_count(rows: QuerySet[Any]) -> dict[str, int]:
+    """How many rows (annotated ``trained``) and how many of them trained, in one query
+    grouped by ``trained``."""
+    by = dict(rows.order_by().values_list("trained").annotate(n=Count("pk")))
+    return {"total": sum(by.values()), "trained": by.get(True, 0)}
 
 
 def stress_training_records(query: Query, user: AnyUser) -> Records:
@@ -224,12 +230,17 @@ def psychological_first_aid_records(query: Query, user: AnyUser) -> Records:
 def training_participants(query: Query) -> Measure:
     """SP2.2.b: the number of distinct participants (staff members and dependants) in security
     training in the period: those who completed a course (completion dated from the period's
-    first day to its last, not revoked) or attended a session that started in those days."""
-    figures = training.security_training_participants(
-        first=query.period.start, last=query.period.end, within=query.slice)
-    if not figures["applicable"]:
+    first day to its last, not revoked) or attended a session that started in those days.
+    Counted in the database: the distinct (staff member, dependant) pairs of the two record
+    types' union."""
+    found = training.training_participations(first=query.period.start, last=query.period.end,
+                                             within=query.slice)
+    if found is None:
         return no_data(SLICE_NOT_APPLICABLE)
-    return count(figures["participants"], completions=figures["completions"])
+    completions, attended = found
+    pairs = completions.order_by().values_list("person_id", "dependant_id").union(
+        attended.order_by().values_list("person_id", "dependant_id"))
+    return count(pairs.count(), completions=completions.count())
 
 
 def training_participants_records(query: Query, user: AnyUser) -> Records:

@@ -224,6 +224,29 @@ def test_training_participants_people_once_completions_or_attendance(cast, kenya
     assert found.hidden == 1
 
 
+def test_training_participants_counted_once_across_completions_and_attendance(cast):
+    """The count is the distinct (staff member, dependant) pairs of the union of completions
+    and attendances: a staff member with two completions and an attendance counts once (their
+    dependant's column empty in all three), their dependant attending the same session once
+    more; an attendance at a session that starts the day after the period does not count.
+    The completions are counted apart, every one."""
+    ssafe = Course.objects.get(code="SSAFE")
+    done(cast.amina, ssafe, D(2026, 1, 1))  # the period's first day
+    done(cast.amina, course("FSEC", CourseKind.FIELD_SECURITY), D(2026, 12, 31))
+    session = Session.objects.create(course=ssafe, duty_station=cast.nairobi, capacity=5,
+                                     starts_at=utc(2026, 12, 31, 23, 59),
+                                     ends_at=utc(2027, 1, 1, 8))
+    Enrolment.objects.create(session=session, person=cast.amina, status="attended")
+    Enrolment.objects.create(session=session, person=cast.amina,
+                             dependant=cast.amina_child, status="attended")
+    later = Session.objects.create(course=ssafe, duty_station=cast.nairobi, capacity=5,
+                                   starts_at=utc(2027, 1, 1, 0), ends_at=utc(2027, 1, 1, 8))
+    Enrolment.objects.create(session=later, person=cast.omar, status="attended")
+    measure = selectors.measure(registry.BY_ID["SP2.2.b"], year(2026), SYSTEM)
+    assert (measure.value, measure.detail["completions"]) == (2, 2)
+    assert value("SP2.2.b", year(2027)) == 1  # Omar
+
+
 # --- SP2.2.c.i ------------------------------------------------------------------------------------
 
 def confirmed(person: Person, day: dt.date | None) -> None:
