@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -221,14 +222,18 @@ class Loader:
             self.copier = Copier(self.connection.settings_dict)
         self.copier.put(f'COPY "{table}" ({names}) FROM STDIN', rows)
 
-    def finish(self) -> float:
-        """Flush, build the indexes again, reset sequences, gather statistics; returns the
-        seconds spent on the indexes and statistics."""
+    def drain(self) -> None:
+        """Everything added so far written (the COPY thread finished and closed)."""
         for model in self.buffers:
             self.flush(model)
         if self.copier is not None:
             self.copier.close()
             self.copier = None
+
+    def finish(self) -> float:
+        """Flush, build the indexes again, reset sequences, gather statistics; returns the
+        seconds spent on the indexes and statistics."""
+        self.drain()
         started = time.perf_counter()
         with self.connection.cursor() as cursor:
             for sql in self.indexes:
@@ -276,6 +281,202 @@ def jitter(rng: random.Random, lat: float, lon: float, spread: float) -> tuple[f
     return lat, (lon + 180) % 360 - 180
 
 
+
+
+# --- Travel, in parts ---------------------------------------------------------------------------
+# The travellers are split in PARTS, each with its own random stream and its own block of ids,
+# so that the rows are the same whether the parts run one after another (SQLite) or in
+# processes side by side (PostgreSQL, one COPY connection each).
+PARTS = 2
+
+
+@dataclass
+class TravelJob:
+    seed: int
+    part: int
+    travellers: list[tuple[int, int, str, list[int]]]
+    per_person: list[int]
+    stations: list[tuple[int, float, float, str, int, int, float]]
+    window: tuple[dt.datetime, dt.datetime]
+    bases: dict[str, int]
+    user_pk: int
+    now: dt.datetime
+
+
+class Sink:
+    """Where a part's rows go: the parent's Loader, or in a child process a COPY connection of
+    its own (the indexes were dropped by the parent)."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.copier = Copier(settings)
+        self.buffers: dict[Any, list[tuple[Any, ...]]] = {}
+
+    def datetime(self, value: Any) -> Any:
+        return value
+
+    def add(self, model: Any, row: tuple[Any, ...]) -> None:
+        buffer = self.buffers.setdefault(model, [])
+        buffer.append(row)
+        if len(buffer) >= BATCH:
+            self.flush(model)
+
+    def flush(self, model: Any) -> None:
+        rows, self.buffers[model] = self.buffers[model], []
+        if rows:
+            names = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+            self.copier.put(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN', rows)
+
+    def close(self) -> None:
+        for model in list(self.buffers):
+            self.flush(model)
+        self.copier.close()
+
+
+def make_travel(job: TravelJob, sink: Any, advance: Callable[[], None]) -> tuple[int, int]:
+    """One part's travel requests, segments, travelling dependants and presences; returns the
+    numbers of segments and presences written."""
+    from vigil.travel import rules
+    from vigil.travel.models import Presence, Segment, TravelRequest
+
+    Through = TravelRequest.dependants.through
+    rng = random.Random(f"{job.seed}-travel-{job.part}")
+    stations, window = job.stations, job.window
+    span = window[1] - window[0]
+    weights = [s[6] for s in stations]
+    ids = {TravelRequest: job.bases["request"], Segment: job.bases["segment"],
+           Presence: job.bases["presence"], Through: job.bases["through"]}
+    stamp = sink.datetime(job.now)
+    request_row = template(TravelRequest, created_at=stamp, updated_at=stamp,
+                           requested_by_id=job.user_pk, purpose="Mission", contacts=[])
+    through_row = template(Through)
+    segment_row = template(Segment, mode="air")
+    presence_row = template(Presence)
+    travellers, per_person = job.travellers, job.per_person
+    presences = segments = 0
+    for who, many in enumerate(per_person):
+        if not many:
+            continue
+        pk, home_index, _status, family = travellers[who]
+        home = stations[home_index]
+        home_place = (home[0], home[1], home[2], home[3], home[4], home[5])
+        slot = span / many
+        free = window[0]
+        for number in range(many):
+            shape = rng.choices([1, 2, 3], [15, 55, 30])[0]
+            request_pk = ids[TravelRequest]
+            ids[TravelRequest] += 1
+            stops = []
+            for _s in range(max(1, shape - 1)):
+                target = stations[rng.choices(range(len(stations)), weights)[0]]
+                if rng.random() < 0.5:  # a duty station
+                    stops.append((target[0], target[1], target[2], target[3], target[4],
+                                  target[5]))
+                else:  # a named place near one
+                    lat, lon = jitter(rng, target[1], target[2], 0.2)
+                    stops.append((None, lat, lon, target[3], target[4], target[5]))
+            places = [home_place, *stops]
+            if shape > 1:
+                places.append(home_place)
+            # Legs of 1 to 14 hours, stays of 1 to 20 days (sometimes up to 40), shorter
+            # when a person travels often, so that trips fit their slots.
+            most = max(1.0, min(20.0, slot.days / (len(places) - 1) / 2))
+            plan = []
+            length = dt.timedelta(0)
+            for _leg in range(len(places) - 1):
+                flight = dt.timedelta(minutes=rng.randint(60, 14 * 60))
+                stay = dt.timedelta(days=rng.uniform(1, most) if rng.random() < 0.9
+                                    else rng.uniform(most, 2 * most))
+                plan.append((flight, stay))
+                length += flight + stay
+            start = window[0] + slot * number + max(dt.timedelta(0), slot - length) \
+                * rng.random()
+            start = max(free, start.replace(second=0, microsecond=0))
+            status = rng.choices(["cleared", "pending", "cancelled"], [85, 10, 5])[0]
+            subjects: list[tuple[int, int | None]] = [(pk, None)]
+            if family and rng.random() < 0.15:
+                subjects += [(pk, d) for d in family]
+                for d in family:
+                    sink.add(Through, through_row(id=ids[Through],
+                                                    travelrequest_id=request_pk,
+                                                    dependant_id=d))
+                    ids[Through] += 1
+            legs, at = [], start
+            for index, (flight, stay) in enumerate(plan):
+                origin, destination = places[index], places[index + 1]
+                segment_pk = ids[Segment]
+                ids[Segment] += 1
+                departs, arrives = at, at + flight
+                last = index == len(plan) - 1
+                lodging = None
+                if destination[0] is None or rng.random() < 0.5:
+                    lodging = jitter(rng, destination[1], destination[2], 0.03)
+                stays_until = arrives + stay if last and shape == 1 else None
+                sink.add(Segment, segment_row(
+                    id=segment_pk, request_id=request_pk, position=index + 1,
+                    origin_station_id=origin[0], origin_name="From",
+                    origin_country_id=origin[4], origin_area_id=origin[5],
+                    origin_latitude=origin[1], origin_longitude=origin[2],
+                    origin_tz=origin[3], destination_station_id=destination[0],
+                    destination_name="To", destination_country_id=destination[4],
+                    destination_area_id=destination[5],
+                    destination_latitude=destination[1],
+                    destination_longitude=destination[2], destination_tz=destination[3],
+                    departs_at=sink.datetime(departs), arrives_at=sink.datetime(arrives),
+                    lodging_latitude=lodging[0] if lodging else None,
+                    lodging_longitude=lodging[1] if lodging else None,
+                    stays_until=sink.datetime(stays_until)))
+                segments += 1
+                legs.append((segment_pk, origin, destination, rules.Leg(
+                    departs_at=departs, arrives_at=arrives, origin=(origin[1], origin[2]),
+                    destination=(destination[1], destination[2]), lodging=lodging,
+                    home=destination[0] is not None and destination[0] == home[0],
+                    stays_until=stays_until)))
+                at = arrives + stay
+            ends = legs[-1][3].stays_until or legs[-1][3].arrives_at
+            free = at
+            sink.add(TravelRequest, request_row(
+                id=request_pk, traveller_id=pk, status=status,
+                starts_at=sink.datetime(start), ends_at=sink.datetime(ends),
+                submitted_at=sink.datetime(start - dt.timedelta(days=14)),
+                decided_at=sink.datetime(start - dt.timedelta(days=10))
+                if status == "cleared" else None))
+            advance()
+            if status == "cancelled":
+                continue
+            # As services.presence_rows: the itinerary's pieces, each cut at MAX_PRESENCE.
+            for piece in rules.pieces([leg[3] for leg in legs]):
+                segment_pk, origin, destination = legs[piece.leg][:3]
+                end = origin if piece.at_origin else destination
+                lat, lon = piece.point
+                cell = rules.cell(lat, lon)
+                for begin, finish in rules.split_interval(piece.starts_at, piece.ends_at):
+                    begin_at, finish_at = sink.datetime(begin), sink.datetime(finish)
+                    for person_id, dependant_id in subjects:
+                        sink.add(Presence, presence_row(
+                            id=ids[Presence], request_id=request_pk, segment_id=segment_pk,
+                            person_id=person_id, dependant_id=dependant_id,
+                            kind=piece.kind, cleared=status == "cleared",
+                            starts_at=begin_at, ends_at=finish_at, latitude=lat,
+                            longitude=lon, cell=cell, country_id=end[4],
+                            security_area_id=end[5]))
+                        ids[Presence] += 1
+                        presences += 1
+    return segments, presences
+
+
+def _travel_child(job: TravelJob, settings: dict[str, Any], done: Any, out: Any) -> None:
+    sink = Sink(settings)
+
+    def advance() -> None:
+        with done.get_lock():
+            done.value += 1
+
+    try:
+        out.put(("ok", make_travel(job, sink, advance)))
+        sink.close()
+    except BaseException as error:
+        out.put(("error", repr(error)))
+        raise
 
 
 # --- The data set ---------------------------------------------------------------------------------
@@ -335,7 +536,6 @@ def build(scale: str, seed: int) -> dict[str, Any]:
     from vigil.people.models import Dependant, Organization, Person
     from vigil.places.models import Country, DutyStation, SecurityArea
     from vigil.training.models import Completion, Course
-    from vigil.travel import rules
     from vigil.travel.models import Presence, Segment, TravelRequest
 
     sizes = SCALES[scale]
@@ -377,11 +577,6 @@ def build(scale: str, seed: int) -> dict[str, Any]:
                           organization_id=organization.pk, category="international")
     dependant_row = template(Dependant, created_at=stamp, updated_at=stamp,
                              relationship="child")
-    request_row = template(TravelRequest, created_at=stamp, updated_at=stamp,
-                           requested_by_id=user.pk, purpose="Mission", contacts=[])
-    through_row = template(Through)
-    segment_row = template(Segment, mode="air")
-    presence_row = template(Presence)
     weights = [s[6] for s in stations]
     counts: dict[str, int] = {}
 
@@ -432,114 +627,56 @@ def build(scale: str, seed: int) -> dict[str, Any]:
             per_person[who] += 1
         progress.phase("travel requests", total)
         presences = segments = 0
-        for who, many in enumerate(per_person):
-            if not many:
-                continue
-            pk, home_index, _status, family = travellers[who]
-            home = stations[home_index]
-            home_place = (home[0], home[1], home[2], home[3], home[4], home[5])
-            slot = span / many
-            free = window[0]
-            for number in range(many):
-                shape = rng.choices([1, 2, 3], [15, 55, 30])[0]
-                request_pk = ids[TravelRequest]
-                ids[TravelRequest] += 1
-                stops = []
-                for _s in range(max(1, shape - 1)):
-                    target = stations[rng.choices(range(len(stations)), weights)[0]]
-                    if rng.random() < 0.5:  # a duty station
-                        stops.append((target[0], target[1], target[2], target[3], target[4],
-                                      target[5]))
-                    else:  # a named place near one
-                        lat, lon = jitter(rng, target[1], target[2], 0.2)
-                        stops.append((None, lat, lon, target[3], target[4], target[5]))
-                places = [home_place, *stops]
-                if shape > 1:
-                    places.append(home_place)
-                # Legs of 1 to 14 hours, stays of 1 to 20 days (sometimes up to 40), shorter
-                # when a person travels often, so that trips fit their slots.
-                most = max(1.0, min(20.0, slot.days / (len(places) - 1) / 2))
-                plan = []
-                length = dt.timedelta(0)
-                for _leg in range(len(places) - 1):
-                    flight = dt.timedelta(minutes=rng.randint(60, 14 * 60))
-                    stay = dt.timedelta(days=rng.uniform(1, most) if rng.random() < 0.9
-                                        else rng.uniform(most, 2 * most))
-                    plan.append((flight, stay))
-                    length += flight + stay
-                start = window[0] + slot * number + max(dt.timedelta(0), slot - length) \
-                    * rng.random()
-                start = max(free, start.replace(second=0, microsecond=0))
-                status = rng.choices(["cleared", "pending", "cancelled"], [85, 10, 5])[0]
-                subjects: list[tuple[int, int | None]] = [(pk, None)]
-                if family and rng.random() < 0.15:
-                    subjects += [(pk, d) for d in family]
-                    for d in family:
-                        loader.add(Through, through_row(id=ids[Through],
-                                                        travelrequest_id=request_pk,
-                                                        dependant_id=d))
-                        ids[Through] += 1
-                legs, at = [], start
-                for index, (flight, stay) in enumerate(plan):
-                    origin, destination = places[index], places[index + 1]
-                    segment_pk = ids[Segment]
-                    ids[Segment] += 1
-                    departs, arrives = at, at + flight
-                    last = index == len(plan) - 1
-                    lodging = None
-                    if destination[0] is None or rng.random() < 0.5:
-                        lodging = jitter(rng, destination[1], destination[2], 0.03)
-                    stays_until = arrives + stay if last and shape == 1 else None
-                    loader.add(Segment, segment_row(
-                        id=segment_pk, request_id=request_pk, position=index + 1,
-                        origin_station_id=origin[0], origin_name="From",
-                        origin_country_id=origin[4], origin_area_id=origin[5],
-                        origin_latitude=origin[1], origin_longitude=origin[2],
-                        origin_tz=origin[3], destination_station_id=destination[0],
-                        destination_name="To", destination_country_id=destination[4],
-                        destination_area_id=destination[5],
-                        destination_latitude=destination[1],
-                        destination_longitude=destination[2], destination_tz=destination[3],
-                        departs_at=loader.datetime(departs), arrives_at=loader.datetime(arrives),
-                        lodging_latitude=lodging[0] if lodging else None,
-                        lodging_longitude=lodging[1] if lodging else None,
-                        stays_until=loader.datetime(stays_until)))
-                    segments += 1
-                    legs.append((segment_pk, origin, destination, rules.Leg(
-                        departs_at=departs, arrives_at=arrives, origin=(origin[1], origin[2]),
-                        destination=(destination[1], destination[2]), lodging=lodging,
-                        home=destination[0] is not None and destination[0] == home[0],
-                        stays_until=stays_until)))
-                    at = arrives + stay
-                ends = legs[-1][3].stays_until or legs[-1][3].arrives_at
-                free = at
-                loader.add(TravelRequest, request_row(
-                    id=request_pk, traveller_id=pk, status=status,
-                    starts_at=loader.datetime(start), ends_at=loader.datetime(ends),
-                    submitted_at=loader.datetime(start - dt.timedelta(days=14)),
-                    decided_at=loader.datetime(start - dt.timedelta(days=10))
-                    if status == "cleared" else None))
-                progress.advance()
-                if status == "cancelled":
-                    continue
-                # As services.presence_rows: the itinerary's pieces, each cut at MAX_PRESENCE.
-                for piece in rules.pieces([leg[3] for leg in legs]):
-                    segment_pk, origin, destination = legs[piece.leg][:3]
-                    end = origin if piece.at_origin else destination
-                    lat, lon = piece.point
-                    cell = rules.cell(lat, lon)
-                    for begin, finish in rules.split_interval(piece.starts_at, piece.ends_at):
-                        begin_at, finish_at = loader.datetime(begin), loader.datetime(finish)
-                        for person_id, dependant_id in subjects:
-                            loader.add(Presence, presence_row(
-                                id=ids[Presence], request_id=request_pk, segment_id=segment_pk,
-                                person_id=person_id, dependant_id=dependant_id,
-                                kind=piece.kind, cleared=status == "cleared",
-                                starts_at=begin_at, ends_at=finish_at, latitude=lat,
-                                longitude=lon, cell=cell, country_id=end[4],
-                                security_area_id=end[5]))
-                            ids[Presence] += 1
-                            presences += 1
+        jobs = []
+        request_base = ids[TravelRequest]
+        for part in range(PARTS):
+            chosen = range(part, len(travellers), PARTS)
+            many = sum(per_person[i] for i in chosen)
+            jobs.append(TravelJob(
+                seed=seed, part=part, travellers=[travellers[i] for i in chosen],
+                per_person=[per_person[i] for i in chosen], stations=stations, window=window,
+                user_pk=user.pk, now=now,
+                bases={"request": request_base,
+                       "segment": ids[Segment] + part * total * 3,
+                       "presence": ids[Presence] + part * total * 100,
+                       "through": ids[Through] + part * total * 3}))
+            request_base += many
+        if loader.sqlite:
+            for job in jobs:
+                made = make_travel(job, loader, progress.advance)
+                segments, presences = segments + made[0], presences + made[1]
+        else:
+            import multiprocessing
+
+            # The parent's connections must not be shared with the children: close them.
+            loader.drain()
+            loader.connection.close()
+            context = multiprocessing.get_context("fork")
+            done = context.Value("q", 0)
+            out = context.Queue()
+            children = [context.Process(target=_travel_child,
+                                        args=(job, loader.connection.settings_dict, done, out))
+                        for job in jobs]
+            for child in children:
+                child.start()
+            answers = []
+            seen = 0
+            while len(answers) < len(children):
+                try:
+                    answers.append(out.get(timeout=0.5))
+                except queue.Empty:
+                    if any(c.exitcode not in (None, 0) for c in children):
+                        break
+                progress.advance(done.value - seen)
+                seen = done.value
+            for child in children:
+                child.join()
+            failed = [a[1] for a in answers if a[0] != "ok"]
+            if failed or len(answers) < len(children) or any(c.exitcode for c in children):
+                raise SystemExit(f"travel generation failed: {failed or 'a part died'}")
+            for _kind, (made_segments, made_presences) in answers:
+                segments, presences = segments + made_segments, presences + made_presences
+        ids[TravelRequest] = request_base
         counts.update(travel_requests=total, segments=segments, presences=presences)
 
         # Incidents: near the stations, where the people are, over the two years.
