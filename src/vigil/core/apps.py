@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from django.db.models.signals import post_save
 
-        from vigil.core import receivers
+        from vigil.core import checks_production, receivers  # noqa: F401 - checks register
 
         user_logged_in.connect(receivers.language_from_browser,
                                dispatch_uid="vigil.language_from_browser")

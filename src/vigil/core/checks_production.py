@@ -1,0 +1,36 @@
+"""System checks for a production install (`vigil check --deploy`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+
+def stale_catalogs(locale_paths: list[Path] | None = None) -> list[Path]:
+    """The .po catalogs whose .mo is missing or older than the .po."""
+    stale = []
+    for root in locale_paths if locale_paths is not None else settings.LOCALE_PATHS:
+        for po_path in sorted(Path(root).glob("*/LC_MESSAGES/*.po")):
+            mo_path = po_path.with_suffix(".mo")
+            if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+                stale.append(po_path)
+    return stale
+
+
+@checks.register(checks.Tags.translation, deploy=True)
+def compiled_catalogs(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A catalog not compiled is a language shown in English: installing Vigil compiles them
+    (setup.py's build hook), and so does `vigil compile_catalogs`."""
+    return [
+        checks.Warning(
+            f"The message catalog {po_path} is not compiled, or its .mo is older than the .po: "
+            "its language is shown in English, or out of date.",
+            hint="Reinstall Vigil (pip install compiles the catalogs), or run "
+                 "`vigil compile_catalogs` as the owner of the installed files.",
+            id="vigil.W001",
+        )
+        for po_path in stale_catalogs()
+    ]
