@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -32,6 +33,34 @@ from vigil.core.forms import ImportForm
 
 T = TypeVar("T")
 PAGE_SIZE = 50
+#: A list counts its matching rows up to this many and says "more than" beyond: an exact
+#: COUNT(*) over millions of travel requests costs more than the page it heads.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """Pages of a queryset whose count stops at ``cap``: ``capped`` tells that more rows
+    match. The pages then reach as far as the cap (filters and search reach the rest), as
+    mature products' lists do."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def _counted(self) -> int:
+        found = self.object_list
+        if isinstance(found, QuerySet):
+            # Any cap + 1 rows will do: no ORDER BY for the database to sort them by.
+            return found.order_by().values("pk")[: self.cap + 1].count()
+        return len(found)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap
+
 EXPORT_LIMIT = 100_000
 
 Column = tuple[Any, Callable[[Any], Any]]
@@ -158,7 +187,7 @@ def list_page(request: HttpRequest, *, queryset: QuerySet[Any], template: str,
     fmt = request.GET.get("format", "")
     if fmt in {"csv", "xlsx"} and columns:
         return _export(request, queryset, columns, export_name or "export", fmt, export_perm)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     if audit_read_as:
         audit.record_list_read(actor=request.user, action=audit_read_as,
                                object_type=queryset.model._meta.label_lower,

@@ -313,7 +313,9 @@ class TravelRequest(VersionedModel):
         verbose_name_plural = _("travel requests")
         ordering = ["-starts_at", "-pk"]
         indexes = [models.Index(fields=["traveller", "status", "starts_at"]),
-                   models.Index(fields=["status", "starts_at"])]
+                   models.Index(fields=["status", "starts_at"]),
+                   # The request list's default order (latest first, then pk).
+                   models.Index(fields=["-starts_at", "id"], name="travel_request_latest_idx")]
         constraints = [models.CheckConstraint(
             condition=Q(starts_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
             name="travelrequest_ends_after_start")]

@@ -190,9 +190,15 @@ def _requests_seen(user: AnyUser) -> QuerySet[TravelRequest]:
     the one who decided one of its stops, or because one of its stops is on the user's board
     of stops that no security officer covers."""
     base = TravelRequest.objects.all()
-    home = visible(user, Perm.VIEW_TRAVEL, base).values("pk")
+    if _sees_every_request(user):
+        # Every request: no OR of subqueries for the database to weigh on each row (at four
+        # million requests that OR cost the global reader's list a third of a second).
+        return base
+    # The home scope as visible() writes it, OR-ed into the same WHERE (not "pk IN" a
+    # subquery on the requests themselves, which read every request to pick a page of 50).
+    home = visible(user, Perm.VIEW_TRAVEL, base)
     stops = visible(user, Perm.VIEW_TRAVEL, Clearance.objects.all()).values("request_id")
-    condition = Q(pk__in=home) | Q(pk__in=stops)
+    condition = Q(pk__in=stops)
     if user.is_authenticated:
         condition |= Q(requested_by_id=user.pk) | Q(
             traveller__in=Delegation.objects.filter(assistant_id=user.pk).values("person_id"))
@@ -201,7 +207,7 @@ def _requests_seen(user: AnyUser) -> QuerySet[TravelRequest]:
             "request_id"))
         if not _sees_every_request(user) and may_see_uncovered(user):
             condition |= Q(pk__in={c.request_id for c in _uncovered(user)})
-    return base.filter(condition)
+    return home | base.filter(condition)
 
 
 def _sees_every_request(user: AnyUser) -> bool:
@@ -216,7 +222,11 @@ def request_list(*, user: AnyUser, search: str = "", status: str = "", kind: str
     qs = _requests_seen(user).select_related(
         "traveller", "traveller__duty_station", "traveller__organization")
     if mine and user.is_authenticated:
-        qs = qs.filter(Q(traveller__user_id=user.pk) | Q(requested_by_id=user.pk))
+        # Both terms on the request's own indexed columns (traveller, requested_by), with the
+        # user's staff record read first: the database then reads the user's few requests
+        # by index instead of joining every request to its traveller.
+        own = list(Person.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+        qs = qs.filter(Q(traveller_id__in=own) | Q(requested_by_id=user.pk))
     qs = narrowed(qs, status=status, kind=kind)
     if country or search:  # both read the segments: one row per request still
         qs = searched(narrowed(qs, segments__destination_country__iso2=country.upper()), search,
