@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,12 +13,12 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.authz import Perm, require
 from vigil.core.errors import ErrorCode, FieldError, ValidationFailed
-from vigil.core.importing import ImportReport, ImportScope, RowParser, import_records, import_rows
+from vigil.core.importing import ImportReport, import_rows
 from vigil.core.services import record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people import rules
+from vigil.people.importing import personnel_import_bulk
 from vigil.people.models import Dependant, EmergencyContact, Organization, Person
-from vigil.places.models import DutyStation
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -183,79 +181,16 @@ def personnel_import(*, actor: AnyUser, data: bytes | str, skip_invalid: bool = 
                      progress: Callable[[int], None] | None = None,
                      on_total: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update personnel from CSV, matched by index number. All rows or none,
-    unless ``skip_invalid``: then the good rows are written and the bad ones reported."""
+    unless ``skip_invalid``: then the good rows are written and the bad ones reported. Every
+    row is checked first (people.importing, which reads and writes in bulk)."""
     try:
         csv_rows = import_rows(data, actor=actor, perm=Perm.IMPORT_PERSONNEL,
                                required=PERSON_COLUMNS_REQUIRED,
                                optional=PERSON_COLUMNS_OPTIONAL, on_total=on_total)
     except ValidationFailed as failed:
         raise ValidationFailed([_course_column(e) for e in failed.errors]) from None
-    orgs = {o.code.upper(): o for o in Organization.objects.all()}
-    stations = {s.code: s for s in DutyStation.objects.select_related("country")}
-    existing = {p.index_number: p for p in Person.objects.select_related(
-        "duty_station").filter(index_number__in=[
-            r.get("index_number", "").upper() for _n, r in csv_rows.rows])}
-    categories = [c.value for c in Person.Category]
-    statuses = [s.value for s in Person.Status]
-    has = csv_rows.has
-    scope = ImportScope(actor, Perm.IMPORT_PERSONNEL, _(
-        "You may not manage personnel of this duty station or organization."))
-
-    def parse(number: int, row: dict[str, str]) -> Person:
-        p = RowParser(number, row)
-        index = p.code("index_number", rules.INDEX_NUMBER,
-                       _("3 to 20 capital letters, digits or hyphens."))
-        person = scope.take(p, "index_number", existing.get(index),
-                            lambda: Person(index_number=index))
-        family = p.text("family_name", required=True, max_length=100)
-        org = p.reference("organization", orgs, _("No organization with code “%(value)s”."))
-        category = p.choice("category", categories)
-        station = p.reference("duty_station", stations,
-                              _("No duty station with code “%(value)s”."))
-        # Optional columns absent from the file leave an existing person's value alone.
-        if has("given_name"):
-            person.given_name = p.text("given_name", max_length=100)
-        if has("name_original"):
-            person.name_original = p.text("name_original", max_length=200)
-        if has("status"):
-            person.status = p.choice("status", statuses, default=Person.Status.ACTIVE)
-        if has("residence_address"):
-            person.residence_address = row["residence_address"]
-        if has("residence_latitude") or has("residence_longitude"):
-            lat = p.number_in("residence_latitude", -90, 90, required=False)
-            lon = p.number_in("residence_longitude", -180, 180, required=False)
-            if (lat is None) != (lon is None) and not p.errors:
-                p.fail("residence_longitude" if lon is None else "residence_latitude",
-                       _("Give both latitude and longitude, or neither."))
-            if (lat, lon) != (person.residence_latitude, person.residence_longitude) \
-                    and lat is not None:
-                person.residence_confirmed_on = timezone.localdate()  # as the file says
-            person.residence_latitude, person.residence_longitude = lat, lon
-        if has("phones"):
-            person.phones = rules.split_list(row["phones"])
-            for phone in person.phones:
-                if not rules.phone_ok(phone):
-                    p.fail("phones", _("“%(value)s” is not a phone number.") % {"value": phone})
-        if has("emails"):
-            person.emails = rules.split_list(row["emails"])
-            for email in person.emails:
-                try:
-                    validate_email(email)
-                except DjangoValidationError:
-                    p.fail("emails", _("“%(value)s” is not an e-mail address.")
-                           % {"value": email})
-        p.done()
-        person.family_name, person.category = family, category
-        person.organization, person.duty_station = org, station  # type: ignore[assignment]
-        scope.check(p, "duty_station", person)
-        return person
-
-    return import_records(Person, csv_rows, parse, key=lambda x: x.index_number,
-                          key_column="index_number", actor=actor, batch_size=2000,
-                          fields=sorted((PERSON_FIELDS - {"index_number", "user"})
-                                        | {"residence_confirmed_on"}),
-                          action="people.person.import", skip_invalid=skip_invalid,
-                          progress=progress)
+    return personnel_import_bulk(csv_rows, actor=actor, skip_invalid=skip_invalid,
+                                 progress=progress)
 
 
 # --- Dependants -------------------------------------------------------------------------------
