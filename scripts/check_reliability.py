@@ -8,11 +8,13 @@ demo, then:
 1. import killed: `vigil import_personnel` of 2,000 new staff, killed with SIGKILL after 1, 2,
    4 ... seconds until one run ends on its own; after each kill not one row of the file is in
    the database; the run that ends writes all 2,000; a second run changes nothing.
-2. worker killed during a broadcast: a crisis broadcast to everyone on its headcount; the Celery
-   worker is killed with SIGKILL while it sends, and started again (as a supervisor would).
-   Every delivery ends SENT, every recipient has the message, sending resumes within a minute
-   of the kill, and a recipient gets a second copy only if the SMTP server accepted the first
-   within the last moments before the kill (the send whose SENT was never committed).
+2. worker killed during a broadcast: a crisis broadcast to everyone on its headcount, sent in
+   chunks; the Celery worker is killed with SIGKILL while it sends, and started again (as a
+   supervisor would). Every delivery ends SENT, every recipient has the message, sending
+   resumes within a minute of the kill, the rows the killed chunks held are all sent within a
+   minute of it (their lease runs out, the sweep takes them), a recipient gets a second copy
+   only if the SMTP server accepted the first within the last moments before the kill (the
+   send whose SENT was never committed), and every second copy is counted on its delivery.
 3. worker killed during the delivery sweep: the same, when the deliveries are sent by the
    periodic sweep (beat) instead of the broadcast's own task.
 4. load: 50 clients for 60 seconds create incidents, answer check-in links and submit travel
@@ -465,11 +467,11 @@ class Check:
     def short_lease(self) -> None:
         from vigil.crisis.models import CrisisSettings
 
-        # A send in progress is presumed dead after 30 s (the default is 5 minutes), so that
-        # the check sees the killed worker's last send taken over within its run.
+        # The default lease (20 s, renewed while a chunk works): the check measures what an
+        # installation gets.
         settings = CrisisSettings.load()
-        settings.lease_seconds = 30
-        settings.save()
+        self.report.figure("Settings", "a send in progress is presumed dead after (the lease)",
+                           f"{settings.lease_seconds} s")
         self.close_db()
 
     def server(self) -> None:
@@ -578,12 +580,28 @@ class Check:
         self.procs.kill("worker")
         killed = time.monotonic()
         before_kill = self.mail.count()
+        # The rows the killed worker's chunks held: sent again only once their lease has run
+        # out, by the sweep.
+        held = set(Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.SENDING)
+                   .values_list("pk", flat=True))
+        self.close_db()
         self.procs.worker()
         waited = wait_for(lambda: bool(self.mail.since(killed + 0.5)), 180,
                           "sending to resume", every=0.1)
         self.report.figure(part, "sent before the kill", before_kill)
         self.report.figure(part, "sending resumed after the kill", f"{waited:.1f} s")
         self.report.expect(waited <= 60, f"sending resumed after {waited:.0f} s")
+
+        def held_sent() -> bool:
+            done = Delivery.objects.filter(pk__in=held, status=Delivery.Status.SENT).count()
+            self.close_db()
+            return done == len(held)
+
+        taken_over = wait_for(held_sent, 300, "the killed chunks' rows sent", every=0.2)
+        self.report.figure(part, "rows held by the killed worker's chunks, all sent after the "
+                           "kill", f"{len(held)}, {taken_over:.1f} s")
+        self.report.expect(taken_over <= 60, f"the killed chunks' rows were sent {taken_over:.0f}"
+                           " s after the kill")
         done = wait_for(lambda: self.deliveries(broadcast).get("sent", 0) >= wanted, 300,
                         "every delivery sent")
         self.report.figure(part, "all sent, after the kill", f"{time.monotonic() - killed:.0f} s"
@@ -602,10 +620,17 @@ class Check:
         self.report.expect(len(late) == len(twice),
                            f"{len(twice) - len(late)} second copies of messages accepted "
                            "long before the kill")
-        attempts = Delivery.objects.filter(broadcast=broadcast, attempts__gt=1).count()
+        # Every second copy is counted on its delivery (resends; the count is an upper bound:
+        # a row in doubt is counted whether or not the server had its first copy), and
+        # carries the same Message-ID as the first (the key is the Message-ID's).
+        counted = dict(Delivery.objects.filter(broadcast=broadcast, resends__gt=0)
+                       .values_list("key", "resends"))
+        counted = {str(k): n for k, n in counted.items()}
         self.close_db()
-        self.report.figure(part, "second copies (resends), deliveries claimed twice",
-                           f"{sum(n - 1 for n in twice.values())}, {attempts}")
+        uncounted = [k for k, n in twice.items() if counted.get(k, 0) < n - 1]
+        self.report.expect(not uncounted, f"{len(uncounted)} second copies not counted")
+        self.report.figure(part, "second copies at the server, resends counted",
+                           f"{sum(n - 1 for n in twice.values())}, {sum(counted.values())}")
 
     def worker_killed(self) -> None:
         from vigil.crisis.models import Delivery

@@ -2,10 +2,22 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.config.settings")
 
 app = Celery("vigil")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect  # type: ignore[untyped-decorator]
+@signals.worker_process_init.connect  # type: ignore[untyped-decorator]
+def warm_up(**_: object) -> None:
+    """Load the URL configuration once the worker starts (the check-in links are reversed
+    from it), so that the first crisis message does not wait for it."""
+    import django
+    from django.urls import get_resolver
+
+    django.setup()
+    get_resolver().url_patterns  # noqa: B018 - loads every URL module
