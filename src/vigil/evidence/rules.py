@@ -242,7 +242,15 @@ def posterior(weighted_count: float, *, record_years: float, params: Params,
 def propose(items: Iterable[Item], *, record_years: float, params: Params,
             security_level: int | None = None, advisory_level: int | None = None) -> Proposal:
     """The proposal for one place and threat category over the next twelve months."""
-    weighted = tuple(weigh(i, params) for i in items)
+    return propose_weighted(tuple(weigh(i, params) for i in items), record_years=record_years,
+                            params=params, security_level=security_level,
+                            advisory_level=advisory_level)
+
+
+def propose_weighted(weighted: tuple[Weighted, ...], *, record_years: float, params: Params,
+                     security_level: int | None = None,
+                     advisory_level: int | None = None) -> Proposal:
+    """``propose`` for items already weighed with ``weigh`` and the same parameters."""
     level = context_level(security_level, advisory_level)
     prior = prior_rate(level, params)
     shape, rate = posterior(sum(w.weight for w in weighted), record_years=record_years,

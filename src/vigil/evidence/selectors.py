@@ -145,11 +145,14 @@ def _sort(evidence: dict[str, list[Evidence]]) -> dict[str, list[Evidence]]:
 
 
 def _classify(rows: Iterable[dict[str, Any]], *, day: dt.date, params: rules.Params,
-              area_id: int | None, country_iso2: str) -> dict[str, list[Evidence]]:
+              area_id: int | None, country_iso2: str,
+              seen: dict[tuple[int, bool], Evidence | None] | None = None,
+              ordered: bool = True) -> dict[str, list[Evidence]]:
     """Each row as evidence of its threat category: "here" when it happened in the area (or,
     for a country's proposal, anywhere in the country); a neighbour's otherwise, when it
     happened elsewhere in the country or in a neighbouring country. Rows further away are
-    left out."""
+    left out. ``seen`` keeps each row's evidence (as here or as a neighbour's) for the next
+    call on the same rows; ``ordered`` False leaves each list unsorted."""
     near = neighbours(country_iso2)
     found: dict[str, list[Evidence]] = {c: [] for c in rules.THREAT_CATEGORIES}
     for row in rows:
@@ -162,18 +165,24 @@ def _classify(rows: Iterable[dict[str, Any]], *, day: dt.date, params: rules.Par
             counted = here or iso2 in near
         if not counted:
             continue
-        evidence = _as_evidence(row, day, not here, params)
+        if seen is None:
+            evidence = _as_evidence(row, day, not here, params)
+        else:
+            key = (row["pk"], not here)
+            if key not in seen:
+                seen[key] = _as_evidence(row, day, not here, params)
+            evidence = seen[key]
         if evidence is not None:
             found[evidence.category].append(evidence)
-    return _sort(found)
+    return _sort(found) if ordered else found
 
 
 def _propose(evidence: dict[str, list[Evidence]], *, years: float, params: rules.Params,
              context: Context) -> dict[str, rules.Proposal]:
-    """The proposal per category. ``rules.propose`` weighs the items again; the weights are
-    the same, since both use ``rules.weigh`` with the same parameters."""
-    return {category: rules.propose(
-        [e.weighted.item for e in found], record_years=years, params=params,
+    """The proposal per category, from the weights already found (``rules.weigh`` with the
+    same parameters, as ``rules.propose`` would weigh them)."""
+    return {category: rules.propose_weighted(
+        tuple(e.weighted for e in found), record_years=years, params=params,
         security_level=context.security_level, advisory_level=context.advisory_level)
         for category, found in evidence.items()}
 
@@ -294,6 +303,9 @@ def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
     for row in rows:
         by_country[row["country__iso2"] or ""].append(row)
     advisories = _advisories_by_place({a.country_id for a in areas}, day)
+    # Each incident weighed once as here and once as a neighbour's, whatever the number of
+    # areas that count it (the areas of one country share their country's rows).
+    seen: dict[tuple[int, bool], Evidence | None] = {}
     result = []
     for area in areas:
         iso2 = area.country.iso2
@@ -302,7 +314,8 @@ def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
                                   advisories.get((area.country_id, None))) if a is not None]
         context = Context(security_level=getattr(area, "current_level", None),
                           advisory=max(candidates, key=lambda a: a.level, default=None))
-        evidence = _classify(near, day=day, params=params, area_id=area.pk, country_iso2=iso2)
+        evidence = _classify(near, day=day, params=params, area_id=area.pk, country_iso2=iso2,
+                             seen=seen, ordered=False)
         result.append(AreaRow(area=area, context=context, proposals=_propose(
             evidence, years=years, params=params, context=context)))
     return result
