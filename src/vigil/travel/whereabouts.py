@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from shapely.geometry import shape
 from shapely.prepared import prep
 
@@ -67,10 +69,10 @@ def _active_at(qs: QuerySet[Presence], at: dt.datetime,
     return qs if include_pending else qs.filter(cleared=True)
 
 
-def _from_presences(rows: Iterable[Presence]) -> list[Whereabouts]:
+def _from_presences(rows: Iterable[Any]) -> list[Whereabouts]:
     """Group presence rows by person: the two ends of a segment in progress make one answer.
     Should two trips cover the same moment, the trip that starts later wins."""
-    grouped: dict[tuple[int, int | None], list[Presence]] = {}
+    grouped: dict[tuple[int, int | None], list[Any]] = {}
     for row in rows:
         grouped.setdefault((row.person_id, row.dependant_id), []).append(row)
     out = []
@@ -164,10 +166,6 @@ def _cell_filter(box: rules.Box) -> Q:
     return condition
 
 
-def _away(at: dt.datetime, include_pending: bool, **match: Any) -> Exists:
-    return Exists(_active_at(Presence.objects.filter(**match), at, include_pending))
-
-
 def _live_people() -> QuerySet[Person]:
     return Person.objects.exclude(status=Person.Status.SEPARATED)
 
@@ -183,82 +181,268 @@ def _live_presences(qs: QuerySet[Presence]) -> QuerySet[Presence]:
         Q(dependant__isnull=True) | Q(dependant__status=Dependant.Status.ACTIVE))
 
 
-def _travellers(presences: QuerySet[Presence], region: Region,
-                at: dt.datetime, include_pending: bool) -> dict[tuple[int, int | None],
-                                                                  Whereabouts]:
-    """Travellers presumed in the region at ``at``. A presence in the region makes a
-    candidate; the candidate's whereabouts are then read from all their presences at ``at``
-    (both ends of a segment, and the trip that wins should two overlap), and kept only if
-    they put the person in the region."""
-    fields = ("pk", "person_id", "dependant_id", "kind", "latitude", "longitude", "request_id",
-              "segment_id", "cleared", "starts_at")
-    rows = _active_at(_live_presences(presences), at, include_pending).only(*fields)
-    inside = {(r.person_id, r.dependant_id) for r in rows if region.contains(r.latitude,
-                                                                             r.longitude)}
-    if not inside:
-        return {}
-    everything = _active_at(Presence.objects.filter(
-        person_id__in=sorted({p for p, _d in inside})), at, include_pending).only(*fields)
-    found = {}
-    for w in _from_presences(r for r in everything if (r.person_id, r.dependant_id) in inside):
-        if any(region.contains(lat, lon) for lat, lon in w.points):
-            found[w.key] = w
-    return found
+# --- Who is in a place: one statement ------------------------------------------------------------
+# who_is_near and who_is_in read everything they need in ONE statement (raw SQL through Django's
+# connection, the same text on SQLite and PostgreSQL), a UNION ALL of the parts below, and apply
+# the rules in Python (_answer): the same rules, and the same index ranges, as the queryset
+# helpers above (_active_at, _live_presences, _live_people, _live_dependants, _box_filter,
+# _cell_filter) state them; test_whereabouts' brute force checks the answers. It replaced seven
+# statements built by the ORM (travellers, their presences, residents, duty stations, staff at
+# a duty station, dependants at a staff member's home, dependants with a residence of their
+# own): the round trips and the query building were most of the time (bench/b1_whereabouts.py).
+#
+# Parts, each row tagged by its first column:
+#   T  every presence at ``at`` of a staff member with a presence in the place (by grid cell
+#      and box, or by security area) at ``at``, with the trip's start; the last column says
+#      whether the row itself is such a presence of a live traveller (a candidate);
+#   R  live staff members with a residence in the place (the box, or a duty station in the
+#      area), the last column saying whether a trip of their own takes them away at ``at``;
+#   S  live staff members without a residence whose duty station is in the place (ditto);
+#   D  live dependants without a residence of their own, not away, of staff members of R or S
+#      (kept in Python only if the staff member's home is in the place);
+#   O  live dependants with a residence of their own in the place, not away.
+# NULL tests read "(+x) IS NULL": SQLite takes the unary plus as "no index for this term", so
+# that it does not read every person without a residence through an index on the column.
 
 
-def _at_home(people: QuerySet[Person], stations: QuerySet[DutyStation],
-             dependants_own: QuerySet[Dependant], region: Region | None, at: dt.datetime,
-             include_pending: bool) -> list[Whereabouts]:
-    """Everyone whose home (residence, else duty station) is in the place and who is not away
-    on a trip at ``at``. ``people`` and ``dependants_own`` are candidates with residence
-    coordinates, ``stations`` the duty stations whose staff without such coordinates are
-    candidates; ``region`` None means every candidate is inside."""
+
+@dataclass
+class _Row:
+    """A presence as the statement gives it (what _from_presences reads of a Presence)."""
+
+    pk: int
+    person_id: int
+    dependant_id: int | None
+    kind: str
+    latitude: float
+    longitude: float
+    request_id: int
+    segment_id: int
+    cleared: bool
+    trip_start: dt.datetime
+    starts_at: dt.datetime
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A datetime as a raw cursor gives it (aware; naive UTC or text on SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    moment: dt.datetime = value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class _Sql:
+    """Text and parameters, appended together."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, text: str, *params: Any) -> _Sql:
+        self.parts.append(text)
+        self.params.extend(params)
+        return self
+
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+def _statement(region: Region | None, area_id: int | None, at: dt.datetime,
+               include_pending: bool) -> _Sql:
+    """The statement for a region (who_is_near, a polygon) or, with ``region`` None, for a
+    security area without a boundary (``area_id``)."""
+    ops = connection.ops
+    moment, since = (ops.adapt_datetimefield_value(at),
+                     ops.adapt_datetimefield_value(at - rules.MAX_PRESENCE))
+    separated, eligible = Person.Status.SEPARATED.value, Dependant.Status.ACTIVE.value
+    sql = _Sql()
+
+    def active(a: str) -> None:  # _active_at
+        sql.add(f"{a}.starts_at > %s AND {a}.starts_at <= %s AND {a}.ends_at > %s",
+                since, moment, moment)
+        if not include_pending:
+            sql.add(f"AND {a}.cleared = %s", True)
+
+    def box(lat: str, lon: str) -> None:  # _box_filter
+        if region is None:
+            raise TypeError("a box needs a region")
+        b = region.box
+        sql.add(f"{lat} >= %s AND {lat} <= %s AND (", b.south, b.north)
+        for number, (west, east) in enumerate(b.lon_ranges()):
+            sql.add(f"{'OR ' if number else ''}({lon} >= %s AND {lon} <= %s)", west, east)
+        sql.add(")")
+
+    def place(a: str) -> None:  # a presence in the place: grid cells and box, or area
+        if region is None:
+            sql.add(f"{a}.security_area_id = %s", area_id)
+            return
+        ranges = rules.cell_ranges(region.box)  # as _cell_filter
+        cells = sorted({c for first, last in ranges for c in range(first, last + 1)})
+        if len(cells) <= 64:
+            sql.add(f"{a}.cell IN ({', '.join(['%s'] * len(cells))})", *cells)
+        else:
+            sql.add("(" + " OR ".join(f"({a}.cell >= %s AND {a}.cell <= %s)"
+                                      for _ in ranges) + ")",
+                    *(v for r in ranges for v in r))
+        sql.add("AND")
+        box(f"{a}.latitude", f"{a}.longitude")
+
+    def away(match: str) -> None:  # _away: a trip of theirs at ``at``
+        sql.add("EXISTS (SELECT 1 FROM travel_presence x WHERE").add(match).add("AND")
+        active("x")
+        sql.add(")")
+
+    def staff_away() -> None:  # the staff member's own presences (not their family's)
+        away("x.person_id = p.id AND COALESCE(x.dependant_id, 0) = 0")
+
+    def home_station(s: str) -> None:  # a duty station in the place
+        if region is None:
+            sql.add(f"{s}.security_area_id = %s", area_id)
+        else:
+            box(f"{s}.latitude", f"{s}.longitude")
+
+    # T: the travellers' presences.
+    sql.add("SELECT 'T', pr.person_id, pr.dependant_id, pr.id, pr.kind, pr.latitude, "
+            "pr.longitude, pr.request_id, pr.segment_id, pr.cleared, "
+            "COALESCE(r.starts_at, pr.starts_at), CASE WHEN")
+    place("pr")
+    sql.add("AND p.status <> %s AND (pr.dependant_id IS NULL OR d.status = %s) THEN 1 ELSE 0 END",
+            separated, eligible)
+    sql.add("FROM travel_presence pr JOIN travel_travelrequest r ON r.id = pr.request_id "
+            "JOIN people_person p ON p.id = pr.person_id "
+            "LEFT JOIN people_dependant d ON d.id = pr.dependant_id WHERE")
+    active("pr")
+    sql.add("AND pr.person_id IN (SELECT c.person_id FROM travel_presence c WHERE")
+    place("c")
+    sql.add("AND")
+    active("c")
+    sql.add(")")
+    # R: staff at their residence.
+    sql.add("UNION ALL SELECT 'R', p.id, NULL, NULL, NULL, p.residence_latitude, "
+            "p.residence_longitude, NULL, NULL, NULL, NULL, CASE WHEN")
+    staff_away()
+    if region is None:
+        sql.add("THEN 1 ELSE 0 END FROM people_person p JOIN places_dutystation s "
+                "ON s.id = p.duty_station_id WHERE s.security_area_id = %s "
+                "AND p.residence_latitude IS NOT NULL", area_id)
+    else:
+        sql.add("THEN 1 ELSE 0 END FROM people_person p WHERE")
+        box("p.residence_latitude", "p.residence_longitude")
+    sql.add("AND p.status <> %s", separated)
+    # S: staff without a residence, at their duty station.
+    sql.add("UNION ALL SELECT 'S', p.id, NULL, NULL, NULL, s.latitude, s.longitude, "
+            "NULL, NULL, NULL, NULL, CASE WHEN")
+    staff_away()
+    sql.add("THEN 1 ELSE 0 END FROM places_dutystation s "
+            "JOIN people_person p ON p.duty_station_id = s.id WHERE")
+    home_station("s")
+    sql.add("AND (+p.residence_latitude) IS NULL AND p.status <> %s", separated)
+    # D: dependants at the staff member's home (the staff member's home: R or S).
+    dependant_here = ("(+d.residence_latitude) IS NULL AND d.status = %s AND p.status <> %s "
+                      "AND NOT")
+    if region is None:
+        sql.add("UNION ALL SELECT 'D', p.id, d.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                "NULL, 0 "
+                "FROM places_dutystation s "
+                "JOIN people_person p ON p.duty_station_id = s.id "
+                "JOIN people_dependant d ON d.person_id = p.id WHERE s.security_area_id = %s AND",
+                area_id).add(dependant_here, eligible, separated)
+        away("x.dependant_id = d.id")
+    else:
+        sql.add("UNION ALL SELECT 'D', p.id, d.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                "NULL, 0 "
+                "FROM people_person p "
+                "JOIN people_dependant d ON d.person_id = p.id WHERE")
+        box("p.residence_latitude", "p.residence_longitude")
+        sql.add("AND").add(dependant_here, eligible, separated)
+        away("x.dependant_id = d.id")
+        sql.add("UNION ALL SELECT 'D', p.id, d.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                "NULL, 0 "
+                "FROM places_dutystation s "
+                "JOIN people_person p ON p.duty_station_id = s.id "
+                "JOIN people_dependant d ON d.person_id = p.id WHERE")
+        box("s.latitude", "s.longitude")
+        sql.add("AND (+p.residence_latitude) IS NULL AND").add(dependant_here, eligible,
+                                                              separated)
+        away("x.dependant_id = d.id")
+    # O: dependants with a residence of their own.
+    sql.add("UNION ALL SELECT 'O', d.person_id, d.id, NULL, NULL, d.residence_latitude, "
+            "d.residence_longitude, NULL, NULL, NULL, NULL, 0 FROM people_dependant d "
+            "JOIN people_person p ON p.id = d.person_id")
+    if region is None:
+        sql.add("JOIN places_dutystation s ON s.id = p.duty_station_id "
+                "WHERE s.security_area_id = %s AND d.residence_latitude IS NOT NULL", area_id)
+    else:
+        sql.add("WHERE")
+        box("d.residence_latitude", "d.residence_longitude")
+    sql.add("AND d.status = %s AND p.status <> %s AND NOT", eligible, separated)
+    away("x.dependant_id = d.id")
+    return sql
+
+
+def _answer(region: Region | None, area_id: int | None, at: dt.datetime,
+            include_pending: bool) -> list[Whereabouts]:
+    """Everyone presumed in a region, or (``region`` None) in a security area without a
+    boundary, at ``at``: the statement's rows read by the rules of the module docstring."""
+    sql = _statement(region, area_id, at, include_pending)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.text(), sql.params)
+        rows = cursor.fetchall()
+
+    def inside(lat: float | None, lon: float | None) -> bool:
+        return lat is not None and lon is not None and (
+            region is None or region.contains(lat, lon))
+
+    # Travellers: a candidate presence in the place makes a candidate; their whereabouts are
+    # read from all their presences at ``at`` (both ends of a segment, the trip that wins
+    # should two overlap), and kept only if they put the person in the place.
+    presences = []
+    keys: set[tuple[int, int | None]] = set()
+    in_area: set[tuple[Any, ...]] = set()  # an area without a boundary: its presences
+    for row in rows:
+        if row[0] != "T":
+            continue
+        tag, person_id, dependant_id, pk, kind, lat, lon, request_id, segment_id, cleared, \
+            trip_start, candidate = row
+        start = _moment(trip_start)
+        presences.append(_Row(pk, person_id, dependant_id, kind, lat, lon, request_id,
+                              segment_id, bool(cleared), start, start))
+        if candidate and (region is None or region.contains(lat, lon)):
+            keys.add((person_id, dependant_id))
+            if region is None:
+                in_area.add((request_id, segment_id, kind, lat, lon))
+    presences.sort(key=lambda r: r.pk)
+    travellers: dict[tuple[int, int | None], Whereabouts] = {}
+    for w in _from_presences(r for r in presences if (r.person_id, r.dependant_id) in keys):
+        if region is None:
+            kept = any((w.request_id, w.segment_id, w.basis, lat, lon) in in_area
+                       for lat, lon in w.points)
+        else:
+            kept = any(region.contains(lat, lon) for lat, lon in w.points)
+        if kept:
+            travellers[w.key] = w
+    # At home: staff members (away or not: their family stays), then their dependants.
     home_of: dict[int, Whereabouts] = {}
     away_ids: set[int] = set()
-    person_away = _away(at, include_pending, person=OuterRef("pk"), dependant__isnull=True)
-    dependant_away = _away(at, include_pending, dependant=OuterRef("pk"))
-    residents = people.filter(residence_latitude__isnull=False)
-    for pk, lat, lon, away in residents.annotate(away=person_away).order_by().values_list(
-            "pk", "residence_latitude", "residence_longitude", "away"):
-        if lat is None or lon is None:
-            continue
-        if region is None or region.contains(lat, lon):
-            home_of[pk] = Whereabouts(pk, None, Basis.RESIDENCE, ((lat, lon),))
+    for tag, person_id, _d, _pk, _k, lat, lon, *_rest, away in rows:
+        if tag in ("R", "S") and inside(lat, lon):
+            basis = Basis.RESIDENCE if tag == "R" else Basis.DUTY_STATION
+            home_of[person_id] = Whereabouts(person_id, None, basis, ((lat, lon),))
             if away:
-                away_ids.add(pk)
-    points = {pk: (lat, lon) for pk, lat, lon in
-              stations.order_by().values_list("pk", "latitude", "longitude")
-              if region is None or region.contains(lat, lon)}
-    at_station = _live_people().filter(residence_latitude__isnull=True,
-                                       duty_station_id__in=list(points))
-    if points:
-        for pk, station_id, away in at_station.annotate(away=person_away).order_by().values_list(
-                "pk", "duty_station_id", "away"):
-            home_of[pk] = Whereabouts(pk, None, Basis.DUTY_STATION, (points[station_id],))
-            if away:
-                away_ids.add(pk)
+                away_ids.add(person_id)
     found = [w for pk, w in home_of.items() if pk not in away_ids]
-    # Dependants without coordinates of their own live at the staff member's home, whether
-    # or not the staff member is travelling.
-    staff = sorted(home_of)
-    for start in range(0, len(staff), 5000):  # an index lookup per staff member found
-        sharing = _live_dependants().filter(residence_latitude__isnull=True,
-                                            person_id__in=staff[start:start + 5000])
-        for pk, person_id in sharing.exclude(dependant_away).order_by().values_list(
-                "pk", "person_id"):
+    for tag, person_id, dependant_id, _pk, _k, lat, lon, *_rest in rows:
+        if tag == "D" and person_id in home_of:
             home = home_of[person_id]
-            found.append(Whereabouts(person_id, pk, home.basis, home.points))
-    for pk, person_id, lat, lon in dependants_own.exclude(dependant_away).order_by().values_list(
-            "pk", "person_id", "residence_latitude", "residence_longitude"):
-        if lat is None or lon is None:
-            continue
-        if region is None or region.contains(lat, lon):
-            found.append(Whereabouts(person_id, pk, Basis.RESIDENCE, ((lat, lon),)))
-    return found
+            found.append(Whereabouts(person_id, dependant_id, home.basis, home.points))
+        elif tag == "O" and inside(lat, lon):
+            found.append(Whereabouts(person_id, dependant_id, Basis.RESIDENCE, ((lat, lon),)))
+    return _ordered([*travellers.values(), *(w for w in found if w.key not in travellers)])
 
 
 def _home_people_of(region: Region) -> tuple[QuerySet[Person], QuerySet[DutyStation],
                                              QuerySet[Dependant]]:
+    """The candidates at home in a region's box, as querysets (crisis.zone reads them)."""
     box = region.box
     people = _live_people().filter(_box_filter(box, "residence_latitude",
                                                "residence_longitude"))
@@ -269,12 +453,7 @@ def _home_people_of(region: Region) -> tuple[QuerySet[Person], QuerySet[DutyStat
 
 
 def _present(region: Region, at: dt.datetime, include_pending: bool) -> list[Whereabouts]:
-    travellers = _travellers(Presence.objects.filter(_cell_filter(region.box)), region, at,
-                             include_pending)
-    people, stations, dependants = _home_people_of(region)
-    home = [w for w in _at_home(people, stations, dependants, region, at, include_pending)
-            if w.key not in travellers]
-    return _ordered([*travellers.values(), *home])
+    return _answer(region, None, at, include_pending)
 
 
 def _ordered(found: list[Whereabouts]) -> list[Whereabouts]:
@@ -299,24 +478,7 @@ def who_is_in(at: dt.datetime, *, area: SecurityArea | None = None,
         return _present(polygon(geometry), at, include_pending)
     if area is None:
         raise TypeError("who_is_in() needs an area or a geometry")
-    tagged = _active_at(_live_presences(Presence.objects.filter(security_area=area)), at,
-                        include_pending)
-    keys = {(r.person_id, r.dependant_id) for r in tagged}
-    in_area = {(r.request_id, r.segment_id, r.kind, r.latitude, r.longitude) for r in tagged}
-    everything = _active_at(Presence.objects.filter(
-        person_id__in=sorted({p for p, _d in keys})), at, include_pending) if keys else []
-    travellers = {
-        w.key: w for w in _from_presences(r for r in everything
-                                          if (r.person_id, r.dependant_id) in keys)
-        if any((w.request_id, w.segment_id, w.basis, lat, lon) in in_area
-               for lat, lon in w.points)}
-    stations = DutyStation.objects.filter(security_area=area)
-    people = _live_people().filter(duty_station__security_area=area)
-    home = _at_home(people.filter(residence_latitude__isnull=False), stations,
-                    _live_dependants().filter(person__duty_station__security_area=area,
-                                              residence_latitude__isnull=False),
-                    None, at, include_pending)
-    return _ordered([*travellers.values(), *(w for w in home if w.key not in travellers)])
+    return _answer(None, area.pk, at, include_pending)
 
 
 def arrival_times(region: Region | None, start: dt.datetime, end: dt.datetime, *,

@@ -894,3 +894,36 @@ def test_each_end_of_a_segment_keeps_its_own_area(cast: Any, filer: Any, areas: 
                                                                          area=areas["mba"])}
     assert cast.amina.pk in {w.person_id for w in whereabouts.who_is_in(days(0.05),
                                                                          area=areas["mba"])}
+
+
+def test_who_is_near_and_who_is_in_read_in_one_statement(
+        cast: Any, filer: Any, areas: Any, django_assert_num_queries: Any) -> None:
+    """Travellers, their trips, people at home and their families come in one statement
+    (whereabouts._statement); the answers are the brute force's (above)."""
+    file_trip(filer, cast.amina, trip_rows(cast, [(cast.mombasa, days(0), days(0.1))],
+                                           stays_until=days(5)), "cleared", [cast.amina_child])
+    mombasa = (cast.mombasa.latitude, cast.mombasa.longitude)
+    with django_assert_num_queries(1):
+        near = whereabouts.who_is_near(*mombasa, 25, days(2))
+    assert {(cast.amina.pk, None), (cast.amina.pk, cast.amina_child.pk)} <= {w.key for w in near}
+    ring = [[mombasa[1] - 0.2, mombasa[0] - 0.2], [mombasa[1] + 0.2, mombasa[0] - 0.2],
+            [mombasa[1] + 0.2, mombasa[0] + 0.2], [mombasa[1] - 0.2, mombasa[0] + 0.2]]
+    with django_assert_num_queries(1):
+        inside = whereabouts.who_is_in(days(2), geometry={
+            "type": "Polygon", "coordinates": [[*ring, ring[0]]]})
+    assert [w.key for w in inside] == [w.key for w in near]
+    area = SecurityArea.objects.get(pk=areas["mba"].pk)
+    with django_assert_num_queries(1):
+        in_area = whereabouts.who_is_in(days(2), area=area)
+    assert (cast.amina.pk, None) in {w.key for w in in_area}
+
+
+def test_the_statement_names_the_models_tables() -> None:
+    """whereabouts._statement writes the tables' names out (no SQL built from variables)."""
+    text = whereabouts._statement(whereabouts.circle(0, 0, 25), None, BASE, False).text()
+    for model in (Presence, TravelRequest, Person, Dependant, DutyStation):
+        assert f" {model._meta.db_table} " in text
+    for column in ("residence_latitude", "residence_longitude", "duty_station_id", "cell",
+                   "security_area_id", "starts_at", "ends_at", "cleared"):
+        assert column in {f.column for model in (Presence, Person, Dependant, DutyStation)
+                          for f in model._meta.concrete_fields}
