@@ -8,6 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+# Installing a wheel writes the .mo and then the .po (in name order) within the same moment,
+# stamping each with the time it is written: a .mo that much older is the same build. A .po
+# edited after compiling is later by more.
+SAME_BUILD_SECONDS = 2.0
+
 
 def stale_catalogs(locale_paths: list[Path] | None = None) -> list[Path]:
     """The .po catalogs whose .mo is missing or older than the .po."""
@@ -15,7 +20,8 @@ def stale_catalogs(locale_paths: list[Path] | None = None) -> list[Path]:
     for root in locale_paths if locale_paths is not None else settings.LOCALE_PATHS:
         for po_path in sorted(Path(root).glob("*/LC_MESSAGES/*.po")):
             mo_path = po_path.with_suffix(".mo")
-            if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            if not mo_path.exists() or (mo_path.stat().st_mtime + SAME_BUILD_SECONDS
+                                        < po_path.stat().st_mtime):
                 stale.append(po_path)
     return stale
 

@@ -11,6 +11,9 @@ from vigil.core.management.commands.worker import celery_argv, passthrough, run_
 
 
 class Command(BaseCommand):
+    # The program started checks nothing Django's checks would: start it without a second
+    # start-up's worth of checks (run `vigil check --deploy` when installing).
+    requires_system_checks: list[str] = []
     help = ("Start Celery beat, which queues the periodic tasks (needs CELERY_BROKER_URL). Run "
             "exactly one. Its schedule state is kept in VIGIL_VAR_DIR/celerybeat-schedule. "
             "Options after `--` go to `celery beat` unchanged.")

@@ -24,6 +24,9 @@ def default_bind() -> str:
 
 
 class Command(BaseCommand):
+    # The program started checks nothing Django's checks would: start it without a second
+    # start-up's worth of checks (run `vigil check --deploy` when installing).
+    requires_system_checks: list[str] = []
     help = ("Serve Vigil with gunicorn (bind 127.0.0.1:$PORT, 2 x CPUs + 1 workers, access "
             "log on standard output). Options after `--` go to gunicorn unchanged.")
 

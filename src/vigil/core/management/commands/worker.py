@@ -84,6 +84,9 @@ def run_or_print(command: BaseCommand, argv: list[str], dry_run: bool) -> None:
 
 
 class Command(BaseCommand):
+    # The program started checks nothing Django's checks would: start it without a second
+    # start-up's worth of checks (run `vigil check --deploy` when installing).
+    requires_system_checks: list[str] = []
     help = ("Start a Celery worker consuming every queue Vigil sends tasks to (needs "
             "CELERY_BROKER_URL). Options after `--` go to `celery worker` unchanged.")
 
