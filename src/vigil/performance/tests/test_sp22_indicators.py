@@ -32,6 +32,7 @@ from vigil.risk.models import SecurityLevelReview
 from vigil.training import rules as training_rules
 from vigil.training import services as training_services
 from vigil.training.models import Completion, Course, CourseKind, Enrolment, Session
+from vigil.travel.models import Presence, Segment, TravelRequest
 from vigil.wellbeing.models import Case, Contact
 
 D = dt.date
@@ -269,6 +270,39 @@ def test_whereabouts_known_at_the_end_of_the_period(cast, kenya_officer):
     assert [(r.label, r.counted) for r in found.rows] == [
         ("HASSAN, A", False), ("ACHIENG, A", True), ("ACHIENG, Tom", True)]
     assert found.hidden == 2
+
+
+def test_whereabouts_known_on_a_cleared_trip_at_the_moment(cast, user_with):
+    """A cleared presence covering the moment measured (the end of 2025's last day, UTC):
+    one that starts at that very moment counts, one that ends at it does not, an uncleared one
+    does not; a dependant's presence makes the dependant known, not the staff member."""
+    moment = utc(2026, 1, 1) - dt.timedelta(microseconds=1)
+    request = TravelRequest.objects.create(traveller=cast.amina, purpose="Mission",
+                                           requested_by=user_with(Role.SECURITY_OFFICER))
+    segment = Segment.objects.create(
+        request=request, position=1, origin_name="Nairobi", origin_country=cast.kenya,
+        origin_latitude=-1.28, origin_longitude=36.82, origin_tz="Africa/Nairobi",
+        destination_name="Mogadishu", destination_country=cast.somalia,
+        destination_latitude=2.05, destination_longitude=45.32,
+        destination_tz="Africa/Mogadishu", departs_at=moment - dt.timedelta(days=2),
+        arrives_at=moment - dt.timedelta(days=2) + dt.timedelta(hours=2))
+
+    def present(person: Person, starts: dt.datetime, ends: dt.datetime, dependant: Any = None,
+                cleared: bool = True) -> None:
+        Presence.objects.create(request=request, segment=segment, person=person,
+                                dependant=dependant, kind="stay", cleared=cleared,
+                                starts_at=starts, ends_at=ends, latitude=2.05, longitude=45.32,
+                                cell=0, country=cast.somalia)
+
+    hour = dt.timedelta(hours=1)
+    present(cast.amina, moment, moment + hour)  # starts at the moment: known
+    present(cast.amina, moment - hour, moment + hour, dependant=cast.amina_child)  # known
+    present(cast.omar, moment - hour, moment)  # ended at the moment: not known
+    present(cast.fatuma, moment - hour, moment + hour, cleared=False)  # not cleared
+    present(cast.fatuma, moment - hour, moment + hour, dependant=cast.fatuma_spouse)
+    measure = selectors.measure(registry.BY_ID["SP2.2.c.i"], year(2025), SYSTEM)
+    assert (measure.value, measure.numerator, measure.denominator) == (Decimal("60.0"), 3, 5)
+    assert (measure.detail["staff_known"], measure.detail["dependants_known"]) == (1, 2)
 
 
 # --- SP2.2.c.ii -----------------------------------------------------------------------------------
