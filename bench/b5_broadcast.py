@@ -9,16 +9,17 @@ What is measured, on PostgreSQL: services.broadcast_send of a crisis broadcast w
 links to N staff members on the crisis's headcount (one Delivery row each, written in the
 broadcast's transaction), then the fan-out: the broadcast's task queues one chunk task per 250
 rows on Redis (127.0.0.1:6379, a database of its own, --redis-db), and --workers Celery worker
-processes (solo pool, one task at a time each) claim, send and mark the chunks. The messages go
-to a local SMTP sink (aiosmtpd, in a process of its own) that records each accepted message's
-recipient and Message-ID. Timed: from the hand-off (the broadcast's commit) to the sink's last
-accept. Checked afterwards from the sink's record: N distinct recipients, N distinct
-Message-IDs (each a delivery's key), no duplicate; every delivery SENT; every headcount entry
-contacted. Any difference stops the script.
+processes of --threads threads each (the threads pool: so many chunks at once per process, each
+over its own SMTP connection and database connection) claim, send and mark the chunks. The
+messages go to a local SMTP sink (aiosmtpd, in a process of its own) that records each accepted
+message's recipient and Message-ID. Timed: from the hand-off (the broadcast's commit) to the
+sink's last accept. Checked afterwards from the sink's record: N distinct recipients, N
+distinct Message-IDs (each a delivery's key), no duplicate; every delivery SENT; every
+headcount entry contacted. Any difference stops the script.
 
 Reference, in the same run on the same sink: the sink's own accept rate from a bare sender,
 smtplib sending N messages of the same size (each with its own Message-ID) over as many
-connections as there are workers, one process each; no database.
+connections as the workers use (workers x threads), one process each; no database.
 
 Before (the sequential task, as it was before the fan-out): --before recipients (default 1,000,
 or N if fewer) of a second crisis sent by the code of the commit before the fan-out (its
@@ -83,6 +84,8 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="large")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4,
+                        help="chunks each worker process sends at once (its thread pool)")
     parser.add_argument("--before", type=int, default=1000,
                         help="recipients of the sequential task's run (0: leave it out)")
     parser.add_argument("--redis-db", type=int, default=9)
@@ -269,12 +272,13 @@ def crisis_of(people: list[int], title: str) -> Any:
 # --- The workers ----------------------------------------------------------------------------
 
 class Workers:
-    def __init__(self, env: dict[str, str], count: int, name: str) -> None:
+    def __init__(self, env: dict[str, str], count: int, name: str, threads: int) -> None:
         self.children = []
+        pool = ["-P", "solo"] if threads == 1 else ["-P", "threads", "-c", str(threads)]
         for i in range(count):
             log = open(VAR / f"b5-worker-{name}-{i}.log", "w")
             self.children.append(subprocess.Popen(
-                [CELERY, "-A", "vigil.config", "worker", "-Q", "mail", "-P", "solo",
+                [CELERY, "-A", "vigil.config", "worker", "-Q", "mail", *pool,
                  "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-n", f"b5-{name}-{i}@%h", "--loglevel", "WARNING"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, cwd=VAR,
@@ -306,6 +310,22 @@ class Workers:
                 child.wait()
 
 
+MARK = "vigil:bench:b5"
+
+
+def claim_redis(url: str) -> None:
+    """Empty the broker's database and mark it taken at once: others on the machine look for
+    an empty database (the real-Celery tests take the first), and their worker would take
+    these tasks. Refuses a database someone else is using."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    if client.dbsize() and not client.exists(MARK):
+        raise SystemExit(f"Redis database {url} is in use by someone else: choose --redis-db")
+    client.flushdb()
+    client.set(MARK, os.getpid())
+
+
 def before_source() -> Path:
     """The src/ of the commit before the fan-out, for the sequential task's run."""
     target = VAR / "b5-before"
@@ -320,25 +340,24 @@ def before_source() -> Path:
 
 
 def broadcast_run(env: dict[str, str], people: list[int], *, workers: int, name: str,
-                  pythonpath: Path | None = None) -> dict[str, Any]:
+                  threads: int = 1, pythonpath: Path | None = None) -> dict[str, Any]:
     """A crisis broadcast to ``people`` sent by ``workers`` worker processes (of the code in
     ``pythonpath``, else this checkout's); returns its figures after checking the sink's
     record."""
-    import redis
     from django.db import connection
 
     from vigil.crisis import services
     from vigil.crisis.models import AccountStatus, Delivery
     from vigil.people.models import Person
 
-    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+    claim_redis(env["CELERY_BROKER_URL"])
     crisis = crisis_of(people, f"B5 {name}")
     connection.close()
     sink = Sink(name)
     env = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    pool = Workers(env, workers, name)
+    pool = Workers(env, workers, name, threads)
     try:
         pool.wait_ready(env)
         began = time.perf_counter()
@@ -417,12 +436,15 @@ def main() -> None:
     result = Result(
         id="B5", title="Crisis broadcast fan-out",
         workload=f"a crisis broadcast with check-in links to {n:,} staff members on the "
-                 f"headcount, {args.workers} Celery worker processes (chunks of 250), e-mail "
-                 "to a local SMTP sink (aiosmtpd, own process)",
+                 f"headcount, {args.workers} Celery worker processes of {args.threads} threads "
+                 "(chunks of 250, one SMTP connection each), e-mail to a local SMTP sink "
+                 "(aiosmtpd, own process)",
         reference=f"the same sink's accept rate from a bare smtplib sender: {n:,} messages of "
-                  f"the same size over {args.workers} connections (one process each)",
+                  f"the same size over {args.workers * args.threads} connections (one process "
+                  "each)",
         goal=f">= {GOAL:.0f} messages/s, every recipient exactly once",
-        scale={"recipients": n, "workers": args.workers, "before recipients": before_n})
+        scale={"recipients": n, "workers": args.workers, "threads": args.threads,
+               "before recipients": before_n})
     built = ensure_base()
     pg_admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     pg_admin(f'CREATE DATABASE "{DB}" TEMPLATE "{BASE}"')
@@ -448,12 +470,14 @@ def main() -> None:
         print(f"base database ready ({built:.0f} s to build)" if built else "base database kept",
               flush=True)
         # Interleaved: reference, Vigil, reference, so that other work on the machine hits both.
-        ref1 = reference(n, args.workers, 900)
+        connections = args.workers * args.threads
+        ref1 = reference(n, connections, 900)
         print(f"reference: {ref1['rate']:.0f} messages/s", flush=True)
-        after = broadcast_run(env, everyone[:n], workers=args.workers, name="after")
+        after = broadcast_run(env, everyone[:n], workers=args.workers, name="after",
+                              threads=args.threads)
         print(f"Vigil: {after['rate']:.0f} messages/s ({after['seconds']:.1f} s, "
               f"{after['chunks']} chunks, write {after['write']:.1f} s)", flush=True)
-        ref2 = reference(n, args.workers, after["size"])
+        ref2 = reference(n, connections, after["size"])
         print(f"reference: {ref2['rate']:.0f} messages/s")
         before = None
         if before_n:

@@ -440,6 +440,10 @@ class Check:
         client = redis.Redis.from_url(f"{REDIS}/13")
         client.flushdb()
         redis.Redis.from_url(f"{REDIS}/14").flushdb()
+        # Taken at once: other work on the machine looks for an empty database to use (the
+        # real-Celery tests do), and its worker would take this check's tasks.
+        for number in (13, 14):
+            redis.Redis.from_url(f"{REDIS}/{number}").set("vigil:reliability", os.getpid())
         saved = self.work / "tokens.json"
         if saved.exists():  # --work: a folder kept from an earlier run, demo loaded
             self.pg.port = int((self.work / "port").read_text())
@@ -597,7 +601,8 @@ class Check:
             self.close_db()
             return done == len(held)
 
-        taken_over = wait_for(held_sent, 300, "the killed chunks' rows sent", every=0.2)
+        wait_for(held_sent, 300, "the killed chunks' rows sent", every=0.2)
+        taken_over = time.monotonic() - killed
         self.report.figure(part, "rows held by the killed worker's chunks, all sent after the "
                            "kill", f"{len(held)}, {taken_over:.1f} s")
         self.report.expect(taken_over <= 60, f"the killed chunks' rows were sent {taken_over:.0f}"
