@@ -71,6 +71,19 @@ def advisory_in_force(on: dt.date) -> Q:
             & (Q(valid_until__isnull=True) | Q(valid_until__gte=on)))
 
 
+def advisory_applies(advisory: Advisory, on: dt.date) -> bool:
+    """advisory_in_force for one advisory already read: the same rule, in Python."""
+    return (not advisory.withdrawn and advisory.issued_on <= on
+            and (advisory.valid_until is None or advisory.valid_until >= on))
+
+
+def advisory_in_force_between(first: dt.date, last: dt.date) -> Q:
+    """Advisories in force on some day from ``first`` to ``last``: the candidates that
+    advisory_applies then picks from for each day."""
+    return (Q(withdrawn=False, issued_on__lte=last)
+            & (Q(valid_until__isnull=True) | Q(valid_until__gte=first)))
+
+
 def advisories_in_force(country_id: int, area_id: int | None,
                         on: dt.date) -> list[Advisory]:
     """Advisories for the country as a whole or for the area, valid on a day."""

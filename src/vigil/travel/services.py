@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.core import audit
-from vigil.core.authz import Perm, account, can, holds_globally, require, users_with_perm
+from vigil.core.authz import (
+    Perm,
+    account,
+    can,
+    holds_globally,
+    require,
+    users_with_perm,
+    visible,
+)
 from vigil.core.errors import (
     ErrorCode,
     FieldError,
@@ -31,8 +41,9 @@ from vigil.core.services import notify, record_save
 from vigil.core.validation import assign, check_version, save_new_version, validate
 from vigil.people.models import Dependant, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
-from vigil.risk.selectors import level_in_force
-from vigil.training import selectors as training
+from vigil.risk.selectors import reviews_in_force
+from vigil.training import rules as training_rules
+from vigil.training.models import Completion, Course
 from vigil.travel import geo, rules, selectors
 from vigil.travel.models import (
     Advisory,
@@ -46,7 +57,7 @@ from vigil.travel.models import (
     TravelRequest,
     TravelSettings,
 )
-from vigil.travel.selectors import advisories_in_force, travel_settings
+from vigil.travel.selectors import travel_settings
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -60,43 +71,6 @@ class CourseStanding:
     valid: bool
     latest_on: dt.date | None  # the traveller's latest completion, when not valid
     dependants_without: tuple[str, ...]  # the dependants it concerns who lack it
-
-
-def course_standing(person: Person, dependants: Sequence[Dependant], code: str,
-                    first_day: dt.date, last_day: dt.date) -> CourseStanding:
-    """Ask training whether the traveller holds ``code`` valid on every day from
-    ``first_day`` to ``last_day``, and which travelling dependants it concerns (applies to
-    dependants, their age on the first day) and who of them lacks it. Dependants are named as
-    the traveller knows them, nothing more."""
-    valid = person.pk in training.valid_on([person.pk], code, first_day, last_day)
-    latest = None if valid else training.latest_completion(person.pk, code)
-    concerned = training.dependants_concerned([d.pk for d in dependants], code, first_day)
-    holding = training.dependants_valid_on(concerned, code, first_day, last_day)
-    return CourseStanding(
-        valid=valid,
-        # A completion dated after the trip starts does not count for it: as if none.
-        latest_on=latest.completed_on if latest is not None
-        and latest.completed_on <= first_day else None,
-        dependants_without=tuple(str(d) for d in dependants
-                                 if d.pk in concerned and d.pk not in holding))
-
-
-def course_dates(person: Person, first_day: dt.date, last_day: dt.date,
-                 dependants: Sequence[Dependant] = ()) -> rules.Traveller:
-    """The traveller's BSAFE standing over the whole trip, as training answers it (SSAFE is
-    read per stop that requires it: see ssafe_for_stop)."""
-    bsafe = course_standing(person, dependants, "BSAFE", first_day, last_day)
-    return rules.Traveller(bsafe_valid=bsafe.valid, bsafe_on=bsafe.latest_on,
-                           dependants_without_bsafe=bsafe.dependants_without)
-
-
-def ssafe_for_stop(traveller: rules.Traveller, person: Person,
-                   dependants: Sequence[Dependant], first_day: dt.date,
-                   last_day: dt.date) -> rules.Traveller:
-    """The traveller's facts for a stop that requires SSAFE: SSAFE over the stop's days."""
-    ssafe = course_standing(person, dependants, "SSAFE", first_day, last_day)
-    return replace(traveller, ssafe_valid=ssafe.valid,
-                   dependants_without_ssafe=ssafe.dependants_without)
 
 
 # --- Who may file a request ---------------------------------------------------------------------
@@ -262,7 +236,7 @@ def _check_complete(request: TravelRequest, segments: list[Segment], *,
         errors.append(FieldError("segments", _("Give at least one segment."),
                                  ErrorCode.REQUIRED))
     for index, segment in enumerate(segments):
-        if segment.mode == Segment.Mode.AIR and segment.operator is None:
+        if segment.mode == Segment.Mode.AIR and segment.operator_id is None:
             errors.append(FieldError(f"segments[{index}].operator", _(
                 "Name the air operator: its suitability is part of the clearance."),
                 ErrorCode.REQUIRED))
@@ -379,8 +353,9 @@ def request_submit(*, actor: AnyUser, request: TravelRequest,
     if not request.allows("submit"):
         raise TransitionRefused(_("Only a draft can be submitted."))
     check_version(request, version)
-    _check_complete(request, list(request.segments.all()), is_new_trip=True)
-    _evaluate_and_route(actor, request, action="submit")
+    segments = list(request.segments.select_related("operator").order_by("position"))
+    _check_complete(request, segments, is_new_trip=True)
+    _evaluate_and_route(actor, request, action="submit", segments=segments)
     return request
 
 
@@ -434,25 +409,175 @@ class StopResult:
         return rules.outcome_of(self.reasons)
 
 
-def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[StopResult]:
-    """Run the clearance rules on every stop of the itinerary (nothing is written)."""
+class ClearanceFacts:
+    """Everything the clearance rules read from the database for some requests, loaded in a
+    fixed number of queries whatever their number: the travel settings, the itineraries and
+    travelling dependants, the security levels in force, area controls and advisories of the
+    places they stop at, the BSAFE and SSAFE completions of the travellers and dependants, the
+    other cleared trips of the travellers, and the cleared visitors of the areas that limit
+    them. ``evaluate`` reads only these, so that one request and a batch are cleared by the
+    same code. A batch keeps them current as it clears (``cleared``): a request cleared earlier
+    in the batch counts for the overlap and visitor rules of the ones after it, as it would if
+    each were submitted in turn."""
+
+    COURSES = ("BSAFE", "SSAFE")
+
+    def __init__(self, requests: Sequence[TravelRequest],
+                 settings: TravelSettings | None = None,
+                 segments: dict[int, list[Segment]] | None = None) -> None:
+        """``segments``: the requests' segments in order, when the caller has them (with
+        their operators)."""
+        self.settings = settings or travel_settings()
+        self.policy = self.settings.policy()
+        ids = [r.pk for r in requests if r.pk is not None]
+        self.segments: dict[int, list[Segment]] = {pk: [] for pk in ids}
+        if segments is not None:
+            self.segments.update(segments)
+        else:
+            for segment in Segment.objects.filter(request_id__in=ids).select_related(
+                    "operator").order_by("request_id", "position"):
+                self.segments[segment.request_id].append(segment)
+        self.dependants: dict[int, list[Dependant]] = {pk: [] for pk in ids}
+        through = TravelRequest.dependants.through
+        for link in through.objects.filter(travelrequest_id__in=ids).select_related(
+                "dependant").order_by("dependant_id"):
+            self.dependants[link.travelrequest_id].append(link.dependant)
+        stops = [s for pk in ids for s in self.segments[pk]]
+        areas = {s.destination_area_id for s in stops if s.destination_area_id}
+        self.levels: dict[int, int] = dict(reviews_in_force().filter(
+            security_area_id__in=areas).values_list("security_area_id", "proposed_level"))
+        self.controls = {c.security_area_id: c for c in AreaControl.objects.filter(
+            security_area_id__in=areas)}
+        self.advisories: dict[int, list[Advisory]] = {}
+        countries = {s.destination_country_id for s in stops}
+        if stops:
+            days = [s.arrives_at.date() for s in stops]
+            for advisory in Advisory.objects.filter(
+                    selectors.advisory_in_force_between(min(days), max(days)),
+                    country_id__in=countries).order_by("-level", "-issued_on"):
+                self.advisories.setdefault(advisory.country_id, []).append(advisory)
+        people = {r.traveller_id for r in requests}
+        kin = {d.pk for pk in ids for d in self.dependants[pk]}
+        self.courses = {c.code: c for c in Course.objects.filter(code__in=self.COURSES)} \
+            if kin else {}  # only dependants' ages ask the course
+        self.completions: dict[tuple[str, str, int], list[Any]] = {}
+        if people or kin:
+            for row in Completion.objects.filter(
+                    Q(person_id__in=people, dependant__isnull=True) | Q(dependant_id__in=kin),
+                    course__code__in=self.COURSES).values(
+                    "person_id", "dependant_id", "course__code", "completed_on",
+                    "expires_on", "revoked"):
+                who = ("dependant", row["dependant_id"]) if row["dependant_id"] else \
+                    ("person", row["person_id"])
+                self.completions.setdefault((row["course__code"], *who), []).append(row)
+        # Other cleared trips of the travellers, and cleared visitors of limited areas, over
+        # the span of the requests.
+        spans = [(r.starts_at, r.ends_at) for r in requests if r.starts_at and r.ends_at]
+        self.trips: dict[int, dict[int, tuple[dt.datetime, dt.datetime]]] = {}
+        self.visits: dict[int, dict[int, list[tuple[int, dt.datetime, dt.datetime]]]] = {}
+        if spans:
+            first, last = min(s for s, _e in spans), max(e for _s, e in spans)
+            for pk, person, starts, ends in TravelRequest.objects.filter(
+                    traveller_id__in=people, status=TravelRequest.Status.CLEARED,
+                    starts_at__lt=last, ends_at__gt=first).values_list(
+                    "pk", "traveller_id", "starts_at", "ends_at"):
+                if starts is not None and ends is not None:
+                    self.trips.setdefault(person, {})[pk] = (starts, ends)
+            limited = [a for a, c in self.controls.items() if c.max_visitors is not None]
+            self.visits = {area: {} for area in limited}
+            if limited:
+                for area, request, person, starts, ends in Presence.objects.filter(
+                        security_area_id__in=limited, cleared=True, dependant__isnull=True,
+                        starts_at__lt=last, ends_at__gt=first).values_list(
+                        "security_area_id", "request_id", "person_id", "starts_at", "ends_at"):
+                    self.visits.setdefault(area, {}).setdefault(request, []).append(
+                        (person, starts, ends))
+
+    # The facts, as the rules read them.
+
+    def advisories_in_force(self, country: int, area: int | None,
+                            on: dt.date) -> list[Advisory]:
+        return [a for a in self.advisories.get(country, [])
+                if (a.security_area_id is None or a.security_area_id == area)
+                and selectors.advisory_applies(a, on)]
+
+    def standing(self, person: Person, dependants: Sequence[Dependant], code: str,
+                 first_day: dt.date, last_day: dt.date) -> CourseStanding:
+        """course_standing's answer from the loaded completions."""
+        own = self.completions.get((code, "person", person.pk), [])
+        valid = any(training_rules.valid_throughout(
+            c["completed_on"], c["expires_on"], first_day, last_day, revoked=c["revoked"])
+            for c in own)
+        latest = max((c["completed_on"] for c in own if not c["revoked"]), default=None)
+        course = self.courses.get(code)
+        concerned = {d.pk for d in dependants if course is not None
+                     and training_rules.dependant_concerned(
+                         applies_to_dependants=course.applies_to_dependants,
+                         minimum_age=course.dependant_minimum_age, born=d.date_of_birth,
+                         day=first_day)}
+        holding = {pk for pk in concerned if any(training_rules.valid_throughout(
+            c["completed_on"], c["expires_on"], first_day, last_day, revoked=c["revoked"])
+            for c in self.completions.get((code, "dependant", pk), []))}
+        return CourseStanding(
+            valid=valid,
+            latest_on=latest if not valid and latest is not None and latest <= first_day
+            else None,
+            dependants_without=tuple(str(d) for d in dependants
+                                     if d.pk in concerned and d.pk not in holding))
+
+    def overlapping(self, request: TravelRequest) -> list[str]:
+        """The references of the traveller's other cleared trips that overlap this one."""
+        if request.starts_at is None or request.ends_at is None:
+            return []
+        found = sorted((starts, pk) for pk, (starts, ends) in
+                       self.trips.get(request.traveller_id, {}).items()
+                       if pk != request.pk and starts < request.ends_at
+                       and ends > request.starts_at)
+        return [TravelRequest.reference_of(pk) for _starts, pk in found]
+
+    def visitors(self, area: int, arrives: dt.datetime, leaves: dt.datetime,
+                 request: TravelRequest) -> int:
+        """Other cleared travellers (not dependants) in the area during the stay."""
+        return len({person for pk, rows in self.visits.get(area, {}).items()
+                    if pk != request.pk for person, starts, ends in rows
+                    if starts < leaves and ends > arrives})
+
+    def cleared(self, request: TravelRequest, presences: Sequence[Presence]) -> None:
+        """A request of the batch got its new status and presences: later ones see them."""
+        trips = self.trips.setdefault(request.traveller_id, {})
+        trips.pop(request.pk, None)
+        if request.status == TravelRequest.Status.CLEARED and request.starts_at \
+                and request.ends_at:
+            trips[request.pk] = (request.starts_at, request.ends_at)
+        for visits in self.visits.values():
+            visits.pop(request.pk, None)
+        for p in presences:
+            if p.cleared and p.dependant_id is None and p.security_area_id in self.visits:
+                self.visits[p.security_area_id].setdefault(request.pk, []).append(
+                    (p.person_id, p.starts_at, p.ends_at))
+
+
+def evaluate(request: TravelRequest, *, now: dt.datetime | None = None,
+             facts: ClearanceFacts | None = None) -> list[StopResult]:
+    """Run the clearance rules on every stop of the itinerary (nothing is written). ``facts``:
+    what the rules read, loaded for a batch that includes this request."""
     now = now or timezone.now()
-    policy = travel_settings().policy()
-    segments = list(request.segments.select_related("operator").order_by("position"))
+    facts = facts or ClearanceFacts([request])
+    policy = facts.policy
+    segments = facts.segments.get(request.pk, [])
     home = request.traveller.duty_station_id
-    dependants = list(request.dependants.order_by("pk")) if request.pk else []
+    dependants = facts.dependants.get(request.pk, [])
     traveller = rules.Traveller(bsafe_valid=True)
     common: list[rules.Reason] = []
     if segments:
         first_day = (request.starts_at or segments[0].departs_at).date()
         last_day = (request.ends_at or segments[-1].arrives_at).date()
-        traveller = course_dates(request.traveller, first_day, last_day, dependants)
+        bsafe = facts.standing(request.traveller, dependants, "BSAFE", first_day, last_day)
+        traveller = rules.Traveller(bsafe_valid=bsafe.valid, bsafe_on=bsafe.latest_on,
+                                    dependants_without_bsafe=bsafe.dependants_without)
         common += rules.traveller_reasons(traveller, last_day)
-        overlapping = TravelRequest.objects.filter(
-            traveller=request.traveller, status=TravelRequest.Status.CLEARED,
-            starts_at__lt=request.ends_at, ends_at__gt=request.starts_at).exclude(pk=request.pk)
-        common += [rules.Reason("overlap", {"other": other.reference})
-                   for other in overlapping.order_by("starts_at")]
+        common += [rules.Reason("overlap", {"other": other})
+                   for other in facts.overlapping(request)]
     results = []
     stops = [i for i, s in enumerate(segments)
              if not rules.ends_at_home(s.destination_station_id, home)]
@@ -464,14 +589,10 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
         leaves = segments[index + 1].departs_at if index + 1 < len(segments) else \
             (segment.stays_until or segment.arrives_at)
         area_id = segment.destination_area_id
-        control = AreaControl.objects.filter(security_area_id=area_id).first() \
-            if area_id else None
+        control = facts.controls.get(area_id) if area_id else None
         visitors = 0
-        if control is not None and control.max_visitors is not None:
-            visitors = Presence.objects.filter(
-                security_area_id=area_id, cleared=True, starts_at__lt=leaves,
-                ends_at__gt=segment.arrives_at, dependant__isnull=True).exclude(
-                request=request).values("person_id").distinct().count()
+        if area_id and control is not None and control.max_visitors is not None:
+            visitors = facts.visitors(area_id, segment.arrives_at, leaves, request)
         # The segment that arrives here, and a segment home from here, fly its operators.
         following = segments[index + 1] if index + 1 < len(segments) else None
         flown = [o for o in [segment.operator] + (
@@ -479,15 +600,18 @@ def evaluate(request: TravelRequest, *, now: dt.datetime | None = None) -> list[
             if o is not None]
         stop = rules.Stop(
             place=segment.destination_name, arrives_at=segment.arrives_at, leaves_at=leaves,
-            level=level_in_force(area_id),
-            advisories=[(a.level, a.title) for a in advisories_in_force(
+            level=facts.levels.get(area_id) if area_id else None,
+            advisories=[(a.level, a.title) for a in facts.advisories_in_force(
                 segment.destination_country_id, area_id, segment.arrives_at.date())],
             control=control.as_rule() if control else rules.Control(), visitors=visitors,
             operator=str(segment.operator) if segment.operator else "",
             flown=[operator_flown(o) for o in flown])
-        here = ssafe_for_stop(traveller, request.traveller, dependants,
-                              segment.arrives_at.date(), leaves.date()) \
-            if stop.control.ssafe_required else traveller
+        here = traveller
+        if stop.control.ssafe_required:
+            ssafe = facts.standing(request.traveller, dependants, "SSAFE",
+                                   segment.arrives_at.date(), leaves.date())
+            here = replace(traveller, ssafe_valid=ssafe.valid,
+                           dependants_without_ssafe=ssafe.dependants_without)
         reasons = common + rules.stop_reasons(stop, here, policy, now)
         results.append(StopResult(segment, leaves, reasons, stop.level))
     return results
@@ -499,20 +623,21 @@ def _stop_key(segment: Segment, leaves: dt.datetime) -> str:
             f"{segment.arrives_at:%Y%m%d%H%M}:{leaves:%Y%m%d%H%M}")
 
 
-def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) -> None:
-    """Run the rules, keep approvals of unchanged stops, set the request's state, tell the
-    approvers of new pending stops, and rewrite the presences."""
-    now = timezone.now()
-    settings = travel_settings()
-    previous = {c.fingerprint: c for c in request.clearances.filter(
-        status=Clearance.Status.APPROVED)}
-    request.clearances.all().delete()
+def _clearances(request: TravelRequest, results: Sequence[StopResult],
+                before: Sequence[Clearance], now: dt.datetime,
+                settings: TravelSettings, *, keep_pending: bool = False) -> list[Clearance]:
+    """The stops' new clearances. An approval given before is kept where its stop and the
+    reasons that made it manual are unchanged (the fingerprint); with ``keep_pending`` (a
+    re-clearance nobody asked for) a stop that still waits keeps its place in the queue."""
+    approved = {c.fingerprint: c for c in before if c.status == Clearance.Status.APPROVED}
+    waiting = {c.fingerprint: c for c in before if c.status == Clearance.Status.PENDING} \
+        if keep_pending else {}
     created: list[Clearance] = []
-    for position, result in enumerate(evaluate(request, now=now), start=1):
+    for position, result in enumerate(results, start=1):
         segment = result.segment
         fingerprint = rules.fingerprint(_stop_key(segment, result.leaves_at), result.reasons)
         outcome = result.outcome
-        kept = previous.get(fingerprint) if outcome is rules.Outcome.APPROVAL else None
+        kept = approved.get(fingerprint) if outcome is rules.Outcome.APPROVAL else None
         clearance = Clearance(
             request=request, position=position, place=segment.destination_name,
             country_id=segment.destination_country_id,
@@ -523,6 +648,9 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
             requested_at=now, status=Clearance.Status(rules.stop_status(outcome)))
         if outcome is rules.Outcome.APPROVAL:
             clearance.due_at = now + dt.timedelta(hours=settings.approval_hours)
+            still = waiting.get(fingerprint)
+            if still is not None:
+                clearance.requested_at, clearance.due_at = still.requested_at, still.due_at
         else:  # the rules decided it, and the decision says so
             clearance.decided_as, clearance.decided_at = rules.DECIDED_BY_RULES, now
         if kept is not None:
@@ -532,6 +660,32 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
             clearance.comment, clearance.requested_at = kept.comment, kept.requested_at
             clearance.due_at = kept.due_at
         created.append(clearance)
+    return created
+
+
+def _outcome_changes(previous_status: str, request: TravelRequest,
+                     created: Sequence[Clearance]) -> dict[str, Any]:
+    return {"status": [previous_status, request.status],
+            "stops": [{"place": c.place, "status": c.status,
+                       "reasons": [r["code"] for r in c.reasons]} for c in created]}
+
+
+def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str,
+                        segments: list[Segment] | None = None) -> None:
+    """Run the rules, keep approvals of unchanged stops, set the request's state, tell the
+    approvers of new pending stops, and rewrite the presences. ``segments``: the stored
+    itinerary in order, with operators, when the caller read it already."""
+    now = timezone.now()
+    facts = ClearanceFacts([request], segments=None if segments is None
+                           else {request.pk: segments})
+    # A request never submitted has no clearances and no presences yet.
+    submitted = request.submitted_at is not None
+    before = list(request.clearances.filter(status=Clearance.Status.APPROVED)) \
+        if submitted else []
+    if submitted:
+        request.clearances.all().delete()
+    created = _clearances(request, evaluate(request, now=now, facts=facts), before, now,
+                          facts.settings)
     Clearance.objects.bulk_create(created)
     previous_status = request.status
     request.status = _status_after_clearance(created)
@@ -540,14 +694,13 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str) 
     if request.status in {TravelRequest.Status.CLEARED, TravelRequest.Status.REFUSED}:
         request.decided_at = now
     save_new_version(request, ["status", "submitted_at", "decided_at"])
-    presence_rebuild(request)
+    presence_rebuild(request, segments=facts.segments[request.pk],
+                     dependant_ids=[d.pk for d in facts.dependants[request.pk]],
+                     stored=submitted)
     audit.record(actor=actor, action=f"travel.request.{action}.outcome", obj=request,
-                 changes={"status": [previous_status, request.status],
-                          "stops": [{"place": c.place, "status": c.status,
-                                     "reasons": [r["code"] for r in c.reasons]}
-                                    for c in created]})
-    for held in selectors.held_stops([c for c in created
-                                      if c.status == Clearance.Status.PENDING]):
+                 changes=_outcome_changes(previous_status, request, created))
+    pending = [c for c in created if c.status == Clearance.Status.PENDING]
+    for held in selectors.held_stops(pending) if pending else []:
         _notify_approvers(request, held)
 
 
@@ -648,6 +801,214 @@ def clearance_decide(*, actor: AnyUser, clearance: Clearance, approve: bool,
     return clearance
 
 
+# --- Clearance of many requests at once ----------------------------------------------------------
+
+#: Requests cleared per transaction by the bulk paths.
+CLEAR_BATCH = 500
+
+
+@dataclass
+class ClearedMany:
+    """What a bulk clearance did: requests read, requests whose clearance changed (written and
+    audited), and their new statuses."""
+
+    read: int = 0
+    changed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: ClearedMany) -> None:
+        self.read += other.read
+        self.changed += other.changed
+        for key, count in other.statuses.items():
+            self.statuses[key] = self.statuses.get(key, 0) + count
+
+
+def _same_clearances(before: Sequence[Clearance], after: Sequence[Clearance]) -> bool:
+    """The same stops with the same outcomes, reasons and deciders (when it was asked or
+    decided aside)."""
+    def key(c: Clearance) -> tuple[Any, ...]:
+        return (c.position, c.place, c.arrives_at, c.status, c.fingerprint, c.level,
+                c.reasons, c.decided_by_id, c.decided_as)
+    return [key(c) for c in before] == [key(c) for c in after]
+
+
+def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action: str,
+                 now: dt.datetime, settings: TravelSettings) -> ClearedMany:
+    """Clear locked requests as _evaluate_and_route clears one after the other (the same rules
+    on the same facts, approvals of unchanged stops kept, the same presences, one audit event
+    each) in a fixed number of queries whatever their number. A submitted request whose
+    clearance comes out exactly as stored is left as it is (not written, not audited); a stop
+    that still waits keeps its place in the approval queue."""
+    facts = ClearanceFacts(requests, settings)
+    stored: dict[int, list[Clearance]] = {r.pk: [] for r in requests}
+    submitted = [r.pk for r in requests if r.submitted_at is not None]
+    for clearance in Clearance.objects.filter(request_id__in=submitted).order_by(
+            "request_id", "position"):
+        stored[clearance.request_id].append(clearance)
+    done = ClearedMany(read=len(requests))
+    changed: list[TravelRequest] = []
+    clearances: list[Clearance] = []
+    presences: list[Presence] = []
+    entries: list[tuple[TravelRequest, dict[str, Any]]] = []
+    waiting: list[tuple[TravelRequest, Clearance]] = []
+    for request in requests:
+        before = stored[request.pk]
+        created = _clearances(request, evaluate(request, now=now, facts=facts), before, now,
+                              settings, keep_pending=request.submitted_at is not None)
+        status = _status_after_clearance(created)
+        if request.submitted_at is not None and status == request.status and \
+                _same_clearances(before, created):
+            continue  # unchanged: its stored clearances and presences stand
+        previous_status, request.status = request.status, status
+        if request.submitted_at is None:
+            request.submitted_at = now
+        if status != previous_status and status in {TravelRequest.Status.CLEARED,
+                                                    TravelRequest.Status.REFUSED}:
+            request.decided_at = now
+        request.version += 1  # as the UPDATE below does
+        request.updated_at = now
+        rows = _presences_of(request, facts.segments[request.pk],
+                             [d.pk for d in facts.dependants[request.pk]])
+        facts.cleared(request, rows)
+        changed.append(request)
+        clearances += created
+        presences += rows
+        entries.append((request, _outcome_changes(previous_status, request, created)))
+        asked = {c.fingerprint for c in before if c.status == Clearance.Status.PENDING}
+        waiting += [(request, c) for c in created if c.status == Clearance.Status.PENDING
+                    and c.fingerprint not in asked]
+        done.statuses[status] = done.statuses.get(status, 0) + 1
+    done.changed = len(changed)
+    if not changed:
+        return done
+    ids = [r.pk for r in changed]
+    Clearance.objects.filter(request_id__in=ids).delete()
+    Clearance.objects.bulk_create(clearances, batch_size=1000)
+    # One UPDATE per new status (and whether it is decided now): the rows are locked, so the
+    # version each was read at is the one it is raised from.
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for request in changed:
+        groups.setdefault((request.status, request.decided_at == now), []).append(request.pk)
+    for (new_status, decided), pks in groups.items():
+        values: dict[str, Any] = {"decided_at": now} if decided else {}
+        TravelRequest.objects.filter(pk__in=pks).update(
+            status=new_status, version=F("version") + 1, updated_at=now,
+            submitted_at=Coalesce(F("submitted_at"), Value(now)), **values)
+    Presence.objects.filter(request_id__in=ids).delete()
+    Presence.objects.bulk_create(presences, batch_size=2000)
+    audit.record_many(actor=actor, action=f"travel.request.{action}.outcome", entries=entries)
+    _notify_waiting(waiting)
+    return done
+
+
+def _notify_waiting(waiting: Sequence[tuple[TravelRequest, Clearance]]) -> None:
+    """Tell whoever holds each newly waiting stop: one message per stop where a holder has
+    one, else one message per holder level and people listing their stops (a level change
+    must not send an officer hundreds of mails)."""
+    if not waiting:
+        return
+    requests = {c.pk: r for r, c in waiting}
+    held = selectors.held_stops([c for _r, c in waiting])
+    groups: dict[tuple[Any, tuple[int, ...]], list[selectors.HeldStop]] = {}
+    for item in held:
+        if item.holders:
+            groups.setdefault((item.holder, item.holding.users), []).append(item)
+    for (holder, _users), items in groups.items():
+        if len(items) == 1:
+            _notify_approvers(requests[items[0].clearance.pk], items[0])
+            continue
+        lines = "\n".join(
+            f"- {requests[i.clearance.pk].reference} {requests[i.clearance.pk].traveller}: "
+            f"{i.clearance.place}, {i.clearance.arrives_at:%Y-%m-%d %H:%M} UTC" for i in items)
+        body: Any = Msg(gettext_lazy("%(count)s stops need your approval:\n%(stops)s"),
+                        count=len(items), stops=lines)
+        if items[0].holding.fallback and holder is not None:
+            body = Msg(gettext_lazy("No security officer covers these places, so the stops "
+                                    "come to you (%(holder)s).\n\n%(request)s"),
+                       holder=holder.label, request=body)
+        notify(users=items[0].holders,
+               subject=Msg(gettext_lazy("Travel clearance requested for %(count)s stops"),
+                           count=len(items)),
+               body=body, url=reverse("travel:approval_queue"))
+
+
+def requests_submit_many(*, actor: AnyUser, requests: Sequence[TravelRequest]
+                         ) -> ClearedMany:
+    """Submit several drafts at once (the drafts an assistant or an office selected): each
+    must be one the actor may file and complete, as request_submit asks; then all are
+    cleared as if submitted in turn, CLEAR_BATCH per transaction. A fault refuses the whole
+    batch it is in, naming the request."""
+    done = ClearedMany()
+    ids = [r.pk for r in requests]
+    for start in range(0, len(ids), CLEAR_BATCH):
+        done.add(_submit_batch(actor, ids[start:start + CLEAR_BATCH]))
+    return done
+
+
+@transaction.atomic
+def _submit_batch(actor: AnyUser, ids: Sequence[int]) -> ClearedMany:
+    filer = account(actor)
+    batch = list(TravelRequest.objects.select_for_update(of=("self",)).filter(
+        pk__in=ids).select_related("traveller__duty_station").order_by("pk"))
+    allowed = set(visible(filer, Perm.REQUEST_TRAVEL, TravelRequest.objects.filter(
+        pk__in=ids)).values_list("pk", flat=True))
+    delegated = set(Delegation.objects.filter(
+        assistant_id=filer.pk, person_id__in={r.traveller_id for r in batch}).values_list(
+        "person_id", flat=True))
+    if len(batch) != len(set(ids)) or any(
+            r.pk not in allowed and r.traveller_id not in delegated for r in batch):
+        raise Forbidden()
+    settings = travel_settings()
+    segments: dict[int, list[Segment]] = {r.pk: [] for r in batch}
+    for segment in Segment.objects.filter(request_id__in=ids).select_related(
+            "operator").order_by("request_id", "position"):
+        segments[segment.request_id].append(segment)
+    for request in batch:
+        if not request.allows("submit"):
+            raise TransitionRefused(_("Only a draft can be submitted: %(ref)s is not one.")
+                                    % {"ref": request.reference})
+        try:
+            _check_complete(request, segments[request.pk], is_new_trip=True)
+        except ValidationFailed as error:
+            raise ValidationFailed([replace(e, field=f"{request.reference}.{e.field}")
+                                    for e in error.errors]) from error
+    return _clear_batch(actor, batch, action="submit", now=timezone.now(), settings=settings)
+
+
+def requests_reclear(*, actor: AnyUser | None, area_ids: Sequence[int] | None = None,
+                     batch: int = CLEAR_BATCH) -> ClearedMany:
+    """Run the clearance rules again on every open request (pending or cleared, not yet
+    over) that stops in one of ``area_ids`` (None: anywhere), after a fact they read changed:
+    a security level, an area's controls, an advisory, the travel settings. Each batch of
+    ``batch`` requests is one transaction. A request whose clearance comes out as stored is
+    not touched; one that changes is written and audited as an amendment's outcome is
+    ("travel.request.reclear.outcome"), keeping approvals of unchanged stops, and whoever
+    holds a newly waiting stop is told. ``actor`` None: Vigil itself (a scheduled run); else
+    one who configures travel for the whole system."""
+    if actor is not None and not holds_globally(actor, Perm.CONFIGURE_TRAVEL):
+        raise Forbidden()
+    now = timezone.now()
+    open_requests = TravelRequest.objects.filter(
+        status__in=[TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED],
+        ends_at__gt=now)
+    if area_ids is not None:
+        open_requests = open_requests.filter(
+            pk__in=Segment.objects.filter(destination_area_id__in=list(area_ids)).values(
+                "request_id"))
+    ids = list(open_requests.order_by("pk").values_list("pk", flat=True))
+    done = ClearedMany()
+    settings = travel_settings()
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            requests = list(TravelRequest.objects.select_for_update(of=("self",)).filter(
+                pk__in=ids[start:start + batch],
+                status__in=[TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED])
+                .select_related("traveller").order_by("pk"))
+            done.add(_clear_batch(actor, requests, action="reclear", now=now,
+                                  settings=settings))
+    return done
+
+
 # --- Presences -----------------------------------------------------------------------------------
 
 def presence_rows(request: TravelRequest, segments: Sequence[Segment],
@@ -676,18 +1037,32 @@ def presence_rows(request: TravelRequest, segments: Sequence[Segment],
     return rows
 
 
-def presence_rebuild(request: TravelRequest) -> int:
+def _presences_of(request: TravelRequest, segments: Sequence[Segment],
+                  dependant_ids: Sequence[int]) -> list[Presence]:
+    """The presences a request's status and itinerary call for (none unless submitted)."""
+    if request.status not in {TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED}:
+        return []
+    subjects = [(request.traveller_id, None), *((request.traveller_id, d)
+                                                for d in dependant_ids)]
+    return presence_rows(request, segments, subjects, request.traveller.duty_station_id,
+                         request.status == TravelRequest.Status.CLEARED)
+
+
+def presence_rebuild(request: TravelRequest, *, segments: Sequence[Segment] | None = None,
+                     dependant_ids: Sequence[int] | None = None, stored: bool = True) -> int:
     """Rewrite where the request places its travellers: submitted requests only; cleared
-    ones count for whereabouts, pending ones are kept for a crisis that wants them."""
-    request.presences.all().delete()
+    ones count for whereabouts, pending ones are kept for a crisis that wants them.
+    ``segments`` (in order) and ``dependant_ids``: the itinerary, when the caller has it;
+    ``stored`` False: the request has none stored yet (it was never submitted)."""
+    if stored:
+        request.presences.all().delete()
     if request.status not in {TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED}:
         return 0
-    segments = list(request.segments.order_by("position"))
-    subjects = [(request.traveller_id, None),
-                *((request.traveller_id, d) for d in
-                  request.dependants.values_list("pk", flat=True))]
-    rows = presence_rows(request, segments, subjects, request.traveller.duty_station_id,
-                         request.status == TravelRequest.Status.CLEARED)
+    if segments is None:
+        segments = list(request.segments.order_by("position"))
+    if dependant_ids is None:
+        dependant_ids = list(request.dependants.values_list("pk", flat=True))
+    rows = _presences_of(request, segments, dependant_ids)
     Presence.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
