@@ -17,7 +17,11 @@ def warm_up(**_: object) -> None:
     """Load the URL configuration once the worker starts (the check-in links are reversed
     from it), so that the first crisis message does not wait for it."""
     import django
+    from django.apps import apps
     from django.urls import get_resolver
 
-    django.setup()
+    # Only when Django is not set up yet: a second django.setup() in a pool process configures
+    # logging again, and the process's "Task ... succeeded/raised" lines are then lost.
+    if not apps.ready:
+        django.setup()
     get_resolver().url_patterns  # noqa: B018 - loads every URL module
