@@ -271,3 +271,17 @@ def test_queries_do_not_grow_with_rows(cast, user_with, writer):
     assert updated[0] == updated[1]
     assert Person.objects.filter(index_number__startswith="4", version=2).count() == 200
     assert Person.objects.get(index_number="40000199").emails == ["n199@un.example"]
+
+
+def test_progress_counts_every_row_and_the_collector_runs_again(cast, admin):
+    import gc
+
+    told: list[int] = []
+    personnel_import(actor=admin, data=file_of(1203, first=50000000).encode(),
+                     progress=told.append)
+    assert sum(told) == 1203
+    assert max(told) <= importing.PROGRESS_EVERY
+    assert gc.isenabled()
+    with pytest.raises(ValidationFailed):
+        personnel_import(actor=admin, data=BAD.encode(), progress=told.append)
+    assert gc.isenabled()
