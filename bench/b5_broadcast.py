@@ -370,10 +370,18 @@ def broadcast_run(env: dict[str, str], people: list[int], *, workers: int, name:
         write = time.perf_counter() - began
         n = len(people)
         deadline = time.monotonic() + 3600
+        swept, last_sweep = [], time.monotonic()
         while Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.SENT) \
                 .count() < n:
             if time.monotonic() > deadline:
                 raise SystemExit(f"{name}: not all sent within an hour")
+            if pythonpath is None and time.monotonic() - last_sweep >= 30:
+                # The delivery sweep, every 30 s as beat runs it (here in this process): it
+                # queues the chunks of a broadcast no chunk works on (their tasks lost).
+                from vigil.crisis import tasks
+
+                swept.append(tasks.deliver_due() or {})
+                last_sweep = time.monotonic()
             time.sleep(0.5)
         connection.close()
     finally:
@@ -407,7 +415,8 @@ def broadcast_run(env: dict[str, str], people: list[int], *, workers: int, name:
     connection.close()
     return {"n": n, "write": write, "seconds": last - handed, "rate": n / (last - handed),
             "first accept": first - handed, "chunks": chunks, "resent": resent,
-            "duplicates": len(rows) - len(set(ids)), "size": message_size(broadcast)}
+            "duplicates": len(rows) - len(set(ids)), "size": message_size(broadcast),
+            "sweeps": swept}
 
 
 def message_size(broadcast: Any) -> int:
@@ -509,8 +518,11 @@ def main() -> None:
     result.notes.append(f"Writing the {n:,} Delivery rows (broadcast_send, in the broadcast's "
                         f"transaction): {after['write']:.1f} s, not in the rate.")
     if not result.met:
-        result.gap = (f"{after['rate']:.0f} messages/s against a goal of {GOAL:.0f}: see "
-                      "bench/sections/B5.md")
+        result.gap = (f"{after['rate']:.0f} messages/s against {GOAL:.0f}: each message is "
+                      "built through Django's e-mail classes and marked sent in its own "
+                      "PostgreSQL transaction, which the bare sender does not do; measured at "
+                      f"a load average of {os.getloadavg()[0]:.0f} on the machine's "
+                      f"{os.cpu_count()} cores")
     if not args.no_save:
         print("written:", result.save())
     print(result.rows)
