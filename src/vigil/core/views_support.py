@@ -35,7 +35,7 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 #: A list counts its matching rows up to this many and says "more than" beyond: an exact
 #: COUNT(*) over millions of travel requests costs more than the page it heads.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):  # type: ignore[type-arg]
