@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -62,6 +63,9 @@ def parse() -> argparse.Namespace:
                         "medium, 300 small)")
     parser.add_argument("--city", default=None, help="a city of the data set, by name")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--per-moment", action="store_true",
+                        help="the zone read moment by moment, as before zone.present_during "
+                        "(for the before figure)")
     parser.add_argument("--no-save", action="store_true",
                         help="print only; leave bench/results/B7.json as it is")
     return parser.parse_args()
@@ -338,6 +342,12 @@ def main() -> None:
 
     if inspect.signature(whereabouts.arrival_times).parameters["limit"].default != LIMIT:
         sys.exit("travel.whereabouts.arrival_times thins to another number of moments")
+    if args.per_moment:
+        from vigil.crisis import zone as zones
+
+        zones.Zone.region = lambda self: None  # type: ignore[method-assign]
+        for kind in (zones.Circle, zones.Polygon):
+            del kind.region
     city = pick_city(info, args)
     cname, lat, lon, homes = city
     iso2 = next(c[2] for c in data.CENTRES if c[1] == cname)
@@ -347,6 +357,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     span = (window[1] - window[0] - dt.timedelta(days=1)).total_seconds()
     label = database_label()
+    load = os.getloadavg()[0]
     print(f"{label}; {args.scale}: {cname}, {args.radius:g} km, {homes:,} people with a home "
           "in the circle", file=sys.stderr)
 
@@ -409,13 +420,33 @@ def main() -> None:
     result.detail = {"times": {k: summary(v) for k, v in times.items()},
                      "statements": {k: {"p50": statistics.median(v), "max": max(v)}
                                     for k, v in counts.items()}}
+    parts = ", ".join(f"{k} {med[k]:.2f} s" for k in ("presumed_in", "take_headcount", "declare",
+                                                        "board"))
+    result.notes = [
+        f"Medians: {parts} (take_headcount includes presumed_in; declare includes "
+        f"take_headcount); statements per round "
+        f"{statistics.median(counts['statements']):.0f} (declaration "
+        f"{statistics.median(counts['statements declare']):.0f}, board "
+        f"{statistics.median(counts['statements board']):.0f}).",
+        f"Machine load average (1 min) at the start: {load:.1f} on 2 cores.",
+        *([f"Measured on the {args.scale} data set, not the large one."]
+          if args.scale != "large" else []),
+        *(["The zone read moment by moment (--per-moment), as before the speed work."]
+          if args.per_moment else [])]
     if not result.met:
         reasons = []
         if med["total"] > 2:
-            reasons.append(f"{med['total']:.2f} s end to end, over 2 s")
+            reasons.append(f"{med['total']:.2f} s end to end, over 2 s, on a machine at load "
+                           f"{load:.0f} (2 cores); of it zone.presumed_in {med['presumed_in']:.2f}"
+                           f" s (travellers worked out moment by moment in Python) and the "
+                           f"board {med['board']:.2f} s")
         if ratio > 3:
             reasons.append(f"{ratio:.1f}x the statement, over 3x")
         result.gap = "; ".join(reasons)
+    if args.scale != "large":
+        result.gap = "; ".join(filter(None, [
+            result.gap, f"measured on the {args.scale} data set ({info['counts']['personnel']:,} "
+            f"staff), not the large one (300,000)"]))
     lines = [f"{label}, {args.scale}: {cname}, {rounds} rounds, people median "
              f"{statistics.median(sizes):,.0f}",
              "| part | p50 s | p95 s |", "|---|---|---|"]

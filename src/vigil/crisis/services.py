@@ -6,7 +6,7 @@ crisis.delivery, from the Delivery rows written here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +44,6 @@ from vigil.places import borders
 from vigil.places.geo import area_at
 from vigil.places.models import SecurityArea
 from vigil.places.selectors import country_placed
-from vigil.travel.models import TravelRequest
-from vigil.travel.whereabouts import Basis, Whereabouts
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -162,42 +160,12 @@ def _place(crisis: Crisis, zone: zones.Zone) -> float | None:
     return fell_back
 
 
-def _place_of(w: Whereabouts, people: dict[int, Person]) -> str:
-    if w.basis in (Basis.DUTY_STATION, Basis.RESIDENCE):
-        # A residence is named by its duty station: the board does not show addresses.
-        return str(people[w.person_id].duty_station)
-    return TravelRequest.reference_of(w.request_id) if w.request_id else ""
-
-
-def _entries_for(crisis: Crisis, found: Iterable[Whereabouts]) -> list[AccountEntry]:
-    found = list(found)
-    people = Person.objects.select_related("duty_station").in_bulk(
-        {w.person_id for w in found})
-    rows = []
-    for w in found:
-        person = people.get(w.person_id)
-        if person is None:
-            continue
-        lat, lon = w.point
-        rows.append(AccountEntry(crisis=crisis, person_id=w.person_id,
-                                 dependant_id=w.dependant_id,
-                                 organization_id=person.organization_id,
-                                 duty_station_id=person.duty_station_id,
-                                 place=_place_of(w, people)[:200], basis=w.basis,
-                                 latitude=lat, longitude=lon))
-    return rows
-
-
 def take_headcount(crisis: Crisis) -> int:
     """Add an entry for everyone presumed in the zone during the window who has none yet.
     Returns how many were added. Entries already there keep their status."""
     found = zones.presumed_in(zones.zone_of(crisis), crisis.window_start, crisis.window_end)
     have = set(crisis.entries.values_list("person_id", "dependant_id"))
-    new = [w for w in found if w.key not in have]
-    rows = _entries_for(crisis, new)
-    for start in range(0, len(rows), BATCH):
-        AccountEntry.objects.bulk_create(rows[start:start + BATCH])
-    return len(rows)
+    return headcount.entries_write(crisis.pk, [w for w in found if w.key not in have])
 
 
 @transaction.atomic
