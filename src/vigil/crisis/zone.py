@@ -401,7 +401,8 @@ def _active(starts: dt.datetime, ends: dt.datetime, at: dt.datetime) -> bool:
 
 def _travellers_during(region: whereabouts.Region, moments: Sequence[dt.datetime]
                        ) -> list[dict[Key, Whereabouts]]:
-    """For each moment, the travellers presumed in the region (whereabouts._travellers)."""
+    """For each moment, the travellers presumed in the region (whereabouts._travellers) who
+    were not at an earlier one."""
     first, last = moments[0], moments[-1]
     fields = ("pk", "person_id", "dependant_id", "kind", "latitude", "longitude", "request_id",
               "segment_id", "cleared", "starts_at", "ends_at")
@@ -414,18 +415,25 @@ def _travellers_during(region: whereabouts.Region, moments: Sequence[dt.datetime
     for chunk in _chunks({r.person_id for r in inside}):
         everything.extend(_during(Presence.objects.filter(person_id__in=chunk), first, last)
                           .annotate(trip_start=F("request__starts_at")).only(*fields))
-    out = []
-    for at in moments:
-        keys = {(r.person_id, r.dependant_id) for r in inside
-                if _active(r.starts_at, r.ends_at, at)}
-        found: dict[Key, Whereabouts] = {}
-        if keys:
-            rows = [r for r in everything if (r.person_id, r.dependant_id) in keys
-                    and _active(r.starts_at, r.ends_at, at)]
-            for w in whereabouts._from_presences(rows):
-                if any(region.contains(lat, lon) for lat, lon in w.points):
-                    found[w.key] = w
-        out.append(found)
+    # Person by person, moments in order, up to the first that puts them in the region: only
+    # the first answer of each counts (present_during).
+    rows_of: dict[Key, list[Presence]] = {}
+    for r in everything:
+        rows_of.setdefault((r.person_id, r.dependant_id), []).append(r)
+    inside_of: dict[Key, list[Presence]] = {}
+    for r in inside:
+        inside_of.setdefault((r.person_id, r.dependant_id), []).append(r)
+    out: list[dict[Key, Whereabouts]] = [{} for _ in moments]
+    for key, candidates in inside_of.items():
+        for index, at in enumerate(moments):
+            if not any(_active(r.starts_at, r.ends_at, at) for r in candidates):
+                continue
+            rows = [r for r in rows_of.get(key, ()) if _active(r.starts_at, r.ends_at, at)]
+            found = [w for w in whereabouts._from_presences(rows)
+                     if any(region.contains(lat, lon) for lat, lon in w.points)]
+            if found:
+                out[index][key] = found[0]
+                break
     return out
 
 
