@@ -1,8 +1,8 @@
 """Benchmark B7: declaring a crisis over a city at world scale, against one SQL statement.
 
-    .venv/bin/python bench/b7_declare.py                  # large data set (about 2 min)
-    .venv/bin/python bench/b7_declare.py --scale medium   # about 1 min
-    .venv/bin/python bench/b7_declare.py --scale small    # the smoke run (under 30 s)
+    .venv/bin/python bench/b7_declare.py                  # large data set (not yet timed)
+    .venv/bin/python bench/b7_declare.py --scale medium   # about 75 s (load 16, 2 cores)
+    .venv/bin/python bench/b7_declare.py --scale small    # the smoke run (about 30 s)
 
 On the shared data set (bench/data.py, PostgreSQL vigil_bench_data_<scale>), a 25 km circle
 round the city of the data set whose circle holds nearest --target people (staff members and
