@@ -533,6 +533,13 @@ class Presence(models.Model):
             models.Index(fields=["dependant", "starts_at"], name="presence_dependant_time",
                          condition=Q(dependant__isnull=False)),
             models.Index(fields=["security_area", "starts_at"], name="presence_area_time"),
+            # Who is on a cleared trip at a moment, for the whole system (SP2.2.c.i,
+            # travel.selectors.whereabouts_known_at): the cleared presences that began within
+            # rules.MAX_PRESENCE of it, by one index range; on PostgreSQL read from the index
+            # alone (INCLUDE; other databases make the index without those columns).
+            models.Index(fields=["starts_at"], name="presence_cleared_time",
+                         condition=Q(cleared=True),
+                         include=["ends_at", "person", "dependant"]),
         ]
 
     def __str__(self) -> str:
