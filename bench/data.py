@@ -771,6 +771,36 @@ def ensure_dataset(scale: str = "large", url: str | None = None, seed: int = 1) 
     if scale not in SCALES:
         raise SystemExit(f"--scale: one of {', '.join(SCALES)}, not {scale!r}")
     url = url or pg_url(database_name(scale))
+    lock = _build_lock(database_name(scale)) if url == pg_url(database_name(scale)) else None
+    try:
+        return _ensure(scale, url, seed)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _build_lock(name: str) -> Any:
+    """A connection holding the data set's build lock (a PostgreSQL advisory lock on the
+    server's postgres database, so that dropping the data set's database leaves it alone):
+    while one process builds, another waits here instead of taking the half-built database
+    for a failed build and starting again over it."""
+    import zlib
+
+    import psycopg
+
+    conn = psycopg.connect(pg_url("postgres"), autocommit=True)
+    key = zlib.crc32(name.encode())
+    said = False
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+        if not said:
+            print(f"{name} is being built by another process: waiting for it.",
+                  file=sys.stderr, flush=True)
+            said = True
+        time.sleep(5)
+    return conn
+
+
+def _ensure(scale: str, url: str, seed: int) -> dict[str, Any]:
     built = False
     if url.startswith("postgres") and not url.endswith(f"/{database_name(scale)}"):
         pass  # a database the caller named: used as it is
