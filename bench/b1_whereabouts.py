@@ -15,7 +15,7 @@ each:
 - the who-is-where page (travel:whereabouts, through Django's test client, as a reader with the
   security officer's role everywhere), for --pages queries of the first kind;
 - a crisis headcount (crisis.services.take_headcount of a 25 km circle and a 24-hour window, as
-  bench/crisis.py times it), for --headcounts crises.
+  as the earlier bench/crisis.py timed it), for --headcounts crises.
 
 The reference, in the same run, interleaved query by query: PostGIS on a copy of the same rows
 in schema ``bench_postgis`` of the data database (built once, reused; PostGIS is installed from
@@ -448,17 +448,26 @@ def pages(args: argparse.Namespace, window: tuple[dt.datetime, dt.datetime],
     return times
 
 
+def new_crisis(model: Any, user: Any, lat: float, lon: float, start: dt.datetime,
+               end: dt.datetime, country_id: int, title: str) -> Any:
+    """A crisis over a 25 km circle, its row made directly (the declaration's own work is
+    B7's): what take_headcount reads."""
+    return model.objects.create(
+        title=title, country_id=country_id, incident_at=start, activated_at=start,
+        declared_by=user, zone_kind=model.ZoneKind.CIRCLE, center_latitude=lat,
+        center_longitude=lon, radius_km=RADIUS_KM, window_start=start, window_end=end)
+
+
 def headcounts(args: argparse.Namespace, window: tuple[dt.datetime, dt.datetime],
                connection: Any) -> dict[str, list[float]]:
     """crisis.services.take_headcount of a 25 km circle over 24 hours (a Crisis row made
-    directly, as bench/crisis.py does), in a transaction rolled back. Reference: the PostGIS
+    directly), in a transaction rolled back. Reference: the PostGIS
     statement at each moment the headcount read (zone.presumed_in's moments), unioned."""
-    import crisis as bench_crisis  # bench/crisis.py
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from vigil.crisis import services
-    from vigil.crisis.models import AccountEntry
+    from vigil.crisis.models import AccountEntry, Crisis
     from vigil.places.models import DutyStation
     from vigil.travel import rules, whereabouts
 
@@ -472,8 +481,8 @@ def headcounts(args: argparse.Namespace, window: tuple[dt.datetime, dt.datetime]
         for number, (lat, lon, start) in enumerate(points):
             end = start + dt.timedelta(hours=24)
             country = min(stations, key=lambda s: rules.distance_km(lat, lon, s[0], s[1]))[2]
-            crisis = bench_crisis.new_crisis(user, lat, lon, RADIUS_KM, start, end, country,
-                                             f"B1 crisis {number}")
+            crisis = new_crisis(Crisis, user, lat, lon, start, end, country,
+                                f"B1 crisis {number}")
             moments = sorted({start, end, *whereabouts.arrival_times(
                 whereabouts.circle(lat, lon, RADIUS_KM), start, end)})
             with transaction.atomic():

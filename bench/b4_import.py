@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import os
 import random
@@ -42,14 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    ROOT,
     VAR,
     VIGIL,
     Result,
     Row,
+    base_is_current,
     database_label,
+    mark_base,
+    migrations_fingerprint,
     pg_admin,
-    pg_database_exists,
     pg_url,
     setup_django,
 )
@@ -111,30 +111,11 @@ CATEGORIES = ["international", "national_professional", "general_service", "fiel
               "consultant", "volunteer", "contractor"]
 
 
-def migrations_fingerprint() -> str:
-    names = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "src" / "vigil").glob(
-        "*/migrations/0*.py"))
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-
-
-def base_is_current(fingerprint: str) -> bool:
-    if not pg_database_exists(BASE):
-        return False
-    import psycopg
-
-    with psycopg.connect(pg_url(BASE), autocommit=True) as conn:
-        try:
-            row = conn.execute("SELECT fingerprint FROM bench_b4_base").fetchone()
-        except psycopg.Error:
-            return False
-    return row is not None and row[0] == fingerprint
-
-
 def ensure_base() -> float:
     """The migrated database the runs copy, with the global administrator ``admin``; built
     when missing or when the migrations on disk changed."""
-    fingerprint = migrations_fingerprint()
-    if base_is_current(fingerprint):
+    fingerprint = migrations_fingerprint("")
+    if base_is_current(BASE, fingerprint):
         return 0.0
     started = time.perf_counter()
     pg_admin(f'DROP DATABASE IF EXISTS "{BASE}" WITH (FORCE)')
@@ -147,8 +128,7 @@ def ensure_base() -> float:
     import psycopg
 
     with psycopg.connect(pg_url(BASE), autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_b4_base (fingerprint text)")
-        conn.execute("INSERT INTO bench_b4_base VALUES (%s)", [fingerprint])
+        mark_base(conn, fingerprint)
     return time.perf_counter() - started
 
 

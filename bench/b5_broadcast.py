@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import io
 import math
 import multiprocessing
@@ -65,9 +64,11 @@ from common import (
     VIGIL,
     Result,
     Row,
+    base_is_current,
     database_label,
+    mark_base,
+    migrations_fingerprint,
     pg_admin,
-    pg_database_exists,
     pg_url,
     setup_django,
 )
@@ -196,30 +197,11 @@ def reference(n: int, connections: int, size: int) -> dict[str, Any]:
 
 # --- The database ---------------------------------------------------------------------------
 
-def migrations_fingerprint() -> str:
-    names = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "src" / "vigil").glob(
-        "*/migrations/0*.py"))
-    return hashlib.sha256(("\n".join(names) + f"\n{PEOPLE}").encode()).hexdigest()[:16]
-
-
-def base_is_current(fingerprint: str) -> bool:
-    if not pg_database_exists(BASE):
-        return False
-    import psycopg
-
-    with psycopg.connect(pg_url(BASE), autocommit=True) as conn:
-        try:
-            row = conn.execute("SELECT fingerprint FROM bench_b5_base").fetchone()
-        except psycopg.Error:
-            return False
-    return row is not None and row[0] == fingerprint
-
-
 def ensure_base() -> float:
     """The migrated database the runs copy, with PEOPLE staff members, each with an e-mail
     address, at one duty station; built when missing or when the migrations changed."""
-    fingerprint = migrations_fingerprint()
-    if base_is_current(fingerprint):
+    fingerprint = migrations_fingerprint(f"\n{PEOPLE}")
+    if base_is_current(BASE, fingerprint):
         return 0.0
     started = time.perf_counter()
     pg_admin(f'DROP DATABASE IF EXISTS "{BASE}" WITH (FORCE)')
@@ -244,8 +226,7 @@ Person.objects.bulk_create([Person(index_number=f"B5{{i:07d}}", family_name=f"St
 
     with psycopg.connect(pg_url(BASE), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-        conn.execute("CREATE TABLE bench_b5_base (fingerprint text)")
-        conn.execute("INSERT INTO bench_b5_base VALUES (%s)", [fingerprint])
+        mark_base(conn, fingerprint)
     return time.perf_counter() - started
 
 

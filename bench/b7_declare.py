@@ -42,12 +42,12 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import data  # bench/data.py, next to this file
-from common import Result, Row, database_label, pg_database_exists, summary
+from common import Result, Row, counting, database_label, pg_database_exists, summary
 
 LIMIT = 48  # travel.whereabouts.arrival_times' default, checked below
 
@@ -69,20 +69,6 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--no-save", action="store_true",
                         help="print only; leave bench/results/B7.json as it is")
     return parser.parse_args()
-
-
-@contextmanager
-def counting(tally: list[int]) -> Iterator[None]:
-    """Count the statements sent (an executemany counts once)."""
-    from django.db import connection
-
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool,
-                context: Any) -> Any:
-        tally[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield
 
 
 @contextmanager

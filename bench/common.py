@@ -16,6 +16,7 @@ docs/performance.md.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -23,7 +24,8 @@ import platform
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,49 @@ def pg_database_exists(name: str) -> bool:
     with psycopg.connect(pg_url("postgres"), autocommit=True) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             [name]).fetchone() is not None
+
+
+def migrations_fingerprint(extra: str = "") -> str:
+    """Names the migrations on disk (and ``extra``): a base database built with another set
+    is built again."""
+    names = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "src" / "vigil").glob(
+        "*/migrations/0*.py"))
+    return hashlib.sha256(("\n".join(names) + extra).encode()).hexdigest()[:16]
+
+
+def base_is_current(base: str, fingerprint: str) -> bool:
+    """Whether the template database ``base`` exists and was built for ``fingerprint`` (kept
+    in its one-row table bench_base, written by mark_base)."""
+    if not pg_database_exists(base):
+        return False
+    import psycopg
+
+    with psycopg.connect(pg_url(base), autocommit=True) as conn:
+        try:
+            row = conn.execute("SELECT fingerprint FROM bench_base").fetchone()
+        except psycopg.Error:
+            return False
+    return row is not None and row[0] == fingerprint
+
+
+def mark_base(conn: Any, fingerprint: str) -> None:
+    """Record on an open connection to a finished template database what it was built for."""
+    conn.execute("CREATE TABLE bench_base (fingerprint text)")
+    conn.execute("INSERT INTO bench_base VALUES (%s)", [fingerprint])
+
+
+@contextmanager
+def counting(tally: list[int]) -> Iterator[None]:
+    """Count the statements Django sends while inside (an executemany counts once)."""
+    from django.db import connection
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                context: Any) -> Any:
+        tally[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
 
 
 def setup_django(url: str, migrate: bool = True) -> None:
