@@ -36,6 +36,20 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def size(result: dict) -> str:
+    """The data a result was measured on, in a few words: the data set's scale, or the
+    benchmark's own size."""
+    scale = result.get("scale") or {}
+    named = scale.get("scale") or scale.get("name")
+    if named:
+        return f"{named} data set"
+    if "rows" in scale:
+        return f"{scale['rows']:,} rows"
+    if "recipients" in scale:
+        return f"{scale['recipients']:,} recipients"
+    return "own data"
+
+
 def verdict(met: bool | None) -> str:
     return {True: "met", False: "**missed**", None: "—"}[met]
 
@@ -56,7 +70,7 @@ def summary(results: list[dict]) -> str:
     runs = sorted({(r["date"][:10], r["machine"], r["database"]) for r in results})
     lines.append("")
     for date, where, database in runs:
-        ids = ", ".join(r["id"] for r in results
+        ids = ", ".join(f"{r['id']} ({size(r)})" for r in results
                         if (r["date"][:10], r["machine"], r["database"]) == (date, where, database))
         lines.append(f"- {ids}: measured {date} on {where}, {database}.")
     missing = [i for i in IDS if i not in {r["id"] for r in results}]
