@@ -17,7 +17,7 @@ a range of grid cells (trips) or a latitude/longitude box (residences and duty s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -509,3 +509,151 @@ def staying_in_areas(at: dt.datetime) -> dict[int, int]:
         dependant__isnull=True, security_area__isnull=False, kind=Presence.Kind.STAY)),
         at, include_pending=False)
     return dict(present.order_by().values_list("person_id", "security_area_id"))
+
+
+# --- A region at many moments --------------------------------------------------------------------
+# travel.whereabouts answers for one moment (who_is_near, who_is_in); a window asks for up to
+# fifty. present_during gives, for a region and sorted moments, what calling _present
+# at each moment and keeping each person's first answer gives, with a fixed number of
+# statements: the candidates (travellers by grid cell, people by home) and the trips that may
+# take them in or out, each read once for the whole span of the moments. The rules (who is
+# live, which trip wins, who is at home) are whereabouts' own helpers.
+
+Key = tuple[int, int | None]
+CHUNK = 5000  # ids per IN list (SQLite's limit on parameters)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), CHUNK):
+        yield ordered[first:first + CHUNK]
+
+
+def _during(qs: QuerySet[Presence], first: dt.datetime, last: dt.datetime) -> QuerySet[Presence]:
+    """Cleared presences active at some moment of [first, last] (_active_at for a
+    span: every presence it finds at a moment of the span is here)."""
+    return qs.filter(starts_at__gt=first - rules.MAX_PRESENCE, starts_at__lte=last,
+                     ends_at__gt=first, cleared=True)
+
+
+def _active(starts: dt.datetime, ends: dt.datetime, at: dt.datetime) -> bool:
+    """_active_at's test for one presence."""
+    return at - rules.MAX_PRESENCE < starts <= at < ends
+
+
+def _travellers_during(region: Region, moments: Sequence[dt.datetime]
+                       ) -> list[dict[Key, Whereabouts]]:
+    """For each moment, the travellers presumed in the region (_travellers) who
+    were not at an earlier one."""
+    first, last = moments[0], moments[-1]
+    fields = ("pk", "person_id", "dependant_id", "kind", "latitude", "longitude", "request_id",
+              "segment_id", "cleared", "starts_at", "ends_at")
+    cells = Presence.objects.filter(_cell_filter(region.box))
+    inside = [r for r in _during(_live_presences(cells), first, last).only(*fields)
+              if region.contains(r.latitude, r.longitude)]
+    if not inside:
+        return [{} for _ in moments]
+    everything: list[Presence] = []
+    for chunk in _chunks({r.person_id for r in inside}):
+        everything.extend(_during(Presence.objects.filter(person_id__in=chunk), first, last)
+                          .annotate(trip_start=F("request__starts_at")).only(*fields))
+    # Person by person, moments in order, up to the first that puts them in the region: only
+    # the first answer of each counts (present_during).
+    rows_of: dict[Key, list[Presence]] = {}
+    for r in everything:
+        rows_of.setdefault((r.person_id, r.dependant_id), []).append(r)
+    inside_of: dict[Key, list[Presence]] = {}
+    for r in inside:
+        inside_of.setdefault((r.person_id, r.dependant_id), []).append(r)
+    out: list[dict[Key, Whereabouts]] = [{} for _ in moments]
+    for key, candidates in inside_of.items():
+        for index, at in enumerate(moments):
+            if not any(_active(r.starts_at, r.ends_at, at) for r in candidates):
+                continue
+            rows = [r for r in rows_of.get(key, ()) if _active(r.starts_at, r.ends_at, at)]
+            found = [w for w in _from_presences(rows)
+                     if any(region.contains(lat, lon) for lat, lon in w.points)]
+            if found:
+                out[index][key] = found[0]
+                break
+    return out
+
+
+def _homes(region: Region) -> list[Whereabouts]:
+    """Everyone whose home is in the region, away or not (_at_home's candidates):
+    staff members at their residence or duty station, the dependants who share a staff
+    member's home, and the dependants with a residence of their own."""
+    people, stations, dependants_own = _home_people_of(region)
+    home_of: dict[int, Whereabouts] = {}
+    for pk, lat, lon in people.filter(residence_latitude__isnull=False).order_by().values_list(
+            "pk", "residence_latitude", "residence_longitude"):
+        if lat is not None and lon is not None and region.contains(lat, lon):
+            home_of[pk] = Whereabouts(pk, None, Basis.RESIDENCE, ((lat, lon),))
+    points = {pk: (lat, lon) for pk, lat, lon in
+              stations.order_by().values_list("pk", "latitude", "longitude")
+              if region.contains(lat, lon)}
+    if points:
+        for pk, station_id in _live_people().filter(
+                residence_latitude__isnull=True, duty_station_id__in=list(points)
+        ).order_by().values_list("pk", "duty_station_id"):
+            home_of[pk] = Whereabouts(pk, None, Basis.DUTY_STATION, (points[station_id],))
+    found = list(home_of.values())
+    for chunk in _chunks(list(home_of)):
+        for pk, person_id in _live_dependants().filter(
+                residence_latitude__isnull=True, person_id__in=chunk
+        ).order_by().values_list("pk", "person_id"):
+            home = home_of[person_id]
+            found.append(Whereabouts(person_id, pk, home.basis, home.points))
+    for pk, person_id, lat, lon in dependants_own.order_by().values_list(
+            "pk", "person_id", "residence_latitude", "residence_longitude"):
+        if lat is not None and lon is not None and region.contains(lat, lon):
+            found.append(Whereabouts(person_id, pk, Basis.RESIDENCE, ((lat, lon),)))
+    return found
+
+
+def _trips_of(homes: Sequence[Whereabouts], first: dt.datetime, last: dt.datetime
+              ) -> dict[Key, list[tuple[dt.datetime, dt.datetime]]]:
+    """The cleared trips (start, end of each presence) that may take each of ``homes`` away
+    during [first, last]: a staff member's own presences, a dependant's."""
+    trips: dict[Key, list[tuple[dt.datetime, dt.datetime]]] = {}
+    staff = [w.person_id for w in homes if w.dependant_id is None]
+    for chunk in _chunks(staff):
+        for person_id, starts, ends in _during(Presence.objects.filter(
+                person_id__in=chunk, dependant__isnull=True), first, last
+        ).order_by().values_list("person_id", "starts_at", "ends_at"):
+            trips.setdefault((person_id, None), []).append((starts, ends))
+    owner = {w.dependant_id: w.person_id for w in homes if w.dependant_id is not None}
+    for chunk in _chunks(list(owner)):
+        for dependant_id, starts, ends in _during(Presence.objects.filter(
+                dependant_id__in=chunk), first, last
+        ).order_by().values_list("dependant_id", "starts_at", "ends_at"):
+            trips.setdefault((owner[dependant_id], dependant_id), []).append((starts, ends))
+    return trips
+
+
+def present_during(region: Region, moments: Sequence[dt.datetime]
+                   ) -> list[Whereabouts]:
+    """Everyone presumed in the region at some of ``moments`` (sorted): each person's first
+    answer, in the order of the moments and, within one, of (staff member, dependant); as
+    keeping the first of whereabouts' answers at each moment in turn gives."""
+    if not moments:
+        return []
+    first, last = moments[0], moments[-1]
+    travelling = _travellers_during(region, moments)
+    seen: dict[Key, tuple[int, Whereabouts]] = {}
+    for index, found in enumerate(travelling):
+        for key, w in found.items():
+            seen.setdefault(key, (index, w))
+    homes = _homes(region)
+    trips = _trips_of(homes, first, last)
+    for home in homes:
+        key = home.key
+        before = seen[key][0] if key in seen else len(moments)  # a trip into the zone wins
+        away = trips.get(key, ())
+        for index in range(before):
+            if not any(_active(starts, ends, moments[index]) for starts, ends in away):
+                seen[key] = (index, home)
+                break
+    ordered = sorted(seen.values(), key=lambda v: (v[0], v[1].person_id,
+                                                    v[1].dependant_id or 0))
+    return [w for _index, w in ordered]

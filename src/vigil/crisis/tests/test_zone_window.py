@@ -1,8 +1,9 @@
-"""A window read for all its moments at once (zone.present_during) gives what whereabouts
-gives moment by moment (each person's first answer, in time order), on a world drawn at
-random round Nairobi: staff at home (residence or duty station), dependants sharing the home
-or living apart, separated staff and former dependants, and trips of every shape (cleared or
-pending, overlapping, in transit across the zone's edge, staff and dependants apart)."""
+"""A window read for all its moments at once (travel.whereabouts.present_during, through the zone)
+gives what whereabouts gives moment by moment (each person's first answer, in time order), on a
+world drawn at random round Nairobi: staff at home (residence or duty station), dependants
+sharing the home or living apart, separated staff and former dependants, and trips of every
+shape (cleared or pending, overlapping, in transit across the zone's edge, staff and dependants
+apart)."""
 
 from __future__ import annotations
 
