@@ -501,13 +501,15 @@ def due_ids(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
 
 
 def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = None,
-                opener: Opener | None = None) -> dict[str, int]:
+                opener: Opener | None = None, queue: Callable[[int], Any] | None = None
+                ) -> dict[str, int]:
     """Send every delivery that is due (of one broadcast, or all), in this process, chunk
-    after chunk. Safe to run in several workers at once and again after a crash. Without
-    arguments, with a broker: the sweep (sweep()), which spreads a large backlog over the
-    workers instead."""
-    if broadcast_id is None and now is None and not settings.CELERY_TASK_ALWAYS_EAGER:
-        return sweep(opener=opener)
+    after chunk. Safe to run in several workers at once and again after a crash. For all
+    broadcasts, with a broker and a ``queue`` to put chunk tasks on (tasks.deliver_due
+    gives it): the sweep (sweep()), which spreads a large backlog over the workers instead."""
+    if (broadcast_id is None and now is None and queue is not None
+            and not settings.CELERY_TASK_ALWAYS_EAGER):
+        return sweep(queue=queue, opener=opener)
     config = CrisisSettings.load()  # read once for the whole run
     counts: dict[str, int] = {}
     finish_orphans(now=now or timezone.now())
@@ -518,13 +520,14 @@ def deliver_due(*, broadcast_id: int | None = None, now: dt.datetime | None = No
         _add(counts, done)
 
 
-def sweep(*, queue: Callable[[int], Any] | None = None, opener: Opener | None = None,
+def sweep(*, queue: Callable[[int], Any], opener: Opener | None = None,
           chunks: int = SWEEP_CHUNKS) -> dict[str, int]:
     """The periodic sweep, with a broker. In this process: the households of SENT rows whose
     chunk died before marking them, then up to ``chunks`` chunks of rows whose chunk died
     (SENDING, lease run out) and of retries whose time has come. Then, for each broadcast
     that no chunk is working on (no lease running) and that has rows never tried (its chunk
-    tasks were lost), one chunk task per CHUNK rows on the queue, for every worker to share.
+    tasks were lost), one chunk task per CHUNK rows put on ``queue`` (a task's delay, given by
+    the tasks module: delivery never imports it), for every worker to share.
     Returns the counts of statuses given, and "queued": the chunk tasks queued."""
     config = CrisisSettings.load()
     counts: dict[str, int] = {}
@@ -543,10 +546,6 @@ def sweep(*, queue: Callable[[int], Any] | None = None, opener: Opener | None = 
                                     next_attempt_at__isnull=True)
             .exclude(broadcast_id__in=live.values("broadcast_id"))
             .values_list("broadcast_id").annotate(n=Count("pk")).order_by("broadcast_id"))
-    if queue is None:
-        from vigil.crisis.tasks import deliver_chunk as task
-
-        queue = task.delay
     queued = 0
     for broadcast_id, n in idle:
         for _chunk in range(math.ceil(n / CHUNK)):

@@ -44,7 +44,7 @@ def deliver_chunk(broadcast_id: int | None = None) -> dict[str, int]:
 def deliver_due() -> Any:
     """Sends whose worker died (lease run out), retries whose time has come, and broadcasts
     whose chunk tasks were lost."""
-    return _locked("deliver-due", delivery.deliver_due)
+    return _locked("deliver-due", lambda: delivery.deliver_due(queue=deliver_chunk.delay))
 
 
 @shared_task(queue="periodic", time_limit=600)

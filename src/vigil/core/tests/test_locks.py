@@ -35,7 +35,7 @@ def test_the_lock_is_released_when_the_work_fails():
 
 
 def test_the_crisis_sweep_skips_while_another_worker_sweeps(monkeypatch):
-    monkeypatch.setattr(crisis_tasks.delivery, "deliver_due", lambda: {"sent": 1})
+    monkeypatch.setattr(crisis_tasks.delivery, "deliver_due", lambda **_kw: {"sent": 1})
     with held_elsewhere("vigil:crisis:deliver-due"):
         assert crisis_tasks.deliver_due() is None
     assert crisis_tasks.deliver_due() == {"sent": 1}

@@ -40,7 +40,11 @@ def consumed_queues() -> list[str]:
     """Every queue a Vigil task can be sent to: the default queue, each task's own `queue`,
     the routes and declared queues of the Celery configuration, and the beat schedule's
     options. Sorted, default queue first."""
-    from vigil.config.celery import app
+    # Vigil's app, made when the settings package loads (vigil.config), is Celery's current
+    # one: core reads it from there rather than importing the project's assembly.
+    from celery import current_app
+
+    app = current_app._get_current_object()
 
     app.loader.import_default_modules()  # every app's tasks module (autodiscover)
     conf = app.conf
