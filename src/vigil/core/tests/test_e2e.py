@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from vigil.core import demo
+from vigil.core.tests.migrated_rows import restore_migrated_rows
 from vigil.core.tests.second_factor import sign_in_page
 from vigil.people.demo import DEMO_USERS
 
@@ -32,33 +33,6 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
-
-
-def restore_migrated_rows() -> None:
-    """Put back the rows that data migrations write (countries, settings, the taxonomy, the
-    audit chain's head, the default courses...) when an earlier transactional test emptied
-    every table as it ended: each of Vigil's data migrations runs its forward function again,
-    in order, on the current models. One that reshapes existing rows finds none."""
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import RunPython
-
-    from vigil.places.models import Country
-
-    if Country.objects.exists():
-        return
-    graph = MigrationLoader(connection).graph
-    done: set[tuple[str, str]] = set()
-    for leaf in sorted(graph.leaf_nodes()):
-        for key in graph.forwards_plan(leaf):
-            migration = graph.nodes[key]
-            if key in done or not type(migration).__module__.startswith("vigil."):
-                continue
-            done.add(key)
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    operation.code(apps, None)
 
 
 @pytest.fixture

@@ -37,10 +37,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.test import override_settings
 from django.utils import timezone
 
 from vigil.config.celery import app
+from vigil.core.tests.migrated_rows import restore_migrated_rows
 from vigil.crisis.tests.conftest import (  # noqa: F401 - the crisis fixtures used here
     Inbox,
     free_port,
@@ -83,34 +83,6 @@ def _claim_redis_db() -> tuple[str, Any]:
         if client.dbsize() == 0 and client.set("vigil:real-celery:claim", os.getpid(), nx=True):
             return f"{REDIS}/{number}", client
     pytest.skip("no empty Redis database among 1-15")
-
-
-def restore_migrated_rows() -> None:
-    """The forward functions of Vigil's data migrations again, in order, with a schema editor
-    (an index made by one is made IF NOT EXISTS), when the tables are empty: made from the
-    models, or emptied by the previous transactional test."""
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import RunPython
-
-    from vigil.places.models import Country
-
-    if Country.objects.exists():
-        return
-    with override_settings(MIGRATION_MODULES={}):  # --no-migrations hides them
-        graph = MigrationLoader(connection).graph
-    done: set[tuple[str, str]] = set()
-    with connection.schema_editor() as editor:
-        for leaf in sorted(graph.leaf_nodes()):
-            for key in graph.forwards_plan(leaf):
-                migration = graph.nodes[key]
-                if key in done or not type(migration).__module__.startswith("vigil."):
-                    continue
-                done.add(key)
-                for operation in migration.operations:
-                    if isinstance(operation, RunPython):
-                        operation.code(apps, editor)
 
 
 class Worker:

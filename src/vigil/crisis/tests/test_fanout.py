@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.core.tests.test_e2e import restore_migrated_rows
+from vigil.core.tests.migrated_rows import restore_migrated_rows
 from vigil.crisis import delivery, services, tasks
 from vigil.crisis.models import AccountStatus, CrisisSettings, Delivery
 from vigil.crisis.tests.test_delivery import WorkerDied, broadcast, more_staff, nobody_listens
