@@ -6,19 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.query_counts import queries_of
 from vigil.incidents.models import Incident, IncidentCategory
-
-
-def queries(client: Any, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def add_incidents(cast: Any, n: int) -> None:
@@ -42,11 +35,7 @@ def test_the_incident_pages_ask_the_same_queries_for_few_and_many(client, cast, 
              reverse("incidents:incident_list") + "?sort=category"]
 
     def counts() -> list[int]:
-        found = []
-        for user in (officer, reader):
-            client.force_login(user)
-            found += [queries(client, url) for url in pages]
-        return found
+        return queries_of(client, (officer, reader), pages)
 
     add_incidents(cast, 2)
     counts()

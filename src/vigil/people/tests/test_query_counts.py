@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.query_counts import queries_of
 from vigil.people.models import Dependant, Person
-
-
-def queries(client: Any, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def add_people(cast: Any, n: int, start: int) -> None:
@@ -38,11 +31,7 @@ def test_the_people_lists_ask_the_same_queries_for_few_and_many(client, cast, us
              reverse("people:dependant_list"), reverse("people:organization_list")]
 
     def counts() -> list[int]:
-        found = []
-        for user in (officer, admin):
-            client.force_login(user)
-            found += [queries(client, url) for url in pages]
-        return found
+        return queries_of(client, (officer, admin), pages)
 
     add_people(cast, 3, 0)
     counts()

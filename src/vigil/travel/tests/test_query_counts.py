@@ -6,19 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.query_counts import queries
 from vigil.travel.models import TravelRequest
-
-
-def queries(client: Any, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def add_requests(cast: Any, user: Any, n: int) -> None:
