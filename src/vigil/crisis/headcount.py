@@ -28,9 +28,8 @@ from vigil.core.authz import Perm, users_with_perm
 from vigil.core.errors import StaleVersion
 from vigil.core.i18n import Msg
 from vigil.core.services import notify
-from vigil.crisis.models import AccountEntry, AccountEvent, AccountStatus, Delivery
+from vigil.crisis.models import AccountEntry, AccountEvent, AccountStatus
 from vigil.crisis.rules import ALARMING
-from vigil.crisis.selectors import households
 from vigil.people.models import Person
 from vigil.places.models import DutyStation
 from vigil.travel.models import TravelRequest
@@ -105,25 +104,6 @@ def checkin_status(entry: AccountEntry, *, answer: str, note: str, lat: float | 
                  changes={"status": [None, answer], "note": [None, note or None]})
     if alarm_team:
         alarm(entry, answer, note)
-
-
-def household_contacted(delivery: Delivery, *, at: dt.datetime) -> int:
-    """A message reached the staff member, and through them their household on the
-    headcount: those of its entries still unknown become contacted, each with its event,
-    and one audit event names them. Returns how many changed. Called inside the
-    transaction that marks the delivery sent."""
-    crisis_id = delivery.broadcast.crisis_id
-    if crisis_id is None or delivery.entry_id is None:
-        return 0
-    unknown = list(households(crisis_id=crisis_id, people=[delivery.person_id])
-                   .filter(status=AccountStatus.UNKNOWN).order_by("pk").select_for_update())
-    if not unknown:
-        return 0
-    status_write(unknown, AccountStatus.CONTACTED, at=at)
-    audit.record(actor=None, action="crisis.entry.contacted", obj=delivery,
-                 changes={"status": [AccountStatus.UNKNOWN, AccountStatus.CONTACTED],
-                          "entries": [e.pk for e in unknown]})
-    return len(unknown)
 
 
 # --- Writing the entries -------------------------------------------------------------------------
