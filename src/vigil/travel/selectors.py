@@ -50,6 +50,7 @@ from vigil.travel.models import (
     Delegation,
     Presence,
     SecurityContact,
+    Segment,
     TravelRequest,
     TravelSettings,
 )
@@ -452,19 +453,41 @@ class Row:
             _("A dependant of %(name)s") % {"name": self.person}
 
 
+@dataclass(frozen=True)
+class Found:
+    """A whereabouts answer within the reader's scope: how many people it holds, how many of
+    them travelling, and its first ``limit`` answers as rows (all of them without a limit).
+    A page that lists the first 1,000 builds and checks only those."""
+
+    rows: list[Row]
+    count: int
+    travelling: int
+
+
+_CHUNK = 5000  # ids per IN list (within SQLite's limit on parameters)
+
+
+def _chunked(ids: set[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[first:first + _CHUNK] for first in range(0, len(ordered), _CHUNK)]
+
+
 def _rows(found: list[whereabouts.Whereabouts], user: AnyUser) -> list[Row]:
     """Answers as rows. Whereabouts readers who may not see a person's personal data get
-    the duty station instead of a residence, and no dependant's name."""
+    the duty station instead of a residence, and no dependant's name. A fixed number of
+    queries: the staff members, their duty stations, the dependants (given their staff
+    member, so that the permission check reads no more), the trips and the segments."""
     people = Person.objects.select_related("organization").in_bulk(
         {w.person_id for w in found})
     stations = DutyStation.objects.in_bulk({p.duty_station_id for p in people.values()})
     for person in people.values():
         person.duty_station = stations[person.duty_station_id]
     dependants = Dependant.objects.in_bulk({w.dependant_id for w in found if w.dependant_id})
+    for dependant in dependants.values():
+        if dependant.person_id in people:
+            dependant.person = people[dependant.person_id]
     trips = TravelRequest.objects.in_bulk({w.request_id for w in found if w.request_id})
-    segments = {p.segment_id: p for p in Presence.objects.filter(
-        segment_id__in={w.segment_id for w in found if w.segment_id}).select_related(
-        "segment")}
+    segments = Segment.objects.in_bulk({w.segment_id for w in found if w.segment_id})
     personal: dict[int, bool] = {}
     out = []
     for w in found:
@@ -476,7 +499,7 @@ def _rows(found: list[whereabouts.Whereabouts], user: AnyUser) -> list[Row]:
             station = person.duty_station
             place = whereabouts.Whereabouts(w.person_id, w.dependant_id, w.basis,
                                             ((station.latitude, station.longitude),))
-        segment = segments[w.segment_id].segment if w.segment_id in segments else None
+        segment = segments.get(w.segment_id) if w.segment_id else None
         if segment is None:
             label = person.duty_station.name
         elif w.basis == whereabouts.Basis.TRANSIT:
@@ -492,47 +515,81 @@ def _rows(found: list[whereabouts.Whereabouts], user: AnyUser) -> list[Row]:
     return out
 
 
-def _in_scope(scope: ScopeFilter, rows: list[Row]) -> list[Row]:
+def _in_scope(scope: ScopeFilter, found: list[whereabouts.Whereabouts]
+              ) -> list[whereabouts.Whereabouts]:
+    """The answers in the places the user's whereabouts grants cover: an answer on a trip by
+    the country and area of its segment's presence (the last one written), any other by the
+    staff member's duty station (its country, area or itself). Read as columns, in a fixed
+    number of queries, before any row is built."""
     if scope.everywhere:
-        return rows
+        return found
+    on_trip: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+    for chunk in _chunked({w.segment_id for w in found if w.request_id and w.segment_id}):
+        for request_id, segment_id, country, area in Presence.objects.filter(
+                segment_id__in=chunk).order_by("pk").values_list(
+                "request_id", "segment_id", "country_id", "security_area_id"):
+            on_trip[(request_id, segment_id)] = (country, area)
+    at_home: dict[int, tuple[int | None, int | None, int | None]] = {}
+    for chunk in _chunked({w.person_id for w in found if not w.request_id}):
+        for pk, station, country, area in Person.objects.filter(pk__in=chunk).values_list(
+                "pk", "duty_station_id", "duty_station__country_id",
+                "duty_station__security_area_id"):
+            at_home[pk] = (country, area, station)
     keep = []
-    presences = {(p.request_id, p.segment_id): p for p in Presence.objects.filter(
-        request_id__in={r.place.request_id for r in rows if r.place.request_id})}
-    for row in rows:
+    for w in found:
         country: int | None
         area: int | None
         station: int | None = None
-        if row.place.request_id:
-            p = presences.get((row.place.request_id, row.place.segment_id or 0))
-            country, area = (p.country_id, p.security_area_id) if p else (None, None)
+        if w.request_id:
+            country, area = on_trip.get((w.request_id, w.segment_id or 0), (None, None))
         else:
-            station_obj = row.person.duty_station
-            country, area, station = (station_obj.country_id, station_obj.security_area_id,
-                                      station_obj.pk)
+            country, area, station = at_home.get(w.person_id, (None, None, None))
         if country in scope.countries or area in scope.areas or station in scope.stations:
-            keep.append(row)
+            keep.append(w)
     return keep
 
 
-def who_is_in(*, user: AnyUser, area: SecurityArea, at: dt.datetime) -> list[Row]:
+def _found(found: list[whereabouts.Whereabouts], user: AnyUser, scope: ScopeFilter | None,
+           limit: int | None) -> Found:
+    """The answers in scope (``scope`` None: all), counted, the first ``limit`` as rows."""
+    kept = found if scope is None else _in_scope(scope, found)
+    shown = kept if limit is None else kept[:limit]
+    return Found(_rows(shown, user), len(kept), sum(1 for w in kept if w.request_id))
+
+
+def find_in_area(*, user: AnyUser, area: SecurityArea, at: dt.datetime,
+                 limit: int | None = None) -> Found:
+    """Everyone presumed in a security area the user watches (NotFound otherwise), the
+    first ``limit`` as rows. Audited with the number found."""
     if not can(user, Perm.VIEW_WHEREABOUTS, area):
         raise NotFound()  # the same answer as for an area that does not exist
-    rows = _rows(whereabouts.who_is_in(at, area=area), user)
+    found = _found(whereabouts.who_is_in(at, area=area), user, None, limit)
     audit.record(actor=user, action="travel.whereabouts.read", obj=area,
-                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
-    return rows
+                 changes={"at": at.isoformat(), "rows": found.count}, sensitive_read=True)
+    return found
+
+
+def who_is_in(*, user: AnyUser, area: SecurityArea, at: dt.datetime) -> list[Row]:
+    return find_in_area(user=user, area=area, at=at).rows
+
+
+def find_near(*, user: AnyUser, lat: float, lon: float, radius_km: float, at: dt.datetime,
+              limit: int | None = None) -> Found:
+    """Everyone presumed within ``radius_km`` of a point, within the user's whereabouts scope
+    (Forbidden without one), the first ``limit`` as rows. Audited with the number found."""
+    scope = whereabouts_scope(user)
+    if not scope.anything:
+        raise Forbidden()
+    found = _found(whereabouts.who_is_near(lat, lon, radius_km, at), user, scope, limit)
+    audit.record(actor=user, action="travel.whereabouts.read", object_type="point",
+                 object_repr=f"{lat:.4f},{lon:.4f} r={radius_km} km",
+                 changes={"at": at.isoformat(), "rows": found.count}, sensitive_read=True)
+    return found
 
 
 def who_is_near(*, user: AnyUser, lat: float, lon: float, radius_km: float,
                 at: dt.datetime) -> list[Row]:
-    scope = whereabouts_scope(user)
-    if not scope.anything:
-        raise Forbidden()
-    rows = _in_scope(scope, _rows(whereabouts.who_is_near(lat, lon, radius_km, at), user))
-    audit.record(actor=user, action="travel.whereabouts.read", object_type="point",
-                 object_repr=f"{lat:.4f},{lon:.4f} r={radius_km} km",
-                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
-    return rows
+    return find_near(user=user, lat=lat, lon=lon, radius_km=radius_km, at=at).rows
 
 
 def who_is_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetime) -> list[Row]:
@@ -540,11 +597,11 @@ def who_is_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetim
     scope = whereabouts_scope(user)
     if not scope.anything:
         raise Forbidden()
-    rows = _in_scope(scope, _rows(whereabouts.who_is_in(at, geometry=geometry), user))
+    found = _found(whereabouts.who_is_in(at, geometry=geometry), user, scope, None)
     audit.record(actor=user, action="travel.whereabouts.read", object_type="polygon",
                  object_repr=str(geometry.get("type", ""))[:40],
-                 changes={"at": at.isoformat(), "rows": len(rows)}, sensitive_read=True)
-    return rows
+                 changes={"at": at.isoformat(), "rows": found.count}, sensitive_read=True)
+    return found.rows
 
 
 def count_in_polygon(*, user: AnyUser, geometry: dict[str, Any], at: dt.datetime) -> int:

@@ -535,44 +535,50 @@ def operator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Whereabouts and coverage --------------------------------------------------------------------
 
-def _whereabouts_query(request: HttpRequest) -> tuple[WhereaboutsForm, list[selectors.Row],
-                                                      dt.datetime]:
+def _whereabouts_query(request: HttpRequest, limit: int) -> tuple[WhereaboutsForm,
+                                                                 selectors.Found, dt.datetime]:
+    """The form and its answer: everyone found is counted, the first ``limit`` are rows."""
     areas = selectors.areas_watched(user=request.user)
     form = WhereaboutsForm(request.GET or None, areas=areas)
     now = timezone.now()
     at = now
-    rows: list[selectors.Row] = []
+    found = selectors.Found([], 0, 0)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         at = data["at"].replace(tzinfo=dt.UTC) if data.get("at") else now
         if request.GET.get("when") == "week":
             at = now + dt.timedelta(days=7)
         if data.get("area"):
-            rows = selectors.who_is_in(user=request.user, area=data["area"], at=at)
+            found = selectors.find_in_area(user=request.user, area=data["area"], at=at,
+                                           limit=limit)
         else:
-            rows = selectors.who_is_near(user=request.user, lat=data["latitude"],
-                                         lon=data["longitude"], radius_km=data["radius_km"],
-                                         at=at)
-    return form, rows, at
+            found = selectors.find_near(user=request.user, lat=data["latitude"],
+                                        lon=data["longitude"], radius_km=data["radius_km"],
+                                        at=at, limit=limit)
+    return form, found, at
+
+
+PAGE_ROWS = 1000  # the who-is-where page lists the first 1,000 found
+MAP_POINTS = 5000  # and its map shows the first 5,000
 
 
 @perm_required(Perm.VIEW_WHEREABOUTS)
 def whereabouts_page(request: HttpRequest) -> HttpResponse:
-    form, rows, at = _whereabouts_query(request)
-    travelling = sum(1 for r in rows if r.trip is not None)
+    form, found, at = _whereabouts_query(request, PAGE_ROWS)
     return render(request, "travel/whereabouts.html", {
-        "form": form, "rows": rows[:1000], "count": len(rows), "travelling": travelling,
-        "at": at, "query": request.GET.urlencode(), "truncated": len(rows) > 1000})
+        "form": form, "rows": found.rows, "count": found.count,
+        "travelling": found.travelling, "at": at, "query": request.GET.urlencode(),
+        "truncated": found.count > PAGE_ROWS})
 
 
 @perm_required(Perm.VIEW_WHEREABOUTS)
 def whereabouts_geojson(request: HttpRequest) -> JsonResponse:
-    _form, rows, _at = _whereabouts_query(request)
+    _form, found, _at = _whereabouts_query(request, MAP_POINTS)
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [r.place.point[1],
                                                                r.place.point[0]]},
                  "properties": {"name": r.name, "basis": r.place.basis, "where": r.where}}
-                for r in rows[:5000]]
+                for r in found.rows]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 

@@ -1,0 +1,156 @@
+"""The who-is-where page at scale (issue 16, B1): it counts everyone found in the reader's
+scope but builds and checks only the rows it lists, in the same number of queries however
+many people are found; and the rows it lists are the first of the full answer's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from vigil.core.authz import Role, ScopeKind
+from vigil.core.tests.query_counts import queries
+from vigil.people.models import Dependant, Person
+from vigil.travel import selectors, services, views
+from vigil.travel.models import TravelRequest
+
+pytestmark = pytest.mark.django_db
+
+NAIROBI = (-1.286, 36.817)
+AT = dt.datetime(2031, 5, 3, 6, 0, tzinfo=dt.UTC)
+
+
+def crowd(cast: Any, actor: Any, first: int, n: int) -> None:
+    """``n`` people round Nairobi, of three kinds in turn: Nairobi staff at their residence
+    with a child, Nairobi staff without a residence (at the duty station, with their spouse),
+    and Mogadishu staff who live in Nairobi (out of a Kenya officer's scope). Every third of
+    them from Mogadishu also stays in Nairobi on a cleared trip with a dependant (in scope:
+    the trip's stop is in Kenya)."""
+    for number in range(first, first + n):
+        kind = number % 3
+        station = cast.mogadishu if kind == 2 else cast.nairobi
+        home = (None, None) if kind == 1 else (NAIROBI[0] + 0.01, NAIROBI[1] + 0.01)
+        person = Person.objects.create(
+            index_number=f"SP-{number}", family_name=f"Crowd {number}", given_name="B",
+            organization=cast.undp, category="international", duty_station=station,
+            residence_latitude=home[0], residence_longitude=home[1])
+        child = Dependant.objects.create(person=person, family_name=f"Crowd {number}",
+                                         given_name="C", relationship="child")
+        if kind == 2 and number % 2 == 0:
+            stay = [{"origin_station": cast.mogadishu, "destination_station": cast.nairobi,
+                     "departs_local": AT - dt.timedelta(days=2),
+                     "arrives_local": AT - dt.timedelta(days=2) + dt.timedelta(hours=3),
+                     "mode": "road", "stays_until_local": AT + dt.timedelta(days=4)}]
+            request = services.request_create(actor=actor, traveller=person,
+                                              data={"purpose": "Mission"}, segments=stay,
+                                              dependants=[child])
+            TravelRequest.objects.filter(pk=request.pk).update(
+                status=TravelRequest.Status.CLEARED)
+            request.status = TravelRequest.Status.CLEARED
+            services.presence_rebuild(request)
+
+
+def page_url() -> str:
+    return (reverse("travel:whereabouts") + f"?latitude={NAIROBI[0]}&longitude={NAIROBI[1]}"
+            f"&radius_km=25&at={AT:%Y-%m-%dT%H:%M}")
+
+
+def map_url() -> str:
+    return page_url().replace(reverse("travel:whereabouts"),
+                              reverse("travel:whereabouts_geojson"))
+
+
+@pytest.fixture
+def readers(cast: Any, user_with: Any) -> list[Any]:
+    return [user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya),
+            user_with(Role.SECURITY_OFFICER),
+            user_with(Role.DESIGNATED_OFFICIAL, ScopeKind.COUNTRY, cast.kenya)]
+
+
+def counts(client: Any, readers: list[Any]) -> list[int]:
+    found = []
+    for reader in readers:
+        client.force_login(reader)
+        found += [queries(client, page_url()), queries(client, map_url())]
+    return found
+
+
+def test_the_page_asks_the_same_queries_for_few_and_many_people(client, cast, readers,
+                                                                 user_with, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_ROWS", 10)
+    monkeypatch.setattr(views, "MAP_POINTS", 12)
+    actor = user_with(Role.ADMINISTRATOR)
+    crowd(cast, actor, 0, 6)
+    counts(client, readers)  # settings rows and caches are made on the first read
+    few = counts(client, readers)
+    crowd(cast, actor, 6, 30)
+    assert counts(client, readers) == few
+    client.force_login(readers[1])
+    page = client.get(page_url())
+    assert page.context["count"] > 40
+    assert len(page.context["rows"]) == 10
+    assert page.context["truncated"]
+    assert len(client.get(map_url()).json()["features"]) == 12
+
+
+def keys(rows: list[selectors.Row]) -> list[tuple[int, int | None]]:
+    return [(r.person.pk, r.dependant.pk if r.dependant else None) for r in rows]
+
+
+@pytest.mark.parametrize("limit", [0, 7, None])
+def test_the_listed_rows_are_the_first_of_the_whole_answer(cast, readers, user_with, limit):
+    crowd(cast, user_with(Role.ADMINISTRATOR), 0, 24)
+    for reader in readers:
+        whole = selectors.who_is_near(user=reader, lat=NAIROBI[0], lon=NAIROBI[1],
+                                      radius_km=25, at=AT)
+        found = selectors.find_near(user=reader, lat=NAIROBI[0], lon=NAIROBI[1],
+                                    radius_km=25, at=AT, limit=limit)
+        assert found.count == len(whole)
+        assert found.travelling == sum(1 for r in whole if r.trip is not None)
+        shown = whole if limit is None else whole[:limit]
+        assert keys(found.rows) == keys(shown)
+        assert [(r.place, r.where, r.name, r.trip) for r in found.rows] == [
+            (r.place, r.where, r.name, r.trip) for r in shown]
+
+
+def test_the_scope_keeps_trips_by_their_stop_and_others_by_the_duty_station(cast, readers,
+                                                                            user_with):
+    """Both directions: a Kenya officer sees the Mogadishu staff staying in Nairobi on a trip
+    and everyone of a Kenyan duty station, not the Mogadishu staff at home in Nairobi; a
+    global reader sees them all."""
+    crowd(cast, user_with(Role.ADMINISTRATOR), 0, 12)
+    kenya, everywhere, official = readers
+    seen = {}
+    for reader in (kenya, everywhere, official):
+        seen[reader.pk] = {(r.person.duty_station.code, r.trip is not None, r.place.basis)
+                           for r in selectors.who_is_near(user=reader, lat=NAIROBI[0],
+                                                          lon=NAIROBI[1], radius_km=25, at=AT)}
+    assert ("SO-MGQ", True, "stay") in seen[kenya.pk]
+    assert ("SO-MGQ", False, "residence") not in seen[kenya.pk]
+    assert ("SO-MGQ", False, "residence") in seen[everywhere.pk]
+    assert {("KE-NBO", False, "residence"), ("KE-NBO", False, "duty_station")} <= seen[kenya.pk]
+    assert seen[official.pk] == seen[kenya.pk]
+
+
+def test_a_reader_without_personal_data_gets_the_duty_station_and_no_dependant_name(
+        cast, readers, user_with):
+    crowd(cast, user_with(Role.ADMINISTRATOR), 0, 3)
+    officer, _everywhere, official = readers
+    for reader, personal in ((officer, True), (official, False)):
+        found = selectors.find_near(user=reader, lat=NAIROBI[0], lon=NAIROBI[1],
+                                    radius_km=25, at=AT, limit=None)
+        residents = [r for r in found.rows if r.person.residence_latitude is not None
+                     and r.trip is None and r.person.duty_station == cast.nairobi]
+        assert residents
+        for row in residents:
+            at_station = row.place.points == ((cast.nairobi.latitude, cast.nairobi.longitude),)
+            assert at_station is not personal
+        named = {r.dependant.family_name != "" for r in found.rows
+                 if r.dependant and r.person.duty_station == cast.nairobi}
+        assert named == {personal}
+        # The Mogadishu staff's families on a trip in Nairobi are named to neither: the
+        # dependant's scope is the staff member's duty station.
+        assert {r.dependant.family_name for r in found.rows if r.dependant
+                and r.person.duty_station == cast.mogadishu} == {""}
