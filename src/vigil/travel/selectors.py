@@ -38,7 +38,7 @@ from vigil.core.errors import Forbidden, NotFound
 from vigil.core.models import RoleGrant
 from vigil.core.selectors import narrowed, searched
 from vigil.core.slices import Slice, SlicePaths
-from vigil.people.models import Dependant, Person
+from vigil.people.models import Dependant, Organization, Person
 from vigil.places.models import Country, DutyStation, SecurityArea
 from vigil.training import selectors as training
 from vigil.travel import rules, whereabouts
@@ -727,17 +727,26 @@ def coverage(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, Any]
     everyone, households = _whereabouts_known(now, cutoff)
     staff = visible(user, Perm.VIEW_COVERAGE, everyone)
     family = visible(user, Perm.VIEW_COVERAGE, households)
-    groups: dict[str, dict[tuple[str, str], dict[str, int]]] = {"station": {}, "organization": {}}
+    # One pass over each population, counted by (duty station, organization) and rolled up
+    # here by each, instead of one pass per population and grouping.
+    cells: list[tuple[str, int, int, int, int | None]] = []
     for name, qs, prefix in (("staff", staff, ""), ("dependants", family, "person__")):
-        for key, fields in (("station", (f"{prefix}duty_station__code",
-                                         f"{prefix}duty_station__name")),
-                            ("organization", (f"{prefix}organization__code",
-                                              f"{prefix}organization__name"))):
-            for row in qs.values(*fields).annotate(total=Count("pk"), known=Sum("covered")):
-                bucket = groups[key].setdefault((row[fields[0]], row[fields[1]]), {
-                    "staff": 0, "staff_known": 0, "dependants": 0, "dependants_known": 0})
-                bucket[name] += row["total"]
-                bucket[f"{name}_known"] += row["known"] or 0
+        fields = (f"{prefix}duty_station", f"{prefix}organization")
+        cells += [(name, row[fields[0]], row[fields[1]], row["total"], row["known"])
+                  for row in qs.order_by().values(*fields).annotate(total=Count("pk"),
+                                                                    known=Sum("covered"))]
+    labels = {"station": {pk: (code, label) for pk, code, label in DutyStation.objects.filter(
+        pk__in={c[1] for c in cells}).values_list("pk", "code", "name")},
+        "organization": {pk: (code, label) for pk, code, label in
+                         Organization.objects.filter(pk__in={c[2] for c in cells})
+                         .values_list("pk", "code", "name")}}
+    groups: dict[str, dict[tuple[str, str], dict[str, int]]] = {"station": {}, "organization": {}}
+    for name, station, organization, total, known in cells:
+        for key, pk in (("station", station), ("organization", organization)):
+            bucket = groups[key].setdefault(labels[key][pk], {
+                "staff": 0, "staff_known": 0, "dependants": 0, "dependants_known": 0})
+            bucket[name] += total
+            bucket[f"{name}_known"] += known or 0
 
     def table(key: str) -> list[dict[str, Any]]:
         out = []

@@ -8,10 +8,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 
-from vigil.core.authz import Role, ScopeKind
-from vigil.core.tests.query_counts import queries
+from vigil.core.authz import Perm, Role, ScopeKind, visible
+from vigil.core.tests.query_counts import queries, queries_of
 from vigil.people.models import Dependant, Person
 from vigil.travel import selectors, services, views
 from vigil.travel.models import TravelRequest
@@ -154,3 +156,69 @@ def test_a_reader_without_personal_data_gets_the_duty_station_and_no_dependant_n
         # dependant's scope is the staff member's duty station.
         assert {r.dependant.family_name for r in found.rows if r.dependant
                 and r.person.duty_station == cast.mogadishu} == {""}
+
+
+# --- Coverage (SP2.2.c.i) ------------------------------------------------------------------------
+
+def confirmations(n: int) -> None:
+    """Residences confirmed at different ages, some never, some without coordinates."""
+    for number, person in enumerate(Person.objects.order_by("pk")[:n]):
+        person.residence_confirmed_on = (None if number % 4 == 0 else
+                                         timezone.localdate() - dt.timedelta(days=200 * (
+                                             number % 4 - 1)))
+        if number % 5 == 0:
+            person.residence_latitude = person.residence_longitude = None
+        person.save()
+
+
+def grouped_in_the_database(user: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """The figures as the page counted them before (one GROUP BY per population and
+    grouping, by code and name): the reference for the rolled-up counts."""
+    now = timezone.now()
+    cutoff = timezone.localdate() - dt.timedelta(days=selectors.travel_settings()
+                                                 .residence_days)
+    everyone, households = selectors._whereabouts_known(now, cutoff)
+    staff = visible(user, Perm.VIEW_COVERAGE, everyone)
+    family = visible(user, Perm.VIEW_COVERAGE, households)
+    out: dict[str, dict[tuple[str, str], list[int]]] = {"station": {}, "organization": {}}
+    for index, (qs, prefix) in enumerate(((staff, ""), (family, "person__"))):
+        for key, fields in (("station", (f"{prefix}duty_station__code",
+                                         f"{prefix}duty_station__name")),
+                            ("organization", (f"{prefix}organization__code",
+                                              f"{prefix}organization__name"))):
+            for row in qs.values(*fields).annotate(total=Count("pk"), known=Sum("covered")):
+                cell = out[key].setdefault((row[fields[0]], row[fields[1]]), [0, 0, 0, 0])
+                cell[2 * index] += row["total"]
+                cell[2 * index + 1] += row["known"] or 0
+    return {key: sorted((*k, *v) for k, v in groups.items()) for key, groups in out.items()}
+
+
+def figures(data: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+    return {key: sorted((r["code"], r["name"], r["staff"], r["staff_known"], r["dependants"],
+                         r["dependants_known"]) for r in data[f"by_{key}"])
+            for key in ("station", "organization")}
+
+
+def test_coverage_counts_as_one_group_by_per_grouping_did(cast, readers, user_with):
+    crowd(cast, user_with(Role.ADMINISTRATOR), 0, 18)
+    Person.objects.filter(family_name="Crowd 4").update(organization=cast.wfp)
+    confirmations(20)
+    for reader in [*readers, user_with(Role.PROGRAMME_MANAGER)]:
+        data = selectors.coverage(user=reader)
+        assert figures(data) == grouped_in_the_database(reader)
+        assert data["total"] == sum(r["total"] for r in data["by_organization"])
+
+
+def test_the_coverage_page_asks_the_same_queries_for_few_and_many_people(client, cast,
+                                                                         user_with):
+    readers = [user_with(Role.SECURITY_OFFICER, ScopeKind.COUNTRY, cast.kenya),
+               user_with(Role.ADMINISTRATOR), user_with(Role.PROGRAMME_MANAGER)]
+    actor = user_with(Role.ADMINISTRATOR)
+    crowd(cast, actor, 0, 3)
+    confirmations(4)
+    url = reverse("travel:coverage")
+    queries_of(client, readers, [url])  # settings rows and caches are made on the first read
+    few = queries_of(client, readers, [url])
+    crowd(cast, actor, 3, 24)
+    confirmations(30)
+    assert queries_of(client, readers, [url]) == few
