@@ -407,10 +407,17 @@ def import_view(*, perm: Perm, title: Any, required: Sequence[str], optional: Se
             except ValidationFailed as exc:
                 context.update(errors=exc.errors, message=exc.message)
                 return render(request, "core/import.html", context, status=400)
-            messages.success(request, _("%(created)d created, %(updated)d updated, "
-                                        "%(skipped)d rows skipped.") % {
-                "created": report.created, "updated": report.updated,
-                "skipped": report.skipped})
+            counts = {"created": report.created, "updated": report.updated,
+                      "unchanged": getattr(report, "unchanged", 0), "skipped": report.skipped}
+            if counts["unchanged"]:
+                # An import that tells a record that already says the same apart (personnel,
+                # training completions) leaves it alone and counts it.
+                messages.success(request, _("%(created)d created, %(updated)d updated, "
+                                            "%(unchanged)d unchanged, %(skipped)d rows "
+                                            "skipped.") % counts)
+            else:
+                messages.success(request, _("%(created)d created, %(updated)d updated, "
+                                            "%(skipped)d rows skipped.") % counts)
         return render(request, "core/import.html", context)
 
     return import_file

@@ -9,7 +9,11 @@
   (core.importing.parse_all and settle); then one transaction writes it all with one audit
   event. On PostgreSQL, new staff members are written with COPY, and the changes to existing
   ones are copied into a temporary table and applied by one UPDATE ... FROM; elsewhere,
-  one executemany INSERT and one executemany UPDATE. Each updated record's version is counted up.
+  one executemany INSERT and one executemany UPDATE.
+- Only a staff member whose values the file changes is updated: its version is counted up and
+  it is stamped. A row that says what the record already says is counted as unchanged and left
+  as it is, so that a nightly file from the human-resources system does not make every open
+  edit form stale (optimistic locking) for nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -47,6 +52,22 @@ EXISTING = ("id", "index_number", "organization_id", "duty_station_id", "user_id
 #: Rows checked between two reports to the progress bar.
 PROGRESS_EVERY = 500
 JSON_FIELDS = frozenset({"phones", "emails"})
+
+
+@dataclass
+class PersonnelImportReport(ImportReport):
+    """The import's counts, with the rows that named a staff member as it already was."""
+
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "unchanged": self.unchanged}
+
+    def lines(self) -> list[str]:
+        return [_("%(rows)d rows: %(created)d created, %(updated)d updated, %(unchanged)d "
+                  "unchanged, %(skipped)d skipped.") % {
+            "rows": self.rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "skipped": self.skipped}]
 
 
 class Imported:
@@ -131,7 +152,7 @@ def existing_people(index_numbers: Iterable[str]) -> dict[str, tuple[Any, ...]]:
 
 def check_rows(csv_rows: CsvRows, *, actor: AnyUser, skip_invalid: bool,
                progress: Callable[[int], None] | None = None
-               ) -> tuple[list[Imported], ImportReport, list[str]]:
+               ) -> tuple[list[Imported], PersonnelImportReport, list[str]]:
     """Every row checked (all its faults, by row and column); refused as a whole on a fault
     unless ``skip_invalid``. Returns the good rows, the report, and the columns to write."""
     orgs = {o.code.upper(): o for o in Organization.objects.all()}
@@ -207,27 +228,30 @@ def check_rows(csv_rows: CsvRows, *, actor: AnyUser, skip_invalid: bool,
         return Imported(index, None if before is None else before[0], values)
 
     step, flush = batched_progress(progress)
-    records, report = parse_all(csv_rows, parse, key=lambda r: r.index_number,
+    records, parsed = parse_all(csv_rows, parse, key=lambda r: r.index_number,
                                 key_column="index_number", progress=step)
     flush()
+    report = PersonnelImportReport(rows=parsed.rows, errors=parsed.errors)
     settle(report, skip_invalid=skip_invalid)
     return records, report, columns
 
 
 def write(records: list[Imported], columns: list[str], *, actor: AnyUser,
-          report: ImportReport, action: str) -> None:
-    """All checked rows in one transaction, with one audit event (the report)."""
+          report: PersonnelImportReport, action: str) -> None:
+    """All checked rows in one transaction, with one audit event (the report). Of the
+    existing staff members, only those the file changes are written."""
     new = [r for r in records if r.pk is None]
     old = [r for r in records if r.pk is not None]
     now = timezone.now()
     with transaction.atomic():
         if uses_copy():
             _copy_new(new, now)
-            _copy_updates(old, columns, now)
+            changed = _copy_updates(old, columns, now)
         else:
             _execute_new(new, now)
-            _execute_updates(old, columns, now)
-        report.created, report.updated = len(new), len(old)
+            changed = _execute_updates(old, columns, now)
+        report.created, report.updated = len(new), changed
+        report.unchanged = len(old) - changed
         audit.record(actor=actor, action=action, object_type=Person._meta.label_lower,
                      changes=report.as_dict())
 
@@ -267,11 +291,12 @@ def _copy_new(new: list[Imported], now: dt.datetime) -> None:
                 name, values[name] if name in values else defaults[name]) for name in names])
 
 
-def _copy_updates(old: list[Imported], columns: list[str], now: dt.datetime) -> None:
+def _copy_updates(old: list[Imported], columns: list[str], now: dt.datetime) -> int:
     """The rows' values COPYed into a temporary table of the same column types, then one
-    UPDATE ... FROM it: the columns the file gives, updated now, version counted up."""
+    UPDATE ... FROM it of the records where a column the file gives differs: those columns,
+    updated now, version counted up. Returns how many were updated."""
     if not old:
-        return
+        return 0
     q = connection.ops.quote_name
     table = q(Person._meta.db_table)
     names = ", ".join(q(c) for c in columns)
@@ -285,10 +310,14 @@ def _copy_updates(old: list[Imported], columns: list[str], now: dt.datetime) -> 
                 copy.write_row([r.pk, *(_copy_cell(c, values[c]) for c in columns)])
         cursor.execute("ANALYZE vigil_person_import")
         settings = ", ".join(f"{q(c)} = t.{q(c)}" for c in columns)
+        differs = " OR ".join(f"p.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in columns)
         update = (f"UPDATE {table} AS p SET {settings}, "  # noqa: S608 - the model's names
                   "version = p.version + 1, updated_at = %s")
-        cursor.execute(f"{update} FROM vigil_person_import AS t WHERE p.id = t.id", [now])
+        cursor.execute(f"{update} FROM vigil_person_import AS t WHERE p.id = t.id "
+                       f"AND ({differs})", [now])
+        changed: int = cursor.rowcount
         cursor.execute("DROP TABLE vigil_person_import")
+    return changed
 
 
 def _execute_new(new: list[Imported], now: dt.datetime) -> None:
@@ -314,22 +343,31 @@ def _concrete(attname: str) -> Field[Any, Any]:
     return field
 
 
-def _execute_updates(old: list[Imported], columns: list[str], now: dt.datetime) -> None:
-    """One executemany UPDATE by primary key: the columns the file gives, updated now,
-    version counted up."""
+def _execute_updates(old: list[Imported], columns: list[str], now: dt.datetime) -> int:
+    """One executemany UPDATE by primary key, of the records where a column the file gives
+    differs (null-safe: two NULLs are equal): those columns, updated now, version
+    counted up. Returns how many were updated."""
     if not old:
-        return
+        return 0
     q = connection.ops.quote_name
     fields = [_concrete(c) for c in columns]
     updated_at = Person._meta.get_field("updated_at").get_db_prep_save(now, connection)
     settings = ", ".join(f"{q(f.column or f.attname)} = %s" for f in fields)
     table = q(Person._meta.db_table)
     update = f"UPDATE {table} SET {settings}"  # noqa: S608 - the model's names
-    sql = f"{update}, version = version + 1, updated_at = %s WHERE id = %s"
+    # Null-safe inequality; SQLite spells it IS NOT (IS DISTINCT FROM only since 3.39).
+    unlike = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    differs = " OR ".join(f"{q(f.column or f.attname)} {unlike} %s" for f in fields)
+    sql = f"{update}, version = version + 1, updated_at = %s WHERE id = %s AND ({differs})"
+    rows = []
+    for r in old:
+        values = [f.get_db_prep_save(r.values[c], connection)
+                  for f, c in zip(fields, columns, strict=True)]
+        rows.append([*values, updated_at, r.pk, *values])
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [
-            [*(f.get_db_prep_save(r.values[c], connection) for f, c in zip(
-                fields, columns, strict=True)), updated_at, r.pk] for r in old])
+        cursor.executemany(sql, rows)
+        changed: int = cursor.rowcount
+    return changed
 
 
 def personnel_import_bulk(csv_rows: CsvRows, *, actor: AnyUser, skip_invalid: bool,

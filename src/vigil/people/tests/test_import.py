@@ -71,6 +71,12 @@ def test_html_import_page(cast, admin, client):
                            {"file": SimpleUploadedFile("p.csv", GOOD.encode())})
     assert response.status_code == 200
     assert Person.objects.filter(index_number="20000002").exists()
+    assert "unchanged" not in response.content.decode()
+    again = client.post("/people/personnel/import/",
+                        {"file": SimpleUploadedFile("p.csv", GOOD.encode())}, follow=True)
+    created = GOOD.count("\n") - 1
+    assert (f"0 created, 0 updated, {created} unchanged, 0 rows skipped."
+            in again.content.decode())
 
 
 def test_scoped_administrator_cannot_pull_a_person_into_their_scope(cast, user_with):
