@@ -79,6 +79,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=50, help="who-is-where pages")
     parser.add_argument("--headcounts", type=int, default=30, help="crisis headcounts")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=None,
+                        help="a data set of the scale built elsewhere (bench/data.py "
+                        "--database-url); default: the shared one, vigil_bench_data_<scale>")
     parser.add_argument("--rebuild-postgis", action="store_true",
                         help="drop the PostGIS copy and build it again")
     parser.add_argument("--no-save", action="store_true",
@@ -514,7 +517,7 @@ def headcounts(args: argparse.Namespace, window: tuple[dt.datetime, dt.datetime]
 
 def main() -> None:
     args = parse()
-    info = data.ensure_dataset(args.scale)
+    info = data.ensure_dataset(args.scale, url=args.database_url)
     ensure_postgis(info["url"])
     copy = ensure_copy(info["url"], args.rebuild_postgis)
     from django.db import connection

@@ -8,7 +8,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,6 +97,29 @@ def test_the_page_asks_the_same_queries_for_few_and_many_people(client, cast, re
     assert len(page.context["rows"]) == 10
     assert page.context["truncated"]
     assert len(client.get(map_url()).json()["features"]) == 12
+
+
+def test_the_api_reads_every_row_in_the_same_queries_for_few_and_many(api, cast, readers,
+                                                                      user_with):
+    """The API lists every answer: the columns its rows read are loaded with them (no field
+    of a staff member, dependant or trip loads on its own)."""
+    actor = user_with(Role.ADMINISTRATOR)
+    query = {"lat": NAIROBI[0], "lon": NAIROBI[1], "radius_km": 25, "at": AT.isoformat()}
+
+    def asked() -> list[int]:
+        found = []
+        for reader in readers:
+            with CaptureQueriesContext(connection) as captured:
+                answer = api(reader).get("/api/v1/whereabouts/near/", query)
+            assert answer.status_code == 200
+            found.append(len(captured))
+        return found
+
+    crowd(cast, actor, 0, 6)
+    asked()
+    few = asked()
+    crowd(cast, actor, 6, 30)
+    assert asked() == few
 
 
 def keys(rows: list[selectors.Row]) -> list[tuple[int, int | None]]:
