@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vigil.risk.rules import LIKELIHOODS, THREAT_CATEGORIES
 
@@ -148,17 +148,27 @@ class Proposal:
     prior_rate: float
     context_level: int | None
     evidence: tuple[Weighted, ...] = field(default=())
+    # For a proposal made from totals (``propose_summed``: the index, weighed in the
+    # database): the weighted count and the number of incidents, with no evidence listed.
+    summed_weight: float | None = None
+    summed_count: int | None = None
 
     @property
     def weighted_count(self) -> float:
+        if self.summed_weight is not None:
+            return self.summed_weight
         return sum(w.weight for w in self.evidence)
+
+    @property
+    def incidents(self) -> int:
+        return self.summed_count if self.summed_count is not None else len(self.evidence)
 
     def as_dict(self, *, evidence_limit: int = 0) -> dict[str, object]:
         data: dict[str, object] = {
             "likelihood": self.likelihood, "expected": round(self.expected, 3),
             "chance": round(self.chance, 3), "confidence": round(self.confidence, 3),
             "confidence_label": self.confidence_label, "prior_rate": self.prior_rate,
-            "context_level": self.context_level, "incidents": len(self.evidence),
+            "context_level": self.context_level, "incidents": self.incidents,
             "weighted_count": round(self.weighted_count, 3)}
         if evidence_limit:
             data["evidence"] = [
@@ -251,10 +261,27 @@ def propose_weighted(weighted: tuple[Weighted, ...], *, record_years: float, par
                      security_level: int | None = None,
                      advisory_level: int | None = None) -> Proposal:
     """``propose`` for items already weighed with ``weigh`` and the same parameters."""
+    return _propose(sum(w.weight for w in weighted), weighted, record_years=record_years,
+                    params=params, security_level=security_level,
+                    advisory_level=advisory_level)
+
+
+def propose_summed(weighted_count: float, incidents: int, *, record_years: float,
+                   params: Params, security_level: int | None = None,
+                   advisory_level: int | None = None) -> Proposal:
+    """``propose`` from the total weight of the items (each weighed as ``weigh`` does) and
+    their number, without the items: the same proposal, its evidence not listed."""
+    found = _propose(weighted_count, (), record_years=record_years, params=params,
+                     security_level=security_level, advisory_level=advisory_level)
+    return replace(found, summed_weight=weighted_count, summed_count=incidents)
+
+
+def _propose(total: float, weighted: tuple[Weighted, ...], *, record_years: float,
+             params: Params, security_level: int | None,
+             advisory_level: int | None) -> Proposal:
     level = context_level(security_level, advisory_level)
     prior = prior_rate(level, params)
-    shape, rate = posterior(sum(w.weight for w in weighted), record_years=record_years,
-                            params=params, prior=prior)
+    shape, rate = posterior(total, record_years=record_years, params=params, prior=prior)
     expected = shape / rate
     likelihood = step(expected, params.step_bounds)
     low, high = rate_bounds(likelihood, params.step_bounds)

@@ -12,12 +12,25 @@ threat categories at once), one for the incidents of a whole page of areas.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from vigil.core.authz import Perm, get_visible, visible
 from vigil.evidence import rules
@@ -284,11 +297,72 @@ def _advisories_by_place(country_ids: set[int], day: dt.date) -> dict[tuple[int,
     return best
 
 
+class _Decay(Func):
+    """Each incident's decay on ``day``, as ``rules.decay`` computes it in Python: 0.5 to the
+    power of its age in years (whole days since its UTC date, / 365.25) / the half-life, in
+    double precision with the same operations (the database's ``pow`` and Python's are the
+    C library's)."""
+
+    output_field = FloatField()
+
+    def __init__(self, occurred: Any, day: dt.date, half_life_years: float) -> None:
+        super().__init__(occurred, Value(day.isoformat()), Value(float(half_life_years)))
+
+    def _parts(self, compiler: Any, connection: Any) -> tuple[list[str], list[Any]]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(found)
+        return parts, params
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        (occurred, day, half), params = self._parts(compiler, connection)
+        if connection.vendor == "postgresql":
+            return (f"POWER(0.5::float8, ((({day})::date - ({occurred} AT TIME ZONE 'UTC')::date)"
+                    f"::float8 / 365.25::float8) / ({half})::float8)", params)
+        if connection.vendor == "sqlite":  # datetimes are stored as UTC text
+            return (f"POWER(0.5, ((julianday({day}) - julianday(date({occurred}))) / 365.25) "
+                    f"/ ({half}))", params)
+        raise NotImplementedError(connection.vendor)
+
+
+# An incident's harm, as ``rules.severity_factor`` reads it: killed or abducted someone (2),
+# only injured (1), neither (0).
+_HARM = Case(When(Q(killed__gt=0) | Q(abducted__gt=0), then=Value(2)),
+             When(injured__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _weighed_groups(place: Q, day: dt.date, params: rules.Params,
+                    area_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The incidents counted as evidence in ``place`` up to ``day`` (as ``_incidents``
+    selects them), weighed and summed in the database: one row per country, area (one of
+    ``area_ids``, else None), category, subcategory and harm, with the number of incidents and
+    the sum of their decays. The rows do not grow with the incidents."""
+    since = _day_end(day) - dt.timedelta(days=params.horizon_years * rules.DAYS_PER_YEAR + 1)
+    return list(Incident.objects.filter(place, occurred_at__lt=_day_end(day),
+                                        occurred_at__gte=since)
+                .exclude(verification=Incident.Verification.FALSE)
+                .annotate(g_iso2=F("country__iso2"),
+                          g_area=Case(When(security_area_id__in=list(area_ids),
+                                           then=F("security_area_id")),
+                                      default=Value(None), output_field=IntegerField()),
+                          g_category=F("category__code"), g_subcategory=F("subcategory__code"),
+                          g_harm=_HARM)
+                .order_by()
+                .values("g_iso2", "g_area", "g_category", "g_subcategory", "g_harm")
+                .annotate(g_count=Count("pk"),
+                          g_decay=Sum(_Decay(F("occurred_at"), day, params.half_life_years))))
+
+
 def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
               settings: EvidenceSettings | None = None) -> list[AreaRow]:
     """The five proposals of each area (``areas`` from ``areas_in_scope``, a page of them):
-    one query for the incidents of all their countries and neighbours, one for the
-    advisories, whatever the number of areas."""
+    one query for the incidents of all their countries and neighbours (weighed and summed in
+    the database, by country, area, category and harm: the rows read do not grow with the
+    incidents), one for the advisories, whatever the number of areas. Each proposal is the
+    one ``area_proposals`` gives (its weighted count summed in another order), without its
+    evidence listed."""
     if not areas:
         return []
     settings = settings or settings_row()
@@ -296,28 +370,43 @@ def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
     years = record_years(day)
     codes = {a.country.iso2 for a in areas}
     codes |= {n for code in list(codes) for n in neighbours(code)}
-    rows = _incidents(Q(country__iso2__in=sorted(codes))
-                      | Q(security_area_id__in=[a.pk for a in areas]), day, params,
-                      SHORT_COLUMNS)
-    by_country: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_country[row["country__iso2"] or ""].append(row)
+    area_ids = [a.pk for a in areas]
+    groups = []
+    for row in _weighed_groups(Q(country__iso2__in=sorted(codes))
+                               | Q(security_area_id__in=area_ids), day, params, area_ids):
+        category = rules.threat_category(row["g_category"] or "", row["g_subcategory"] or "")
+        if category is None:
+            continue
+        harm = row["g_harm"]
+        severity = rules.severity_factor(rules.Item(key="", age_years=0.0,
+                                                    killed=int(harm == 2),
+                                                    injured=int(harm == 1)),
+                                         params.severity_weight)
+        groups.append((row["g_iso2"] or "", row["g_area"], category, severity,
+                       row["g_count"], float(row["g_decay"] or 0.0)))
     advisories = _advisories_by_place({a.country_id for a in areas}, day)
-    # Each incident weighed once as here and once as a neighbour's, whatever the number of
-    # areas that count it (the areas of one country share their country's rows).
-    seen: dict[tuple[int, bool], Evidence | None] = {}
     result = []
     for area in areas:
         iso2 = area.country.iso2
-        near = [r for code in (iso2, *sorted(neighbours(iso2))) for r in by_country.get(code, [])]
+        near = neighbours(iso2)
+        weight = dict.fromkeys(rules.THREAT_CATEGORIES, 0.0)
+        count = dict.fromkeys(rules.THREAT_CATEGORIES, 0)
+        for g_iso2, g_area, category, severity, number, decay_sum in groups:
+            here = g_area == area.pk
+            if not (here or g_iso2 == iso2 or g_iso2 in near):
+                continue
+            weight[category] += decay_sum * severity * (1.0 if here
+                                                        else params.neighbour_weight)
+            count[category] += number
         candidates = [a for a in (advisories.get((area.country_id, area.pk)),
                                   advisories.get((area.country_id, None))) if a is not None]
         context = Context(security_level=getattr(area, "current_level", None),
                           advisory=max(candidates, key=lambda a: a.level, default=None))
-        evidence = _classify(near, day=day, params=params, area_id=area.pk, country_iso2=iso2,
-                             seen=seen, ordered=False)
-        result.append(AreaRow(area=area, context=context, proposals=_propose(
-            evidence, years=years, params=params, context=context)))
+        result.append(AreaRow(area=area, context=context, proposals={
+            category: rules.propose_summed(
+                weight[category], count[category], record_years=years, params=params,
+                security_level=context.security_level, advisory_level=context.advisory_level)
+            for category in rules.THREAT_CATEGORIES}))
     return result
 
 

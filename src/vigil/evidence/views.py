@@ -42,7 +42,7 @@ def proposal_view(proposal: rules.Proposal) -> dict[str, Any]:
             "chance": round(proposal.chance * 100), "confidence": round(proposal.confidence * 100),
             "confidence_label": CONFIDENCE_LABELS[proposal.confidence_label],
             "prior_rate": proposal.prior_rate, "weighted_count": proposal.weighted_count,
-            "incidents": len(proposal.evidence)}
+            "incidents": proposal.incidents}
 
 
 # --- The index --------------------------------------------------------------------------------

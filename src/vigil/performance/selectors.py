@@ -191,23 +191,33 @@ def tile(indicator: Indicator, period: rules.Period, where: Slice,
                 target=found.target if found else None)
 
 
-def tiles(period: rules.Period, where: Slice,
-          indicators: Iterable[Indicator] | None = None) -> list[Tile]:
-    """Every indicator's tile (or those of ``indicators``), with the targets and settings
-    read in two queries."""
+def targets_and_settings(period: rules.Period) -> tuple[dict[str, Target],
+                                                      dict[str, dict[str, Decimal | int]]]:
+    """Every indicator's target for the biennium of ``period`` and its settings (the
+    defaults, with those set over them), in two queries."""
     start = rules.biennium_of(period.start).start.year
     targets = {t.indicator: t for t in Target.objects.filter(biennium_start=start)}
     stored: dict[str, dict[str, Decimal]] = {}
     for indicator_id, key, value in IndicatorSetting.objects.values_list(
             "indicator", "key", "value"):
         stored.setdefault(indicator_id, {})[key] = value
-    out = []
-    for indicator in registry.INDICATORS if indicators is None else indicators:
+    settings: dict[str, dict[str, Decimal | int]] = {}
+    for indicator in registry.INDICATORS:
         values: dict[str, Decimal | int] = {s.key: s.default for s in indicator.settings}
         values.update({k: v for k, v in stored.get(indicator.id, {}).items() if k in values})
-        out.append(tile(indicator, period, where, target=targets.get(indicator.id),
-                        settings=values))
-    return out
+        settings[indicator.id] = values
+    return targets, settings
+
+
+def tiles(period: rules.Period, where: Slice,
+          indicators: Iterable[Indicator] | None = None) -> list[Tile]:
+    """Every indicator's tile (or those of ``indicators``), with the targets and settings
+    read in two queries."""
+    targets, settings = targets_and_settings(period)
+    return [tile(indicator, period, where, target=targets.get(indicator.id),
+                 settings=settings.get(indicator.id)
+                 or {s.key: s.default for s in indicator.settings})
+            for indicator in (registry.INDICATORS if indicators is None else indicators)]
 
 
 def series(indicator: Indicator, period: rules.Period, where: Slice,

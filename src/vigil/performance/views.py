@@ -19,7 +19,7 @@ from vigil.core.authz import Perm, has_perm_anywhere, holds_globally
 from vigil.core.errors import DomainError, Forbidden, StaleVersion, ValidationFailed
 from vigil.core.slices import Slice, SliceKind
 from vigil.core.views_support import next_url, perm_required
-from vigil.performance import charts, registry, rules, services
+from vigil.performance import charts, figures, registry, rules, services
 from vigil.performance import selectors as sel
 from vigil.performance.definitions import Indicator
 from vigil.performance.forms import (
@@ -170,9 +170,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if period is None or where is None:
         return render(request, "performance/dashboard.html", context, status=400)
     query = _query(period, where)
-    tiles = [present(t, query) for t in sel.tiles(period, where)]
+    found = figures.for_page(period, where, again=request.GET.get("again") == "1")
+    tiles = [present(t, query) for t in found.tiles]
     context.update({
         "groups": _groups(tiles), "count": len(tiles), "query": query,
+        "as_of": found.as_of, "computed_now": found.computed_now,
+        "again_url": f"{reverse('performance:dashboard')}?{query}&again=1",
         "where_label": sel.slice_label(where),
         "met": sum(1 for t in tiles if t["met"] is True),
         "not_met": sum(1 for t in tiles if t["met"] is False),
@@ -315,6 +318,9 @@ def targets(request: HttpRequest) -> HttpResponse:
     where = Slice.system() if sel.sees_everything(request.user) else sel.default_slice(
         request.user)
     posted_for = request.POST.get("indicator", "") if request.method == "POST" else ""
+    # The actuals as the dashboard has them (performance.figures: kept a while, with their
+    # moment), not computed again for each indicator.
+    found = {t.indicator.id: t for t in figures.for_page(period, where).tiles} if where else {}
     rows = []
     failed = False
     for indicator in registry.INDICATORS:
@@ -351,8 +357,9 @@ def targets(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('performance:targets')}?biennium={start}"
                                 f"#t-{indicator.id}")
             failed = True
-        actual = sel.measure(indicator, period, where) if where else rules.no_data()
-        previous = sel.measure(indicator, period.previous(), where) if where else rules.no_data()
+        shown = found.get(indicator.id)
+        actual = shown.actual if shown is not None else rules.no_data()
+        previous = shown.previous if shown is not None else rules.no_data()
         rows.append({"indicator": indicator, "target": target, "form": form,
                      "baseline_text": figure(target.baseline if target else None,
                                              indicator.unit),
