@@ -9,6 +9,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -209,6 +210,23 @@ class ClearanceDecisionInput(serializers.Serializer[None]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _with_itinerary(queryset: Any) -> Any:
+    """Requests with what RequestOutput shows, in a fixed number of queries: segments with
+    their stations, countries and operator, clearances with their country, dependants."""
+    return queryset.prefetch_related(
+        Prefetch("segments", queryset=Segment.objects.select_related(
+            "origin_station", "destination_station", "origin_country", "destination_country",
+            "operator")),
+        Prefetch("clearances", queryset=Clearance.objects.select_related("country")),
+        "dependants")
+
+
+def _written(travel: TravelRequest) -> TravelRequest:
+    """A request a service just wrote, read again as RequestOutput shows it (four queries,
+    not one per segment and clearance)."""
+    return _with_itinerary(TravelRequest.objects.filter(pk=travel.pk)).get()
+
+
 def _request_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in ("purpose", "kind", "contacts") if k in data}
 
@@ -223,7 +241,7 @@ class TravelRequestViewSet(ServiceViewSet):
     filterset_fields = ["status", "kind"]
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().prefetch_related("segments", "clearances", "dependants")
+        return _with_itinerary(super().get_queryset())
 
     @extend_schema(request=RequestInput, responses={201: RequestOutput})
     def create(self, request: Request) -> Response:
@@ -236,7 +254,7 @@ class TravelRequestViewSet(ServiceViewSet):
             actor=request.user, traveller=traveller, data=_request_fields(data),
             segments=data.get("segments", []), dependants=data.get("dependants", []),
             submit=data["submit"])
-        return self.output(travel, status.HTTP_201_CREATED)
+        return self.output(_written(travel), status.HTTP_201_CREATED)
 
     @extend_schema(request=RequestInput, responses={200: RequestOutput})
     def partial_update(self, request: Request, pk: str) -> Response:

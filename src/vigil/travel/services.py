@@ -4,6 +4,7 @@ the directory, area controls, air operators, and the presences that whereabouts 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,8 @@ SEGMENT_FIELDS = {"origin_station", "origin_name", "origin_country", "origin_are
                   "flight_number", "lodging_name", "lodging_address", "lodging_latitude",
                   "lodging_longitude", "stays_until_local"}
 REQUEST_FIELDS = {"purpose", "kind", "contacts"}
+SEGMENT_LINKS = ("origin_station", "origin_country", "origin_area", "destination_station",
+                 "destination_country", "destination_area", "operator")
 
 
 def _fill_end(segment: Segment, end: str, data: dict[str, Any], field: str,
@@ -218,7 +221,12 @@ def _build_segments(request: TravelRequest, items: Sequence[dict[str, Any]]
                 "The stay must end after the arrival.")))
         if departs and arrives:
             try:
-                segment.full_clean(exclude=["request", "departs_at", "arrives_at"])
+                # The stations, countries, areas and operator are rows just read (the
+                # caller's scoped choices, geo.area_at): not looked up again. The coordinate
+                # constraints are the fields' own validators (the same ranges), which
+                # clean_fields runs: not asked of the database again.
+                segment.full_clean(exclude=["request", "departs_at", "arrives_at",
+                                            *SEGMENT_LINKS], validate_constraints=False)
             except DjangoValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     errors += [FieldError(f"{field}.{name}", m) for m in messages]
@@ -266,13 +274,8 @@ def _check_dependants(person: Person, dependants: Sequence[Dependant]) -> None:
             "Not an eligible dependant of the traveller.")) for i in wrong])
 
 
-def _save_itinerary(request: TravelRequest, segments: list[Segment],
-                    dependants: Sequence[Dependant]) -> None:
-    request.segments.all().delete()
-    for segment in segments:
-        segment.request = request
-    Segment.objects.bulk_create(segments)
-    request.dependants.set(dependants)
+def _span(request: TravelRequest, segments: Sequence[Segment]) -> None:
+    """The request's start and end, from its itinerary."""
     if segments:
         request.starts_at = segments[0].departs_at
         request.ends_at = max(segments[-1].stays_until or segments[-1].arrives_at,
@@ -281,9 +284,29 @@ def _save_itinerary(request: TravelRequest, segments: list[Segment],
         request.starts_at = request.ends_at = None
 
 
-def _itinerary_snapshot(request: TravelRequest) -> list[str]:
+def _save_itinerary(request: TravelRequest, segments: list[Segment],
+                    dependants: Sequence[Dependant], *, new: bool = False) -> None:
+    """Write the itinerary and the travelling dependants; ``new``: the request was just
+    inserted and has neither yet (nothing to delete or compare)."""
+    if not new:
+        request.segments.all().delete()
+    for segment in segments:
+        segment.request = request
+    Segment.objects.bulk_create(segments)
+    if not new:
+        request.dependants.set(dependants)
+    elif dependants:
+        request.dependants.add(*dependants)
+    _span(request, segments)
+
+
+def _itinerary_snapshot(request: TravelRequest,
+                        segments: Sequence[Segment] | None = None) -> list[str]:
+    """The itinerary as the audit log keeps it; ``segments``: the stored ones, in order, when
+    the caller has them."""
     return [f"{s.origin_name} {s.departs_at:%Y-%m-%d %H:%M}Z → {s.destination_name} "
-            f"{s.arrives_at:%Y-%m-%d %H:%M}Z" for s in request.segments.all()]
+            f"{s.arrives_at:%Y-%m-%d %H:%M}Z"
+            for s in (request.segments.all() if segments is None else segments)]
 
 
 # --- Requests ------------------------------------------------------------------------------------
@@ -296,19 +319,21 @@ def request_create(*, actor: AnyUser, traveller: Person, data: dict[str, Any],
     request = TravelRequest(traveller=traveller)
     request.requested_by = _require_filer(actor, request)
     assign(request, data, REQUEST_FIELDS)
-    validate(request, exclude=["requested_by", "dependants"])
+    # The traveller is a row the caller read (a scoped choice): not looked up again.
+    validate(request, exclude=["requested_by", "dependants", "traveller"])
     _check_dependants(traveller, dependants)
     built = _build_segments(request, segments)
     if submit:
         _check_complete(request, built, is_new_trip=True)
+    _span(request, built)
     request.save()
-    _save_itinerary(request, built, dependants)
-    request.save(update_fields=["starts_at", "ends_at"])
-    audit.record(actor=actor, action="travel.request.create", obj=request,
-                 changes={"traveller": [None, str(traveller)], "purpose": [None, request.purpose],
-                          "itinerary": [None, _itinerary_snapshot(request)]})
+    _save_itinerary(request, built, dependants, new=True)
+    audit.record_many(actor=actor, action="travel.request.create", entries=[(request, {
+        "traveller": [None, str(traveller)], "purpose": [None, request.purpose],
+        "itinerary": [None, _itinerary_snapshot(request, built)]})])
     if submit:
-        _evaluate_and_route(actor, request, action="submit")
+        _evaluate_and_route(actor, request, action="submit", segments=built,
+                            dependants=list(dependants))
     return request
 
 
@@ -424,9 +449,11 @@ class ClearanceFacts:
 
     def __init__(self, requests: Sequence[TravelRequest],
                  settings: TravelSettings | None = None,
-                 segments: dict[int, list[Segment]] | None = None) -> None:
+                 segments: dict[int, list[Segment]] | None = None,
+                 dependants: dict[int, list[Dependant]] | None = None) -> None:
         """``segments``: the requests' segments in order, when the caller has them (with
-        their operators)."""
+        their operators); ``dependants``: their travelling dependants, when the caller has
+        them (every request's)."""
         self.settings = settings or travel_settings()
         self.policy = self.settings.policy()
         ids = [r.pk for r in requests if r.pk is not None]
@@ -438,10 +465,14 @@ class ClearanceFacts:
                     "operator").order_by("request_id", "position"):
                 self.segments[segment.request_id].append(segment)
         self.dependants: dict[int, list[Dependant]] = {pk: [] for pk in ids}
-        through = TravelRequest.dependants.through
-        for link in through.objects.filter(travelrequest_id__in=ids).select_related(
-                "dependant").order_by("dependant_id"):
-            self.dependants[link.travelrequest_id].append(link.dependant)
+        if dependants is not None:  # in the order they are read in
+            self.dependants.update({pk: sorted(found, key=lambda d: d.pk)
+                                    for pk, found in dependants.items()})
+        else:
+            through = TravelRequest.dependants.through
+            for link in through.objects.filter(travelrequest_id__in=ids).select_related(
+                    "dependant").order_by("dependant_id"):
+                self.dependants[link.travelrequest_id].append(link.dependant)
         stops = [s for pk in ids for s in self.segments[pk]]
         areas = {s.destination_area_id for s in stops if s.destination_area_id}
         self.levels: dict[int, int] = dict(reviews_in_force().filter(
@@ -542,8 +573,9 @@ class ClearanceFacts:
                     if pk != request.pk for person, starts, ends in rows
                     if starts < leaves and ends > arrives})
 
-    def cleared(self, request: TravelRequest, presences: Sequence[Presence]) -> None:
-        """A request of the batch got its new status and presences: later ones see them."""
+    def cleared(self, request: TravelRequest, presences: Sequence[tuple[Any, ...]]) -> None:
+        """A request of the batch got its new status and presences (rows of
+        PRESENCE_COLUMNS): later ones see them."""
         trips = self.trips.setdefault(request.traveller_id, {})
         trips.pop(request.pk, None)
         if request.status == TravelRequest.Status.CLEARED and request.starts_at \
@@ -551,10 +583,10 @@ class ClearanceFacts:
             trips[request.pk] = (request.starts_at, request.ends_at)
         for visits in self.visits.values():
             visits.pop(request.pk, None)
-        for p in presences:
-            if p.cleared and p.dependant_id is None and p.security_area_id in self.visits:
-                self.visits[p.security_area_id].setdefault(request.pk, []).append(
-                    (p.person_id, p.starts_at, p.ends_at))
+        for (_request, _segment, person, dependant, _kind, cleared, starts, ends, *_where,
+             area) in presences:
+            if cleared and dependant is None and area in self.visits:
+                self.visits[area].setdefault(request.pk, []).append((person, starts, ends))
 
 
 def evaluate(request: TravelRequest, *, now: dt.datetime | None = None,
@@ -671,13 +703,17 @@ def _outcome_changes(previous_status: str, request: TravelRequest,
 
 
 def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str,
-                        segments: list[Segment] | None = None) -> None:
+                        segments: list[Segment] | None = None,
+                        dependants: list[Dependant] | None = None) -> None:
     """Run the rules, keep approvals of unchanged stops, set the request's state, tell the
     approvers of new pending stops, and rewrite the presences. ``segments``: the stored
-    itinerary in order, with operators, when the caller read it already."""
+    itinerary in order, with operators, and ``dependants``: the travelling dependants, when
+    the caller has them already."""
     now = timezone.now()
     facts = ClearanceFacts([request], segments=None if segments is None
-                           else {request.pk: segments})
+                           else {request.pk: segments},
+                           dependants=None if dependants is None
+                           else {request.pk: dependants})
     # A request never submitted has no clearances and no presences yet.
     submitted = request.submitted_at is not None
     before = list(request.clearances.filter(status=Clearance.Status.APPROVED)) \
@@ -697,8 +733,8 @@ def _evaluate_and_route(actor: AnyUser, request: TravelRequest, *, action: str,
     presence_rebuild(request, segments=facts.segments[request.pk],
                      dependant_ids=[d.pk for d in facts.dependants[request.pk]],
                      stored=submitted)
-    audit.record(actor=actor, action=f"travel.request.{action}.outcome", obj=request,
-                 changes=_outcome_changes(previous_status, request, created))
+    audit.record_many(actor=actor, action=f"travel.request.{action}.outcome",
+                      entries=[(request, _outcome_changes(previous_status, request, created))])
     pending = [c for c in created if c.status == Clearance.Status.PENDING]
     for held in selectors.held_stops(pending) if pending else []:
         _notify_approvers(request, held)
@@ -832,14 +868,52 @@ def _same_clearances(before: Sequence[Clearance], after: Sequence[Clearance]) ->
     return [key(c) for c in before] == [key(c) for c in after]
 
 
+#: The columns of a clearance row as _clearance_row gives it (attribute names).
+CLEARANCE_COLUMNS = ("request_id", "position", "place", "country_id", "security_area_id",
+                     "duty_station_id", "arrives_at", "level", "reasons", "status",
+                     "fingerprint", "requested_at", "due_at", "decided_by_id", "decided_at",
+                     "decided_as", "comment")
+
+
+def _clearance_row(clearance: Clearance) -> tuple[Any, ...]:
+    """A new clearance as a row of CLEARANCE_COLUMNS (its reasons as JSON text)."""
+    return (clearance.request_id, clearance.position, clearance.place, clearance.country_id,
+            clearance.security_area_id, clearance.duty_station_id, clearance.arrives_at,
+            clearance.level, json.dumps(clearance.reasons, ensure_ascii=False),
+            str(clearance.status), clearance.fingerprint, clearance.requested_at,
+            clearance.due_at, clearance.decided_by_id, clearance.decided_at,
+            clearance.decided_as, clearance.comment)
+
+
+def _lead_time_as_filed(results: list[StopResult],
+                        stored: Sequence[Clearance]) -> list[StopResult]:
+    """A re-clearance judges the lead time as it was judged when the request was filed (or
+    last amended): each stop keeps the lead-time reason it has stored, in the same words, and
+    gets none it did not have. Else a trip cleared in good time would be held as its day
+    comes closer, and a waiting one rewritten every day for the days left."""
+    had = {c.position: [r for r in c.reason_list if r.code == "lead_time"] for c in stored}
+    out = []
+    for position, result in enumerate(results, start=1):
+        kept = had.get(position, [])
+        reasons = [r for r in result.reasons if r.code != "lead_time"]
+        if kept:
+            at = next((i for i, r in enumerate(result.reasons) if r.code == "lead_time"),
+                      next((i for i, r in enumerate(reasons)
+                            if r.code.startswith("operator_")), len(reasons)))
+            reasons[at:at] = kept
+        out.append(replace(result, reasons=reasons))
+    return out
+
+
 def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action: str,
-                 now: dt.datetime, settings: TravelSettings) -> ClearedMany:
+                 now: dt.datetime, settings: TravelSettings,
+                 segments: dict[int, list[Segment]] | None = None) -> ClearedMany:
     """Clear locked requests as _evaluate_and_route clears one after the other (the same rules
     on the same facts, approvals of unchanged stops kept, the same presences, one audit event
     each) in a fixed number of queries whatever their number. A submitted request whose
     clearance comes out exactly as stored is left as it is (not written, not audited); a stop
     that still waits keeps its place in the approval queue."""
-    facts = ClearanceFacts(requests, settings)
+    facts = ClearanceFacts(requests, settings, segments)
     stored: dict[int, list[Clearance]] = {r.pk: [] for r in requests}
     submitted = [r.pk for r in requests if r.submitted_at is not None]
     for clearance in Clearance.objects.filter(request_id__in=submitted).order_by(
@@ -848,13 +922,16 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
     done = ClearedMany(read=len(requests))
     changed: list[TravelRequest] = []
     clearances: list[Clearance] = []
-    presences: list[Presence] = []
+    presences: list[tuple[Any, ...]] = []
     entries: list[tuple[TravelRequest, dict[str, Any]]] = []
     waiting: list[tuple[TravelRequest, Clearance]] = []
     for request in requests:
         before = stored[request.pk]
-        created = _clearances(request, evaluate(request, now=now, facts=facts), before, now,
-                              settings, keep_pending=request.submitted_at is not None)
+        results = evaluate(request, now=now, facts=facts)
+        if action == "reclear":
+            results = _lead_time_as_filed(results, before)
+        created = _clearances(request, results, before, now, settings,
+                              keep_pending=request.submitted_at is not None)
         status = _status_after_clearance(created)
         if request.submitted_at is not None and status == request.status and \
                 _same_clearances(before, created):
@@ -867,8 +944,8 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
             request.decided_at = now
         request.version += 1  # as the UPDATE below does
         request.updated_at = now
-        rows = _presences_of(request, facts.segments[request.pk],
-                             [d.pk for d in facts.dependants[request.pk]])
+        rows = _presence_values_of(request, facts.segments[request.pk],
+                                   [d.pk for d in facts.dependants[request.pk]])
         facts.cleared(request, rows)
         changed.append(request)
         clearances += created
@@ -883,7 +960,7 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
         return done
     ids = [r.pk for r in changed]
     Clearance.objects.filter(request_id__in=ids).delete()
-    Clearance.objects.bulk_create(clearances, batch_size=1000)
+    audit.insert_rows(Clearance, CLEARANCE_COLUMNS, [_clearance_row(c) for c in clearances])
     # One UPDATE per new status (and whether it is decided now): the rows are locked, so the
     # version each was read at is the one it is raised from.
     groups: dict[tuple[str, bool], list[int]] = {}
@@ -895,7 +972,7 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
             status=new_status, version=F("version") + 1, updated_at=now,
             submitted_at=Coalesce(F("submitted_at"), Value(now)), **values)
     Presence.objects.filter(request_id__in=ids).delete()
-    Presence.objects.bulk_create(presences, batch_size=2000)
+    audit.insert_rows(Presence, PRESENCE_COLUMNS, presences)
     audit.record_many(actor=actor, action=f"travel.request.{action}.outcome", entries=entries)
     _notify_waiting(waiting)
     return done
@@ -907,7 +984,8 @@ def _notify_waiting(waiting: Sequence[tuple[TravelRequest, Clearance]]) -> None:
     must not send an officer hundreds of mails)."""
     if not waiting:
         return
-    requests = {c.pk: r for r, c in waiting}
+    # By the stop itself: new stops are written without reading their keys back.
+    requests = {id(c): r for r, c in waiting}
     held = selectors.held_stops([c for _r, c in waiting])
     groups: dict[tuple[Any, tuple[int, ...]], list[selectors.HeldStop]] = {}
     for item in held:
@@ -915,10 +993,10 @@ def _notify_waiting(waiting: Sequence[tuple[TravelRequest, Clearance]]) -> None:
             groups.setdefault((item.holder, item.holding.users), []).append(item)
     for (holder, _users), items in groups.items():
         if len(items) == 1:
-            _notify_approvers(requests[items[0].clearance.pk], items[0])
+            _notify_approvers(requests[id(items[0].clearance)], items[0])
             continue
         lines = "\n".join(
-            f"- {requests[i.clearance.pk].reference} {requests[i.clearance.pk].traveller}: "
+            f"- {requests[id(i.clearance)].reference} {requests[id(i.clearance)].traveller}: "
             f"{i.clearance.place}, {i.clearance.arrives_at:%Y-%m-%d %H:%M} UTC" for i in items)
         body: Any = Msg(gettext_lazy("%(count)s stops need your approval:\n%(stops)s"),
                         count=len(items), stops=lines)
@@ -972,13 +1050,16 @@ def _submit_batch(actor: AnyUser, ids: Sequence[int]) -> ClearedMany:
         except ValidationFailed as error:
             raise ValidationFailed([replace(e, field=f"{request.reference}.{e.field}")
                                     for e in error.errors]) from error
-    return _clear_batch(actor, batch, action="submit", now=timezone.now(), settings=settings)
+    return _clear_batch(actor, batch, action="submit", now=timezone.now(), settings=settings,
+                        segments=segments)
 
 
 def requests_reclear(*, actor: AnyUser | None, area_ids: Sequence[int] | None = None,
+                     country_ids: Sequence[int] = (),
                      batch: int = CLEAR_BATCH) -> ClearedMany:
     """Run the clearance rules again on every open request (pending or cleared, not yet
-    over) that stops in one of ``area_ids`` (None: anywhere), after a fact they read changed:
+    over) that stops in one of ``area_ids`` or ``country_ids`` (area_ids None: anywhere),
+    after a fact they read changed:
     a security level, an area's controls, an advisory, the travel settings. Each batch of
     ``batch`` requests is one transaction. A request whose clearance comes out as stored is
     not touched; one that changes is written and audited as an amendment's outcome is
@@ -992,9 +1073,9 @@ def requests_reclear(*, actor: AnyUser | None, area_ids: Sequence[int] | None = 
         status__in=[TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED],
         ends_at__gt=now)
     if area_ids is not None:
-        open_requests = open_requests.filter(
-            pk__in=Segment.objects.filter(destination_area_id__in=list(area_ids)).values(
-                "request_id"))
+        open_requests = open_requests.filter(pk__in=Segment.objects.filter(
+            Q(destination_area_id__in=list(area_ids))
+            | Q(destination_country_id__in=list(country_ids))).values("request_id"))
     ids = list(open_requests.order_by("pk").values_list("pk", flat=True))
     done = ClearedMany()
     settings = travel_settings()
@@ -1009,32 +1090,92 @@ def requests_reclear(*, actor: AnyUser | None, area_ids: Sequence[int] | None = 
     return done
 
 
+def requests_reclear_changed(*, since: dt.datetime, batch: int = CLEAR_BATCH) -> ClearedMany:
+    """Vigil itself (a periodic task) re-clears the open requests whose facts changed at or
+    after ``since``: those that stop in an area whose security level in force was approved
+    since, or whose controls were set since; in a country with an advisory issued or changed
+    since; all of them when the travel settings changed since. A request whose clearance
+    comes out as stored is neither written nor audited, so windows that overlap cost only
+    the reading. (Risk approves levels and must not call travel: this is how a new level
+    reaches the trips.)"""
+    if TravelSettings.objects.filter(updated_at__gte=since).exists():
+        return requests_reclear(actor=None, batch=batch)
+    areas = set(reviews_in_force().filter(decided_at__gte=since).values_list(
+        "security_area_id", flat=True))
+    areas |= set(AreaControl.objects.filter(updated_at__gte=since).values_list(
+        "security_area_id", flat=True))
+    countries = set(Advisory.objects.filter(updated_at__gte=since).values_list(
+        "country_id", flat=True))
+    if not areas and not countries:
+        return ClearedMany()
+    return requests_reclear(actor=None, area_ids=sorted(areas), country_ids=sorted(countries),
+                            batch=batch)
+
+
 # --- Presences -----------------------------------------------------------------------------------
 
-def presence_rows(request: TravelRequest, segments: Sequence[Segment],
-                  subjects: Sequence[tuple[int, int | None]], home_station: int | None,
-                  cleared: bool) -> list[Presence]:
+#: The columns of a presence row as presence_values gives it (attribute names).
+PRESENCE_COLUMNS = ("request_id", "segment_id", "person_id", "dependant_id", "kind", "cleared",
+                    "starts_at", "ends_at", "latitude", "longitude", "cell", "country_id",
+                    "security_area_id")
+
+
+def _presence_places(segments: Sequence[Segment], home_station: int | None
+                     ) -> list[tuple[Segment, str, dt.datetime, dt.datetime, float, float, int,
+                                     int, int | None]]:
+    """Where an itinerary places its travellers: the rules' pieces of the trip, each cut at
+    rules.MAX_PRESENCE, as (segment, kind, start, end, latitude, longitude, cell, country,
+    area)."""
     legs = [rules.Leg(departs_at=s.departs_at, arrives_at=s.arrives_at,
                       origin=(s.origin_latitude, s.origin_longitude),
                       destination=(s.destination_latitude, s.destination_longitude),
                       lodging=s.lodging_point,
                       home=rules.ends_at_home(s.destination_station_id, home_station),
                       stays_until=s.stays_until) for s in segments]
-    rows = []
+    places = []
     for piece in rules.pieces(legs):
         segment = segments[piece.leg]
         at_origin = piece.at_origin
         country = segment.origin_country_id if at_origin else segment.destination_country_id
         area = segment.origin_area_id if at_origin else segment.destination_area_id
         lat, lon = piece.point
-        for start, end in rules.split_interval(piece.starts_at, piece.ends_at):
-            rows += [Presence(request=request, segment=segment, person_id=person_id,
-                              dependant_id=dependant_id, kind=piece.kind, cleared=cleared,
-                              starts_at=start, ends_at=end, latitude=lat, longitude=lon,
-                              cell=rules.cell(lat, lon), country_id=country,
-                              security_area_id=area)
-                     for person_id, dependant_id in subjects]
-    return rows
+        cell = rules.cell(lat, lon)
+        places += [(segment, piece.kind, start, end, lat, lon, cell, country, area)
+                   for start, end in rules.split_interval(piece.starts_at, piece.ends_at)]
+    return places
+
+
+def presence_values(request_id: int, segments: Sequence[Segment],
+                    subjects: Sequence[tuple[int, int | None]], home_station: int | None,
+                    cleared: bool) -> list[tuple[Any, ...]]:
+    """The presences of a stored itinerary as plain rows (PRESENCE_COLUMNS), for
+    audit.insert_rows: presence_rows without the model instances."""
+    return [(request_id, segment.pk, person_id, dependant_id, kind, cleared, start, end, lat,
+             lon, cell, country, area)
+            for segment, kind, start, end, lat, lon, cell, country, area
+            in _presence_places(segments, home_station) for person_id, dependant_id in subjects]
+
+
+def presence_rows(request: TravelRequest, segments: Sequence[Segment],
+                  subjects: Sequence[tuple[int, int | None]], home_station: int | None,
+                  cleared: bool) -> list[Presence]:
+    return [Presence(request=request, segment=segment, person_id=person_id,
+                     dependant_id=dependant_id, kind=kind, cleared=cleared, starts_at=start,
+                     ends_at=end, latitude=lat, longitude=lon, cell=cell, country_id=country,
+                     security_area_id=area)
+            for segment, kind, start, end, lat, lon, cell, country, area
+            in _presence_places(segments, home_station) for person_id, dependant_id in subjects]
+
+
+def _presence_values_of(request: TravelRequest, segments: Sequence[Segment],
+                        dependant_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The presences a request's status and itinerary call for (none unless submitted)."""
+    if request.status not in {TravelRequest.Status.PENDING, TravelRequest.Status.CLEARED}:
+        return []
+    subjects = [(request.traveller_id, None), *((request.traveller_id, d)
+                                                for d in dependant_ids)]
+    return presence_values(request.pk, segments, subjects, request.traveller.duty_station_id,
+                           request.status == TravelRequest.Status.CLEARED)
 
 
 def _presences_of(request: TravelRequest, segments: Sequence[Segment],
@@ -1139,10 +1280,15 @@ def area_control_save(*, actor: AnyUser, area: SecurityArea, data: dict[str, Any
     control = AreaControl.objects.filter(security_area=area).first() or \
         AreaControl(security_area=area)
     control.set_by = setter
+    before = control.as_rule() if control.pk else None
     result = record_save(actor=actor, obj=control, perm=Perm.SET_AREA_CONTROLS, data=data,
                          allowed=CONTROL_FIELDS, action="travel.area_control",
                          version=version)
     AreaControl.objects.filter(pk=result.pk).update(set_by=setter)
+    if result.as_rule() != (before or rules.Control()):
+        # The open trips that stop in the area are cleared again under the new controls
+        # (by Vigil: the rules re-ran; the official's change is audited above).
+        requests_reclear(actor=None, area_ids=[area.pk])
     return result
 
 
