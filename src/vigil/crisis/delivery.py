@@ -185,7 +185,7 @@ def claim(delivery_id: int, *, now: dt.datetime, lease: dt.timedelta) -> bool:
 def _mark_sent_sql(vendor: str) -> str:
     del vendor  # the database's kind: the key of the cache
     quote = db_connection.ops.quote_name
-    column = {f.name: quote(f.column) for f in Delivery._meta.concrete_fields}
+    column = {f.name: quote(str(f.column)) for f in Delivery._meta.concrete_fields}
     # Only the model's own table and column names, quoted, are put in the text.
     return (f"UPDATE {quote(Delivery._meta.db_table)} SET {column['status']} = %s, "  # noqa: S608
             f"{column['sent_at']} = %s, {column['last_error']} = %s "
@@ -206,7 +206,7 @@ def _mark_sent(delivery: Delivery, token: uuid.UUID, now: dt.datetime) -> bool:
         cursor.execute(_mark_sent_sql(db_connection.vendor), [
             Delivery.Status.SENT.value, sent_at, "", delivery.pk, Delivery.Status.SENDING.value,
             claim])
-        done = cursor.rowcount
+        done: int = cursor.rowcount
     if done:
         delivery.status, delivery.sent_at = Delivery.Status.SENT, now
     return done == 1
@@ -228,9 +228,10 @@ def households_contacted(sent: Sequence[Delivery], *, at: dt.datetime | None = N
         for crisis_id, rows in by_crisis.items():
             # As of the last of these sends: every one of them had gone out by then.
             when = at or max((r.sent_at for r in rows if r.sent_at), default=timezone.now())
+            # Only what status_write reads (the version it compares and sets).
             unknown = list(households(crisis_id=crisis_id, people={r.person_id for r in rows})
                            .filter(status=AccountStatus.UNKNOWN).order_by("pk")
-                           .select_for_update())
+                           .only("pk", "version").select_for_update())
             if not unknown:
                 continue
             status_write(unknown, AccountStatus.CONTACTED, at=when)
@@ -429,7 +430,8 @@ def _template(subject: str, text: str, with_link: bool) -> _Template | None:
     """The message with stand-ins, as Django's SMTP backend sends it; None when composing
     from it could differ from what Django would send."""
     email = EmailMessage(subject, text, to=[_TO], headers={"Date": _DATE, **_email_headers(_KEY)})
-    data = email.message().as_bytes(linesep="\r\n")
+    # Django's SafeMIMEText.as_bytes takes the line ends (as its SMTP backend sends them).
+    data = email.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
     head = data.split(b"\r\n\r\n", 1)[0].lower()
     expected = {_KEY: 3, _TO: 1, _URL: 1 if with_link else 0, _DATE: 1}
     if not (b"content-transfer-encoding: 7bit" in head
