@@ -12,6 +12,7 @@ threat categories at once), one for the incidents of a whole page of areas.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -316,7 +317,8 @@ class _Decay(Func):
             params.extend(found)
         return parts, params
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any,  # type: ignore[override]
+               **extra: Any) -> tuple[str, list[Any]]:
         (occurred, day, half), params = self._parts(compiler, connection)
         if connection.vendor == "postgresql":
             return (f"POWER(0.5::float8, ((({day})::date - ({occurred} AT TIME ZONE 'UTC')::date)"
@@ -340,19 +342,20 @@ def _weighed_groups(place: Q, day: dt.date, params: rules.Params,
     ``area_ids``, else None), category, subcategory and harm, with the number of incidents and
     the sum of their decays. The rows do not grow with the incidents."""
     since = _day_end(day) - dt.timedelta(days=params.horizon_years * rules.DAYS_PER_YEAR + 1)
-    return list(Incident.objects.filter(place, occurred_at__lt=_day_end(day),
-                                        occurred_at__gte=since)
-                .exclude(verification=Incident.Verification.FALSE)
-                .annotate(g_iso2=F("country__iso2"),
-                          g_area=Case(When(security_area_id__in=list(area_ids),
-                                           then=F("security_area_id")),
-                                      default=Value(None), output_field=IntegerField()),
-                          g_category=F("category__code"), g_subcategory=F("subcategory__code"),
-                          g_harm=_HARM)
-                .order_by()
-                .values("g_iso2", "g_area", "g_category", "g_subcategory", "g_harm")
-                .annotate(g_count=Count("pk"),
-                          g_decay=Sum(_Decay(F("occurred_at"), day, params.half_life_years))))
+    found = (Incident.objects.filter(place, occurred_at__lt=_day_end(day),
+                                     occurred_at__gte=since)
+             .exclude(verification=Incident.Verification.FALSE)
+             .annotate(g_iso2=F("country__iso2"),
+                       g_area=Case(When(security_area_id__in=list(area_ids),
+                                        then=F("security_area_id")),
+                                   default=Value(None), output_field=IntegerField()),
+                       g_category=F("category__code"), g_subcategory=F("subcategory__code"),
+                       g_harm=_HARM)
+             .order_by()
+             .values("g_iso2", "g_area", "g_category", "g_subcategory", "g_harm")
+             .annotate(g_count=Count("pk"),
+                       g_decay=Sum(_Decay(F("occurred_at"), day, params.half_life_years))))
+    return [dict(row) for row in found]
 
 
 def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
@@ -371,7 +374,9 @@ def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
     codes = {a.country.iso2 for a in areas}
     codes |= {n for code in list(codes) for n in neighbours(code)}
     area_ids = [a.pk for a in areas]
-    groups = []
+    Group = tuple[str, int | None, str, float, int, float]
+    by_country: dict[str, list[Group]] = defaultdict(list)
+    by_area: dict[int, list[Group]] = defaultdict(list)
     for row in _weighed_groups(Q(country__iso2__in=sorted(codes))
                                | Q(security_area_id__in=area_ids), day, params, area_ids):
         category = rules.threat_category(row["g_category"] or "", row["g_subcategory"] or "")
@@ -382,20 +387,23 @@ def area_rows(areas: Sequence[SecurityArea], day: dt.date, *,
                                                     killed=int(harm == 2),
                                                     injured=int(harm == 1)),
                                          params.severity_weight)
-        groups.append((row["g_iso2"] or "", row["g_area"], category, severity,
-                       row["g_count"], float(row["g_decay"] or 0.0)))
+        group = (row["g_iso2"] or "", row["g_area"], category, severity, row["g_count"],
+                 float(row["g_decay"] or 0.0))
+        by_country[group[0]].append(group)
+        if group[1] is not None:
+            by_area[group[1]].append(group)
     advisories = _advisories_by_place({a.country_id for a in areas}, day)
     result = []
     for area in areas:
-        iso2 = area.country.iso2
-        near = neighbours(iso2)
+        # Counted for the area: what happened in it ("here"), and what happened elsewhere
+        # in its country or in a neighbouring country.
+        counted = {area.country.iso2, *neighbours(area.country.iso2)}
         weight = dict.fromkeys(rules.THREAT_CATEGORIES, 0.0)
         count = dict.fromkeys(rules.THREAT_CATEGORIES, 0)
-        for g_iso2, g_area, category, severity, number, decay_sum in groups:
-            here = g_area == area.pk
-            if not (here or g_iso2 == iso2 or g_iso2 in near):
-                continue
-            weight[category] += decay_sum * severity * (1.0 if here
+        groups = [g for code in sorted(counted) for g in by_country.get(code, ())]
+        groups += [g for g in by_area.get(area.pk, ()) if g[0] not in counted]
+        for _iso2, g_area, category, severity, number, decay_sum in groups:
+            weight[category] += decay_sum * severity * (1.0 if g_area == area.pk
                                                         else params.neighbour_weight)
             count[category] += number
         candidates = [a for a in (advisories.get((area.country_id, area.pk)),

@@ -82,17 +82,19 @@ def where_choices(user: AnyUser) -> list[tuple[str, Any]]:
                                                             country_id__in=country_ids)
         organizations = Organization.objects.filter(pk__in=organization_ids)
         out = []
-    if countries.exists():
-        out.append((SliceKind.COUNTRY.label, [(f"country:{c.pk}", c.name)
-                                               for c in countries.order_by("name")]))
-    station_rows = stations.select_related("country").order_by("country__name", "name")
-    if station_rows.exists():
-        out.append((SliceKind.DUTY_STATION.label,
-                    [(f"duty_station:{s.pk}", f"{s.name} ({s.country.name})")
-                     for s in station_rows]))
-    if organizations.exists():
-        out.append((SliceKind.ORGANIZATION.label,
-                    [(f"organization:{o.pk}", str(o)) for o in organizations.order_by("code")]))
+    # Each list read once, with only the columns its labels use.
+    country_rows = [(f"country:{pk}", name) for pk, name in
+                    countries.order_by("name").values_list("pk", "name")]
+    if country_rows:
+        out.append((SliceKind.COUNTRY.label, country_rows))
+    station_rows = [(f"duty_station:{pk}", f"{name} ({country})") for pk, name, country in
+                    stations.order_by("country__name", "name").values_list(
+                        "pk", "name", "country__name")]
+    if station_rows:
+        out.append((SliceKind.DUTY_STATION.label, station_rows))
+    organization_rows = [(f"organization:{o.pk}", str(o)) for o in organizations.order_by("code")]
+    if organization_rows:
+        out.append((SliceKind.ORGANIZATION.label, organization_rows))
     return out
 
 

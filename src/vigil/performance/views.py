@@ -112,15 +112,14 @@ def present(tile: sel.Tile, query: str) -> dict[str, Any]:
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, rules.Period | None, Slice | None]:
-    form = FilterForm(request.GET or None, user=request.user)
     if request.GET:
-        period, where = form.resolve()
+        form = FilterForm(request.GET, user=request.user)
     else:
         start = sel.default_slice(request.user)
         form = FilterForm({"period": current_biennium().key,
                            "where": where_key(start) if start is not None else ""},
                           user=request.user)
-        period, where = form.resolve()
+    period, where = form.resolve()
     if where is None and not form.errors:
         # A viewer without any slice (their grant names nothing placeable) sees nothing.
         raise Http404
