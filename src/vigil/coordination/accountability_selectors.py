@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -91,12 +91,18 @@ def _places(user: AnyUser, country_id: int | None) -> tuple[list[rules.Place],
     if country_id is not None:
         stations = stations.filter(country_id=country_id)
     station_rows = list(stations.order_by("country__name", "name"))
-    country_ids = set(_country_ids_seen(user, country_id))
-    placed_countries = set(DutyStation.objects.filter(
-        is_active=True, country_id__in=country_ids).values_list("country_id", flat=True))
+    # The countries seen that hold an active duty station (seen or not), by name.
+    countries = visible(user, Perm.VIEW_COORDINATION, Country.objects.filter(Exists(
+        DutyStation.objects.filter(country_id=OuterRef("pk"), is_active=True))))
+    if country_id is not None:
+        countries = countries.filter(pk=country_id)
+    placed_countries = list(countries.order_by("name").values_list("pk", "name"))
+    # The areas read: those of the countries placed and of the stations seen (an area is a
+    # place only with a station seen in it; a country's level is the highest of its areas').
     area_rows = list(risk.with_level(visible(user, Perm.VIEW_COORDINATION, SecurityArea.objects
                                          .filter(country_id__in={s.country_id for s in
-                                                                 station_rows} | country_ids))
+                                                                 station_rows}
+                                                 | {pk for pk, _name in placed_countries}))
                                  ).select_related("country"))
     areas = [(a.pk, a.country_id, a.country.name, a.name, getattr(a, "current_level", None))
              for a in area_rows]
@@ -107,10 +113,9 @@ def _places(user: AnyUser, country_id: int | None) -> tuple[list[rules.Place],
             country_level[area_country] = max(country_level.get(area_country) or 0, level)
     places: list[rules.Place] = []
     levels: dict[rules.PlaceKey, int | None] = {}
-    for country in Country.objects.filter(pk__in=placed_countries).order_by("name"):
-        places.append(rules.Place(PlaceLevel.COUNTRY, country.pk, country.name, country.pk,
-                                  country.name))
-        levels[(PlaceLevel.COUNTRY, country.pk)] = country_level.get(country.pk)
+    for pk, name in placed_countries:
+        places.append(rules.Place(PlaceLevel.COUNTRY, pk, name, pk, name))
+        levels[(PlaceLevel.COUNTRY, pk)] = country_level.get(pk)
     station_areas = {s.security_area_id for s in station_rows if s.security_area_id}
     for area_pk, area_country, country_name, area_name, level in areas:
         if area_pk in station_areas:
@@ -215,60 +220,79 @@ class _CountryFacts:
     recommendation_missions: dict[int, int] = field(default_factory=dict)
 
 
-def _facts(country: Country, on: dt.date) -> _CountryFacts:
+def _facts(country: Country, on: dt.date,
+           kinds: Iterable[rules.DutyKind] | None = None) -> _CountryFacts:
+    """The facts of the country that the duties of ``kinds`` read (every duty: None); a duty
+    left out reads nothing, so that a holder of one function asks only for its own facts."""
+    wanted = set(rules.DutyKind) if kinds is None else set(kinds)
     facts = _CountryFacts()
-    # Security levels: each area of the country, its review in force and when it is due.
-    reviews = {r.security_area_id: r for r in risk.reviews_in_force().filter(
-        security_area__country=country)}
-    facts.by_kind[rules.DutyKind.LEVEL_REVIEW] = [
-        rules.Fact("security_area", area.pk, area.name,
-                   due_on=reviews[area.pk].next_review_due if area.pk in reviews else None,
-                   level=reviews[area.pk].proposed_level if area.pk in reviews else None,
-                   missing=area.pk not in reviews)
-        for area in SecurityArea.objects.filter(country=country).order_by("name")]
-    # Security risk assessments in force (approved or endorsed), or none at all.
-    sras = [rules.Fact("sra", s.pk, s.title, due_on=s.review_due) for s in
-            SecurityRiskAssessment.objects.filter(country=country,
-                                                  status__in=risk_rules.APPROVED_STATES)]
-    facts.by_kind[rules.DutyKind.SRA_REVIEW] = sras or [
-        rules.Fact("country", country.pk, country.name, missing=True)]
-    facts.by_kind[rules.DutyKind.PLAN_REVIEW] = [
-        rules.Fact("security_plan", p.pk, p.title, due_on=p.review_due) for p in
-        SecurityPlan.objects.filter(country=country, status__in=risk_rules.APPROVED_STATES)]
-    # MOSS: each active duty station and its last final assessment.
-    last = dict(ComplianceAssessment.objects.filter(
-        duty_station__country=country, status=ComplianceAssessment.Status.FINAL).values(
-        "duty_station_id").annotate(last=Max("assessed_on")).values_list(
-        "duty_station_id", "last"))
-    for station in DutyStation.objects.filter(country=country, is_active=True).order_by("name"):
-        facts.moss_by_station[station.pk] = rules.Fact(
-            "duty_station", station.pk, station.name, last_on=last.get(station.pk))
-    facts.by_kind[rules.DutyKind.MOSS_ASSESSMENT] = list(facts.moss_by_station.values())
-    # The country's SMTs: the last meeting held, at the security level in force.
-    teams = list(SecurityManagementTeam.objects.filter(country=country, active=True))
-    held = dict(Meeting.objects.filter(team__in=teams, status=MeetingStatus.HELD).values(
-        "team_id").annotate(last=Max("held_on")).values_list("team_id", "last"))
-    area_levels: dict[int | None, int | None] = {
-        a.pk: getattr(a, "current_level", None)
-        for a in risk.with_level(SecurityArea.objects.filter(country=country))}
-    highest = max((lvl for lvl in area_levels.values() if lvl is not None), default=None)
-    facts.by_kind[rules.DutyKind.SMT_MEETING] = [
-        rules.Fact("smt", t.pk, t.name, last_on=held.get(t.pk), since=t.established_on,
-                   level=area_levels.get(t.security_area_id) if t.security_area_id
-                   else highest) for t in teams]
-    # Mission recommendations still open.
-    recommendations = list(MissionRecommendation.objects.filter(
-        mission__country=country, status=MissionRecommendation.Status.OPEN))
-    facts.recommendation_missions = {r.pk: r.mission_id for r in recommendations}
-    facts.by_kind[rules.DutyKind.MISSION_RECOMMENDATIONS] = [
-        rules.Fact("mission_recommendation", r.pk, r.recommendation[:80], due_on=r.due,
-                   status=r.status) for r in recommendations]
-    # Open SMT action points of the country's teams, by owner.
-    for point in ActionPoint.objects.filter(team__country=country, status="open",
-                                            due_on__lt=on):
-        facts.actions_by_owner.setdefault(point.owner_id, []).append(rules.Fact(
-            "action_point", point.pk, point.text[:80], due_on=point.due_on,
-            status=point.status, owner_id=point.owner_id))
+    # The country's areas and the review in force of each (its level: risk.with_level), read
+    # once for the level reviews and the SMTs' levels.
+    areas: list[SecurityArea] = []
+    reviews: dict[int, Any] = {}
+    if wanted & {rules.DutyKind.LEVEL_REVIEW, rules.DutyKind.SMT_MEETING}:
+        reviews = {r.security_area_id: r for r in risk.reviews_in_force().filter(
+            security_area__country=country)}
+        areas = list(SecurityArea.objects.filter(country=country).order_by("name"))
+    if rules.DutyKind.LEVEL_REVIEW in wanted:
+        # Security levels: each area of the country, its review in force and when it is due.
+        facts.by_kind[rules.DutyKind.LEVEL_REVIEW] = [
+            rules.Fact("security_area", area.pk, area.name,
+                       due_on=reviews[area.pk].next_review_due if area.pk in reviews else None,
+                       level=reviews[area.pk].proposed_level if area.pk in reviews else None,
+                       missing=area.pk not in reviews)
+            for area in areas]
+    if rules.DutyKind.SRA_REVIEW in wanted:
+        # Security risk assessments in force (approved or endorsed), or none at all.
+        sras = [rules.Fact("sra", s.pk, s.title, due_on=s.review_due) for s in
+                SecurityRiskAssessment.objects.filter(country=country,
+                                                      status__in=risk_rules.APPROVED_STATES)]
+        facts.by_kind[rules.DutyKind.SRA_REVIEW] = sras or [
+            rules.Fact("country", country.pk, country.name, missing=True)]
+    if rules.DutyKind.PLAN_REVIEW in wanted:
+        facts.by_kind[rules.DutyKind.PLAN_REVIEW] = [
+            rules.Fact("security_plan", p.pk, p.title, due_on=p.review_due) for p in
+            SecurityPlan.objects.filter(country=country, status__in=risk_rules.APPROVED_STATES)]
+    if rules.DutyKind.MOSS_ASSESSMENT in wanted:
+        # MOSS: each active duty station and its last final assessment.
+        last = dict(ComplianceAssessment.objects.filter(
+            duty_station__country=country, status=ComplianceAssessment.Status.FINAL).values(
+            "duty_station_id").annotate(last=Max("assessed_on")).values_list(
+            "duty_station_id", "last"))
+        for station in DutyStation.objects.filter(country=country,
+                                                  is_active=True).order_by("name"):
+            facts.moss_by_station[station.pk] = rules.Fact(
+                "duty_station", station.pk, station.name, last_on=last.get(station.pk))
+        facts.by_kind[rules.DutyKind.MOSS_ASSESSMENT] = list(facts.moss_by_station.values())
+    if rules.DutyKind.SMT_MEETING in wanted:
+        # The country's SMTs: the last meeting held, at the security level in force.
+        # Each team with its last meeting held, in one query.
+        teams = list(SecurityManagementTeam.objects.filter(country=country, active=True).annotate(
+            last_held=Subquery(Meeting.objects.filter(
+                team_id=OuterRef("pk"), status=MeetingStatus.HELD).order_by().values(
+                "team_id").annotate(last=Max("held_on")).values("last")[:1])))
+        area_levels: dict[int | None, int | None] = {
+            a.pk: reviews[a.pk].proposed_level if a.pk in reviews else None for a in areas}
+        highest = max((lvl for lvl in area_levels.values() if lvl is not None), default=None)
+        facts.by_kind[rules.DutyKind.SMT_MEETING] = [
+            rules.Fact("smt", t.pk, t.name, last_on=t.last_held, since=t.established_on,
+                       level=area_levels.get(t.security_area_id) if t.security_area_id
+                       else highest) for t in teams]
+    if rules.DutyKind.MISSION_RECOMMENDATIONS in wanted:
+        # Mission recommendations still open.
+        recommendations = list(MissionRecommendation.objects.filter(
+            mission__country=country, status=MissionRecommendation.Status.OPEN))
+        facts.recommendation_missions = {r.pk: r.mission_id for r in recommendations}
+        facts.by_kind[rules.DutyKind.MISSION_RECOMMENDATIONS] = [
+            rules.Fact("mission_recommendation", r.pk, r.recommendation[:80], due_on=r.due,
+                       status=r.status) for r in recommendations]
+    if rules.DutyKind.ACTION_POINTS in wanted:
+        # Open SMT action points of the country's teams, by owner.
+        for point in ActionPoint.objects.filter(team__country=country, status="open",
+                                                due_on__lt=on):
+            facts.actions_by_owner.setdefault(point.owner_id, []).append(rules.Fact(
+                "action_point", point.pk, point.text[:80], due_on=point.due_on,
+                status=point.status, owner_id=point.owner_id))
     return facts
 
 
@@ -500,15 +524,25 @@ def my_functions(*, user: AnyUser, on: dt.date | None = None) -> list[MyFunction
     on = on or timezone.localdate()
     mine = list(_related(Appointment.objects.filter(user_id=user.pk).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=on))).order_by("country__name", "function"))
-    settings = _coordination_settings()
+    # The duties each country's facts are read for: those of the functions held there now
+    # (a function to come has no duties yet); the settings only where an SMT meeting is one.
+    kinds: dict[int, set[rules.DutyKind]] = defaultdict(set)
+    for appointment in mine:
+        if appointment.starts_on <= on:
+            kinds[appointment.country_id].update(rules.DUTIES[appointment.function])
+    settings = (_coordination_settings() if any(rules.DutyKind.SMT_MEETING in k
+                                                 for k in kinds.values())
+                else rules.Settings(intervals=None))
     facts: dict[int, _CountryFacts] = {}
     result = []
     for appointment in mine:
-        if appointment.country_id not in facts:
-            facts[appointment.country_id] = _facts(appointment.country, on)
-        duties = (_duties_of(appointment.function, appointment,
-                             facts[appointment.country_id], on, settings)
-                  if appointment.starts_on <= on else [])
+        duties: list[OverdueDuty] = []
+        if appointment.starts_on <= on:
+            if appointment.country_id not in facts:
+                facts[appointment.country_id] = _facts(appointment.country, on,
+                                                       kinds[appointment.country_id])
+            duties = _duties_of(appointment.function, appointment,
+                                facts[appointment.country_id], on, settings)
         result.append(MyFunction(appointment, [str(s) for s in rules.RESPONSIBILITIES[
             appointment.function]], duties))
     return result

@@ -55,8 +55,12 @@ def _trend_cell(country: Any) -> str:
 def country_list(request: HttpRequest) -> HttpResponseBase:
     filters = CountryFilters(request.GET or None)
     today = timezone.localdate()
+    # The incident count is a column of the query only for a list sorted by it; otherwise
+    # the page's countries get their incident figures in one query once read.
+    by_incidents = request.GET.get("sort", "").lstrip("-") == "incidents"
     return list_page(
-        request, queryset=selectors.country_list(user=request.user, **filters.selector_args()),
+        request, queryset=selectors.country_list(user=request.user, **filters.selector_args(),
+                                                 order_by_incidents=by_incidents),
         template="coordination/host/country_list.html",
         table_template="coordination/host/partials/_country_table.html",
         sorts={"name": "name", "score": "latest_score", "meeting": "last_meeting",

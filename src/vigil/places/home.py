@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.authz import Perm, Role
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.places import selectors
+from vigil.places.models import Premises
 
 register_nav(
     NavItem(_("Duty stations"), "places:duty_station_list", Perm.VIEW_REFERENCE, order=10,
@@ -22,31 +24,41 @@ register_nav(
 
 
 def _station_quality(request: HttpRequest) -> dict[str, Any] | None:
-    """Duty stations in the officer's scope that lack what crisis work will need."""
+    """Duty stations in the officer's scope that lack what crisis work will need. The three
+    counts in one query; a queue's first rows only when it has any."""
     editable = selectors.duty_stations_editable(user=request.user)
-    total = editable.count()
-    if total == 0:
+    no_area_q = Q(security_area__isnull=True, is_active=True)
+    no_premises_q = Q(~Exists(Premises.objects.filter(duty_station_id=OuterRef("pk"))),
+                      is_active=True)
+    counts = editable.aggregate(total=Count("pk"), no_area=Count("pk", filter=no_area_q),
+                                no_premises=Count("pk", filter=no_premises_q))
+    if counts["total"] == 0:
         return None
     no_area = editable.filter(security_area__isnull=True, is_active=True)
     no_premises = editable.filter(premises__isnull=True, is_active=True)
     return {
-        "total": total,
+        "total": counts["total"],
         "queues": [
             {"label": _("Active duty stations without a security area"),
-             "count": no_area.count(), "items": list(no_area.order_by("name")[:5])},
+             "count": counts["no_area"],
+             "items": list(no_area.order_by("name")[:5]) if counts["no_area"] else []},
             {"label": _("Active duty stations with no premises recorded"),
-             "count": no_premises.count(), "items": list(no_premises.order_by("name")[:5])},
+             "count": counts["no_premises"],
+             "items": list(no_premises.order_by("name")[:5]) if counts["no_premises"] else []},
         ],
     }
 
 
 def _premises_summary(request: HttpRequest) -> dict[str, Any] | None:
+    """The premises in scope: how many (open to the public among them, in the same query)
+    and the largest."""
     premises = selectors.premises_list(user=request.user)
-    count = premises.count()
-    if count == 0:
+    counts = premises.aggregate(count=Count("pk"),
+                                public=Count("pk", filter=Q(public_access=True)))
+    if counts["count"] == 0:
         return None
-    return {"count": count,
-            "public": premises.filter(public_access=True).count(),
+    return {"count": counts["count"],
+            "public": counts["public"],
             "items": list(premises.order_by("-staff_capacity")[:5])}
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.authz import Perm, Role, can
+from vigil.core.authz import Perm, Role, can, has_perm_anywhere
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.risk import selectors
 from vigil.risk.models import SecurityLevelReview
@@ -31,17 +31,29 @@ register_nav(
 )
 
 
+OVERDUE_ROWS = 8
+SRA_ROWS = 5
+
+
+def _count(rows: list[Any], limit: int, qs: Any) -> int:
+    """How many rows ``qs`` has, knowing its first ``limit`` (``rows``): counted only when
+    there may be more."""
+    return len(rows) if len(rows) < limit else int(qs.count())
+
+
 def _levels_due(request: HttpRequest) -> dict[str, Any] | None:
     """Proposals waiting for this reviewer, and the areas whose level review is overdue."""
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
-    overdue = list(areas.order_by(selectors.BY_DUE_DATE)[:8])
+    overdue = list(areas.order_by(selectors.BY_DUE_DATE)[:OVERDUE_ROWS])
     awaiting = selectors.awaiting_review(user=request.user)
     sras_due = selectors.sra_list(user=request.user, past_review=True).order_by("review_due")
-    if not overdue and not awaiting and not sras_due.exists():
+    sras = list(sras_due[:SRA_ROWS])
+    if not overdue and not awaiting and not sras:
         return None
     return {"awaiting": awaiting[:8], "awaiting_count": len(awaiting), "overdue": overdue,
-            "overdue_count": areas.count(), "sras_due": list(sras_due[:5]),
-            "sras_due_count": sras_due.count(), "today": timezone.localdate()}
+            "overdue_count": _count(overdue, OVERDUE_ROWS, areas), "sras_due": sras,
+            "sras_due_count": _count(sras, SRA_ROWS, sras_due),
+            "today": timezone.localdate()}
 
 
 def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
@@ -50,10 +62,12 @@ def _my_proposals(request: HttpRequest) -> dict[str, Any] | None:
         status__in=[SecurityLevelReview.Status.PROPOSED, SecurityLevelReview.Status.UNDER_REVIEW,
                     SecurityLevelReview.Status.RETURNED]).order_by("-proposed_at")
     areas = selectors.areas_with_levels(user=request.user, overdue_only=True)
-    if not mine.exists() and not areas.exists():
+    mine_rows = list(mine[:8])
+    overdue = list(areas.order_by(selectors.BY_DUE_DATE)[:OVERDUE_ROWS])
+    if not mine_rows and not overdue:
         return None
-    return {"mine": list(mine[:8]), "overdue": list(areas.order_by(selectors.BY_DUE_DATE)[:8]),
-            "overdue_count": areas.count(), "today": timezone.localdate()}
+    return {"mine": mine_rows, "overdue": overdue,
+            "overdue_count": _count(overdue, OVERDUE_ROWS, areas), "today": timezone.localdate()}
 
 
 def _awaiting_approval(request: HttpRequest) -> dict[str, Any] | None:
@@ -74,6 +88,8 @@ def _awaiting_approval(request: HttpRequest) -> dict[str, Any] | None:
     ]
     shown = []
     for label, url_name, queryset, perm in queues:
+        if not has_perm_anywhere(user, perm):
+            continue  # can() refuses every document of this queue: no need to read them
         items = [obj for obj in queryset[:50] if (can(user, perm, obj)
                  and getattr(obj, "approved_by_id", None) != user.pk) or (perm in {
                      Perm.APPROVE_SRA, Perm.APPROVE_PLAN, Perm.APPROVE_MOSS}
