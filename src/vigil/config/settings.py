@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vigil.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "vigil.core.middleware.RequestIdMiddleware",
@@ -199,6 +200,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # the request (password reset mails) start with https.
 if env.bool("VIGIL_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma
+# separated; none by default): the client's address, for the sign-in lockout, the reset
+# limits and the audit log, is then the last one they did not add (core.middleware).
+VIGIL_TRUSTED_PROXIES = env.list("VIGIL_TRUSTED_PROXIES", default=[])
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalization -------------------------------------------------------------------

@@ -1,6 +1,7 @@
+import ipaddress
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,71 @@ from django.utils.translation import gettext as _
 from vigil.core import account, context
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(specs: Sequence[str]) -> list[Network]:
+    """The proxies' addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``). A value that
+    is not one raises ValueError naming it, so a mistyped setting stops the start, not the
+    lockouts."""
+    networks = []
+    for spec in specs:
+        try:
+            networks.append(ipaddress.ip_network(spec.strip(), strict=False))
+        except ValueError as exc:
+            raise ValueError(f"VIGIL_TRUSTED_PROXIES: {spec!r} is not an address or a "
+                             "network") from exc
+    return networks
+
+
+def forwarded_client(remote: str, forwarded_for: str, trusted: Sequence[Network]) -> str:
+    """The client's address behind trusted proxies: when the connection comes from one of
+    them, the X-Forwarded-For list read from the right, past every trusted proxy, to the first
+    address that is not one. Anything left of it was written by the client and is not believed.
+    A malformed entry stops the walk at the last address known good."""
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    if not trusted or not forwarded_for or not is_trusted(remote):
+        return remote
+    client = remote
+    for entry in reversed(forwarded_for.split(",")):
+        address = entry.strip()
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            break
+        client = address
+        if not is_trusted(address):
+            break
+    return client
+
+
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy, the client's address in REMOTE_ADDR, where the sign-in lockout,
+    the reset limits, sessions and the audit log read it. Only the proxies named in
+    VIGIL_TRUSTED_PROXIES are believed; with none (the default) X-Forwarded-For is ignored, so
+    a client cannot choose the address its failures are counted against. The proxy's own
+    address is kept in META["VIGIL_PROXY_ADDR"]."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.trusted = trusted_networks(settings.VIGIL_TRUSTED_PROXIES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        remote = request.META.get("REMOTE_ADDR", "")
+        client = forwarded_client(remote, request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                                  self.trusted)
+        if client != remote:
+            request.META["VIGIL_PROXY_ADDR"] = remote
+            request.META["REMOTE_ADDR"] = client
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:
