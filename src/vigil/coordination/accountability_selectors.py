@@ -255,14 +255,13 @@ def _facts(country: Country, on: dt.date,
             SecurityPlan.objects.filter(country=country, status__in=risk_rules.APPROVED_STATES)]
     if rules.DutyKind.MOSS_ASSESSMENT in wanted:
         # MOSS: each active duty station and its last final assessment.
-        last = dict(ComplianceAssessment.objects.filter(
-            duty_station__country=country, status=ComplianceAssessment.Status.FINAL).values(
-            "duty_station_id").annotate(last=Max("assessed_on")).values_list(
-            "duty_station_id", "last"))
-        for station in DutyStation.objects.filter(country=country,
-                                                  is_active=True).order_by("name"):
-            facts.moss_by_station[station.pk] = rules.Fact(
-                "duty_station", station.pk, station.name, last_on=last.get(station.pk))
+        stations = DutyStation.objects.filter(country=country, is_active=True).annotate(
+            last=Subquery(ComplianceAssessment.objects.filter(
+                duty_station_id=OuterRef("pk"), status=ComplianceAssessment.Status.FINAL)
+                .order_by().values("duty_station_id").annotate(last=Max("assessed_on"))
+                .values("last")[:1])).order_by("name")
+        for pk, name, last_on in stations.values_list("pk", "name", "last"):
+            facts.moss_by_station[pk] = rules.Fact("duty_station", pk, name, last_on=last_on)
         facts.by_kind[rules.DutyKind.MOSS_ASSESSMENT] = list(facts.moss_by_station.values())
     if rules.DutyKind.SMT_MEETING in wanted:
         # The country's SMTs: the last meeting held, at the security level in force.

@@ -330,6 +330,8 @@ def follow_ups_due(*, user: AnyUser, within_days: int = 14,
     open_ids = {f.meeting_id: f.due for items in by_country.values()
                 for f in rules.open_follow_ups(items)
                 if f.due is not None and f.due <= today + dt.timedelta(days=within_days)}
+    if not open_ids:
+        return []
     found = meetings.filter(pk__in=list(open_ids)).select_related("country")
     return sorted(({"meeting": m, "due": open_ids[m.pk]} for m in found),
                   key=lambda r: (r["due"], r["meeting"].pk))
