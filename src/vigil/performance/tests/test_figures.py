@@ -5,6 +5,7 @@ slice and the settings, with the targets of now."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,9 @@ def test_the_figures_computed_are_the_tiles_of_the_selectors(cast):
         assert [(t.actual, t.previous) for t in kept.tiles] == \
             [(t.actual, t.previous) for t in direct]
         assert kept.as_of == found.as_of
+        # Redis (production's cache) keeps the entry pickled: it must come back the same.
+        entry = cache.get(_key(where))
+        assert pickle.loads(pickle.dumps(entry)) == entry  # noqa: S301 - our own entry
 
 
 def test_the_dashboard_shows_kept_figures_as_of_their_moment(client, manager):
