@@ -89,6 +89,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--per-request-only", action="store_true",
                         help="only (a)1, printed, nothing saved (for a before/after run)")
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--no-save", action="store_true", help="print only; no result file")
     args = parser.parse_args()
     requests, sample, seconds = SCALES[args.scale]
     args.requests = args.requests or requests
@@ -473,6 +474,9 @@ def main() -> None:
         result.gap = ("Missed: " + "; ".join(missed) + ". See the section: each clearance "
                       "is a transaction of writes (clearances, request, presences, a "
                       "hash-chained audit event) on a 2-core machine shared with PostgreSQL.")
+    if args.no_save:
+        print(f"not saved (--no-save); {time.perf_counter() - begun:.0f} s")
+        return
     path = result.save()
     print(f"wrote {path} in {time.perf_counter() - begun:.0f} s")
 

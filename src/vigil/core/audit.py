@@ -133,6 +133,13 @@ def record(
     return event
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return str(field.column)
+
+
 #: Fewer rows than this go in one INSERT: COPY's extra round trip does not pay for them.
 COPY_FROM = 20
 
@@ -161,7 +168,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str],
         model._default_manager.using(connection.alias).bulk_create(objects, batch_size=500)
         return len(rows)
     quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    names = ", ".join(quote(_column(model, c)) for c in columns)
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
     with connection.cursor() as cursor:
         debug = getattr(cursor, "debug_sql", None)

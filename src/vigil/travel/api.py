@@ -224,7 +224,8 @@ def _with_itinerary(queryset: Any) -> Any:
 def _written(travel: TravelRequest) -> TravelRequest:
     """A request a service just wrote, read again as RequestOutput shows it (four queries,
     not one per segment and clearance)."""
-    return _with_itinerary(TravelRequest.objects.filter(pk=travel.pk)).get()
+    written: TravelRequest = _with_itinerary(TravelRequest.objects.filter(pk=travel.pk)).get()
+    return written
 
 
 def _request_fields(data: dict[str, Any]) -> dict[str, Any]:

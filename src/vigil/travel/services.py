@@ -434,6 +434,21 @@ class StopResult:
         return rules.outcome_of(self.reasons)
 
 
+def _itineraries(ids: Sequence[int]) -> dict[int, list[Segment]]:
+    """The segments of these requests in order, each with its air operator: the operators
+    read once each (a batch flies few of them), not joined to every segment."""
+    found: dict[int, list[Segment]] = {pk: [] for pk in ids}
+    segments = list(Segment.objects.filter(request_id__in=ids).order_by("request_id",
+                                                                        "position"))
+    operators = AirOperator.objects.in_bulk({s.operator_id for s in segments
+                                             if s.operator_id is not None})
+    for segment in segments:
+        if segment.operator_id is not None:
+            segment.operator = operators[segment.operator_id]
+        found[segment.request_id].append(segment)
+    return found
+
+
 class ClearanceFacts:
     """Everything the clearance rules read from the database for some requests, loaded in a
     fixed number of queries whatever their number: the travel settings, the itineraries and
@@ -461,9 +476,7 @@ class ClearanceFacts:
         if segments is not None:
             self.segments.update(segments)
         else:
-            for segment in Segment.objects.filter(request_id__in=ids).select_related(
-                    "operator").order_by("request_id", "position"):
-                self.segments[segment.request_id].append(segment)
+            self.segments.update(_itineraries(ids))
         self.dependants: dict[int, list[Dependant]] = {pk: [] for pk in ids}
         if dependants is not None:  # in the order they are read in
             self.dependants.update({pk: sorted(found, key=lambda d: d.pk)
@@ -1027,7 +1040,7 @@ def requests_submit_many(*, actor: AnyUser, requests: Sequence[TravelRequest]
 def _submit_batch(actor: AnyUser, ids: Sequence[int]) -> ClearedMany:
     filer = account(actor)
     batch = list(TravelRequest.objects.select_for_update(of=("self",)).filter(
-        pk__in=ids).select_related("traveller__duty_station").order_by("pk"))
+        pk__in=ids).select_related("traveller").order_by("pk"))
     allowed = set(visible(filer, Perm.REQUEST_TRAVEL, TravelRequest.objects.filter(
         pk__in=ids)).values_list("pk", flat=True))
     delegated = set(Delegation.objects.filter(
@@ -1037,10 +1050,7 @@ def _submit_batch(actor: AnyUser, ids: Sequence[int]) -> ClearedMany:
             r.pk not in allowed and r.traveller_id not in delegated for r in batch):
         raise Forbidden()
     settings = travel_settings()
-    segments: dict[int, list[Segment]] = {r.pk: [] for r in batch}
-    for segment in Segment.objects.filter(request_id__in=ids).select_related(
-            "operator").order_by("request_id", "position"):
-        segments[segment.request_id].append(segment)
+    segments = _itineraries([r.pk for r in batch])
     for request in batch:
         if not request.allows("submit"):
             raise TransitionRefused(_("Only a draft can be submitted: %(ref)s is not one.")
