@@ -495,9 +495,9 @@ def _rows(found: list[whereabouts.Whereabouts], user: AnyUser) -> list[Row]:
         person.duty_station = stations[person.duty_station_id]
     dependants = Dependant.objects.only(*_DEPENDANT_COLUMNS).in_bulk(
         {w.dependant_id for w in found if w.dependant_id})
-    for dependant in dependants.values():
-        if dependant.person_id in people:
-            dependant.person = people[dependant.person_id]
+    for kin in dependants.values():
+        if kin.person_id in people:
+            kin.person = people[kin.person_id]
     trips = TravelRequest.objects.in_bulk({w.request_id for w in found if w.request_id})
     segments = Segment.objects.in_bulk({w.segment_id for w in found if w.segment_id})
     personal: dict[int, bool] = {}
@@ -537,16 +537,16 @@ def _in_scope(scope: ScopeFilter, found: list[whereabouts.Whereabouts]
         return found
     on_trip: dict[tuple[int, int], tuple[int | None, int | None]] = {}
     for chunk in _chunked({w.segment_id for w in found if w.request_id and w.segment_id}):
-        for request_id, segment_id, country, area in Presence.objects.filter(
+        for request_id, segment_id, trip_country, trip_area in Presence.objects.filter(
                 segment_id__in=chunk).order_by("pk").values_list(
                 "request_id", "segment_id", "country_id", "security_area_id"):
-            on_trip[(request_id, segment_id)] = (country, area)
+            on_trip[(request_id, segment_id)] = (trip_country, trip_area)
     at_home: dict[int, tuple[int | None, int | None, int | None]] = {}
     for chunk in _chunked({w.person_id for w in found if not w.request_id}):
-        for pk, station, country, area in Person.objects.filter(pk__in=chunk).values_list(
-                "pk", "duty_station_id", "duty_station__country_id",
-                "duty_station__security_area_id"):
-            at_home[pk] = (country, area, station)
+        for pk, home_station, home_country, home_area in Person.objects.filter(
+                pk__in=chunk).values_list("pk", "duty_station_id", "duty_station__country_id",
+                                          "duty_station__security_area_id"):
+            at_home[pk] = (home_country, home_area, home_station)
     keep = []
     for w in found:
         country: int | None
@@ -762,7 +762,9 @@ def coverage(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, Any]
 
     def table(key: str) -> list[dict[str, Any]]:
         out = []
-        for (code, label), b in sorted(groups[key].items(), key=lambda i: i[0][1] or ""):
+        # By name, then code: two duty stations of one name come in a fixed order.
+        for (code, label), b in sorted(groups[key].items(),
+                                       key=lambda i: (i[0][1] or "", i[0][0] or "")):
             total, known_count = b["staff"] + b["dependants"], b["staff_known"] + \
                 b["dependants_known"]
             out.append({"code": code, "name": label, **b, "total": total,

@@ -5,6 +5,8 @@ many people are found; and the rows it lists are the first of the full answer's.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from django.utils import timezone
 from vigil.core.authz import Perm, Role, ScopeKind, visible
 from vigil.core.tests.query_counts import queries, queries_of
 from vigil.people.models import Dependant, Person
-from vigil.travel import selectors, services, views
+from vigil.travel import rules, selectors, services, views, whereabouts
 from vigil.travel.models import TravelRequest
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +249,57 @@ def test_the_coverage_page_asks_the_same_queries_for_few_and_many_people(client,
     crowd(cast, actor, 3, 24)
     confirmations(30)
     assert queries_of(client, readers, [url]) == few
+
+
+# --- who_is_in: a polygon tests every point of an answer in one call --------------------------
+
+def test_a_polygon_tests_many_points_as_it_tests_each(db):
+    """Region.contains_all (one vectorized call) gives covers' answer for every point:
+    inside, outside, on a corner and on an edge, for polygons and multipolygons."""
+    rng = random.Random(3)
+    for number in range(60):
+        corners = rng.randint(5, 8)
+        lat, lon, size = rng.uniform(-60, 60), rng.uniform(-170, 170), rng.uniform(0.05, 0.3)
+        ring = [[round(lon + size * math.cos(2 * math.pi * i / corners) * rng.uniform(0.6, 1.2),
+                       6),
+                 round(lat + size * math.sin(2 * math.pi * i / corners) * rng.uniform(0.6, 1.2),
+                       6)] for i in range(corners)]
+        ring.append(ring[0])
+        geometry: dict[str, Any] = {"type": "Polygon", "coordinates": [ring]}
+        if number % 5 == 0:
+            geometry = {"type": "MultiPolygon", "coordinates": [
+                [ring], [[[x + 1, y] for x, y in ring]]]}
+        region = whereabouts.polygon(geometry)
+        points = [(lat + rng.uniform(-size, size) * 1.3, lon + rng.uniform(-size, size) * 1.3)
+                  for _ in range(200)]
+        points += [(y, x) for x, y in ring]
+        points += [(ring[0][1], x) for x, _y in ring] + [((ring[0][1] + ring[1][1]) / 2,
+                                                          (ring[0][0] + ring[1][0]) / 2)]
+        one_by_one = {point: region.contains(*point) for point in points}
+        assert region.test(points) == one_by_one
+        assert any(one_by_one.values())
+        assert not all(one_by_one.values())
+    assert whereabouts.polygon(geometry).test([]) == {}
+
+
+def test_a_circle_tests_each_point_as_the_distance_rule_does():
+    """circle()'s test works out the centre's terms once: the same answer as
+    rules.distance_km <= radius at every point, most of them a hair from the edge, near the
+    poles and across the antimeridian."""
+    rng = random.Random(7)
+    for _ in range(300):
+        lat, lon = rng.uniform(-89.5, 89.5), rng.uniform(-180, 180)
+        radius = rng.choice([0.5, 25.0, 25.000000001, rng.uniform(0.1, 2000)])
+        region = whereabouts.circle(lat, lon, radius)
+        for _point in range(40):
+            bearing = rng.uniform(0, 2 * math.pi)
+            reach = radius * rng.choice([1.0, 1 - 1e-12, 1 + 1e-12, rng.uniform(0, 1.5)])
+            d = reach / rules.EARTH_RADIUS_KM
+            p1, l1 = math.radians(lat), math.radians(lon)
+            p2 = math.asin(max(-1.0, min(1.0, math.sin(p1) * math.cos(d)
+                                         + math.cos(p1) * math.sin(d) * math.cos(bearing))))
+            l2 = l1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(p1),
+                                 math.cos(d) - math.sin(p1) * math.sin(p2))
+            a, b = math.degrees(p2), (math.degrees(l2) + 180) % 360 - 180
+            assert region.contains(a, b) is (rules.distance_km(lat, lon, a, b) <= radius)
+    assert whereabouts.circle(0, 0, 25).contains(0, 0)
