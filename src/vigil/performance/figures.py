@@ -140,8 +140,8 @@ def for_panel(period: rules.Period, where: Slice) -> Figures | None:
     found = kept(period, where)
     if found is None or found.stale:
         ask_refresh(period, where)
-        if found is None:  # without a broker the task has just run
-            found = kept(period, where)
+        # Without a broker the task has just run here: its figures, else those kept.
+        found = kept(period, where) or found
     return found
 
 

@@ -188,3 +188,13 @@ def test_kept_figures_take_the_same_queries_whatever_the_records(client, manager
     figures.compute(PERIOD, Slice.system())
     assert queries(client, url) == few
     assert len(registry.IDS) == 18
+
+
+def test_without_a_broker_the_panel_shows_the_figures_just_computed(client, manager):
+    client.force_login(manager)
+    _mark(Slice.system(), age=figures.REFRESH_AFTER + dt.timedelta(minutes=1))
+    html = client.get("/").content.decode()
+    assert "Newer figures are being computed." not in html
+    kept = figures.kept(PERIOD, Slice.system())
+    assert kept is not None
+    assert not kept.stale
