@@ -333,7 +333,7 @@ def request_create(*, actor: AnyUser, traveller: Person, data: dict[str, Any],
         "itinerary": [None, _itinerary_snapshot(request, built)]})])
     if submit:
         _evaluate_and_route(actor, request, action="submit", segments=built,
-                            dependants=list(dependants))
+                            dependants=list({d.pk: d for d in dependants}.values()))
     return request
 
 
