@@ -40,3 +40,24 @@ def compiled_catalogs(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
         )
         for po_path in stale_catalogs()
     ]
+
+
+#: Cache backends that live in one process's memory (or nowhere).
+PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache",
+                  "django.core.cache.backends.dummy.DummyCache")
+
+
+@checks.register(checks.Tags.caches)
+def shared_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """With a broker, tasks run in worker processes, and what they leave in the cache (the
+    indicator figures of the dashboard and the home panel) must reach the web processes; the
+    sign-in lockouts and request limits must be counted across processes too."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not settings.CELERY_BROKER_URL or backend not in PROCESS_CACHES:
+        return []
+    return [checks.Warning(
+        "CELERY_BROKER_URL is set but CACHE_URL keeps the cache in each process's memory: the "
+        "figures the worker computes never reach the pages (the home panel keeps saying they "
+        "are being computed), and lockouts and limits are counted per process.",
+        hint="Set CACHE_URL to a cache every process shares, e.g. redis://127.0.0.1:6379/1.",
+        id="vigil.W002")]

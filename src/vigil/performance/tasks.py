@@ -9,7 +9,7 @@ from celery import shared_task
 from vigil.performance import figures, rules
 
 
-@shared_task(time_limit=600)
+@shared_task(queue="periodic", time_limit=600)
 def refresh_figures(period_key: str, slice_kind: str, slice_value: str | None) -> str:
     """Compute and keep the figures of the period and slice; gives the moment they are as
     of. Idempotent: a second run computes them again."""
@@ -18,7 +18,7 @@ def refresh_figures(period_key: str, slice_kind: str, slice_value: str | None) -
     return found.as_of.isoformat()
 
 
-@shared_task(time_limit=600)
+@shared_task(queue="periodic", time_limit=600)
 def refresh_current() -> str:
     """The whole system's figures for the current biennium (the global viewers' home panel
     and dashboard): for a periodic run, so that they are never older than its interval."""

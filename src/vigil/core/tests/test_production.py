@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from vigil.config.celery import app
-from vigil.core.checks_production import compiled_catalogs, stale_catalogs
+from vigil.core.checks_production import compiled_catalogs, shared_cache, stale_catalogs
 from vigil.core.management.commands.worker import consumed_queues
 
 REPO = Path(settings.BASE_DIR)
@@ -256,3 +256,22 @@ def test_check_deploy_is_clean_with_the_documented_environment(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode != 0
     assert "security.W018" in done.stderr + done.stdout
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                     "LOCATION": "redis://127.0.0.1:6379/1"}}
+
+
+@pytest.mark.parametrize(("broker", "caches", "warned"), [
+    ("redis://127.0.0.1:6379/0", LOCMEM, True),   # workers' figures would never reach the web
+    ("redis://127.0.0.1:6379/0", REDIS, False),   # the production pair (docs/deploy.md)
+    ("", LOCMEM, False),                          # embedded defaults: tasks run in-process
+])
+def test_a_broker_with_a_per_process_cache_is_warned_of(broker, caches, warned):
+    with override_settings(CELERY_BROKER_URL=broker, CACHES=caches):
+        found = shared_cache()
+    assert [m.id for m in found] == (["vigil.W002"] if warned else [])
+    if warned:
+        assert "CACHE_URL" in found[0].msg
+        assert "redis://" in str(found[0].hint)
