@@ -308,6 +308,9 @@ CELERY_BEAT_SCHEDULE = {
     "wellbeing-propose-cases": {"task": "vigil.wellbeing.tasks.propose_cases", "schedule": 300},
     # Aviation: an assessment past its valid-until date leaves its operator not assessed.
     "aviation-expire": {"task": "vigil.aviation.tasks.expire_assessments", "schedule": 3600},
+    # Travel: the open trips re-cleared when a level, an advisory, an area's controls or the
+    # travel settings changed (vigil.travel.tasks; a level approval also asks at once).
+    "travel-reclear-changed": {"task": "vigil.travel.tasks.reclear_changed", "schedule": 300},
     # The whole system's indicator figures kept warm for the global dashboard and home panel
     # (performance.figures: recomputed when older than 10 minutes).
     "performance-figures": {"task": "vigil.performance.tasks.refresh_current",

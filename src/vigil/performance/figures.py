@@ -10,8 +10,9 @@ and the worker) under the period, the slice and the indicators' settings:
 * the dashboard recomputes figures older than ``REFRESH_AFTER`` while the viewer waits, and at
   once when asked (its "compute again" link);
 * the home panel never computes them: it shows the figures kept (with their moment), and asks
-  the worker (``tasks.refresh_figures``, one request at a time per key) to compute them when
-  there are none or they are older than ``REFRESH_AFTER``;
+  the worker (``tasks.refresh_figures``, through ``services.figures_for_panel``, one request at
+  a time per key) to compute them when there are none or they are older than
+  ``REFRESH_AFTER``;
 * figures older than ``KEEP`` are never shown;
 * the indicators' settings are part of the key, so figures computed with other settings are
   never shown; targets and baselines are read at each request, never kept.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +34,6 @@ from django.utils import timezone
 from vigil.core.slices import Slice, SliceKind
 from vigil.performance import registry, rules
 from vigil.performance import selectors as sel
-
-log = logging.getLogger(__name__)
 
 KEY_VERSION = 1
 REFRESH_AFTER = dt.timedelta(minutes=10)
@@ -112,37 +110,6 @@ def for_page(period: rules.Period, where: Slice, *, again: bool = False) -> Figu
         if found is not None and not found.stale:
             return found
     return compute(period, where)
-
-
-def ask_refresh(period: rules.Period, where: Slice) -> None:
-    """Ask the worker to compute the figures (once per ASKED_SECONDS and key). Without a
-    broker, Celery runs the task here and now."""
-    from kombu.exceptions import OperationalError
-
-    from vigil.performance import tasks
-
-    _targets, settings = sel.targets_and_settings(period)
-    asked = key_of(period, where, settings) + ":asked"
-    if not cache.add(asked, 1, timeout=ASKED_SECONDS):
-        return
-    try:
-        tasks.refresh_figures.delay(period.key, where.kind.value,
-                                    None if where.value is None else str(where.value))
-    except OperationalError:  # the broker is down: the next visit asks again
-        cache.delete(asked)
-        log.warning("performance figures: the refresh could not be queued", exc_info=True)
-
-
-def for_panel(period: rules.Period, where: Slice) -> Figures | None:
-    """The home panel's figures: those kept (None when there are none), never computed here;
-    the worker is asked for new ones when there are none or they are older than
-    REFRESH_AFTER."""
-    found = kept(period, where)
-    if found is None or found.stale:
-        ask_refresh(period, where)
-        # Without a broker the task has just run here: its figures, else those kept.
-        found = kept(period, where) or found
-    return found
 
 
 def slice_of(kind: str, value: str | None) -> Slice:

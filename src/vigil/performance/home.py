@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.core.authz import Perm
 from vigil.core.navigation import NavItem, Panel, register_nav, register_panel
 from vigil.core.roles import ROLE_PERMISSIONS, Role
-from vigil.performance import figures, rules
+from vigil.performance import rules, services
 from vigil.performance import selectors as sel
 from vigil.performance.forms import where_key
 from vigil.performance.views import present
@@ -60,7 +60,7 @@ def _panel(request: HttpRequest) -> dict[str, Any] | None:
     query = urlencode({"period": period.key, "where": where_key(where)})
     # The figures kept (performance.figures), never computed here: computing every indicator
     # reads the world (seconds at scale); the worker is asked for them instead.
-    found = figures.for_panel(period, where)
+    found = services.figures_for_panel(period, where)
     rows = [present(t, query) for t in watch_list(found.tiles)] if found is not None else []
     return {"rows": rows, "period": period, "where_label": sel.slice_label(where),
             "computing": found is None, "as_of": found.as_of if found is not None else None,

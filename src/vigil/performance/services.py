@@ -5,20 +5,26 @@ and audited in one transaction."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
 from vigil.core.authz import Perm, account_or_none, holds_globally
 from vigil.core.errors import ErrorCode, FieldError, Forbidden, StaleVersion, ValidationFailed
+from vigil.core.slices import Slice
 from vigil.core.validation import check_version, save_new_version
-from vigil.performance import registry
+from vigil.performance import figures, registry, rules
 from vigil.performance.definitions import Indicator, Setting
 from vigil.performance.models import IndicatorSetting, Target
 from vigil.performance.rules import Unit
+from vigil.performance.selectors import targets_and_settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -213,3 +219,36 @@ def setting_reset(*, actor: AnyUser, indicator_id: str, key: str) -> None:
     audit.record(actor=actor, action="performance.setting.reset", obj=existing,
                  changes={"value": [existing.value, None]})
     existing.delete()
+
+
+# --- Figures kept for the home panel (performance.figures) --------------------------------
+
+def figures_ask_refresh(period: rules.Period, where: Slice) -> None:
+    """Ask the worker to compute the figures (once per figures.ASKED_SECONDS and key). Without a
+    broker, Celery runs the task here and now."""
+    from kombu.exceptions import OperationalError
+
+    from vigil.performance import tasks
+
+    _targets, settings = targets_and_settings(period)
+    asked = figures.key_of(period, where, settings) + ":asked"
+    if not cache.add(asked, 1, timeout=figures.ASKED_SECONDS):
+        return
+    try:
+        tasks.refresh_figures.delay(period.key, where.kind.value,
+                                    None if where.value is None else str(where.value))
+    except OperationalError:  # the broker is down: the next visit asks again
+        cache.delete(asked)
+        log.warning("performance figures: the refresh could not be queued", exc_info=True)
+
+
+def figures_for_panel(period: rules.Period, where: Slice) -> figures.Figures | None:
+    """The home panel's figures: those kept (None when there are none), never computed here;
+    the worker is asked for new ones when there are none or they are older than
+    figures.REFRESH_AFTER."""
+    found = figures.kept(period, where)
+    if found is None or found.stale:
+        figures_ask_refresh(period, where)
+        # Without a broker the task has just run here: its figures, else those kept.
+        found = figures.kept(period, where) or found
+    return found

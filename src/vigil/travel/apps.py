@@ -6,3 +6,6 @@ class TravelConfig(AppConfig):
     name = "vigil.travel"
     label = "travel"
     verbose_name = _("Travel (TRIP)")
+
+    def ready(self) -> None:
+        from vigil.travel import receivers  # noqa: F401 - connects them

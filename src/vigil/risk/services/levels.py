@@ -28,6 +28,7 @@ from vigil.core.validation import check_version, save_new_version
 from vigil.places.models import SecurityArea
 from vigil.risk import proposals, rules, selectors
 from vigil.risk.models import SecurityLevelReview
+from vigil.risk.signals import level_approved
 
 if TYPE_CHECKING:
     from vigil.core.authz import AnyUser
@@ -224,6 +225,9 @@ def security_level_approve(*, actor: AnyUser, review: SecurityLevelReview,
     review.decided_by, review.decided_at = account(actor), now
     review.decision_comment, review.next_review_due = comment.strip(), next_review_due
     saved = _save_transition(actor, review, "approve", before, version)
+    # Whoever depends on the level in force hears of it (travel re-clears the area's trips
+    # once this is committed); risk itself knows none of them.
+    level_approved.send(sender=SecurityLevelReview, review=saved)
     notify(users=[review.proposed_by], subject=Msg(gettext_lazy(
         "Security level %(level)d approved for %(area)s"), level=review.proposed_level,
         area=review.security_area),

@@ -158,3 +158,85 @@ def test_bulk_writes_match_one_by_one_writes(cast, levels, traveller, trip, admi
     assert events.count() == 25
     assert events.first().changes["status"] == ["draft", "cleared"]
     assert audit.verify()[1] is None
+
+
+def under_review(area: Any, level: int) -> Any:
+    """A proposal of ``level`` for ``area``, taken for review (by someone other than the
+    decider)."""
+    from django.contrib.auth import get_user_model
+
+    from vigil.risk.models import SecurityLevelReview
+
+    proposer = get_user_model().objects.create_user(username=f"proposer-{area.pk}")
+    return SecurityLevelReview.objects.create(
+        security_area=area, ratings={}, derived_level=level, proposed_level=level,
+        status=SecurityLevelReview.Status.UNDER_REVIEW, proposed_by=proposer,
+        proposed_at=timezone.now())
+
+
+@pytest.fixture
+def dro(cast: Any, user_with: Any) -> Any:
+    return user_with(Role.DRO_DESK_OFFICER, ScopeKind.COUNTRY, cast.kenya, username="dro")
+
+
+def test_an_approved_level_reclears_the_trips_of_its_area_once_committed(
+        cast, levels, traveller, trip, admin, dro, django_capture_on_commit_callbacks):
+    from vigil.risk.services import security_level_approve
+
+    mombasa = submitted(admin, cast.amina, trip, cast.mombasa, 20)
+    nairobi = submitted(admin, cast.amina, trip, cast.nairobi, 40)
+    assert (mombasa.status, nairobi.status) == (TravelRequest.Status.CLEARED,) * 2
+    review = under_review(levels["mba"], 4)
+    due = timezone.localdate() + dt.timedelta(days=90)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        security_level_approve(actor=dro, review=review, next_review_due=due,
+                               version=review.version)
+    mombasa.refresh_from_db()
+    assert mombasa.status == TravelRequest.Status.CLEARED  # not before the commit
+    for callback in pending:
+        callback()
+    mombasa.refresh_from_db()
+    nairobi.refresh_from_db()
+    assert mombasa.status == TravelRequest.Status.PENDING
+    assert codes(mombasa) == [["level_manual"]]
+    assert nairobi.status == TravelRequest.Status.CLEARED  # another area: not touched
+    assert AuditEvent.objects.filter(action="travel.request.reclear.outcome",
+                                     object_id=str(mombasa.pk)).count() == 1
+
+
+def test_a_returned_level_reclears_nothing(cast, levels, traveller, trip, admin, dro,
+                                          django_capture_on_commit_callbacks):
+    from vigil.risk.services import security_level_return
+
+    mombasa = submitted(admin, cast.amina, trip, cast.mombasa, 20)
+    review = under_review(levels["mba"], 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        security_level_return(actor=dro, review=review, comment="More reports.",
+                              version=review.version)
+    mombasa.refresh_from_db()
+    assert mombasa.status == TravelRequest.Status.CLEARED
+    assert not AuditEvent.objects.filter(action="travel.request.reclear.outcome").exists()
+
+
+def test_the_periodic_task_reclears_what_changed_in_its_window_and_runs_alone(
+        cast, levels, traveller, trip, admin):
+    from vigil.core.locks import exclusive
+    from vigil.travel import tasks
+
+    mombasa = submitted(admin, cast.amina, trip, cast.mombasa, 20)
+    since = timezone.now().isoformat()  # the fixture's levels were set just before
+    assert tasks.reclear_changed(since=since) == {"read": 0, "changed": 0, "statuses": {}}
+    set_level(levels["mba"], 4, admin)
+    with exclusive(tasks.LOCK) as held:  # another run under way: this one stands aside
+        assert held
+        assert tasks.reclear_changed() is None
+    mombasa.refresh_from_db()
+    assert mombasa.status == TravelRequest.Status.CLEARED
+    # Outside its window (a change older than two intervals) nothing is read...
+    long_after = (timezone.now() + dt.timedelta(seconds=3 * tasks.INTERVAL)).isoformat()
+    assert tasks.reclear_changed(since=long_after)["read"] == 0
+    # ... within it, the trip is cleared again under the new level.
+    done = tasks.reclear_changed()
+    assert (done["read"], done["changed"]) == (1, 1)
+    mombasa.refresh_from_db()
+    assert mombasa.status == TravelRequest.Status.PENDING
