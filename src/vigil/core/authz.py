@@ -169,27 +169,36 @@ def visible(user: AnyUser, perm: Perm, queryset: QuerySet[M]) -> QuerySet[M]:
             ids_by_path[path].add(grant.scope_id)
     if not ids_by_path and not own:
         return queryset.none()
-    condition = Q()
-    for path, ids in ids_by_path.items():
-        condition |= _scope_condition(model, path, sorted(ids))
+    terms = [(path, "__in", sorted(ids)) for path, ids in ids_by_path.items()]
     own_path = owner_path(model)
     if own and own_path is not None:
-        condition |= Q(**{own_path: user.pk})
-    return queryset.filter(condition)
+        terms.append((own_path, "", user.pk))
+    return queryset.filter(_scope_condition(model, terms))
 
 
-def _scope_condition(model: type[Model], path: str, ids: list[int]) -> Q:
-    """``path__in=ids``, with a path across relations turned into a subquery on the first
-    foreign key. Every term of the final OR then tests an indexed column of the model's own
-    table, which lets the database combine index lookups instead of scanning every row."""
-    head, _sep, rest = path.partition("__")
-    if not rest:
-        return Q(**{f"{path}__in": ids})
-    related = model._meta.get_field(head).related_model
-    if related is None or isinstance(related, str):
-        raise TypeError(f"{model.__name__}.{head} in a scope path is not a relation")
-    inner = related._default_manager.filter(**{f"{rest}__in": ids}).values("pk")
-    return Q(**{f"{head}__in": inner})
+def _scope_condition(model: type[Model], terms: list[tuple[str, str, Any]]) -> Q:
+    """The OR of ``path<lookup>=value`` for each term, with the paths across relations turned
+    into ONE subquery per first foreign key (``person__in=(SELECT id FROM person WHERE
+    duty_station__country IN (…) OR user = …)``). Every term of the final OR then tests an
+    indexed column of the model's own table, so the database combines index lookups or joins
+    the subquery as a semi-join, instead of testing every row against several subqueries (a
+    field officer's dependants at the UN system's size: 360 ms with two, for 13,000 of 400,000
+    rows). The same rows: ``x IN A OR x IN B`` is ``x IN (A union B)``."""
+    direct = Q()
+    inner: dict[str, Q] = {}
+    for path, lookup, value in terms:
+        head, _sep, rest = path.partition("__")
+        if not rest:
+            direct |= Q(**{f"{path}{lookup}": value})
+        else:
+            inner[head] = inner.get(head, Q()) | Q(**{f"{rest}{lookup}": value})
+    condition = direct
+    for head, where in inner.items():
+        related = model._meta.get_field(head).related_model
+        if related is None or isinstance(related, str):
+            raise TypeError(f"{model.__name__}.{head} in a scope path is not a relation")
+        condition |= Q(**{f"{head}__in": related._default_manager.filter(where).values("pk")})
+    return condition
 
 
 def users_with_perm(perm: Perm, obj: Model) -> list[Any]:
