@@ -99,7 +99,7 @@ PAGES: list[tuple[str, str, Any, str, tuple[str, ...]]] = [
     ("travel requests by traveller", "travel:request_list", None, "sort=traveller",
      (SCOPED, GLOBAL)),
     ("approval queue", "travel:approval_queue", None, "", (SCOPED, "designated.official")),
-    ("uncovered stops", "travel:uncovered_stops", None, "", (SCOPED,)),
+    ("uncovered stops", "travel:uncovered_stops", None, "", ("designated.official", GLOBAL)),
     ("advisories", "travel:advisory_list", None, "", (SCOPED, GLOBAL)),
     ("directory", "travel:directory", None, "", (SCOPED, GLOBAL)),
     ("area controls", "travel:area_controls", None, "", (SCOPED, GLOBAL)),
