@@ -169,7 +169,8 @@ def visible(user: AnyUser, perm: Perm, queryset: QuerySet[M]) -> QuerySet[M]:
             ids_by_path[path].add(grant.scope_id)
     if not ids_by_path and not own:
         return queryset.none()
-    terms = [(path, "__in", sorted(ids)) for path, ids in ids_by_path.items()]
+    terms: list[tuple[str, str, Any]] = [(path, "__in", sorted(ids))
+                                         for path, ids in ids_by_path.items()]
     own_path = owner_path(model)
     if own and own_path is not None:
         terms.append((own_path, "", user.pk))
