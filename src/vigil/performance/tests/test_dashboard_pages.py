@@ -12,16 +12,6 @@ from vigil.performance.models import Target
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def manager(user_with):
-    return user_with(Role.PROGRAMME_MANAGER)
-
-
-@pytest.fixture
-def desk(user_with, cast):
-    return user_with(Role.DRO_DESK_OFFICER, ScopeKind.COUNTRY, cast.kenya)
-
-
 def test_the_dashboard_shows_every_indicator_for_the_manager(client, manager):
     client.force_login(manager)
     page = client.get(reverse("performance:dashboard"))

@@ -13,7 +13,6 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.core.roles import Role, ScopeKind
 from vigil.core.slices import Slice, SliceKind
 from vigil.core.tests.query_counts import queries
 from vigil.performance import figures, registry, rules, services, tasks
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.django_db
 
 PERIOD = rules.biennium_of(timezone.localdate())
 MARK = 4242  # a figure no record gives: seen on a page, it came from the cache
-
-
-@pytest.fixture
-def manager(user_with):
-    return user_with(Role.PROGRAMME_MANAGER)
-
-
-@pytest.fixture
-def desk(user_with, cast):
-    return user_with(Role.DRO_DESK_OFFICER, ScopeKind.COUNTRY, cast.kenya)
 
 
 @pytest.fixture
