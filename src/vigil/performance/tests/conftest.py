@@ -5,6 +5,7 @@ tests sign in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -20,10 +21,10 @@ def _no_kept_figures() -> Iterator[None]:
 
 
 @pytest.fixture
-def manager(user_with):
+def manager(user_with: Any) -> Any:
     return user_with(Role.PROGRAMME_MANAGER)
 
 
 @pytest.fixture
-def desk(user_with, cast):
+def desk(user_with: Any, cast: Any) -> Any:
     return user_with(Role.DRO_DESK_OFFICER, ScopeKind.COUNTRY, cast.kenya)
