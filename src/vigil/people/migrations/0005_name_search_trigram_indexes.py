@@ -22,25 +22,26 @@ INDEXES = [
 ]
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, table, expression, method in INDEXES:
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING {method} ({expression})')
-    # The planner's statistics of the indexed expressions: without them it guesses that a
-    # name pattern matches thousands of rows and walks the name order instead.
-    schema_editor.execute("ANALYZE people_person, people_dependant")
+class OnPostgreSQL(migrations.RunSQL):
+    """RunSQL on PostgreSQL only; nothing elsewhere."""
 
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _expression, _method in INDEXES:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
     dependencies = [("people", "0004_staff_record_loses_course_dates")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [OnPostgreSQL(
+        sql=["CREATE EXTENSION IF NOT EXISTS pg_trgm",
+             *(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING {method} ({expression})'
+               for name, table, expression, method in INDEXES),
+             # The planner's statistics of the indexed expressions: without them it guesses
+             # that a name pattern matches thousands of rows and walks the name order instead.
+             "ANALYZE people_person, people_dependant"],
+        reverse_sql=[f'DROP INDEX IF EXISTS "{name}"' for name, _t, _e, _m in INDEXES],
+    )]
