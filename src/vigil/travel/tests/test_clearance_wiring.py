@@ -220,15 +220,14 @@ def test_a_returned_level_reclears_nothing(cast, levels, traveller, trip, admin,
 
 def test_the_periodic_task_reclears_what_changed_in_its_window_and_runs_alone(
         cast, levels, traveller, trip, admin):
-    from vigil.core.locks import exclusive
+    from vigil.core.tests.lock_holder import held_elsewhere
     from vigil.travel import tasks
 
     mombasa = submitted(admin, cast.amina, trip, cast.mombasa, 20)
     since = timezone.now().isoformat()  # the fixture's levels were set just before
     assert tasks.reclear_changed(since=since) == {"read": 0, "changed": 0, "statuses": {}}
     set_level(levels["mba"], 4, admin)
-    with exclusive(tasks.LOCK) as held:  # another run under way: this one stands aside
-        assert held
+    with held_elsewhere(tasks.LOCK):  # another run under way: this one stands aside
         assert tasks.reclear_changed() is None
     mombasa.refresh_from_db()
     assert mombasa.status == TravelRequest.Status.CLEARED
