@@ -275,3 +275,18 @@ def test_a_broker_with_a_per_process_cache_is_warned_of(broker, caches, warned):
     if warned:
         assert "CACHE_URL" in found[0].msg
         assert "redis://" in str(found[0].hint)
+
+
+def test_the_wsgi_application_freezes_what_it_loaded_out_of_the_cycle_collector():
+    import gc
+    import importlib
+
+    import vigil.config.wsgi
+
+    gc.unfreeze()
+    try:
+        importlib.reload(vigil.config.wsgi)
+        assert gc.get_freeze_count() > 0
+        assert callable(vigil.config.wsgi.application)
+    finally:
+        gc.unfreeze()
