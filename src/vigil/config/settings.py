@@ -326,7 +326,7 @@ _email_url = env("EMAIL_URL", default="")
 if _email_url:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "vigil.core.mail_files.EmailBackend"  # one file per message
     EMAIL_FILE_PATH = MAIL_DIR
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vigil@localhost")
 # Where people reach Vigil: the links in e-mails, check-ins and feeds start with it. Unset, it
