@@ -35,3 +35,25 @@ def test_a_records_form_carries_its_version_and_a_button_must(db):
     assert form.fields["version"].widget.is_hidden
     assert PremisesForm({"name": "Annex"}).is_valid()  # a new record has none
     assert not shared.VersionForm({}).is_valid()
+
+
+def test_a_group_of_radio_buttons_is_a_fieldset_named_by_its_legend_never_an_empty_label():
+    """A label's "for" names one input: a group (radio buttons, as "Type of travel" and
+    "Affected zone" are) is a fieldset with a legend; its help and the error summary's link
+    point at the group's own id."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Trip(forms.Form):
+        kind = forms.ChoiceField(label="Type of travel", widget=forms.RadioSelect,
+                                 choices=[("official", "Official"), ("personal", "Personal")],
+                                 help_text="Official or personal.")
+        note = forms.CharField(label="Note", required=False)
+
+    html = render_to_string("core/partials/_form.html", {"form": Trip(data={})})
+    assert 'for=""' not in html
+    assert "<legend>Type of travel</legend>" in html
+    assert 'id="id_kind_help"' in html
+    assert 'href="#id_kind"' in html  # the error summary: the group is required
+    assert 'id="id_kind"' in html  # Django's radio group carries that id
+    assert '<label for="id_note">Note' in html
