@@ -181,6 +181,10 @@ class BroadcastForm(forms.Form):
     remind_after = forms.IntegerField(label=_("Remind those who have not answered after "
                                               "(minutes)"), required=False, min_value=5)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _without_empty_channels(self)
+
     def audience(self) -> dict[str, Any]:
         data = self.cleaned_data
         out: dict[str, Any] = {}
@@ -191,6 +195,13 @@ class BroadcastForm(forms.Form):
         if orgs:
             out["organizations"] = orgs
         return out
+
+
+def _without_empty_channels(form: forms.Form) -> None:
+    """"Send through" offers the active webhook endpoints; with none, the field is left out
+    (an empty group of check boxes says nothing), and the form sends through none."""
+    if not form.fields["webhooks"].queryset.exists():  # type: ignore[attr-defined]
+        del form.fields["webhooks"]
 
 
 def _codes(text: str) -> list[str]:
@@ -214,6 +225,10 @@ class GeneralBroadcastForm(forms.Form):
         label=_("Send through"), required=False,
         queryset=WebhookEndpoint.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _without_empty_channels(self)
 
     def audience(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -360,7 +360,8 @@ def broadcast_create(request: HttpRequest, pk: int) -> HttpResponse:
         sent = apply_service(form, lambda: services.broadcast_send(
             actor=request.user, crisis=crisis, subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"], audience=form.audience(),
-            email=form.cleaned_data["email"], webhooks=list(form.cleaned_data["webhooks"]),
+            email=form.cleaned_data["email"],
+            webhooks=list(form.cleaned_data.get("webhooks") or []),
             with_checkin=form.cleaned_data["with_checkin"],
             remind_after=form.cleaned_data.get("remind_after")))
         if sent is not None:
@@ -387,7 +388,8 @@ def broadcast_general(request: HttpRequest) -> HttpResponse:
         sent = apply_service(form, lambda: services.broadcast_send(
             actor=request.user, subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"], audience=form.audience(),
-            email=form.cleaned_data["email"], webhooks=list(form.cleaned_data["webhooks"]),
+            email=form.cleaned_data["email"],
+            webhooks=list(form.cleaned_data.get("webhooks") or []),
             with_checkin=False))
         if sent is not None:
             messages.success(request, _("Message %(ref)s is being sent.") % {

@@ -675,3 +675,28 @@ def test_the_triggering_incident_is_linked_only_for_a_reader_who_may_open_it(
     text = page.content.decode()
     assert link not in text
     assert incident.reference in text
+
+
+def test_send_through_is_offered_only_when_there_is_somewhere_to_send():
+    """The broadcast forms' "Send through" lists the active webhook endpoints; with none
+    active it is left out (no empty group of check boxes), and a valid form sends through
+    none."""
+    from vigil.crisis.forms import BroadcastForm, GeneralBroadcastForm
+    from vigil.crisis.models import WebhookEndpoint
+
+    data = {"subject": "Stay home", "body": "Stay home tonight.", "email": "on"}
+    for form_class in (BroadcastForm, GeneralBroadcastForm):
+        form = form_class(data=data)
+        assert "webhooks" not in form.fields
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data.get("webhooks") is None
+    WebhookEndpoint.objects.create(name="Inactive", url="https://off.example/hook", secret="k",
+                                   active=False)
+    assert "webhooks" not in BroadcastForm().fields
+    hook = WebhookEndpoint.objects.create(name="SMS gateway", url="https://sms.example/hook",
+                                          secret="k")
+    for form_class in (BroadcastForm, GeneralBroadcastForm):
+        form = form_class(data={**data, "webhooks": [hook.pk]})
+        assert list(form.fields["webhooks"].queryset) == [hook]
+        assert form.is_valid(), form.errors
+        assert list(form.cleaned_data["webhooks"]) == [hook]
