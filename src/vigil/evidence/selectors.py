@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import NotSupportedError
 from django.db.models import (
     Case,
     Count,
@@ -317,16 +318,25 @@ class _Decay(Func):
             params.extend(found)
         return parts, params
 
+    def as_postgresql(self, compiler: Any, connection: Any,
+                      **extra: Any) -> tuple[str, list[Any]]:
+        (occurred, day, half), params = self._parts(compiler, connection)
+        return (f"POWER(0.5::float8, ((({day})::date - ({occurred} AT TIME ZONE 'UTC')::date)"
+                f"::float8 / 365.25::float8) / ({half})::float8)", params)
+
+    def as_sqlite(self, compiler: Any, connection: Any,  # type: ignore[override]
+                  **extra: Any) -> tuple[str, list[Any]]:
+        # Datetimes are stored as UTC text.
+        (occurred, day, half), params = self._parts(compiler, connection)
+        return (f"POWER(0.5, ((julianday({day}) - julianday(date({occurred}))) / 365.25) "
+                f"/ ({half}))", params)
+
     def as_sql(self, compiler: Any, connection: Any,  # type: ignore[override]
                **extra: Any) -> tuple[str, list[Any]]:
-        (occurred, day, half), params = self._parts(compiler, connection)
-        if connection.vendor == "postgresql":
-            return (f"POWER(0.5::float8, ((({day})::date - ({occurred} AT TIME ZONE 'UTC')::date)"
-                    f"::float8 / 365.25::float8) / ({half})::float8)", params)
-        if connection.vendor == "sqlite":  # datetimes are stored as UTC text
-            return (f"POWER(0.5, ((julianday({day}) - julianday(date({occurred}))) / 365.25) "
-                    f"/ ({half}))", params)
-        raise NotImplementedError(connection.vendor)
+        # Django calls as_postgresql or as_sqlite first: Vigil supports those two databases.
+        raise NotSupportedError(
+            f"The evidence index weighs incidents in PostgreSQL or SQLite, the databases Vigil "
+            f"runs on, not in {connection.vendor}.")
 
 
 # An incident's harm, as ``rules.severity_factor`` reads it: killed or abducted someone (2),

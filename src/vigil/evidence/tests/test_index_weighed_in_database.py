@@ -125,3 +125,17 @@ def test_the_index_page_reads_its_areas(client, cast, taxonomy, user_with):
     html = client.get(reverse("evidence:index")).content.decode()
     assert "Greater Nairobi" in html
     assert "Mogadishu" not in html  # outside the officer's scope
+
+
+def test_a_database_other_than_the_two_vigil_supports_is_refused_by_name():
+    """The decay is written for PostgreSQL and SQLite (as_postgresql, as_sqlite); any other
+    database is told so by name instead of getting SQL it cannot run."""
+    from django.db import NotSupportedError
+    from django.db.models import F
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.db.models.sql.query import Query
+
+    decay = selectors._Decay(F("occurred_at"), dt.date(2026, 12, 7), 2.0)
+    compiler = SQLCompiler(Query(Incident), connection, "default")
+    with pytest.raises(NotSupportedError, match="PostgreSQL or SQLite"):
+        decay.as_sql(compiler, connection)
