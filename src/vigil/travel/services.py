@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
+from vigil.core import audit, bulk
 from vigil.core.authz import (
     Perm,
     account,
@@ -973,7 +973,7 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
         return done
     ids = [r.pk for r in changed]
     Clearance.objects.filter(request_id__in=ids).delete()
-    audit.insert_rows(Clearance, CLEARANCE_COLUMNS, [_clearance_row(c) for c in clearances])
+    bulk.insert_rows(Clearance, CLEARANCE_COLUMNS, [_clearance_row(c) for c in clearances])
     # One UPDATE per new status (and whether it is decided now): the rows are locked, so the
     # version each was read at is the one it is raised from.
     groups: dict[tuple[str, bool], list[int]] = {}
@@ -985,7 +985,7 @@ def _clear_batch(actor: AnyUser | None, requests: list[TravelRequest], *, action
             status=new_status, version=F("version") + 1, updated_at=now,
             submitted_at=Coalesce(F("submitted_at"), Value(now)), **values)
     Presence.objects.filter(request_id__in=ids).delete()
-    audit.insert_rows(Presence, PRESENCE_COLUMNS, presences)
+    bulk.insert_rows(Presence, PRESENCE_COLUMNS, presences)
     audit.record_many(actor=actor, action=f"travel.request.{action}.outcome", entries=entries)
     _notify_waiting(waiting)
     return done
@@ -1159,7 +1159,7 @@ def presence_values(request_id: int, segments: Sequence[Segment],
                     subjects: Sequence[tuple[int, int | None]], home_station: int | None,
                     cleared: bool) -> list[tuple[Any, ...]]:
     """The presences of a stored itinerary as plain rows (PRESENCE_COLUMNS), for
-    audit.insert_rows: presence_rows without the model instances."""
+    bulk.insert_rows: presence_rows without the model instances."""
     return [(request_id, segment.pk, person_id, dependant_id, kind, cleared, start, end, lat,
              lon, cell, country, area)
             for segment, kind, start, end, lat, lon, cell, country, area
